@@ -1,0 +1,132 @@
+/**
+ * Public types of the sandbox engine. Modelled on Modal's Sandbox API (create, exec, tunnels,
+ * terminate) in TypeScript names. This file is the contract shared by `dist/core.js`, the
+ * VS Code adapters and the API the extension exports to other extensions.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export interface Logger {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ConnectOptions {
+  /** Docker endpoint: `unix:///path/docker.sock`, `tcp://host:2375`, or a bare socket path. Falls back to DOCKER_HOST, then the default socket. */
+  dockerHost?: string;
+  logger?: Logger;
+}
+
+/** A sandbox's network mode, derived from `blockNetwork` and `cidrAllowlist` (filled by the network policy issue). */
+export type NetworkMode = 'open' | 'blocked' | 'allowlist';
+
+export interface SandboxSpec {
+  /** Image reference; pulled (with progress) when missing locally. */
+  image: string;
+  /** Main process. Default: a shell loop that keeps the sandbox alive until terminated. */
+  command?: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  /** CPU cores (fractional allowed), > 0. */
+  cpu?: number;
+  /** Memory limit in MiB, >= 16. */
+  memoryMiB?: number;
+  /** Hard lifetime in seconds from creation; enforced even when no editor is running. */
+  timeoutSeconds?: number;
+  /** Terminate after this many seconds with no exec running. */
+  idleTimeoutSeconds?: number;
+  /** Human name, unique among sandboxes ([a-zA-Z0-9][a-zA-Z0-9_.-]*). */
+  name?: string;
+  /** Free-form tags, stored as labels; `list({tags})` filters on them. */
+  tags?: Record<string, string>;
+  /** OCI runtime registered with Docker. Default `runsc`. Naming another one is the user's explicit choice. */
+  runtime?: string;
+  blockNetwork?: boolean;
+  cidrAllowlist?: string[];
+  encryptedPorts?: number[];
+  unencryptedPorts?: number[];
+  h2Ports?: number[];
+}
+
+export interface ExecOptions {
+  /** Allocate a pseudo-terminal (stdout and stderr merged). `true` or an initial size. */
+  pty?: boolean | { cols: number; rows: number };
+  workdir?: string;
+  env?: Record<string, string>;
+  /** Kill the process after this many seconds (exit code 137). */
+  timeoutSeconds?: number;
+  user?: string;
+}
+
+export interface ExecProcess {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  /** Empty for PTY execs: a terminal merges both streams. */
+  readonly stderr: Readable;
+  /** Resolves with the exit code once the process has ended and its output has been read. */
+  wait(): Promise<number>;
+  /** Resize the PTY (no-op without one). */
+  resize(cols: number, rows: number): Promise<void>;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type SandboxState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface SandboxInfo {
+  id: string;
+  containerId: string;
+  name: string;
+  image: string;
+  runtime: string;
+  state: SandboxState;
+  exitCode: number | null;
+  createdAt: Date;
+  /** Hard deadline, if `timeoutSeconds` was set. */
+  expiresAt: Date | null;
+  tags: Record<string, string>;
+  networkMode: NetworkMode;
+}
+
+export interface ListOptions {
+  tags?: Record<string, string>;
+  /** Include exited sandboxes (default true). */
+  all?: boolean;
+}
+
+export interface CreateOptions {
+  /** Image pull progress, e.g. "Downloading 12/40 MB". */
+  onProgress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  items: CheckItem[];
+}
+
+export interface CheckItem {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when not ok. */
+  fix?: string;
+}
+
+export type SandboxErrorCode =
+  | 'DOCKER_UNREACHABLE'
+  | 'RUNTIME_MISSING'
+  | 'RUNTIME_BROKEN'
+  | 'IMAGE_UNAVAILABLE'
+  | 'INVALID_SPEC'
+  | 'NOT_FOUND'
+  | 'NAME_IN_USE'
+  | 'NOT_RUNNING'
+  | 'EXEC_FAILED'
+  | 'CANCELLED';

@@ -1,0 +1,215 @@
+import Docker from 'dockerode';
+import { resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
+import { OLD_RUNSC_FIX, OLD_RUNSC_SIGNATURE, SETUP_FIX, SandboxError, dockerMessage, dockerStatus } from './errors';
+import { newSandboxId } from './ids';
+import { ensureImage } from './images';
+import { ensureReaper, runningReaper } from './lifetime';
+import { LABEL, MANAGED_FILTER, tagFilters, tagLabels } from './labels';
+import { Sandbox } from './sandbox';
+import { runSetupCheck } from './setupCheck';
+import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, networkModeOf, validateSpec } from './spec';
+import type { CheckReport, ConnectOptions, CreateOptions, ListOptions, Logger, SandboxInfo, SandboxSpec } from './types';
+import { infoFromList } from './listing';
+
+const PING_TIMEOUT_MS = 5000;
+const RUNTIME_CACHE_MS = 10_000;
+
+/** Entry point of the engine (Modal's `Sandbox.create` / `Sandbox.from_id` / `Sandbox.list`). */
+export function connect(options: ConnectOptions = {}): SandboxClient {
+  return new SandboxClient(options);
+}
+
+export class SandboxClient {
+  readonly endpoint: DockerEndpoint;
+  /** The raw Docker client, for callers that need more than the sandbox API. */
+  readonly docker: Docker;
+  private readonly logger: Logger | undefined;
+  private readonly dockerHost: string;
+
+  constructor(options: ConnectOptions = {}) {
+    this.endpoint = resolveEndpoint(options.dockerHost);
+    this.dockerHost = options.dockerHost?.trim() || process.env.DOCKER_HOST || '';
+    this.docker = new Docker(this.endpoint.options);
+    this.logger = options.logger;
+  }
+
+  /** Resolves when the engine answers; otherwise a DOCKER_UNREACHABLE error naming the endpoint and the fix. */
+  async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.docker.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (error) {
+      throw unreachable(this.endpoint, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Create and start a sandbox. Nothing is left behind when any step fails. */
+  async create(input: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
+    const spec = validateSpec(input);
+    const runtime = spec.runtime ?? DEFAULT_RUNTIME;
+    await this.ping();
+    throwIfAborted(options.signal);
+    await this.requireRuntime(runtime);
+    await this.guard(() => ensureImage(this.docker, spec.image, options.onProgress, options.signal));
+    throwIfAborted(options.signal);
+
+    const id = newSandboxId();
+    const name = spec.name ?? id;
+    const createdAt = new Date();
+    const labels: Record<string, string> = {
+      [LABEL.managed]: 'true',
+      [LABEL.id]: id,
+      [LABEL.name]: name,
+      [LABEL.createdAt]: createdAt.toISOString(),
+      [LABEL.runtime]: runtime,
+      [LABEL.networkMode]: networkModeOf(spec),
+      [LABEL.spec]: JSON.stringify(spec),
+      ...tagLabels(spec.tags),
+    };
+    if (spec.timeoutSeconds) labels[LABEL.expiresAt] = new Date(createdAt.getTime() + spec.timeoutSeconds * 1000).toISOString();
+    if (spec.idleTimeoutSeconds) labels[LABEL.idleTimeout] = String(spec.idleTimeoutSeconds);
+
+    options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name: `sandboxes-${name}`,
+        Image: spec.image,
+        // The spec's command is the whole argv, as in Modal: the image's ENTRYPOINT is reset.
+        Entrypoint: [''],
+        Cmd: spec.command ?? KEEP_ALIVE_COMMAND,
+        Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
+        WorkingDir: spec.workdir,
+        Hostname: name.slice(0, 63),
+        Labels: labels,
+        HostConfig: {
+          Runtime: runtime,
+          NanoCpus: spec.cpu ? Math.round(spec.cpu * 1e9) : undefined,
+          Memory: spec.memoryMiB ? spec.memoryMiB * 1024 * 1024 : undefined,
+          MemorySwap: spec.memoryMiB ? spec.memoryMiB * 1024 * 1024 : undefined,
+          // Raw sockets let code forge packets; no-new-privileges stops setuid escalation.
+          CapDrop: ['NET_RAW'],
+          SecurityOpt: ['no-new-privileges'],
+        },
+      });
+    } catch (error) {
+      if (dockerStatus(error) === 409) {
+        throw new SandboxError('NAME_IN_USE', `A sandbox or container named "${name}" already exists.`, 'Choose another name, or terminate the existing sandbox first.', { cause: error });
+      }
+      throw this.mapError(error, `Could not create the sandbox from ${spec.image}`);
+    }
+    try {
+      throwIfAborted(options.signal);
+      await container.start();
+    } catch (error) {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      if (error instanceof SandboxError) throw error;
+      const message = dockerMessage(error);
+      if (message.includes(OLD_RUNSC_SIGNATURE)) {
+        throw new SandboxError('RUNTIME_BROKEN', `The gVisor runtime "${runtime}" failed to start the sandbox: ${OLD_RUNSC_SIGNATURE}.`, OLD_RUNSC_FIX, { cause: error });
+      }
+      if (/executable file not found|no such file or directory/i.test(message) && !spec.command) {
+        throw new SandboxError('EXEC_FAILED', `Image ${spec.image} has no /bin/sh, which keeps a sandbox without a command alive.`, 'Set a command for the sandbox (sandboxes.defaults.command), or use an image with a shell.', { cause: error });
+      }
+      throw this.mapError(error, `The sandbox from ${spec.image} failed to start`);
+    }
+    if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
+    this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}`);
+    return new Sandbox(this.docker, id, container.id, name);
+  }
+
+  /** Every sandbox this engine manages on the endpoint, newest first, optionally filtered by tags. */
+  async list(options: ListOptions = {}): Promise<Sandbox[]> {
+    return (await this.listInfo(options)).map((info) => new Sandbox(this.docker, info.id, info.containerId, info.name));
+  }
+
+  /** Like `list`, with each sandbox's state, from one Docker call (for trees and pickers). */
+  async listInfo(options: ListOptions = {}): Promise<SandboxInfo[]> {
+    const containers = await this.guard(() =>
+      this.docker.listContainers({ all: options.all ?? true, filters: { label: [MANAGED_FILTER, ...tagFilters(options.tags)] } }),
+    );
+    const infos = containers.map(infoFromList).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    // Self-healing: if the reaper died (reboot, kill), the next client to look restarts it.
+    if (infos.some((i) => i.state === 'running' && (i.expiresAt || i.idleTimeoutSeconds)) && !runningReaper(this.endpoint.description)) {
+      ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
+    }
+    return infos.map(({ idleTimeoutSeconds: _, ...info }) => info);
+  }
+
+  /** A sandbox by its id (`sb-…`), its name, or its container id. */
+  async fromId(idOrName: string): Promise<Sandbox> {
+    for (const label of [LABEL.id, LABEL.name]) {
+      const found = await this.guard(() => this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } }));
+      if (found.length > 0) {
+        const info = infoFromList(found[0]);
+        return new Sandbox(this.docker, info.id, info.containerId, info.name);
+      }
+    }
+    try {
+      const c = await this.docker.getContainer(idOrName).inspect();
+      const labels = c.Config.Labels ?? {};
+      if (labels[LABEL.managed] === 'true') return new Sandbox(this.docker, labels[LABEL.id], c.Id, labels[LABEL.name] ?? labels[LABEL.id]);
+    } catch (error) {
+      if (isConnectionError(error)) throw unreachable(this.endpoint, error);
+    }
+    throw new SandboxError('NOT_FOUND', `No sandbox "${idOrName}" on ${this.endpoint.description}: it ended and was removed, or it was never created here.`, 'List the sandboxes (Sandboxes view, or client.list()) and use one that exists, or create a new one.');
+  }
+
+  /** Docker, runtime registration and a trial sandbox, each with the fix when it fails. */
+  checkSetup(options: { image?: string; runtime?: string } = {}): Promise<CheckReport> {
+    return runSetupCheck(this, options);
+  }
+
+  /** Registered runtimes as Docker reports them (cached briefly: create calls it every time). */
+  async runtimes(refresh = false): Promise<Map<string, { path?: string; runtimeArgs?: string[] }>> {
+    if (!refresh && this.runtimes_ && Date.now() - this.runtimes_.at < RUNTIME_CACHE_MS) return this.runtimes_.names;
+    const info = await this.guard(() => this.docker.info());
+    const names = new Map(Object.entries((info.Runtimes ?? {}) as Record<string, { path?: string; runtimeArgs?: string[] }>));
+    this.runtimes_ = { at: Date.now(), names };
+    return names;
+  }
+  private runtimes_: { at: number; names: Map<string, { path?: string; runtimeArgs?: string[] }> } | undefined;
+
+  private async requireRuntime(runtime: string): Promise<void> {
+    const names = await this.runtimes();
+    if (names.has(runtime)) return;
+    const registered = [...names.keys()].join(', ') || 'none';
+    if (runtime === DEFAULT_RUNTIME) {
+      throw new SandboxError('RUNTIME_MISSING', `gVisor's runtime "runsc" is not registered with the Docker engine at ${this.endpoint.description} (registered: ${registered}). Sandboxes never fall back to runc silently.`, SETUP_FIX);
+    }
+    throw new SandboxError('RUNTIME_MISSING', `Runtime "${runtime}" is not registered with the Docker engine (registered: ${registered}).`, `Use one of the registered runtimes (normally "runsc"), or register "${runtime}" in /etc/docker/daemon.json and reload Docker.`);
+  }
+
+  /** Releases the Docker client's sockets. Sandboxes keep running. */
+  dispose(): void {
+    const agent = (this.docker.modem as unknown as { agent?: { destroy?: () => void } }).agent;
+    agent?.destroy?.();
+  }
+
+  /** Runs a Docker call, turning "no engine there" into a DOCKER_UNREACHABLE error. */
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isConnectionError(error)) throw unreachable(this.endpoint, error);
+      throw error;
+    }
+  }
+
+  private mapError(error: unknown, what: string): Error {
+    if (error instanceof SandboxError) return error;
+    if (isConnectionError(error)) return unreachable(this.endpoint, error);
+    return new SandboxError('EXEC_FAILED', `${what}: ${dockerMessage(error)}`, 'See the Docker engine log for details; run "Sandboxes: Check Setup" to test the installation.', { cause: error });
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SandboxError('CANCELLED', 'Creating the sandbox was cancelled.', 'Run the command again when you are ready.');
+}

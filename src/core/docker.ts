@@ -1,0 +1,77 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import { SandboxError, dockerMessage } from './errors';
+
+export const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+export interface DockerEndpoint {
+  /** What users see in messages, e.g. "unix:///var/run/docker.sock". */
+  readonly description: string;
+  readonly options: Docker.DockerOptions;
+}
+
+/**
+ * Resolves where the Docker engine is: the explicit option, then DOCKER_HOST, then the default
+ * socket. Pure, so the precedence is unit-tested.
+ */
+export function resolveEndpoint(dockerHost: string | undefined, env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
+  const value = (dockerHost ?? '').trim() || (env.DOCKER_HOST ?? '').trim();
+  if (!value) return { description: `unix://${DEFAULT_SOCKET}`, options: { socketPath: DEFAULT_SOCKET } };
+  if (value.startsWith('/')) return { description: `unix://${value}`, options: { socketPath: value } };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw badHost(value);
+  }
+  switch (url.protocol) {
+    case 'unix:':
+      return { description: value, options: { socketPath: url.pathname } };
+    case 'tcp:':
+    case 'http:':
+    case 'https:': {
+      const tls = url.protocol === 'https:' || env.DOCKER_TLS_VERIFY === '1';
+      const port = url.port ? Number(url.port) : tls ? 2376 : 2375;
+      const options: Docker.DockerOptions = { host: url.hostname, port, protocol: tls ? 'https' : 'http' };
+      if (tls && env.DOCKER_CERT_PATH) {
+        const read = (file: string) => fs.readFileSync(path.join(env.DOCKER_CERT_PATH as string, file));
+        Object.assign(options, { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') });
+      }
+      return { description: `${tls ? 'https' : 'tcp'}://${url.hostname}:${port}`, options };
+    }
+    case 'ssh:':
+      return {
+        description: value,
+        options: { protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, username: url.username || undefined } as Docker.DockerOptions,
+      };
+    default:
+      throw badHost(value);
+  }
+}
+
+function badHost(value: string): SandboxError {
+  return new SandboxError(
+    'DOCKER_UNREACHABLE',
+    `"${value}" is not a Docker endpoint this extension understands.`,
+    'Use unix:///var/run/docker.sock, tcp://HOST:2375, https://HOST:2376 or ssh://USER@HOST (option dockerHost, VS Code setting sandboxes.docker.host, or DOCKER_HOST).',
+  );
+}
+
+/** Turns a failed ping (or any connection-level failure) into an error naming cause and fix. */
+export function unreachable(endpoint: DockerEndpoint, error: unknown): SandboxError {
+  const code = (error as { code?: string } | null)?.code;
+  const cause = code ? `${code}: ${dockerMessage(error)}` : dockerMessage(error);
+  const fix =
+    code === 'EACCES'
+      ? `Give your user access to the socket (e.g. \`sudo usermod -aG docker $USER\`, then log in again), or run as a user that has it.`
+      : 'Start the Docker engine (`sudo bash scripts/setup-host.sh` starts it and sets up gVisor; or `sudo systemctl start docker`), ' +
+        'or point the dockerHost option / VS Code setting sandboxes.docker.host / DOCKER_HOST at a running engine.';
+  return new SandboxError('DOCKER_UNREACHABLE', `Cannot reach the Docker engine at ${endpoint.description} (${cause}).`, fix, { cause: error });
+}
+
+/** True for errors that mean "no engine answered", as opposed to an API error from a live engine. */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return typeof code === 'string' && ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code);
+}

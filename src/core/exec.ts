@@ -1,0 +1,124 @@
+import { PassThrough, Writable, type Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import { SandboxError, dockerMessage, dockerStatus } from './errors';
+import type { ExecOptions, ExecProcess } from './types';
+
+/**
+ * Starts a process in a running container through the Docker Engine API (never the CLI): one
+ * hijacked HTTP connection carries stdin and output; a PTY exec gets a real terminal whose size
+ * follows `resize`.
+ */
+export async function startExec(docker: Docker, containerId: string, argv: string[], options: ExecOptions = {}): Promise<ExecProcess> {
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) {
+    throw new SandboxError('EXEC_FAILED', 'exec needs a non-empty array of strings (the command and its arguments).', 'Pass argv like ["ls", "-la"].');
+  }
+  const tty = Boolean(options.pty);
+  const cmd = options.timeoutSeconds && options.timeoutSeconds > 0
+    ? ['timeout', '-s', 'KILL', String(Math.ceil(options.timeoutSeconds)), ...argv]
+    : argv;
+  const container = docker.getContainer(containerId);
+  let exec: Docker.Exec;
+  let socket: Duplex;
+  try {
+    exec = await container.exec({
+      Cmd: cmd,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: tty,
+      Env: options.env ? Object.entries(options.env).map(([k, v]) => `${k}=${v}`) : undefined,
+      WorkingDir: options.workdir,
+      User: options.user,
+    });
+    socket = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as unknown as Duplex;
+  } catch (error) {
+    throw execError(containerId, argv, error);
+  }
+  return new DockerExecProcess(docker, exec, socket, tty, typeof options.pty === 'object' ? options.pty : undefined);
+}
+
+export function execError(containerId: string, argv: string[], error: unknown): SandboxError {
+  const status = dockerStatus(error);
+  const message = dockerMessage(error);
+  if (status === 404) {
+    return new SandboxError('NOT_FOUND', `The sandbox's container ${containerId.slice(0, 12)} no longer exists (removed outside the extension?).`, 'Refresh the sandbox list and create a new sandbox.', { cause: error });
+  }
+  if (status === 409) {
+    return new SandboxError('NOT_RUNNING', `The sandbox is not running, so "${argv[0]}" cannot start in it (${message}).`, 'Create a new sandbox; an ended sandbox cannot run commands.', { cause: error });
+  }
+  return new SandboxError('EXEC_FAILED', `Could not run "${argv.join(' ')}" in the sandbox: ${message}`, 'Check that the command exists in the image and that the sandbox is running.', { cause: error });
+}
+
+class DockerExecProcess implements ExecProcess {
+  readonly stdin: Writable;
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  private readonly ended: Promise<void>;
+  private exitCode: Promise<number> | undefined;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly exec: Docker.Exec,
+    private readonly socket: Duplex,
+    private readonly tty: boolean,
+    initialSize: { cols: number; rows: number } | undefined,
+  ) {
+    this.ended = new Promise((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        this.stdout.end();
+        this.stderr.end();
+        resolve();
+      };
+      socket.once('end', finish);
+      socket.once('close', finish);
+      socket.once('error', finish);
+    });
+    if (tty) socket.pipe(this.stdout, { end: false });
+    else docker.modem.demuxStream(socket, this.stdout, this.stderr);
+
+    // Writes go straight to the connection; ending stdin half-closes it, which Docker turns into
+    // EOF on the process's stdin while output keeps flowing.
+    this.stdin = new Writable({
+      write: (chunk, _encoding, callback) => {
+        if (socket.writableEnded || socket.destroyed) return callback();
+        socket.write(chunk, callback);
+      },
+      final: (callback) => {
+        if (!socket.writableEnded && !socket.destroyed) socket.end();
+        callback();
+      },
+    });
+    this.stdin.on('error', () => undefined);
+    if (initialSize) void this.resize(initialSize.cols, initialSize.rows).catch(() => undefined);
+  }
+
+  wait(): Promise<number> {
+    this.exitCode ??= this.ended.then(() => this.readExitCode());
+    return this.exitCode;
+  }
+
+  async resize(cols: number, rows: number): Promise<void> {
+    if (!this.tty) return;
+    const w = Math.max(1, Math.floor(cols));
+    const h = Math.max(1, Math.floor(rows));
+    try {
+      await this.exec.resize({ w, h });
+    } catch (error) {
+      // A resize racing the process's exit is harmless; anything else is worth surfacing.
+      if (dockerStatus(error) !== 404 && dockerStatus(error) !== 409 && !/not running|no such exec/i.test(dockerMessage(error))) throw error;
+    }
+  }
+
+  /** The output stream has ended; Docker may need a moment to record the exit code. */
+  private async readExitCode(): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const info = await this.exec.inspect();
+      if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
+      if (attempt > 200) throw new SandboxError('EXEC_FAILED', 'The command closed its output but Docker never reported its exit code.', 'Check the Docker engine log; retry the command.');
+      await new Promise((r) => setTimeout(r, attempt < 20 ? 5 : 50));
+    }
+  }
+}

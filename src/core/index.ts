@@ -1,0 +1,11 @@
+/**
+ * gVisor Sandboxes engine: create, exec, terminate gVisor sandboxes on a Docker engine.
+ * Shipped as `dist/core.js` (plain CommonJS, no `vscode`) and exported by the extension's
+ * `activate()` to other extensions.
+ */
+export { connect, SandboxClient } from './client';
+export { Sandbox } from './sandbox';
+export { SandboxError, isSandboxError } from './errors';
+export { validateSpec, networkModeOf, DEFAULT_RUNTIME } from './spec';
+export { LABEL } from './labels';
+export type * from './types';

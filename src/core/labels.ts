@@ -1,0 +1,36 @@
+/**
+ * All sandbox state lives in Docker labels, not in memory: after an editor reload, from a second
+ * window or from a script, the same sandboxes are found and usable.
+ */
+export const LABEL = {
+  managed: 'sandboxes.managed',
+  id: 'sandboxes.id',
+  name: 'sandboxes.name',
+  createdAt: 'sandboxes.created-at',
+  expiresAt: 'sandboxes.expires-at',
+  idleTimeout: 'sandboxes.idle-timeout',
+  runtime: 'sandboxes.runtime',
+  networkMode: 'sandboxes.network-mode',
+  spec: 'sandboxes.spec',
+  tagPrefix: 'sandboxes.tag.',
+} as const;
+
+export const MANAGED_FILTER = `${LABEL.managed}=true`;
+
+export function tagLabels(tags: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags ?? {})) out[LABEL.tagPrefix + key] = value;
+  return out;
+}
+
+export function tagsFromLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(labels)) {
+    if (key.startsWith(LABEL.tagPrefix)) out[key.slice(LABEL.tagPrefix.length)] = value;
+  }
+  return out;
+}
+
+export function tagFilters(tags: Record<string, string> | undefined): string[] {
+  return Object.entries(tags ?? {}).map(([key, value]) => `${LABEL.tagPrefix}${key}=${value}`);
+}

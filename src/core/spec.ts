@@ -1,0 +1,130 @@
+import { SandboxError } from './errors';
+import type { NetworkMode, SandboxSpec } from './types';
+
+export const DEFAULT_RUNTIME = 'runsc';
+export const MIN_MEMORY_MIB = 16;
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RUNTIME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const TAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * Checks a spec from any source (API call, settings, webview) and returns a normalised copy.
+ * Every problem is collected so one error names them all; a sandbox is never created from a
+ * partly valid spec.
+ */
+export function validateSpec(input: unknown): SandboxSpec {
+  const problems: string[] = [];
+  const bad = (field: string, why: string) => problems.push(`${field} ${why}`);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalid(['the spec must be an object']);
+  }
+  const raw = input as Record<string, unknown>;
+  const spec: SandboxSpec = { image: '' };
+
+  if (typeof raw.image !== 'string' || raw.image.trim() === '') bad('image', 'must be a non-empty image reference, e.g. "python:3.12-slim"');
+  else spec.image = raw.image.trim();
+
+  if (raw.command !== undefined && raw.command !== null) {
+    if (!isStringArray(raw.command) || raw.command.length === 0) bad('command', 'must be a non-empty array of strings, e.g. ["python3", "-m", "http.server"]');
+    else spec.command = [...raw.command];
+  }
+  if (raw.env !== undefined && raw.env !== null) {
+    if (typeof raw.env !== 'object' || Array.isArray(raw.env)) bad('env', 'must be an object of NAME: "value" pairs');
+    else {
+      const env: Record<string, string> = {};
+      for (const [key, value] of Object.entries(raw.env as Record<string, unknown>)) {
+        if (!ENV_KEY_PATTERN.test(key)) bad(`env["${key}"]`, 'is not a valid variable name (letters, digits and _; not starting with a digit)');
+        else if (typeof value !== 'string') bad(`env.${key}`, `must be a string (got ${typeof value})`);
+        else env[key] = value;
+      }
+      spec.env = env;
+    }
+  }
+  if (raw.workdir !== undefined && raw.workdir !== null && raw.workdir !== '') {
+    if (typeof raw.workdir !== 'string' || !raw.workdir.startsWith('/')) bad('workdir', 'must be an absolute path inside the sandbox, e.g. "/workspace"');
+    else spec.workdir = raw.workdir;
+  }
+  if (raw.cpu !== undefined && raw.cpu !== null) {
+    if (typeof raw.cpu !== 'number' || !Number.isFinite(raw.cpu) || raw.cpu <= 0) bad('cpu', `must be a number of cores greater than 0 (got ${JSON.stringify(raw.cpu)})`);
+    else spec.cpu = raw.cpu;
+  }
+  if (raw.memoryMiB !== undefined && raw.memoryMiB !== null) {
+    if (typeof raw.memoryMiB !== 'number' || !Number.isInteger(raw.memoryMiB) || raw.memoryMiB < MIN_MEMORY_MIB) {
+      bad('memoryMiB', `must be a whole number of MiB, at least ${MIN_MEMORY_MIB} (got ${JSON.stringify(raw.memoryMiB)})`);
+    } else spec.memoryMiB = raw.memoryMiB;
+  }
+  for (const field of ['timeoutSeconds', 'idleTimeoutSeconds'] as const) {
+    const value = raw[field];
+    if (value === undefined || value === null || value === 0) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) bad(field, `must be a number of seconds, at least 1, or 0 for none (got ${JSON.stringify(value)})`);
+    else spec[field] = value;
+  }
+  if (raw.name !== undefined && raw.name !== null && raw.name !== '') {
+    if (typeof raw.name !== 'string' || !NAME_PATTERN.test(raw.name)) bad('name', 'must be 1-63 characters: letters, digits, "_", "." or "-", starting with a letter or digit');
+    else spec.name = raw.name;
+  }
+  if (raw.tags !== undefined && raw.tags !== null) {
+    if (typeof raw.tags !== 'object' || Array.isArray(raw.tags)) bad('tags', 'must be an object of key: "value" pairs');
+    else {
+      const tags: Record<string, string> = {};
+      for (const [key, value] of Object.entries(raw.tags as Record<string, unknown>)) {
+        if (!TAG_KEY_PATTERN.test(key)) bad(`tags["${key}"]`, 'is not a valid tag key (letters, digits, "_", "." or "-")');
+        else if (typeof value !== 'string') bad(`tags.${key}`, 'must be a string');
+        else tags[key] = value;
+      }
+      spec.tags = tags;
+    }
+  }
+  if (raw.runtime !== undefined && raw.runtime !== null && raw.runtime !== '') {
+    if (typeof raw.runtime !== 'string' || !RUNTIME_PATTERN.test(raw.runtime)) bad('runtime', 'must be the name of an OCI runtime registered with Docker, e.g. "runsc"');
+    else spec.runtime = raw.runtime;
+  }
+  if (raw.blockNetwork !== undefined && raw.blockNetwork !== null) {
+    if (typeof raw.blockNetwork !== 'boolean') bad('blockNetwork', 'must be true or false');
+    else spec.blockNetwork = raw.blockNetwork;
+  }
+  if (raw.cidrAllowlist !== undefined && raw.cidrAllowlist !== null) {
+    if (!isStringArray(raw.cidrAllowlist)) bad('cidrAllowlist', 'must be an array of CIDR strings');
+    else spec.cidrAllowlist = [...raw.cidrAllowlist];
+  }
+  const seenPorts = new Map<number, string>();
+  for (const field of ['encryptedPorts', 'unencryptedPorts', 'h2Ports'] as const) {
+    const value = raw[field];
+    if (value === undefined || value === null) continue;
+    if (!Array.isArray(value)) { bad(field, 'must be an array of port numbers'); continue; }
+    const ports: number[] = [];
+    for (const port of value) {
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) bad(field, `has ${JSON.stringify(port)}, which is not a port number from 1 to 65535`);
+      else if (seenPorts.has(port)) bad(field, `repeats port ${port} (already in ${seenPorts.get(port)})`);
+      else { seenPorts.set(port, field); ports.push(port); }
+    }
+    spec[field] = ports;
+  }
+  if (problems.length) throw invalid(problems);
+  return spec;
+}
+
+function invalid(problems: string[]): SandboxError {
+  return new SandboxError(
+    'INVALID_SPEC',
+    `Invalid sandbox settings: ${problems.join('; ')}.`,
+    'Correct the values named above (in VS Code: Settings → Extensions → gVisor Sandboxes) and try again.',
+  );
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+export function networkModeOf(spec: Pick<SandboxSpec, 'blockNetwork' | 'cidrAllowlist'>): NetworkMode {
+  if (spec.blockNetwork) return 'blocked';
+  if (spec.cidrAllowlist && spec.cidrAllowlist.length > 0) return 'allowlist';
+  return 'open';
+}
+
+/**
+ * PID 1 when the spec has no command: waits forever and exits at once on SIGTERM (a shell that
+ * is PID 1 ignores signals it has no trap for, which would make `docker stop` wait 10 s).
+ */
+export const KEEP_ALIVE_COMMAND = ['/bin/sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];

@@ -76,26 +76,7 @@ log "runsc: $RUNSC_PATH ($("$RUNSC_PATH" --version 2>/dev/null | head -n1))"
 # --- 3. Register the runtime (merge, never clobber) -----------------------------------------
 # $1: JSON array of runtimeArgs. Prints "changed" when the file was rewritten.
 register_runtime() {
-  mkdir -p /etc/docker
-  node - "$DAEMON_JSON" "$RUNSC_PATH" "$1" <<'EOF'
-const fs = require('fs');
-const [file, path, argsJson] = process.argv.slice(2);
-let cfg = {};
-if (fs.existsSync(file)) {
-  const text = fs.readFileSync(file, 'utf8').trim();
-  if (text) cfg = JSON.parse(text);
-}
-const wanted = { path };
-const args = JSON.parse(argsJson);
-if (args.length) wanted.runtimeArgs = args;
-cfg.runtimes = cfg.runtimes || {};
-if (JSON.stringify(cfg.runtimes.runsc) !== JSON.stringify(wanted)) {
-  cfg.runtimes.runsc = wanted;
-  fs.writeFileSync(file + '.tmp', JSON.stringify(cfg, null, 2) + '\n');
-  fs.renameSync(file + '.tmp', file);
-  console.log('changed');
-}
-EOF
+  node "$HERE/lib/register-runtime.mjs" "$DAEMON_JSON" runsc "$RUNSC_PATH" "$1"
 }
 
 current_args() {
@@ -149,8 +130,14 @@ if ! docker image inspect "$TRIAL_IMAGE" >/dev/null 2>&1; then
 fi
 
 # --- 5. Prove the runtime with a real gVisor container -------------------------------------
-trial() { docker run --rm --runtime=runsc --label sandboxes.trial=true "$TRIAL_IMAGE" dmesg 2>&1; }
-out=$(trial) || true
+# A trial whose start fails can leave runsc processes behind; remove them by container id.
+trial() {
+  local cidfile; cidfile=$(mktemp -u)
+  docker run --rm --cidfile "$cidfile" --runtime=runsc --label sandboxes.trial=true "$TRIAL_IMAGE" dmesg 2>&1 || true
+  if [ -s "$cidfile" ]; then bash "$HERE/cleanup-runsc-leftovers.sh" "$(cat "$cidfile")" >/dev/null; fi
+  rm -f "$cidfile"
+}
+out=$(trial)
 if ! grep -q 'gVisor' <<<"$out"; then
   if grep -q 'cannot run with network enabled in root network namespace' <<<"$out"; then
     # The old-runsc trap (see README): this runsc misdetects the root network namespace on this
@@ -158,7 +145,7 @@ if ! grep -q 'gVisor' <<<"$out"; then
     log "this runsc is older than gVisor release-20240807 and fails on this kernel; registering it with --network=host"
     register_runtime '["--network=host"]' >/dev/null
     start_or_reload_dockerd
-    out=$(trial) || true
+    out=$(trial)
   fi
 fi
 if ! grep -q 'gVisor' <<<"$out"; then

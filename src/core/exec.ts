@@ -13,9 +13,16 @@ export async function startExec(docker: Docker, containerId: string, argv: strin
     throw new SandboxError('EXEC_FAILED', 'exec needs a non-empty array of strings (the command and its arguments).', 'Pass argv like ["ls", "-la"].');
   }
   const tty = Boolean(options.pty);
-  const cmd = options.timeoutSeconds && options.timeoutSeconds > 0
+  const size = typeof options.pty === 'object' ? options.pty : undefined;
+  let cmd = options.timeoutSeconds && options.timeoutSeconds > 0
     ? ['timeout', '-s', 'KILL', String(Math.ceil(options.timeoutSeconds)), ...argv]
     : argv;
+  // Engines before API 1.42 ignore ConsoleSize, and a resize after start races the first output:
+  // there the terminal is sized by stty inside it before the command runs.
+  const sizedByEngine = size !== undefined && (await supportsConsoleSize(docker));
+  if (size && !sizedByEngine) {
+    cmd = ['/bin/sh', '-c', `stty rows ${Math.floor(size.rows)} cols ${Math.floor(size.cols)} 2>/dev/null; exec "$@"`, 'sh', ...cmd];
+  }
   const container = docker.getContainer(containerId);
   let exec: Docker.Exec;
   let socket: Duplex;
@@ -29,12 +36,31 @@ export async function startExec(docker: Docker, containerId: string, argv: strin
       Env: options.env ? Object.entries(options.env).map(([k, v]) => `${k}=${v}`) : undefined,
       WorkingDir: options.workdir,
       User: options.user,
+      ConsoleSize: sizedByEngine && size ? [Math.floor(size.rows), Math.floor(size.cols)] : undefined,
     });
     socket = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as unknown as Duplex;
   } catch (error) {
     throw execError(containerId, argv, error);
   }
   return new DockerExecProcess(docker, exec, socket, tty, typeof options.pty === 'object' ? options.pty : undefined);
+}
+
+const consoleSizeSupport = new WeakMap<Docker, Promise<boolean>>();
+
+/** Exec ConsoleSize arrived in Docker Engine API 1.42 (Docker 23). */
+function supportsConsoleSize(docker: Docker): Promise<boolean> {
+  let known = consoleSizeSupport.get(docker);
+  if (!known) {
+    known = docker.version().then(
+      (v) => {
+        const [major, minor] = String(v.ApiVersion).split('.').map(Number);
+        return major > 1 || (major === 1 && minor >= 42);
+      },
+      () => false,
+    );
+    consoleSizeSupport.set(docker, known);
+  }
+  return known;
 }
 
 export function execError(containerId: string, argv: string[], error: unknown): SandboxError {

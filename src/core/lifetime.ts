@@ -152,6 +152,15 @@ export function ensureReaper(endpointDescription: string, dockerHost: string, lo
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SANDBOXES_REAPER_ENDPOINT: endpointDescription, SANDBOXES_REAPER_DOCKER_HOST: dockerHost },
   });
   child.unref();
+  // Claim the pid file for the child at once, so a second client does not start another reaper
+  // while this one is still loading (the reaper accepts a file that names its own pid).
+  if (child.pid) {
+    try {
+      fs.writeFileSync(reaperPidFile(endpointDescription), String(child.pid), { flag: 'wx' });
+    } catch {
+      fs.writeFileSync(reaperPidFile(endpointDescription), String(child.pid));
+    }
+  }
   logger?.debug(`Started the sandbox reaper (pid ${child.pid}) for ${endpointDescription}`);
   return child.pid ?? null;
 }

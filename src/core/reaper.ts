@@ -28,23 +28,31 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => process.exit(0));
 
   const docker = new Docker(endpoint.options);
+  const logFile = path.join(path.dirname(pidFile), 'reaper.log');
+  const write = (level: string) => (message: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} [${process.pid}] ${level} ${message}\n`);
+  const logger = { trace: () => undefined, debug: () => undefined, info: write('info'), warn: write('warn'), error: write('error') };
+  logger.info(`watching ${endpoint.description}`);
   const lastActive = new Map<string, number>();
   let idleSince: number | null = null;
   let failures = 0;
   for (;;) {
     let sleepMs: number;
     try {
-      const decision = await reapOnce(docker, lastActive);
+      const decision = await reapOnce(docker, lastActive, logger);
       failures = 0;
       if (decision.nextCheckMs === null && decision.kill.length === 0) {
         idleSince ??= Date.now();
-        if (Date.now() - idleSince >= LINGER_MS) return;
+        if (Date.now() - idleSince >= LINGER_MS) {
+          logger.info('nothing left to watch; exiting');
+          return;
+        }
         sleepMs = 1000;
       } else {
         idleSince = null;
         sleepMs = Math.min(MAX_SLEEP_MS, Math.max(50, decision.nextCheckMs ?? 0));
       }
-    } catch {
+    } catch (error) {
+      logger.warn(`cannot read sandboxes: ${error instanceof Error ? error.message : String(error)}`);
       // Docker restarting or briefly unreachable: keep trying for a while, then give up (a
       // restarted daemon does not restart our containers, so nothing is left to enforce).
       if (++failures > 60) return;
@@ -62,7 +70,9 @@ function takeLock(pidFile: string): boolean {
       return true;
     } catch {
       const owner = Number(fs.readFileSync(pidFile, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) return false;
+      // The client that spawned us wrote our pid already, so nobody starts a second reaper.
+      if (owner === process.pid) return true;
+      if (Number.isInteger(owner) && owner > 0 && isProcessAlive(owner)) return false;
       fs.rmSync(pidFile, { force: true });
     }
   }

@@ -1,0 +1,66 @@
+/**
+ * Shared setup for integration tests on the real Docker engine with runsc. Every sandbox a test
+ * creates carries the tag `test-run=<id of this process>`, and `cleanupRun()` removes them all,
+ * also when a test failed half way.
+ */
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { after } from 'node:test';
+import Docker from 'dockerode';
+import { connect, type SandboxClient, type SandboxSpec } from '../../src/core';
+
+export const TEST_IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-1';
+export const RUN_ID = `t${process.pid}-${Date.now().toString(36)}`;
+export const RUN_TAGS = { 'test-run': RUN_ID };
+export const docker = new Docker();
+
+export function client(): SandboxClient {
+  return connect();
+}
+
+/** A spec for this run: the test image, tagged for cleanup. */
+export function testSpec(extra: Partial<SandboxSpec> = {}): SandboxSpec {
+  return { image: TEST_IMAGE, ...extra, tags: { ...RUN_TAGS, ...(extra.tags ?? {}) } };
+}
+
+export async function runContainers(): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`sandboxes.tag.test-run=${RUN_ID}`] } });
+}
+
+export async function cleanupRun(): Promise<void> {
+  for (const c of await runContainers()) {
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Registers cleanup for the whole file (runs even when tests fail): this run's containers, and
+ * the runsc processes that a failed container start leaves behind (only those that appeared
+ * while this file ran, removed through runsc by container id).
+ */
+export function cleanupAfterFile(): void {
+  const before = new Set(runscContainers());
+  after(async () => {
+    await cleanupRun();
+    const leftovers = runscContainers().filter((id) => !before.has(id));
+    if (leftovers.length) execFileSync('bash', [path.resolve(__dirname, '../../scripts/cleanup-runsc-leftovers.sh'), ...leftovers]);
+  });
+}
+
+export function runscContainers(): string[] {
+  try {
+    return execFileSync('runsc', ['--root=/var/run/docker/runtime-runc/moby', 'list', '-quiet'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+export async function until<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

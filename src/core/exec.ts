@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from './errors';
@@ -23,6 +24,9 @@ export async function startExec(docker: Docker, containerId: string, argv: strin
   if (size && !sizedByEngine) {
     cmd = ['/bin/sh', '-c', `stty rows ${Math.floor(size.rows)} cols ${Math.floor(size.cols)} 2>/dev/null; exec "$@"`, 'sh', ...cmd];
   }
+  // Docker cannot signal an exec, so each one is marked with an environment variable that its
+  // children inherit; kill() finds the whole tree by that mark through /proc inside the sandbox.
+  const marker = `SANDBOXES_EXEC=${randomUUID()}`;
   const container = docker.getContainer(containerId);
   let exec: Docker.Exec;
   let socket: Duplex;
@@ -33,7 +37,7 @@ export async function startExec(docker: Docker, containerId: string, argv: strin
       AttachStdout: true,
       AttachStderr: true,
       Tty: tty,
-      Env: options.env ? Object.entries(options.env).map(([k, v]) => `${k}=${v}`) : undefined,
+      Env: [...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`), marker],
       WorkingDir: options.workdir,
       User: options.user,
       ConsoleSize: sizedByEngine && size ? [Math.floor(size.rows), Math.floor(size.cols)] : undefined,
@@ -42,7 +46,7 @@ export async function startExec(docker: Docker, containerId: string, argv: strin
   } catch (error) {
     throw execError(containerId, argv, error);
   }
-  return new DockerExecProcess(docker, exec, socket, tty, typeof options.pty === 'object' ? options.pty : undefined);
+  return new DockerExecProcess(docker, container, exec, socket, tty, marker, size);
 }
 
 const consoleSizeSupport = new WeakMap<Docker, Promise<boolean>>();
@@ -84,9 +88,11 @@ class DockerExecProcess implements ExecProcess {
 
   constructor(
     private readonly docker: Docker,
+    private readonly container: Docker.Container,
     private readonly exec: Docker.Exec,
     private readonly socket: Duplex,
     private readonly tty: boolean,
+    private readonly marker: string,
     initialSize: { cols: number; rows: number } | undefined,
   ) {
     this.ended = new Promise((resolve) => {
@@ -136,6 +142,28 @@ class DockerExecProcess implements ExecProcess {
       // A resize racing the process's exit is harmless; anything else is worth surfacing.
       if (dockerStatus(error) !== 404 && dockerStatus(error) !== 409 && !/not running|no such exec/i.test(dockerMessage(error))) throw error;
     }
+  }
+
+  async kill(signal = 'TERM'): Promise<void> {
+    const name = signal.replace(/^SIG/i, '').toUpperCase();
+    if (!/^[A-Z0-9]+$/.test(name)) throw new SandboxError('EXEC_FAILED', `"${signal}" is not a signal name.`, 'Use a name such as TERM, INT, HUP or KILL.');
+    const info = await this.exec.inspect().catch(() => null);
+    if (!info?.Running) return;
+    const script = [
+      'for env in /proc/[0-9]*/environ; do',
+      '  pid=${env#/proc/}; pid=${pid%/environ}',
+      '  [ "$pid" = "$$" ] && continue',
+      '  tr "\\000" "\\n" < "$env" 2>/dev/null | grep -qxF "$2" && kill -"$1" "$pid" 2>/dev/null',
+      'done; exit 0',
+    ].join('\n');
+    const killer = await this.container.exec({ Cmd: ['/bin/sh', '-c', script, 'sandbox-kill', name, this.marker], AttachStdout: true, AttachStderr: true });
+    const stream = await killer.start({ hijack: true, stdin: false });
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+      stream.resume();
+    });
   }
 
   /** The output stream has ended; Docker may need a moment to record the exit code. */

@@ -69,6 +69,12 @@ export interface ExecProcess {
   wait(): Promise<number>;
   /** Resize the PTY (no-op without one). */
   resize(cols: number, rows: number): Promise<void>;
+  /**
+   * Send a signal to the process and everything it started (e.g. 'HUP' when a terminal
+   * closes, 'INT' to cancel, 'KILL'). Docker has no API for this, so it runs `kill` inside the
+   * sandbox; the image needs a shell with `kill` and `tr`, as almost every image has.
+   */
+  kill(signal?: string): Promise<void>;
 }
 
 export interface RunResult {

@@ -103,9 +103,8 @@ describe('bad input gives clear errors and leaves nothing behind', () => {
     const stream = new PassThrough();
     stream.end(emptyTar());
     const tag = `sandboxes-test/no-shell:${process.pid}`;
-    await docker.importImage(stream as never, { repo: tag.split(':')[0], tag: tag.split(':')[1], changes: ['LABEL sandboxes.test-image=true'] } as never).then(
-      (s) => new Promise((resolve, reject) => docker.modem.followProgress(s, (e) => (e ? reject(e) : resolve(undefined)))),
-    );
+    const progress = (await docker.importImage(stream as never, { repo: tag.split(':')[0], tag: tag.split(':')[1], changes: ['LABEL sandboxes.test-image=true'] } as never)) as unknown as NodeJS.ReadableStream;
+    await new Promise((resolve, reject) => docker.modem.followProgress(progress, (e: Error | null) => (e ? reject(e) : resolve(undefined))));
     try {
       await assert.rejects(engine.create(testSpec({ image: tag })), isError('EXEC_FAILED', /\/bin\/sh/));
       assert.deepEqual(await runContainers(), []);

@@ -111,6 +111,23 @@ describe('sandbox lifecycle under gVisor', () => {
     assert.deepEqual(await other.list({ tags: { purpose: 'find-me' } }), []);
   });
 
+  it('kill() signals an exec and everything it started, and nothing else', async () => {
+    const sandbox = await engine.create(testSpec());
+    const bystander = await sandbox.exec(['sleep', '300']);
+    const proc = await sandbox.exec(['sh', '-c', 'sleep 300 & sleep 301; echo never']);
+    await new Promise((r) => setTimeout(r, 300));
+    await proc.kill('TERM');
+    assert.notEqual(await proc.wait(), 0);
+    const ps = await sandbox.run(['ps', '-eo', 'args']);
+    assert.doesNotMatch(ps.stdout, /sleep 301/);
+    assert.doesNotMatch(ps.stdout, /sleep 300\n.*sleep 300/s, 'the background child was killed too');
+    assert.match(ps.stdout, /sleep 300/, 'another exec was left alone');
+    await bystander.kill('KILL');
+    assert.equal(await bystander.wait(), 137);
+    await proc.kill('KILL'); // already ended: a no-op
+    await sandbox.terminate();
+  });
+
   it('kills an exec that outlives its timeoutSeconds', async () => {
     const sandbox = await engine.create(testSpec());
     const started = Date.now();

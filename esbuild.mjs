@@ -1,0 +1,97 @@
+// Bundles the extension and the engine into dist/. Type checking is separate: `npm run typecheck`.
+//   node esbuild.mjs               development build, with source maps
+//   node esbuild.mjs --production  minified, no source maps (what `npm run package` ships)
+//   node esbuild.mjs --watch       rebuild on change
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** `vscode` exists only inside the extension host: the engine (also a plain Node library) must never import it. */
+const entries = [
+  { entry: 'src/vscode/extension.ts', outfile: 'dist/extension.js', external: ['vscode'] },
+  { entry: 'src/core/index.ts', outfile: 'dist/core.js', external: [], forbidVscode: true },
+  { entry: 'src/core/reaper.ts', outfile: 'dist/reaper.js', external: [], forbidVscode: true },
+];
+
+/** Fails the build with a clear message instead of esbuild's "Could not resolve". */
+const forbidVscode = {
+  name: 'forbid-vscode',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) => ({
+      errors: [{ text: `src/core must not import "vscode" (imported by ${args.importer}); it also ships as a plain Node library.` }],
+    }));
+  },
+};
+
+/**
+ * dockerode's SSH transport (ssh2) tries optional native add-ons inside try/catch and falls
+ * back to pure JavaScript. They cannot be bundled and the .vsix ships no node_modules, so
+ * leave them unresolved: the fallback is taken at run time.
+ */
+const optionalNativeAddons = {
+  name: 'optional-native-addons',
+  setup(build) {
+    build.onResolve({ filter: /\.node$|^cpu-features$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/** One line per build, in the format the esbuild problem matcher of VS Code tasks understands. */
+const reportProblems = (outfile) => ({
+  name: 'report-problems',
+  setup(build) {
+    build.onStart(() => console.log(`[watch] build started (${outfile})`));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log(`[watch] build finished (${outfile})`);
+    });
+  },
+});
+
+const present = entries.filter(({ entry }) => {
+  if (existsSync(entry)) return true;
+  // The reaper is still being written; the build must not fail until it lands.
+  console.warn(`[esbuild] skipping ${entry}: the file does not exist yet.`);
+  return false;
+});
+
+if (production && existsSync('dist')) {
+  // Maps from an earlier development build must not be packaged next to minified code.
+  for (const file of readdirSync('dist').filter((name) => name.endsWith('.map'))) rmSync(`dist/${file}`);
+}
+
+const contexts = await Promise.all(
+  present.map(({ entry, outfile, external, forbidVscode: forbid }) =>
+    esbuild.context({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      external,
+      minify: production,
+      sourcemap: !production,
+      sourcesContent: false,
+      logLevel: watch ? 'silent' : 'warning',
+      plugins: [optionalNativeAddons, ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],
+    }),
+  ),
+);
+
+if (watch) {
+  await Promise.all(contexts.map((context) => context.watch()));
+} else {
+  try {
+    await Promise.all(contexts.map((context) => context.rebuild()));
+  } catch {
+    // esbuild has already printed the errors.
+    process.exitCode = 1;
+  } finally {
+    await Promise.all(contexts.map((context) => context.dispose()));
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Arguments callers may pass to commands (tests, other extensions, tree menus). Pure, so the
+ * parsing is unit-tested. Bad arguments are programming errors and throw `TypeError`s, which the
+ * registry logs with their stack.
+ */
+import type { SandboxSpec } from '../../core/types';
+
+/**
+ * The sandbox a caller named: an id or name string, or any object with a string `id`
+ * (a `Sandbox`, a `SandboxInfo`, a tree node). `undefined` means "ask the user".
+ */
+export function sandboxIdFromArg(arg: unknown): string | undefined {
+  if (arg === undefined || arg === null) {
+    return undefined;
+  }
+  const id = typeof arg === 'object' ? (arg as { id?: unknown }).id : arg;
+  if (typeof id === 'string' && id.trim() !== '') {
+    return id.trim();
+  }
+  throw new TypeError(`Expected a sandbox id or an object with a string "id", got ${describeArg(arg)}.`);
+}
+
+/**
+ * `sandboxes.createSandbox` with no argument asks for a name; with an object (possibly empty),
+ * it creates non-interactively, the object's spec fields (e.g. `name`, `image`) overriding the
+ * settings.
+ */
+export function createOverridesFromArg(arg: unknown): Partial<SandboxSpec> | undefined {
+  if (arg === undefined || arg === null) {
+    return undefined;
+  }
+  if (typeof arg === 'object' && !Array.isArray(arg)) {
+    return arg as Partial<SandboxSpec>;
+  }
+  throw new TypeError(`Expected an object of sandbox spec fields such as { name, image }, got ${describeArg(arg)}.`);
+}
+
+export function commandLineFromArg(arg: unknown): string | undefined {
+  if (arg === undefined || arg === null) {
+    return undefined;
+  }
+  if (typeof arg === 'string' && arg.trim() !== '') {
+    return arg;
+  }
+  throw new TypeError(`Expected a non-empty command line string, got ${describeArg(arg)}.`);
+}
+
+export interface TerminateOptions {
+  /** Ask before terminating. Default: only when the user picked the sandbox in the UI. */
+  confirm?: boolean;
+}
+
+export function terminateOptionsFromArg(arg: unknown): TerminateOptions {
+  if (arg === undefined || arg === null) {
+    return {};
+  }
+  if (typeof arg === 'object' && !Array.isArray(arg)) {
+    const { confirm } = arg as { confirm?: unknown };
+    if (confirm === undefined || typeof confirm === 'boolean') {
+      return { confirm };
+    }
+  }
+  throw new TypeError(`Expected options such as { confirm: false }, got ${describeArg(arg)}.`);
+}
+
+/** The engine's rule for sandbox names (Docker's for container names, at most 63 characters). */
+const SANDBOX_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+/** For the name input box: an error message, or `undefined` when the value is acceptable. */
+export function validateSandboxName(value: string): string | undefined {
+  const name = value.trim();
+  if (name === '' || SANDBOX_NAME.test(name)) {
+    return undefined;
+  }
+  return name.length > 63
+    ? 'Use at most 63 characters.'
+    : 'Use letters, digits, "_", "." and "-", starting with a letter or digit.';
+}
+
+function describeArg(arg: unknown): string {
+  if (typeof arg === 'object' && arg !== null) {
+    return Array.isArray(arg) ? 'an array' : `an object with keys [${Object.keys(arg).join(', ')}]`;
+  }
+  return JSON.stringify(arg) ?? typeof arg;
+}

@@ -1,0 +1,17 @@
+/** The services every command handler receives from the registry. */
+import type { SandboxClientService } from '../client';
+import type { ExtensionLog } from '../log';
+import type { SetupReportDocument } from '../report/setupReportDocument';
+import type { CommandOutput } from './commandOutput';
+
+export interface CommandContext {
+  readonly clients: SandboxClientService;
+  readonly log: ExtensionLog;
+  /** Where "Run Command in Sandbox…" streams output. */
+  readonly commandOutput: CommandOutput;
+  /** The read-only document that shows the last "Check Setup" report. */
+  readonly setupReport: SetupReportDocument;
+}
+
+/** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */
+export type CommandHandler = (context: CommandContext, ...args: unknown[]) => Promise<unknown>;

@@ -1,0 +1,29 @@
+/** "Open Terminal": an interactive shell in a running sandbox. Returns the `vscode.Terminal`. */
+import * as vscode from 'vscode';
+import { GVISOR_RUNTIME } from '../settingKeys';
+import { SandboxPseudoterminal, type SandboxPseudoterminalOptions } from '../terminal/sandboxPseudoterminal';
+import type { CommandContext } from './commandContext';
+import { requireRunning, resolveSandbox } from './pickSandbox';
+
+export async function openTerminal(context: CommandContext, arg?: unknown): Promise<vscode.Terminal | undefined> {
+  const sandbox = await resolveSandbox(context, arg, { title: 'Open Terminal', offerCreate: true });
+  if (!sandbox) {
+    return undefined;
+  }
+  // Checked here, where a failure is a notification, rather than inside a terminal.
+  const info = await requireRunning(sandbox, 'open a terminal');
+
+  const banner: SandboxPseudoterminalOptions['banner'] =
+    info.runtime === GVISOR_RUNTIME
+      ? { text: `Sandbox ${info.name} · ${info.image} · gVisor`, style: 'dim' }
+      : { text: `Sandbox ${info.name} runs with runtime "${info.runtime}": it is not isolated by gVisor.`, style: 'warning' };
+  const terminal = vscode.window.createTerminal({
+    name: info.name,
+    pty: new SandboxPseudoterminal(sandbox, context.log, { banner }),
+    iconPath: new vscode.ThemeIcon('vm'),
+    // The shell lives in the sandbox: a window reload cannot reattach to it, so do not restore the tab.
+    isTransient: true,
+  });
+  terminal.show();
+  return terminal;
+}

@@ -1,0 +1,119 @@
+/**
+ * Which sandbox a command acts on: the one the caller named, or the user's pick from a
+ * QuickPick of sandboxes, which says so when there are none and offers to create one.
+ */
+import * as vscode from 'vscode';
+import type { Sandbox } from '../../core';
+import type { SandboxInfo } from '../../core/types';
+import { UserFacingError } from '../errors';
+import { describeSandbox } from '../sandboxFormat';
+import { sandboxIdFromArg } from './commandArgs';
+import type { CommandContext } from './commandContext';
+import { promptAndCreateSandbox } from './createSandbox';
+
+export interface PickOptions {
+  /** QuickPick title, e.g. "Open Terminal". */
+  title: string;
+  /** List stopped sandboxes too (to terminate them); otherwise running ones only. */
+  includeStopped?: boolean;
+  /** Offer "Create Sandbox" in the list, so picking a sandbox to work in is never a dead end. */
+  offerCreate?: boolean;
+}
+
+interface SandboxItem extends vscode.QuickPickItem {
+  info?: SandboxInfo;
+  create?: true;
+}
+
+/** `undefined` when the user dismissed the picker. */
+export async function resolveSandbox(
+  context: CommandContext,
+  arg: unknown,
+  options: PickOptions,
+): Promise<Sandbox | undefined> {
+  const id = sandboxIdFromArg(arg);
+  return id === undefined ? pickSandbox(context, options) : context.clients.client.fromId(id);
+}
+
+/** Fresh state of a sandbox that must be running for `action` (e.g. "open a terminal"). */
+export async function requireRunning(sandbox: Sandbox, action: string): Promise<SandboxInfo> {
+  const info = await sandbox.info();
+  if (info.state !== 'running') {
+    throw new UserFacingError(
+      `Cannot ${action} in sandbox "${info.name}": it is ${info.state}, not running.`,
+      'A stopped sandbox cannot be restarted; create a new one with "Sandboxes: Create Sandbox".',
+    );
+  }
+  return info;
+}
+
+export async function pickSandbox(context: CommandContext, options: PickOptions): Promise<Sandbox | undefined> {
+  const quickPick = vscode.window.createQuickPick<SandboxItem>();
+  quickPick.title = options.title;
+  quickPick.placeholder = 'Loading sandboxes…';
+  quickPick.matchOnDescription = true;
+  quickPick.matchOnDetail = true;
+  // Shown at once, busy, so the command responds before Docker does.
+  quickPick.busy = true;
+  quickPick.show();
+
+  const picked = new Promise<SandboxItem | undefined>((resolve) => {
+    quickPick.onDidAccept(() => {
+      resolve(quickPick.selectedItems[0]);
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => resolve(undefined));
+  });
+
+  try {
+    const sandboxItems = await loadItems(context, options);
+    if (sandboxItems.length === 0 && !options.offerCreate) {
+      quickPick.hide();
+      void vscode.window.showInformationMessage(`There are no ${options.includeStopped ? '' : 'running '}sandboxes.`);
+      return undefined;
+    }
+    quickPick.items = options.offerCreate ? withCreateItem(sandboxItems) : sandboxItems;
+    quickPick.placeholder =
+      sandboxItems.length > 0 ? 'Select a sandbox' : 'There are no running sandboxes. Create one?';
+    quickPick.busy = false;
+
+    const item = await picked;
+    if (item?.create) {
+      return await promptAndCreateSandbox(context);
+    }
+    return item?.info && (await context.clients.client.fromId(item.info.id));
+  } finally {
+    quickPick.dispose();
+  }
+}
+
+/** One Docker call for the whole list, states included, so the picker fills at once. */
+async function loadItems(context: CommandContext, options: PickOptions): Promise<SandboxItem[]> {
+  const infos = await context.clients.client.listInfo({ all: options.includeStopped ?? false });
+  const now = new Date();
+  return infos
+    .filter((info) => options.includeStopped || info.state === 'running')
+    .sort((a, b) => runningFirst(a, b) || b.createdAt.getTime() - a.createdAt.getTime())
+    .map((info) => {
+      const { label, description, detail } = describeSandbox(info, now);
+      const icon = info.state === 'running' ? '$(vm-running)' : '$(vm-outline)';
+      return { label: `${icon} ${label}`, description, detail, info };
+    });
+}
+
+function runningFirst(a: SandboxInfo, b: SandboxInfo): number {
+  return Number(b.state === 'running') - Number(a.state === 'running');
+}
+
+function withCreateItem(items: SandboxItem[]): SandboxItem[] {
+  const create: SandboxItem = {
+    label: '$(add) Create Sandbox',
+    detail: items.length === 0 ? 'There are no running sandboxes. Create one from the defaults in settings.' : undefined,
+    create: true,
+    alwaysShow: true,
+  };
+  if (items.length === 0) {
+    return [create];
+  }
+  return [...items, { label: '', kind: vscode.QuickPickItemKind.Separator }, create];
+}

@@ -1,0 +1,88 @@
+/**
+ * The one place commands are registered. Every handler runs inside the same wrapper, so all of
+ * them log the same way, present errors the same way, and never leak an unhandled rejection.
+ */
+import * as vscode from 'vscode';
+import { presentError, settingsSearchQuery, type ErrorAction, type ErrorPresentation } from '../errors';
+import { checkSetup } from './checkSetup';
+import type { CommandContext, CommandHandler } from './commandContext';
+import { CommandIds, CommandTitles, type CommandId } from './commandIds';
+import { createSandbox } from './createSandbox';
+import { openTerminal } from './openTerminal';
+import { runCommand } from './runCommand';
+import { terminateSandbox } from './terminateSandbox';
+
+const HANDLERS: Record<CommandId, CommandHandler> = {
+  [CommandIds.createSandbox]: createSandbox,
+  [CommandIds.openTerminal]: openTerminal,
+  [CommandIds.runCommand]: runCommand,
+  [CommandIds.terminateSandbox]: terminateSandbox,
+  [CommandIds.checkSetup]: checkSetup,
+};
+
+const ACTION_LABELS: Record<ErrorAction, string> = {
+  checkSetup: 'Check Setup',
+  openSettings: 'Open Settings',
+  showLog: 'Show Log',
+};
+
+export function registerCommands(context: CommandContext): vscode.Disposable[] {
+  return (Object.keys(HANDLERS) as CommandId[]).map((id) =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => invoke(context, id, args)),
+  );
+}
+
+/**
+ * Runs a handler and returns its result, or `undefined` once a failure has been shown: the
+ * error is reported here, so rethrowing would only make VS Code show a second, vaguer one.
+ */
+async function invoke(context: CommandContext, id: CommandId, args: unknown[]): Promise<unknown> {
+  const started = Date.now();
+  context.log.debug(`${id}: started`);
+  try {
+    const result = await HANDLERS[id](context, ...args);
+    context.log.debug(`${id}: done in ${Date.now() - started} ms`);
+    return result;
+  } catch (err) {
+    report(context, id, err);
+    return undefined;
+  }
+}
+
+function report(context: CommandContext, id: CommandId, err: unknown): void {
+  const presentation = presentError(err, CommandTitles[id]);
+  switch (presentation.kind) {
+    case 'cancelled':
+      context.log.info(`${id}: cancelled`);
+      return;
+    case 'actionable':
+      context.log.error(`${id}: ${presentation.text}`);
+      break;
+    case 'unexpected':
+      context.log.failure(id, err);
+      break;
+  }
+  // Not awaited: the notification stays up until dismissed, and the command must not wait for that.
+  void notify(context, presentation).catch((notifyErr: unknown) => context.log.failure('notification', notifyErr));
+}
+
+async function notify(context: CommandContext, presentation: Exclude<ErrorPresentation, { kind: 'cancelled' }>) {
+  const labels = presentation.actions.map((action) => ACTION_LABELS[action]);
+  const picked = await vscode.window.showErrorMessage(presentation.text, ...labels);
+  const action = presentation.actions.find((candidate) => ACTION_LABELS[candidate] === picked);
+  switch (action) {
+    case 'checkSetup':
+      await vscode.commands.executeCommand(CommandIds.checkSetup);
+      break;
+    case 'openSettings': {
+      const keys = presentation.kind === 'actionable' ? presentation.settingKeys : [];
+      await vscode.commands.executeCommand('workbench.action.openSettings', settingsSearchQuery(keys));
+      break;
+    }
+    case 'showLog':
+      context.log.show();
+      break;
+    case undefined:
+      break;
+  }
+}

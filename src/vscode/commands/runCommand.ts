@@ -1,0 +1,106 @@
+/**
+ * "Run Command in Sandbox…": runs a command line with `/bin/sh -c` in a running sandbox and
+ * streams its output to the "Sandbox Commands" channel. Called as `(sandboxId, commandLine)` it
+ * asks nothing, shows no notification and returns `{ exitCode, output }`.
+ */
+import type { Readable } from 'node:stream';
+import * as vscode from 'vscode';
+import type { Sandbox } from '../../core';
+import { Utf8StreamDecoder } from '../terminal/terminalText';
+import { commandLineFromArg } from './commandArgs';
+import type { CommandContext } from './commandContext';
+import { requireRunning, resolveSandbox } from './pickSandbox';
+
+export interface RunCommandResult {
+  exitCode: number;
+  /** stdout and stderr, interleaved as they arrived. */
+  output: string;
+}
+
+export async function runCommand(
+  context: CommandContext,
+  sandboxArg?: unknown,
+  commandLineArg?: unknown,
+): Promise<RunCommandResult | undefined> {
+  const givenCommandLine = commandLineFromArg(commandLineArg);
+  const sandbox = await resolveSandbox(context, sandboxArg, { title: 'Run Command in Sandbox', offerCreate: true });
+  if (!sandbox) {
+    return undefined;
+  }
+  await requireRunning(sandbox, 'run a command');
+
+  const interactive = givenCommandLine === undefined;
+  const commandLine = givenCommandLine ?? (await askCommandLine(context, sandbox));
+  if (commandLine === undefined) {
+    return undefined;
+  }
+  if (interactive) {
+    context.commandOutput.lastCommandLine = commandLine;
+    context.commandOutput.show();
+  }
+
+  const result = await runStreaming(context, sandbox, commandLine);
+  if (interactive) {
+    void announceExit(context, sandbox, commandLine, result.exitCode);
+  }
+  return result;
+}
+
+async function askCommandLine(context: CommandContext, sandbox: Sandbox): Promise<string | undefined> {
+  const commandLine = await vscode.window.showInputBox({
+    title: `Run Command in Sandbox "${sandbox.name}"`,
+    prompt: 'Runs with /bin/sh -c; the output appears in the "Sandbox Commands" panel. For interactive programs, open a terminal instead.',
+    placeHolder: 'e.g. pip list',
+    value: context.commandOutput.lastCommandLine,
+    validateInput: (value) => (value.trim() === '' ? 'Enter a command line.' : undefined),
+  });
+  return commandLine?.trim() || undefined;
+}
+
+async function runStreaming(context: CommandContext, sandbox: Sandbox, commandLine: string): Promise<RunCommandResult> {
+  const channel = context.commandOutput;
+  channel.appendLine(`\n[${new Date().toLocaleTimeString()}] ${sandbox.name}$ ${commandLine}`);
+  context.log.info(`Running in ${sandbox.name}: ${commandLine}`);
+
+  const execution = await sandbox.exec(['/bin/sh', '-c', commandLine]);
+  // Nothing will be typed into it: end its input, so a command that reads stdin gets EOF instead of hanging.
+  execution.stdin.end();
+
+  const output: string[] = [];
+  const collect = (stream: Readable) => {
+    const decoder = new Utf8StreamDecoder();
+    const emit = (text: string) => {
+      output.push(text);
+      channel.append(text);
+    };
+    stream.on('data', (chunk: Uint8Array | string) => emit(decoder.write(chunk)));
+    stream.on('end', () => emit(decoder.end()));
+  };
+  collect(execution.stdout);
+  collect(execution.stderr);
+
+  const exitCode = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: `Running "${abbreviate(commandLine)}" in ${sandbox.name}` },
+    () => execution.wait(),
+  );
+  channel.appendLine(`[exit code ${exitCode}]`);
+  context.log.info(`Command in ${sandbox.name} exited with code ${exitCode}: ${commandLine}`);
+  return { exitCode, output: output.join('') };
+}
+
+async function announceExit(context: CommandContext, sandbox: Sandbox, commandLine: string, exitCode: number) {
+  const showOutput = 'Show Output';
+  const message = `"${abbreviate(commandLine)}" exited with code ${exitCode} in sandbox "${sandbox.name}".`;
+  const choice =
+    exitCode === 0
+      ? await vscode.window.showInformationMessage(message, showOutput)
+      : await vscode.window.showWarningMessage(message, showOutput);
+  if (choice === showOutput) {
+    context.commandOutput.show();
+  }
+}
+
+function abbreviate(commandLine: string, max = 50): string {
+  const oneLine = commandLine.replace(/\s+/g, ' ');
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}

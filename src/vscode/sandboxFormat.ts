@@ -1,0 +1,46 @@
+/** How sandboxes are described in pickers and messages. Pure, so it is unit-tested. */
+import type { SandboxInfo } from '../core/types';
+import { GVISOR_RUNTIME } from './settingKeys';
+
+/** "gVisor (runsc)", or a plain warning that another runtime is not gVisor. */
+export function describeRuntime(runtime: string): string {
+  return runtime === GVISOR_RUNTIME ? `gVisor (${runtime})` : `${runtime}, not gVisor`;
+}
+
+/** "just now", "1 minute ago", "3 hours ago", "2 days ago". */
+export function formatAge(since: Date, now: Date): string {
+  const seconds = Math.max(0, Math.floor((now.getTime() - since.getTime()) / 1000));
+  const units: [name: string, seconds: number][] = [
+    ['day', 86_400],
+    ['hour', 3_600],
+    ['minute', 60],
+  ];
+  for (const [name, size] of units) {
+    const count = Math.floor(seconds / size);
+    if (count >= 1) {
+      return `${count} ${name}${count === 1 ? '' : 's'} ago`;
+    }
+  }
+  return 'just now';
+}
+
+/** "in 25 minutes" for a deadline, "now" once it has passed. */
+export function formatDeadline(deadline: Date, now: Date): string {
+  const age = formatAge(now, deadline);
+  return age === 'just now' ? 'now' : `in ${age.replace(/ ago$/, '')}`;
+}
+
+export interface SandboxDescription {
+  label: string;
+  description: string;
+  detail: string;
+}
+
+/** A sandbox as a picker row: name; image; state · runtime · age · deadline. */
+export function describeSandbox(info: SandboxInfo, now: Date): SandboxDescription {
+  const facts = [info.state, describeRuntime(info.runtime), `created ${formatAge(info.createdAt, now)}`];
+  if (info.expiresAt) {
+    facts.push(`expires ${formatDeadline(info.expiresAt, now)}`);
+  }
+  return { label: info.name, description: info.image, detail: facts.join(' · ') };
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveEndpoint, unreachable } from '../../src/core/docker';
+
+describe('resolveEndpoint', () => {
+  it('prefers the option, then DOCKER_HOST, then the default socket', () => {
+    assert.deepEqual(resolveEndpoint('unix:///a.sock', { DOCKER_HOST: 'unix:///b.sock' }).options, { socketPath: '/a.sock' });
+    assert.deepEqual(resolveEndpoint(undefined, { DOCKER_HOST: 'unix:///b.sock' }).options, { socketPath: '/b.sock' });
+    assert.deepEqual(resolveEndpoint('  ', {}).options, { socketPath: '/var/run/docker.sock' });
+    assert.equal(resolveEndpoint(undefined, {}).description, 'unix:///var/run/docker.sock');
+  });
+
+  it('understands bare paths, tcp, https and ssh', () => {
+    assert.deepEqual(resolveEndpoint('/run/user/1000/docker.sock', {}).options, { socketPath: '/run/user/1000/docker.sock' });
+    assert.deepEqual(resolveEndpoint('tcp://127.0.0.1:2375', {}).options, { host: '127.0.0.1', port: 2375, protocol: 'http' });
+    assert.equal(resolveEndpoint('tcp://docker.local', {}).description, 'tcp://docker.local:2375');
+    assert.equal(resolveEndpoint('tcp://docker.local', { DOCKER_TLS_VERIFY: '1' }).description, 'https://docker.local:2376');
+    const ssh = resolveEndpoint('ssh://me@build-box', {}).options as { protocol: string; username: string; port: number };
+    assert.deepEqual([ssh.protocol, ssh.username, ssh.port], ['ssh', 'me', 22]);
+  });
+
+  it('refuses what it cannot use, naming the accepted forms', () => {
+    assert.throws(() => resolveEndpoint('ftp://x', {}), /unix:\/\/\/var\/run\/docker\.sock, tcp:\/\/HOST:2375/);
+    assert.throws(() => resolveEndpoint('not a url', {}), /not a Docker endpoint/);
+  });
+
+  it('explains unreachable engines by cause', () => {
+    const endpoint = resolveEndpoint(undefined, {});
+    const denied = unreachable(endpoint, Object.assign(new Error('connect EACCES /var/run/docker.sock'), { code: 'EACCES' }));
+    assert.match(denied.message, /EACCES/);
+    assert.match(denied.fix, /docker group|usermod/);
+    const missing = unreachable(endpoint, Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' }));
+    assert.match(missing.fix, /setup-host\.sh/);
+  });
+});

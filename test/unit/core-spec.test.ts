@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SandboxError, validateSpec, networkModeOf } from '../../src/core';
+
+describe('validateSpec', () => {
+  it('accepts a full spec and normalises it', () => {
+    const spec = validateSpec({
+      image: ' python:3.12-slim ',
+      command: ['python3', '-m', 'http.server'],
+      env: { A: '1', _B2: 'two' },
+      workdir: '/workspace',
+      cpu: 1.5,
+      memoryMiB: 512,
+      timeoutSeconds: 60,
+      idleTimeoutSeconds: 0,
+      name: 'web-1',
+      tags: { project: 'demo' },
+      runtime: 'runsc',
+      blockNetwork: false,
+      cidrAllowlist: ['10.0.0.0/8'],
+      encryptedPorts: [443],
+      unencryptedPorts: [8000],
+      h2Ports: [8443],
+    });
+    assert.equal(spec.image, 'python:3.12-slim');
+    assert.equal(spec.idleTimeoutSeconds, undefined, '0 means no idle timeout');
+    assert.deepEqual(spec.unencryptedPorts, [8000]);
+  });
+
+  it('names every bad field in one error', () => {
+    assert.throws(
+      () => validateSpec({ image: '', cpu: 0, memoryMiB: 8, env: { '9x': 'a', OK: 3 }, workdir: 'relative', name: '-bad', runtime: 'a b', timeoutSeconds: -5 }),
+      (error: unknown) => {
+        assert.ok(error instanceof SandboxError);
+        assert.equal(error.code, 'INVALID_SPEC');
+        for (const part of ['image', 'cpu', 'memoryMiB', 'env["9x"]', 'env.OK', 'workdir', 'name', 'runtime', 'timeoutSeconds']) {
+          assert.ok(error.message.includes(part), `mentions ${part}: ${error.message}`);
+        }
+        assert.match(error.fix, /Settings/);
+        return true;
+      },
+    );
+  });
+
+  it('rejects non-objects, non-array commands and bad ports', () => {
+    assert.throws(() => validateSpec(null), /must be an object/);
+    assert.throws(() => validateSpec({ image: 'x', command: 'ls -la' }), /command/);
+    assert.throws(() => validateSpec({ image: 'x', command: [] }), /command/);
+    assert.throws(() => validateSpec({ image: 'x', unencryptedPorts: [0] }), /not a port number/);
+    assert.throws(() => validateSpec({ image: 'x', h2Ports: [70000] }), /not a port number/);
+    assert.throws(() => validateSpec({ image: 'x', unencryptedPorts: [80], encryptedPorts: [80] }), /repeats port 80/);
+    assert.throws(() => validateSpec({ image: 'x', cpu: Number.NaN }), /cpu/);
+    assert.throws(() => validateSpec({ image: 'x', memoryMiB: 100.5 }), /memoryMiB/);
+  });
+
+  it('derives the network mode', () => {
+    assert.equal(networkModeOf({}), 'open');
+    assert.equal(networkModeOf({ cidrAllowlist: [] }), 'open');
+    assert.equal(networkModeOf({ cidrAllowlist: ['1.2.3.4/32'] }), 'allowlist');
+    assert.equal(networkModeOf({ blockNetwork: true, cidrAllowlist: ['1.2.3.4/32'] }), 'blocked');
+  });
+});

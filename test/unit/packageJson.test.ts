@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { validateSpec } from '../../src/core/spec';
+import { CommandIds, CommandTitles } from '../../src/vscode/commands/commandIds';
+import { SettingKeys } from '../../src/vscode/settingKeys';
+import { sandboxDefaultsFromSettings } from '../../src/vscode/settingsToSpec';
+
+interface Contributes {
+  commands: { command: string; title: string; category: string }[];
+  configuration: { properties: Record<string, { default?: unknown; markdownDescription?: string; scope?: string }> }[];
+}
+const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+  main: string;
+  activationEvents?: string[];
+  engines: { vscode: string };
+  contributes: Contributes;
+};
+const properties = Object.assign({}, ...manifest.contributes.configuration.map((section) => section.properties)) as Contributes['configuration'][number]['properties'];
+
+describe('package.json contributions', () => {
+  it('contributes every command, with its title, in the "Sandboxes" category', () => {
+    const contributed = manifest.contributes.commands.map(({ command, title, category }) => ({ command, title, category }));
+    const expected = Object.values(CommandIds).map((command) => ({ command, title: CommandTitles[command], category: 'Sandboxes' }));
+    assert.deepEqual(contributed, expected);
+  });
+
+  it('contributes exactly the settings the code reads, each with a description', () => {
+    assert.deepEqual(Object.keys(properties).sort(), Object.values(SettingKeys).sort());
+    for (const [key, schema] of Object.entries(properties)) {
+      assert.ok(schema.markdownDescription, `${key} has no description`);
+    }
+  });
+
+  it('has defaults that make a valid spec: python:3.12-slim under runsc', () => {
+    const defaults = (key: string) => properties[key]?.default;
+    const spec = sandboxDefaultsFromSettings({ get: defaults }, validateSpec);
+    assert.equal(spec.image, 'python:3.12-slim');
+    assert.equal(defaults(SettingKeys.runtime), 'runsc');
+  });
+
+  it('keeps the runtime and Docker endpoint out of workspace settings', () => {
+    assert.equal(properties[SettingKeys.runtime]?.scope, 'machine');
+    assert.equal(properties[SettingKeys.dockerHost]?.scope, 'machine');
+  });
+
+  it('activates on use, never on startup', () => {
+    assert.ok(!manifest.activationEvents?.includes('*'));
+    assert.ok(!manifest.activationEvents?.includes('onStartupFinished'));
+    assert.equal(manifest.main, './dist/extension.js');
+    assert.equal(manifest.engines.vscode, '^1.90.0');
+  });
+});

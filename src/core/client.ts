@@ -10,6 +10,9 @@ import { runSetupCheck } from './setupCheck';
 import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, networkModeOf, validateSpec } from './spec';
 import type { CheckReport, ConnectOptions, CreateOptions, ListOptions, Logger, SandboxInfo, SandboxSpec } from './types';
 import { infoFromList } from './listing';
+import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork } from './network/guard';
+import { modeOf, validatePolicy, type NetworkPolicy } from './network/policy';
+import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 
 const PING_TIMEOUT_MS = 5000;
 const RUNTIME_CACHE_MS = 10_000;
@@ -23,14 +26,16 @@ export class SandboxClient {
   readonly endpoint: DockerEndpoint;
   /** The raw Docker client, for callers that need more than the sandbox API. */
   readonly docker: Docker;
-  private readonly logger: Logger | undefined;
+  readonly logger: Logger | undefined;
   private readonly dockerHost: string;
+  readonly guardImage: string;
 
   constructor(options: ConnectOptions = {}) {
     this.endpoint = resolveEndpoint(options.dockerHost);
     this.dockerHost = options.dockerHost?.trim() || process.env.DOCKER_HOST || '';
     this.docker = new Docker(this.endpoint.options);
     this.logger = options.logger;
+    this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
   }
 
   /** Resolves when the engine answers; otherwise a DOCKER_UNREACHABLE error naming the endpoint and the fix. */
@@ -76,10 +81,52 @@ export class SandboxClient {
     if (spec.timeoutSeconds) labels[LABEL.expiresAt] = new Date(createdAt.getTime() + spec.timeoutSeconds * 1000).toISOString();
     if (spec.idleTimeoutSeconds) labels[LABEL.idleTimeout] = String(spec.idleTimeoutSeconds);
 
+    const policy = validatePolicy(spec);
+    const registration = (await this.runtimes()).get(runtime);
+    const networking = runtimeNetworking(runtime, registration);
+    assertEnforceable(runtime, networking, policy);
+    labels[LABEL.networkMode] = networking === 'none' ? 'blocked' : modeOf(policy);
+
     options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
-    let container: Docker.Container;
+    // Everything created so far, removed again if a later step fails: no orphans.
+    const created: Docker.Container[] = [];
+    const rollback = async () => {
+      for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
+    };
+    let networkMode = 'none';
     try {
-      container = await this.docker.createContainer({
+      if (networking !== 'none') {
+        await this.guard(() => ensureGuardImage(this.docker, this.guardImage));
+        const network = await this.guard(() => ensureNetwork(this.docker));
+        // The guard has no lifetime labels: the reaper ends it with its sandbox, never on its own.
+        const { [LABEL.expiresAt]: _expires, [LABEL.idleTimeout]: _idle, ...guardLabels } = labels;
+        const guard = await createGuard(this.docker, { sandboxId: id, name, image: this.guardImage, network, labels: guardLabels }).catch((error: unknown) => {
+          throw dockerStatus(error) === 409 ? nameInUse(name, error) : error;
+        });
+        created.push(guard);
+        // Fail closed: the sandbox joins the namespace only once its policy is loaded and verified.
+        if (networking === 'kernel') {
+          await applyPolicy(this.docker, guard.id, { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwardedPorts: [] }, network);
+        }
+        networkMode = `container:${guard.id}`;
+      }
+      throwIfAborted(options.signal);
+      const container = await this.createSandboxContainer(spec, name, runtime, networkMode, { ...labels, [LABEL.role]: 'sandbox' });
+      created.push(container);
+      throwIfAborted(options.signal);
+      await this.startSandboxContainer(container, spec, runtime);
+      if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
+      this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${labels[LABEL.networkMode]}`);
+      return new Sandbox(this, id, container.id, name);
+    } catch (error) {
+      await rollback();
+      throw error;
+    }
+  }
+
+  private async createSandboxContainer(spec: SandboxSpec, name: string, runtime: string, networkMode: string, labels: Record<string, string>): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer({
         name: `sandboxes-${name}`,
         Image: spec.image,
         // The spec's command is the whole argv, as in Modal: the image's ENTRYPOINT is reset.
@@ -87,30 +134,30 @@ export class SandboxClient {
         Cmd: spec.command ?? KEEP_ALIVE_COMMAND,
         Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
         WorkingDir: spec.workdir,
-        Hostname: name.slice(0, 63),
+        Hostname: networkMode === 'none' ? name.slice(0, 63) : undefined,
         Labels: labels,
         HostConfig: {
           Runtime: runtime,
+          NetworkMode: networkMode,
           NanoCpus: spec.cpu ? Math.round(spec.cpu * 1e9) : undefined,
           Memory: spec.memoryMiB ? spec.memoryMiB * 1024 * 1024 : undefined,
           MemorySwap: spec.memoryMiB ? spec.memoryMiB * 1024 * 1024 : undefined,
-          // Raw sockets let code forge packets; no-new-privileges stops setuid escalation.
-          CapDrop: ['NET_RAW'],
+          // Raw sockets would let code forge packets past the policy's intent; NET_ADMIN is never
+          // granted (it would let a runc sandbox rewrite the rules it shares a namespace with).
+          CapDrop: ['NET_RAW', 'NET_ADMIN'],
           SecurityOpt: ['no-new-privileges'],
         },
       });
     } catch (error) {
-      if (dockerStatus(error) === 409) {
-        throw new SandboxError('NAME_IN_USE', `A sandbox or container named "${name}" already exists.`, 'Choose another name, or terminate the existing sandbox first.', { cause: error });
-      }
+      if (dockerStatus(error) === 409) throw nameInUse(name, error);
       throw this.mapError(error, `Could not create the sandbox from ${spec.image}`);
     }
+  }
+
+  private async startSandboxContainer(container: Docker.Container, spec: SandboxSpec, runtime: string): Promise<void> {
     try {
-      throwIfAborted(options.signal);
       await container.start();
     } catch (error) {
-      await container.remove({ force: true, v: true }).catch(() => undefined);
-      if (error instanceof SandboxError) throw error;
       const message = dockerMessage(error);
       if (message.includes(OLD_RUNSC_SIGNATURE)) {
         throw new SandboxError('RUNTIME_BROKEN', `The gVisor runtime "${runtime}" failed to start the sandbox: ${OLD_RUNSC_SIGNATURE}.`, OLD_RUNSC_FIX, { cause: error });
@@ -120,22 +167,24 @@ export class SandboxClient {
       }
       throw this.mapError(error, `The sandbox from ${spec.image} failed to start`);
     }
-    if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
-    this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}`);
-    return new Sandbox(this.docker, id, container.id, name);
   }
 
   /** Every sandbox this engine manages on the endpoint, newest first, optionally filtered by tags. */
   async list(options: ListOptions = {}): Promise<Sandbox[]> {
-    return (await this.listInfo(options)).map((info) => new Sandbox(this.docker, info.id, info.containerId, info.name));
+    return (await this.listInfo(options)).map((info) => new Sandbox(this, info.id, info.containerId, info.name));
   }
 
   /** Like `list`, with each sandbox's state, from one Docker call (for trees and pickers). */
   async listInfo(options: ListOptions = {}): Promise<SandboxInfo[]> {
     const containers = await this.guard(() =>
-      this.docker.listContainers({ all: options.all ?? true, filters: { label: [MANAGED_FILTER, ...tagFilters(options.tags)] } }),
+      this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, ...tagFilters(options.tags)] } }),
     );
-    const infos = containers.map(infoFromList).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    const sandboxes = containers.filter(isSandboxContainer);
+    this.collectGuards(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
+    const infos = sandboxes
+      .filter((c) => options.all !== false || c.State === 'running')
+      .map(infoFromList)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     // Self-healing: if the reaper died (reboot, kill), the next client to look restarts it.
     if (infos.some((i) => i.state === 'running' && (i.expiresAt || i.idleTimeoutSeconds)) && !runningReaper(this.endpoint.description)) {
       ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
@@ -143,19 +192,36 @@ export class SandboxClient {
     return infos.map(({ idleTimeoutSeconds: _, ...info }) => info);
   }
 
+  /**
+   * Guards outlive their sandbox when it was removed behind our back or ended by itself: stop a
+   * guard whose sandbox has ended, remove one whose sandbox is gone. In the background: listing
+   * must stay fast.
+   */
+  private collectGuards(guards: Docker.ContainerInfo[], sandboxes: Docker.ContainerInfo[]): void {
+    if (guards.length === 0) return;
+    const byId = new Map(sandboxes.map((c) => [c.Labels?.[LABEL.id], c]));
+    for (const guard of guards) {
+      if (guard.Labels?.[LABEL.role] !== 'guard') continue;
+      const sandbox = byId.get(guard.Labels[LABEL.id]);
+      const container = this.docker.getContainer(guard.Id);
+      if (!sandbox && Date.now() / 1000 - guard.Created > 60) void container.remove({ force: true }).catch(() => undefined);
+      else if (sandbox && sandbox.State !== 'running' && guard.State === 'running') void container.kill().catch(() => undefined);
+    }
+  }
+
   /** A sandbox by its id (`sb-…`), its name, or its container id. */
   async fromId(idOrName: string): Promise<Sandbox> {
     for (const label of [LABEL.id, LABEL.name]) {
-      const found = await this.guard(() => this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } }));
+      const found = (await this.guard(() => this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } }))).filter(isSandboxContainer);
       if (found.length > 0) {
         const info = infoFromList(found[0]);
-        return new Sandbox(this.docker, info.id, info.containerId, info.name);
+        return new Sandbox(this, info.id, info.containerId, info.name);
       }
     }
     try {
       const c = await this.docker.getContainer(idOrName).inspect();
       const labels = c.Config.Labels ?? {};
-      if (labels[LABEL.managed] === 'true') return new Sandbox(this.docker, labels[LABEL.id], c.Id, labels[LABEL.name] ?? labels[LABEL.id]);
+      if (labels[LABEL.managed] === 'true' && labels[LABEL.role] !== 'guard' && labels[LABEL.role] !== 'network') return new Sandbox(this, labels[LABEL.id], c.Id, labels[LABEL.name] ?? labels[LABEL.id]);
     } catch (error) {
       if (isConnectionError(error)) throw unreachable(this.endpoint, error);
     }
@@ -187,6 +253,11 @@ export class SandboxClient {
     throw new SandboxError('RUNTIME_MISSING', `Runtime "${runtime}" is not registered with the Docker engine (registered: ${registered}).`, `Use one of the registered runtimes (normally "runsc"), or register "${runtime}" in /etc/docker/daemon.json and reload Docker.`);
   }
 
+  /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
+  async runtimeNetworking(runtime: string): Promise<RuntimeNetworking> {
+    return runtimeNetworking(runtime, (await this.runtimes()).get(runtime));
+  }
+
   /** Releases the Docker client's sockets. Sandboxes keep running. */
   dispose(): void {
     const agent = (this.docker.modem as unknown as { agent?: { destroy?: () => void } }).agent;
@@ -208,6 +279,16 @@ export class SandboxClient {
     if (isConnectionError(error)) return unreachable(this.endpoint, error);
     return new SandboxError('EXEC_FAILED', `${what}: ${dockerMessage(error)}`, 'See the Docker engine log for details; run "Sandboxes: Check Setup" to test the installation.', { cause: error });
   }
+}
+
+function nameInUse(name: string, cause: unknown): SandboxError {
+  return new SandboxError('NAME_IN_USE', `A sandbox or container named "${name}" already exists.`, 'Choose another name, or terminate the existing sandbox first.', { cause });
+}
+
+/** Sandboxes, not their guards (sandboxes from before roles existed have no role label). */
+function isSandboxContainer(c: Docker.ContainerInfo): boolean {
+  const role = c.Labels?.[LABEL.role];
+  return role === undefined || role === 'sandbox';
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -10,6 +10,8 @@ export const LABEL = {
   expiresAt: 'sandboxes.expires-at',
   idleTimeout: 'sandboxes.idle-timeout',
   runtime: 'sandboxes.runtime',
+  /** `sandbox`, `guard` (owns a sandbox's network namespace) or `network`. */
+  role: 'sandboxes.role',
   networkMode: 'sandboxes.network-mode',
   spec: 'sandboxes.spec',
   tagPrefix: 'sandboxes.tag.',

@@ -66,28 +66,46 @@ export function decide(views: LifetimeView[], lastActive: Map<string, number>, n
 export async function reapOnce(docker: Docker, lastActive: Map<string, number>, logger?: Logger, now = Date.now()): Promise<ReapDecision> {
   const containers = await docker.listContainers({ filters: { label: [MANAGED_FILTER] } });
   const views: LifetimeView[] = [];
+  const guardsOf = new Map<string, string[]>();
   for (const c of containers) {
+    if (c.Labels?.[LABEL.role] !== 'guard') continue;
+    const id = c.Labels[LABEL.id];
+    guardsOf.set(id, [...(guardsOf.get(id) ?? []), c.Id]);
+  }
+  const sandboxIdOf = new Map(containers.map((c) => [c.Id, c.Labels?.[LABEL.id] ?? '']));
+  for (const c of containers) {
+    if (c.Labels?.[LABEL.role] === 'guard') continue;
     const view = lifetimeOf(c.Id, c.Labels ?? {}, c.State === 'running');
     if (view.expiresAt === null && view.idleTimeoutMs === null) continue;
     if (view.idleTimeoutMs !== null) {
       // Idle time counts from when the reaper first sees the sandbox (it starts with the sandbox).
       if (!lastActive.has(c.Id)) lastActive.set(c.Id, now);
-      if (await hasRunningExec(docker, c.Id)) lastActive.set(c.Id, now);
+      // Idle time counts from the first check that finds no command running (checks are up to
+      // a second apart, so "last seen busy" would cut the idle time short).
+      const busy = await hasRunningExec(docker, c.Id);
+      if (busy || busyAtLastCheck.has(c.Id)) lastActive.set(c.Id, now);
+      if (busy) busyAtLastCheck.add(c.Id);
+      else busyAtLastCheck.delete(c.Id);
     }
     views.push(view);
   }
   const decision = decide(views, lastActive, now);
   for (const { containerId, reason } of decision.kill) {
     logger?.info(`Ending sandbox ${containerId.slice(0, 12)}: ${reason === 'timeout' ? 'its timeoutSeconds passed' : 'idle longer than idleTimeoutSeconds'}`);
-    try {
-      await docker.getContainer(containerId).kill({ signal: 'SIGKILL' });
-    } catch (error) {
-      if (dockerStatus(error) !== 404 && dockerStatus(error) !== 409) throw error;
+    // The sandbox first, then the guard that holds its network namespace.
+    for (const id of [containerId, ...(guardsOf.get(sandboxIdOf.get(containerId) ?? '') ?? [])]) {
+      try {
+        await docker.getContainer(id).kill({ signal: 'SIGKILL' });
+      } catch (error) {
+        if (dockerStatus(error) !== 404 && dockerStatus(error) !== 409) throw error;
+      }
     }
     lastActive.delete(containerId);
   }
   return decision;
 }
+
+const busyAtLastCheck = new Set<string>();
 
 async function hasRunningExec(docker: Docker, containerId: string): Promise<boolean> {
   try {

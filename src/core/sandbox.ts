@@ -2,20 +2,28 @@ import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from './errors';
 import { startExec } from './exec';
 import { LABEL, tagsFromLabels } from './labels';
-import type { ExecOptions, ExecProcess, NetworkMode, RunResult, SandboxInfo, SandboxState } from './types';
+import type { SandboxClient } from './client';
+import { assertEnforceable } from './network/runtimeMode';
+import { applyPolicy, ensureNetwork, readPolicyState, type PolicyState } from './network/guard';
+import { modeOf, validatePolicy } from './network/policy';
+import type { ExecOptions, ExecProcess, NetworkMode, NetworkPolicyInput, NetworkState, RunResult, SandboxInfo, SandboxState } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
  * handles from different windows, reloads or scripts agree.
  */
 export class Sandbox {
+  private readonly docker: Docker;
+
   constructor(
-    private readonly docker: Docker,
+    private readonly client: SandboxClient,
     /** Our id (`sb-…`), stable across reloads. */
     readonly id: string,
     readonly containerId: string,
     readonly name: string,
-  ) {}
+  ) {
+    this.docker = client.docker;
+  }
 
   /** Current state from Docker. Throws NOT_FOUND when the container was removed behind our back. */
   async info(): Promise<SandboxInfo> {
@@ -59,15 +67,93 @@ export class Sandbox {
     }
   }
 
-  /** Kill and remove the sandbox. Idempotent: terminating a sandbox that is gone succeeds. */
+  /** Kill and remove the sandbox and its guard. Idempotent: terminating a sandbox that is gone succeeds. */
   async terminate(): Promise<void> {
+    const guards = await this.guardIds();
+    for (const id of [this.containerId, ...guards]) {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: true });
+      } catch (error) {
+        if (dockerStatus(error) === 404) continue;
+        // 409 "removal already in progress" means someone else is finishing the job.
+        if (dockerStatus(error) === 409 && /already in progress/i.test(dockerMessage(error))) continue;
+        throw this.mapError(error);
+      }
+    }
+  }
+
+  /** The network policy in force, as the sandbox's guard recorded it (any client, after reloads). */
+  async networkPolicy(): Promise<NetworkState> {
+    const info = await this.info();
+    const networking = await this.client.runtimeNetworking(info.runtime);
+    if (networking === 'none') return { mode: 'blocked', blockNetwork: true, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [] };
+    const [guard] = await this.guardIds();
+    const state = guard && info.state === 'running' ? await readPolicyState(this.docker, guard).catch(() => null) : null;
+    // No recorded state: the guard holds its deny-all rules (or the sandbox predates guards).
+    const policy = state ?? { blockNetwork: networking === 'kernel' && Boolean(guard), cidrAllowlist: [], followsDefaults: false, forwardedPorts: [] };
+    return {
+      mode: modeOf(policy),
+      blockNetwork: policy.blockNetwork,
+      cidrAllowlist: policy.cidrAllowlist,
+      followsDefaults: policy.followsDefaults,
+      enforced: networking === 'kernel' && Boolean(guard),
+      forwardedPorts: policy.forwardedPorts,
+    };
+  }
+
+  /**
+   * Change the network policy of the running sandbox, live (Modal's policy swap). Tightening also
+   * cuts open connections to destinations no longer allowed. Fail closed: when the new policy
+   * cannot be loaded and verified, the sandbox is left with no network at all, or stopped.
+   */
+  async setNetworkPolicy(input: NetworkPolicyInput, options: { followsDefaults?: boolean } = {}): Promise<NetworkState> {
+    const policy = validatePolicy(input);
+    const info = await this.info();
+    if (info.state !== 'running') {
+      throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running (${info.state}), so its network policy cannot change.`, 'Create a new sandbox with the policy you want.');
+    }
+    const networking = await this.client.runtimeNetworking(info.runtime);
     try {
-      await this.container().remove({ force: true, v: true });
+      assertEnforceable(info.runtime, networking, policy);
     } catch (error) {
-      if (dockerStatus(error) === 404) return;
-      // 409 "removal already in progress" means someone else is finishing the job.
-      if (dockerStatus(error) === 409 && /already in progress/i.test(dockerMessage(error))) return;
-      throw this.mapError(error);
+      if (modeOf(policy) !== 'open') await this.stopFailClosed();
+      throw new SandboxError('POLICY_UNSUPPORTED', `${(error as SandboxError).message} Sandbox ${this.name} was stopped rather than left with a network it was not meant to have.`, (error as SandboxError).fix);
+    }
+    const [guard] = await this.guardIds();
+    if (!guard) {
+      throw new SandboxError('POLICY_UNSUPPORTED', `Sandbox ${this.name} has no network guard (it was created before network policies existed), so its policy cannot change.`, 'Create a new sandbox.');
+    }
+    const previous = await readPolicyState(this.docker, guard).catch(() => null);
+    const state: PolicyState = { ...policy, followsDefaults: options.followsDefaults === true, forwardedPorts: previous?.forwardedPorts ?? [] };
+    const network = await ensureNetwork(this.docker);
+    try {
+      await applyPolicy(this.docker, guard, state, network);
+    } catch (error) {
+      let outcome = 'It now has no network (blocked).';
+      try {
+        await applyPolicy(this.docker, guard, { ...state, blockNetwork: true, cidrAllowlist: [] }, network);
+      } catch {
+        await this.stopFailClosed();
+        outcome = 'Blocking its network failed too, so it was stopped.';
+      }
+      const cause = error instanceof SandboxError ? error : undefined;
+      throw new SandboxError('POLICY_FAILED', `${cause?.message ?? String(error)} ${outcome}`, cause?.fix ?? 'See the log for details.', { cause: error });
+    }
+    this.client.logger?.info(`Sandbox ${this.name}: network policy is now ${modeOf(state)}${state.cidrAllowlist.length ? ` (${state.cidrAllowlist.join(', ')})` : ''}`);
+    return this.networkPolicy();
+  }
+
+  private async stopFailClosed(): Promise<void> {
+    await this.docker.getContainer(this.containerId).kill().catch(() => undefined);
+  }
+
+  /** The guard container(s) holding this sandbox's network namespace. */
+  private async guardIds(): Promise<string[]> {
+    try {
+      const guards = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.id}=${this.id}`, `${LABEL.role}=guard`] } });
+      return guards.map((g) => g.Id);
+    } catch {
+      return [];
     }
   }
 

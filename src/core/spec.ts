@@ -1,4 +1,5 @@
 import { SandboxError } from './errors';
+import { parseCidr } from './network/policy';
 import type { NetworkMode, SandboxSpec } from './types';
 
 export const DEFAULT_RUNTIME = 'runsc';
@@ -86,7 +87,17 @@ export function validateSpec(input: unknown): SandboxSpec {
   }
   if (raw.cidrAllowlist !== undefined && raw.cidrAllowlist !== null) {
     if (!isStringArray(raw.cidrAllowlist)) bad('cidrAllowlist', 'must be an array of CIDR strings');
-    else spec.cidrAllowlist = [...raw.cidrAllowlist];
+    else {
+      raw.cidrAllowlist.forEach((entry, i) => {
+        const parsed = parseCidr(entry);
+        if (typeof parsed === 'string') bad(`cidrAllowlist[${i}] "${entry}"`, parsed);
+      });
+      spec.cidrAllowlist = [...raw.cidrAllowlist];
+    }
+  }
+  if (raw.followsNetworkDefaults !== undefined && raw.followsNetworkDefaults !== null) {
+    if (typeof raw.followsNetworkDefaults !== 'boolean') bad('followsNetworkDefaults', 'must be true or false');
+    else spec.followsNetworkDefaults = raw.followsNetworkDefaults;
   }
   const seenPorts = new Map<number, string>();
   for (const field of ['encryptedPorts', 'unencryptedPorts', 'h2Ports'] as const) {

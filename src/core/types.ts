@@ -17,6 +17,8 @@ export interface ConnectOptions {
   /** Docker endpoint: `unix:///path/docker.sock`, `tcp://host:2375`, or a bare socket path. Falls back to DOCKER_HOST, then the default socket. */
   dockerHost?: string;
   logger?: Logger;
+  /** Image of the network guard containers (needs /bin/sh, iptables, ip6tables). Default `sandboxes/guard:1`. */
+  guardImage?: string;
 }
 
 /** A sandbox's network mode, derived from `blockNetwork` and `cidrAllowlist` (filled by the network policy issue). */
@@ -43,8 +45,15 @@ export interface SandboxSpec {
   tags?: Record<string, string>;
   /** OCI runtime registered with Docker. Default `runsc`. Naming another one is the user's explicit choice. */
   runtime?: string;
+  /** Outbound traffic blocked entirely (loopback only). Wins over `cidrAllowlist`. */
   blockNetwork?: boolean;
+  /** When non-empty, outbound traffic only to these IPv4/IPv6 CIDRs or addresses. */
   cidrAllowlist?: string[];
+  /**
+   * The policy is the caller's defaults rather than a choice for this sandbox: callers that
+   * re-apply defaults when they change (the VS Code extension, for workspace settings) look for it.
+   */
+  followsNetworkDefaults?: boolean;
   encryptedPorts?: number[];
   unencryptedPorts?: number[];
   h2Ports?: number[];
@@ -100,6 +109,21 @@ export interface SandboxInfo {
   networkMode: NetworkMode;
 }
 
+export interface NetworkPolicyInput {
+  blockNetwork?: boolean;
+  cidrAllowlist?: string[];
+}
+
+export interface NetworkState {
+  mode: NetworkMode;
+  blockNetwork: boolean;
+  cidrAllowlist: string[];
+  followsDefaults: boolean;
+  /** False when the runtime cannot have a policy enforced (gVisor netstack mode): only `open` runs there. */
+  enforced: boolean;
+  forwardedPorts: number[];
+}
+
 export interface ListOptions {
   tags?: Record<string, string>;
   /** Include exited sandboxes (default true). */
@@ -131,6 +155,9 @@ export type SandboxErrorCode =
   | 'RUNTIME_BROKEN'
   | 'IMAGE_UNAVAILABLE'
   | 'INVALID_SPEC'
+  | 'INVALID_POLICY'
+  | 'POLICY_FAILED'
+  | 'POLICY_UNSUPPORTED'
   | 'NOT_FOUND'
   | 'NAME_IN_USE'
   | 'NOT_RUNNING'

@@ -1,0 +1,181 @@
+/**
+ * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
+ * Names: create, exec (default: all). Prints a table and writes bench/results/latest.json.
+ * Each benchmark compares the engine with the docker CLI in the same run; the result is a
+ * ratio, never an absolute time. `--check` exits 1 when a target is missed.
+ *
+ * Environment: SANDBOXES_BENCH_IMAGE (default sandboxes-test/base:bookworm-1, must be local:
+ * nothing is pulled), BENCH_CREATE_N (default 15, at least 10), BENCH_EXEC_N (default 40, at least 30).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import { resolveEndpoint } from '../src/core/docker';
+import { createBench } from './create.bench';
+import { execBench } from './exec.bench';
+import { installSignalHandlers, Interrupted, newRunId, removeRunContainers, runCommand } from './lib/cleanup';
+import type { BenchContext, BenchResult } from './lib/harness';
+
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
+  create: createBench,
+  exec: execBench,
+};
+
+const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || 'sandboxes-test/base:bookworm-1';
+const RESULTS = path.join(__dirname, 'results', 'latest.json');
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function machine(docker: Docker): Promise<Record<string, unknown>> {
+  const [version, info] = await Promise.all([docker.version(), docker.info()]);
+  const runsc = (info.Runtimes as Record<string, { path?: string; runtimeArgs?: string[] }> | undefined)?.runsc;
+  let runscVersion = 'unknown';
+  try {
+    const out = await runCommand(runsc?.path ?? 'runsc', ['--version']);
+    runscVersion = out.stdout.split('\n')[0].replace(/^runsc version\s*/, '').trim() || runscVersion;
+  } catch {
+    /* not on this machine's PATH (remote engine): leave unknown */
+  }
+  let osName = `${os.type()} ${os.release()}`;
+  try {
+    osName = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? osName;
+  } catch {
+    /* keep uname */
+  }
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: osName,
+    kernel: os.release(),
+    node: process.version,
+    docker: version.Version,
+    dockerApi: version.ApiVersion,
+    runsc: runscVersion,
+    runscArgs: runsc?.runtimeArgs ?? [],
+    runscRegistered: runsc !== undefined,
+  };
+}
+
+/** Which engine was measured: the commit, and whether src/ differs from it (work in progress). */
+async function engineRevision(): Promise<Record<string, unknown>> {
+  const root = path.join(__dirname, '..');
+  try {
+    const head = await runCommand('git', ['-C', root, 'rev-parse', '--short', 'HEAD']);
+    const dirty = await runCommand('git', ['-C', root, 'status', '--porcelain', '--', 'src']);
+    if (head.code !== 0) return { commit: 'unknown' };
+    return { commit: head.stdout.trim(), srcModified: dirty.stdout.split('\n').filter(Boolean).map((l) => l.slice(3)) };
+  } catch {
+    return { commit: 'unknown' };
+  }
+}
+
+function table(results: BenchResult[]): string {
+  const rows = [
+    ['benchmark', 'ours median', 'ours p90', 'n', 'CLI median', 'CLI p90', 'n', 'ratio', 'target', 'met'],
+    ...results.map((r) => [
+      r.name,
+      `${r.ours.median.toFixed(1)} ms`,
+      `${r.ours.p90.toFixed(1)} ms`,
+      String(r.ours.n),
+      `${r.baseline.median.toFixed(1)} ms`,
+      `${r.baseline.p90.toFixed(1)} ms`,
+      String(r.baseline.n),
+      `${r.ratio.toFixed(3)}×`,
+      r.target.text,
+      r.met ? 'yes' : 'NO',
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 || i === 8 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const check = args.includes('--check');
+  const names = args.filter((a) => !a.startsWith('--'));
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length) {
+    log(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+    return 2;
+  }
+  const selected = names.length ? names : Object.keys(BENCHMARKS);
+
+  const docker = new Docker(resolveEndpoint(undefined).options);
+  const runId = newRunId();
+  try {
+    await docker.getImage(IMAGE).inspect();
+  } catch {
+    log(`image ${IMAGE} is not on this Docker engine and the benchmarks never pull: build it (scripts/build-test-images.sh) or set SANDBOXES_BENCH_IMAGE to a local image with /bin/sh and echo.`);
+    return 2;
+  }
+  const env = await machine(docker);
+  const engine = await engineRevision();
+  if (!env.runscRegistered) {
+    log('runtime runsc is not registered with this Docker engine (docker info): run scripts/setup-host.sh first.');
+    return 2;
+  }
+  log(`run ${runId}: ${selected.join(', ')}; engine ${engine.commit}${(engine.srcModified as string[] | undefined)?.length ? ' + uncommitted src changes' : ''}; on ${env.cpus} cores, ${env.os}, Docker ${env.docker} (API ${env.dockerApi}), runsc ${env.runsc} ${(env.runscArgs as string[]).join(' ')}`);
+
+  const ctx: BenchContext = { docker, runId, image: IMAGE, log };
+  const uninstall = installSignalHandlers(docker, runId, log);
+  const results: BenchResult[] = [];
+  const errors: Array<{ name: string; error: string }> = [];
+  const startedAt = new Date();
+  let interrupted = false;
+  try {
+    for (const name of selected) {
+      const started = performance.now();
+      log(`${name}…`);
+      try {
+        results.push(await BENCHMARKS[name](ctx));
+        log(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      } catch (error) {
+        if (error instanceof Interrupted) {
+          interrupted = true;
+          break;
+        }
+        errors.push({ name, error: (error as Error).stack ?? String(error) });
+        log(`${name} FAILED: ${(error as Error).message}`);
+      }
+    }
+  } finally {
+    const leftovers = await removeRunContainers(docker, runId);
+    if (leftovers) log(`removed ${leftovers} leftover container(s) of run ${runId}`);
+    uninstall();
+  }
+  if (interrupted) {
+    log('interrupted: no results written');
+    return 130;
+  }
+
+  if (results.length) console.log(`\n${table(results)}\n`);
+  const report = {
+    runId,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    image: IMAGE,
+    machine: env,
+    engine,
+    results,
+    errors,
+  };
+  mkdirSync(path.dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${path.relative(process.cwd(), RESULTS)}`);
+  if (errors.length) return 1;
+  if (check && results.some((r) => !r.met)) return 1;
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    log(`bench failed: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import { SandboxError, dockerMessage, dockerStatus } from '../errors';
+import { startExec } from '../exec';
+import { LABEL } from '../labels';
+import { denyAllRules, modeOf, renderRules, type NetworkPolicy } from './policy';
+
+/**
+ * Where a sandbox's network policy is enforced: a small runc container, the guard, owns the
+ * network namespace and the sandbox joins it (`--network container:<guard>`). The rules live in
+ * that namespace's netfilter tables in the host kernel, which nothing inside a gVisor sandbox can
+ * reach, and which a runc sandbox cannot change without CAP_NET_ADMIN (it never gets it).
+ *
+ * The guard loads deny-all rules itself before anything can join it, so a guard that starts
+ * again (daemon restart, `docker start`) is closed until the engine applies the real policy.
+ */
+
+export const NETWORK_NAME = 'sandboxes';
+export const DEFAULT_GUARD_IMAGE = 'sandboxes/guard:1';
+const STATE_FILE = '/run/sandboxes-policy.json';
+
+/** What the guard records of the policy in force (read back after reloads, by any client). */
+export interface PolicyState extends NetworkPolicy {
+  /** Re-applied when the caller's defaults change (VS Code: the workspace settings). */
+  followsDefaults: boolean;
+  /** TCP ports in the sandbox that this machine may connect to. */
+  forwardedPorts: number[];
+}
+
+export interface NetworkInfo {
+  name: string;
+  gatewayV4?: string;
+  gatewayV6?: string;
+}
+
+/** The shared user-defined bridge of all sandboxes (created once, labelled). */
+export async function ensureNetwork(docker: Docker): Promise<NetworkInfo> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return networkInfo(await docker.getNetwork(NETWORK_NAME).inspect());
+    } catch (error) {
+      if (dockerStatus(error) !== 404) throw error;
+    }
+    try {
+      await docker.createNetwork({ Name: NETWORK_NAME, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'network' } });
+    } catch (error) {
+      if (dockerStatus(error) !== 409) throw error; // created concurrently by another client: use it
+    }
+  }
+  return networkInfo(await docker.getNetwork(NETWORK_NAME).inspect());
+}
+
+function networkInfo(network: { Name: string; IPAM?: { Config?: { Gateway?: string }[] } }): NetworkInfo {
+  const info: NetworkInfo = { name: network.Name };
+  for (const config of network.IPAM?.Config ?? []) {
+    if (config.Gateway?.includes(':')) info.gatewayV6 ??= config.Gateway;
+    else if (config.Gateway) info.gatewayV4 ??= config.Gateway;
+  }
+  return info;
+}
+
+/** The guard runs iptables, so its image needs it; tests and offline machines provide it by tag. */
+export async function ensureGuardImage(docker: Docker, image: string): Promise<void> {
+  try {
+    await docker.getImage(image).inspect();
+  } catch (error) {
+    if (dockerStatus(error) !== 404) throw error;
+    throw new SandboxError(
+      'IMAGE_UNAVAILABLE',
+      `The network guard image "${image}" is not on this machine. Each sandbox's network policy is enforced by a small container from it.`,
+      `Build it once: \`docker build -t ${image} - <<'EOF'\nFROM alpine:3.20\nRUN apk add --no-cache iptables ip6tables\nEOF\`, or point the guardImage option (VS Code: sandboxes.network.guardImage) at an image with iptables and ip6tables.`,
+    );
+  }
+}
+
+const KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done';
+
+/** PID 1 of the guard: close the namespace first; if that fails the guard exits and nothing can join it. */
+const GUARD_SCRIPT = [
+  'set -e',
+  'printf "%s" "$DENY_V4" | iptables-restore',
+  // Without IPv6 in the kernel there is nothing to close.
+  'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$DENY_V6" | ip6tables-restore; fi',
+  'set +e',
+  KEEP_ALIVE,
+].join('\n');
+
+const APPLY_SCRIPT = [
+  'set -e',
+  'printf "%s" "$RULES_V4" | iptables-restore',
+  'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$RULES_V6" | ip6tables-restore; fi',
+  // Verify: the rules now loaded are the ones just rendered (their tag is unique per apply).
+  'iptables-save -t filter | grep -qF -- "$TAG"',
+  'if [ -e /proc/net/if_inet6 ]; then ip6tables-save -t filter | grep -qF -- "$TAG"; fi',
+  `printf "%s" "$STATE" > ${STATE_FILE}`,
+  'echo "verified $TAG"',
+].join('\n');
+
+export interface GuardSpec {
+  sandboxId: string;
+  name: string;
+  image: string;
+  network: NetworkInfo;
+  labels: Record<string, string>;
+}
+
+export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Docker.Container> {
+  const deny = denyAllRules('sandboxes-deny-all');
+  const container = await docker.createContainer({
+    name: `sandboxes-${spec.name}-guard`,
+    Image: spec.image,
+    Entrypoint: [''],
+    Cmd: ['/bin/sh', '-c', GUARD_SCRIPT],
+    Env: [`DENY_V4=${deny.v4}`, `DENY_V6=${deny.v6}`],
+    // The sandbox shares this namespace, and with it this hostname.
+    Hostname: spec.name.slice(0, 63),
+    Labels: { ...spec.labels, [LABEL.role]: 'guard' },
+    HostConfig: {
+      // The guard is the enforcement point in the host kernel: always runc, whatever the sandbox uses.
+      Runtime: 'runc',
+      NetworkMode: spec.network.name,
+      CapDrop: ['ALL'],
+      CapAdd: ['NET_ADMIN'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Tmpfs: { '/run': 'rw,nosuid,nodev,size=1m', '/tmp': 'rw,nosuid,nodev,size=1m' },
+      Memory: 64 * 1024 * 1024,
+      MemorySwap: 64 * 1024 * 1024,
+      PidsLimit: 64,
+    },
+  });
+  try {
+    await container.start();
+  } catch (error) {
+    await container.remove({ force: true }).catch(() => undefined);
+    throw new SandboxError('POLICY_FAILED', `The network guard of sandbox ${spec.name} did not start: ${dockerMessage(error)}.`, 'Check that the guard image has /bin/sh, iptables and ip6tables, and that Docker can run runc containers with NET_ADMIN.', { cause: error });
+  }
+  return container;
+}
+
+/**
+ * Loads the policy into the guard's namespace and verifies it, in one exec that runs entirely in
+ * the guard (rules come in the environment, not over stdin), so a client that dies half way
+ * leaves either the old or the new rules, never a mix from a cut-off stream.
+ */
+export async function applyPolicy(docker: Docker, guardId: string, state: PolicyState, network: NetworkInfo): Promise<void> {
+  const tag = `sandboxes-policy-${createHash('sha256').update(JSON.stringify(state)).update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`;
+  const rules = renderRules(state, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwardedPorts, tag });
+  const env = { RULES_V4: rules.v4, RULES_V6: rules.v6, TAG: tag, STATE: JSON.stringify(state) };
+  let output = '';
+  let exitCode: number;
+  try {
+    const proc = await startExec(docker, guardId, ['/bin/sh', '-c', APPLY_SCRIPT], { env });
+    proc.stdout.on('data', (chunk) => (output += chunk));
+    proc.stderr.on('data', (chunk) => (output += chunk));
+    proc.stdin.end();
+    exitCode = await proc.wait();
+  } catch (error) {
+    throw new SandboxError('POLICY_FAILED', `Could not apply the ${modeOf(state)} network policy: ${error instanceof Error ? error.message : String(error)}`, 'Check that the sandbox and its guard container are running (Sandboxes: Check Setup).', { cause: error });
+  }
+  if (exitCode !== 0 || !output.includes(`verified ${tag}`)) {
+    throw new SandboxError('POLICY_FAILED', `The ${modeOf(state)} network policy could not be loaded and verified (exit ${exitCode}): ${output.trim() || 'no output'}.`, 'Check that the guard image has working iptables and ip6tables (the kernel needs nf_tables or ip_tables), then try again.');
+  }
+}
+
+/** The policy last applied, as the guard recorded it; null when it holds none (deny-all). */
+export async function readPolicyState(docker: Docker, guardId: string): Promise<PolicyState | null> {
+  const proc = await startExec(docker, guardId, ['cat', STATE_FILE]);
+  let output = '';
+  proc.stdout.on('data', (chunk) => (output += chunk));
+  proc.stdin.end();
+  if ((await proc.wait()) !== 0) return null;
+  try {
+    return JSON.parse(output) as PolicyState;
+  } catch {
+    return null;
+  }
+}

@@ -153,3 +153,6 @@ if ! grep -q 'gVisor' <<<"$out"; then
   die "a trial container with --runtime=runsc did not start gVisor (output above)"
 fi
 log "OK: Docker $(docker version -f '{{.Server.Version}}' 2>/dev/null) with runtime runsc $(current_args); trial container printed: $(grep -m1 gVisor <<<"$out")"
+
+# --- 6. The network guard image (enforces each sandbox's network policy) -------------------
+bash "$HERE/build-guard-image.sh"

@@ -50,7 +50,18 @@ const profile = join(cacheRoot(), 'start');
 const dirs = { extensionsDir: join(profile, 'extensions'), userDataDir: join(profile, 'user-data') };
 say('installing the extension into the start profile');
 installExtension(VSIX, dirs);
-const server = await startCodeServer({ ...dirs, folder: process.cwd(), port: Number(process.env.SANDBOXES_PORT) || 8080 });
+// Machines without a registry cannot pull the default image (python:3.12-slim): point the start
+// profile (not your own VS Code) at a local one instead, so the first sandbox works offline.
+const settings = {};
+const hasImage = (ref) => spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0;
+if (!hasImage('python:3.12-slim')) {
+  const local = ['sandboxes-test/base:bookworm-1', 'sandboxes/trial:busybox'].find(hasImage);
+  if (local) {
+    say(`python:3.12-slim is not on this machine; new sandboxes use ${local} (setting sandboxes.defaults.image)`);
+    settings['sandboxes.defaults.image'] = local;
+  }
+}
+const server = await startCodeServer({ ...dirs, folder: process.cwd(), port: Number(process.env.SANDBOXES_PORT) || 8080, settings });
 console.log(`\ngVisor Sandboxes in VS Code: ${server.folderUrl}\n(code-server pid ${server.pid}, log ${server.logFile}; Ctrl-C to stop)\n`);
 
 let stopping = false;

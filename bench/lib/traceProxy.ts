@@ -67,6 +67,7 @@ export class TraceProxy {
     const pending: TracedCall[] = [];
     let current: TracedCall | undefined;
     let raw = false; // after a hijack: bytes are the process's stream, not HTTP
+    let headersOpen = false; // a hijack response whose headers came in more than one chunk
 
     client.on('data', (buf: Buffer) => {
       if (!raw) {
@@ -92,7 +93,15 @@ export class TraceProxy {
         if (call.status === 101 || /\r\ncontent-type: application\/vnd\.docker\.(raw|multiplexed)-stream/i.test(headers)) {
           call.hijacked = true;
           raw = true;
+          headersOpen = headerEnd < 0;
           if (headerEnd >= 0 && buf.length > headerEnd + 4) call.tFirstData = now;
+        }
+      } else if (current?.hijacked && headersOpen) {
+        // The rest of the response headers, possibly followed by the first output.
+        const headerEnd = buf.toString('latin1').indexOf('\r\n\r\n');
+        if (headerEnd >= 0) {
+          headersOpen = false;
+          if (buf.length > headerEnd + 4) current.tFirstData = now;
         }
       } else if (current?.hijacked && current.tFirstData === undefined) {
         current.tFirstData = now;

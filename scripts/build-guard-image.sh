@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the network guard image (sandboxes/guard:1): /bin/sh, iptables and ip6tables, nothing
+# else. Each sandbox's network policy is enforced by a small container from it. Run as root.
+# On Debian hosts it is made from Debian's archive with mmdebstrap (no container registry
+# needed); elsewhere `docker build` from Alpine. Cached: an existing image is kept.
+set -euo pipefail
+IMAGE="${SANDBOXES_GUARD_IMAGE:-sandboxes/guard:1}"
+log() { printf '[guard-image] %s\n' "$*" >&2; }
+
+if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  log "$IMAGE is present"
+  exit 0
+fi
+if command -v apt-get >/dev/null 2>&1 && grep -qi debian /etc/os-release 2>/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  command -v mmdebstrap >/dev/null 2>&1 || { apt-get update -qq || true; apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null; }
+  suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  mirror=$(grep -rhoE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 | sed 's/^URIs: *//')
+  [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  log "building $IMAGE from Debian $suite (mmdebstrap, about half a minute)"
+  mmdebstrap --quiet --variant=minbase --include=iptables "$suite" "$tmp/rootfs.tar" "deb $mirror $suite main"
+  docker import --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["/bin/sh"]' \
+    --change 'LABEL sandboxes.managed=true' --change 'LABEL sandboxes.role=guard-image' \
+    "$tmp/rootfs.tar" "$IMAGE" >/dev/null
+else
+  log "building $IMAGE from Alpine with docker build"
+  docker build -q -t "$IMAGE" --label sandboxes.managed=true --label sandboxes.role=guard-image - >/dev/null <<'DOCKERFILE'
+FROM alpine:3.20
+RUN apk add --no-cache iptables ip6tables
+DOCKERFILE
+fi
+log "built $IMAGE"

@@ -3,12 +3,12 @@
 # mmdebstrap from Debian's archive, imported with `docker import`. Cached by tag: an image that
 # exists is not rebuilt. Run as root after scripts/setup-host.sh.
 #
-#   sandboxes-test/base:bookworm-1   python3, iptables, busybox, iproute2, procps, ca-certificates, bash
+#   sandboxes-test/base:bookworm-2   python3 (+websockets), nghttpd (h2c), iptables, busybox, iproute2, procps, bash
 set -euo pipefail
 log() { printf '[test-images] %s\n' "$*" >&2; }
 
-BASE_IMAGE="${SANDBOXES_TEST_IMAGE:-sandboxes-test/base:bookworm-1}"
-PACKAGES=python3,iptables,busybox,iproute2,procps,ca-certificates,bash,coreutils
+BASE_IMAGE="${SANDBOXES_TEST_IMAGE:-sandboxes-test/base:bookworm-2}"
+PACKAGES=python3,python3-websockets,nghttp2-server,iptables,busybox,iproute2,procps,ca-certificates,bash,coreutils
 
 if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   log "$BASE_IMAGE is cached"

@@ -55,7 +55,7 @@ installExtension(VSIX, dirs);
 const settings = {};
 const hasImage = (ref) => spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0;
 if (!hasImage('python:3.12-slim')) {
-  const local = ['sandboxes-test/base:bookworm-1', 'sandboxes/trial:busybox'].find(hasImage);
+  const local = ['sandboxes-test/base:bookworm-2', 'sandboxes/trial:busybox'].find(hasImage);
   if (local) {
     say(`python:3.12-slim is not on this machine; new sandboxes use ${local} (setting sandboxes.defaults.image)`);
     settings['sandboxes.defaults.image'] = local;

@@ -7,11 +7,12 @@ import { ensureReaper, runningReaper } from './lifetime';
 import { LABEL, MANAGED_FILTER, tagFilters, tagLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
-import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, networkModeOf, validateSpec } from './spec';
-import type { CheckReport, ConnectOptions, CreateOptions, ListOptions, Logger, SandboxInfo, SandboxSpec } from './types';
+import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, validateSpec } from './spec';
+import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, TunnelKind } from './types';
 import { infoFromList } from './listing';
-import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork } from './network/guard';
-import { modeOf, validatePolicy, type NetworkPolicy } from './network/policy';
+import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
+import { DEFAULT_GUARD_IMAGE, createGuard, ensureGuardImage, ensureNetwork, type NetworkInfo } from './network/guard';
+import { modeOf, validatePolicy } from './network/policy';
 import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 
 const PING_TIMEOUT_MS = 5000;
@@ -29,6 +30,8 @@ export class SandboxClient {
   readonly logger: Logger | undefined;
   private readonly dockerHost: string;
   readonly guardImage: string;
+  /** Tunnels served by this client (this process). */
+  readonly tunnelRegistry: TunnelRegistry;
 
   constructor(options: ConnectOptions = {}) {
     this.endpoint = resolveEndpoint(options.dockerHost);
@@ -36,6 +39,17 @@ export class SandboxClient {
     this.docker = new Docker(this.endpoint.options);
     this.logger = options.logger;
     this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
+    this.tunnelRegistry = new TunnelRegistry(
+      options.stateDir || defaultStateDir(),
+      options.tunnelBindHost || '127.0.0.1',
+      async (id) => (await this.listInfo({ all: false })).some((s) => s.id === id),
+      this.logger,
+    );
+  }
+
+  /** PEM of the local CA that signs encrypted tunnels' certificates: trust it once, and tunnels verify. */
+  async caCertificate(): Promise<string> {
+    return (await this.tunnelRegistry.tls()).caCert;
   }
 
   /** Resolves when the engine answers; otherwise a DOCKER_UNREACHABLE error naming the endpoint and the fix. */
@@ -58,11 +72,20 @@ export class SandboxClient {
   /** Create and start a sandbox. Nothing is left behind when any step fails. */
   async create(input: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
     const spec = validateSpec(input);
+    const policy = validatePolicy(spec);
     const runtime = spec.runtime ?? DEFAULT_RUNTIME;
-    await this.ping();
+    // Independent look-ups in parallel: creation time is what users wait on.
+    const [, runtimes] = await Promise.all([this.ping(), this.runtimes()]);
     throwIfAborted(options.signal);
-    await this.requireRuntime(runtime);
-    await this.guard(() => ensureImage(this.docker, spec.image, options.onProgress, options.signal));
+    this.requireRuntime(runtime, runtimes);
+    const networking = runtimeNetworking(runtime, runtimes.get(runtime));
+    assertEnforceable(runtime, networking, policy);
+    const [, network] = await this.guard(() =>
+      Promise.all([
+        ensureImage(this.docker, spec.image, options.onProgress, options.signal),
+        networking === 'none' ? undefined : this.networkAndGuardImage(),
+      ]),
+    );
     throwIfAborted(options.signal);
 
     const id = newSandboxId();
@@ -74,55 +97,67 @@ export class SandboxClient {
       [LABEL.name]: name,
       [LABEL.createdAt]: createdAt.toISOString(),
       [LABEL.runtime]: runtime,
-      [LABEL.networkMode]: networkModeOf(spec),
+      [LABEL.networkMode]: networking === 'none' ? 'blocked' : modeOf(policy),
       [LABEL.spec]: JSON.stringify(spec),
       ...tagLabels(spec.tags),
     };
+    // The guard has no lifetime labels: the reaper ends it with its sandbox, never on its own.
+    const guardLabels = { ...labels };
     if (spec.timeoutSeconds) labels[LABEL.expiresAt] = new Date(createdAt.getTime() + spec.timeoutSeconds * 1000).toISOString();
     if (spec.idleTimeoutSeconds) labels[LABEL.idleTimeout] = String(spec.idleTimeoutSeconds);
-
-    const policy = validatePolicy(spec);
-    const registration = (await this.runtimes()).get(runtime);
-    const networking = runtimeNetworking(runtime, registration);
-    assertEnforceable(runtime, networking, policy);
-    labels[LABEL.networkMode] = networking === 'none' ? 'blocked' : modeOf(policy);
 
     options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
     // Everything created so far, removed again if a later step fails: no orphans.
     const created: Docker.Container[] = [];
-    const rollback = async () => {
-      for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
-    };
-    let networkMode = 'none';
     try {
-      if (networking !== 'none') {
-        await this.guard(() => ensureGuardImage(this.docker, this.guardImage));
-        const network = await this.guard(() => ensureNetwork(this.docker));
-        // The guard has no lifetime labels: the reaper ends it with its sandbox, never on its own.
-        const { [LABEL.expiresAt]: _expires, [LABEL.idleTimeout]: _idle, ...guardLabels } = labels;
-        const guard = await createGuard(this.docker, { sandboxId: id, name, image: this.guardImage, network, labels: guardLabels }).catch((error: unknown) => {
+      let networkMode = 'none';
+      let guardReady: Promise<void> = Promise.resolve();
+      if (network) {
+        const guard = await createGuard(this.docker, {
+          sandboxId: id,
+          name,
+          image: this.guardImage,
+          network,
+          labels: guardLabels,
+          initialState: { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOf(spec) },
+        }).catch((error: unknown) => {
           throw dockerStatus(error) === 409 ? nameInUse(name, error) : error;
         });
-        created.push(guard);
-        // Fail closed: the sandbox joins the namespace only once its policy is loaded and verified.
-        if (networking === 'kernel') {
-          await applyPolicy(this.docker, guard.id, { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwardedPorts: [] }, network);
-        }
-        networkMode = `container:${guard.id}`;
+        created.push(guard.container);
+        networkMode = `container:${guard.container.id}`;
+        // Fail closed: the guard loads and verifies the policy before the sandbox may start.
+        // Meanwhile the sandbox container is created (creating does not join the namespace yet).
+        guardReady = guard.start();
       }
-      throwIfAborted(options.signal);
-      const container = await this.createSandboxContainer(spec, name, runtime, networkMode, { ...labels, [LABEL.role]: 'sandbox' });
-      created.push(container);
+      const [, container] = await Promise.all([
+        guardReady,
+        this.createSandboxContainer(spec, name, runtime, networkMode, { ...labels, [LABEL.role]: 'sandbox' }).then((c) => {
+          created.push(c);
+          return c;
+        }),
+      ]);
       throwIfAborted(options.signal);
       await this.startSandboxContainer(container, spec, runtime);
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
       this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${labels[LABEL.networkMode]}`);
       return new Sandbox(this, id, container.id, name);
     } catch (error) {
-      await rollback();
+      this.networkReady = undefined; // look the network and guard image up again next time
+      // Sandbox first, then its guard.
+      for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
       throw error;
     }
   }
+
+  /** The shared network and the guard image, looked up once per client (they rarely change). */
+  private networkAndGuardImage(): Promise<NetworkInfo> {
+    this.networkReady ??= Promise.all([ensureNetwork(this.docker), ensureGuardImage(this.docker, this.guardImage)]).then(([network]) => network);
+    const ready = this.networkReady;
+    // A failure (or the network removed later) is looked up again next time.
+    ready.catch(() => (this.networkReady = undefined));
+    return ready;
+  }
+  private networkReady: Promise<NetworkInfo> | undefined;
 
   private async createSandboxContainer(spec: SandboxSpec, name: string, runtime: string, networkMode: string, labels: Record<string, string>): Promise<Docker.Container> {
     try {
@@ -243,8 +278,7 @@ export class SandboxClient {
   }
   private runtimes_: { at: number; names: Map<string, { path?: string; runtimeArgs?: string[] }> } | undefined;
 
-  private async requireRuntime(runtime: string): Promise<void> {
-    const names = await this.runtimes();
+  private requireRuntime(runtime: string, names: Map<string, { path?: string; runtimeArgs?: string[] }>): void {
     if (names.has(runtime)) return;
     const registered = [...names.keys()].join(', ') || 'none';
     if (runtime === DEFAULT_RUNTIME) {
@@ -258,8 +292,29 @@ export class SandboxClient {
     return runtimeNetworking(runtime, (await this.runtimes()).get(runtime));
   }
 
-  /** Releases the Docker client's sockets. Sandboxes keep running. */
+  private readonly execs = new Map<string, Set<ExecProcess>>();
+
+  /** Remembers an exec's connection until it ends, so terminate() and dispose() can end it. */
+  trackExec(containerId: string, proc: ExecProcess): void {
+    if (!this.execs.has(containerId)) this.execs.set(containerId, new Set());
+    const set = this.execs.get(containerId)!;
+    set.add(proc);
+    proc.stdout.once('close', () => set.delete(proc));
+    proc.stdout.once('end', () => set.delete(proc));
+  }
+
+  closeExecs(containerId?: string): void {
+    for (const [id, set] of this.execs) {
+      if (containerId !== undefined && id !== containerId) continue;
+      for (const proc of set) proc.close();
+      this.execs.delete(id);
+    }
+  }
+
+  /** Releases the Docker client's sockets, exec connections and this process's tunnels. Sandboxes keep running. */
   dispose(): void {
+    void this.tunnelRegistry.closeAll();
+    this.closeExecs();
     const agent = (this.docker.modem as unknown as { agent?: { destroy?: () => void } }).agent;
     agent?.destroy?.();
   }
@@ -283,6 +338,14 @@ export class SandboxClient {
 
 function nameInUse(name: string, cause: unknown): SandboxError {
   return new SandboxError('NAME_IN_USE', `A sandbox or container named "${name}" already exists.`, 'Choose another name, or terminate the existing sandbox first.', { cause });
+}
+
+function forwardsOf(spec: SandboxSpec): { port: number; kind: TunnelKind }[] {
+  return [
+    ...(spec.unencryptedPorts ?? []).map((port) => ({ port, kind: 'unencrypted' as const })),
+    ...(spec.encryptedPorts ?? []).map((port) => ({ port, kind: 'encrypted' as const })),
+    ...(spec.h2Ports ?? []).map((port) => ({ port, kind: 'h2' as const })),
+  ];
 }
 
 /** Sandboxes, not their guards (sandboxes from before roles existed have no role label). */

@@ -127,6 +127,10 @@ class DockerExecProcess implements ExecProcess {
     if (initialSize) void this.resize(initialSize.cols, initialSize.rows).catch(() => undefined);
   }
 
+  close(): void {
+    this.socket.destroy();
+  }
+
   wait(): Promise<number> {
     this.exitCode ??= this.ended.then(() => this.readExitCode());
     return this.exitCode;

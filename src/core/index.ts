@@ -8,4 +8,7 @@ export { Sandbox } from './sandbox';
 export { SandboxError, isSandboxError } from './errors';
 export { validateSpec, networkModeOf, DEFAULT_RUNTIME } from './spec';
 export { LABEL } from './labels';
+export { parseCidr, validatePolicy, modeOf } from './network/policy';
+export type { NetworkPolicy } from './network/policy';
+export type { RuntimeNetworking } from './network/runtimeMode';
 export type * from './types';

@@ -4,9 +4,10 @@ import { startExec } from './exec';
 import { LABEL, tagsFromLabels } from './labels';
 import type { SandboxClient } from './client';
 import { assertEnforceable } from './network/runtimeMode';
-import { applyPolicy, ensureNetwork, readPolicyState, type PolicyState } from './network/guard';
+import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
+import { waitForListening, type TunnelTarget } from './tunnels/listener';
 import { modeOf, validatePolicy } from './network/policy';
-import type { ExecOptions, ExecProcess, NetworkMode, NetworkPolicyInput, NetworkState, RunResult, SandboxInfo, SandboxState } from './types';
+import type { ExecOptions, ExecProcess, ForwardOptions, NetworkMode, NetworkPolicyInput, NetworkState, RunResult, SandboxInfo, SandboxState, Tunnel } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -36,7 +37,9 @@ export class Sandbox {
 
   /** Run a process in the sandbox; see ExecProcess for its streams. */
   async exec(argv: string[], options: ExecOptions = {}): Promise<ExecProcess> {
-    return startExec(this.docker, this.containerId, argv, options);
+    const proc = await startExec(this.docker, this.containerId, argv, options);
+    this.client.trackExec(this.containerId, proc);
+    return proc;
   }
 
   /** Run to completion and collect output as text. */
@@ -69,6 +72,9 @@ export class Sandbox {
 
   /** Kill and remove the sandbox and its guard. Idempotent: terminating a sandbox that is gone succeeds. */
   async terminate(): Promise<void> {
+    await this.client.tunnelRegistry.close(this.id);
+    // Docker does not always end exec connections of a removed container: end ours.
+    this.client.closeExecs(this.containerId);
     const guards = await this.guardIds();
     for (const id of [this.containerId, ...guards]) {
       try {
@@ -86,18 +92,19 @@ export class Sandbox {
   async networkPolicy(): Promise<NetworkState> {
     const info = await this.info();
     const networking = await this.client.runtimeNetworking(info.runtime);
-    if (networking === 'none') return { mode: 'blocked', blockNetwork: true, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [] };
+    if (networking === 'none') return { mode: 'blocked', blockNetwork: true, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [] };
     const [guard] = await this.guardIds();
     const state = guard && info.state === 'running' ? await readPolicyState(this.docker, guard).catch(() => null) : null;
     // No recorded state: the guard holds its deny-all rules (or the sandbox predates guards).
-    const policy = state ?? { blockNetwork: networking === 'kernel' && Boolean(guard), cidrAllowlist: [], followsDefaults: false, forwardedPorts: [] };
+    const policy: PolicyState = state ?? { blockNetwork: networking === 'kernel' && Boolean(guard), cidrAllowlist: [], followsDefaults: false, forwards: [] };
     return {
       mode: modeOf(policy),
       blockNetwork: policy.blockNetwork,
       cidrAllowlist: policy.cidrAllowlist,
       followsDefaults: policy.followsDefaults,
       enforced: networking === 'kernel' && Boolean(guard),
-      forwardedPorts: policy.forwardedPorts,
+      forwardedPorts: policy.forwards.map((f) => f.port),
+      forwards: policy.forwards,
     };
   }
 
@@ -106,7 +113,7 @@ export class Sandbox {
    * cuts open connections to destinations no longer allowed. Fail closed: when the new policy
    * cannot be loaded and verified, the sandbox is left with no network at all, or stopped.
    */
-  async setNetworkPolicy(input: NetworkPolicyInput, options: { followsDefaults?: boolean } = {}): Promise<NetworkState> {
+  async setNetworkPolicy(input: NetworkPolicyInput, options: { followsDefaults?: boolean; onlyIfFollowsDefaults?: boolean } = {}): Promise<NetworkState> {
     const policy = validatePolicy(input);
     const info = await this.info();
     if (info.state !== 'running') {
@@ -124,7 +131,9 @@ export class Sandbox {
       throw new SandboxError('POLICY_UNSUPPORTED', `Sandbox ${this.name} has no network guard (it was created before network policies existed), so its policy cannot change.`, 'Create a new sandbox.');
     }
     const previous = await readPolicyState(this.docker, guard).catch(() => null);
-    const state: PolicyState = { ...policy, followsDefaults: options.followsDefaults === true, forwardedPorts: previous?.forwardedPorts ?? [] };
+    // Re-applying defaults must not undo an explicit choice made meanwhile (e.g. Toggle Network).
+    if (options.onlyIfFollowsDefaults && !previous?.followsDefaults) return this.networkPolicy();
+    const state: PolicyState = { ...policy, followsDefaults: options.followsDefaults === true, forwards: previous?.forwards ?? [] };
     const network = await ensureNetwork(this.docker);
     try {
       await applyPolicy(this.docker, guard, state, network);
@@ -141,6 +150,76 @@ export class Sandbox {
     }
     this.client.logger?.info(`Sandbox ${this.name}: network policy is now ${modeOf(state)}${state.cidrAllowlist.length ? ` (${state.cidrAllowlist.join(', ')})` : ''}`);
     return this.networkPolicy();
+  }
+
+  /**
+   * Opens this process's tunnels for every forwarded port (Modal's `tunnels()`), keyed by the
+   * port inside the sandbox. Idempotent; another process (a reloaded window) opens its own.
+   */
+  async tunnels(): Promise<Record<number, Tunnel>> {
+    const state = await this.networkPolicy();
+    const result: Record<number, Tunnel> = {};
+    for (const forward of state.forwards) {
+      result[forward.port] = await this.client.tunnelRegistry.ensure(this.id, forward.port, forward.kind, this.target(forward.port));
+    }
+    return result;
+  }
+
+  /** Forward a port after creation, without recreating the sandbox; also allows it inbound. */
+  async forwardPort(port: number, options: ForwardOptions = {}): Promise<Tunnel> {
+    const kind = options.kind ?? 'unencrypted';
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new SandboxError('INVALID_SPEC', `Port ${JSON.stringify(port)} is not a port number from 1 to 65535.`, 'Use the port the server inside the sandbox listens on, e.g. 8000.');
+    }
+    if (!['unencrypted', 'encrypted', 'h2'].includes(kind)) {
+      throw new SandboxError('INVALID_SPEC', `"${kind}" is not a tunnel kind.`, 'Use "unencrypted", "encrypted" or "h2".');
+    }
+    if (options.localPort !== undefined && (!Number.isInteger(options.localPort) || options.localPort < 0 || options.localPort > 65535)) {
+      throw new SandboxError('INVALID_SPEC', `Local port ${JSON.stringify(options.localPort)} is not a port number.`, 'Use a port from 1 to 65535, or none for a free one.');
+    }
+    const guard = await this.requireGuard('forward ports');
+    const state = (await readPolicyState(this.docker, guard)) ?? { blockNetwork: true, cidrAllowlist: [], followsDefaults: false, forwards: [] };
+    if (!state.forwards.some((f) => f.port === port && f.kind === kind)) {
+      const forwards = [...state.forwards.filter((f) => f.port !== port), { port, kind }];
+      await applyPolicy(this.docker, guard, { ...state, forwards }, await ensureNetwork(this.docker));
+    }
+    const tunnel = await this.client.tunnelRegistry.ensure(this.id, port, kind, this.target(port), options.localPort);
+    if (options.waitMs) await waitForListening(this.target(port), options.waitMs, `port ${port} in sandbox ${this.name}`);
+    return tunnel;
+  }
+
+  /** Stop forwarding a port: closes this process's listener and refuses the port inbound again. */
+  async stopForwarding(port: number): Promise<void> {
+    await this.client.tunnelRegistry.close(this.id, port);
+    const guard = await this.requireGuard('stop forwarding');
+    const state = await readPolicyState(this.docker, guard);
+    if (state?.forwards.some((f) => f.port === port)) {
+      await applyPolicy(this.docker, guard, { ...state, forwards: state.forwards.filter((f) => f.port !== port) }, await ensureNetwork(this.docker));
+    }
+  }
+
+  /** Where a tunnel connects: the guard's address (cached; looked up again after a failure). */
+  private target(port: number): () => Promise<TunnelTarget> {
+    let address: Promise<string> | undefined;
+    return async () => {
+      address ??= this.requireGuard('reach its ports').then((guard) => guardAddress(this.docker, guard));
+      try {
+        return { host: await address, port };
+      } catch (error) {
+        address = undefined;
+        throw error;
+      }
+    };
+  }
+
+  private async requireGuard(what: string): Promise<string> {
+    const info = await this.info();
+    if (info.state !== 'running') {
+      throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running (${info.state}), so it cannot ${what}.`, 'Create a new sandbox.');
+    }
+    const [guard] = await this.guardIds();
+    if (!guard) throw new SandboxError('TUNNEL_FAILED', `Sandbox ${this.name} has no network (its runtime gives it loopback only), so it cannot ${what}.`, 'Use a runtime with a network (runsc registered with --network=host, or runc).');
+    return guard;
   }
 
   private async stopFailClosed(): Promise<void> {

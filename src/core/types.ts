@@ -17,6 +17,10 @@ export interface ConnectOptions {
   /** Docker endpoint: `unix:///path/docker.sock`, `tcp://host:2375`, or a bare socket path. Falls back to DOCKER_HOST, then the default socket. */
   dockerHost?: string;
   logger?: Logger;
+  /** Where the local CA and tunnel state live. Default `$XDG_STATE_HOME/gvisor-sandboxes` (~/.local/state/…). */
+  stateDir?: string;
+  /** Address tunnel listeners bind to. Default 127.0.0.1: only this machine. */
+  tunnelBindHost?: string;
   /** Image of the network guard containers (needs /bin/sh, iptables, ip6tables). Default `sandboxes/guard:1`. */
   guardImage?: string;
 }
@@ -84,6 +88,8 @@ export interface ExecProcess {
    * sandbox; the image needs a shell with `kill` and `tr`, as almost every image has.
    */
   kill(signal?: string): Promise<void>;
+  /** Drop the connection to the process (it keeps running unless it exits on closed stdin/HUP). */
+  close(): void;
 }
 
 export interface RunResult {
@@ -122,6 +128,30 @@ export interface NetworkState {
   /** False when the runtime cannot have a policy enforced (gVisor netstack mode): only `open` runs there. */
   enforced: boolean;
   forwardedPorts: number[];
+  forwards: { port: number; kind: TunnelKind }[];
+}
+
+export type TunnelKind = 'unencrypted' | 'encrypted' | 'h2';
+
+/** A forwarded port, as Modal's Tunnel. */
+export interface Tunnel {
+  containerPort: number;
+  kind: TunnelKind;
+  host: string;
+  port: number;
+  /** `http://` for unencrypted (raw TCP underneath), `https://` for encrypted and h2. */
+  url: string;
+  /** Raw TCP endpoint (unencrypted tunnels). */
+  unencryptedHost?: string;
+  unencryptedPort?: number;
+}
+
+export interface ForwardOptions {
+  kind?: TunnelKind;
+  /** Local port to bind; default: the one used before for this sandbox and port, else a free one. */
+  localPort?: number;
+  /** Wait up to this many ms for a server to listen inside; 0 (default) does not wait. */
+  waitMs?: number;
 }
 
 export interface ListOptions {
@@ -162,4 +192,6 @@ export type SandboxErrorCode =
   | 'NAME_IN_USE'
   | 'NOT_RUNNING'
   | 'EXEC_FAILED'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'PORT_IN_USE'
+  | 'TUNNEL_FAILED';

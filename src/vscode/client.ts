@@ -1,19 +1,20 @@
 /**
  * Owns the extension's `SandboxClient`. It is created on first use (activation stays cheap and
- * never touches Docker) and recreated when `sandboxes.docker.host` changes, so the new endpoint
- * applies to the next operation without a reload.
+ * never touches Docker) and recreated when `sandboxes.docker.host` or
+ * `sandboxes.network.guardImage` changes, so the new value applies to the next operation
+ * without a reload.
  */
 import * as vscode from 'vscode';
 import { connect, type SandboxClient } from '../core';
 import type { Logger } from '../core/types';
 import { Disposable, toDisposable } from './dispose';
-import { readDockerHost, SettingKeys } from './settings';
+import { readDockerHost, readGuardImage, SettingKeys } from './settings';
 
 export class SandboxClientService extends Disposable {
   private current: SandboxClient | undefined;
 
   private readonly onDidChangeClientEmitter = this._register(new vscode.EventEmitter<void>());
-  /** Fires after the Docker endpoint changed; views refresh from the new client. */
+  /** Fires after the Docker endpoint or guard image changed; views refresh from the new client. */
   readonly onDidChangeClient = this.onDidChangeClientEmitter.event;
 
   constructor(private readonly logger: Logger) {
@@ -21,8 +22,9 @@ export class SandboxClientService extends Disposable {
     this._register(toDisposable(() => this.reset()));
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration(SettingKeys.dockerHost)) {
-          this.logger.info(`${SettingKeys.dockerHost} changed; reconnecting on next use.`);
+        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage].filter((key) => event.affectsConfiguration(key));
+        if (changed.length > 0) {
+          this.logger.info(`${changed.join(' and ')} changed; reconnecting on next use.`);
           this.reset();
           this.onDidChangeClientEmitter.fire();
         }
@@ -36,8 +38,9 @@ export class SandboxClientService extends Disposable {
     }
     if (!this.current) {
       const dockerHost = readDockerHost();
-      this.logger.debug(`Connecting to Docker at ${dockerHost ?? 'DOCKER_HOST or the default socket'}.`);
-      this.current = connect({ dockerHost, logger: this.logger });
+      const guardImage = readGuardImage();
+      this.logger.debug(`Connecting to Docker at ${dockerHost ?? 'DOCKER_HOST or the default socket'}${guardImage ? `, guard image ${guardImage}` : ''}.`);
+      this.current = connect({ dockerHost, guardImage, logger: this.logger });
     }
     return this.current;
   }

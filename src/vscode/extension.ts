@@ -8,6 +8,7 @@ import { SandboxClientService } from './client';
 import { CommandOutput } from './commands/commandOutput';
 import { registerCommands } from './commands/registerCommands';
 import { ExtensionLog } from './log';
+import { NetworkDefaultsService } from './network/networkDefaults';
 import { SetupReportDocument } from './report/setupReportDocument';
 
 /**
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const clients = track(context, new SandboxClientService(log));
   const commandOutput = track(context, new CommandOutput());
   const setupReport = track(context, new SetupReportDocument());
+  track(context, new NetworkDefaultsService(clients, log));
   context.subscriptions.push(...registerCommands({ clients, log, commandOutput, setupReport }));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)}.`);

@@ -1,5 +1,6 @@
 /** How sandboxes are described in pickers and messages. Pure, so it is unit-tested. */
-import type { SandboxInfo } from '../core/types';
+import type { NetworkState, SandboxInfo } from '../core/types';
+import { describeNetworkState } from './network/networkFormat';
 import { GVISOR_RUNTIME } from './settingKeys';
 
 /** "gVisor (runsc)", or a plain warning that another runtime is not gVisor. */
@@ -36,9 +37,16 @@ export interface SandboxDescription {
   detail: string;
 }
 
-/** A sandbox as a picker row: name; image; state · runtime · age · deadline. */
-export function describeSandbox(info: SandboxInfo, now: Date): SandboxDescription {
-  const facts = [info.state, describeRuntime(info.runtime), `created ${formatAge(info.createdAt, now)}`];
+/**
+ * A sandbox as a picker row: name; image; state · runtime · network · age · deadline. The network
+ * is the live state when known, else the mode recorded at creation (running sandboxes only).
+ */
+export function describeSandbox(info: SandboxInfo, now: Date, network?: NetworkState): SandboxDescription {
+  const facts = [info.state, describeRuntime(info.runtime)];
+  if (info.state === 'running') {
+    facts.push(network ? describeNetworkState(network) : `network ${info.networkMode} at creation`);
+  }
+  facts.push(`created ${formatAge(info.createdAt, now)}`);
   if (info.expiresAt) {
     facts.push(`expires ${formatDeadline(info.expiresAt, now)}`);
   }

@@ -14,7 +14,20 @@ export const SettingKeys = {
   idleTimeoutSeconds: 'sandboxes.defaults.idleTimeoutSeconds',
   runtime: 'sandboxes.defaults.runtime',
   dockerHost: 'sandboxes.docker.host',
+  blockNetwork: 'sandboxes.network.blockNetwork',
+  cidrAllowlist: 'sandboxes.network.cidrAllowlist',
+  guardImage: 'sandboxes.network.guardImage',
+  encryptedPorts: 'sandboxes.ports.encrypted',
+  unencryptedPorts: 'sandboxes.ports.unencrypted',
+  h2Ports: 'sandboxes.ports.h2',
+  bindAddress: 'sandboxes.ports.bindAddress',
 } as const;
+
+/** The section of the network settings, for `affectsConfiguration`. */
+export const NETWORK_SETTINGS_SECTION = 'sandboxes.network';
+
+/** Where forwarded ports listen unless the user widens it: only this machine can connect. */
+export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 
 export type SettingKey = (typeof SettingKeys)[keyof typeof SettingKeys];
 

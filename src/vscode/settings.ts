@@ -1,26 +1,56 @@
 /**
  * Reading settings from VS Code. Keys live in settingKeys.ts and the mapping to a spec in
- * settingsToSpec.ts (both free of `vscode`, so they are unit-tested); this file is the glue.
+ * settingsToSpec.ts and network/networkSettings.ts (all free of `vscode`, so they are
+ * unit-tested); this file is the glue.
  */
 import * as vscode from 'vscode';
 import { validateSpec } from '../core';
+import { parseCidr } from '../core/network/policy';
 import type { SandboxSpec } from '../core/types';
+import { networkSettingsFrom, type NetworkSettings } from './network/networkSettings';
+import { workspaceTagValue } from './network/workspaceTag';
 import { GVISOR_RUNTIME, SettingKeys } from './settingKeys';
-import { sandboxDefaultsFromSettings } from './settingsToSpec';
+import { newSandboxSpecFromSettings } from './settingsToSpec';
 
 export { GVISOR_RUNTIME, SettingKeys } from './settingKeys';
 
 /**
- * Defaults for a new sandbox from the `sandboxes.defaults.*` settings, validated by the engine.
- * Throws a `UserFacingError` naming each invalid setting and what it must be.
+ * The spec of a new sandbox from the `sandboxes.defaults.*` and `sandboxes.network.*` settings,
+ * validated by the engine and tagged with this window's workspace. Throws a `UserFacingError`
+ * naming each invalid setting and what it must be.
  */
-export function readSandboxDefaults(scope?: vscode.ConfigurationScope): SandboxSpec {
-  return sandboxDefaultsFromSettings(vscode.workspace.getConfiguration(undefined, scope), validateSpec);
+export function readSandboxDefaults(scope: vscode.ConfigurationScope | undefined = windowScope()): SandboxSpec {
+  return newSandboxSpecFromSettings(vscode.workspace.getConfiguration(undefined, scope), { validateSpec, parseCidr }, currentWorkspaceTag());
+}
+
+/** The workspace's network policy; throws a `UserFacingError` naming every bad entry. */
+export function readNetworkSettings(): NetworkSettings {
+  return networkSettingsFrom(vscode.workspace.getConfiguration(undefined, windowScope()), parseCidr);
+}
+
+/** The tag value of the sandboxes this window creates and keeps following its settings. */
+export function currentWorkspaceTag(): string {
+  const uri = vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+  return workspaceTagValue(uri?.toString());
+}
+
+/**
+ * Settings resolve as VS Code resolves them for the window's first folder: folder > workspace >
+ * user. The network settings are window-scoped, so in a multi-root workspace (whose sandboxes are
+ * tagged with the workspace file) the workspace's value applies and the Settings editor says so.
+ */
+function windowScope(): vscode.ConfigurationScope | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
 }
 
 /** The configured Docker endpoint, or `undefined` for the engine's fallback (DOCKER_HOST, then the default socket). */
 export function readDockerHost(): string | undefined {
   return readString(SettingKeys.dockerHost);
+}
+
+/** The image of the network guard containers, or `undefined` for the engine's default. */
+export function readGuardImage(): string | undefined {
+  return readString(SettingKeys.guardImage);
 }
 
 /** The runtime new sandboxes would use, even when other settings are invalid (for Check Setup). */

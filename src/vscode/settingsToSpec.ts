@@ -3,13 +3,12 @@
  * engine's validator are passed in, so tests use a plain object and a fake validator.
  */
 import type { SandboxSpec } from '../core/types';
-import { UserFacingError } from './errors';
+import { UserFacingError, asSentence } from './errors';
+import { networkSettingsFrom, type CidrParser, type SettingsReader } from './network/networkSettings';
+import { WORKSPACE_TAG } from './network/workspaceTag';
 import { SettingKeys } from './settingKeys';
 
-/** The part of `vscode.WorkspaceConfiguration` read here (full keys, root configuration). */
-export interface SettingsReader {
-  get(key: string): unknown;
-}
+export type { SettingsReader } from './network/networkSettings';
 
 /** The engine's `validateSpec`: returns the spec or throws a `SandboxError('INVALID_SPEC')`. */
 export type SpecValidator = (spec: unknown) => SandboxSpec;
@@ -74,6 +73,84 @@ export function sandboxDefaultsFromSettings(settings: SettingsReader, validate: 
     }
     throw invalidSettingsError(spec, validate, err as Error);
   }
+}
+
+/** What `newSandboxSpecFromSettings` needs from the engine. */
+export interface SpecEngine {
+  validateSpec: SpecValidator;
+  parseCidr: CidrParser;
+}
+
+/**
+ * The spec of a new sandbox created in this window: the `sandboxes.defaults.*` settings, the
+ * workspace's network policy, marked as followed (so later changes of the network settings are
+ * applied to the sandbox), and the tag of the workspace it belongs to. Throws one
+ * `UserFacingError` naming every invalid setting of either group.
+ */
+export function newSandboxSpecFromSettings(settings: SettingsReader, engine: SpecEngine, workspaceTag: string): SandboxSpec {
+  const errors: UserFacingError[] = [];
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof UserFacingError)) {
+        throw err;
+      }
+      errors.push(err);
+      return undefined;
+    }
+  };
+  const defaults = attempt(() => sandboxDefaultsFromSettings(settings, engine.validateSpec));
+  const network = attempt(() => networkSettingsFrom(settings, engine.parseCidr));
+  if (!defaults || !network) {
+    throw combineErrors(errors);
+  }
+  return engine.validateSpec({
+    ...defaults,
+    blockNetwork: network.blockNetwork,
+    cidrAllowlist: network.cidrAllowlist,
+    followsNetworkDefaults: true,
+    tags: { [WORKSPACE_TAG]: workspaceTag },
+  });
+}
+
+function combineErrors(errors: UserFacingError[]): UserFacingError {
+  const [first, ...rest] = errors;
+  if (!first) {
+    return new UserFacingError('The sandbox settings are invalid.', 'Check them in Settings.');
+  }
+  if (rest.length === 0) {
+    return first;
+  }
+  return new UserFacingError(
+    errors.map((err) => asSentence(err.message)).join(' '),
+    errors.map((err) => asSentence(err.fix)).join(' '),
+    [...new Set(errors.flatMap((err) => err.settingKeys))],
+    { cause: first },
+  );
+}
+
+/**
+ * A spec from settings with a caller's overrides (`sandboxes.createSandbox` with an object).
+ * Tags are merged, so the workspace tag stays unless the caller names another. A caller that
+ * sets either network field chose the whole policy of this sandbox: the other field is not taken
+ * from the settings, and the sandbox does not follow them.
+ */
+export function withOverrides(defaults: SandboxSpec, overrides: Partial<SandboxSpec>): Record<string, unknown> {
+  const explicitNetwork = overrides.blockNetwork !== undefined || overrides.cidrAllowlist !== undefined;
+  const tags: unknown = overrides.tags;
+  const merged: Record<string, unknown> = {
+    ...defaults,
+    ...overrides,
+    // Not an object: left for the engine's validator to name.
+    tags: typeof tags === 'object' && tags !== null && !Array.isArray(tags) ? { ...defaults.tags, ...tags } : (tags ?? defaults.tags),
+  };
+  if (explicitNetwork) {
+    merged.blockNetwork = overrides.blockNetwork ?? false;
+    merged.cidrAllowlist = overrides.cidrAllowlist ?? [];
+    merged.followsNetworkDefaults = overrides.followsNetworkDefaults ?? false;
+  }
+  return merged;
 }
 
 /**

@@ -9,7 +9,7 @@ import { after } from 'node:test';
 import Docker from 'dockerode';
 import { connect, type SandboxClient, type SandboxSpec } from '../../src/core';
 
-export const TEST_IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-1';
+export const TEST_IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
 export const RUN_ID = `t${process.pid}-${Date.now().toString(36)}`;
 export const RUN_TAGS = { 'test-run': RUN_ID };
 export const docker = new Docker();

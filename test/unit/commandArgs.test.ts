@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   commandLineFromArg,
   createOverridesFromArg,
+  networkChoiceFromArg,
   sandboxIdFromArg,
   terminateOptionsFromArg,
   validateSandboxName,
@@ -24,6 +25,13 @@ describe('command arguments', () => {
     assert.deepEqual(createOverridesFromArg({ name: 'a', image: 'busybox' }), { name: 'a', image: 'busybox' });
     assert.throws(() => createOverridesFromArg('busybox'), TypeError);
     assert.throws(() => createOverridesFromArg(['busybox']), /an array/);
+  });
+
+  it('takes a network mode for Toggle Network, or undefined to ask', () => {
+    assert.equal(networkChoiceFromArg(undefined), undefined);
+    for (const mode of ['open', 'blocked', 'allowlist', 'settings']) assert.equal(networkChoiceFromArg(mode), mode);
+    assert.throws(() => networkChoiceFromArg('closed'), /Expected one of 'open', 'blocked', 'allowlist', 'settings', got "closed"/);
+    assert.throws(() => networkChoiceFromArg({ mode: 'open' }), TypeError);
   });
 
   it('takes a command line string', () => {

@@ -40,9 +40,18 @@ describe('package.json contributions', () => {
     assert.equal(defaults(SettingKeys.runtime), 'runsc');
   });
 
-  it('keeps the runtime and Docker endpoint out of workspace settings', () => {
+  it('keeps the runtime, Docker endpoint and guard image out of workspace settings', () => {
     assert.equal(properties[SettingKeys.runtime]?.scope, 'machine');
     assert.equal(properties[SettingKeys.dockerHost]?.scope, 'machine');
+    assert.equal(properties[SettingKeys.guardImage]?.scope, 'machine');
+  });
+
+  it('lets workspaces set the network policy, open by default', () => {
+    assert.equal(properties[SettingKeys.blockNetwork]?.default, false);
+    assert.deepEqual(properties[SettingKeys.cidrAllowlist]?.default, []);
+    assert.equal(properties[SettingKeys.guardImage]?.default, 'sandboxes/guard:1');
+    for (const key of [SettingKeys.blockNetwork, SettingKeys.cidrAllowlist]) assert.notEqual(properties[key]?.scope, 'machine');
+    assert.match(properties[SettingKeys.cidrAllowlist]?.markdownDescription ?? '', /\/etc\/resolv\.conf/);
   });
 
   it('activates on use, never on startup', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SandboxInfo } from '../../src/core/types';
+import type { NetworkState, SandboxInfo } from '../../src/core/types';
+import { describeNetworkState } from '../../src/vscode/network/networkFormat';
 import { describeRuntime, describeSandbox, formatAge } from '../../src/vscode/sandboxFormat';
 
 const now = new Date('2026-01-01T12:00:00Z');
@@ -23,6 +24,10 @@ function info(overrides: Partial<SandboxInfo> = {}): SandboxInfo {
   };
 }
 
+function network(overrides: Partial<NetworkState> = {}): NetworkState {
+  return { mode: 'open', blockNetwork: false, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [], ...overrides };
+}
+
 describe('sandbox descriptions', () => {
   it('formats ages', () => {
     assert.equal(formatAge(ago(5), now), 'just now');
@@ -37,13 +42,27 @@ describe('sandbox descriptions', () => {
     assert.equal(describeRuntime('runc'), 'runc, not gVisor');
   });
 
-  it('describes a sandbox as name, image, then state · runtime · age · deadline', () => {
-    assert.deepEqual(describeSandbox(info(), now), {
+  it('describes a sandbox as name, image, then state · runtime · network · age · deadline', () => {
+    assert.deepEqual(describeSandbox(info(), now, network()), {
       label: 'scratch',
       description: 'python:3.12-slim',
-      detail: 'running · gVisor (runsc) · created 5 minutes ago',
+      detail: 'running · gVisor (runsc) · network open · created 5 minutes ago',
     });
-    const expiring = describeSandbox(info({ expiresAt: new Date(now.getTime() + 1800_000) }), now);
-    assert.equal(expiring.detail, 'running · gVisor (runsc) · created 5 minutes ago · expires in 30 minutes');
+    const expiring = describeSandbox(info({ expiresAt: new Date(now.getTime() + 1800_000) }), now, network());
+    assert.equal(expiring.detail, 'running · gVisor (runsc) · network open · created 5 minutes ago · expires in 30 minutes');
+  });
+
+  it('shows the mode recorded at creation until the live network state is known, and none for stopped sandboxes', () => {
+    assert.equal(describeSandbox(info({ networkMode: 'blocked' }), now).detail, 'running · gVisor (runsc) · network blocked at creation · created 5 minutes ago');
+    assert.equal(describeSandbox(info({ state: 'exited', exitCode: 0 }), now).detail, 'exited · gVisor (runsc) · created 5 minutes ago');
+  });
+
+  it('describes the live network: mode, first allowlist entries, whether it follows the settings', () => {
+    assert.equal(describeNetworkState(network({ mode: 'blocked', blockNetwork: true, followsDefaults: true })), 'network blocked · follows settings');
+    assert.equal(
+      describeNetworkState(network({ mode: 'allowlist', cidrAllowlist: ['10.0.0.0/8', '192.0.2.7/32', 'fd00::/8', '198.51.100.0/24'] })),
+      'network allowlist (10.0.0.0/8, 192.0.2.7/32 +2)',
+    );
+    assert.equal(describeNetworkState(network({ enforced: false })), 'network open, policies not enforceable');
   });
 });

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from '../errors';
 import { startExec } from '../exec';
 import { LABEL } from '../labels';
+import type { TunnelKind } from '../types';
 import { denyAllRules, modeOf, renderRules, type NetworkPolicy } from './policy';
 
 /**
@@ -23,8 +25,8 @@ const STATE_FILE = '/run/sandboxes-policy.json';
 export interface PolicyState extends NetworkPolicy {
   /** Re-applied when the caller's defaults change (VS Code: the workspace settings). */
   followsDefaults: boolean;
-  /** TCP ports in the sandbox that this machine may connect to. */
-  forwardedPorts: number[];
+  /** Ports in the sandbox that this machine may connect to, and how they are tunnelled. */
+  forwards: { port: number; kind: TunnelKind }[];
 }
 
 export interface NetworkInfo {
@@ -74,26 +76,44 @@ export async function ensureGuardImage(docker: Docker, image: string): Promise<v
 }
 
 const KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done';
+const READY_FILE = '/run/sandboxes-guard-ready';
+const FIRST_START_FILE = '/var/lib/sandboxes-guard/started';
 
-/** PID 1 of the guard: close the namespace first; if that fails the guard exits and nothing can join it. */
+/** Loads $RULES_V4/$RULES_V6, verifies that the rules tagged $TAG are live, records $STATE. */
+const APPLY = [
+  'printf "%s" "$RULES_V4" | iptables-restore',
+  'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$RULES_V6" | ip6tables-restore; fi',
+  'iptables-save -t filter | grep -qF -- "$TAG"',
+  'if [ -e /proc/net/if_inet6 ]; then ip6tables-save -t filter | grep -qF -- "$TAG"; fi',
+  `printf "%s" "$STATE" > ${STATE_FILE}`,
+  'echo "verified $TAG"',
+].join('\n');
+
+/**
+ * PID 1 of the guard. Every start closes the namespace first; if that fails the guard exits and
+ * nothing can join it. Only the first start then loads the sandbox's initial policy (saving an
+ * exec on the creation path): the marker is written before, so a guard that starts again
+ * (daemon restart, `docker start`, a crash mid-load) stays closed until the engine applies a
+ * policy. `ready` tells later applies that the deny-all load is done and cannot overwrite them.
+ */
 const GUARD_SCRIPT = [
   'set -e',
   'printf "%s" "$DENY_V4" | iptables-restore',
-  // Without IPv6 in the kernel there is nothing to close.
   'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$DENY_V6" | ip6tables-restore; fi',
+  `if [ ! -e ${FIRST_START_FILE} ]; then`,
+  `  mkdir -p ${FIRST_START_FILE.replace(/\/[^/]+$/, '')} && touch ${FIRST_START_FILE}`,
+  APPLY,
+  'fi',
+  `touch ${READY_FILE}`,
   'set +e',
   KEEP_ALIVE,
 ].join('\n');
 
 const APPLY_SCRIPT = [
   'set -e',
-  'printf "%s" "$RULES_V4" | iptables-restore',
-  'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$RULES_V6" | ip6tables-restore; fi',
-  // Verify: the rules now loaded are the ones just rendered (their tag is unique per apply).
-  'iptables-save -t filter | grep -qF -- "$TAG"',
-  'if [ -e /proc/net/if_inet6 ]; then ip6tables-save -t filter | grep -qF -- "$TAG"; fi',
-  `printf "%s" "$STATE" > ${STATE_FILE}`,
-  'echo "verified $TAG"',
+  // Wait (bounded) until PID 1 has loaded its deny-all rules, so they cannot land after ours.
+  `i=0; while [ ! -e ${READY_FILE} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "the guard never became ready" >&2; exit 3; fi; sleep 0.05; done`,
+  APPLY,
 ].join('\n');
 
 export interface GuardSpec {
@@ -102,16 +122,32 @@ export interface GuardSpec {
   image: string;
   network: NetworkInfo;
   labels: Record<string, string>;
+  /** Loaded and verified by the guard itself before `startGuard` resolves. */
+  initialState: PolicyState;
 }
 
-export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Docker.Container> {
+function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<string, string>; tag: string } {
+  const tag = `sandboxes-policy-${createHash('sha256').update(JSON.stringify(state)).update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`;
+  const rules = renderRules(state, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag });
+  return { env: { RULES_V4: rules.v4, RULES_V6: rules.v6, TAG: tag, STATE: JSON.stringify(state) }, tag };
+}
+
+export interface CreatedGuard {
+  container: Docker.Container;
+  /** Starts the guard; resolves once it has loaded and verified the initial policy. */
+  start(): Promise<void>;
+}
+
+/** Creates the guard (not started), so the sandbox can be created against it meanwhile. */
+export async function createGuard(docker: Docker, spec: GuardSpec): Promise<CreatedGuard> {
   const deny = denyAllRules('sandboxes-deny-all');
+  const { env, tag } = policyEnv(spec.initialState, spec.network);
   const container = await docker.createContainer({
     name: `sandboxes-${spec.name}-guard`,
     Image: spec.image,
     Entrypoint: [''],
     Cmd: ['/bin/sh', '-c', GUARD_SCRIPT],
-    Env: [`DENY_V4=${deny.v4}`, `DENY_V6=${deny.v6}`],
+    Env: [`DENY_V4=${deny.v4}`, `DENY_V6=${deny.v6}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
     // The sandbox shares this namespace, and with it this hostname.
     Hostname: spec.name.slice(0, 63),
     Labels: { ...spec.labels, [LABEL.role]: 'guard' },
@@ -122,20 +158,46 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Dock
       CapDrop: ['ALL'],
       CapAdd: ['NET_ADMIN'],
       SecurityOpt: ['no-new-privileges'],
-      ReadonlyRootfs: true,
       Tmpfs: { '/run': 'rw,nosuid,nodev,size=1m', '/tmp': 'rw,nosuid,nodev,size=1m' },
       Memory: 64 * 1024 * 1024,
       MemorySwap: 64 * 1024 * 1024,
       PidsLimit: 64,
     },
   });
-  try {
-    await container.start();
-  } catch (error) {
-    await container.remove({ force: true }).catch(() => undefined);
-    throw new SandboxError('POLICY_FAILED', `The network guard of sandbox ${spec.name} did not start: ${dockerMessage(error)}.`, 'Check that the guard image has /bin/sh, iptables and ip6tables, and that Docker can run runc containers with NET_ADMIN.', { cause: error });
-  }
-  return container;
+  const start = async () => {
+    // Attach before starting, so the guard's "verified" line cannot be missed.
+    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    let output = '';
+    const verified = new Promise<void>((resolve, reject) => {
+      const out = new PassThrough();
+      out.on('data', (chunk) => {
+        output += chunk;
+        if (output.includes(`verified ${tag}`)) resolve();
+      });
+      docker.modem.demuxStream(stream, out, out);
+      stream.on('end', () => reject(new Error(output.trim() || 'the guard exited')));
+      stream.on('error', reject);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await container.start();
+      await Promise.race([
+        verified,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the guard within 20 s')), 20_000))),
+      ]);
+    } catch (error) {
+      throw new SandboxError(
+        'POLICY_FAILED',
+        `The network guard of sandbox ${spec.name} could not load and verify its ${modeOf(spec.initialState)} policy: ${error instanceof Error ? dockerMessage(error) : String(error)}.`,
+        'Check that the guard image has /bin/sh, iptables and ip6tables, and that Docker can run runc containers with NET_ADMIN (Sandboxes: Check Setup).',
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+      stream.destroy();
+    }
+  };
+  return { container, start };
 }
 
 /**
@@ -144,9 +206,7 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Dock
  * leaves either the old or the new rules, never a mix from a cut-off stream.
  */
 export async function applyPolicy(docker: Docker, guardId: string, state: PolicyState, network: NetworkInfo): Promise<void> {
-  const tag = `sandboxes-policy-${createHash('sha256').update(JSON.stringify(state)).update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`;
-  const rules = renderRules(state, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwardedPorts, tag });
-  const env = { RULES_V4: rules.v4, RULES_V6: rules.v6, TAG: tag, STATE: JSON.stringify(state) };
+  const { env, tag } = policyEnv(state, network);
   let output = '';
   let exitCode: number;
   try {
@@ -175,4 +235,12 @@ export async function readPolicyState(docker: Docker, guardId: string): Promise<
   } catch {
     return null;
   }
+}
+
+/** The guard's address on the sandboxes network: where tunnels connect to reach the sandbox. */
+export async function guardAddress(docker: Docker, guardId: string): Promise<string> {
+  const info = await docker.getContainer(guardId).inspect();
+  const address = info.NetworkSettings.Networks?.[NETWORK_NAME]?.IPAddress;
+  if (!address) throw new SandboxError('TUNNEL_FAILED', 'The sandbox has no address on the sandboxes network (is it running?).', 'Start a new sandbox; ended sandboxes cannot forward ports.');
+  return address;
 }

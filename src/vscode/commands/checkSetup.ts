@@ -1,33 +1,44 @@
 /**
  * "Check Setup": asks the engine whether Docker and the configured runtime work, adds whether
- * the sandbox settings are valid, shows the full report as a document and sums it up in a
- * notification that names the first fix. Returns the report (for tests).
+ * the sandbox settings are valid and whether network policies can be enforced, shows the full
+ * report as a document and sums it up in a notification that names the first fix. Returns the
+ * report (for tests).
  */
 import * as vscode from 'vscode';
+import type { SandboxClient } from '../../core';
 import type { CheckItem, CheckReport } from '../../core/types';
 import { UserFacingError } from '../errors';
+import { describePolicy } from '../network/networkFormat';
+import { modeOfSettings, type NetworkSettings } from '../network/networkSettings';
+import { networkCheckItems } from '../report/networkCheck';
 import { renderSetupReport, summarizeSetupReport, type SetupCheckTarget } from '../report/renderSetupReport';
-import { readDockerHost, readImageSetting, readRuntimeSetting, readSandboxDefaults } from '../settings';
+import { readDockerHost, readImageSetting, readNetworkSettings, readRuntimeSetting, readSandboxDefaults } from '../settings';
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
 
 export async function checkSetup(context: CommandContext): Promise<CheckReport> {
   const settings = checkSettings();
+  const network = networkSettingsOrUndefined();
   const target: SetupCheckTarget = {
     dockerHost: readDockerHost(),
     runtime: readRuntimeSetting(),
     image: readImageSetting(),
+    network: network ? describePolicy(network) : 'invalid (see "Sandbox settings" below)',
     checkedAt: new Date(),
   };
 
-  const engineReport = await vscode.window.withProgress(
+  const client = context.clients.client;
+  const { engineReport, networkItems } = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Checking Docker and gVisor…' },
-    () => context.clients.client.checkSetup({ image: target.image, runtime: target.runtime }),
+    async () => {
+      const engineReport = await client.checkSetup({ image: target.image, runtime: target.runtime });
+      // Without Docker there is nothing to ask about networking: the engine's report says why.
+      const reachable = engineReport.items[0]?.ok !== false;
+      return { engineReport, networkItems: reachable ? await checkNetwork(client, target.runtime, network) : [] };
+    },
   );
-  const report: CheckReport = {
-    ok: engineReport.ok && settings.ok,
-    items: [...engineReport.items, settings],
-  };
+  const items = [...engineReport.items, settings, ...networkItems];
+  const report: CheckReport = { ok: items.every((item) => item.ok), items };
 
   for (const item of report.items) {
     const line = `Check Setup: ${item.ok ? 'ok' : 'FAILED'} - ${item.name}: ${item.detail}`;
@@ -49,12 +60,50 @@ function checkSettings(): CheckItem {
   const name = 'Sandbox settings';
   try {
     const spec = readSandboxDefaults();
-    return { name, ok: true, detail: `The sandbox defaults are valid (image ${spec.image}).` };
+    return { name, ok: true, detail: `The sandbox defaults and network settings are valid (image ${spec.image}).` };
   } catch (err) {
     if (err instanceof UserFacingError) {
       return { name, ok: false, detail: err.message, fix: err.fix };
     }
     throw err;
+  }
+}
+
+function networkSettingsOrUndefined(): NetworkSettings | undefined {
+  try {
+    return readNetworkSettings();
+  } catch (err) {
+    if (err instanceof UserFacingError) {
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** Per registered runtime, whether policies are enforced there; and whether the guard image exists. */
+async function checkNetwork(client: SandboxClient, configuredRuntime: string, settings: NetworkSettings | undefined): Promise<CheckItem[]> {
+  try {
+    const names = [...(await client.runtimes()).keys()];
+    const runtimes = await Promise.all(names.map(async (name) => ({ name, networking: await client.runtimeNetworking(name) })));
+    const present = await client.docker
+      .getImage(client.guardImage)
+      .inspect()
+      .then(
+        () => true,
+        (err: unknown) => {
+          if ((err as { statusCode?: unknown } | null)?.statusCode === 404) return false;
+          throw err;
+        },
+      );
+    return networkCheckItems({
+      runtimes,
+      configuredRuntime,
+      guardImage: { name: client.guardImage, present },
+      settingsMode: settings ? modeOfSettings(settings) : undefined,
+    });
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return [{ name: 'Network policy', ok: false, detail: `Could not check: ${detail}`, fix: 'See the log for details, and check again.' }];
   }
 }
 

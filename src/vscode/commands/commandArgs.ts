@@ -4,6 +4,7 @@
  * registry logs with their stack.
  */
 import type { SandboxSpec } from '../../core/types';
+import { NETWORK_CHOICES, type NetworkChoice } from '../network/networkChoices';
 
 /**
  * The sandbox a caller named: an id or name string, or any object with a string `id`
@@ -61,6 +62,17 @@ export function terminateOptionsFromArg(arg: unknown): TerminateOptions {
     }
   }
   throw new TypeError(`Expected options such as { confirm: false }, got ${describeArg(arg)}.`);
+}
+
+/** `sandboxes.toggleNetwork`'s second argument: the mode to apply without asking. */
+export function networkChoiceFromArg(arg: unknown): NetworkChoice | undefined {
+  if (arg === undefined || arg === null) {
+    return undefined;
+  }
+  if (typeof arg === 'string' && (NETWORK_CHOICES as readonly string[]).includes(arg)) {
+    return arg as NetworkChoice;
+  }
+  throw new TypeError(`Expected one of ${NETWORK_CHOICES.map((c) => `'${c}'`).join(', ')}, got ${describeArg(arg)}.`);
 }
 
 /** The engine's rule for sandbox names (Docker's for container names, at most 63 characters). */

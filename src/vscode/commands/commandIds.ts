@@ -7,6 +7,7 @@ export const CommandIds = {
   openTerminal: 'sandboxes.openTerminal',
   runCommand: 'sandboxes.runCommand',
   terminateSandbox: 'sandboxes.terminateSandbox',
+  toggleNetwork: 'sandboxes.toggleNetwork',
   checkSetup: 'sandboxes.checkSetup',
 } as const;
 
@@ -18,5 +19,6 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.openTerminal]: 'Open Terminal',
   [CommandIds.runCommand]: 'Run Command in Sandbox…',
   [CommandIds.terminateSandbox]: 'Terminate Sandbox',
+  [CommandIds.toggleNetwork]: 'Toggle Network',
   [CommandIds.checkSetup]: 'Check Setup',
 };

@@ -1,12 +1,16 @@
 /**
- * "Create Sandbox": a sandbox from the `sandboxes.defaults.*` settings, with pull progress in a
- * cancellable notification. Returns the new sandbox's id (for tests and other extensions).
+ * "Create Sandbox": a sandbox from the `sandboxes.defaults.*` and `sandboxes.network.*` settings,
+ * with pull progress in a cancellable notification. Its network follows this workspace's
+ * settings (network/networkDefaults.ts re-applies them when they change) unless the caller
+ * passes a policy. Returns the new sandbox's id (for tests and other extensions).
  */
 import * as vscode from 'vscode';
 import { validateSpec, type Sandbox } from '../../core';
 import type { SandboxSpec } from '../../core/types';
+import { describePolicy } from '../network/networkFormat';
 import { describeRuntime } from '../sandboxFormat';
 import { GVISOR_RUNTIME, readSandboxDefaults } from '../settings';
+import { withOverrides } from '../settingsToSpec';
 import { createOverridesFromArg, validateSandboxName } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
@@ -34,7 +38,7 @@ export async function promptAndCreateSandbox(context: CommandContext): Promise<S
   const defaults = readSandboxDefaults();
   const name = await vscode.window.showInputBox({
     title: 'Create Sandbox',
-    prompt: `From ${defaults.image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}. Press Enter for a generated name.`,
+    prompt: `From ${defaults.image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}, network ${describePolicy(defaults)}. Press Enter for a generated name.`,
     placeHolder: 'Name (optional)',
     validateInput: validateSandboxName,
   });
@@ -49,7 +53,7 @@ async function createWithProgress(
   overrides: Partial<SandboxSpec>,
   defaults: SandboxSpec = readSandboxDefaults(),
 ): Promise<Sandbox> {
-  const spec = validateSpec({ ...defaults, ...overrides });
+  const spec = validateSpec(withOverrides(defaults, overrides));
   const client = context.clients.client;
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Creating sandbox from ${spec.image}`, cancellable: true },

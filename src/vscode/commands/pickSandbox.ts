@@ -3,8 +3,8 @@
  * QuickPick of sandboxes, which says so when there are none and offers to create one.
  */
 import * as vscode from 'vscode';
-import type { Sandbox } from '../../core';
-import type { SandboxInfo } from '../../core/types';
+import { Sandbox } from '../../core';
+import type { NetworkState, SandboxInfo } from '../../core/types';
 import { UserFacingError } from '../errors';
 import { describeSandbox } from '../sandboxFormat';
 import { sandboxIdFromArg } from './commandArgs';
@@ -76,6 +76,7 @@ export async function pickSandbox(context: CommandContext, options: PickOptions)
     quickPick.placeholder =
       sandboxItems.length > 0 ? 'Select a sandbox' : 'There are no running sandboxes. Create one?';
     quickPick.busy = false;
+    void showLiveNetwork(context, quickPick, sandboxItems, options);
 
     const item = await picked;
     if (item?.create) {
@@ -94,11 +95,46 @@ async function loadItems(context: CommandContext, options: PickOptions): Promise
   return infos
     .filter((info) => options.includeStopped || info.state === 'running')
     .sort((a, b) => runningFirst(a, b) || b.createdAt.getTime() - a.createdAt.getTime())
-    .map((info) => {
-      const { label, description, detail } = describeSandbox(info, now);
-      const icon = info.state === 'running' ? '$(vm-running)' : '$(vm-outline)';
-      return { label: `${icon} ${label}`, description, detail, info };
-    });
+    .map((info) => toItem(info, now));
+}
+
+function toItem(info: SandboxInfo, now: Date, network?: NetworkState): SandboxItem {
+  const { label, description, detail } = describeSandbox(info, now, network);
+  const icon = info.state === 'running' ? '$(vm-running)' : '$(vm-outline)';
+  return { label: `${icon} ${label}`, description, detail, info };
+}
+
+/**
+ * The network policy in force can have changed since creation (settings re-applied, Toggle
+ * Network), and only the sandbox's guard knows it: one exec per sandbox, so the rows show the
+ * mode recorded at creation first and the live one as soon as it is known.
+ */
+async function showLiveNetwork(
+  context: CommandContext,
+  quickPick: vscode.QuickPick<SandboxItem>,
+  items: SandboxItem[],
+  options: PickOptions,
+): Promise<void> {
+  const client = context.clients.client;
+  const states = await Promise.all(
+    items.map((item) =>
+      item.info?.state === 'running'
+        ? new Sandbox(client, item.info.id, item.info.containerId, item.info.name).networkPolicy().catch(() => undefined)
+        : Promise.resolve(undefined),
+    ),
+  );
+  // Once the picker is closed (and disposed), updating it does nothing: no check needed.
+  if (!states.some(Boolean)) {
+    return;
+  }
+  const now = new Date();
+  const updated = items.map((item, i) => (item.info ? toItem(item.info, now, states[i]) : item));
+  const activeId = quickPick.activeItems[0]?.info?.id;
+  quickPick.items = options.offerCreate ? withCreateItem(updated) : updated;
+  const active = updated.find((item) => activeId !== undefined && item.info?.id === activeId);
+  if (active) {
+    quickPick.activeItems = [active];
+  }
 }
 
 function runningFirst(a: SandboxInfo, b: SandboxInfo): number {

@@ -3,7 +3,8 @@
  * them log the same way, present errors the same way, and never leak an unhandled rejection.
  */
 import * as vscode from 'vscode';
-import { presentError, settingsSearchQuery, type ErrorAction, type ErrorPresentation } from '../errors';
+import { showErrorNotification } from '../errorNotification';
+import { presentError } from '../errors';
 import { checkSetup } from './checkSetup';
 import type { CommandContext, CommandHandler } from './commandContext';
 import { CommandIds, CommandTitles, type CommandId } from './commandIds';
@@ -11,19 +12,15 @@ import { createSandbox } from './createSandbox';
 import { openTerminal } from './openTerminal';
 import { runCommand } from './runCommand';
 import { terminateSandbox } from './terminateSandbox';
+import { toggleNetwork } from './toggleNetwork';
 
 const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.createSandbox]: createSandbox,
   [CommandIds.openTerminal]: openTerminal,
   [CommandIds.runCommand]: runCommand,
   [CommandIds.terminateSandbox]: terminateSandbox,
+  [CommandIds.toggleNetwork]: toggleNetwork,
   [CommandIds.checkSetup]: checkSetup,
-};
-
-const ACTION_LABELS: Record<ErrorAction, string> = {
-  checkSetup: 'Check Setup',
-  openSettings: 'Open Settings',
-  showLog: 'Show Log',
 };
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {
@@ -63,26 +60,5 @@ function report(context: CommandContext, id: CommandId, err: unknown): void {
       break;
   }
   // Not awaited: the notification stays up until dismissed, and the command must not wait for that.
-  void notify(context, presentation).catch((notifyErr: unknown) => context.log.failure('notification', notifyErr));
-}
-
-async function notify(context: CommandContext, presentation: Exclude<ErrorPresentation, { kind: 'cancelled' }>) {
-  const labels = presentation.actions.map((action) => ACTION_LABELS[action]);
-  const picked = await vscode.window.showErrorMessage(presentation.text, ...labels);
-  const action = presentation.actions.find((candidate) => ACTION_LABELS[candidate] === picked);
-  switch (action) {
-    case 'checkSetup':
-      await vscode.commands.executeCommand(CommandIds.checkSetup);
-      break;
-    case 'openSettings': {
-      const keys = presentation.kind === 'actionable' ? presentation.settingKeys : [];
-      await vscode.commands.executeCommand('workbench.action.openSettings', settingsSearchQuery(keys));
-      break;
-    }
-    case 'showLog':
-      context.log.show();
-      break;
-    case undefined:
-      break;
-  }
+  void showErrorNotification(context.log, presentation).catch((notifyErr: unknown) => context.log.failure('notification', notifyErr));
 }

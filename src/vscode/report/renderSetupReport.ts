@@ -11,6 +11,8 @@ export interface SetupCheckTarget {
   dockerHost: string | undefined;
   runtime: string;
   image: string | undefined;
+  /** The workspace's network settings as a phrase, e.g. "allowlist: 10.0.0.0/8". */
+  network?: string;
   checkedAt: Date;
 }
 
@@ -28,6 +30,7 @@ export function renderSetupReport(report: CheckReport, target: SetupCheckTarget)
     `- Docker endpoint: ${target.dockerHost ? code(target.dockerHost) : 'DOCKER_HOST, or the default socket'}`,
     `- Runtime: ${code(target.runtime)}${target.runtime === GVISOR_RUNTIME ? ' (gVisor)' : ' (**not gVisor**)'}`,
     `- Image: ${target.image ? code(target.image) : '(none: the image setting is empty)'}`,
+    ...(target.network ? [`- Network (this workspace's settings): ${escapeMarkdown(target.network)}`] : []),
     `- Checked: ${target.checkedAt.toLocaleString()}`,
   ];
   for (const item of report.items) {

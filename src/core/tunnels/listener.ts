@@ -1,0 +1,134 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { SandboxError } from '../errors';
+
+export type TunnelKind = 'unencrypted' | 'encrypted' | 'h2';
+
+export interface TunnelTarget {
+  host: string;
+  port: number;
+}
+
+/**
+ * One forwarded port: a listener on this machine that pipes bytes to the port inside the
+ * sandbox. `encrypted` terminates TLS here (certificate from the local CA); `h2` does too, with
+ * ALPN `h2`, and the server inside speaks HTTP/2 with prior knowledge (h2c), as Modal's h2_ports.
+ * Everything after the handshake is a byte pipe, so keep-alive, streaming, WebSocket upgrades
+ * and HTTP/2 multiplexing pass through untouched.
+ */
+export class TunnelListener {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private closed = false;
+
+  constructor(
+    readonly kind: TunnelKind,
+    private readonly target: () => Promise<TunnelTarget>,
+    tlsMaterial?: { key: string; cert: string },
+  ) {
+    const onClient = (client: net.Socket) => void this.pipe(client);
+    if (kind === 'unencrypted') {
+      // Half-open: a client that finishes sending (FIN) still gets the rest of the answer.
+      this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, onClient);
+    } else {
+      if (!tlsMaterial) throw new Error('TLS material is required for encrypted tunnels');
+      this.server = tls.createServer(
+        { key: tlsMaterial.key, cert: tlsMaterial.cert, ALPNProtocols: kind === 'h2' ? ['h2'] : undefined, noDelay: true } as tls.TlsOptions,
+        onClient,
+      );
+      // A client that fails the handshake (e.g. does not trust the CA) only affects itself.
+      this.server.on('tlsClientError', (_error, socket) => socket.destroy());
+    }
+    // Every raw connection, also those still in the TLS handshake, so close() can end them all.
+    this.server.on('connection', (socket: net.Socket) => this.track(socket));
+  }
+
+  /** Binds; `port` 0 picks a free one. Throws PORT_IN_USE when the port is taken. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new SandboxError('PORT_IN_USE', `Local port ${host}:${port} is already in use.`, 'Pick another local port, or leave it empty to get a free one.', { cause: error })
+            : error,
+        );
+      };
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo | null)?.port ?? 0;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private async pipe(client: net.Socket): Promise<void> {
+    this.track(client);
+    client.on('error', () => client.destroy());
+    let target: TunnelTarget;
+    try {
+      target = await this.target();
+    } catch {
+      client.destroy();
+      return;
+    }
+    if (client.destroyed) return;
+    const upstream = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
+    this.track(upstream);
+    upstream.on('error', () => {
+      upstream.destroy();
+      client.destroy();
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  private track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+}
+
+/** Resolves once something accepts connections on the target, or throws after `timeoutMs`. */
+export async function waitForListening(target: () => Promise<TunnelTarget>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no answer';
+  for (;;) {
+    try {
+      const { host, port } = await target();
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect({ host, port });
+        socket.setTimeout(1000, () => socket.destroy(new Error('timed out')));
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('error', reject);
+      });
+      return;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() >= deadline) {
+      throw new SandboxError('TUNNEL_FAILED', `Nothing is listening on ${what} after ${Math.round(timeoutMs / 1000)} s (${lastError}).`, 'Start the server inside the sandbox on that port, listening on 0.0.0.0 (not 127.0.0.1), then forward again.');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,146 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Logger, Tunnel, TunnelKind } from '../types';
+import { loadOrCreateTlsMaterial, type TlsMaterial } from './ca';
+import { TunnelListener, type TunnelTarget } from './listener';
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'gvisor-sandboxes');
+}
+
+interface Open {
+  listener: TunnelListener;
+  tunnel: Tunnel;
+}
+
+/**
+ * The tunnels this process serves, per sandbox. Listeners live in the process that opened them
+ * (the editor's extension host, or a script); their configuration lives with the sandbox, so
+ * another process (a reloaded window) opens them again. A tunnel closes when its sandbox ends.
+ */
+export class TunnelRegistry {
+  private readonly open = new Map<string, Map<number, Open>>();
+  private material: Promise<TlsMaterial> | undefined;
+  private watcher: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly stateDir: string,
+    private readonly bindHost: string,
+    private readonly isRunning: (sandboxId: string) => Promise<boolean>,
+    private readonly logger?: Logger,
+  ) {}
+
+  tls(): Promise<TlsMaterial> {
+    this.material ??= loadOrCreateTlsMaterial(this.stateDir).catch((error: unknown) => {
+      this.material = undefined;
+      throw error;
+    });
+    return this.material;
+  }
+
+  get(sandboxId: string): Tunnel[] {
+    return [...(this.open.get(sandboxId)?.values() ?? [])].map((o) => o.tunnel);
+  }
+
+  /** Opens (or returns the open) tunnel for one port. */
+  async ensure(sandboxId: string, containerPort: number, kind: TunnelKind, target: () => Promise<TunnelTarget>, localPort?: number): Promise<Tunnel> {
+    const existing = this.open.get(sandboxId)?.get(containerPort);
+    if (existing && existing.tunnel.kind === kind && (localPort === undefined || localPort === existing.tunnel.port)) return existing.tunnel;
+    if (existing) await this.close(sandboxId, containerPort);
+    const listener = new TunnelListener(kind, target, kind === 'unencrypted' ? undefined : await this.tls());
+    const remembered = this.remembered(sandboxId, containerPort);
+    let port: number;
+    if (localPort !== undefined) {
+      port = await listener.listen(this.bindHost, localPort);
+    } else {
+      // The port this forward had before (e.g. before a window reload), so URLs keep working.
+      port = await listener.listen(this.bindHost, remembered ?? 0).catch(() => listener.listen(this.bindHost, 0));
+    }
+    const host = this.bindHost;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    const tunnel: Tunnel = {
+      containerPort,
+      kind,
+      host,
+      port,
+      url: `${kind === 'unencrypted' ? 'http' : 'https'}://${shown}:${port}`,
+      ...(kind === 'unencrypted' ? { unencryptedHost: host, unencryptedPort: port } : {}),
+    };
+    if (!this.open.has(sandboxId)) this.open.set(sandboxId, new Map());
+    this.open.get(sandboxId)!.set(containerPort, { listener, tunnel });
+    this.remember(sandboxId, containerPort, port);
+    this.logger?.info(`Forwarding ${tunnel.url} → sandbox ${sandboxId} port ${containerPort} (${kind})`);
+    this.startWatching();
+    return tunnel;
+  }
+
+  async close(sandboxId: string, containerPort?: number): Promise<void> {
+    const ports = this.open.get(sandboxId);
+    if (!ports) return;
+    for (const [port, { listener }] of [...ports]) {
+      if (containerPort !== undefined && port !== containerPort) continue;
+      await listener.close();
+      ports.delete(port);
+    }
+    if (ports.size === 0) this.open.delete(sandboxId);
+    if (this.open.size === 0) this.stopWatching();
+  }
+
+  async closeAll(): Promise<void> {
+    for (const id of [...this.open.keys()]) await this.close(id);
+  }
+
+  /** Tunnels close when their sandbox ends, even if it ended outside this process. */
+  private startWatching(): void {
+    if (this.watcher) return;
+    this.watcher = setInterval(() => void this.sweep(), 2000);
+    this.watcher.unref();
+  }
+
+  private stopWatching(): void {
+    if (this.watcher) clearInterval(this.watcher);
+    this.watcher = undefined;
+  }
+
+  private async sweep(): Promise<void> {
+    for (const id of [...this.open.keys()]) {
+      const running = await this.isRunning(id).catch(() => true);
+      if (!running) {
+        this.logger?.info(`Sandbox ${id} ended: closing its tunnels`);
+        await this.close(id);
+      }
+    }
+  }
+
+  private portsFile(): string {
+    return path.join(this.stateDir, 'tunnel-ports.json');
+  }
+
+  private remembered(sandboxId: string, containerPort: number): number | undefined {
+    try {
+      const all = JSON.parse(fs.readFileSync(this.portsFile(), 'utf8')) as Record<string, number>;
+      return all[`${sandboxId}:${containerPort}`];
+    } catch {
+      return undefined;
+    }
+  }
+
+  private remember(sandboxId: string, containerPort: number, localPort: number): void {
+    try {
+      fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+      let all: Record<string, number> = {};
+      try {
+        all = JSON.parse(fs.readFileSync(this.portsFile(), 'utf8'));
+      } catch {
+        // first tunnel
+      }
+      all[`${sandboxId}:${containerPort}`] = localPort;
+      const entries = Object.entries(all).slice(-200); // bounded: old sandboxes fall off
+      fs.writeFileSync(this.portsFile(), JSON.stringify(Object.fromEntries(entries)));
+    } catch (error) {
+      this.logger?.debug(`Could not remember tunnel ports: ${String(error)}`);
+    }
+  }
+}

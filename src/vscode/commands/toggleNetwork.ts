@@ -1,0 +1,105 @@
+/**
+ * "Toggle Network": changes one running sandbox's network, live: open, blocked, the allowlist
+ * from the settings, or following the workspace settings. Any choice but the last is a policy
+ * for this sandbox alone, which later settings changes leave alone. Called as
+ * `(sandbox, mode)` it asks nothing. Returns the new `NetworkState`.
+ */
+import * as vscode from 'vscode';
+import type { Sandbox } from '../../core';
+import type { NetworkState } from '../../core/types';
+import { UserFacingError } from '../errors';
+import { describeNetworkState, describePolicy } from '../network/networkFormat';
+import {
+  changeForChoice,
+  choiceItems,
+  describeOutcome,
+  refuseUnenforceable,
+  type NetworkChoice,
+  type SettingsOrError,
+} from '../network/networkChoices';
+import { readNetworkSettings } from '../settings';
+import { networkChoiceFromArg } from './commandArgs';
+import type { CommandContext } from './commandContext';
+import { requireRunning, resolveSandbox } from './pickSandbox';
+
+interface ChoiceQuickPickItem extends vscode.QuickPickItem {
+  choice: NetworkChoice;
+}
+
+export async function toggleNetwork(
+  context: CommandContext,
+  sandboxArg?: unknown,
+  modeArg?: unknown,
+): Promise<NetworkState | undefined> {
+  const given = networkChoiceFromArg(modeArg);
+  const sandbox = await resolveSandbox(context, sandboxArg, { title: 'Toggle Network' });
+  if (!sandbox) {
+    return undefined;
+  }
+  await requireRunning(sandbox, 'change the network');
+  const current = await sandbox.networkPolicy();
+  const settings = readSettingsOrError();
+  const choice = given ?? (await pickChoice(sandbox, current, settings));
+  if (!choice) {
+    return undefined;
+  }
+
+  const change = changeForChoice(choice, settings);
+  refuseUnenforceable(current, change, sandbox.name);
+  const state = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Changing the network of sandbox "${sandbox.name}"…` },
+    () => sandbox.setNetworkPolicy(change.policy, { followsDefaults: change.followsDefaults }),
+  );
+
+  const outcome = describeOutcome(sandbox.name, state);
+  context.log.info(
+    `Toggle Network: sandbox ${sandbox.name} (${sandbox.id}) ${describePolicy(current)}${current.followsDefaults ? ' following the settings' : ''} → ${describePolicy(state)}${state.followsDefaults ? ' following the settings' : ''}.`,
+  );
+  vscode.window.setStatusBarMessage(`$(shield) ${outcome}`, 5000);
+  if (!given) {
+    void vscode.window.showInformationMessage(outcome);
+  }
+  return state;
+}
+
+function readSettingsOrError(): SettingsOrError {
+  try {
+    return readNetworkSettings();
+  } catch (err) {
+    if (err instanceof UserFacingError) {
+      return err;
+    }
+    throw err;
+  }
+}
+
+async function pickChoice(sandbox: Sandbox, current: NetworkState, settings: SettingsOrError): Promise<NetworkChoice | undefined> {
+  const rows = choiceItems(current, settings);
+  const items: ChoiceQuickPickItem[] = rows.map((row) => ({
+    label: row.label,
+    description: row.description,
+    detail: row.detail,
+    choice: row.choice,
+  }));
+  const quickPick = vscode.window.createQuickPick<ChoiceQuickPickItem>();
+  quickPick.title = `Toggle Network: ${sandbox.name}`;
+  quickPick.placeholder = `Now ${describeNetworkState(current)}. Choose its network:`;
+  quickPick.matchOnDescription = true;
+  quickPick.items = items;
+  const currentItem = items[rows.findIndex((row) => row.current)];
+  if (currentItem) {
+    quickPick.activeItems = [currentItem];
+  }
+  try {
+    return await new Promise<NetworkChoice | undefined>((resolve) => {
+      quickPick.onDidAccept(() => {
+        resolve(quickPick.selectedItems[0]?.choice);
+        quickPick.hide();
+      });
+      quickPick.onDidHide(() => resolve(undefined));
+      quickPick.show();
+    });
+  } finally {
+    quickPick.dispose();
+  }
+}

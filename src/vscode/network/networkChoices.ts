@@ -1,0 +1,123 @@
+/**
+ * The choices of "Toggle Network" and the policy each one applies. Pure, so it is unit-tested;
+ * commands/toggleNetwork.ts shows them and calls the engine.
+ */
+import type { NetworkMode, NetworkState } from '../../core/types';
+import { UserFacingError } from '../errors';
+import { SettingKeys } from '../settingKeys';
+import { MODE_SUMMARY, describePolicy } from './networkFormat';
+import { modeOfSettings, samePolicy, type NetworkSettings } from './networkSettings';
+
+/** `settings`: follow the workspace settings, and keep following them when they change. */
+export type NetworkChoice = 'open' | 'blocked' | 'allowlist' | 'settings';
+
+export const NETWORK_CHOICES: readonly NetworkChoice[] = ['open', 'blocked', 'allowlist', 'settings'];
+
+export interface NetworkChange {
+  policy: NetworkSettings;
+  /** Whether later changes of the workspace settings are applied to the sandbox. */
+  followsDefaults: boolean;
+}
+
+/** The workspace's network settings, or why they cannot be used. */
+export type SettingsOrError = NetworkSettings | UserFacingError;
+
+export function changeForChoice(choice: NetworkChoice, settings: SettingsOrError): NetworkChange {
+  switch (choice) {
+    case 'open':
+      return { policy: { blockNetwork: false, cidrAllowlist: [] }, followsDefaults: false };
+    case 'blocked':
+      return { policy: { blockNetwork: true, cidrAllowlist: [] }, followsDefaults: false };
+    case 'allowlist':
+      if (settings instanceof UserFacingError) throw settings;
+      if (settings.cidrAllowlist.length === 0) {
+        throw new UserFacingError(
+          `The allowlist setting "${SettingKeys.cidrAllowlist}" is empty, so there is nothing to allow.`,
+          'Add the networks the sandbox may reach (e.g. 10.0.0.0/8, or your DNS resolver\'s address) to it, or choose Blocked.',
+          [SettingKeys.cidrAllowlist],
+        );
+      }
+      return { policy: { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist }, followsDefaults: false };
+    case 'settings':
+      if (settings instanceof UserFacingError) throw settings;
+      return { policy: settings, followsDefaults: true };
+  }
+}
+
+/**
+ * A sandbox whose policy cannot be enforced (gVisor netstack, or no guard) can only be open.
+ * Refused here: the engine would stop the sandbox rather than leave it with a network it was not
+ * meant to have, which is the wrong outcome of a menu choice.
+ */
+export function refuseUnenforceable(state: NetworkState, change: NetworkChange, sandboxName: string): void {
+  const mode = modeOfSettings(change.policy);
+  if (!state.enforced && mode !== 'open') {
+    throw new UserFacingError(
+      `Sandbox "${sandboxName}" cannot have a ${mode} network: network policies cannot be enforced for it (its runtime uses gVisor's own network stack, or it has no network guard), so it can only be open.`,
+      'Create a new sandbox with a runtime registered with --network=host (scripts/setup-host.sh registers runsc that way) and change its network then.',
+    );
+  }
+}
+
+export function currentChoice(state: NetworkState): NetworkChoice {
+  return state.followsDefaults ? 'settings' : state.mode;
+}
+
+export interface ChoiceItem {
+  choice: NetworkChoice;
+  label: string;
+  description: string;
+  detail?: string;
+  current: boolean;
+}
+
+/** The QuickPick rows, the current one marked. */
+export function choiceItems(state: NetworkState, settings: SettingsOrError): ChoiceItem[] {
+  const current = currentChoice(state);
+  const invalid = settings instanceof UserFacingError;
+  const mark = (choice: NetworkChoice, text: string) => (choice === current ? `current · ${text}` : text);
+  const notEnforceable = (mode: NetworkMode | undefined) =>
+    !state.enforced && mode !== undefined && mode !== 'open' ? 'Not possible for this sandbox: its network policy cannot be enforced.' : undefined;
+
+  let allowlistText: string;
+  if (invalid) allowlistText = `${SettingKeys.cidrAllowlist} is invalid`;
+  else if (settings.cidrAllowlist.length === 0) allowlistText = `${SettingKeys.cidrAllowlist} is empty`;
+  else allowlistText = `only ${settings.cidrAllowlist.join(', ')}`;
+  const allowlistNow =
+    current === 'allowlist' && (invalid || !samePolicy(state, { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist }))
+      ? `Now: ${state.cidrAllowlist.join(', ')}. Choosing it applies the list from the settings.`
+      : `The networks in ${SettingKeys.cidrAllowlist}.`;
+
+  return [
+    { choice: 'open', label: '$(globe) Open', description: mark('open', MODE_SUMMARY.open), current: current === 'open' },
+    {
+      choice: 'blocked',
+      label: '$(circle-slash) Blocked',
+      description: mark('blocked', MODE_SUMMARY.blocked),
+      detail: notEnforceable('blocked'),
+      current: current === 'blocked',
+    },
+    {
+      choice: 'allowlist',
+      label: '$(filter) Allowlist',
+      description: mark('allowlist', allowlistText),
+      detail: notEnforceable('allowlist') ?? allowlistNow,
+      current: current === 'allowlist',
+    },
+    {
+      choice: 'settings',
+      label: '$(settings-gear) Follow workspace settings',
+      description: mark('settings', invalid ? 'the network settings are invalid' : `now ${describePolicy(settings)}`),
+      detail: notEnforceable(invalid ? undefined : modeOfSettings(settings)) ?? 'Applied again, live, whenever the sandboxes.network settings change.',
+      current: current === 'settings',
+    },
+  ];
+}
+
+/** "Sandbox "x": network is now blocked (loopback only)." */
+export function describeOutcome(sandboxName: string, state: NetworkState): string {
+  const policy = describePolicy(state);
+  return state.followsDefaults
+    ? `Sandbox "${sandboxName}" now follows the workspace network settings: ${policy}.`
+    : `Sandbox "${sandboxName}": network is now ${policy}.`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The `sandboxes.network.*` settings → a validated, normalised network policy. Pure: the
+ * configuration and the engine's CIDR parser are passed in, so tests need no VS Code.
+ */
+import type { NetworkMode, NetworkPolicyInput } from '../../core/types';
+import { UserFacingError, asSentence } from '../errors';
+import { SettingKeys } from '../settingKeys';
+import { matchesCidrSyntax } from './cidrPattern';
+
+/** The part of `vscode.WorkspaceConfiguration` read here (full keys). */
+export interface SettingsReader {
+  get(key: string): unknown;
+}
+
+/** The engine's `parseCidr`: the normalised entry, or why it is refused ("has host bits set; …"). */
+export type CidrParser = (entry: string) => { cidr: string } | string;
+
+/** The workspace's network policy: entries normalised (`192.0.2.7` → `192.0.2.7/32`) and deduplicated. */
+export interface NetworkSettings {
+  blockNetwork: boolean;
+  cidrAllowlist: string[];
+}
+
+/**
+ * Throws one `UserFacingError` naming every bad entry and the setting it is in: a policy is
+ * applied whole or not at all, never from the valid part of a list.
+ */
+export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrParser): NetworkSettings {
+  const problems: string[] = [];
+  const keys: string[] = [];
+
+  const block = settings.get(SettingKeys.blockNetwork);
+  if (block !== undefined && block !== null && typeof block !== 'boolean') {
+    problems.push(`Setting "${SettingKeys.blockNetwork}" is ${describeValue(block)}, but it must be true or false.`);
+    keys.push(SettingKeys.blockNetwork);
+  }
+
+  const cidrs: string[] = [];
+  const list = settings.get(SettingKeys.cidrAllowlist);
+  if (list !== undefined && list !== null && !Array.isArray(list)) {
+    problems.push(`Setting "${SettingKeys.cidrAllowlist}" is ${describeValue(list)}, but it must be a list such as ["10.0.0.0/8", "192.0.2.7"].`);
+    keys.push(SettingKeys.cidrAllowlist);
+  } else if (Array.isArray(list)) {
+    const bad: string[] = [];
+    for (const entry of list as unknown[]) {
+      const parsed = parseEntry(entry, parseCidr);
+      if (typeof parsed === 'string') bad.push(parsed);
+      else if (!cidrs.includes(parsed.cidr)) cidrs.push(parsed.cidr);
+    }
+    if (bad.length > 0) {
+      const count = bad.length === 1 ? 'an invalid entry' : `${bad.length} invalid entries`;
+      problems.push(`Setting "${SettingKeys.cidrAllowlist}" has ${count}: ${bad.join(' ')}`);
+      keys.push(SettingKeys.cidrAllowlist);
+    }
+  }
+
+  if (problems.length > 0) {
+    const fix = keys.includes(SettingKeys.cidrAllowlist)
+      ? 'Correct or remove the entries named, in Settings or settings.json: IPv4 or IPv6 CIDRs such as 10.0.0.0/8 or fd00::/8, or single addresses such as 192.0.2.7.'
+      : 'Correct it in Settings or settings.json; removing it restores the default.';
+    throw new UserFacingError(problems.join(' '), fix, keys);
+  }
+  return { blockNetwork: block === true, cidrAllowlist: cidrs };
+}
+
+/** The normalised entry, or a sentence saying what is wrong with it. */
+function parseEntry(entry: unknown, parseCidr: CidrParser): { cidr: string } | string {
+  if (typeof entry !== 'string') {
+    return `${describeValue(entry)} is not a string.`;
+  }
+  if (!matchesCidrSyntax(entry)) {
+    return `"${entry}" is not an IPv4 or IPv6 address or CIDR.`;
+  }
+  const parsed = parseCidr(entry.trim());
+  return typeof parsed === 'string' ? asSentence(`"${entry}" ${parsed}`) : parsed;
+}
+
+export function modeOfSettings(settings: NetworkPolicyInput): NetworkMode {
+  if (settings.blockNetwork) return 'blocked';
+  return (settings.cidrAllowlist?.length ?? 0) > 0 ? 'allowlist' : 'open';
+}
+
+/** Whether two normalised policies enforce the same thing (the allowlist's order does not matter). */
+export function samePolicy(a: NetworkSettings, b: NetworkSettings): boolean {
+  const ours = new Set(a.cidrAllowlist);
+  const theirs = new Set(b.cidrAllowlist);
+  return a.blockNetwork === b.blockNetwork && ours.size === theirs.size && [...ours].every((cidr) => theirs.has(cidr));
+}
+
+function describeValue(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}…` : json;
+}

@@ -3,6 +3,7 @@
 //   node esbuild.mjs --production  minified, no source maps (what `npm run package` ships)
 //   node esbuild.mjs --watch       rebuild on change
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -10,7 +11,7 @@ const watch = process.argv.includes('--watch');
 
 /** `vscode` exists only inside the extension host: the engine (also a plain Node library) must never import it. */
 const entries = [
-  { entry: 'src/vscode/extension.ts', outfile: 'dist/extension.js', external: ['vscode'] },
+  { entry: 'src/vscode/extension.ts', outfile: 'dist/extension.js', external: ['vscode'], coreAsLibrary: true },
   { entry: 'src/core/index.ts', outfile: 'dist/core.js', external: [], forbidVscode: true },
   { entry: 'src/core/reaper.ts', outfile: 'dist/reaper.js', external: [], forbidVscode: true },
 ];
@@ -34,6 +35,27 @@ const optionalNativeAddons = {
   name: 'optional-native-addons',
   setup(build) {
     build.onResolve({ filter: /\.node$|^cpu-features$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/**
+ * The extension loads the engine from dist/core.js at run time instead of bundling a second copy
+ * (the engine with dockerode and the X.509 code is most of the package). Only the engine's public
+ * index may be imported with values; type-only imports of its modules are erased anyway.
+ */
+const coreAsLibrary = {
+  name: 'core-as-library',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)core(\/.*)?$/ }, (args) => {
+      if (!args.importer.includes('/src/vscode/')) return undefined;
+      const target = path.resolve(args.resolveDir, args.path);
+      const core = path.resolve('src/core');
+      if (target === core || target === path.join(core, 'index') || target === path.join(core, 'index.ts')) return { path: './core.js', external: true };
+      if (target.startsWith(core + path.sep)) {
+        return { errors: [{ text: `src/vscode imports ${args.path}: import the engine from its index ('../core'), which ships as dist/core.js.` }] };
+      }
+      return undefined;
+    });
   },
 };
 
@@ -65,7 +87,7 @@ if (production && existsSync('dist')) {
 }
 
 const contexts = await Promise.all(
-  present.map(({ entry, outfile, external, forbidVscode: forbid }) =>
+  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary }) =>
     esbuild.context({
       entryPoints: [entry],
       outfile,
@@ -78,7 +100,7 @@ const contexts = await Promise.all(
       sourcemap: !production,
       sourcesContent: false,
       logLevel: watch ? 'silent' : 'warning',
-      plugins: [optionalNativeAddons, ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],
+      plugins: [optionalNativeAddons, ...(asLibrary ? [coreAsLibrary] : []), ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],
     }),
   ),
 );

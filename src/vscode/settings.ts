@@ -5,17 +5,18 @@
  */
 import * as vscode from 'vscode';
 import { validateSpec } from '../core';
-import { parseCidr } from '../core/network/policy';
+import { parseCidr } from '../core';
 import type { SandboxSpec } from '../core/types';
 import { networkSettingsFrom, type NetworkSettings } from './network/networkSettings';
 import { workspaceTagValue } from './network/workspaceTag';
+import { bindAddressFrom, type BindAddress } from './ports/portSettings';
 import { GVISOR_RUNTIME, SettingKeys } from './settingKeys';
 import { newSandboxSpecFromSettings } from './settingsToSpec';
 
 export { GVISOR_RUNTIME, SettingKeys } from './settingKeys';
 
 /**
- * The spec of a new sandbox from the `sandboxes.defaults.*` and `sandboxes.network.*` settings,
+ * The spec of a new sandbox from the `sandboxes.defaults.*`, `sandboxes.network.*` and `sandboxes.ports.*` settings,
  * validated by the engine and tagged with this window's workspace. Throws a `UserFacingError`
  * naming each invalid setting and what it must be.
  */
@@ -41,6 +42,11 @@ export function currentWorkspaceTag(): string {
  */
 function windowScope(): vscode.ConfigurationScope | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+/** Where forwarded ports listen (`sandboxes.ports.bindAddress`); 127.0.0.1 and the problem when the value is invalid. */
+export function readBindAddress(): BindAddress {
+  return bindAddressFrom(vscode.workspace.getConfiguration());
 }
 
 /** The configured Docker endpoint, or `undefined` for the engine's fallback (DOCKER_HOST, then the default socket). */

@@ -206,7 +206,12 @@ export class SandboxClient {
 
   /** Every sandbox this engine manages on the endpoint, newest first, optionally filtered by tags. */
   async list(options: ListOptions = {}): Promise<Sandbox[]> {
-    return (await this.listInfo(options)).map((info) => new Sandbox(this, info.id, info.containerId, info.name));
+    return (await this.listInfo(options)).map((info) => this.handle(info));
+  }
+
+  /** A handle on a sandbox from `listInfo`, without another Docker call. */
+  handle(info: Pick<SandboxInfo, 'id' | 'containerId' | 'name'>): Sandbox {
+    return new Sandbox(this, info.id, info.containerId, info.name);
   }
 
   /** Like `list`, with each sandbox's state, from one Docker call (for trees and pickers). */

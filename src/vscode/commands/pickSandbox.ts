@@ -119,7 +119,7 @@ async function showLiveNetwork(
   const states = await Promise.all(
     items.map((item) =>
       item.info?.state === 'running'
-        ? new Sandbox(client, item.info.id, item.info.containerId, item.info.name).networkPolicy().catch(() => undefined)
+        ? client.handle(item.info).networkPolicy().catch(() => undefined)
         : Promise.resolve(undefined),
     ),
   );

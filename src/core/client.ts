@@ -245,7 +245,8 @@ export class SandboxClient {
       const sandbox = byId.get(guard.Labels[LABEL.id]);
       const container = this.docker.getContainer(guard.Id);
       if (!sandbox && Date.now() / 1000 - guard.Created > 60) void container.remove({ force: true }).catch(() => undefined);
-      else if (sandbox && sandbox.State !== 'running' && guard.State === 'running') void container.kill().catch(() => undefined);
+      // Only an ended sandbox: one still `created` is waiting for this guard to verify its policy.
+      else if (sandbox && (sandbox.State === 'exited' || sandbox.State === 'dead') && guard.State === 'running') void container.kill().catch(() => undefined);
     }
   }
 

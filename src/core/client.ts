@@ -197,7 +197,7 @@ export class SandboxClient {
       if (message.includes(OLD_RUNSC_SIGNATURE)) {
         throw new SandboxError('RUNTIME_BROKEN', `The gVisor runtime "${runtime}" failed to start the sandbox: ${OLD_RUNSC_SIGNATURE}.`, OLD_RUNSC_FIX, { cause: error });
       }
-      if (/executable file not found|no such file or directory/i.test(message) && !spec.command) {
+      if (/\/bin\/sh/.test(message) && /executable file not found|no such file or directory/i.test(message) && !spec.command) {
         throw new SandboxError('EXEC_FAILED', `Image ${spec.image} has no /bin/sh, which keeps a sandbox without a command alive.`, 'Set a command for the sandbox (sandboxes.defaults.command), or use an image with a shell.', { cause: error });
       }
       throw this.mapError(error, `The sandbox from ${spec.image} failed to start`);

@@ -1,28 +1,42 @@
 /**
  * Owns the extension's `SandboxClient`. It is created on first use (activation stays cheap and
- * never touches Docker) and recreated when `sandboxes.docker.host` or
- * `sandboxes.network.guardImage` changes, so the new value applies to the next operation
- * without a reload.
+ * never touches Docker) and recreated when `sandboxes.docker.host`,
+ * `sandboxes.network.guardImage` or `sandboxes.ports.bindAddress` changes, so the new value
+ * applies to the next operation without a reload (ports/sandboxTunnels.ts reopens the forwards
+ * the old client closed).
  */
 import * as vscode from 'vscode';
 import { connect, type SandboxClient } from '../core';
 import type { Logger } from '../core/types';
 import { Disposable, toDisposable } from './dispose';
-import { readDockerHost, readGuardImage, SettingKeys } from './settings';
+import { withFix } from './errors';
+import { isLoopback } from './ports/portSettings';
+import { readBindAddress, readDockerHost, readGuardImage, SettingKeys } from './settings';
+
+export interface SandboxClientOptions {
+  /** Where the engine keeps the local CA and the ports of earlier forwards: the extension's global storage. */
+  stateDir?: string;
+}
 
 export class SandboxClientService extends Disposable {
   private current: SandboxClient | undefined;
 
   private readonly onDidChangeClientEmitter = this._register(new vscode.EventEmitter<void>());
-  /** Fires after the Docker endpoint or guard image changed; views refresh from the new client. */
+  /** Fires after the Docker endpoint, guard image or bind address changed; views refresh from the new client. */
   readonly onDidChangeClient = this.onDidChangeClientEmitter.event;
 
-  constructor(private readonly logger: Logger) {
+  /** The invalid bind address last warned about, so it is not shown again on every reconnect. */
+  private warnedBindAddress: string | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: SandboxClientOptions = {},
+  ) {
     super();
     this._register(toDisposable(() => this.reset()));
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage].filter((key) => event.affectsConfiguration(key));
+        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage, SettingKeys.bindAddress].filter((key) => event.affectsConfiguration(key));
         if (changed.length > 0) {
           this.logger.info(`${changed.join(' and ')} changed; reconnecting on next use.`);
           this.reset();
@@ -39,10 +53,30 @@ export class SandboxClientService extends Disposable {
     if (!this.current) {
       const dockerHost = readDockerHost();
       const guardImage = readGuardImage();
-      this.logger.debug(`Connecting to Docker at ${dockerHost ?? 'DOCKER_HOST or the default socket'}${guardImage ? `, guard image ${guardImage}` : ''}.`);
-      this.current = connect({ dockerHost, guardImage, logger: this.logger });
+      const tunnelBindHost = this.bindAddress();
+      this.logger.debug(`Connecting to Docker at ${dockerHost ?? 'DOCKER_HOST or the default socket'}${guardImage ? `, guard image ${guardImage}` : ''}; forwards listen on ${tunnelBindHost}.`);
+      this.current = connect({ dockerHost, guardImage, logger: this.logger, stateDir: this.options.stateDir, tunnelBindHost });
     }
     return this.current;
+  }
+
+  /** `sandboxes.ports.bindAddress`, or 127.0.0.1 with a warning when it is invalid. */
+  private bindAddress(): string {
+    const { address, problem } = readBindAddress();
+    if (problem) {
+      const text = withFix(problem.message, problem.fix);
+      this.logger.warn(text);
+      if (this.warnedBindAddress !== problem.message) {
+        this.warnedBindAddress = problem.message;
+        const openSettings = 'Open Settings';
+        void vscode.window.showWarningMessage(text, openSettings).then((choice) => {
+          if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', SettingKeys.bindAddress);
+        });
+      }
+    } else if (!isLoopback(address)) {
+      this.logger.warn(`Forwarded ports listen on ${address} (${SettingKeys.bindAddress}): other machines that can reach this one can connect to them, without authentication.`);
+    }
+    return address;
   }
 
   /**

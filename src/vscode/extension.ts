@@ -1,6 +1,7 @@
 /**
  * Entry point. Only wires services together and registers commands; everything else lives in
- * its own module. Activation is on first use of a command (inferred from `contributes`).
+ * its own module. Activation is on first use of a command or when the Sandboxes view opens
+ * (both inferred from `contributes`).
  */
 import type * as vscode from 'vscode';
 import * as core from '../core';
@@ -9,7 +10,10 @@ import { CommandOutput } from './commands/commandOutput';
 import { registerCommands } from './commands/registerCommands';
 import { ExtensionLog } from './log';
 import { NetworkDefaultsService } from './network/networkDefaults';
+import { SandboxTunnelService } from './ports/sandboxTunnels';
 import { SetupReportDocument } from './report/setupReportDocument';
+import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
+import { SandboxesView } from './tree/sandboxesView';
 
 /**
  * What `vscode.extensions.getExtension('sandboxes.gvisor-sandboxes').activate()` resolves to:
@@ -22,11 +26,15 @@ export type SandboxesApi = typeof core & {
 
 export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const log = track(context, new ExtensionLog());
-  const clients = track(context, new SandboxClientService(log));
+  // The local CA and the ports of earlier forwards live in the extension's own storage.
+  const clients = track(context, new SandboxClientService(log, { stateDir: context.globalStorageUri.fsPath }));
   const commandOutput = track(context, new CommandOutput());
   const setupReport = track(context, new SetupReportDocument());
-  track(context, new NetworkDefaultsService(clients, log));
-  context.subscriptions.push(...registerCommands({ clients, log, commandOutput, setupReport }));
+  const networkDefaults = track(context, new NetworkDefaultsService(clients, log));
+  const tunnels = track(context, new SandboxTunnelService(clients, log));
+  const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, policies: networkDefaults.onDidApply }));
+  track(context, new SandboxStatusBar(sandboxesView.list));
+  context.subscriptions.push(...registerCommands({ clients, log, commandOutput, setupReport, tunnels, sandboxesView }));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)}.`);
   return { ...core, client: () => clients.client };

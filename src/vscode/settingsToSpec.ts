@@ -6,6 +6,7 @@ import type { SandboxSpec } from '../core/types';
 import { UserFacingError, asSentence } from './errors';
 import { networkSettingsFrom, type CidrParser, type SettingsReader } from './network/networkSettings';
 import { WORKSPACE_TAG } from './network/workspaceTag';
+import { PORT_FIELDS, portSettingsFrom } from './ports/portSettings';
 import { SettingKeys } from './settingKeys';
 
 export type { SettingsReader } from './network/networkSettings';
@@ -83,7 +84,7 @@ export interface SpecEngine {
 
 /**
  * The spec of a new sandbox created in this window: the `sandboxes.defaults.*` settings, the
- * workspace's network policy, marked as followed (so later changes of the network settings are
+ * ports of `sandboxes.ports.*`, the workspace's network policy, marked as followed (so later changes of the network settings are
  * applied to the sandbox), and the tag of the workspace it belongs to. Throws one
  * `UserFacingError` naming every invalid setting of either group.
  */
@@ -102,11 +103,13 @@ export function newSandboxSpecFromSettings(settings: SettingsReader, engine: Spe
   };
   const defaults = attempt(() => sandboxDefaultsFromSettings(settings, engine.validateSpec));
   const network = attempt(() => networkSettingsFrom(settings, engine.parseCidr));
-  if (!defaults || !network) {
+  const ports = attempt(() => portSettingsFrom(settings));
+  if (!defaults || !network || !ports) {
     throw combineErrors(errors);
   }
   return engine.validateSpec({
     ...defaults,
+    ...ports,
     blockNetwork: network.blockNetwork,
     cidrAllowlist: network.cidrAllowlist,
     followsNetworkDefaults: true,
@@ -134,10 +137,12 @@ function combineErrors(errors: UserFacingError[]): UserFacingError {
  * A spec from settings with a caller's overrides (`sandboxes.createSandbox` with an object).
  * Tags are merged, so the workspace tag stays unless the caller names another. A caller that
  * sets either network field chose the whole policy of this sandbox: the other field is not taken
- * from the settings, and the sandbox does not follow them.
+ * from the settings, and the sandbox does not follow them. Likewise a caller that names any
+ * forwarded ports chose all of them (a port in two lists would be refused).
  */
 export function withOverrides(defaults: SandboxSpec, overrides: Partial<SandboxSpec>): Record<string, unknown> {
   const explicitNetwork = overrides.blockNetwork !== undefined || overrides.cidrAllowlist !== undefined;
+  const explicitPorts = PORT_FIELDS.some((field) => overrides[field] !== undefined);
   const tags: unknown = overrides.tags;
   const merged: Record<string, unknown> = {
     ...defaults,
@@ -149,6 +154,9 @@ export function withOverrides(defaults: SandboxSpec, overrides: Partial<SandboxS
     merged.blockNetwork = overrides.blockNetwork ?? false;
     merged.cidrAllowlist = overrides.cidrAllowlist ?? [];
     merged.followsNetworkDefaults = overrides.followsNetworkDefaults ?? false;
+  }
+  if (explicitPorts) {
+    for (const field of PORT_FIELDS) merged[field] = overrides[field];
   }
   return merged;
 }

@@ -15,7 +15,8 @@ describe('command arguments', () => {
     assert.equal(sandboxIdFromArg('sb-123'), 'sb-123');
     assert.equal(sandboxIdFromArg({ id: 'sb-123', name: 'x' }), 'sb-123');
     assert.throws(() => sandboxIdFromArg(''), TypeError);
-    assert.throws(() => sandboxIdFromArg({ name: 'x' }), /Expected a sandbox id or an object with a string "id", got an object with keys \[name\]/);
+    assert.equal(sandboxIdFromArg({ kind: 'ports', sandboxId: 'sb-123' }), 'sb-123', 'a tree node names its sandbox by sandboxId');
+    assert.throws(() => sandboxIdFromArg({ name: 'x' }), /Expected a sandbox id or an object with a string "id" or "sandboxId", got an object with keys \[name\]/);
     assert.throws(() => sandboxIdFromArg(42), TypeError);
   });
 

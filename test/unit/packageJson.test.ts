@@ -21,8 +21,9 @@ const properties = Object.assign({}, ...manifest.contributes.configuration.map((
 
 describe('package.json contributions', () => {
   it('contributes every command, with its title, in the "Sandboxes" category', () => {
-    const contributed = manifest.contributes.commands.map(({ command, title, category }) => ({ command, title, category }));
-    const expected = Object.values(CommandIds).map((command) => ({ command, title: CommandTitles[command], category: 'Sandboxes' }));
+    const byId = (a: { command: string }, b: { command: string }) => a.command.localeCompare(b.command);
+    const contributed = manifest.contributes.commands.map(({ command, title, category }) => ({ command, title, category })).sort(byId);
+    const expected = Object.values(CommandIds).map((command) => ({ command, title: CommandTitles[command], category: 'Sandboxes' })).sort(byId);
     assert.deepEqual(contributed, expected);
   });
 

@@ -127,7 +127,7 @@ export async function waitForListening(target: () => Promise<TunnelTarget>, time
       lastError = error instanceof Error ? error.message : String(error);
     }
     if (Date.now() >= deadline) {
-      throw new SandboxError('TUNNEL_FAILED', `Nothing is listening on ${what} after ${Math.round(timeoutMs / 1000)} s (${lastError}).`, 'Start the server inside the sandbox on that port, listening on 0.0.0.0 (not 127.0.0.1), then forward again.');
+      throw new SandboxError('TUNNEL_FAILED', `Nothing is listening on ${what} after ${Math.round(timeoutMs / 1000)} s (${lastError}).`, 'Start the server inside the sandbox on that port, listening on 0.0.0.0 (not 127.0.0.1); the forward stays open and connects once it listens.');
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -44,8 +44,22 @@ export class TunnelRegistry {
     return [...(this.open.get(sandboxId)?.values() ?? [])].map((o) => o.tunnel);
   }
 
-  /** Opens (or returns the open) tunnel for one port. */
-  async ensure(sandboxId: string, containerPort: number, kind: TunnelKind, target: () => Promise<TunnelTarget>, localPort?: number): Promise<Tunnel> {
+  private readonly pending = new Map<string, Promise<Tunnel>>();
+
+  /** Opens (or returns the open) tunnel for one port. Calls for the same port run one at a time. */
+  ensure(sandboxId: string, containerPort: number, kind: TunnelKind, target: () => Promise<TunnelTarget>, localPort?: number): Promise<Tunnel> {
+    const key = `${sandboxId}:${containerPort}`;
+    const previous = this.pending.get(key) ?? Promise.resolve(undefined);
+    const next = previous.catch(() => undefined).then(() => this.open1(sandboxId, containerPort, kind, target, localPort));
+    this.pending.set(key, next);
+    const forget = () => {
+      if (this.pending.get(key) === next) this.pending.delete(key);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async open1(sandboxId: string, containerPort: number, kind: TunnelKind, target: () => Promise<TunnelTarget>, localPort?: number): Promise<Tunnel> {
     const existing = this.open.get(sandboxId)?.get(containerPort);
     if (existing && existing.tunnel.kind === kind && (localPort === undefined || localPort === existing.tunnel.port)) return existing.tunnel;
     if (existing) await this.close(sandboxId, containerPort);
@@ -71,7 +85,7 @@ export class TunnelRegistry {
     if (!this.open.has(sandboxId)) this.open.set(sandboxId, new Map());
     this.open.get(sandboxId)!.set(containerPort, { listener, tunnel });
     this.remember(sandboxId, containerPort, port);
-    this.logger?.info(`Forwarding ${tunnel.url} → sandbox ${sandboxId} port ${containerPort} (${kind})`);
+    this.logger?.debug(`Forwarding ${tunnel.url} → sandbox ${sandboxId} port ${containerPort} (${kind})`);
     this.startWatching();
     return tunnel;
   }

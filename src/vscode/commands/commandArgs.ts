@@ -7,18 +7,19 @@ import type { SandboxSpec } from '../../core/types';
 import { NETWORK_CHOICES, type NetworkChoice } from '../network/networkChoices';
 
 /**
- * The sandbox a caller named: an id or name string, or any object with a string `id`
- * (a `Sandbox`, a `SandboxInfo`, a tree node). `undefined` means "ask the user".
+ * The sandbox a caller named: an id or name string, an object with a string `id` (a `Sandbox`,
+ * a `SandboxInfo`), or one with a string `sandboxId` (a node of the Sandboxes tree, a
+ * forwarded port). `undefined` means "ask the user".
  */
 export function sandboxIdFromArg(arg: unknown): string | undefined {
   if (arg === undefined || arg === null) {
     return undefined;
   }
-  const id = typeof arg === 'object' ? (arg as { id?: unknown }).id : arg;
+  const id = typeof arg === 'object' ? ((arg as { id?: unknown }).id ?? (arg as { sandboxId?: unknown }).sandboxId) : arg;
   if (typeof id === 'string' && id.trim() !== '') {
     return id.trim();
   }
-  throw new TypeError(`Expected a sandbox id or an object with a string "id", got ${describeArg(arg)}.`);
+  throw new TypeError(`Expected a sandbox id or an object with a string "id" or "sandboxId", got ${describeArg(arg)}.`);
 }
 
 /**

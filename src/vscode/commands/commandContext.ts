@@ -1,7 +1,9 @@
 /** The services every command handler receives from the registry. */
 import type { SandboxClientService } from '../client';
 import type { ExtensionLog } from '../log';
+import type { TunnelService } from '../ports/tunnelService';
 import type { SetupReportDocument } from '../report/setupReportDocument';
+import type { SandboxesView } from '../tree/sandboxesView';
 import type { CommandOutput } from './commandOutput';
 
 export interface CommandContext {
@@ -11,6 +13,10 @@ export interface CommandContext {
   readonly commandOutput: CommandOutput;
   /** The read-only document that shows the last "Check Setup" report. */
   readonly setupReport: SetupReportDocument;
+  /** This window's forwarded ports. */
+  readonly tunnels: TunnelService;
+  /** The Sandboxes view (and the sandbox list it shares with the status bar). */
+  readonly sandboxesView: SandboxesView;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

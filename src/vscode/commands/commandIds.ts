@@ -9,6 +9,17 @@ export const CommandIds = {
   terminateSandbox: 'sandboxes.terminateSandbox',
   toggleNetwork: 'sandboxes.toggleNetwork',
   checkSetup: 'sandboxes.checkSetup',
+  forwardPort: 'sandboxes.forwardPort',
+  stopForwarding: 'sandboxes.stopForwarding',
+  openInBrowser: 'sandboxes.openInBrowser',
+  copyTunnelUrl: 'sandboxes.copyTunnelUrl',
+  exportCaCertificate: 'sandboxes.exportCaCertificate',
+  refresh: 'sandboxes.refresh',
+  goToSandbox: 'sandboxes.goToSandbox',
+  // Tree-only (hidden from the Command Palette): they adapt what a tree menu passes.
+  createFromTree: 'sandboxes.tree.createSandbox',
+  terminateFromTree: 'sandboxes.tree.terminateSandbox',
+  showTerminalFromTree: 'sandboxes.tree.showTerminal',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
@@ -21,4 +32,14 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.terminateSandbox]: 'Terminate Sandbox',
   [CommandIds.toggleNetwork]: 'Toggle Network',
   [CommandIds.checkSetup]: 'Check Setup',
+  [CommandIds.forwardPort]: 'Forward Port…',
+  [CommandIds.stopForwarding]: 'Stop Forwarding Port…',
+  [CommandIds.openInBrowser]: 'Open Forwarded Port in Browser',
+  [CommandIds.copyTunnelUrl]: 'Copy Forwarded Port URL',
+  [CommandIds.exportCaCertificate]: 'Export CA Certificate…',
+  [CommandIds.refresh]: 'Refresh',
+  [CommandIds.goToSandbox]: 'Go to Sandbox…',
+  [CommandIds.createFromTree]: 'Create Sandbox',
+  [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
+  [CommandIds.showTerminalFromTree]: 'Show Terminal',
 };

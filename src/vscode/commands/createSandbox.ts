@@ -1,13 +1,16 @@
 /**
- * "Create Sandbox": a sandbox from the `sandboxes.defaults.*` and `sandboxes.network.*` settings,
- * with pull progress in a cancellable notification. Its network follows this workspace's
- * settings (network/networkDefaults.ts re-applies them when they change) unless the caller
- * passes a policy. Returns the new sandbox's id (for tests and other extensions).
+ * "Create Sandbox": a sandbox from the `sandboxes.defaults.*`, `sandboxes.network.*` and
+ * `sandboxes.ports.*` settings, with pull progress in a cancellable notification. Its network
+ * follows this workspace's settings (network/networkDefaults.ts re-applies them when they change)
+ * unless the caller passes a policy; the tunnels of its forwarded ports are opened at once.
+ * Returns the new sandbox's id (for tests and other extensions).
  */
 import * as vscode from 'vscode';
 import { validateSpec, type Sandbox } from '../../core';
 import type { SandboxSpec } from '../../core/types';
 import { describePolicy } from '../network/networkFormat';
+import { describePortSettings, summarizeTunnels } from '../ports/portFormat';
+import { forwardsPorts } from '../ports/portSettings';
 import { describeRuntime } from '../sandboxFormat';
 import { GVISOR_RUNTIME, readSandboxDefaults } from '../settings';
 import { withOverrides } from '../settingsToSpec';
@@ -38,7 +41,7 @@ export async function promptAndCreateSandbox(context: CommandContext): Promise<S
   const defaults = readSandboxDefaults();
   const name = await vscode.window.showInputBox({
     title: 'Create Sandbox',
-    prompt: `From ${defaults.image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}, network ${describePolicy(defaults)}. Press Enter for a generated name.`,
+    prompt: `From ${defaults.image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}, network ${describePolicy(defaults)}${forwardsPorts(defaults) ? `, forwarding ${describePortSettings(defaults)}` : ''}. Press Enter for a generated name.`,
     placeHolder: 'Name (optional)',
     validateInput: validateSandboxName,
   });
@@ -55,7 +58,7 @@ async function createWithProgress(
 ): Promise<Sandbox> {
   const spec = validateSpec(withOverrides(defaults, overrides));
   const client = context.clients.client;
-  return vscode.window.withProgress(
+  const sandbox = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Creating sandbox from ${spec.image}`, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
@@ -76,22 +79,48 @@ async function createWithProgress(
       }
     },
   );
+  if (forwardsPorts(spec)) {
+    await openForwards(context, sandbox);
+  }
+  // Docker's events reach the view only while it is visible; the status bar counts sandboxes too.
+  void context.sandboxesView.refresh(sandbox.id);
+  return sandbox;
+}
+
+/** A failure here leaves a running sandbox: say so, and how to try again, rather than fail the command. */
+async function openForwards(context: CommandContext, sandbox: Sandbox): Promise<void> {
+  try {
+    await context.tunnels.open(sandbox);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    context.log.failure(`opening the forwarded ports of ${sandbox.name}`, err);
+    void vscode.window.showWarningMessage(
+      `Sandbox "${sandbox.name}" is running, but its forwarded ports could not be opened: ${message} Run "Sandboxes: Open Forwarded Port in Browser" to try again.`,
+    );
+  }
 }
 
 /** Not awaited by the command: the notification may stay up long after the sandbox is ready. */
 async function offerTerminal(context: CommandContext, sandbox: Sandbox): Promise<void> {
   const openTerminal = 'Open Terminal';
+  const openInBrowser = 'Open in Browser';
   try {
     const { runtime } = await sandbox.info();
+    const tunnels = context.tunnels.list(sandbox.id);
+    const forwarding = tunnels.length > 0 ? ` Forwarding ${summarizeTunnels(tunnels)}.` : '';
+    const actions = tunnels.length > 0 ? [openTerminal, openInBrowser] : [openTerminal];
     const choice =
       runtime === GVISOR_RUNTIME
-        ? await vscode.window.showInformationMessage(`Sandbox "${sandbox.name}" is running under gVisor.`, openTerminal)
+        ? await vscode.window.showInformationMessage(`Sandbox "${sandbox.name}" is running under gVisor.${forwarding}`, ...actions)
         : await vscode.window.showWarningMessage(
-            `Sandbox "${sandbox.name}" is running with runtime "${runtime}": it is not isolated by gVisor.`,
-            openTerminal,
+            `Sandbox "${sandbox.name}" is running with runtime "${runtime}": it is not isolated by gVisor.${forwarding}`,
+            ...actions,
           );
     if (choice === openTerminal) {
       await vscode.commands.executeCommand(CommandIds.openTerminal, sandbox.id);
+    } else if (choice === openInBrowser) {
+      // With one port, straight to it; with several, the command asks which.
+      await vscode.commands.executeCommand(CommandIds.openInBrowser, sandbox.id, tunnels.length === 1 ? tunnels[0]?.containerPort : undefined);
     }
   } catch (err) {
     context.log.failure(`offering a terminal for ${sandbox.name}`, err);

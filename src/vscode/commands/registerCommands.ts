@@ -8,9 +8,19 @@ import { presentError } from '../errors';
 import { checkSetup } from './checkSetup';
 import type { CommandContext, CommandHandler } from './commandContext';
 import { CommandIds, CommandTitles, type CommandId } from './commandIds';
+import { copyTunnelUrl } from './copyTunnelUrl';
+import { createFromTree } from './createFromTree';
 import { createSandbox } from './createSandbox';
+import { exportCaCertificate } from './exportCaCertificate';
+import { forwardPort } from './forwardPort';
+import { goToSandbox } from './goToSandbox';
+import { openInBrowser } from './openInBrowser';
 import { openTerminal } from './openTerminal';
+import { refreshSandboxes } from './refreshSandboxes';
 import { runCommand } from './runCommand';
+import { showTerminalFromTree } from './showTerminalFromTree';
+import { stopForwarding } from './stopForwarding';
+import { terminateFromTree } from './terminateFromTree';
 import { terminateSandbox } from './terminateSandbox';
 import { toggleNetwork } from './toggleNetwork';
 
@@ -21,6 +31,16 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.terminateSandbox]: terminateSandbox,
   [CommandIds.toggleNetwork]: toggleNetwork,
   [CommandIds.checkSetup]: checkSetup,
+  [CommandIds.forwardPort]: forwardPort,
+  [CommandIds.stopForwarding]: stopForwarding,
+  [CommandIds.openInBrowser]: openInBrowser,
+  [CommandIds.copyTunnelUrl]: copyTunnelUrl,
+  [CommandIds.exportCaCertificate]: exportCaCertificate,
+  [CommandIds.refresh]: refreshSandboxes,
+  [CommandIds.goToSandbox]: goToSandbox,
+  [CommandIds.createFromTree]: createFromTree,
+  [CommandIds.terminateFromTree]: terminateFromTree,
+  [CommandIds.showTerminalFromTree]: showTerminalFromTree,
 };
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {

@@ -40,6 +40,8 @@ export async function terminateSandbox(
     () => sandbox.terminate(),
   );
   context.log.info(`Terminated sandbox "${sandbox.name}" (${sandbox.id}).`);
+  // Docker's events reach the view only while it is visible; the status bar counts sandboxes too.
+  void context.sandboxesView.refresh(sandbox.id);
   vscode.window.setStatusBarMessage(`$(trash) Sandbox "${sandbox.name}" terminated`, 5000);
   return true;
 }

@@ -56,6 +56,8 @@ export async function toggleNetwork(
     `Toggle Network: sandbox ${sandbox.name} (${sandbox.id}) ${describePolicy(current)}${current.followsDefaults ? ' following the settings' : ''} → ${describePolicy(state)}${state.followsDefaults ? ' following the settings' : ''}.`,
   );
   vscode.window.setStatusBarMessage(`$(shield) ${outcome}`, 5000);
+  // No Docker event reports a policy change: the view and the status bar are told.
+  void context.sandboxesView.refresh(sandbox.id);
   if (!given) {
     void vscode.window.showInformationMessage(outcome);
   }

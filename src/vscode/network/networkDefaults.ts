@@ -53,6 +53,10 @@ export class NetworkDefaultsService extends Disposable {
   /** The last invalid-settings message shown, so an unchanged mistake is not shown again on every save. */
   private shownInvalid: string | undefined;
 
+  private readonly onDidApplyEmitter = this._register(new vscode.EventEmitter<string[]>());
+  /** Fires with the ids of the sandboxes whose policy a pass changed (no Docker event says so). */
+  readonly onDidApply = this.onDidApplyEmitter.event;
+
   constructor(
     private readonly clients: SandboxClientService,
     private readonly log: ExtensionLog,
@@ -74,7 +78,7 @@ export class NetworkDefaultsService extends Disposable {
     this._register(
       this.clients.onDidChangeClient(() => {
         this.snapshot = undefined;
-        this.schedule({ reason: 'Docker endpoint changed', notify: false });
+        this.schedule({ reason: 'Reconnected to Docker', notify: false });
       }),
     );
     this._register(toDisposable(() => clearTimeout(this.timer)));
@@ -164,6 +168,8 @@ export class NetworkDefaultsService extends Disposable {
       if (outcome.kind === 'failed') failures.push({ name, message: outcome.message });
       if (outcome.kind === 'applied') applied++;
     });
+    const changed = snapshot.sandboxes.filter((_, i) => outcomes[i]?.kind === 'applied' || outcomes[i]?.kind === 'failed').map(({ sandbox }) => sandbox.id);
+    if (changed.length > 0) this.onDidApplyEmitter.fire(changed);
     if (count > 0) {
       this.log.info(`${pass.reason}: applied to ${applied}, failed for ${failures.length}, of ${count} in ${Date.now() - started} ms.`);
     }

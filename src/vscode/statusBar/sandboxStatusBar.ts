@@ -1,0 +1,54 @@
+/**
+ * The status bar item: how many sandboxes run and the network of the active one (the sandbox of
+ * the active terminal, else the newest). Clicking it picks a sandbox and shows it in the
+ * Sandboxes view. Hidden while none runs.
+ */
+import * as vscode from 'vscode';
+import { CommandIds } from '../commands/commandIds';
+import { Disposable } from '../dispose';
+import { sandboxNameOfTerminal } from '../tree/sandboxTerminals';
+import type { SandboxList } from '../tree/sandboxList';
+import { activeSandbox, statusPresentation, type StatusPresentation } from './statusText';
+
+export class SandboxStatusBar extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('sandboxes.status', vscode.StatusBarAlignment.Left, 50));
+  /** Bumped on every update, so a slow network read does not overwrite a newer state. */
+  private generation = 0;
+
+  constructor(private readonly list: SandboxList) {
+    super();
+    this.item.name = 'Sandboxes';
+    this.item.command = CommandIds.goToSandbox;
+    this._register(list.onDidChange(() => void this.update()));
+    this._register(vscode.window.onDidChangeActiveTerminal(() => void this.update()));
+    this._register(vscode.window.onDidCloseTerminal(() => void this.update()));
+    // Off the activation path; the list tells when it is in.
+    void list.whenLoaded();
+  }
+
+  private async update(): Promise<void> {
+    const generation = ++this.generation;
+    const running = this.list.current.dockerState === 'unreachable' ? [] : this.list.running;
+    const terminal = vscode.window.activeTerminal;
+    const active = activeSandbox(running, terminal && sandboxNameOfTerminal(terminal));
+    this.show(statusPresentation(running.length, active, active && this.list.knownNetworkState(active.info.id)));
+    if (!active) {
+      return;
+    }
+    const network = await this.list.networkState(active.info);
+    if (generation === this.generation && !(network instanceof Error)) {
+      this.show(statusPresentation(running.length, active, network));
+    }
+  }
+
+  private show(presentation: StatusPresentation | undefined): void {
+    if (!presentation) {
+      this.item.hide();
+      return;
+    }
+    this.item.text = presentation.text;
+    this.item.tooltip = new vscode.MarkdownString(presentation.tooltip, true);
+    this.item.accessibilityInformation = { label: presentation.accessibilityLabel };
+    this.item.show();
+  }
+}

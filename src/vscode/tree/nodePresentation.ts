@@ -1,0 +1,218 @@
+/**
+ * How each node of the Sandboxes tree looks: label, description, icon, tooltip (Markdown) and the
+ * `contextValue` menus match on. Pure, so it is unit-tested; treeItems.ts makes `vscode.TreeItem`s.
+ */
+import type { NetworkMode, NetworkState, SandboxInfo } from '../../core/types';
+import { describePolicy } from '../network/networkFormat';
+import { describeRuntime, formatAge, formatDeadline } from '../sandboxFormat';
+import { GVISOR_RUNTIME } from '../settingKeys';
+import { isRunning, type TreeNode } from './treeNodes';
+
+/** The `contextValue`s package.json's menus match with `viewItem`. */
+export const ContextValues = {
+  runningSandbox: 'runningSandbox',
+  stoppedSandbox: 'stoppedSandbox',
+  networkPolicy: 'networkPolicy',
+  allowlistEntry: 'allowlistEntry',
+  ports: 'ports',
+  forwardedPort: 'forwardedPort',
+  terminals: 'terminals',
+  sandboxTerminal: 'sandboxTerminal',
+} as const;
+
+export interface NodeIcon {
+  /** A codicon id, e.g. `vm-running`. */
+  id: string;
+  /** A theme color id, e.g. `testing.iconPassed`. */
+  color?: string;
+}
+
+export interface NodePresentation {
+  /** Stable across refreshes, so VS Code keeps selection and expansion. */
+  id: string;
+  label: string;
+  description: string;
+  /** Markdown. */
+  tooltip: string;
+  icon: NodeIcon;
+  contextValue: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+}
+
+export const MODE_ICONS: Record<NetworkMode, string> = {
+  open: 'globe',
+  blocked: 'circle-slash',
+  allowlist: 'filter',
+};
+
+export function presentNode(node: TreeNode, now: Date): NodePresentation {
+  const base = node.sandboxId;
+  switch (node.kind) {
+    case 'sandbox':
+      return presentSandbox(node.info, node.network, now);
+    case 'network':
+      return presentNetwork(base, node.state);
+    case 'allowlistEntry':
+      return {
+        id: `${base}/network/${node.cidr}`,
+        label: node.cidr,
+        description: '',
+        tooltip: `Traffic to \`${node.cidr}\` is allowed; everything else outbound is refused.`,
+        icon: { id: 'check' },
+        contextValue: ContextValues.allowlistEntry,
+        collapsible: 'none',
+      };
+    case 'ports': {
+      const count = node.ports.length;
+      return {
+        id: `${base}/ports`,
+        label: 'Ports',
+        description: count === 0 ? 'none forwarded' : `${count} forwarded`,
+        tooltip:
+          count === 0
+            ? 'No port of this sandbox is forwarded. **Forward Port…** makes one reachable from this machine.'
+            : `${count} port${count === 1 ? '' : 's'} of this sandbox ${count === 1 ? 'is' : 'are'} forwarded to this machine.`,
+        icon: { id: 'plug' },
+        contextValue: ContextValues.ports,
+        collapsible: count === 0 ? 'none' : 'expanded',
+      };
+    }
+    case 'forwardedPort':
+      return {
+        id: `${base}/ports/${node.containerPort}`,
+        label: String(node.containerPort),
+        description: node.url ?? 'no tunnel in this window',
+        tooltip: node.url
+          ? `Port ${node.containerPort} in the sandbox is reachable at ${node.url} (${describeTunnelKind(node.tunnelKind)}).`
+          : `Port ${node.containerPort} in the sandbox is forwarded (${describeTunnelKind(node.tunnelKind)}), but this window serves no tunnel for it.`,
+        icon: { id: 'radio-tower' },
+        contextValue: ContextValues.forwardedPort,
+        collapsible: 'none',
+      };
+    case 'terminals': {
+      const count = node.terminals.length;
+      return {
+        id: `${base}/terminals`,
+        label: 'Terminals',
+        description: count === 0 ? 'none open' : `${count} open`,
+        tooltip: count === 0 ? 'No terminal of this window runs in this sandbox.' : `Terminals of this window whose shell runs in this sandbox.`,
+        icon: { id: 'terminal' },
+        contextValue: ContextValues.terminals,
+        collapsible: count === 0 ? 'none' : 'expanded',
+      };
+    }
+    case 'terminal':
+      return {
+        id: `${base}/terminals/${node.index}`,
+        label: node.terminal.name,
+        description: node.active ? 'active' : '',
+        tooltip: 'A shell in the sandbox. Click to show it.',
+        icon: { id: 'terminal' },
+        contextValue: ContextValues.sandboxTerminal,
+        collapsible: 'none',
+      };
+  }
+}
+
+function presentSandbox(info: SandboxInfo, network: NetworkState | undefined, now: Date): NodePresentation {
+  const running = isRunning(info);
+  const gvisor = info.runtime === GVISOR_RUNTIME;
+  return {
+    id: info.id,
+    label: info.name,
+    description: [info.image, gvisor ? 'gVisor' : `${info.runtime}, not gVisor`, running ? formatUptime(info.createdAt, now) : describeState(info)].join(' · '),
+    tooltip: sandboxTooltip(info, network, now),
+    icon: sandboxIcon(info),
+    contextValue: running ? ContextValues.runningSandbox : ContextValues.stoppedSandbox,
+    collapsible: running ? 'collapsed' : 'none',
+  };
+}
+
+function sandboxIcon(info: SandboxInfo): NodeIcon {
+  switch (info.state) {
+    case 'running':
+      // Not gVisor: the user opted out of the isolation the extension is about; say so at a glance.
+      return { id: 'vm-running', color: info.runtime === GVISOR_RUNTIME ? 'testing.iconPassed' : 'problemsWarningIcon.foreground' };
+    case 'paused':
+      return { id: 'debug-pause' };
+    default:
+      return { id: 'vm-outline' };
+  }
+}
+
+/** "up 5 minutes", "just started". */
+export function formatUptime(since: Date, now: Date): string {
+  const age = formatAge(since, now);
+  return age === 'just now' ? 'just started' : `up ${age.replace(/ ago$/, '')}`;
+}
+
+function describeState(info: SandboxInfo): string {
+  // A sandbox is created and started in one go: "created" is one being started right now.
+  if (info.state === 'created') return 'starting';
+  return info.exitCode === null ? info.state : `${info.state} (${info.exitCode})`;
+}
+
+function sandboxTooltip(info: SandboxInfo, network: NetworkState | undefined, now: Date): string {
+  const facts: [string, string][] = [
+    ['Id', code(info.id)],
+    ['Image', code(info.image)],
+    ['Runtime', info.runtime === GVISOR_RUNTIME ? describeRuntime(info.runtime) : `${code(info.runtime)}: **not isolated by gVisor**`],
+    ['State', describeState(info)],
+    ['Created', `${info.createdAt.toLocaleString()} (${formatAge(info.createdAt, now)})`],
+  ];
+  if (info.expiresAt) {
+    facts.push(['Expires', `${info.expiresAt.toLocaleString()} (${formatDeadline(info.expiresAt, now)})`]);
+  }
+  if (isRunning(info)) {
+    facts.push(['Network', network ? describeNetwork(network) : `${info.networkMode} at creation`]);
+  }
+  return [`**${info.name}**`, '', ...facts.map(([name, value]) => `- ${name}: ${value}`)].join('\n');
+}
+
+function presentNetwork(base: string, state: NetworkState | Error): NodePresentation {
+  if (state instanceof Error) {
+    return {
+      id: `${base}/network`,
+      label: 'Network: unknown',
+      description: 'could not be read',
+      tooltip: `The sandbox's network policy could not be read: ${state.message}`,
+      icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+      contextValue: ContextValues.networkPolicy,
+      collapsible: 'none',
+    };
+  }
+  const notes = [state.followsDefaults ? 'follows settings' : '', !state.enforced && state.mode !== 'blocked' ? 'not enforceable' : ''].filter(Boolean);
+  return {
+    id: `${base}/network`,
+    label: `Network: ${state.mode}`,
+    description: notes.join(' · '),
+    tooltip: `${describeNetwork(state)}.\n\n**Toggle Network** changes it, live.`,
+    icon: { id: MODE_ICONS[state.mode] },
+    contextValue: ContextValues.networkPolicy,
+    collapsible: state.mode === 'allowlist' && state.cidrAllowlist.length > 0 ? 'expanded' : 'none',
+  };
+}
+
+/** "blocked (loopback only), following the workspace settings". */
+export function describeNetwork(state: NetworkState): string {
+  let text = describePolicy(state);
+  if (state.followsDefaults) text += ', following the workspace settings';
+  if (!state.enforced && state.mode !== 'blocked') text += '; policies cannot be enforced for this sandbox, so it can only be open';
+  return text;
+}
+
+function describeTunnelKind(kind: string): string {
+  switch (kind) {
+    case 'encrypted':
+      return 'TLS, certificate from the local CA';
+    case 'h2':
+      return 'HTTP/2 over TLS, certificate from the local CA';
+    default:
+      return 'plain TCP';
+  }
+}
+
+/** A value in a Markdown code span (ids, images and runtimes contain no backticks). */
+function code(value: string): string {
+  return `\`${value.replace(/`/g, "'")}\``;
+}

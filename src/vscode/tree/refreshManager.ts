@@ -1,0 +1,107 @@
+/**
+ * Decides when the sandbox list is loaded again (the vscode-containers RefreshManager pattern):
+ *
+ * - while the Sandboxes view is visible: on Docker's events for the containers the engine manages,
+ *   debounced, so a sandbox started or removed anywhere shows within a second; uptimes are redrawn
+ *   once a minute;
+ * - when asked: the Refresh button, or a command that changed a sandbox where Docker reports no
+ *   event (its network policy, its ports);
+ * - when the window regains focus or the Docker endpoint changes: what the status bar shows may
+ *   have changed meanwhile.
+ *
+ * While the view is hidden nothing listens and nothing polls.
+ */
+import * as vscode from 'vscode';
+import type { SandboxClientService } from '../client';
+import { Disposable, toDisposable } from '../dispose';
+import type { ExtensionLog } from '../log';
+import { Debouncer } from './debouncer';
+import { SandboxEventStream, isSandboxContainerEvent, type SandboxEvent } from './dockerEvents';
+import { REFRESH_DEBOUNCE_MS, REFRESH_MAX_WAIT_MS, UPTIME_REDRAW_MS } from './refreshTiming';
+import type { SandboxList } from './sandboxList';
+
+export class RefreshManager extends Disposable {
+  private readonly debouncer = this._register(new Debouncer(() => void this.list.reload(), REFRESH_DEBOUNCE_MS, REFRESH_MAX_WAIT_MS));
+  private readonly events: SandboxEventStream;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private visible = false;
+
+  private readonly onDidTickEmitter = this._register(new vscode.EventEmitter<void>());
+  /** Time to redraw what depends on the clock (uptimes); nothing needs loading for it. */
+  readonly onDidTick = this.onDidTickEmitter.event;
+
+  constructor(
+    private readonly list: SandboxList,
+    clients: SandboxClientService,
+    log: ExtensionLog,
+  ) {
+    super();
+    this.events = this._register(
+      new SandboxEventStream({
+        source: () => clients.client.docker,
+        onEvent: (event) => this.onEvent(event),
+        onConnected: () => this.request({ network: 'all' }),
+        onDisconnected: () => this.request({ network: 'all' }),
+        log,
+      }),
+    );
+    this._register(toDisposable(() => clearInterval(this.ticker)));
+    this._register(
+      clients.onDidChangeClient(() => {
+        this.events.restart();
+        this.request({ network: 'all' });
+      }),
+    );
+    this._register(
+      vscode.window.onDidChangeWindowState((state) => {
+        // Policies changed in another window report no event: read them again too.
+        if (state.focused) this.request({ network: 'all' });
+      }),
+    );
+  }
+
+  /** Listens to Docker only while the view is visible, and catches up on becoming visible. */
+  setVisible(visible: boolean): void {
+    if (visible === this.visible) return;
+    this.visible = visible;
+    if (visible) {
+      this.events.start();
+      this.ticker = setInterval(() => this.onDidTickEmitter.fire(), UPTIME_REDRAW_MS);
+      this.request({ network: 'all' });
+    } else {
+      this.events.stop();
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  /**
+   * Reloads soon (debounced). `network`: whose cached network policy is stale too, a sandbox id
+   * or `'all'`.
+   */
+  request(options: { network?: string | 'all' } = {}): void {
+    this.invalidate(options.network);
+    this.debouncer.schedule();
+  }
+
+  /** Reloads now and resolves once the new list is in: for Refresh, and for tests. */
+  refreshNow(options: { network?: string | 'all'; rereadRuntimes?: boolean } = {}): Promise<void> {
+    this.invalidate(options.network);
+    this.debouncer.cancel();
+    return this.list.reload({ rereadRuntimes: options.rereadRuntimes });
+  }
+
+  private onEvent(event: SandboxEvent): void {
+    if (!isSandboxContainerEvent(event)) return;
+    // A sandbox that started or ended has another network state, if any.
+    this.request({ network: event.sandboxId });
+  }
+
+  private invalidate(network: string | undefined): void {
+    if (network === 'all') {
+      this.list.invalidateNetwork();
+    } else if (network !== undefined) {
+      this.list.invalidateNetwork(network);
+    }
+  }
+}

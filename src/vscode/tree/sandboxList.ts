@@ -1,0 +1,156 @@
+/**
+ * The sandboxes on the configured Docker engine as the Sandboxes view and the status bar show
+ * them: one list, loaded with one Docker call and shared by both, and each running sandbox's
+ * network policy, read on demand (an exec in its guard) and kept until something says it changed.
+ * When to reload is refreshManager.ts's business; this class only loads and tells.
+ */
+import * as vscode from 'vscode';
+import { Sandbox } from '../../core';
+import type { NetworkState, SandboxInfo } from '../../core/types';
+import type { SandboxClientService } from '../client';
+import { Disposable } from '../dispose';
+import type { ExtensionLog } from '../log';
+import { readRuntimeSetting } from '../settings';
+import { dockerStateOf, isUnreachable, type DockerState } from './dockerState';
+
+export interface SandboxListState {
+  /** `undefined` until the first load has finished. */
+  readonly dockerState: DockerState | undefined;
+  /** Newest first; empty while Docker is unreachable. */
+  readonly sandboxes: readonly SandboxInfo[];
+  /** Why the last load failed (the engine's message), or `undefined` when it did not. */
+  readonly problem: string | undefined;
+  /** The runtime new sandboxes use (`sandboxes.defaults.runtime`), for messages. */
+  readonly runtime: string;
+}
+
+interface NetworkEntry {
+  readonly value: Promise<NetworkState | Error>;
+  settled?: NetworkState | Error;
+}
+
+export class SandboxList extends Disposable {
+  private state: SandboxListState = { dockerState: undefined, sandboxes: [], problem: undefined, runtime: readRuntimeSetting() };
+  private inFlight: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private firstLoad: Promise<void> | undefined;
+  private readonly network = new Map<string, NetworkEntry>();
+
+  private readonly onDidChangeEmitter = this._register(new vscode.EventEmitter<void>());
+  /** Fires after every load. */
+  readonly onDidChange = this.onDidChangeEmitter.event;
+
+  constructor(
+    private readonly clients: SandboxClientService,
+    private readonly log: ExtensionLog,
+  ) {
+    super();
+    // Another engine: nothing known about the old one's sandboxes applies.
+    this._register(clients.onDidChangeClient(() => this.network.clear()));
+  }
+
+  get current(): SandboxListState {
+    return this.state;
+  }
+
+  get running(): SandboxInfo[] {
+    return this.state.sandboxes.filter((info) => info.state === 'running');
+  }
+
+  /** Resolves once a load has finished, starting the first one if none has. */
+  whenLoaded(): Promise<void> {
+    this.firstLoad ??= this.reload();
+    return this.firstLoad;
+  }
+
+  /**
+   * Loads the list again. At most one load runs; requests meanwhile share one more load after it,
+   * so whoever asked sees a list read after asking.
+   */
+  reload(options: { rereadRuntimes?: boolean } = {}): Promise<void> {
+    if (!this.inFlight) {
+      this.inFlight = this.load(options.rereadRuntimes === true).finally(() => (this.inFlight = undefined));
+      this.firstLoad ??= this.inFlight;
+      return this.inFlight;
+    }
+    this.queued ??= this.inFlight.then(() => {
+      this.queued = undefined;
+      return this.reload(options);
+    });
+    return this.queued;
+  }
+
+  /** Forgets the network policy of one sandbox, or of all, so the next look reads it again. */
+  invalidateNetwork(sandboxId?: string): void {
+    if (sandboxId === undefined) {
+      this.network.clear();
+    } else {
+      this.network.delete(sandboxId);
+    }
+  }
+
+  /** The policy in force (read once, then cached), or why it could not be read. */
+  networkState(info: SandboxInfo): Promise<NetworkState | Error> {
+    const cached = this.network.get(info.id);
+    if (cached) {
+      return cached.value;
+    }
+    const sandbox = new Sandbox(this.clients.client, info.id, info.containerId, info.name);
+    const entry: NetworkEntry = { value: sandbox.networkPolicy().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))) };
+    this.network.set(info.id, entry);
+    void entry.value.then((value) => {
+      entry.settled = value;
+    });
+    return entry.value;
+  }
+
+  /** The policy in force if it has been read already: for tooltips, which must not wait for it. */
+  knownNetworkState(sandboxId: string): NetworkState | undefined {
+    const settled = this.network.get(sandboxId)?.settled;
+    return settled instanceof Error ? undefined : settled;
+  }
+
+  private async load(rereadRuntimes: boolean): Promise<void> {
+    const runtime = readRuntimeSetting();
+    try {
+      const client = this.clients.client;
+      const [sandboxes, registered] = await Promise.all([
+        client.listInfo({ all: true }),
+        // Not knowing the runtimes is no reason to hide the sandboxes.
+        client.runtimes(rereadRuntimes).then(
+          (names) => new Set(names.keys()),
+          () => undefined,
+        ),
+      ]);
+      this.state = { dockerState: dockerStateOf(registered, runtime), sandboxes, problem: undefined, runtime };
+      this.forgetEnded(sandboxes);
+    } catch (err) {
+      if (this.isDisposed) {
+        return; // the extension is shutting down: nobody is looking
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      if (isUnreachable(err)) {
+        if (this.state.dockerState !== 'unreachable') this.log.warn(`Sandboxes view: ${message}`);
+        this.state = { dockerState: 'unreachable', sandboxes: [], problem: message, runtime };
+        this.network.clear();
+      } else {
+        // An API error from a live engine: keep showing what was known, and say what failed.
+        this.log.failure('listing the sandboxes', err);
+        this.state = { ...this.state, dockerState: this.state.dockerState ?? 'ok', problem: message, runtime };
+      }
+    }
+    if (!this.isDisposed) {
+      this.onDidChangeEmitter.fire();
+    }
+  }
+
+  /** Cached policies of sandboxes that are gone or no longer running, and failed reads, are dropped. */
+  private forgetEnded(sandboxes: readonly SandboxInfo[]): void {
+    const running = new Set(sandboxes.filter((info) => info.state === 'running').map((info) => info.id));
+    for (const [id, entry] of this.network) {
+      if (!running.has(id) || entry.settled instanceof Error) {
+        this.network.delete(id);
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The Sandboxes tree's data provider: sandboxes from the shared list, and below each running one
+ * its network policy, forwarded ports and this window's terminals in it. `refresh(node?)` redraws;
+ * what to load and when is decided elsewhere (refreshManager.ts).
+ */
+import * as vscode from 'vscode';
+import type { Tunnel } from '../../core/types';
+import { Disposable } from '../dispose';
+import type { SandboxList } from './sandboxList';
+import { sandboxNameOfTerminal, terminalsOfSandbox } from './sandboxTerminals';
+import { toTreeItem } from './treeItems';
+import { groupChildren, isRunning, rootNodes, sandboxChildren, type TreeNode } from './treeNodes';
+
+/** Where the tree reads this window's tunnels; ports/tunnelService.ts's `TunnelService` fits. */
+export interface TunnelSource {
+  list(sandboxId: string): readonly Tunnel[];
+  /** Fires when a sandbox's tunnels (and so its forwards) changed; `undefined`: any sandbox's. */
+  readonly onDidChange?: vscode.Event<{ sandboxId: string | undefined }>;
+}
+
+export class SandboxTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+  private readonly onDidChangeTreeDataEmitter = this._register(new vscode.EventEmitter<TreeNode | undefined>());
+  readonly onDidChangeTreeData = this.onDidChangeTreeDataEmitter.event;
+
+  constructor(
+    private readonly list: SandboxList,
+    private readonly tunnels: TunnelSource,
+  ) {
+    super();
+    this._register(list.onDidChange(() => this.refresh()));
+    const onSandboxTerminal = (terminal: vscode.Terminal | undefined) => {
+      if (terminal && sandboxNameOfTerminal(terminal) !== undefined) this.refresh();
+    };
+    this._register(vscode.window.onDidOpenTerminal(onSandboxTerminal));
+    this._register(vscode.window.onDidCloseTerminal(onSandboxTerminal));
+    this._register(vscode.window.onDidChangeActiveTerminal(() => {
+      if (vscode.window.terminals.some((t) => sandboxNameOfTerminal(t) !== undefined)) this.refresh();
+    }));
+  }
+
+  /** Redraws a node and what is below it, or the whole tree. */
+  refresh(node?: TreeNode): void {
+    this.onDidChangeTreeDataEmitter.fire(node);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return toTreeItem(node, new Date());
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) {
+      await this.list.whenLoaded();
+      return rootNodes(this.list.current.sandboxes, (id) => this.list.knownNetworkState(id));
+    }
+    if (node.kind !== 'sandbox') {
+      return groupChildren(node);
+    }
+    if (!isRunning(node.info)) {
+      return [];
+    }
+    const network = await this.list.networkState(node.info);
+    return sandboxChildren(node, {
+      network,
+      tunnels: this.tunnels.list(node.sandboxId),
+      terminals: terminalsOfSandbox(vscode.window.terminals, node.info.name),
+      activeTerminal: vscode.window.activeTerminal,
+    });
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node.parent;
+  }
+}

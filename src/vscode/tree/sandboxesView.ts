@@ -1,0 +1,113 @@
+/**
+ * The Sandboxes view in the activity bar: owns the shared sandbox list, the tree and what keeps
+ * both current, and sets the context keys its welcome content depends on
+ * (`sandboxes:dockerState`, `sandboxes:hasSandboxes`).
+ */
+import * as vscode from 'vscode';
+import type { SandboxClientService } from '../client';
+import { Disposable } from '../dispose';
+import type { ExtensionLog } from '../log';
+import { DockerStateContextKey, HasSandboxesContextKey } from './dockerState';
+import { RefreshManager } from './refreshManager';
+import { SandboxList } from './sandboxList';
+import { SandboxTreeProvider, type TunnelSource } from './sandboxTreeProvider';
+import { rootNodes, type TreeNode } from './treeNodes';
+import { snapshotTree, type NodeSnapshot } from './treeSnapshot';
+
+export const SANDBOXES_VIEW_ID = 'sandboxes.views.sandboxes';
+
+/**
+ * Test-only: the tree as its provider gives it to VS Code (`{ depth }`, default 3). Not
+ * contributed in package.json, so it is in no palette or menu.
+ */
+export const TREE_SNAPSHOT_COMMAND = 'sandboxes.tree.snapshot';
+
+export class SandboxesView extends Disposable {
+  /** Also what the status bar shows. */
+  readonly list: SandboxList;
+  private readonly refresher: RefreshManager;
+  private readonly provider: SandboxTreeProvider;
+  private readonly treeView: vscode.TreeView<TreeNode>;
+  private readonly contextKeys = new Map<string, unknown>();
+
+  /**
+   * `changes`: what tells of changes Docker reports no event for. `tunnels`: this window's
+   * forwarded ports (default: the engine's tunnel registry, which says nothing when they change);
+   * `policies`: sandboxes whose network policy was changed by re-applying the settings.
+   */
+  constructor(clients: SandboxClientService, log: ExtensionLog, changes: { tunnels?: TunnelSource; policies?: vscode.Event<string[]> } = {}) {
+    super();
+    const { tunnels } = changes;
+    this.list = this._register(new SandboxList(clients, log));
+    this.refresher = this._register(new RefreshManager(this.list, clients, log));
+    const tunnelSource = tunnels ?? { list: (sandboxId: string) => clients.client.tunnelRegistry.get(sandboxId) };
+    this.provider = this._register(new SandboxTreeProvider(this.list, tunnelSource));
+    this.treeView = this._register(vscode.window.createTreeView(SANDBOXES_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true }));
+
+    this._register(this.treeView.onDidChangeVisibility((event) => this.refresher.setVisible(event.visible)));
+    this.refresher.setVisible(this.treeView.visible);
+    this._register(this.refresher.onDidTick(() => this.provider.refresh()));
+    if (tunnelSource.onDidChange) {
+      this._register(tunnelSource.onDidChange((change) => this.refresher.request({ network: change.sandboxId ?? 'all' })));
+    }
+    if (changes.policies) {
+      this._register(changes.policies((ids) => ids.forEach((id) => this.refresher.request({ network: id }))));
+    }
+    this._register(this.list.onDidChange(() => this.showState()));
+    this._register(
+      vscode.commands.registerCommand(TREE_SNAPSHOT_COMMAND, (options?: { depth?: number }) => this.snapshot(options?.depth)),
+    );
+  }
+
+  /**
+   * Loads the list again now and resolves once the view shows it. `sandboxId`: only that
+   * sandbox's network policy is read again; otherwise every one is, and the runtimes too.
+   */
+  refresh(sandboxId?: string): Promise<void> {
+    return this.refresher.refreshNow(sandboxId === undefined ? { network: 'all', rereadRuntimes: true } : { network: sandboxId });
+  }
+
+  /** Shows the view with the sandbox selected and expanded. */
+  async reveal(sandboxId: string): Promise<void> {
+    let node = this.rootNode(sandboxId);
+    if (!node) {
+      // Created a moment ago: its Docker event may not have been handled yet.
+      await this.refresh(sandboxId);
+      node = this.rootNode(sandboxId);
+    }
+    if (node) {
+      await this.treeView.reveal(node, { select: true, focus: true, expand: true });
+    }
+  }
+
+  /** The tree as VS Code gets it from the provider, for tests. */
+  snapshot(depth = 3): Promise<NodeSnapshot[]> {
+    return snapshotTree(this.provider, depth);
+  }
+
+  private rootNode(sandboxId: string): TreeNode | undefined {
+    return rootNodes(this.list.current.sandboxes).find((node) => node.sandboxId === sandboxId);
+  }
+
+  /** The welcome content says what is wrong when the tree is empty; the message, when it is not. */
+  private showState(): void {
+    const { dockerState, sandboxes, problem, runtime } = this.list.current;
+    this.setContext(DockerStateContextKey, dockerState);
+    this.setContext(HasSandboxesContextKey, sandboxes.length > 0);
+    let message = '';
+    if (problem && dockerState !== 'unreachable') {
+      message = `Could not list the sandboxes: ${problem}`;
+    } else if (dockerState === 'runtimeMissing' && sandboxes.length > 0) {
+      message = `The runtime "${runtime}" is not registered with Docker, so no new sandbox can be created. Run "Sandboxes: Check Setup" for the fix.`;
+    }
+    if (this.treeView.message !== message) {
+      this.treeView.message = message;
+    }
+  }
+
+  private setContext(key: string, value: unknown): void {
+    if (this.contextKeys.get(key) === value) return;
+    this.contextKeys.set(key, value);
+    void vscode.commands.executeCommand('setContext', key, value);
+  }
+}

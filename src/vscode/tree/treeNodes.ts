@@ -1,0 +1,141 @@
+/**
+ * The Sandboxes tree as plain data: which nodes exist, in what order, and what each carries.
+ * Pure (no `vscode`), so the structure is unit-tested; nodePresentation.ts says how a node looks.
+ *
+ * Every node names its sandbox by `sandboxId`, so the sandbox commands accept the node itself
+ * (commandArgs.ts `sandboxIdFromArg`), and a forwarded port is a `ForwardedPortRef`
+ * (`{ sandboxId, containerPort }`), which the port commands accept: tree menus pass the node.
+ */
+import type { NetworkState, SandboxInfo, Tunnel, TunnelKind } from '../../core/types';
+
+/** The part of `vscode.Terminal` the tree needs (kept structural, so this file stays pure). */
+export interface TerminalLike {
+  readonly name: string;
+  show(preserveFocus?: boolean): void;
+}
+
+export interface SandboxNode {
+  readonly kind: 'sandbox';
+  readonly sandboxId: string;
+  readonly info: SandboxInfo;
+  /** The policy in force, when already known: the tooltip prefers it to the mode at creation. */
+  readonly network: NetworkState | undefined;
+  readonly parent?: undefined;
+}
+
+export interface NetworkNode {
+  readonly kind: 'network';
+  readonly sandboxId: string;
+  /** The policy in force, or why it could not be read. */
+  readonly state: NetworkState | Error;
+  readonly parent: SandboxNode;
+}
+
+export interface AllowlistEntryNode {
+  readonly kind: 'allowlistEntry';
+  readonly sandboxId: string;
+  readonly cidr: string;
+  readonly parent: NetworkNode;
+}
+
+export interface PortsNode {
+  readonly kind: 'ports';
+  readonly sandboxId: string;
+  readonly ports: readonly ForwardedPortNode[];
+  readonly parent: SandboxNode;
+}
+
+export interface ForwardedPortNode {
+  readonly kind: 'forwardedPort';
+  readonly sandboxId: string;
+  readonly containerPort: number;
+  readonly tunnelKind: TunnelKind;
+  /** The tunnel's URL when this window serves it; forwards survive reloads, tunnels are per window. */
+  readonly url: string | undefined;
+  readonly parent: PortsNode;
+}
+
+export interface TerminalsNode {
+  readonly kind: 'terminals';
+  readonly sandboxId: string;
+  readonly terminals: readonly TerminalNode[];
+  readonly parent: SandboxNode;
+}
+
+export interface TerminalNode {
+  readonly kind: 'terminal';
+  readonly sandboxId: string;
+  readonly terminal: TerminalLike;
+  /** Position among the sandbox's terminals: terminals have no id of their own. */
+  readonly index: number;
+  readonly active: boolean;
+  readonly parent: TerminalsNode;
+}
+
+export type TreeNode = SandboxNode | NetworkNode | AllowlistEntryNode | PortsNode | ForwardedPortNode | TerminalsNode | TerminalNode;
+
+/** Running sandboxes first, then newest first: the ones you work in are on top. */
+export function rootNodes(infos: readonly SandboxInfo[], knownNetwork: (id: string) => NetworkState | undefined = () => undefined): SandboxNode[] {
+  return [...infos]
+    .sort((a, b) => Number(isRunning(b)) - Number(isRunning(a)) || b.createdAt.getTime() - a.createdAt.getTime())
+    .map((info) => ({ kind: 'sandbox', sandboxId: info.id, info, network: knownNetwork(info.id) }));
+}
+
+export function isRunning(info: SandboxInfo): boolean {
+  return info.state === 'running';
+}
+
+/** What the children of a running sandbox are made from. */
+export interface SandboxDetails {
+  network: NetworkState | Error;
+  /** This window's tunnels of the sandbox. */
+  tunnels: readonly Tunnel[];
+  /** This window's terminals in the sandbox, in creation order. */
+  terminals: readonly TerminalLike[];
+  activeTerminal: TerminalLike | undefined;
+}
+
+/** Network, Ports, Terminals. A sandbox that is not running has none: nothing in it can be used. */
+export function sandboxChildren(node: SandboxNode, details: SandboxDetails): TreeNode[] {
+  if (!isRunning(node.info)) {
+    return [];
+  }
+  const { sandboxId } = node;
+  const network: NetworkNode = { kind: 'network', sandboxId, state: details.network, parent: node };
+
+  const ports: ForwardedPortNode[] = [];
+  const portsNode: PortsNode = { kind: 'ports', sandboxId, ports, parent: node };
+  const forwards = details.network instanceof Error ? [] : details.network.forwards;
+  const byPort = new Map<number, { kind: TunnelKind; url?: string }>(forwards.map((f) => [f.port, { kind: f.kind }]));
+  // A tunnel this window serves is a forward even when the state read above predates it.
+  for (const tunnel of details.tunnels) byPort.set(tunnel.containerPort, { kind: tunnel.kind, url: tunnel.url });
+  for (const [containerPort, { kind, url }] of [...byPort].sort(([a], [b]) => a - b)) {
+    ports.push({ kind: 'forwardedPort', sandboxId, containerPort, tunnelKind: kind, url, parent: portsNode });
+  }
+
+  const terminals: TerminalNode[] = [];
+  const terminalsNode: TerminalsNode = { kind: 'terminals', sandboxId, terminals, parent: node };
+  details.terminals.forEach((terminal, index) => {
+    terminals.push({ kind: 'terminal', sandboxId, terminal, index, active: terminal === details.activeTerminal, parent: terminalsNode });
+  });
+
+  return [network, portsNode, terminalsNode];
+}
+
+/** Children of the nodes below a sandbox; they carry them already. */
+export function groupChildren(node: Exclude<TreeNode, SandboxNode>): TreeNode[] {
+  switch (node.kind) {
+    case 'network':
+      return node.state instanceof Error || node.state.mode !== 'allowlist'
+        ? []
+        : node.state.cidrAllowlist.map((cidr) => ({ kind: 'allowlistEntry', sandboxId: node.sandboxId, cidr, parent: node }));
+    case 'ports':
+      return [...node.ports];
+    case 'terminals':
+      return [...node.terminals];
+    case 'allowlistEntry':
+    case 'forwardedPort':
+    case 'terminal':
+      return [];
+  }
+}

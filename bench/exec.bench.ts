@@ -7,13 +7,14 @@
 import { connect, type Sandbox } from '../src/core';
 import { engineTags, runChecked } from './lib/cleanup';
 import { intFromEnv, interleave, result, type BenchContext, type BenchResult } from './lib/harness';
+import { createWithGuard } from './lib/sandboxes';
 
 export async function execBench(ctx: BenchContext): Promise<BenchResult> {
   const n = intFromEnv('BENCH_EXEC_N', 40, 30);
   const client = connect();
   let sandbox: Sandbox | undefined;
   try {
-    sandbox = await client.create({ image: ctx.image, tags: engineTags(ctx.runId) });
+    sandbox = await createWithGuard(client, { image: ctx.image, tags: engineTags(ctx.runId) }, ctx.log);
     const target = sandbox;
     const ours = async (): Promise<number> => {
       const started = performance.now();

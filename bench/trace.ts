@@ -1,20 +1,26 @@
 /**
- * Where the time goes: `node --import tsx bench/trace.ts` runs the two benchmarks' operations a
- * few times through a logging proxy on the Docker socket and prints, per path, every Docker API
- * call with its median start offset and duration, and the time spent outside API calls (CLI
- * process start-up, client-side work). Diagnostic only: no targets, nothing written.
- * TRACE_N (default 5) samples per path after one warm-up; same image and cleanup as run.ts.
+ * Where the time goes: `node --import tsx bench/trace.ts [create|exec|policy…]` (default: all)
+ * runs the benchmarks' operations a few times through a logging proxy on the Docker socket and
+ * prints, per path, every Docker API call with its median start offset and duration, and the
+ * time spent outside API calls (CLI process start-up, client-side work). `policy` also times,
+ * inside the guard, each step of loading a policy (iptables-restore, -save…). Diagnostic only:
+ * no targets, nothing written. TRACE_N (default 5) samples per path after one warm-up; same
+ * image and cleanup as run.ts.
  */
 import Docker from 'dockerode';
 import { connect, type Sandbox } from '../src/core';
 import { resolveEndpoint } from '../src/core/docker';
 import { baselineRunArgs } from './create.bench';
+import { bareExec, guardOf, POLICY_CYCLE } from './policy-apply.bench';
+import { ensureNetwork } from '../src/core/network/guard';
+import { renderRules } from '../src/core/network/policy';
 import { checkInterrupted, engineTags, installSignalHandlers, Interrupted, newRunId, removeContainer, removeRunContainers, runChecked } from './lib/cleanup';
-import { intFromEnv, sleep } from './lib/harness';
+import { DEFAULT_IMAGE, intFromEnv, sleep, type BenchContext } from './lib/harness';
+import { createWithGuard, isGuardKilled } from './lib/sandboxes';
 import { median, round } from './lib/stats';
 import { normalizePath, TraceProxy, type TracedCall } from './lib/traceProxy';
 
-const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || 'sandboxes-test/base:bookworm-1';
+const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Trace {
@@ -57,7 +63,8 @@ function report(name: string, traces: Trace[]): void {
       row.dur.push(end - c.tReq);
       if (c.tFirstData !== undefined) row.first.push(c.tFirstData - c.tReq);
       rows.set(key, row);
-      intervals.push([c.tReq, end]);
+      // Clipped to the sample: a stream the engine lets go of (the guard's attach) may close later.
+      intervals.push([c.tReq, Math.min(end, c.t0 + t.total)]);
     }
     outside.push(t.total - union(intervals));
   }
@@ -71,8 +78,55 @@ function report(name: string, traces: Trace[]): void {
   }
 }
 
+/**
+ * Each step of the guard's policy load (network/guard.ts APPLY), timed inside the guard with
+ * `date +%s%N`: the rules the engine renders for `input`, loaded for real (they are the
+ * benchmark sandbox's own), the state written to /tmp (not over the engine's record).
+ */
+async function guardSteps(ctx: BenchContext, guard: string, rounds: number): Promise<void> {
+  const network = await ensureNetwork(ctx.docker);
+  const script = [
+    't() { date +%s%N; }',
+    'a=$(t); printf "%s" "$RULES_V4" | iptables-restore; b=$(t)',
+    'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$RULES_V6" | ip6tables-restore; fi; c=$(t)',
+    'iptables-save -t filter | grep -qF -- "$TAG"; d=$(t)',
+    'if [ -e /proc/net/if_inet6 ]; then ip6tables-save -t filter | grep -qF -- "$TAG"; fi; e=$(t)',
+    'printf "%s" "$TAG" > /tmp/bench-state; f=$(t)',
+    'echo "$a $b $c $d $e $f"',
+  ].join('\n');
+  const names = ['iptables-restore', 'ip6tables-restore', 'iptables-save | grep', 'ip6tables-save | grep', 'write state'];
+  const steps: number[][] = names.map(() => []);
+  const totals: number[] = [];
+  for (let i = 0; i <= rounds; i++) {
+    const step = POLICY_CYCLE[i % POLICY_CYCLE.length];
+    const tag = `sandboxes-policy-trace${i}`;
+    const rules = renderRules({ blockNetwork: step.input.blockNetwork === true, cidrAllowlist: step.input.cidrAllowlist ?? [] }, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: [], tag });
+    const exec = await ctx.docker.getContainer(guard).exec({ Cmd: ['/bin/sh', '-c', script], Env: [`RULES_V4=${rules.v4}`, `RULES_V6=${rules.v6}`, `TAG=${tag}`], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    const out = await new Promise<string>((resolve) => {
+      let text = '';
+      stream.on('data', (c: Buffer) => (text += c.toString('latin1')));
+      stream.on('end', () => resolve(text));
+    });
+    const ts = (/(\d{15,} ){5}\d{15,}/.exec(out)?.[0] ?? '').split(' ').map((x) => Number(BigInt(x) / 1000n) / 1000);
+    if (ts.length !== 6) throw new Error(`guard step timing gave ${JSON.stringify(out)}`);
+    if (i === 0) continue;
+    for (let k = 0; k < 5; k++) steps[k].push(ts[k + 1] - ts[k]);
+    totals.push(ts[5] - ts[0]);
+  }
+  log(`\ninside the guard, the policy load's steps (${rounds} loads, cycling ${POLICY_CYCLE.map((c) => c.mode).join(' → ')}): median total ${round(median(totals))} ms`);
+  names.forEach((name, k) => log(`  ${name.padEnd(24)} ${`${round(median(steps[k]))} ms`.padStart(9)}`));
+}
+
 async function main(): Promise<number> {
   const n = intFromEnv('TRACE_N', 5, 1);
+  const known = ['create', 'exec', 'policy'];
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  if (names.some((x) => !known.includes(x))) {
+    log(`unknown trace(s): ${names.filter((x) => !known.includes(x)).join(', ')}; known: ${known.join(', ')}`);
+    return 2;
+  }
+  const selected = names.length ? names : known;
   const upstream = resolveEndpoint(undefined).options.socketPath;
   if (!upstream) {
     log('trace needs a local unix-socket Docker endpoint (unset DOCKER_HOST or point it at a socket).');
@@ -93,13 +147,21 @@ async function main(): Promise<number> {
     {
       name: 'engine: create + run echo ready',
       run: async () => {
-        const from = proxy.calls.length;
         let sandbox: Sandbox | undefined;
         try {
-          const t0 = performance.now();
-          sandbox = await client.create({ image: IMAGE, tags: engineTags(runId) });
-          await sandbox.run(['echo', 'ready']);
-          return { t0, t1: performance.now(), from };
+          for (;;) {
+            const from = proxy.calls.length;
+            const t0 = performance.now();
+            try {
+              sandbox = await client.create({ image: IMAGE, tags: engineTags(runId) });
+            } catch (error) {
+              if (!isGuardKilled(error)) throw error;
+              log('  (guard killed by a concurrent listing, engine race fixed in ccad5d1: sample redone)');
+              continue;
+            }
+            await sandbox.run(['echo', 'ready']);
+            return { t0, t1: performance.now(), from };
+          }
         } finally {
           await sandbox?.terminate();
         }
@@ -138,7 +200,29 @@ async function main(): Promise<number> {
         return { t0, t1: performance.now(), from };
       },
     },
+    {
+      name: 'engine: sandbox.setNetworkPolicy (blocked → allowlist → open → …)',
+      run: async () => {
+        const step = POLICY_CYCLE[policyStep++ % POLICY_CYCLE.length];
+        const from = proxy.calls.length;
+        const t0 = performance.now();
+        await warm!.setNetworkPolicy(step.input);
+        return { t0, t1: performance.now(), from };
+      },
+    },
+    {
+      name: 'floor: bare exec of true in the guard (Docker API)',
+      run: async () => {
+        const from = proxy.calls.length;
+        const t0 = performance.now();
+        await bareExec({ ...ctx, docker: client.docker }, guard!); // through the proxy
+        return { t0, t1: performance.now(), from };
+      },
+    },
   ];
+  let policyStep = 0;
+  let guard: string | undefined;
+  const ctx: BenchContext = { docker, runId, image: IMAGE, log };
 
   try {
     const traces = new Map<string, Trace[]>(scenarios.map((s) => [s.name, []]));
@@ -153,10 +237,15 @@ async function main(): Promise<number> {
         }
       }
     };
-    await collect(scenarios.slice(0, 2), 250);
-    warm = await client.create({ image: IMAGE, tags: engineTags(runId) });
-    await collect(scenarios.slice(2), 0);
-    for (const [name, t] of traces) report(name, t);
+    if (selected.includes('create')) await collect(scenarios.slice(0, 2), 250);
+    if (selected.includes('exec') || selected.includes('policy')) {
+      warm = await createWithGuard(client, { image: IMAGE, tags: engineTags(runId) }, log);
+      guard = await guardOf(ctx, warm);
+    }
+    if (selected.includes('exec')) await collect(scenarios.slice(2, 4), 0);
+    if (selected.includes('policy')) await collect(scenarios.slice(4, 6), 0);
+    for (const [name, t] of traces) if (t.length) report(name, t);
+    if (selected.includes('policy')) await guardSteps(ctx, guard!, Math.max(n, 9));
     return 0;
   } catch (error) {
     if (error instanceof Interrupted) return 130;

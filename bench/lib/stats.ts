@@ -4,9 +4,11 @@ export interface Summary {
   median: number;
   p90: number;
   n: number;
+  /** Only where asked for: p99 of latencies (n ≥ 100), p10 of throughputs (their slow end). */
+  p99?: number;
+  p10?: number;
 }
 
-/** Linear-interpolation percentile (the "type 7" definition used by R and NumPy), p in [0, 100]. */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error('percentile of no samples');
   if (!(p >= 0 && p <= 100)) throw new Error(`percentile ${p} is not in [0, 100]`);
@@ -21,9 +23,11 @@ export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
 }
 
-/** Median and p90 rounded to 0.1 ms, with the sample count. */
-export function summarize(samples: readonly number[]): Summary {
-  return { median: round(median(samples)), p90: round(percentile(samples, 90)), n: samples.length };
+/** Median and p90 rounded to 0.1 ms (or MiB/s), with the sample count, plus any of p10/p99 asked for. */
+export function summarize(samples: readonly number[], extra: ReadonlyArray<10 | 99> = []): Summary {
+  const summary: Summary = { median: round(median(samples)), p90: round(percentile(samples, 90)), n: samples.length };
+  for (const p of extra) summary[`p${p}`] = round(percentile(samples, p));
+  return summary;
 }
 
 export function round(value: number, digits = 1): number {

@@ -28,6 +28,9 @@ export const BASE_SETTINGS = {
   'extensions.autoCheckUpdates': false,
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
+  // A reload in one UI test must not bring back terminals that the next test would read.
+  'terminal.integrated.enablePersistentSessions': false,
+  'terminal.integrated.hideOnStartup': 'always',
 };
 
 export function cacheRoot() {

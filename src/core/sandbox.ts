@@ -97,15 +97,7 @@ export class Sandbox {
     const state = guard && info.state === 'running' ? await readPolicyState(this.docker, guard).catch(() => null) : null;
     // No recorded state: the guard holds its deny-all rules (or the sandbox predates guards).
     const policy: PolicyState = state ?? { blockNetwork: networking === 'kernel' && Boolean(guard), cidrAllowlist: [], followsDefaults: false, forwards: [] };
-    return {
-      mode: modeOf(policy),
-      blockNetwork: policy.blockNetwork,
-      cidrAllowlist: policy.cidrAllowlist,
-      followsDefaults: policy.followsDefaults,
-      enforced: networking === 'kernel' && Boolean(guard),
-      forwardedPorts: policy.forwards.map((f) => f.port),
-      forwards: policy.forwards,
-    };
+    return stateView(policy, networking === 'kernel' && Boolean(guard));
   }
 
   /**
@@ -149,7 +141,8 @@ export class Sandbox {
       throw new SandboxError('POLICY_FAILED', `${cause?.message ?? String(error)} ${outcome}`, cause?.fix ?? 'See the log for details.', { cause: error });
     }
     this.client.logger?.info(`Sandbox ${this.name}: network policy is now ${modeOf(state)}${state.cidrAllowlist.length ? ` (${state.cidrAllowlist.join(', ')})` : ''}`);
-    return this.networkPolicy();
+    // The guard verified exactly this state: no need to read it back (an exec saved per change).
+    return stateView(state, true);
   }
 
   /**
@@ -257,6 +250,18 @@ export class Sandbox {
     }
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+function stateView(policy: PolicyState, enforced: boolean): NetworkState {
+  return {
+    mode: modeOf(policy),
+    blockNetwork: policy.blockNetwork,
+    cidrAllowlist: policy.cidrAllowlist,
+    followsDefaults: policy.followsDefaults,
+    enforced,
+    forwardedPorts: policy.forwards.map((f) => f.port),
+    forwards: policy.forwards,
+  };
 }
 
 export function infoFromInspect(c: Docker.ContainerInspectInfo): SandboxInfo {

@@ -37,7 +37,8 @@ describe('after a Docker daemon restart the policy still holds', { skip }, () =>
     const target = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['python3', '-m', 'http.server', '8080'], Labels: LABELS, HostConfig: { NetworkMode: NETWORK, Runtime: 'runc' } });
     await target.start();
     const targetIp = (await target.inspect()).NetworkSettings.Networks[NETWORK].IPAddress;
-    const fetch = `import urllib.request; print(urllib.request.urlopen("http://${targetIp}:8080/", timeout=2).status)`;
+    const fetchFrom = (ip: string) => `import urllib.request; print(urllib.request.urlopen("http://${ip}:8080/", timeout=2).status)`;
+    const fetch = fetchFrom(targetIp);
 
     const sandbox = await client().create(testSpec({ cidrAllowlist: [`${targetIp}/32`] }));
     const [guard] = await docker.listContainers({ filters: { label: [`sandboxes.id=${sandbox.id}`, 'sandboxes.role=guard'] } });
@@ -54,12 +55,14 @@ describe('after a Docker daemon restart the policy still holds', { skip }, () =>
     await docker.getContainer(guard.Id).start();
     await docker.getContainer(sandbox.containerId).start();
     await target.start().catch(() => undefined);
-    const closed = await sandbox.run(['python3', '-c', fetch], { timeoutSeconds: 10 });
+    // Addresses are handed out again on start: the target may have a new one.
+    const newIp = (await target.inspect()).NetworkSettings.Networks[NETWORK].IPAddress;
+    const closed = await sandbox.run(['python3', '-c', fetchFrom(newIp)], { timeoutSeconds: 10 });
     assert.notEqual(closed.exitCode, 0, `the target must not be reachable before the policy is re-applied: ${closed.stdout}`);
     assert.equal((await sandbox.networkPolicy()).mode, 'blocked', 'no recorded policy: the deny-all rules are in force');
 
-    await sandbox.setNetworkPolicy({ cidrAllowlist: [`${targetIp}/32`] });
-    await until(async () => (await sandbox.run(['python3', '-c', fetch])).stdout.trim() === '200', 10_000, 'the re-applied policy');
+    await sandbox.setNetworkPolicy({ cidrAllowlist: [`${newIp}/32`] });
+    await until(async () => (await sandbox.run(['python3', '-c', fetchFrom(newIp)])).stdout.trim() === '200', 15_000, 'the re-applied policy');
     await sandbox.terminate();
   });
 });

@@ -34,10 +34,18 @@ export default async function network(ctx) {
     await page.keyboard.type(KEY);
     const item = page.locator('.settings-editor .setting-item', { hasText: 'Cidr Allowlist' }).first();
     await item.waitFor({ state: 'visible', timeout: 15_000 });
-    await item.hover();
-    await item.getByRole('button', { name: 'Add Item' }).click();
     const input = item.locator('.setting-list-edit-row input').first();
-    await input.waitFor({ state: 'visible', timeout: 5_000 });
+    // The button appears on hover; on a busy machine the first click can land before it is live.
+    for (let attempt = 1; ; attempt++) {
+      await item.hover();
+      await item.getByRole('button', { name: 'Add Item' }).click();
+      try {
+        await input.waitFor({ state: 'visible', timeout: 5_000 });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
     await input.fill(BAD_ENTRY);
     await page.keyboard.press('Enter');
 

@@ -19,11 +19,13 @@ export default async function terminal(ctx) {
     await ctx.screenshot('create-sandbox-notification');
     await ctx.page.locator('.notifications-toasts .notification-list-item', { hasText: 'running under gVisor' })
       .getByRole('button', { name: 'Open Terminal' }).click();
+    // The sandbox's terminal: its banner names the sandbox, and its prompt is there.
     let text = '';
-    for (let i = 0; i < 50 && !/\$ $|# $/m.test(text); i++) {
+    for (let i = 0; i < 75 && !(text.includes(`Sandbox ${name}`) && /\$ $|# $/m.test(text)); i++) {
       await sleep(200);
       text = await ctx.terminalText();
     }
+    assert.ok(text.includes(`Sandbox ${name}`), `the sandbox terminal is the active one:\n${text}`);
     await ctx.page.keyboard.type('uname -r; echo "sandbox=$(hostname)"\n');
     for (let i = 0; i < 50 && !/^4\.4\.0$/m.test(text); i++) {
       await sleep(200);

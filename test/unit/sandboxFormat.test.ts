@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NetworkState, SandboxInfo } from '../../src/core/types';
+import { NOW, ago, networkState, sandboxInfo } from './fixtures';
 import { describeNetworkState } from '../../src/vscode/network/networkFormat';
 import { describeRuntime, describeSandbox, formatAge } from '../../src/vscode/sandboxFormat';
 
-const now = new Date('2026-01-01T12:00:00Z');
-const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
-
-function info(overrides: Partial<SandboxInfo> = {}): SandboxInfo {
-  return {
-    id: 'sb-1',
-    containerId: 'c0ffee',
-    name: 'scratch',
-    image: 'python:3.12-slim',
-    runtime: 'runsc',
-    state: 'running',
-    exitCode: null,
-    createdAt: ago(300),
-    expiresAt: null,
-    tags: {},
-    networkMode: 'open',
-    ...overrides,
-  };
-}
-
-function network(overrides: Partial<NetworkState> = {}): NetworkState {
-  return { mode: 'open', blockNetwork: false, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [], ...overrides };
-}
+const now = NOW;
+const info = sandboxInfo;
+const network = networkState;
 
 describe('sandbox descriptions', () => {
   it('formats ages', () => {

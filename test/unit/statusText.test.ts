@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NetworkState, SandboxInfo } from '../../src/core/types';
+import { networkState } from './fixtures';
+import type { SandboxInfo } from '../../src/core/types';
 import { activeSandbox, statusPresentation } from '../../src/vscode/statusBar/statusText';
 
 const now = Date.parse('2026-01-01T12:00:00Z');
@@ -22,9 +23,7 @@ function info(name: string, minutesAgo: number, overrides: Partial<SandboxInfo> 
   };
 }
 
-function network(overrides: Partial<NetworkState> = {}): NetworkState {
-  return { mode: 'open', blockNetwork: false, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [], ...overrides };
-}
+const network = networkState;
 
 describe('status bar: the active sandbox', () => {
   const running = [info('old', 60), info('web', 5), info('api', 30)];

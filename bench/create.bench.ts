@@ -170,6 +170,6 @@ export async function createBench(ctx: BenchContext): Promise<BenchResult[]> {
       ),
     ];
   } finally {
-    client.dispose();
+    await client.close();
   }
 }

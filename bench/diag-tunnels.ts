@@ -218,7 +218,7 @@ async function main(): Promise<number> {
     if (error instanceof Interrupted) return 130;
     throw error;
   } finally {
-    client.dispose();
+    await client.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
     await removeRunContainers(docker, runId);
     uninstall();

@@ -37,6 +37,6 @@ export async function execBench(ctx: BenchContext): Promise<BenchResult> {
     );
   } finally {
     await sandbox?.terminate();
-    client.dispose();
+    await client.close();
   }
 }

@@ -82,6 +82,6 @@ export async function policyApplyBench(ctx: BenchContext): Promise<BenchResult> 
     );
   } finally {
     await sandbox?.terminate();
-    client.dispose();
+    await client.close();
   }
 }

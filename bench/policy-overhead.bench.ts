@@ -59,7 +59,7 @@ export async function policyOverheadBench(ctx: BenchContext): Promise<BenchResul
     );
   } finally {
     for (const s of sandboxes) await s.terminate().catch(() => undefined);
-    client.dispose();
+    await client.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
 }

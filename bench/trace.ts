@@ -252,7 +252,7 @@ async function main(): Promise<number> {
     throw error;
   } finally {
     await warm?.terminate().catch(() => undefined);
-    client.dispose();
+    await client.close();
     await removeRunContainers(docker, runId);
     uninstall();
     await proxy.close();

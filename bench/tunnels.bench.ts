@@ -161,7 +161,7 @@ export async function tunnelsBench(ctx: BenchContext): Promise<BenchResult[]> {
   } finally {
     await sandbox?.terminate().catch(() => undefined);
     if (direct) await removeContainer(ctx.docker, direct.id);
-    client.dispose();
+    await client.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
 }

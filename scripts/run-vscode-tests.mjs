@@ -101,6 +101,7 @@ export async function runVsCodeTests(o = {}) {
   let browser = null;
   let cleaning = null;
   const userDataDir = join(tmp, 'user-data');
+  const runStarted = Math.floor(Date.now() / 1000) - 1;
   const cleanup = () => (cleaning ??= doCleanup());
   const doCleanup = async () => {
     if (browser) await browser.close().catch((e) => note(`closing Chromium: ${e.message}`));
@@ -112,6 +113,7 @@ export async function runVsCodeTests(o = {}) {
     } catch (e) {
       note(`copying logs: ${e.message}`);
     }
+    await removeSparesSince(runStarted).catch((e) => note(`removing spare guards: ${e.message}`));
     if (o.keep) note(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });
   };
@@ -346,4 +348,19 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     console.log('vscode: 0 passed, 1 failed');
     process.exitCode = 1;
   });
+}
+
+/**
+ * The extension keeps a spare network guard ready for the next sandbox and removes it when it
+ * deactivates, which a killed code-server never does: remove the spares this run left.
+ */
+async function removeSparesSince(startedAt) {
+  const { default: Docker } = await import('dockerode');
+  const docker = new Docker();
+  const spares = await docker.listContainers({ all: true, filters: { label: ['sandboxes.spare=true'] } });
+  for (const c of spares) {
+    if (c.Created >= startedAt && c.Names.some((n) => n.startsWith('/sandboxes-spare-'))) {
+      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    }
+  }
 }

@@ -4,14 +4,14 @@ import { OLD_RUNSC_FIX, OLD_RUNSC_SIGNATURE, SETUP_FIX, SandboxError, dockerMess
 import { newSandboxId } from './ids';
 import { ensureImage } from './images';
 import { ensureReaper, runningReaper } from './lifetime';
-import { LABEL, MANAGED_FILTER, tagFilters, tagLabels } from './labels';
+import { LABEL, MANAGED_FILTER, tagFilters, tagLabels, tagsFromLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, validateSpec } from './spec';
 import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, TunnelKind } from './types';
 import { infoFromList } from './listing';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
-import { DEFAULT_GUARD_IMAGE, createGuard, ensureGuardImage, ensureNetwork, type NetworkInfo } from './network/guard';
+import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
 import { modeOf, validatePolicy } from './network/policy';
 import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 
@@ -88,7 +88,11 @@ export class SandboxClient {
     );
     throwIfAborted(options.signal);
 
-    const id = newSandboxId();
+    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOf(spec) };
+    // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
+    // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
+    const spare = network && networking === 'kernel' ? await this.claimSpare(spec.tags, initialState, network) : null;
+    const id = spare?.id ?? newSandboxId();
     const name = spec.name ?? id;
     const createdAt = new Date();
     const labels: Record<string, string> = {
@@ -112,14 +116,21 @@ export class SandboxClient {
     try {
       let networkMode = 'none';
       let guardReady: Promise<void> = Promise.resolve();
-      if (network) {
+      if (spare) {
+        // A spare guard, started earlier and now holding this sandbox's verified policy.
+        created.push(spare.container);
+        await spare.container.rename({ name: `sandboxes-${name}-guard` }).catch((error: unknown) => {
+          throw dockerStatus(error) === 409 ? nameInUse(name, error) : error;
+        });
+        networkMode = `container:${spare.container.id}`;
+      } else if (network) {
         const guard = await createGuard(this.docker, {
           sandboxId: id,
           name,
           image: this.guardImage,
           network,
           labels: guardLabels,
-          initialState: { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOf(spec) },
+          initialState,
         }).catch((error: unknown) => {
           throw dockerStatus(error) === 409 ? nameInUse(name, error) : error;
         });
@@ -139,6 +150,7 @@ export class SandboxClient {
       throwIfAborted(options.signal);
       await this.startSandboxContainer(container, spec, runtime);
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
+      if (network && networking === 'kernel') this.prepareSpare(spec.tags, network);
       this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${labels[LABEL.networkMode]}`);
       return new Sandbox(this, id, container.id, name);
     } catch (error) {
@@ -148,6 +160,58 @@ export class SandboxClient {
       throw error;
     }
   }
+
+  /** Takes a running spare guard made for exactly these tags, or returns null (then the caller makes one). */
+  private async claimSpare(tags: Record<string, string> | undefined, state: PolicyState, network: NetworkInfo): Promise<{ id: string; container: Docker.Container } | null> {
+    const wanted = tags ?? {};
+    let candidates: Docker.ContainerInfo[];
+    try {
+      candidates = await this.docker.listContainers({ filters: { label: [MANAGED_FILTER, `${LABEL.spare}=true`, ...tagFilters(wanted)], status: ['running'] } });
+    } catch {
+      return null;
+    }
+    const spares = candidates
+      .filter((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted))
+      .sort((a, b) => b.Created - a.Created);
+    for (const spare of spares) {
+      try {
+        if (await applyPolicy(this.docker, spare.Id, state, network, { claim: true })) {
+          this.ownSpares.delete(spare.Id);
+          return { id: spare.Labels[LABEL.id], container: this.docker.getContainer(spare.Id) };
+        }
+      } catch (error) {
+        // A broken spare is of no use to anyone: remove it and make the guard the slow way.
+        this.logger?.warn(`Removing spare guard ${spare.Id.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
+        void this.docker.getContainer(spare.Id).remove({ force: true }).catch(() => undefined);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Starts one spare guard (closed, deny-all) for the next sandbox with these tags, in the
+   * background: a guard's start is most of a sandbox's creation time. At most one per tag set;
+   * spares idle for SPARE_MAX_IDLE are removed by listings, and dispose() removes this client's.
+   */
+  private prepareSpare(tags: Record<string, string> | undefined, network: NetworkInfo): void {
+    if (this.preparingSpare) return;
+    this.preparingSpare = (async () => {
+      const wanted = tags ?? {};
+      const existing = await this.docker.listContainers({ filters: { label: [MANAGED_FILTER, `${LABEL.spare}=true`, ...tagFilters(wanted)], status: ['running'] } });
+      if (existing.some((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted))) return;
+      const id = newSandboxId();
+      const labels = { [LABEL.managed]: 'true', [LABEL.id]: id, [LABEL.name]: id, [LABEL.spare]: 'true', [LABEL.createdAt]: new Date().toISOString(), ...tagLabels(wanted) };
+      const guard = await createGuard(this.docker, { sandboxId: id, name: id, image: this.guardImage, network, labels, containerName: `${SPARE_PREFIX}${id}` });
+      this.ownSpares.add(guard.container.id);
+      await guard.start();
+    })()
+      .catch((error: unknown) => this.logger?.debug(`No spare guard prepared: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => (this.preparingSpare = undefined));
+  }
+  private preparingSpare: Promise<void> | undefined;
+  private readonly ownSpares = new Set<string>();
+  /** When this client first saw a claimed spare guard without its sandbox (see collectGuards). */
+  private readonly orphanSince = new Map<string, number>();
 
   /** The shared network and the guard image, looked up once per client (they rarely change). */
   private networkAndGuardImage(): Promise<NetworkInfo> {
@@ -240,13 +304,26 @@ export class SandboxClient {
   private collectGuards(guards: Docker.ContainerInfo[], sandboxes: Docker.ContainerInfo[]): void {
     if (guards.length === 0) return;
     const byId = new Map(sandboxes.map((c) => [c.Labels?.[LABEL.id], c]));
+    const now = Date.now();
     for (const guard of guards) {
       if (guard.Labels?.[LABEL.role] !== 'guard') continue;
-      const sandbox = byId.get(guard.Labels[LABEL.id]);
       const container = this.docker.getContainer(guard.Id);
-      if (!sandbox && Date.now() / 1000 - guard.Created > 60) void container.remove({ force: true }).catch(() => undefined);
+      if (isUnclaimedSpare(guard)) {
+        if (now - guard.Created * 1000 > SPARE_MAX_IDLE_MS) void container.remove({ force: true }).catch(() => undefined);
+        continue;
+      }
+      const sandbox = byId.get(guard.Labels[LABEL.id]);
+      if (!sandbox) {
+        // A claimed spare is old by Created while its sandbox is being made: count from when this
+        // client first saw it without one. A guard made inline is as young as its sandbox.
+        const since = guard.Labels[LABEL.spare] === 'true' ? (this.orphanSince.get(guard.Id) ?? now) : guard.Created * 1000;
+        this.orphanSince.set(guard.Id, since);
+        if (now - since > 60_000) void container.remove({ force: true }).catch(() => undefined);
+        continue;
+      }
+      this.orphanSince.delete(guard.Id);
       // Only an ended sandbox: one still `created` is waiting for this guard to verify its policy.
-      else if (sandbox && (sandbox.State === 'exited' || sandbox.State === 'dead') && guard.State === 'running') void container.kill().catch(() => undefined);
+      if ((sandbox.State === 'exited' || sandbox.State === 'dead') && guard.State === 'running') void container.kill().catch(() => undefined);
     }
   }
 
@@ -317,8 +394,20 @@ export class SandboxClient {
     }
   }
 
-  /** Releases the Docker client's sockets, exec connections and this process's tunnels. Sandboxes keep running. */
+  /**
+   * Like dispose(), and resolves once this client's spare guards are gone (one may still be
+   * starting in the background after a create): scripts and tests that must leave nothing behind.
+   */
+  async close(): Promise<void> {
+    await this.preparingSpare;
+    await Promise.all([...this.ownSpares].map((id) => this.docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+    this.dispose();
+  }
+
+  /** Releases the Docker client's sockets, exec connections, tunnels and unclaimed spare guards. Sandboxes keep running. */
   dispose(): void {
+    for (const id of this.ownSpares) void this.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    this.ownSpares.clear();
     void this.tunnelRegistry.closeAll();
     this.closeExecs();
     const agent = (this.docker.modem as unknown as { agent?: { destroy?: () => void } }).agent;
@@ -340,6 +429,19 @@ export class SandboxClient {
     if (isConnectionError(error)) return unreachable(this.endpoint, error);
     return new SandboxError('EXEC_FAILED', `${what}: ${dockerMessage(error)}`, 'See the Docker engine log for details; run "Sandboxes: Check Setup" to test the installation.', { cause: error });
   }
+}
+
+const SPARE_PREFIX = 'sandboxes-spare-';
+const SPARE_MAX_IDLE_MS = 10 * 60_000;
+
+/** A spare guard keeps its `sandboxes-spare-…` name until a create claims and renames it. */
+function isUnclaimedSpare(c: Docker.ContainerInfo): boolean {
+  return c.Labels?.[LABEL.spare] === 'true' && (c.Names ?? []).some((n) => n.startsWith(`/${SPARE_PREFIX}`));
+}
+
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 function nameInUse(name: string, cause: unknown): SandboxError {

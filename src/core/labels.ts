@@ -12,6 +12,8 @@ export const LABEL = {
   runtime: 'sandboxes.runtime',
   /** `sandbox`, `guard` (owns a sandbox's network namespace) or `network`. */
   role: 'sandboxes.role',
+  /** A guard started ahead of time for the next sandbox (kept after it is claimed). */
+  spare: 'sandboxes.spare',
   networkMode: 'sandboxes.network-mode',
   spec: 'sandboxes.spec',
   tagPrefix: 'sandboxes.tag.',

@@ -14,8 +14,13 @@ export const RUN_ID = `t${process.pid}-${Date.now().toString(36)}`;
 export const RUN_TAGS = { 'test-run': RUN_ID };
 export const docker = new Docker();
 
+const clients: SandboxClient[] = [];
+
+/** A client for this file; cleanupAfterFile() closes it (its spare guard included). */
 export function client(): SandboxClient {
-  return connect();
+  const created = connect();
+  clients.push(created);
+  return created;
 }
 
 /** A spec for this run: the test image, tagged for cleanup. */
@@ -23,12 +28,14 @@ export function testSpec(extra: Partial<SandboxSpec> = {}): SandboxSpec {
   return { image: TEST_IMAGE, ...extra, tags: { ...RUN_TAGS, ...(extra.tags ?? {}) } };
 }
 
+/** This run's sandboxes and guards; a spare guard waiting for the next create is not one of them. */
 export async function runContainers(): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`sandboxes.tag.test-run=${RUN_ID}`] } });
+  const all = await docker.listContainers({ all: true, filters: { label: [`sandboxes.tag.test-run=${RUN_ID}`] } });
+  return all.filter((c) => !(c.Labels['sandboxes.spare'] === 'true' && c.Names.some((n) => n.startsWith('/sandboxes-spare-'))));
 }
 
 export async function cleanupRun(): Promise<void> {
-  for (const c of await runContainers()) {
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.tag.test-run=${RUN_ID}`] } })) {
     await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   }
 }
@@ -41,6 +48,7 @@ export async function cleanupRun(): Promise<void> {
 export function cleanupAfterFile(): void {
   const before = new Set(runscContainers());
   after(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
     await cleanupRun();
     const leftovers = runscContainers().filter((id) => !before.has(id));
     if (leftovers.length) execFileSync('bash', [path.resolve(__dirname, '../../scripts/cleanup-runsc-leftovers.sh'), ...leftovers]);

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { SandboxError, type Sandbox } from '../../src/core';
 import { NETWORK_NAME } from '../../src/core/network/guard';
-import { cleanupAfterFile, client, docker, RUN_ID, testSpec, TEST_IMAGE, until } from './helpers';
+import { cleanupAfterFile, client, docker, RUN_ID, runContainers, testSpec, TEST_IMAGE, until } from './helpers';
 
 cleanupAfterFile();
 
@@ -225,7 +225,7 @@ describe('network policy input and fail-closed behaviour', () => {
   const engine = client();
 
   it('invalid CIDRs name every bad entry and start nothing', async () => {
-    const before = await docker.listContainers({ all: true, filters: { label: [`sandboxes.tag.test-run=${RUN_ID}`] } });
+    const before = await runContainers();
     await assert.rejects(engine.create(testSpec({ cidrAllowlist: ['10.0.0.1/8', 'not-an-ip', '2001:db8::/129', '192.0.2.7'] })), (error: SandboxError) => {
       assert.equal(error.code, 'INVALID_SPEC');
       assert.match(error.message, /"10\.0\.0\.1\/8" has host bits set; did you mean 10\.0\.0\.0\/8/);
@@ -234,7 +234,7 @@ describe('network policy input and fail-closed behaviour', () => {
       assert.doesNotMatch(error.message, /192\.0\.2\.7/, 'a single address is valid');
       return true;
     });
-    const afterwards = await docker.listContainers({ all: true, filters: { label: [`sandboxes.tag.test-run=${RUN_ID}`] } });
+    const afterwards = await runContainers();
     assert.equal(afterwards.length, before.length);
   });
 
@@ -246,6 +246,29 @@ describe('network policy input and fail-closed behaviour', () => {
     } finally {
       await sandbox.terminate();
     }
+  });
+
+  it('a spare guard made ahead is claimed by the next create with the same tags, and enforces its policy', async () => {
+    const tags = { spare: `t${process.pid}` };
+    const first = await engine.create(testSpec({ tags }));
+    const spareFilter = { label: ['sandboxes.spare=true', `sandboxes.tag.test-run=${RUN_ID}`, `sandboxes.tag.spare=${tags.spare}`] };
+    const spare = await until(async () => (await docker.listContainers({ filters: spareFilter })).find((c) => c.Names[0].startsWith('/sandboxes-spare-')), 15_000, 'a spare guard');
+    const other = await engine.create(testSpec({ tags: { spare: 'different' }, blockNetwork: true }));
+    assert.notEqual(other.id, spare.Labels['sandboxes.id'], 'a spare is only for the same tags');
+    const second = await engine.create(testSpec({ tags, blockNetwork: true }));
+    try {
+      assert.equal(second.id, spare.Labels['sandboxes.id'], 'the claimed spare lends the sandbox its id');
+      const inspect = await docker.getContainer(second.containerId).inspect();
+      assert.equal(inspect.HostConfig.NetworkMode, `container:${spare.Id}`);
+      assert.equal((await docker.getContainer(spare.Id).inspect()).Name, `/sandboxes-${second.name}-guard`);
+      assert.equal((await second.networkPolicy()).mode, 'blocked');
+      const results = await probe(second, [['loopback', '127.0.0.1', 0], ['tcp', allowed.v4, 8080]]);
+      assert.equal(results['loopback 127.0.0.1 0'], 'ok:hi');
+      assert.match(results[`tcp ${allowed.v4} 8080`], /^err:/);
+    } finally {
+      for (const s of [first, other, second]) await s.terminate();
+    }
+    await assert.rejects(docker.getContainer(spare.Id).inspect(), (e: { statusCode?: number }) => e.statusCode === 404, 'terminate removes the claimed guard');
   });
 
   it('gVisor netstack mode refuses a policy it cannot enforce', async () => {

@@ -59,7 +59,7 @@ before(async () => {
   ca = await engine.caCertificate();
 });
 after(async () => {
-  engine.dispose();
+  await engine.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -205,7 +205,7 @@ describe('tunnels', () => {
         await assert.rejects(get(again.url), /ECONNREFUSED/);
         assert.deepEqual((await sandbox.networkPolicy()).forwardedPorts, []);
       } finally {
-        reloaded.dispose();
+        await reloaded.close();
       }
     } finally {
       await sandbox.terminate();

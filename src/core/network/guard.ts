@@ -100,7 +100,8 @@ const GUARD_SCRIPT = [
   'set -e',
   'printf "%s" "$DENY_V4" | iptables-restore',
   'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$DENY_V6" | ip6tables-restore; fi',
-  `if [ ! -e ${FIRST_START_FILE} ]; then`,
+  // A spare guard (no $TAG) has no policy yet: it stays closed until a sandbox claims it.
+  `if [ -n "$TAG" ] && [ ! -e ${FIRST_START_FILE} ]; then`,
   `  mkdir -p ${FIRST_START_FILE.replace(/\/[^/]+$/, '')} && touch ${FIRST_START_FILE}`,
   APPLY,
   'fi',
@@ -109,12 +110,18 @@ const GUARD_SCRIPT = [
   KEEP_ALIVE,
 ].join('\n');
 
+const WAIT_READY = `i=0; while [ ! -e ${READY_FILE} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "the guard never became ready" >&2; exit 3; fi; sleep 0.05; done`;
+const CLAIMED_EXIT = 9;
+
 const APPLY_SCRIPT = [
   'set -e',
   // Wait (bounded) until PID 1 has loaded its deny-all rules, so they cannot land after ours.
-  `i=0; while [ ! -e ${READY_FILE} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "the guard never became ready" >&2; exit 3; fi; sleep 0.05; done`,
+  WAIT_READY,
   APPLY,
 ].join('\n');
+
+/** Taking a spare guard: `mkdir` is atomic, so of two clients racing for it exactly one wins. */
+const CLAIM_SCRIPT = ['set -e', WAIT_READY, `mkdir /run/sandboxes-claimed 2>/dev/null || exit ${CLAIMED_EXIT}`, APPLY].join('\n');
 
 export interface GuardSpec {
   sandboxId: string;
@@ -122,8 +129,10 @@ export interface GuardSpec {
   image: string;
   network: NetworkInfo;
   labels: Record<string, string>;
-  /** Loaded and verified by the guard itself before `startGuard` resolves. */
-  initialState: PolicyState;
+  /** Loaded and verified by the guard itself before `start()` resolves. None: a spare, closed. */
+  initialState?: PolicyState;
+  /** Container name; default `sandboxes-<name>-guard`. */
+  containerName?: string;
 }
 
 function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<string, string>; tag: string } {
@@ -141,9 +150,9 @@ export interface CreatedGuard {
 /** Creates the guard (not started), so the sandbox can be created against it meanwhile. */
 export async function createGuard(docker: Docker, spec: GuardSpec): Promise<CreatedGuard> {
   const deny = denyAllRules('sandboxes-deny-all');
-  const { env, tag } = policyEnv(spec.initialState, spec.network);
+  const { env, tag } = spec.initialState ? policyEnv(spec.initialState, spec.network) : { env: {}, tag: '' };
   const container = await docker.createContainer({
-    name: `sandboxes-${spec.name}-guard`,
+    name: spec.containerName ?? `sandboxes-${spec.name}-guard`,
     Image: spec.image,
     Entrypoint: [''],
     Cmd: ['/bin/sh', '-c', GUARD_SCRIPT],
@@ -181,6 +190,7 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Crea
     let timer: NodeJS.Timeout | undefined;
     try {
       await container.start();
+      if (!spec.initialState) return;
       await Promise.race([
         verified,
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the guard within 20 s')), 20_000))),
@@ -188,7 +198,7 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Crea
     } catch (error) {
       throw new SandboxError(
         'POLICY_FAILED',
-        `The network guard of sandbox ${spec.name} could not load and verify its ${modeOf(spec.initialState)} policy: ${error instanceof Error ? dockerMessage(error) : String(error)}.`,
+        `The network guard of sandbox ${spec.name} could not load and verify its ${spec.initialState ? modeOf(spec.initialState) : 'closed'} policy: ${error instanceof Error ? dockerMessage(error) : String(error)}.`,
         'Check that the guard image has /bin/sh, iptables and ip6tables, and that Docker can run runc containers with NET_ADMIN (Sandboxes: Check Setup).',
         { cause: error },
       );
@@ -205,12 +215,12 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Crea
  * the guard (rules come in the environment, not over stdin), so a client that dies half way
  * leaves either the old or the new rules, never a mix from a cut-off stream.
  */
-export async function applyPolicy(docker: Docker, guardId: string, state: PolicyState, network: NetworkInfo): Promise<void> {
+export async function applyPolicy(docker: Docker, guardId: string, state: PolicyState, network: NetworkInfo, options: { claim?: boolean } = {}): Promise<boolean> {
   const { env, tag } = policyEnv(state, network);
   let output = '';
   let exitCode: number;
   try {
-    const proc = await startExec(docker, guardId, ['/bin/sh', '-c', APPLY_SCRIPT], { env });
+    const proc = await startExec(docker, guardId, ['/bin/sh', '-c', options.claim ? CLAIM_SCRIPT : APPLY_SCRIPT], { env });
     proc.stdout.on('data', (chunk) => (output += chunk));
     proc.stderr.on('data', (chunk) => (output += chunk));
     proc.stdin.end();
@@ -218,9 +228,11 @@ export async function applyPolicy(docker: Docker, guardId: string, state: Policy
   } catch (error) {
     throw new SandboxError('POLICY_FAILED', `Could not apply the ${modeOf(state)} network policy: ${error instanceof Error ? error.message : String(error)}`, 'Check that the sandbox and its guard container are running (Sandboxes: Check Setup).', { cause: error });
   }
+  if (options.claim && exitCode === CLAIMED_EXIT) return false;
   if (exitCode !== 0 || !output.includes(`verified ${tag}`)) {
     throw new SandboxError('POLICY_FAILED', `The ${modeOf(state)} network policy could not be loaded and verified (exit ${exitCode}): ${output.trim() || 'no output'}.`, 'Check that the guard image has working iptables and ip6tables (the kernel needs nf_tables or ip_tables), then try again.');
   }
+  return true;
 }
 
 /** The policy last applied, as the guard recorded it; null when it holds none (deny-all). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { refused, settings } from './fixtures';
 import { parseCidr } from '../../src/core/network/policy';
 import { validateSpec } from '../../src/core/spec';
-import { UserFacingError } from '../../src/vscode/errors';
 import { networkSettingsFrom, samePolicy } from '../../src/vscode/network/networkSettings';
 import { NO_WORKSPACE, workspaceTagValue } from '../../src/vscode/network/workspaceTag';
 import { SettingKeys } from '../../src/vscode/settingKeys';
@@ -10,22 +10,8 @@ import { newSandboxSpecFromSettings, withOverrides } from '../../src/vscode/sett
 
 const engine = { validateSpec, parseCidr };
 
-function settings(values: Record<string, unknown>) {
-  return { get: (key: string) => values[key] };
-}
-
 function network(values: Record<string, unknown>) {
   return networkSettingsFrom(settings(values), parseCidr);
-}
-
-function refused(read: () => unknown): UserFacingError {
-  try {
-    read();
-  } catch (err) {
-    assert.ok(err instanceof UserFacingError, `expected a UserFacingError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the settings were accepted');
 }
 
 describe('network settings → policy', () => {

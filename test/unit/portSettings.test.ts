@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { refused, settings } from './fixtures';
 import { parseCidr } from '../../src/core/network/policy';
 import { validateSpec } from '../../src/core/spec';
 import { UserFacingError } from '../../src/vscode/errors';
@@ -18,20 +19,6 @@ import { newSandboxSpecFromSettings, withOverrides } from '../../src/vscode/sett
 
 const engine = { validateSpec, parseCidr };
 const base = { [SettingKeys.image]: 'python:3.12-slim', [SettingKeys.runtime]: 'runsc' };
-
-function settings(values: Record<string, unknown>) {
-  return { get: (key: string) => values[key] };
-}
-
-function refused(read: () => unknown): UserFacingError {
-  try {
-    read();
-  } catch (err) {
-    assert.ok(err instanceof UserFacingError, `expected a UserFacingError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the settings were accepted');
-}
 
 type Schema = { default?: unknown; pattern?: string; patternErrorMessage?: string; scope?: string; markdownDescription?: string; uniqueItems?: boolean; items?: { type?: string; minimum?: number; maximum?: number } };
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { refused, settings } from './fixtures';
 import { validateSpec } from '../../src/core/spec';
 import { UserFacingError } from '../../src/vscode/errors';
 import { SettingKeys } from '../../src/vscode/settingKeys';
-import { sandboxDefaultsFromSettings, specFromSettings, type SettingsReader } from '../../src/vscode/settingsToSpec';
-
-/** What VS Code returns for a configuration with these values set (and everything else unset). */
-function settings(values: Record<string, unknown>): SettingsReader {
-  return { get: (key) => values[key] };
-}
+import { sandboxDefaultsFromSettings, specFromSettings } from '../../src/vscode/settingsToSpec';
 
 const defaults = { [SettingKeys.image]: 'python:3.12-slim', [SettingKeys.runtime]: 'runsc' };
 
 function invalidSettings(values: Record<string, unknown>): UserFacingError {
-  try {
-    sandboxDefaultsFromSettings(settings({ ...defaults, ...values }), validateSpec);
-  } catch (err) {
-    assert.ok(err instanceof UserFacingError, `expected a UserFacingError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the settings were accepted');
+  return refused(() => sandboxDefaultsFromSettings(settings({ ...defaults, ...values }), validateSpec));
 }
 
 describe('settings → sandbox spec', () => {

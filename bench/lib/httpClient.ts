@@ -29,7 +29,7 @@ export interface ClientTarget {
 }
 
 export interface ClientJob {
-  /** latency: every target in turn, n requests each; throughput: downloads in turn until each target has `durationMs` of download time and at least n downloads. */
+  /** latency: every target in turn, n requests each; throughput: downloads in turn (the order reversed every other round) until each target has `durationMs` of download time and at least n downloads. */
   mode: 'latency' | 'throughput';
   targets: ClientTarget[];
   path: string;

@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry of the benchmarks' HTTP client (see httpClient.ts): runs one ClientJob and
  * posts {ok, result} or {ok: false, error}. Requests go one at a time, targets in turn
- * (A, B, C, A, B, C…), so machine noise falls on every target alike.
+ * (latency: A, B, C, A, B, C…; throughput: A, B, C, C, B, A…), so machine noise falls on every
+ * target alike.
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
@@ -134,8 +135,12 @@ async function run(job: ClientJob): Promise<ClientResult> {
     if (job.mode === 'latency') {
       for (let i = 0; i < job.n; i++) for (const { target, r } of requesters) await once(target, r, true);
     } else {
+      // Rounds alternate the order (A B C, C B A, …): no target always follows the same one, so
+      // neither the idle time before a download nor what ran just before it favours one path.
       const enough = () => job.targets.every((t) => samples[t.name].length >= job.n && elapsed[t.name] >= (job.durationMs ?? 0));
-      while (!enough()) for (const { target, r } of requesters) await once(target, r, true);
+      for (let round = 0; !enough(); round++) {
+        for (const { target, r } of round % 2 === 0 ? requesters : [...requesters].reverse()) await once(target, r, true);
+      }
     }
     return {
       samples,

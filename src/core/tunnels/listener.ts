@@ -4,6 +4,9 @@ import { SandboxError } from '../errors';
 
 export type TunnelKind = 'unencrypted' | 'encrypted' | 'h2';
 
+/** Bytes per read from the sandbox (the size Node reads by default). */
+const READ_CHUNK = 64 * 1024;
+
 export interface TunnelTarget {
   host: string;
   port: number;
@@ -88,7 +91,9 @@ export class TunnelListener {
       return;
     }
     if (client.destroyed) return;
-    const upstream = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
+    // Sandbox → client, the direction downloads take, reads into reused buffers (see relayTo);
+    // client → sandbox is an ordinary pipe.
+    const upstream: net.Socket = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true, onread: relayTo(client, () => upstream) });
     this.track(upstream);
     upstream.on('error', () => {
       upstream.destroy();
@@ -97,13 +102,33 @@ export class TunnelListener {
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
     client.pipe(upstream);
-    upstream.pipe(client);
+    // Half-close: the server's FIN reaches the client after the last byte, as pipe() would do it.
+    upstream.on('end', () => client.end());
   }
 
   private track(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
   }
+}
+
+/**
+ * What `upstream.pipe(client)` does, without a new Buffer per read: each read lands in a buffer
+ * that is reused once the client's write of it has completed. pipe() allocates 64 KiB per read,
+ * and in the extension host's large heap that allocation and its garbage collection made up a
+ * third of the relay's CPU time per MiB (docs/benchmarks.md, "Tunnels"). Backpressure is
+ * pipe()'s: reading stops while the client's write buffer is full and resumes on `drain`.
+ */
+function relayTo(client: net.Socket, upstream: () => net.Socket): net.OnReadOpts {
+  const free: Uint8Array[] = [];
+  return {
+    buffer: () => free.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK),
+    callback: (bytes, buffer) => {
+      if (client.write(buffer.subarray(0, bytes), () => free.push(buffer))) return true;
+      client.once('drain', () => upstream().resume());
+      return false; // pauses the upstream socket
+    },
+  };
 }
 
 /** Resolves once something accepts connections on the target, or throws after `timeoutMs`. */

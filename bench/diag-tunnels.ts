@@ -9,8 +9,8 @@
  *   DIAG_N (default 60) requests per path and case.
  * paths: where a tunnel's time goes. The same server (in the sandbox, or in the direct runsc
  *   container) reached six ways, in turn: the engine's unencrypted and encrypted tunnels; a
- *   bare Node relay in this main thread (net server + pipe to the sandbox: what TunnelListener
- *   does, without its bookkeeping); Docker's published port (docker-proxy); and no proxy at
+ *   bare Node relay in this main thread (net server + pipe() both ways: what TunnelListener did
+ *   before it read into reused buffers); Docker's published port (docker-proxy); and no proxy at
  *   all, the client connecting to the sandbox's or the direct container's bridge address.
  *   Keep-alive GET latency (DIAG_PATH_N, default 400) and 1 MiB download throughput
  *   (DIAG_SECONDS, default 3 s each), median and aggregate; then, each path alone: the relays'
@@ -101,7 +101,7 @@ function dockerProxyPid(hostPort: number): number | undefined {
   return undefined;
 }
 
-/** A bare relay, as TunnelListener pipes (noDelay, half-open), without its bookkeeping. */
+/** A bare relay with pipe() both ways (noDelay, half-open): TunnelListener before it read into reused buffers, without its bookkeeping. */
 function bareRelay(host: string, port: number): Promise<{ port: number; close(): void }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (c) => {

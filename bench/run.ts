@@ -8,7 +8,8 @@
  * Environment: SANDBOXES_BENCH_IMAGE (default sandboxes-test/base:bookworm-2, must be local:
  * nothing is pulled), BENCH_CREATE_N (default 15, at least 10), BENCH_EXEC_N (default 40, at least 30),
  * BENCH_POLICY_N (default 30, at least 20), BENCH_OVERHEAD_N (default 300, at least 200),
- * BENCH_TUNNEL_N (default 400, at least 300), BENCH_TUNNEL_SECONDS (default 3, at least 1).
+ * BENCH_TUNNEL_N (default 400, at least 300), BENCH_TUNNEL_BULK_N (default 15, at least 10),
+ * BENCH_TUNNEL_SECONDS (default 3, at least 1).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';

@@ -7,6 +7,7 @@ import { ensureReaper, runningReaper } from './lifetime';
 import { LABEL, MANAGED_FILTER, tagFilters, tagLabels, tagsFromLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
+import { ContainerStopWatch } from './stopWatch';
 import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, validateSpec } from './spec';
 import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, TunnelKind } from './types';
 import { infoFromList } from './listing';
@@ -376,14 +377,25 @@ export class SandboxClient {
   }
 
   private readonly execs = new Map<string, Set<ExecProcess>>();
+  /** Hangs up the execs of a sandbox stopped from outside (stopWatch.ts explains why). */
+  private readonly stopWatch = new ContainerStopWatch(() => this.docker, (containerId) => this.closeExecs(containerId));
 
-  /** Remembers an exec's connection until it ends, so terminate() and dispose() can end it. */
+  /**
+   * Remembers an exec's connection until it ends, so terminate() and dispose() can end it, and
+   * so does the sandbox stopping from outside.
+   */
   trackExec(containerId: string, proc: ExecProcess): void {
     if (!this.execs.has(containerId)) this.execs.set(containerId, new Set());
     const set = this.execs.get(containerId)!;
     set.add(proc);
-    proc.stdout.once('close', () => set.delete(proc));
-    proc.stdout.once('end', () => set.delete(proc));
+    const forget = () => {
+      set.delete(proc);
+      if (set.size === 0 && this.execs.get(containerId) === set) this.execs.delete(containerId);
+      if (this.execs.size === 0) this.stopWatch.stop();
+    };
+    proc.stdout.once('close', forget);
+    proc.stdout.once('end', forget);
+    this.stopWatch.start();
   }
 
   closeExecs(containerId?: string): void {
@@ -392,6 +404,7 @@ export class SandboxClient {
       for (const proc of set) proc.close();
       this.execs.delete(id);
     }
+    if (this.execs.size === 0) this.stopWatch.stop();
   }
 
   /**

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
 import { OLD_RUNSC_FIX, OLD_RUNSC_SIGNATURE, SETUP_FIX, SandboxError, dockerMessage, dockerStatus } from './errors';
 import { newSandboxId } from './ids';
@@ -37,7 +37,7 @@ export class SandboxClient {
   constructor(options: ConnectOptions = {}) {
     this.endpoint = resolveEndpoint(options.dockerHost);
     this.dockerHost = options.dockerHost?.trim() || process.env.DOCKER_HOST || '';
-    this.docker = new Docker(this.endpoint.options);
+    this.docker = new (loadDockerode())(this.endpoint.options);
     this.logger = options.logger;
     this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
     this.tunnelRegistry = new TunnelRegistry(
@@ -442,6 +442,15 @@ export class SandboxClient {
     if (isConnectionError(error)) return unreachable(this.endpoint, error);
     return new SandboxError('EXEC_FAILED', `${what}: ${dockerMessage(error)}`, 'See the Docker engine log for details; run "Sandboxes: Check Setup" to test the installation.', { cause: error });
   }
+}
+
+/**
+ * dockerode, with the SSH transport it loads eagerly, is most of the engine's load time: loaded
+ * with the first client rather than with the library, so the extension activates without it.
+ */
+function loadDockerode(): typeof Docker {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('dockerode') as typeof Docker;
 }
 
 const SPARE_PREFIX = 'sandboxes-spare-';

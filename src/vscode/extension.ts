@@ -4,7 +4,7 @@
  * (both inferred from `contributes`).
  */
 import type * as vscode from 'vscode';
-import * as core from '../core';
+import type * as core from '../core';
 import { SandboxClientService } from './client';
 import { CommandHistory } from './commands/commandHistory';
 import { CommandOutput } from './commands/commandOutput';
@@ -42,7 +42,24 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);
-  return { ...core, client: () => clients.client };
+  return engineApi(() => clients.client);
+}
+
+/**
+ * The engine's exports plus `client()`. The engine (dist/core.js) loads on first use of one of
+ * them, not with the extension (esbuild.mjs explains why), so the API is a view onto it.
+ */
+function engineApi(client: () => core.SandboxClient): SandboxesApi {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const engine = () => require('../core') as typeof core;
+  const own = { client };
+  return new Proxy(own as SandboxesApi, {
+    get: (target, key) => (key in own ? Reflect.get(target, key) : Reflect.get(engine(), key)),
+    has: (_, key) => key in own || key in engine(),
+    ownKeys: () => [...Reflect.ownKeys(engine()), ...Reflect.ownKeys(own)],
+    getOwnPropertyDescriptor: (target, key) =>
+      key in own ? Reflect.getOwnPropertyDescriptor(target, key) : { ...Reflect.getOwnPropertyDescriptor(engine(), key), configurable: true },
+  });
 }
 
 /** Nothing to do: `context.subscriptions` disposes every service. */

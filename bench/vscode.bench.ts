@@ -273,7 +273,8 @@ async function startSession(ctx: BenchContext): Promise<Session> {
       async close() {
         await browser?.close();
         await server?.stop();
-        rmSync(dir, { recursive: true, force: true });
+        if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+        else ctx.log(`kept ${dir}`);
       },
     };
   } catch (error) {

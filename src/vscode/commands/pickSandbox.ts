@@ -60,11 +60,13 @@ export async function pickSandbox(context: CommandContext, options: PickOptions)
 
   const picked = new Promise<SandboxItem | undefined>((resolve) => {
     quickPick.onDidAccept(() => {
-      // Enter while the list is loading would pick nothing and close the picker: wait for the list.
-      if (quickPick.busy) {
+      // Enter while the list is loading, or while its rows are replaced (live network states),
+      // would pick nothing and close the picker: wait for a row to pick. Escape still closes.
+      const item = quickPick.selectedItems[0] ?? quickPick.activeItems[0];
+      if (quickPick.busy || !item) {
         return;
       }
-      resolve(quickPick.selectedItems[0]);
+      resolve(item);
       quickPick.hide();
     });
     quickPick.onDidHide(() => resolve(undefined));

@@ -20,7 +20,9 @@ import { createBench } from './create.bench';
 import { execBench } from './exec.bench';
 import { policyApplyBench } from './policy-apply.bench';
 import { policyOverheadBench } from './policy-overhead.bench';
+import { terminalBench } from './terminal.bench';
 import { tunnelsBench } from './tunnels.bench';
+import { activationBench, bundleBench, treeBench } from './vscode.bench';
 import { installSignalHandlers, Interrupted, newRunId, removeRunContainers, runCommand } from './lib/cleanup';
 import { DEFAULT_IMAGE, type BenchContext, type BenchResult } from './lib/harness';
 
@@ -31,6 +33,10 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   'policy-apply': policyApplyBench,
   'policy-overhead': policyOverheadBench,
   tunnels: tunnelsBench,
+  terminal: terminalBench,
+  activation: activationBench,
+  tree: treeBench,
+  bundle: bundleBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

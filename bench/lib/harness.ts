@@ -13,7 +13,8 @@ export interface BenchContext {
   log(line: string): void;
 }
 
-export type Unit = 'ms' | 'MiB/s';
+/** `KiB`: a size (the package), lower is better. */
+export type Unit = 'ms' | 'MiB/s' | 'KiB';
 
 /**
  * What a result must achieve. Most targets are on the ratio ours.median / baseline.median (the
@@ -26,7 +27,7 @@ export type Target =
 
 export interface BenchResult {
   name: string;
-  /** `ms`: lower is better; `MiB/s` (throughput): higher is better. */
+  /** `ms` and `KiB`: lower is better; `MiB/s` (throughput): higher is better. */
   unit: Unit;
   ours: Summary;
   baseline: Summary;

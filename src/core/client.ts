@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
 import { OLD_RUNSC_FIX, OLD_RUNSC_SIGNATURE, SETUP_FIX, SandboxError, dockerMessage, dockerStatus } from './errors';
 import { newSandboxId } from './ids';
@@ -7,6 +7,7 @@ import { ensureReaper, runningReaper } from './lifetime';
 import { LABEL, MANAGED_FILTER, tagFilters, tagLabels, tagsFromLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
+import { ContainerStopWatch } from './stopWatch';
 import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, validateSpec } from './spec';
 import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, TunnelKind } from './types';
 import { infoFromList } from './listing';
@@ -36,7 +37,7 @@ export class SandboxClient {
   constructor(options: ConnectOptions = {}) {
     this.endpoint = resolveEndpoint(options.dockerHost);
     this.dockerHost = options.dockerHost?.trim() || process.env.DOCKER_HOST || '';
-    this.docker = new Docker(this.endpoint.options);
+    this.docker = new (loadDockerode())(this.endpoint.options);
     this.logger = options.logger;
     this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
     this.tunnelRegistry = new TunnelRegistry(
@@ -376,14 +377,25 @@ export class SandboxClient {
   }
 
   private readonly execs = new Map<string, Set<ExecProcess>>();
+  /** Hangs up the execs of a sandbox stopped from outside (stopWatch.ts explains why). */
+  private readonly stopWatch = new ContainerStopWatch(() => this.docker, (containerId) => this.closeExecs(containerId));
 
-  /** Remembers an exec's connection until it ends, so terminate() and dispose() can end it. */
+  /**
+   * Remembers an exec's connection until it ends, so terminate() and dispose() can end it, and
+   * so does the sandbox stopping from outside.
+   */
   trackExec(containerId: string, proc: ExecProcess): void {
     if (!this.execs.has(containerId)) this.execs.set(containerId, new Set());
     const set = this.execs.get(containerId)!;
     set.add(proc);
-    proc.stdout.once('close', () => set.delete(proc));
-    proc.stdout.once('end', () => set.delete(proc));
+    const forget = () => {
+      set.delete(proc);
+      if (set.size === 0 && this.execs.get(containerId) === set) this.execs.delete(containerId);
+      if (this.execs.size === 0) this.stopWatch.stop();
+    };
+    proc.stdout.once('close', forget);
+    proc.stdout.once('end', forget);
+    this.stopWatch.start();
   }
 
   closeExecs(containerId?: string): void {
@@ -392,6 +404,7 @@ export class SandboxClient {
       for (const proc of set) proc.close();
       this.execs.delete(id);
     }
+    if (this.execs.size === 0) this.stopWatch.stop();
   }
 
   /**
@@ -429,6 +442,15 @@ export class SandboxClient {
     if (isConnectionError(error)) return unreachable(this.endpoint, error);
     return new SandboxError('EXEC_FAILED', `${what}: ${dockerMessage(error)}`, 'See the Docker engine log for details; run "Sandboxes: Check Setup" to test the installation.', { cause: error });
   }
+}
+
+/**
+ * dockerode, with the SSH transport it loads eagerly, is most of the engine's load time: loaded
+ * with the first client rather than with the library, so the extension activates without it.
+ */
+function loadDockerode(): typeof Docker {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('dockerode') as typeof Docker;
 }
 
 const SPARE_PREFIX = 'sandboxes-spare-';

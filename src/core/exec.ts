@@ -170,13 +170,36 @@ class DockerExecProcess implements ExecProcess {
     });
   }
 
-  /** The output stream has ended; Docker may need a moment to record the exit code. */
+  /**
+   * The output stream has ended; Docker may need a moment to record the exit code. A sandbox
+   * stopped or removed from outside takes the process with it, and there is no exit code.
+   */
   private async readExitCode(): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      const info = await this.exec.inspect();
+      let info: Docker.ExecInspectInfo;
+      try {
+        info = await this.exec.inspect();
+      } catch (error) {
+        if (dockerStatus(error) === 404) throw this.sandboxGone(error);
+        throw error;
+      }
       if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
+      if (attempt % 20 === 19 && !(await this.containerRunning())) throw this.sandboxGone();
       if (attempt > 200) throw new SandboxError('EXEC_FAILED', 'The command closed its output but Docker never reported its exit code.', 'Check the Docker engine log; retry the command.');
       await new Promise((r) => setTimeout(r, attempt < 20 ? 5 : 50));
     }
+  }
+
+  private async containerRunning(): Promise<boolean> {
+    try {
+      return (await this.container.inspect()).State.Running;
+    } catch (error) {
+      if (dockerStatus(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  private sandboxGone(cause?: unknown): SandboxError {
+    return new SandboxError('NOT_RUNNING', 'The sandbox stopped or was removed while the process ran, so it has no exit code.', 'Create a new sandbox; an ended sandbox cannot run commands.', { cause });
   }
 }

@@ -4,8 +4,9 @@
  * (both inferred from `contributes`).
  */
 import type * as vscode from 'vscode';
-import * as core from '../core';
+import type * as core from '../core';
 import { SandboxClientService } from './client';
+import { CommandHistory } from './commands/commandHistory';
 import { CommandOutput } from './commands/commandOutput';
 import { registerCommands } from './commands/registerCommands';
 import { ExtensionLog } from './log';
@@ -13,6 +14,7 @@ import { NetworkDefaultsService } from './network/networkDefaults';
 import { SandboxTunnelService } from './ports/sandboxTunnels';
 import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
+import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
 import { SandboxesView } from './tree/sandboxesView';
 
 /**
@@ -25,6 +27,8 @@ export type SandboxesApi = typeof core & {
 };
 
 export function activate(context: vscode.ExtensionContext): SandboxesApi {
+  // Reported in the log (and read by bench/vscode.bench.ts): activation must stay cheap.
+  const started = performance.now();
   const log = track(context, new ExtensionLog());
   // The local CA and the ports of earlier forwards live in the extension's own storage.
   const clients = track(context, new SandboxClientService(log, { stateDir: context.globalStorageUri.fsPath }));
@@ -34,10 +38,28 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const tunnels = track(context, new SandboxTunnelService(clients, log));
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, policies: networkDefaults.onDidApply }));
   track(context, new SandboxStatusBar(sandboxesView.list));
-  context.subscriptions.push(...registerCommands({ clients, log, commandOutput, setupReport, tunnels, sandboxesView }));
+  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, sandboxesView };
+  context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
-  log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)}.`);
-  return { ...core, client: () => clients.client };
+  log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);
+  return engineApi(() => clients.client);
+}
+
+/**
+ * The engine's exports plus `client()`. The engine (dist/core.js) loads on first use of one of
+ * them, not with the extension (esbuild.mjs explains why), so the API is a view onto it.
+ */
+function engineApi(client: () => core.SandboxClient): SandboxesApi {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const engine = () => require('../core') as typeof core;
+  const own = { client };
+  return new Proxy(own as SandboxesApi, {
+    get: (target, key) => (key in own ? Reflect.get(target, key) : Reflect.get(engine(), key)),
+    has: (_, key) => key in own || key in engine(),
+    ownKeys: () => [...Reflect.ownKeys(engine()), ...Reflect.ownKeys(own)],
+    getOwnPropertyDescriptor: (target, key) =>
+      key in own ? Reflect.getOwnPropertyDescriptor(target, key) : { ...Reflect.getOwnPropertyDescriptor(engine(), key), configurable: true },
+  });
 }
 
 /** Nothing to do: `context.subscriptions` disposes every service. */

@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { validateSpec } from '../../src/core/spec';
 import { CommandIds, CommandTitles } from '../../src/vscode/commands/commandIds';
+import { RUNNABLE_LANGUAGES } from '../../src/vscode/commands/interpreters';
 import { SettingKeys } from '../../src/vscode/settingKeys';
 import { sandboxDefaultsFromSettings } from '../../src/vscode/settingsToSpec';
 
 interface Contributes {
   commands: { command: string; title: string; category: string }[];
   configuration: { properties: Record<string, { default?: unknown; markdownDescription?: string; scope?: string }> }[];
+  menus: Record<string, { command: string; when?: string }[]>;
+  terminal: { profiles: { id: string; title: string }[] };
+  walkthroughs: { id: string; steps: { id: string; description: string; media: { markdown?: string; svg?: string }; completionEvents: string[] }[] }[];
 }
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
   main: string;
@@ -60,5 +64,35 @@ describe('package.json contributions', () => {
     assert.ok(!manifest.activationEvents?.includes('onStartupFinished'));
     assert.equal(manifest.main, './dist/extension.js');
     assert.equal(manifest.engines.vscode, '^1.90.0');
+  });
+
+  it('contributes the "Sandbox shell" terminal profile', () => {
+    assert.deepEqual(manifest.contributes.terminal.profiles.map(({ id, title }) => ({ id, title })), [{ id: 'sandboxes.sandboxShell', title: 'Sandbox shell' }]);
+  });
+
+  it('shows Run Active File in the editor title for exactly the languages it can run', () => {
+    const [item] = manifest.contributes.menus['editor/title'] ?? [];
+    assert.equal(item?.command, CommandIds.runActiveFile);
+    const languages = /editorLangId =~ \/\^\(([^)]+)\)\$\//.exec(item?.when ?? '')?.[1]?.split('|');
+    assert.deepEqual(languages?.sort(), [...RUNNABLE_LANGUAGES].sort());
+  });
+
+  it('has a walkthrough whose steps have media and complete on real commands', () => {
+    const [walkthrough] = manifest.contributes.walkthroughs;
+    assert.deepEqual(walkthrough?.steps.map((step) => step.id), ['checkSetup', 'create', 'terminal', 'ports', 'network']);
+    const commands = new Set<string>(Object.values(CommandIds));
+    for (const step of walkthrough?.steps ?? []) {
+      const media = step.media.markdown ?? step.media.svg;
+      assert.ok(media && existsSync(join(__dirname, '../..', media)), `${step.id}: media ${media} exists`);
+      assert.ok(step.completionEvents.length > 0, `${step.id} can complete`);
+      for (const event of step.completionEvents) {
+        const command = /^onCommand:(.+)$/.exec(event)?.[1];
+        if (command) assert.ok(commands.has(command), `${step.id}: ${command} is one of ours`);
+        else assert.match(event, /^onSettingChanged:sandboxes\./);
+      }
+      for (const [, command] of step.description.matchAll(/\(command:([\w.]+)/g)) {
+        assert.ok(commands.has(command!) || command!.startsWith('workbench.'), `${step.id}: link to ${command}`);
+      }
+    }
   });
 });

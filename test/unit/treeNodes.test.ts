@@ -164,6 +164,11 @@ describe('sandbox terminals', () => {
     const all = [sandboxTerminal('scratch'), sandboxTerminal('other'), { creationOptions: {} }, sandboxTerminal('scratch')];
     assert.equal(terminalsOfSandbox(all, 'scratch').length, 2);
   });
+  it('are found by the sandbox their pseudoterminal names, whatever the tab is called', () => {
+    const run = { creationOptions: { name: 'main.py · scratch', pty: { sandboxName: 'scratch' } } };
+    assert.equal(sandboxNameOfTerminal(run), 'scratch');
+    assert.equal(terminalsOfSandbox([run, sandboxTerminal('other')], 'scratch').length, 1);
+  });
 });
 
 describe('Docker state for the welcome content', () => {

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger, Tunnel, TunnelKind } from '../types';
-import { loadOrCreateTlsMaterial, type TlsMaterial } from './ca';
+import type * as Ca from './ca';
+import type { TlsMaterial } from './ca';
 import { TunnelListener, type TunnelTarget } from './listener';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -33,7 +34,11 @@ export class TunnelRegistry {
   ) {}
 
   tls(): Promise<TlsMaterial> {
-    this.material ??= loadOrCreateTlsMaterial(this.stateDir).catch((error: unknown) => {
+    // The X.509 code (with reflect-metadata and tsyringe) loads with the first TLS tunnel, not with the engine.
+    this.material ??= Promise.resolve()
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      .then(() => (require('./ca') as typeof Ca).loadOrCreateTlsMaterial(this.stateDir))
+      .catch((error: unknown) => {
       this.material = undefined;
       throw error;
     });

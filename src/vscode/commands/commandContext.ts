@@ -4,6 +4,7 @@ import type { ExtensionLog } from '../log';
 import type { TunnelService } from '../ports/tunnelService';
 import type { SetupReportDocument } from '../report/setupReportDocument';
 import type { SandboxesView } from '../tree/sandboxesView';
+import type { CommandHistory } from './commandHistory';
 import type { CommandOutput } from './commandOutput';
 
 export interface CommandContext {
@@ -11,6 +12,8 @@ export interface CommandContext {
   readonly log: ExtensionLog;
   /** Where "Run Command in Sandbox…" streams output. */
   readonly commandOutput: CommandOutput;
+  /** This workspace's recent command lines, offered by "Run Command in Sandbox…". */
+  readonly commandHistory: CommandHistory;
   /** The read-only document that shows the last "Check Setup" report. */
   readonly setupReport: SetupReportDocument;
   /** This window's forwarded ports. */

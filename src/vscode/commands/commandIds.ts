@@ -16,6 +16,7 @@ export const CommandIds = {
   exportCaCertificate: 'sandboxes.exportCaCertificate',
   refresh: 'sandboxes.refresh',
   goToSandbox: 'sandboxes.goToSandbox',
+  runActiveFile: 'sandboxes.runActiveFile',
   // Tree-only (hidden from the Command Palette): they adapt what a tree menu passes.
   createFromTree: 'sandboxes.tree.createSandbox',
   terminateFromTree: 'sandboxes.tree.terminateSandbox',
@@ -39,6 +40,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.exportCaCertificate]: 'Export CA Certificate…',
   [CommandIds.refresh]: 'Refresh',
   [CommandIds.goToSandbox]: 'Go to Sandbox…',
+  [CommandIds.runActiveFile]: 'Run Active File in Sandbox',
   [CommandIds.createFromTree]: 'Create Sandbox',
   [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
   [CommandIds.showTerminalFromTree]: 'Show Terminal',

@@ -9,9 +9,6 @@ export class CommandOutput extends Disposable {
   private channel: vscode.OutputChannel | undefined;
   private endsWithNewline = true;
 
-  /** The last command line run interactively, offered again in the input box. */
-  lastCommandLine = '';
-
   append(text: string): void {
     if (text) {
       this.getChannel().append(text);

@@ -1,5 +1,7 @@
 /** "Open Terminal": an interactive shell in a running sandbox. Returns the `vscode.Terminal`. */
 import * as vscode from 'vscode';
+import type { Sandbox } from '../../core';
+import type { Logger, SandboxInfo } from '../../core/types';
 import { GVISOR_RUNTIME } from '../settingKeys';
 import { SandboxPseudoterminal, type SandboxPseudoterminalOptions } from '../terminal/sandboxPseudoterminal';
 import type { CommandContext } from './commandContext';
@@ -12,18 +14,27 @@ export async function openTerminal(context: CommandContext, arg?: unknown): Prom
   }
   // Checked here, where a failure is a notification, rather than inside a terminal.
   const info = await requireRunning(sandbox, 'open a terminal');
+  const terminal = vscode.window.createTerminal(shellTerminalOptions(sandbox, info, context.log));
+  terminal.show();
+  return terminal;
+}
 
-  const banner: SandboxPseudoterminalOptions['banner'] =
-    info.runtime === GVISOR_RUNTIME
-      ? { text: `Sandbox ${info.name} · ${info.image} · gVisor`, style: 'dim' }
-      : { text: `Sandbox ${info.name} runs with runtime "${info.runtime}": it is not isolated by gVisor.`, style: 'warning' };
-  const terminal = vscode.window.createTerminal({
+/**
+ * A shell in `sandbox`, as a terminal's options: also what the "Sandbox shell" terminal profile
+ * (terminal/sandboxShellProfile.ts) hands to VS Code.
+ */
+export function shellTerminalOptions(sandbox: Sandbox, info: SandboxInfo, log: Logger): vscode.ExtensionTerminalOptions {
+  return {
     name: info.name,
-    pty: new SandboxPseudoterminal(sandbox, context.log, { banner }),
+    pty: new SandboxPseudoterminal(sandbox, log, { banner: banner(info) }),
     iconPath: new vscode.ThemeIcon('vm'),
     // The shell lives in the sandbox: a window reload cannot reattach to it, so do not restore the tab.
     isTransient: true,
-  });
-  terminal.show();
-  return terminal;
+  };
+}
+
+export function banner(info: SandboxInfo): NonNullable<SandboxPseudoterminalOptions['banner']> {
+  return info.runtime === GVISOR_RUNTIME
+    ? { text: `Sandbox ${info.name} · ${info.image} · gVisor`, style: 'dim' }
+    : { text: `Sandbox ${info.name} runs with runtime "${info.runtime}": it is not isolated by gVisor.`, style: 'warning' };
 }

@@ -7,6 +7,7 @@ import { Sandbox } from '../../core';
 import type { NetworkState, SandboxInfo } from '../../core/types';
 import { UserFacingError } from '../errors';
 import { describeSandbox } from '../sandboxFormat';
+import { sandboxNameOfTerminal } from '../tree/sandboxTerminals';
 import { sandboxIdFromArg } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { promptAndCreateSandbox } from './createSandbox';
@@ -59,7 +60,13 @@ export async function pickSandbox(context: CommandContext, options: PickOptions)
 
   const picked = new Promise<SandboxItem | undefined>((resolve) => {
     quickPick.onDidAccept(() => {
-      resolve(quickPick.selectedItems[0]);
+      // Enter while the list is loading, or while its rows are replaced (live network states),
+      // would pick nothing and close the picker: wait for a row to pick. Escape still closes.
+      const item = quickPick.selectedItems[0] ?? quickPick.activeItems[0];
+      if (quickPick.busy || !item) {
+        return;
+      }
+      resolve(item);
       quickPick.hide();
     });
     quickPick.onDidHide(() => resolve(undefined));
@@ -75,6 +82,7 @@ export async function pickSandbox(context: CommandContext, options: PickOptions)
     quickPick.items = options.offerCreate ? withCreateItem(sandboxItems) : sandboxItems;
     quickPick.placeholder =
       sandboxItems.length > 0 ? 'Select a sandbox' : 'There are no running sandboxes. Create one?';
+    preselectActive(quickPick, sandboxItems);
     quickPick.busy = false;
     void showLiveNetwork(context, quickPick, sandboxItems, options);
 
@@ -132,6 +140,16 @@ async function showLiveNetwork(
   const activeId = quickPick.activeItems[0]?.info?.id;
   quickPick.items = options.offerCreate ? withCreateItem(updated) : updated;
   const active = updated.find((item) => activeId !== undefined && item.info?.id === activeId);
+  if (active) {
+    quickPick.activeItems = [active];
+  }
+}
+
+/** The sandbox of the active terminal (the one being worked in, as in the status bar) comes preselected. */
+function preselectActive(quickPick: vscode.QuickPick<SandboxItem>, items: SandboxItem[]): void {
+  const terminal = vscode.window.activeTerminal;
+  const name = terminal && sandboxNameOfTerminal(terminal);
+  const active = name === undefined ? undefined : items.find((item) => item.info?.name === name);
   if (active) {
     quickPick.activeItems = [active];
   }

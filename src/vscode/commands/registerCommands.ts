@@ -17,6 +17,7 @@ import { goToSandbox } from './goToSandbox';
 import { openInBrowser } from './openInBrowser';
 import { openTerminal } from './openTerminal';
 import { refreshSandboxes } from './refreshSandboxes';
+import { runActiveFile } from './runActiveFile';
 import { runCommand } from './runCommand';
 import { showTerminalFromTree } from './showTerminalFromTree';
 import { stopForwarding } from './stopForwarding';
@@ -38,6 +39,7 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.exportCaCertificate]: exportCaCertificate,
   [CommandIds.refresh]: refreshSandboxes,
   [CommandIds.goToSandbox]: goToSandbox,
+  [CommandIds.runActiveFile]: runActiveFile,
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,

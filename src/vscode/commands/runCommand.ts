@@ -1,7 +1,8 @@
 /**
  * "Run Command in Sandbox…": runs a command line with `/bin/sh -c` in a running sandbox and
- * streams its output to the "Sandbox Commands" channel. Called as `(sandboxId, commandLine)` it
- * asks nothing, shows no notification and returns `{ exitCode, output }`.
+ * streams its output to the "Sandbox Commands" channel. The command line is typed or picked from
+ * this workspace's recent ones, and remembered. Called as `(sandboxId, commandLine)` it asks
+ * nothing, remembers nothing, shows no notification and returns `{ exitCode, output }`.
  */
 import type { Readable } from 'node:stream';
 import * as vscode from 'vscode';
@@ -9,6 +10,7 @@ import type { Sandbox } from '../../core';
 import { Utf8StreamDecoder } from '../terminal/terminalText';
 import { commandLineFromArg } from './commandArgs';
 import type { CommandContext } from './commandContext';
+import { pickCommandLine } from './pickCommandLine';
 import { requireRunning, resolveSandbox } from './pickSandbox';
 
 export interface RunCommandResult {
@@ -30,12 +32,12 @@ export async function runCommand(
   await requireRunning(sandbox, 'run a command');
 
   const interactive = givenCommandLine === undefined;
-  const commandLine = givenCommandLine ?? (await askCommandLine(context, sandbox));
+  const commandLine = givenCommandLine ?? (await pickCommandLine(context.commandHistory, `Run Command in Sandbox "${sandbox.name}"`));
   if (commandLine === undefined) {
     return undefined;
   }
   if (interactive) {
-    context.commandOutput.lastCommandLine = commandLine;
+    await context.commandHistory.add(commandLine);
     context.commandOutput.show();
   }
 
@@ -44,17 +46,6 @@ export async function runCommand(
     void announceExit(context, sandbox, commandLine, result.exitCode);
   }
   return result;
-}
-
-async function askCommandLine(context: CommandContext, sandbox: Sandbox): Promise<string | undefined> {
-  const commandLine = await vscode.window.showInputBox({
-    title: `Run Command in Sandbox "${sandbox.name}"`,
-    prompt: 'Runs with /bin/sh -c; the output appears in the "Sandbox Commands" panel. For interactive programs, open a terminal instead.',
-    placeHolder: 'e.g. pip list',
-    value: context.commandOutput.lastCommandLine,
-    validateInput: (value) => (value.trim() === '' ? 'Enter a command line.' : undefined),
-  });
-  return commandLine?.trim() || undefined;
 }
 
 async function runStreaming(context: CommandContext, sandbox: Sandbox, commandLine: string): Promise<RunCommandResult> {

@@ -82,7 +82,9 @@ export class NetworkDefaultsService extends Disposable {
       }),
     );
     this._register(toDisposable(() => clearTimeout(this.timer)));
-    this.schedule({ reason: 'Extension activated', notify: false });
+    // Not inside activate(): the pass's first listing creates the client, which loads the engine.
+    const activated = setImmediate(() => this.schedule({ reason: 'Extension activated', notify: false }));
+    this._register(toDisposable(() => clearImmediate(activated)));
   }
 
   private schedule(pass: Pass): void {

@@ -22,8 +22,8 @@ export class SandboxStatusBar extends Disposable {
     this._register(list.onDidChange(() => void this.update()));
     this._register(vscode.window.onDidChangeActiveTerminal(() => void this.update()));
     this._register(vscode.window.onDidCloseTerminal(() => void this.update()));
-    // Off the activation path; the list tells when it is in.
-    void list.whenLoaded();
+    // Off the activation path (the first listing loads the engine); the list tells when it is in.
+    setImmediate(() => void list.whenLoaded());
   }
 
   private async update(): Promise<void> {

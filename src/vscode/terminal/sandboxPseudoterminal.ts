@@ -1,7 +1,9 @@
 /**
- * A VS Code terminal backed by a shell in a sandbox: a PTY exec sized to the terminal, resized
- * with it, and hung up when the terminal closes. When the shell ends because the sandbox
- * stopped, or could not start, the terminal stays open with the reason until a key is pressed.
+ * A VS Code terminal backed by a shell (or a given program) in a sandbox: a PTY exec sized to
+ * the terminal, resized with it, and hung up when the terminal closes. Keys go to the PTY as
+ * typed, so Ctrl+C reaches the program as 0x03 and the PTY's line discipline turns it into
+ * SIGINT. When the shell ends because the sandbox stopped, or could not start, the terminal
+ * stays open with the reason until a key is pressed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
@@ -28,6 +30,11 @@ type State =
 export interface SandboxPseudoterminalOptions {
   /** A line printed before the shell starts, e.g. a warning that the runtime is not gVisor. */
   banner?: { text: string; style: 'dim' | 'warning' };
+  /**
+   * Run this program instead of a login shell (e.g. "Run Active File"). Its terminal stays open
+   * after it exits, showing the exit code, until a key is pressed.
+   */
+  argv?: string[];
 }
 
 export class SandboxPseudoterminal implements vscode.Pseudoterminal {
@@ -37,10 +44,19 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
   private readonly closeEmitter = new vscode.EventEmitter<number | void>();
   readonly onDidClose = this.closeEmitter.event;
 
+  private readonly outputEmitter = new vscode.EventEmitter<string>();
+  /** The program's own output, without our messages (for callers that report it). */
+  readonly onDidOutput = this.outputEmitter.event;
+
+  private readonly exitEmitter = new vscode.EventEmitter<number | undefined>();
+  /** The program ended: its exit code, or `undefined` when it could not start or the sandbox went away. */
+  readonly onDidExit = this.exitEmitter.event;
+
   private state: State = 'new';
   private shell: ExecProcess | undefined;
   private size: TerminalSize | undefined;
   private resizes: ResizeQueue | undefined;
+  private exitReported = false;
   /** Keys typed while the exec is starting, replayed once it is there. */
   private readonly pendingInput: string[] = [];
 
@@ -49,6 +65,11 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
     private readonly log: Logger,
     private readonly options: SandboxPseudoterminalOptions = {},
   ) {}
+
+  /** Which sandbox this terminal runs in (tree/sandboxTerminals.ts reads it from the terminal's options). */
+  get sandboxName(): string {
+    return this.sandbox.name;
+  }
 
   open(initialDimensions: vscode.TerminalDimensions | undefined): void {
     if (this.options.banner) {
@@ -89,8 +110,10 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
     }
     // A shell still starting is hung up by `run()` once it is there.
     this.state = 'closed';
-    this.writeEmitter.dispose();
-    this.closeEmitter.dispose();
+    this.reportExit(undefined);
+    for (const emitter of [this.writeEmitter, this.closeEmitter, this.outputEmitter, this.exitEmitter]) {
+      emitter.dispose();
+    }
   }
 
   private async run(): Promise<void> {
@@ -98,7 +121,7 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
     const initialSize = this.size;
     let shell: ExecProcess;
     try {
-      shell = await this.sandbox.exec(SHELL_ARGV, {
+      shell = await this.sandbox.exec(this.options.argv ?? SHELL_ARGV, {
         pty: initialSize ?? true,
         env: TERMINAL_ENV,
       });
@@ -123,6 +146,7 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
     if (!this.is('running')) {
       return;
     }
+    this.reportExit(exitCode);
     if (exitCode !== undefined) {
       this.write(exitMessage(exitCode));
     }
@@ -132,9 +156,13 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
       return;
     }
     if (stopped) {
-      this.end(`Sandbox "${this.sandbox.name}" ${stopped}, so its shell ended.`);
+      this.end(`Sandbox "${this.sandbox.name}" ${stopped}, so ${this.options.argv ? `"${this.options.argv.join(' ')}"` : 'its shell'} ended.`);
     } else if (exitCode === undefined) {
       this.fail(`The shell in sandbox "${this.sandbox.name}" failed`, failure);
+    } else if (this.options.argv) {
+      // A program's output is what the user came for: keep it on screen.
+      this.state = 'ended';
+      this.write(terminalMessage('Press any key to close this terminal.'));
     } else {
       // Like any terminal whose shell exits (`exit`, Ctrl+D): close, with the shell's exit code.
       this.state = 'closed';
@@ -146,8 +174,12 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
     this.shell = shell;
     this.state = 'running';
     const decoder = new Utf8StreamDecoder();
-    shell.stdout.on('data', (chunk: Uint8Array | string) => this.write(decoder.write(chunk)));
-    shell.stdout.on('end', () => this.write(decoder.end()));
+    const output = (text: string) => {
+      this.write(text);
+      if (text && this.state !== 'closed') this.outputEmitter.fire(text);
+    };
+    shell.stdout.on('data', (chunk: Uint8Array | string) => output(decoder.write(chunk)));
+    shell.stdout.on('end', () => output(decoder.end()));
     // The stream's failure also fails `wait()`, which reports it; this only keeps it from being unhandled.
     shell.stdout.on('error', (err) => this.log.debug(`Terminal output of ${this.sandbox.name}: ${err.message}`));
     shell.stdin.on('error', (err) => this.log.debug(`Terminal input of ${this.sandbox.name}: ${err.message}`));
@@ -199,6 +231,7 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
     if (this.state === 'closed') {
       return;
     }
+    this.reportExit(undefined);
     const reason = isSandboxErrorLike(err)
       ? withFix(err.message, err.fix)
       : err instanceof Error
@@ -206,6 +239,13 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
         : String(err);
     this.log.error(`${context}: ${reason}`);
     this.end(`${context}: ${reason}`);
+  }
+
+  private reportExit(exitCode: number | undefined): void {
+    if (!this.exitReported) {
+      this.exitReported = true;
+      this.exitEmitter.fire(exitCode);
+    }
   }
 
   /** Keeps the terminal open so the reason can be read. */

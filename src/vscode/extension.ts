@@ -14,6 +14,7 @@ import { SandboxTunnelService } from './ports/sandboxTunnels';
 import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
 import { SandboxesView } from './tree/sandboxesView';
+import { WebviewPanels } from './webviews/webviewPanels';
 
 /**
  * What `vscode.extensions.getExtension('sandboxes.gvisor-sandboxes').activate()` resolves to:
@@ -34,7 +35,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const tunnels = track(context, new SandboxTunnelService(clients, log));
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, policies: networkDefaults.onDidApply }));
   track(context, new SandboxStatusBar(sandboxesView.list));
-  context.subscriptions.push(...registerCommands({ clients, log, commandOutput, setupReport, tunnels, sandboxesView }));
+  const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, sandboxesView }));
+  context.subscriptions.push(...registerCommands({ clients, log, commandOutput, setupReport, tunnels, sandboxesView, webviews }));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)}.`);
   return { ...core, client: () => clients.client };

@@ -16,6 +16,8 @@ export const CommandIds = {
   exportCaCertificate: 'sandboxes.exportCaCertificate',
   refresh: 'sandboxes.refresh',
   goToSandbox: 'sandboxes.goToSandbox',
+  openCreateForm: 'sandboxes.openCreateForm',
+  showDetails: 'sandboxes.showDetails',
   // Tree-only (hidden from the Command Palette): they adapt what a tree menu passes.
   createFromTree: 'sandboxes.tree.createSandbox',
   terminateFromTree: 'sandboxes.tree.terminateSandbox',
@@ -39,6 +41,8 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.exportCaCertificate]: 'Export CA Certificate…',
   [CommandIds.refresh]: 'Refresh',
   [CommandIds.goToSandbox]: 'Go to Sandbox…',
+  [CommandIds.openCreateForm]: 'Create Sandbox (Form)…',
+  [CommandIds.showDetails]: 'Show Sandbox Details',
   [CommandIds.createFromTree]: 'Create Sandbox',
   [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
   [CommandIds.showTerminalFromTree]: 'Show Terminal',

@@ -14,10 +14,12 @@ import { createSandbox } from './createSandbox';
 import { exportCaCertificate } from './exportCaCertificate';
 import { forwardPort } from './forwardPort';
 import { goToSandbox } from './goToSandbox';
+import { openCreateForm } from './openCreateForm';
 import { openInBrowser } from './openInBrowser';
 import { openTerminal } from './openTerminal';
 import { refreshSandboxes } from './refreshSandboxes';
 import { runCommand } from './runCommand';
+import { showDetails } from './showDetails';
 import { showTerminalFromTree } from './showTerminalFromTree';
 import { stopForwarding } from './stopForwarding';
 import { terminateFromTree } from './terminateFromTree';
@@ -38,6 +40,8 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.exportCaCertificate]: exportCaCertificate,
   [CommandIds.refresh]: refreshSandboxes,
   [CommandIds.goToSandbox]: goToSandbox,
+  [CommandIds.openCreateForm]: openCreateForm,
+  [CommandIds.showDetails]: showDetails,
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,

@@ -80,6 +80,14 @@ export class SandboxesView extends Disposable {
     }
   }
 
+  /**
+   * Keeps the shared list current from Docker's events, also while the view is hidden, until
+   * disposed: for panels that show a sandbox live.
+   */
+  watch(): vscode.Disposable {
+    return this.refresher.hold();
+  }
+
   /** The tree as VS Code gets it from the provider, for tests. */
   snapshot(depth = 3): Promise<NodeSnapshot[]> {
     return snapshotTree(this.provider, depth);

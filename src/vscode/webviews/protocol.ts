@@ -169,6 +169,8 @@ export interface StatsPoint {
 }
 
 export type DetailsPush =
+  /** First after every handshake: which sandbox the panel is about (the script saves it for the serializer). */
+  | { type: 'init'; sandboxId: string }
   | { type: 'sandbox'; sandbox: SandboxView }
   /** The sandbox no longer exists. */
   | { type: 'gone'; sandboxId: string; name: string }

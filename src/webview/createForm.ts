@@ -29,32 +29,38 @@ interface TextFieldSpec {
   placeholder?: string;
   inputmode?: 'decimal' | 'numeric';
   required?: boolean;
+  /** Spans the whole row of its fieldset's grid. */
+  wide?: boolean;
 }
 
-const SECTIONS: { title: string; fields: TextFieldSpec[] }[] = [
+const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; grid?: string }[] = [
   {
     title: 'Sandbox',
+    grid: 'grid two',
     fields: [
-      { field: 'image', label: 'Image', hint: 'Pulled with progress when it is not on the Docker engine yet.', placeholder: 'python:3.12-slim', required: true },
-      { field: 'command', label: 'Command', hint: 'The main process, e.g. python3 -m http.server 8000. Empty: the sandbox stays up until you terminate it.', placeholder: 'keep alive' },
-      { field: 'name', label: 'Name', hint: 'Optional; letters, digits, _ . and -. Empty: a generated name.', placeholder: 'generated' },
+      { field: 'image', label: 'Image', hint: 'Pulled with progress when missing.', placeholder: 'python:3.12-slim', required: true },
+      { field: 'name', label: 'Name', hint: 'Optional; letters, digits, _ . -', placeholder: 'generated' },
+      { field: 'command', label: 'Command', hint: 'The main process, e.g. python3 -m http.server 8000. Empty: the sandbox stays up until you terminate it.', placeholder: 'keep alive', wide: true },
     ],
   },
   {
     title: 'Resources and lifetime',
     fields: [
-      { field: 'cpu', label: 'CPU cores', hint: 'Fractions allowed. Empty: no limit.', placeholder: 'no limit', inputmode: 'decimal' },
-      { field: 'memoryMiB', label: 'Memory (MiB)', hint: 'At least 16. Empty: no limit.', placeholder: 'no limit', inputmode: 'numeric' },
-      { field: 'timeoutSeconds', label: 'Timeout (seconds)', hint: 'Terminated this long after creation, even with no editor running. Empty: none.', placeholder: 'none', inputmode: 'numeric' },
-      { field: 'idleTimeoutSeconds', label: 'Idle timeout (seconds)', hint: 'Terminated after this long with no terminal or command running. Empty: never.', placeholder: 'never', inputmode: 'numeric' },
+      { field: 'cpu', label: 'CPU cores', hint: 'Fractions allowed.', placeholder: 'no limit', inputmode: 'decimal' },
+      { field: 'memoryMiB', label: 'Memory (MiB)', hint: 'At least 16.', placeholder: 'no limit', inputmode: 'numeric' },
+      { field: 'timeoutSeconds', label: 'Timeout (s)', hint: 'From creation, editor closed or not.', placeholder: 'none', inputmode: 'numeric' },
+      { field: 'idleTimeoutSeconds', label: 'Idle timeout (s)', hint: 'With no terminal or command running.', placeholder: 'never', inputmode: 'numeric' },
     ],
   },
-];
-
-const PORT_FIELDS: TextFieldSpec[] = [
-  { field: 'unencryptedPorts', label: 'HTTP/TCP ports', hint: 'Raw TCP, any protocol: http://127.0.0.1:PORT.', placeholder: 'e.g. 8000', inputmode: 'numeric' },
-  { field: 'encryptedPorts', label: 'HTTPS ports', hint: 'TLS ends on this machine with the local CA; plain HTTP inside.', placeholder: 'e.g. 8443', inputmode: 'numeric' },
-  { field: 'h2Ports', label: 'HTTP/2 ports', hint: 'TLS with ALPN h2; HTTP/2 without TLS inside (gRPC).', placeholder: 'e.g. 50051', inputmode: 'numeric' },
+  {
+    title: 'Forwarded ports',
+    note: 'Port numbers inside the sandbox, separated by commas; each port in one list only.',
+    fields: [
+      { field: 'unencryptedPorts', label: 'HTTP/TCP', hint: 'Raw TCP, any protocol.', placeholder: 'e.g. 8000', inputmode: 'numeric' },
+      { field: 'encryptedPorts', label: 'HTTPS', hint: 'TLS ends here (local CA).', placeholder: 'e.g. 8443', inputmode: 'numeric' },
+      { field: 'h2Ports', label: 'HTTP/2', hint: 'TLS with ALPN h2, e.g. gRPC.', placeholder: 'e.g. 50051', inputmode: 'numeric' },
+    ],
+  },
 ];
 
 const MODES: { mode: NetworkMode; label: string; hint: string }[] = [
@@ -120,11 +126,10 @@ function render(): void {
     h('h1', {}, 'Create Sandbox'),
     h('p', { id: 'intro', class: 'intro' }, 'A disposable container isolated by gVisor. The form starts from your settings; Save as Workspace Defaults writes it back to this workspace\'s settings.'),
   );
-  for (const section of SECTIONS) {
-    formElement.append(h('fieldset', {}, h('legend', {}, section.title), ...section.fields.map(textField)));
-  }
-  formElement.append(networkFieldset());
-  formElement.append(h('fieldset', {}, h('legend', {}, 'Forwarded ports'), h('p', { class: 'hint' }, 'Comma-separated port numbers inside the sandbox; each port in one list only.'), ...PORT_FIELDS.map(textField)));
+  const [sandboxSection, resources, ports] = SECTIONS.map((section) =>
+    h('fieldset', {}, h('legend', {}, section.title), section.note && h('p', { class: 'hint' }, section.note), h('div', { class: section.grid ?? 'grid' }, ...section.fields.map(textField))),
+  );
+  formElement.append(sandboxSection ?? '', resources ?? '', networkFieldset(), ports ?? '');
 
   const detailsBox = h('input', { type: 'checkbox', id: 'openDetails', checked: openDetails });
   detailsBox.addEventListener('change', () => {
@@ -175,7 +180,7 @@ function textField(spec: TextFieldSpec): HTMLElement {
   inputs.set(spec.field, input);
   return h(
     'div',
-    { class: 'field' },
+    { class: spec.wide ? 'field wide' : 'field' },
     h('label', { for: id }, spec.label, spec.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : false),
     input,
     h('p', { id: `hint-${spec.field}`, class: 'hint' }, spec.hint),

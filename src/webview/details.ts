@@ -20,6 +20,8 @@ import { WebviewClient } from './lib/webviewClient';
 
 /** Samples the chart has room for: about two minutes (the extension keeps as many). */
 const CAPACITY = 120;
+/** A new series fills this many slots at first, so a few samples already draw a line. */
+const FIRST_WINDOW = 20;
 const CHART = { width: 300, height: 64 };
 const MIB = 1024 * 1024;
 
@@ -224,6 +226,7 @@ function renderStats(): void {
 
 function chart(container: HTMLElement, label: string, values: number[], max: number, now: string, scale: (v: number) => string, extra: string): void {
   const id = `chart-${label.toLowerCase()}`;
+  const slots = Math.min(CAPACITY, Math.max(FIRST_WINDOW, values.length));
   const summary = values.length ? `${label} over the last ${values.length} seconds: now ${now}${extra ? `, ${extra}` : ''}.` : `${label}: no samples yet.`;
   replaceChildren(
     container,
@@ -232,10 +235,10 @@ function chart(container: HTMLElement, label: string, values: number[], max: num
       'svg',
       { viewBox: `0 0 ${CHART.width} ${CHART.height}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': summary, class: `plot ${label.toLowerCase()}` },
       svg('line', { class: 'grid', x1: 0, x2: CHART.width, y1: CHART.height / 2, y2: CHART.height / 2 }),
-      svg('polygon', { class: 'area', points: areaPoints(values, CHART, max, CAPACITY) }),
-      svg('polyline', { class: 'line', points: linePoints(values, CHART, max, CAPACITY) }),
+      svg('polygon', { class: 'area', points: areaPoints(values, CHART, max, slots) }),
+      svg('polyline', { class: 'line', points: linePoints(values, CHART, max, slots) }),
     ),
-    h('div', { class: 'hint', 'aria-hidden': 'true' }, `scale 0 – ${scale(max)}, last ${Math.round(CAPACITY / 60)} minutes`),
+    h('div', { class: 'hint', 'aria-hidden': 'true' }, `scale 0 – ${scale(max)}; up to the last ${CAPACITY / 60} minutes`),
   );
 }
 

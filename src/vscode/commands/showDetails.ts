@@ -11,6 +11,6 @@ export async function showDetails(context: CommandContext, arg?: unknown): Promi
   if (!sandbox) {
     return undefined;
   }
-  await context.webviews.showDetails(sandbox.id, sandbox.name);
+  await context.webviews.showDetails(sandbox.id, { name: sandbox.name });
   return sandbox.id;
 }

@@ -25,7 +25,7 @@ const ENGINE = { validateSpec, parseCidr };
 
 export interface CreateFormDeps extends CreateContext {
   extensionUri: vscode.Uri;
-  /** Opens the details panel of a sandbox just created, when the form asks for it. */
+  /** Opens the details panel of a sandbox just created (beside the form, which stays in view), when the form asks for it. */
   showDetails(sandboxId: string): Promise<void>;
 }
 
@@ -71,7 +71,8 @@ export class CreateFormPanel extends Disposable {
       return this.createFailed(err, model);
     }
     this.deps.log.info(`Create Sandbox form: created ${sandbox.name} (${sandbox.id}).`);
-    await this.deps.sandboxesView.reveal(sandbox.id).catch((err: unknown) => this.deps.log.failure('revealing the new sandbox', err));
+    // The focus stays in the form, whose status line announces the new sandbox.
+    await this.deps.sandboxesView.reveal(sandbox.id, { focus: false }).catch((err: unknown) => this.deps.log.failure('revealing the new sandbox', err));
     if (openDetails) await this.deps.showDetails(sandbox.id);
     return { outcome: 'created', sandboxId: sandbox.id, name: sandbox.name };
   }

@@ -63,17 +63,20 @@ export class WebviewPanels extends Disposable {
     this.adoptCreateForm(vscode.window.createWebviewPanel(PanelTypes.createForm, 'Create Sandbox', vscode.ViewColumn.Active));
   }
 
-  async showDetails(sandboxId: string, name?: string): Promise<void> {
+  /** `beside`: next to the active editor (the form), rather than in its place. */
+  async showDetails(sandboxId: string, options: { name?: string; beside?: boolean } = {}): Promise<void> {
     const existing = this.details.get(sandboxId);
     if (existing) {
       existing.reveal();
       return;
     }
-    this.adoptDetails(vscode.window.createWebviewPanel(PanelTypes.details, `Sandbox: ${name ?? sandboxId}`, vscode.ViewColumn.Active), sandboxId);
+    // Beside the form, the keyboard focus stays in the form, whose status line says what happened.
+    const column = options.beside ? { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } : vscode.ViewColumn.Active;
+    this.adoptDetails(vscode.window.createWebviewPanel(PanelTypes.details, `Sandbox: ${options.name ?? sandboxId}`, column), sandboxId);
   }
 
   private adoptCreateForm(panel: vscode.WebviewPanel): void {
-    const form = new CreateFormPanel(panel, { ...this.context, extensionUri: this.extensionUri, showDetails: (id) => this.showDetails(id) });
+    const form = new CreateFormPanel(panel, { ...this.context, extensionUri: this.extensionUri, showDetails: (id) => this.showDetails(id, { beside: true }) });
     this.createForm = form;
     panel.onDidDispose(() => {
       if (this.createForm === form) this.createForm = undefined;

@@ -2,7 +2,8 @@
 // Sandboxes view's title bar, open the form; fill in the command, name and memory; choose the
 // allowlist and type a CIDR with host bits set: the row says so at once and is marked invalid;
 // fix it and the message goes. Enter creates the sandbox, which appears in the tree; its details
-// panel opens and shows it running, its allowlist, and a memory chart from Docker's stats.
+// panel opens and shows it running, its allowlist, and a memory chart from Docker's stats. Both
+// panels come back after a window reload, the form with what was typed.
 // Webviews are nested iframes in code-server (iframe.webview → #active-frame): the frames are
 // found by what they show. The screenshots `form` and `details` are the README's.
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-export const timeout = 150; // seconds
+export const timeout = 240; // seconds (two window reloads)
 
 const require = createRequire(import.meta.url);
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -33,7 +34,7 @@ export default async function createForm(ctx) {
     await sidebar.hover();
     await sidebar.locator('.action-label[aria-label="Create Sandbox (Form)…"]').first().click();
 
-    const form = await webviewFrame(page, 'h1', 'Create Sandbox');
+    let form = await webviewFrame(page, 'h1', 'Create Sandbox');
     const image = form.locator('#field-image');
     await image.waitFor({ state: 'visible', timeout: 15_000 });
     ctx.log(`form filled from the settings: image ${await image.inputValue()}`);
@@ -60,6 +61,15 @@ export default async function createForm(ctx) {
     await form.locator('#field-name').fill(name);
     await ctx.screenshot('form');
 
+    // A reload brings the form back as it was typed (the panel serializer and the script's saved state).
+    form = await reloadAndFind(ctx, 'h1', 'Create Sandbox');
+    await form.locator('#field-name').waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await form.locator('#field-name').inputValue(), name);
+    assert.equal(await form.locator('#field-memoryMiB').inputValue(), '256');
+    assert.equal(await form.locator('#cidr-0').inputValue(), '10.0.0.0/8');
+    assert.ok(await form.locator('#mode-allowlist').isChecked());
+    ctx.log('the form came back after a reload as it was typed');
+
     // Enter in a field submits the form.
     await form.locator('#field-name').press('Enter');
     const status = form.locator('#status');
@@ -85,6 +95,11 @@ export default async function createForm(ctx) {
     await page.mouse.move(900, 500); // off the tab, whose tooltip would cover the panel's title
     await sleep(300);
     await ctx.screenshot('details');
+
+    // The details panel comes back after a reload too, for the same sandbox, live.
+    const restored = await reloadAndFind(ctx, 'h1', name);
+    await restored.locator('.badge', { hasText: 'running' }).waitFor({ state: 'visible', timeout: 20_000 });
+    ctx.log('the details panel came back after a reload');
   } finally {
     await page.keyboard.press('Escape').catch(() => {});
     for (const sandbox of await engine.list().catch(() => [])) {
@@ -95,6 +110,14 @@ export default async function createForm(ctx) {
     engine.dispose();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/** Developer: Reload Window, then the frame of the restored webview that shows `text`. */
+async function reloadAndFind(ctx, selector, text) {
+  await ctx.runCommand('Developer: Reload Window');
+  await ctx.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  await ctx.page.waitForSelector('.statusbar', { timeout: 60_000 });
+  return webviewFrame(ctx.page, selector, text, 60_000);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { NetworkState, SandboxInfo } from '../../core/types';
 import { CommandIds } from '../commands/commandIds';
 import type { CreateContext } from '../commands/createSandbox';
 import { Disposable, toDisposable } from '../dispose';
+import { isSandboxErrorLike } from '../errors';
 import { GVISOR_RUNTIME } from '../settingKeys';
 import { forwardedPorts } from '../tree/treeNodes';
 import { PanelChannel } from './panelChannel';
@@ -126,7 +127,9 @@ export class DetailsPanel extends Disposable {
   private async checkGone(): Promise<void> {
     try {
       await this.deps.clients.client.fromId(this.sandboxId);
-    } catch {
+    } catch (err) {
+      // Docker unreachable says nothing about the sandbox: the list reports that itself.
+      if (!isSandboxErrorLike(err) || err.code !== 'NOT_FOUND') return;
       this.gone = true;
       this.setActive(false);
       this.pushGone();

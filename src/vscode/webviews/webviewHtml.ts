@@ -9,14 +9,19 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
 /** The folders a webview may load from: the bundled scripts and the style sheets, nothing else. */
-export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
     enableScripts: true,
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
-    // The scripts restore their state (setState) when shown again: no need to keep hidden ones alive.
-    retainContextWhenHidden: false,
-    enableFindWidget: true,
   };
+}
+
+/**
+ * Options of a new panel. Hidden panels are not kept alive (`retainContextWhenHidden` stays off):
+ * the scripts restore their state (`setState`) and the extension resends the rest on `ready`.
+ */
+export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { ...webviewOptions(extensionUri), enableFindWidget: true };
 }
 
 export interface WebviewPage {

@@ -10,6 +10,7 @@ import { Disposable } from '../dispose';
 import { CreateFormPanel } from './createFormPanel';
 import { DetailsPanel } from './detailsPanel';
 import { PanelTypes, isDetailsState } from './protocol';
+import { panelOptions } from './webviewHtml';
 
 /**
  * Test-only: hands a message to a panel's channel as if its script had posted it, or returns what
@@ -60,7 +61,7 @@ export class WebviewPanels extends Disposable {
       this.createForm.reveal();
       return;
     }
-    this.adoptCreateForm(vscode.window.createWebviewPanel(PanelTypes.createForm, 'Create Sandbox', vscode.ViewColumn.Active));
+    this.adoptCreateForm(vscode.window.createWebviewPanel(PanelTypes.createForm, 'Create Sandbox', vscode.ViewColumn.Active, panelOptions(this.extensionUri)));
   }
 
   /** `beside`: next to the active editor (the form), rather than in its place. */
@@ -72,7 +73,7 @@ export class WebviewPanels extends Disposable {
     }
     // Beside the form, the keyboard focus stays in the form, whose status line says what happened.
     const column = options.beside ? { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } : vscode.ViewColumn.Active;
-    this.adoptDetails(vscode.window.createWebviewPanel(PanelTypes.details, `Sandbox: ${options.name ?? sandboxId}`, column), sandboxId);
+    this.adoptDetails(vscode.window.createWebviewPanel(PanelTypes.details, `Sandbox: ${options.name ?? sandboxId}`, column, panelOptions(this.extensionUri)), sandboxId);
   }
 
   private adoptCreateForm(panel: vscode.WebviewPanel): void {

@@ -14,6 +14,9 @@ const entries = [
   { entry: 'src/vscode/extension.ts', outfile: 'dist/extension.js', external: ['vscode'], coreAsLibrary: true },
   { entry: 'src/core/index.ts', outfile: 'dist/core.js', external: [], forbidVscode: true },
   { entry: 'src/core/reaper.ts', outfile: 'dist/reaper.js', external: [], forbidVscode: true },
+  // Webview scripts run in the browser inside a panel (strict CSP, no Node): loaded only when one opens.
+  { entry: 'src/webview/createForm.ts', outfile: 'dist/webview/createForm.js', external: [], forbidVscode: true, browser: true },
+  { entry: 'src/webview/details.ts', outfile: 'dist/webview/details.js', external: [], forbidVscode: true, browser: true },
 ];
 
 /** Fails the build with a clear message instead of esbuild's "Could not resolve". */
@@ -102,18 +105,19 @@ const present = entries.filter(({ entry }) => {
 
 if (production && existsSync('dist')) {
   // Maps from an earlier development build must not be packaged next to minified code.
-  for (const file of readdirSync('dist').filter((name) => name.endsWith('.map'))) rmSync(`dist/${file}`);
+  for (const file of readdirSync('dist', { recursive: true }).filter((name) => name.endsWith('.map'))) rmSync(`dist/${file}`);
 }
 
 const contexts = await Promise.all(
-  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary }) =>
+  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary, browser }) =>
     esbuild.context({
       entryPoints: [entry],
       outfile,
       bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
+      format: browser ? 'iife' : 'cjs',
+      platform: browser ? 'browser' : 'node',
+      // The webviews of VS Code 1.90's Electron (Chromium 122) and of code-server's browsers.
+      target: browser ? 'es2022' : 'node20',
       external,
       minify: production,
       sourcemap: !production,

@@ -11,7 +11,7 @@ const files = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).ma
 
 const steps = [
   { name: 'build', always: true, cmd: ['npm', 'run', '--silent', 'build'] },
-  { name: 'typecheck', always: true, cmd: ['npx', 'tsc', '--noEmit', '-p', '.'] },
+  { name: 'typecheck', always: true, cmd: ['npm', 'run', 'typecheck'] },
   { name: 'unit', cmd: ['node', '--import', 'tsx', '--test', '--test-reporter=spec', ...files('test/unit')] },
   {
     name: 'integration',

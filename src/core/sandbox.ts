@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from './errors';
 import { startExec } from './exec';
@@ -7,7 +8,7 @@ import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
 import { waitForListening, type TunnelTarget } from './tunnels/listener';
 import { modeOf, validatePolicy } from './network/policy';
-import type { ExecOptions, ExecProcess, ForwardOptions, NetworkMode, NetworkPolicyInput, NetworkState, RunResult, SandboxInfo, SandboxState, Tunnel } from './types';
+import type { ExecOptions, ExecProcess, ForwardOptions, NetworkMode, NetworkPolicyInput, NetworkState, RunResult, SandboxInfo, SandboxState, SandboxStats, StatsOptions, Tunnel } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -239,6 +240,63 @@ export class Sandbox {
     }
   }
 
+  /**
+   * One sample of CPU and memory use. Docker measures CPU over about a second, so this takes
+   * that long; `stats()` streams samples instead.
+   */
+  async statsOnce(): Promise<SandboxStats> {
+    let raw: DockerStats;
+    try {
+      raw = (await this.container().stats({ stream: false })) as DockerStats;
+    } catch (error) {
+      throw this.mapError(error);
+    }
+    const sample = statsFromDocker(raw);
+    if (!sample) throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running, so it uses no CPU or memory.`, 'Create a new sandbox.');
+    return sample;
+  }
+
+  /**
+   * A sample about every second, as Docker streams them (one connection, no polling), until
+   * `signal` aborts or the sandbox stops. The first sample's CPU use is 0: Docker has nothing to
+   * compare it with yet.
+   */
+  async *stats(options: StatsOptions = {}): AsyncGenerator<SandboxStats, void, undefined> {
+    const { signal } = options;
+    if (signal?.aborted) return;
+    let stream: Readable;
+    try {
+      stream = (await this.container().stats({ stream: true, abortSignal: signal } as never)) as unknown as Readable;
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw this.mapError(error);
+    }
+    const stop = () => stream.destroy();
+    signal?.addEventListener('abort', stop, { once: true });
+    stream.setEncoding('utf8');
+    try {
+      // One JSON document per line; a chunk may end mid-line.
+      let buffered = '';
+      for await (const chunk of stream) {
+        buffered += chunk as string;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          const sample = statsFromDocker(JSON.parse(line) as DockerStats);
+          // A stopped container's samples are empty: the stream has nothing more to tell.
+          if (!sample) return;
+          yield sample;
+        }
+      }
+    } catch (error) {
+      if (!signal?.aborted) throw this.mapError(error);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      stream.destroy();
+    }
+  }
+
   private container(): Docker.Container {
     return this.docker.getContainer(this.containerId);
   }
@@ -280,6 +338,40 @@ export function infoFromInspect(c: Docker.ContainerInspectInfo): SandboxInfo {
     tags: tagsFromLabels(labels),
     networkMode: (labels[LABEL.networkMode] as NetworkMode) ?? 'open',
   };
+}
+
+/** The part of Docker's `GET /containers/{id}/stats` answer read here (cgroup v1 and v2). */
+export interface DockerStats {
+  read?: string;
+  cpu_stats?: DockerCpuStats;
+  precpu_stats?: DockerCpuStats;
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+}
+
+interface DockerCpuStats {
+  cpu_usage?: { total_usage?: number; percpu_usage?: number[] };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+}
+
+/**
+ * A stats answer as `docker stats` computes it: CPU from the deltas to the previous sample,
+ * memory without reclaimable page cache. `undefined` when Docker has no data (the container
+ * is not running: its sample is dated 0001-01-01).
+ */
+export function statsFromDocker(raw: DockerStats): SandboxStats | undefined {
+  if (!raw.read || raw.read.startsWith('0001-')) return undefined;
+  const cpu = raw.cpu_stats;
+  const previous = raw.precpu_stats;
+  const cpuDelta = (cpu?.cpu_usage?.total_usage ?? 0) - (previous?.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (cpu?.system_cpu_usage ?? 0) - (previous?.system_cpu_usage ?? 0);
+  const cpus = cpu?.online_cpus || cpu?.cpu_usage?.percpu_usage?.length || 1;
+  const cpuPercent = previous?.system_cpu_usage && cpuDelta > 0 && systemDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+  const memory = raw.memory_stats ?? {};
+  const usage = memory.usage ?? 0;
+  // cgroup v1 names the reclaimable cache total_inactive_file, v2 inactive_file.
+  const cache = memory.stats?.total_inactive_file ?? memory.stats?.inactive_file ?? 0;
+  return { at: new Date(raw.read), cpuPercent, memoryBytes: cache < usage ? usage - cache : usage, memoryLimitBytes: memory.limit ?? 0 };
 }
 
 /** Docker multiplexes non-TTY logs in frames: [stream, 0, 0, 0, size(4 bytes BE)] + payload. */

@@ -115,6 +115,23 @@ export interface SandboxInfo {
   networkMode: NetworkMode;
 }
 
+/** One sample of a sandbox's resource use, from Docker's stats (cgroup accounting; runsc reports it for gVisor). */
+export interface SandboxStats {
+  /** When Docker read the sample. */
+  at: Date;
+  /** CPU use since the previous sample, as `docker stats` shows it: 100 = one core fully busy. */
+  cpuPercent: number;
+  /** Memory in use, page cache that can be reclaimed left out (as `docker stats` counts it). */
+  memoryBytes: number;
+  /** The sandbox's memory limit, or the machine's memory when it has none. */
+  memoryLimitBytes: number;
+}
+
+export interface StatsOptions {
+  /** Ends the stream (the iterator returns). */
+  signal?: AbortSignal;
+}
+
 export interface NetworkPolicyInput {
   blockNetwork?: boolean;
   cidrAllowlist?: string[];

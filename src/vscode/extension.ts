@@ -16,6 +16,7 @@ import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
 import { SandboxesView } from './tree/sandboxesView';
+import { WebviewPanels } from './webviews/webviewPanels';
 
 /**
  * What `vscode.extensions.getExtension('sandboxes.gvisor-sandboxes').activate()` resolves to:
@@ -38,7 +39,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const tunnels = track(context, new SandboxTunnelService(clients, log));
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, policies: networkDefaults.onDidApply }));
   track(context, new SandboxStatusBar(sandboxesView.list));
-  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, sandboxesView };
+  const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, sandboxesView }));
+  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, sandboxesView, webviews };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);

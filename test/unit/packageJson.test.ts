@@ -6,6 +6,7 @@ import { validateSpec } from '../../src/core/spec';
 import { CommandIds, CommandTitles } from '../../src/vscode/commands/commandIds';
 import { RUNNABLE_LANGUAGES } from '../../src/vscode/commands/interpreters';
 import { SettingKeys } from '../../src/vscode/settingKeys';
+import { PanelTypes } from '../../src/vscode/webviews/protocol';
 import { sandboxDefaultsFromSettings } from '../../src/vscode/settingsToSpec';
 
 interface Contributes {
@@ -60,6 +61,8 @@ describe('package.json contributions', () => {
   });
 
   it('activates on use, never on startup', () => {
+    // Besides what VS Code infers from contributions: restoring a panel after a reload.
+    assert.deepEqual(manifest.activationEvents, Object.values(PanelTypes).map((type) => `onWebviewPanel:${type}`));
     assert.ok(!manifest.activationEvents?.includes('*'));
     assert.ok(!manifest.activationEvents?.includes('onStartupFinished'));
     assert.equal(manifest.main, './dist/extension.js');

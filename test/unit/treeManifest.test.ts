@@ -69,14 +69,15 @@ describe('package.json: the Sandboxes view', () => {
     for (const id of [CommandIds.openTerminal, CommandIds.runCommand, CommandIds.toggleNetwork, CommandIds.forwardPort, CommandIds.terminateFromTree]) {
       assert.ok(running.has(id), `${id} on a running sandbox`);
     }
-    assert.deepEqual([...on(ContextValues.stoppedSandbox)], [CommandIds.terminateFromTree]);
+    assert.ok(running.has(CommandIds.showDetails), 'Show Sandbox Details on a running sandbox');
+    assert.deepEqual([...on(ContextValues.stoppedSandbox)].sort(), [CommandIds.showDetails, CommandIds.terminateFromTree].sort());
     assert.ok(!running.has(CommandIds.terminateSandbox), 'the tree terminates through the wrapper that asks first');
     assert.deepEqual([...on(ContextValues.forwardedPort)].sort(), [CommandIds.copyTunnelUrl, CommandIds.openInBrowser, CommandIds.stopForwarding].sort());
   });
 
-  it('has title actions Create Sandbox, Refresh and Check Setup; Create asks (the title passes the focused node)', () => {
+  it('has title actions Create Sandbox, the form, Refresh and Check Setup; Create asks (the title passes the focused node)', () => {
     const title = (contributes.menus['view/title'] ?? []).filter((m) => m.when === `view == ${VIEW_ID}`).map((m) => m.command);
-    assert.deepEqual(title, [CommandIds.createFromTree, CommandIds.refresh, CommandIds.checkSetup]);
+    assert.deepEqual(title, [CommandIds.createFromTree, CommandIds.refresh, CommandIds.checkSetup, CommandIds.openCreateForm]);
   });
 
   it('has welcome content for no sandboxes, an unreachable Docker and a missing runtime, each with Check Setup', () => {
@@ -89,5 +90,6 @@ describe('package.json: the Sandboxes view', () => {
     ]);
     for (const w of welcome) assert.match(w.contents, /\[Check Setup\]\(command:sandboxes\.checkSetup\)/);
     assert.match(welcome[0]?.contents ?? '', /\[Create Sandbox\]\(command:sandboxes\.createSandbox\)/);
+    assert.match(welcome[0]?.contents ?? '', /\[Create Sandbox \(Form\)…\]\(command:sandboxes\.openCreateForm\)/);
   });
 });

@@ -5,6 +5,7 @@ import type { TunnelService } from '../ports/tunnelService';
 import type { SetupReportDocument } from '../report/setupReportDocument';
 import type { SandboxesView } from '../tree/sandboxesView';
 import type { CommandHistory } from './commandHistory';
+import type { WebviewPanels } from '../webviews/webviewPanels';
 import type { CommandOutput } from './commandOutput';
 
 export interface CommandContext {
@@ -20,6 +21,8 @@ export interface CommandContext {
   readonly tunnels: TunnelService;
   /** The Sandboxes view (and the sandbox list it shares with the status bar). */
   readonly sandboxesView: SandboxesView;
+  /** The Create Sandbox form and the Sandbox Details panels. */
+  readonly webviews: WebviewPanels;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

@@ -17,6 +17,8 @@ export const CommandIds = {
   refresh: 'sandboxes.refresh',
   goToSandbox: 'sandboxes.goToSandbox',
   runActiveFile: 'sandboxes.runActiveFile',
+  openCreateForm: 'sandboxes.openCreateForm',
+  showDetails: 'sandboxes.showDetails',
   // Tree-only (hidden from the Command Palette): they adapt what a tree menu passes.
   createFromTree: 'sandboxes.tree.createSandbox',
   terminateFromTree: 'sandboxes.tree.terminateSandbox',
@@ -41,6 +43,8 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.refresh]: 'Refresh',
   [CommandIds.goToSandbox]: 'Go to Sandbox…',
   [CommandIds.runActiveFile]: 'Run Active File in Sandbox',
+  [CommandIds.openCreateForm]: 'Create Sandbox (Form)…',
+  [CommandIds.showDetails]: 'Show Sandbox Details',
   [CommandIds.createFromTree]: 'Create Sandbox',
   [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
   [CommandIds.showTerminalFromTree]: 'Show Terminal',

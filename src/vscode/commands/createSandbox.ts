@@ -51,8 +51,15 @@ export async function promptAndCreateSandbox(context: CommandContext): Promise<S
   return createWithProgress(context, name.trim() ? { name: name.trim() } : {}, defaults);
 }
 
-async function createWithProgress(
-  context: CommandContext,
+/** What creating needs of the command context (the Create Sandbox form has it too). */
+export type CreateContext = Pick<CommandContext, 'clients' | 'log' | 'tunnels' | 'sandboxesView'>;
+
+/**
+ * Creates with pull progress in a cancellable notification, opens the tunnels of its forwarded
+ * ports and tells the view: the one path from a spec to a sandbox, for this command and the form.
+ */
+export async function createWithProgress(
+  context: CreateContext,
   overrides: Partial<SandboxSpec>,
   defaults: SandboxSpec = readSandboxDefaults(),
 ): Promise<Sandbox> {
@@ -88,7 +95,7 @@ async function createWithProgress(
 }
 
 /** A failure here leaves a running sandbox: say so, and how to try again, rather than fail the command. */
-async function openForwards(context: CommandContext, sandbox: Sandbox): Promise<void> {
+async function openForwards(context: CreateContext, sandbox: Sandbox): Promise<void> {
   try {
     await context.tunnels.open(sandbox);
   } catch (err) {

@@ -14,11 +14,13 @@ import { createSandbox } from './createSandbox';
 import { exportCaCertificate } from './exportCaCertificate';
 import { forwardPort } from './forwardPort';
 import { goToSandbox } from './goToSandbox';
+import { openCreateForm } from './openCreateForm';
 import { openInBrowser } from './openInBrowser';
 import { openTerminal } from './openTerminal';
 import { refreshSandboxes } from './refreshSandboxes';
 import { runActiveFile } from './runActiveFile';
 import { runCommand } from './runCommand';
+import { showDetails } from './showDetails';
 import { showTerminalFromTree } from './showTerminalFromTree';
 import { stopForwarding } from './stopForwarding';
 import { terminateFromTree } from './terminateFromTree';
@@ -40,6 +42,8 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.refresh]: refreshSandboxes,
   [CommandIds.goToSandbox]: goToSandbox,
   [CommandIds.runActiveFile]: runActiveFile,
+  [CommandIds.openCreateForm]: openCreateForm,
+  [CommandIds.showDetails]: showDetails,
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,

@@ -7,7 +7,11 @@
  * Stricter than "whatever parses": IPv4 in four decimal parts only (no `10.1`, no octal `010.0.0.1`,
  * which some parsers read as 8.0.0.1), IPv6 without zone ids or embedded IPv4. Semantic checks
  * (host bits set, IPv4-mapped networks) are the engine's `parseCidr`.
+ *
+ * Pure and free of Node modules: the Create Sandbox form's script checks entries as they are typed
+ * with `checkAllowlistEntry`, the same check the settings get.
  */
+import { asSentence } from '../errors';
 
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 export const IPV4 = `(?:${OCTET}\\.){3}${OCTET}`;
@@ -41,4 +45,23 @@ const CIDR_ENTRY = new RegExp(CIDR_ENTRY_PATTERN, 'u');
 
 export function matchesCidrSyntax(entry: string): boolean {
   return CIDR_ENTRY.test(entry);
+}
+
+/** The engine's `parseCidr`: the normalised entry, or why it is refused ("has host bits set; …"). */
+export type CidrParser = (entry: string) => { cidr: string } | string;
+
+/**
+ * One allowlist entry, checked the way settings and the Create Sandbox form both check it: the
+ * syntax above, then the engine's semantic checks. The normalised entry (`192.0.2.7` →
+ * `192.0.2.7/32`), or a sentence saying what is wrong with it.
+ */
+export function checkAllowlistEntry(entry: unknown, parseCidr: CidrParser): { cidr: string } | string {
+  if (typeof entry !== 'string') {
+    return `${JSON.stringify(entry) ?? String(entry)} is not a string.`;
+  }
+  if (!matchesCidrSyntax(entry)) {
+    return `"${entry}" is not an IPv4 or IPv6 address or CIDR.`;
+  }
+  const parsed = parseCidr(entry.trim());
+  return typeof parsed === 'string' ? asSentence(`"${entry}" ${parsed}`) : parsed;
 }

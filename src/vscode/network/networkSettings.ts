@@ -3,17 +3,16 @@
  * configuration and the engine's CIDR parser are passed in, so tests need no VS Code.
  */
 import type { NetworkMode, NetworkPolicyInput } from '../../core/types';
-import { UserFacingError, asSentence } from '../errors';
+import { UserFacingError } from '../errors';
 import { SettingKeys } from '../settingKeys';
-import { matchesCidrSyntax } from './cidrPattern';
+import { checkAllowlistEntry, type CidrParser } from './cidrPattern';
+
+export type { CidrParser } from './cidrPattern';
 
 /** The part of `vscode.WorkspaceConfiguration` read here (full keys). */
 export interface SettingsReader {
   get(key: string): unknown;
 }
-
-/** The engine's `parseCidr`: the normalised entry, or why it is refused ("has host bits set; …"). */
-export type CidrParser = (entry: string) => { cidr: string } | string;
 
 /** The workspace's network policy: entries normalised (`192.0.2.7` → `192.0.2.7/32`) and deduplicated. */
 export interface NetworkSettings {
@@ -43,7 +42,7 @@ export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrPar
   } else if (Array.isArray(list)) {
     const bad: string[] = [];
     for (const entry of list as unknown[]) {
-      const parsed = parseEntry(entry, parseCidr);
+      const parsed = checkAllowlistEntry(entry, parseCidr);
       if (typeof parsed === 'string') bad.push(parsed);
       else if (!cidrs.includes(parsed.cidr)) cidrs.push(parsed.cidr);
     }
@@ -61,18 +60,6 @@ export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrPar
     throw new UserFacingError(problems.join(' '), fix, keys);
   }
   return { blockNetwork: block === true, cidrAllowlist: cidrs };
-}
-
-/** The normalised entry, or a sentence saying what is wrong with it. */
-function parseEntry(entry: unknown, parseCidr: CidrParser): { cidr: string } | string {
-  if (typeof entry !== 'string') {
-    return `${describeValue(entry)} is not a string.`;
-  }
-  if (!matchesCidrSyntax(entry)) {
-    return `"${entry}" is not an IPv4 or IPv6 address or CIDR.`;
-  }
-  const parsed = parseCidr(entry.trim());
-  return typeof parsed === 'string' ? asSentence(`"${entry}" ${parsed}`) : parsed;
 }
 
 export function modeOfSettings(settings: NetworkPolicyInput): NetworkMode {

@@ -9,7 +9,8 @@
  * - when the window regains focus or the Docker endpoint changes: what the status bar shows may
  *   have changed meanwhile.
  *
- * While the view is hidden nothing listens and nothing polls.
+ * While the view is hidden nothing listens and nothing polls, unless something else that shows
+ * sandboxes live (a Sandbox Details panel) holds the events on with `hold()`.
  */
 import * as vscode from 'vscode';
 import type { SandboxClientService } from '../client';
@@ -25,6 +26,8 @@ export class RefreshManager extends Disposable {
   private readonly events: SandboxEventStream;
   private ticker: ReturnType<typeof setInterval> | undefined;
   private visible = false;
+  private holds = 0;
+  private listening = false;
 
   private readonly onDidTickEmitter = this._register(new vscode.EventEmitter<void>());
   /** Time to redraw what depends on the clock (uptimes); nothing needs loading for it. */
@@ -60,11 +63,31 @@ export class RefreshManager extends Disposable {
     );
   }
 
-  /** Listens to Docker only while the view is visible, and catches up on becoming visible. */
+  /** Listens to Docker only while the view is visible (or held), and catches up on becoming visible. */
   setVisible(visible: boolean): void {
     if (visible === this.visible) return;
     this.visible = visible;
-    if (visible) {
+    this.update();
+  }
+
+  /** Keeps Docker's events flowing (and the list current) until the returned disposable is disposed. */
+  hold(): vscode.Disposable {
+    this.holds++;
+    this.update();
+    let released = false;
+    return new vscode.Disposable(() => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.update();
+    });
+  }
+
+  private update(): void {
+    const listen = this.visible || this.holds > 0;
+    if (listen === this.listening) return;
+    this.listening = listen;
+    if (listen) {
       this.events.start();
       this.ticker = setInterval(() => this.onDidTickEmitter.fire(), UPTIME_REDRAW_MS);
       this.request({ network: 'all' });

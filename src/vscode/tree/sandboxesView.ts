@@ -67,8 +67,8 @@ export class SandboxesView extends Disposable {
     return this.refresher.refreshNow(sandboxId === undefined ? { network: 'all', rereadRuntimes: true } : { network: sandboxId });
   }
 
-  /** Shows the view with the sandbox selected and expanded. */
-  async reveal(sandboxId: string): Promise<void> {
+  /** Shows the view with the sandbox selected and expanded; `focus: false` leaves the keyboard focus where it is. */
+  async reveal(sandboxId: string, options: { focus?: boolean } = {}): Promise<void> {
     let node = this.rootNode(sandboxId);
     if (!node) {
       // Created a moment ago: its Docker event may not have been handled yet.
@@ -76,8 +76,16 @@ export class SandboxesView extends Disposable {
       node = this.rootNode(sandboxId);
     }
     if (node) {
-      await this.treeView.reveal(node, { select: true, focus: true, expand: true });
+      await this.treeView.reveal(node, { select: true, focus: options.focus ?? true, expand: true });
     }
+  }
+
+  /**
+   * Keeps the shared list current from Docker's events, also while the view is hidden, until
+   * disposed: for panels that show a sandbox live.
+   */
+  watch(): vscode.Disposable {
+    return this.refresher.hold();
   }
 
   /** The tree as VS Code gets it from the provider, for tests. */

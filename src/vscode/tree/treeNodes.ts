@@ -105,11 +105,7 @@ export function sandboxChildren(node: SandboxNode, details: SandboxDetails): Tre
 
   const ports: ForwardedPortNode[] = [];
   const portsNode: PortsNode = { kind: 'ports', sandboxId, ports, parent: node };
-  const forwards = details.network instanceof Error ? [] : details.network.forwards;
-  const byPort = new Map<number, { kind: TunnelKind; url?: string }>(forwards.map((f) => [f.port, { kind: f.kind }]));
-  // A tunnel this window serves is a forward even when the state read above predates it.
-  for (const tunnel of details.tunnels) byPort.set(tunnel.containerPort, { kind: tunnel.kind, url: tunnel.url });
-  for (const [containerPort, { kind, url }] of [...byPort].sort(([a], [b]) => a - b)) {
+  for (const { containerPort, kind, url } of forwardedPorts(details.network, details.tunnels)) {
     ports.push({ kind: 'forwardedPort', sandboxId, containerPort, tunnelKind: kind, url, parent: portsNode });
   }
 
@@ -120,6 +116,17 @@ export function sandboxChildren(node: SandboxNode, details: SandboxDetails): Tre
   });
 
   return [network, portsNode, terminalsNode];
+}
+
+/**
+ * A sandbox's forwarded ports, by port: those its policy records, with the URL where this window
+ * serves a tunnel. A tunnel this window serves is a forward even when the state read predates it.
+ */
+export function forwardedPorts(network: NetworkState | Error, tunnels: readonly Tunnel[]): { containerPort: number; kind: TunnelKind; url: string | undefined }[] {
+  const forwards = network instanceof Error ? [] : network.forwards;
+  const byPort = new Map<number, { kind: TunnelKind; url?: string }>(forwards.map((f) => [f.port, { kind: f.kind }]));
+  for (const tunnel of tunnels) byPort.set(tunnel.containerPort, { kind: tunnel.kind, url: tunnel.url });
+  return [...byPort].sort(([a], [b]) => a - b).map(([containerPort, { kind, url }]) => ({ containerPort, kind, url }));
 }
 
 /** Children of the nodes below a sandbox; they carry them already. */

@@ -1,0 +1,145 @@
+/**
+ * The Create Sandbox form (one panel per window). It is filled from the settings and creates
+ * through the same path as the Create Sandbox command (`createWithProgress`: pull progress,
+ * cancellation, tunnels, the view told). Problems a field explains are shown next to it; anything
+ * else as the usual error notification. "Save as workspace defaults" writes the form to this
+ * workspace's settings.
+ */
+import * as vscode from 'vscode';
+import { parseCidr, validateSpec } from '../../core';
+import type { SandboxSpec } from '../../core/types';
+import { createWithProgress, type CreateContext } from '../commands/createSandbox';
+import { Disposable } from '../dispose';
+import { showErrorNotification } from '../errorNotification';
+import { isSandboxErrorLike, presentError, withFix } from '../errors';
+import { networkSettingsFrom, samePolicy, type NetworkSettings } from '../network/networkSettings';
+import { WORKSPACE_TAG } from '../network/workspaceTag';
+import { currentWorkspaceTag, readRuntimeSetting } from '../settings';
+import { specFromSettings } from '../settingsToSpec';
+import { checkForm, formModelFromSettings, settingsFromForm, type FormSpec } from './createFormModel';
+import { PanelChannel } from './panelChannel';
+import { CREATE_FORM_PARAMS, type CreateFormMethods, type CreateFormModel, type CreateFormPush, type CreateOutcome, type SaveOutcome } from './protocol';
+import { renderWebviewHtml, webviewOptions } from './webviewHtml';
+
+const ENGINE = { validateSpec, parseCidr };
+
+export interface CreateFormDeps extends CreateContext {
+  extensionUri: vscode.Uri;
+  /** Opens the details panel of a sandbox just created (beside the form, which stays in view), when the form asks for it. */
+  showDetails(sandboxId: string): Promise<void>;
+}
+
+export class CreateFormPanel extends Disposable {
+  readonly channel: PanelChannel<CreateFormMethods, CreateFormPush>;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: CreateFormDeps,
+  ) {
+    super();
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'sandboxes.svg');
+    this.channel = this._register(
+      new PanelChannel<CreateFormMethods, CreateFormPush>(panel.webview, {
+        name: 'Create Sandbox form',
+        log: deps.log,
+        paramsOk: CREATE_FORM_PARAMS,
+        handlers: {
+          create: ({ model, openDetails }) => this.create(model, openDetails),
+          saveDefaults: ({ model }) => this.saveDefaults(model),
+          readDefaults: async () => readFormDefaults(),
+        },
+        onReady: () => this.channel.push({ type: 'init', defaults: readFormDefaults(), saveUnavailable: saveUnavailable() }),
+      }),
+    );
+    panel.webview.html = renderWebviewHtml(panel.webview, deps.extensionUri, { script: 'createForm', styles: ['createForm.css'], title: 'Create Sandbox' });
+    this._register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  private async create(model: CreateFormModel, openDetails: boolean): Promise<CreateOutcome> {
+    const { spec, errors } = checkForm(model, ENGINE);
+    if (Object.keys(errors).length > 0) return { outcome: 'invalid', errors };
+    const settings = vscode.workspace.getConfiguration(undefined, vscode.workspace.workspaceFolders?.[0]?.uri);
+    let sandbox;
+    try {
+      sandbox = await createWithProgress(this.deps, { ...spec, followsNetworkDefaults: followsSettings(spec, settings) }, baseSpec(spec, settings));
+    } catch (err) {
+      return this.createFailed(err, model);
+    }
+    this.deps.log.info(`Create Sandbox form: created ${sandbox.name} (${sandbox.id}).`);
+    // The focus stays in the form, whose status line announces the new sandbox.
+    await this.deps.sandboxesView.reveal(sandbox.id, { focus: false }).catch((err: unknown) => this.deps.log.failure('revealing the new sandbox', err));
+    if (openDetails) await this.deps.showDetails(sandbox.id);
+    return { outcome: 'created', sandboxId: sandbox.id, name: sandbox.name };
+  }
+
+  /** Field errors go to the form; everything else is the usual notification. */
+  private createFailed(err: unknown, model: CreateFormModel): CreateOutcome {
+    const presentation = presentError(err, 'Create Sandbox');
+    if (presentation.kind === 'cancelled') return { outcome: 'cancelled' };
+    if (isSandboxErrorLike(err) && err.code === 'NAME_IN_USE') {
+      return { outcome: 'invalid', errors: { name: withFix(err.message, err.fix) } };
+    }
+    if (isSandboxErrorLike(err) && (err.code === 'INVALID_SPEC' || err.code === 'INVALID_POLICY')) {
+      // The form's own check passed, so the engine refused something the form does not show
+      // (env, workdir or runtime from the settings), or the fields' combination.
+      const { errors } = checkForm(model, ENGINE);
+      return { outcome: 'invalid', errors: Object.keys(errors).length > 0 ? errors : { form: withFix(err.message, err.fix) } };
+    }
+    this.deps.log.error(`Create Sandbox form: ${presentation.text}`);
+    void showErrorNotification(this.deps.log, presentation).catch((notifyErr: unknown) => this.deps.log.failure('notification', notifyErr));
+    return { outcome: 'failed', message: presentation.text };
+  }
+
+  private async saveDefaults(model: CreateFormModel): Promise<SaveOutcome> {
+    const unavailable = saveUnavailable();
+    if (unavailable) return { outcome: 'invalid', errors: { form: unavailable } };
+    const result = settingsFromForm(model, ENGINE);
+    if ('errors' in result) return { outcome: 'invalid', errors: result.errors };
+    const config = vscode.workspace.getConfiguration();
+    for (const [key, value] of result.settings) {
+      await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+    }
+    const keys = result.settings.map(([key]) => key);
+    this.deps.log.info(`Create Sandbox form: saved ${keys.join(', ')} to the workspace settings.`);
+    vscode.window.setStatusBarMessage('$(check) Saved the sandbox defaults to the workspace settings', 5000);
+    return { outcome: 'saved', keys };
+  }
+}
+
+/** The form as the settings of the window's first folder fill it (folder > workspace > user). */
+function readFormDefaults(): CreateFormModel {
+  return formModelFromSettings(vscode.workspace.getConfiguration(undefined, vscode.workspace.workspaceFolders?.[0]?.uri));
+}
+
+function saveUnavailable(): string | undefined {
+  return vscode.workspace.workspaceFolders?.length ? undefined : 'Open a folder first: workspace settings belong to a folder or workspace.';
+}
+
+/**
+ * What the form does not show comes from the settings as they are (the engine validates the
+ * whole spec): environment, working directory, runtime, and the workspace tag that lets the
+ * sandbox follow later network settings changes.
+ */
+function baseSpec(spec: FormSpec, settings: vscode.WorkspaceConfiguration): SandboxSpec {
+  const { env, workdir } = specFromSettings(settings);
+  return { image: spec.image, env, workdir, runtime: readRuntimeSetting(), tags: { [WORKSPACE_TAG]: currentWorkspaceTag() } } as SandboxSpec;
+}
+
+/**
+ * A sandbox whose network is the one the settings give follows them, as one from the Create
+ * Sandbox command does; a network chosen in the form is this sandbox's own.
+ */
+function followsSettings(spec: FormSpec, settings: vscode.WorkspaceConfiguration): boolean {
+  // Blocking wins over a list: two blocked policies are the same whatever lists they keep.
+  const effective = (policy: NetworkSettings): NetworkSettings => (policy.blockNetwork ? { blockNetwork: true, cidrAllowlist: [] } : policy);
+  try {
+    return samePolicy(effective(networkSettingsFrom(settings, parseCidr)), effective({ blockNetwork: spec.blockNetwork === true, cidrAllowlist: spec.cidrAllowlist ?? [] }));
+  } catch {
+    return false; // invalid settings: there is nothing to follow
+  }
+}

@@ -1,0 +1,97 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { SandboxError } from '../errors';
+import type { CopyProgress, WorkspaceMount } from '../types';
+import { walkHost } from './hostTree';
+import { sandboxPath } from './paths';
+import { ProgressTracker } from './progress';
+import { packHostTree } from './tar';
+
+export const DEFAULT_MOUNT_TARGET = '/workspace';
+const MODES = ['copy', 'readonly', 'readwrite'];
+
+/**
+ * Structural checks of `spec.mounts` (pure: settings UIs validate with it too). Problems are
+ * reported in validateSpec's style; whether the folders exist is checked at creation.
+ */
+export function validateMounts(raw: unknown, bad: (field: string, why: string) => void): WorkspaceMount[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) {
+    bad('mounts', 'must be an array of { source, mode, target? }');
+    return undefined;
+  }
+  const mounts: WorkspaceMount[] = [];
+  const targets = new Map<string, number>();
+  raw.forEach((item: unknown, i) => {
+    const field = `mounts[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return bad(field, 'must be an object { source, mode, target? }');
+    const m = item as Record<string, unknown>;
+    if (m.mode === 'none') return; // "no mount" is a valid choice, simply nothing to do
+    if (typeof m.source !== 'string' || !path.isAbsolute(m.source)) return bad(`${field}.source`, 'must be an absolute folder path on this machine');
+    if (typeof m.mode !== 'string' || !MODES.includes(m.mode)) return bad(`${field}.mode`, 'must be "copy", "readonly", "readwrite" or "none"');
+    let target = DEFAULT_MOUNT_TARGET;
+    if (m.target !== undefined && m.target !== null && m.target !== '') {
+      if (typeof m.target !== 'string' || !m.target.startsWith('/')) return bad(`${field}.target`, 'must be an absolute path inside the sandbox, e.g. "/workspace"');
+      try {
+        target = sandboxPath(m.target);
+      } catch {
+        return bad(`${field}.target`, 'must not climb above "/" with ".."');
+      }
+      if (target === '/' || /^\/(proc|sys|dev)(\/|$)/.test(target)) return bad(`${field}.target`, `cannot be ${target} (the sandbox's own system folders)`);
+      if (target.includes(':') || target.includes(',')) return bad(`${field}.target`, 'cannot contain ":" or ","');
+    }
+    if (m.includeIgnored !== undefined && typeof m.includeIgnored !== 'boolean') return bad(`${field}.includeIgnored`, 'must be true or false');
+    for (const [other, j] of targets) {
+      if (other === target || other.startsWith(target + '/') || target.startsWith(other + '/')) {
+        return bad(`${field}.target`, `"${target}" overlaps mounts[${j}]'s "${other}"; give each folder its own target (multi-root: /workspace/a, /workspace/b)`);
+      }
+    }
+    targets.set(target, i);
+    const mount: WorkspaceMount = { source: path.resolve(m.source), mode: m.mode as WorkspaceMount['mode'], target };
+    if (m.includeIgnored !== undefined) mount.includeIgnored = m.includeIgnored as boolean;
+    mounts.push(mount);
+  });
+  return mounts;
+}
+
+/** Every mount's source must be an existing folder: a typo must not become an empty workspace. */
+export function assertSourcesExist(mounts: WorkspaceMount[]): void {
+  for (const mount of mounts) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(mount.source);
+    } catch {
+      throw new SandboxError('INVALID_SPEC', `The workspace folder ${mount.source} does not exist.`, 'Open or choose an existing folder, or remove the mount.');
+    }
+    if (!stat.isDirectory()) throw new SandboxError('INVALID_SPEC', `The workspace path ${mount.source} is a file, not a folder.`, 'Mount the folder that contains it.');
+  }
+}
+
+/** Docker bind specs for the readonly/readwrite mounts. */
+export function bindsOf(mounts: WorkspaceMount[] | undefined): string[] | undefined {
+  const binds = (mounts ?? []).filter((m) => m.mode !== 'copy').map((m) => `${m.source}:${m.target ?? DEFAULT_MOUNT_TARGET}:${m.mode === 'readonly' ? 'ro' : 'rw'}`);
+  return binds.length ? binds : undefined;
+}
+
+/**
+ * Copies the `copy` mounts into a created, not yet started container through Docker's archive
+ * endpoint. Before start is the one moment this is right under gVisor: the files land in the
+ * container's root filesystem, which the sandbox then sees as its lower layer (after start,
+ * its own writes shadow them in memory). One archive for all mounts, one progress.
+ */
+export async function copyMountsIn(container: Docker.Container, mounts: WorkspaceMount[], onProgress?: (p: CopyProgress) => void, signal?: AbortSignal): Promise<void> {
+  const copies = mounts.filter((m) => m.mode === 'copy');
+  if (!copies.length) return;
+  const trees = await Promise.all(copies.map((m) => walkHost(m.source, { includeIgnored: m.includeIgnored })));
+  const progress = new ProgressTracker(
+    trees.reduce((n, t) => n + t.totalFiles, 0),
+    trees.reduce((n, t) => n + t.totalBytes, 0),
+    onProgress,
+  );
+  for (const [i, mount] of copies.entries()) {
+    const archive = packHostTree(trees[i], (mount.target ?? DEFAULT_MOUNT_TARGET).slice(1), progress, { parents: true, signal });
+    await container.putArchive(archive, { path: '/' });
+  }
+  progress.finish();
+}

@@ -8,6 +8,7 @@ import * as core from '../core';
 import { SandboxClientService } from './client';
 import { CommandOutput } from './commands/commandOutput';
 import { registerCommands } from './commands/registerCommands';
+import { SandboxFileSystemProvider } from './files/sandboxFileSystemProvider';
 import { ExtensionLog } from './log';
 import { NetworkDefaultsService } from './network/networkDefaults';
 import { SandboxTunnelService } from './ports/sandboxTunnels';
@@ -34,7 +35,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const tunnels = track(context, new SandboxTunnelService(clients, log));
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, policies: networkDefaults.onDidApply }));
   track(context, new SandboxStatusBar(sandboxesView.list));
-  context.subscriptions.push(...registerCommands({ clients, log, commandOutput, setupReport, tunnels, sandboxesView }));
+  const files = track(context, new SandboxFileSystemProvider(clients, log));
+  context.subscriptions.push(...registerCommands({ clients, log, commandOutput, setupReport, tunnels, sandboxesView, files }));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)}.`);
   return { ...core, client: () => clients.client };

@@ -1,5 +1,6 @@
 /** The services every command handler receives from the registry. */
 import type { SandboxClientService } from '../client';
+import type { SandboxFileSystemProvider } from '../files/sandboxFileSystemProvider';
 import type { ExtensionLog } from '../log';
 import type { TunnelService } from '../ports/tunnelService';
 import type { SetupReportDocument } from '../report/setupReportDocument';
@@ -17,6 +18,8 @@ export interface CommandContext {
   readonly tunnels: TunnelService;
   /** The Sandboxes view (and the sandbox list it shares with the status bar). */
   readonly sandboxesView: SandboxesView;
+  /** The `sandbox:` file system, told about changes the file commands make. */
+  readonly files: SandboxFileSystemProvider;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

@@ -10,19 +10,26 @@ import type { CommandContext, CommandHandler } from './commandContext';
 import { CommandIds, CommandTitles, type CommandId } from './commandIds';
 import { copyTunnelUrl } from './copyTunnelUrl';
 import { createFromTree } from './createFromTree';
+import { createFromSnapshot } from './createFromSnapshot';
 import { createSandbox } from './createSandbox';
+import { downloadFromSandbox } from './downloadFromSandbox';
 import { exportCaCertificate } from './exportCaCertificate';
 import { forwardPort } from './forwardPort';
 import { goToSandbox } from './goToSandbox';
 import { openInBrowser } from './openInBrowser';
+import { openSandboxFolder } from './openSandboxFolder';
 import { openTerminal } from './openTerminal';
 import { refreshSandboxes } from './refreshSandboxes';
+import { removeSnapshot } from './removeSnapshot';
 import { runCommand } from './runCommand';
 import { showTerminalFromTree } from './showTerminalFromTree';
+import { snapshotSandbox } from './snapshotSandbox';
 import { stopForwarding } from './stopForwarding';
+import { syncWorkspace } from './syncWorkspace';
 import { terminateFromTree } from './terminateFromTree';
 import { terminateSandbox } from './terminateSandbox';
 import { toggleNetwork } from './toggleNetwork';
+import { uploadToSandbox } from './uploadToSandbox';
 
 const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.createSandbox]: createSandbox,
@@ -38,6 +45,13 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.exportCaCertificate]: exportCaCertificate,
   [CommandIds.refresh]: refreshSandboxes,
   [CommandIds.goToSandbox]: goToSandbox,
+  [CommandIds.openSandboxFolder]: openSandboxFolder,
+  [CommandIds.downloadFromSandbox]: downloadFromSandbox,
+  [CommandIds.uploadToSandbox]: uploadToSandbox,
+  [CommandIds.syncWorkspace]: syncWorkspace,
+  [CommandIds.snapshotSandbox]: snapshotSandbox,
+  [CommandIds.createFromSnapshot]: createFromSnapshot,
+  [CommandIds.removeSnapshot]: removeSnapshot,
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { confirmsSnapshotRemoval, fileTargetFromArg, hostPathsFromArg, sandboxPathFromArg, snapshotRefFromArg } from '../../src/vscode/files/fileArgs';
+import { confirmsSnapshotRemoval, fileTargetFromArg, hostPathsFromArg, sandboxPathFromArg, snapshotRefFromArg, withoutExplorerSelection } from '../../src/vscode/files/fileArgs';
 
 const ID = 'sb-abc123def456';
 
@@ -27,6 +27,13 @@ describe('file and snapshot command arguments', () => {
     assert.throws(() => hostPathsFromArg('relative/path'), TypeError);
     assert.throws(() => hostPathsFromArg([]), /empty list/);
     assert.throws(() => hostPathsFromArg({ scheme: 'sandbox', authority: ID, path: '/x' }), TypeError);
+  });
+
+  it('ignore the Explorer\'s selection, passed where host paths go', () => {
+    const selection = [{ scheme: 'sandbox', authority: ID, path: '/workspace/a' }, { scheme: 'sandbox', authority: ID, path: '/workspace/b' }];
+    assert.equal(withoutExplorerSelection(selection), undefined);
+    assert.deepEqual(withoutExplorerSelection(['/tmp/a']), ['/tmp/a']);
+    assert.equal(withoutExplorerSelection(undefined), undefined);
   });
 
   it('take a snapshot as its ref, a SnapshotInfo or a tree node; only a bare ref skips the question', () => {

@@ -23,7 +23,7 @@ interface MenuItem {
 }
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
   activationEvents: string[];
-  capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
+  capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] }; virtualWorkspaces: boolean | { supported: boolean | string } };
   contributes: { configuration: { properties: Record<string, Property> }[]; menus: Record<string, MenuItem[]> };
 };
 const properties = Object.assign({}, ...manifest.contributes.configuration.map((s) => s.properties)) as Record<string, Property>;
@@ -34,6 +34,11 @@ const onTree = (contextValue: string) =>
 describe('package.json: workspace files and snapshots', () => {
   it('activates when VS Code needs the sandbox: file system (a window restoring a sandbox folder)', () => {
     assert.ok(manifest.activationEvents.includes(`onFileSystem:${SANDBOX_SCHEME}`));
+  });
+
+  it('stays enabled in a window whose folders are all sandbox: folders (a virtual workspace), which it serves', () => {
+    const virtual = manifest.capabilities.virtualWorkspaces;
+    assert.ok(virtual === true || (typeof virtual === 'object' && virtual.supported !== false));
   });
 
   it('offers the mount modes of the code, copy at /workspace by default, each explained', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
 import { baseName } from '../files/sandboxUri';
-import { hostPathsFromArg } from '../files/fileArgs';
+import { hostPathsFromArg, withoutExplorerSelection } from '../files/fileArgs';
 import { formatBytes, formatCopyProgress, progressIncrements } from '../files/fileFormat';
 import { editorStat } from '../files/fileStats';
 import { hostStartUri, pickSandboxPaths, resolveFileTarget } from '../files/sandboxTargets';
@@ -18,7 +18,8 @@ import type { CommandContext } from './commandContext';
 
 const TITLE = 'Download from Sandbox';
 
-export async function downloadFromSandbox(context: CommandContext, sourceArg?: unknown, hostPathArg?: unknown): Promise<string | undefined> {
+export async function downloadFromSandbox(context: CommandContext, sourceArg?: unknown, hostPathOrSelection?: unknown): Promise<string | undefined> {
+  const hostPathArg = withoutExplorerSelection(hostPathOrSelection);
   const target = await resolveFileTarget(context, sourceArg, TITLE, 'download files');
   if (!target) {
     return undefined;

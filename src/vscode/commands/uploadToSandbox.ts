@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { posix } from 'node:path';
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
-import { hostPathsFromArg, sandboxPathFromArg } from '../files/fileArgs';
+import { hostPathsFromArg, sandboxPathFromArg, withoutExplorerSelection } from '../files/fileArgs';
 import { formatCopyProgress, progressIncrements } from '../files/fileFormat';
 import { editorStat } from '../files/fileStats';
 import { sandboxUri } from '../files/sandboxFileSystemProvider';
@@ -20,7 +20,8 @@ import type { CommandContext } from './commandContext';
 
 const TITLE = 'Upload to Sandbox';
 
-export async function uploadToSandbox(context: CommandContext, targetArg?: unknown, hostPathsArg?: unknown, folderArg?: unknown): Promise<string[] | undefined> {
+export async function uploadToSandbox(context: CommandContext, targetArg?: unknown, hostPathsOrSelection?: unknown, folderArg?: unknown): Promise<string[] | undefined> {
+  const hostPathsArg = withoutExplorerSelection(hostPathsOrSelection);
   const target = await resolveFileTarget(context, targetArg, TITLE, 'upload files');
   if (!target) {
     return undefined;

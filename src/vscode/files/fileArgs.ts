@@ -59,6 +59,14 @@ export function hostPathsFromArg(arg: unknown): string[] | undefined {
   });
 }
 
+/**
+ * The Explorer calls its context-menu commands as `(clicked resource, selected resources)`: the
+ * selection is not an argument of ours (such as host paths), so it reads as "not given".
+ */
+export function withoutExplorerSelection(arg: unknown): unknown {
+  return Array.isArray(arg) && arg.length > 0 && arg.every((item) => isUriLike(item) && item.scheme === SANDBOX_SCHEME) ? undefined : arg;
+}
+
 /** A snapshot's image reference: a string, a `SnapshotInfo` (`{ ref }`) or a snapshot tree node. `undefined`: ask. */
 export function snapshotRefFromArg(arg: unknown): string | undefined {
   if (arg === undefined || arg === null) {

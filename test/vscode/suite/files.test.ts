@@ -162,11 +162,13 @@ test('Upload, Download and Sync move files between this machine and the sandbox'
   const copied = await vscode.commands.executeCommand<number>('sandboxes.syncWorkspace', sandbox.id);
   assert.ok((copied ?? 0) >= 3, `copied ${copied} files`);
   assert.equal(await read('/workspace/files-suite/my notes/résumé ü.txt'), 'edited on the host\n');
+  assert.equal(await read('/workspace/files-suite/src/app.py'), 'print("hello from the host")\n', 'the host\'s version replaces the sandbox\'s');
   assert.equal(await read('/workspace/files-suite/built.out'), 'made in the sandbox\n', 'sync merges: sandbox-only files stay');
   await assert.rejects(sandbox.files.stat('/workspace/files-suite/secret.env'), { code: 'FILE_NOT_FOUND' }, 'sync leaves ignored files out too');
 }, SLOW);
 
 test('Snapshot Sandbox lists the snapshot under the sandbox; a sandbox created from it has its files; Remove Snapshot deletes it', async () => {
+  await vscode.workspace.fs.writeFile(uri('/workspace/files-suite/src/app.py'), new TextEncoder().encode('print("changed before the snapshot")\n'));
   const ref = await vscode.commands.executeCommand<string>('sandboxes.snapshotSandbox', sandbox.id);
   assert.ok(ref, 'snapshotSandbox returned the image reference');
   snapshots.push(ref);
@@ -182,7 +184,7 @@ test('Snapshot Sandbox lists the snapshot under the sandbox; a sandbox created f
   const id = await vscode.commands.executeCommand<string>('sandboxes.createFromSnapshot', ref, { tags: TAGS });
   assert.match(id ?? '', /^sb-/);
   const restored = await api.client().fromId(id);
-  assert.equal(await read('/workspace/files-suite/src/app.py', restored), 'print("edited in the editor")\n', 'the snapshot\'s files, not a fresh copy of the host\'s');
+  assert.equal(await read('/workspace/files-suite/src/app.py', restored), 'print("changed before the snapshot")\n', 'the snapshot\'s files, not a fresh copy of the host\'s');
   assert.equal(await read('/workspace/files-suite/built.out', restored), 'made in the sandbox\n');
   await restored.terminate();
 
@@ -200,7 +202,7 @@ test('a read-only mount (from the settings) shows host edits live and refuses wr
   const { code, message } = await fsErrorCode(vscode.workspace.fs.writeFile(uri('/workspace/files-suite/live.txt', id), new TextEncoder().encode('changed')));
   assert.equal(code, 'NoPermissions');
   assert.match(message, /read-only/i);
-  assert.equal(readFileSync(join(folder, 'files-suite', 'live.txt'), 'utf8'), 'written on the host after creation\n');
+  assert.equal(readFileSync(join(folder, 'files-suite', 'live.txt'), 'utf8'), 'written on the host after creation\n', 'the refused write did not truncate the host file either');
   await readonly.terminate();
   assert.ok(existsSync(join(folder, 'files-suite', 'src', 'app.py')), 'terminating a sandbox leaves the mounted folder alone');
 }, SLOW);

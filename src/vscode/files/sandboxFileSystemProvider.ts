@@ -5,19 +5,24 @@
  * become the `FileSystemError` kinds the editor acts on (fileErrors.ts).
  *
  * Change events are fired for what goes through this extension (saves, Explorer operations,
- * uploads): Docker has no file events to watch, and polling a sandbox's tree through execs would
- * cost far more than it is worth, so changes made by programs inside the sandbox show on refresh.
+ * uploads). Docker has no file events, so what programs inside the sandbox change is noticed by
+ * polling — only the sandbox files open as documents, every few seconds while the window has
+ * focus (statPoller.ts), so an editor shows what an agent or a build just wrote; polling folder
+ * trees through execs would cost far more than it is worth, so the Explorer shows such changes on
+ * refresh. VS Code's own watch requests are not used for this: for a workspace folder it asks
+ * for one recursive watch, which says nothing about which files are open.
  */
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
 import type { SandboxFiles } from '../../core/types';
 import type { SandboxClientService } from '../client';
-import { Disposable } from '../dispose';
+import { Disposable, toDisposable } from '../dispose';
 import type { ExtensionLog } from '../log';
 import { mapFileError } from './fileErrors';
 import { formatBytes } from './fileFormat';
 import { editorStat, type EditorStat } from './fileStats';
 import { SANDBOX_SCHEME, sandboxLocation, sandboxUriParts, type SandboxLocation } from './sandboxUri';
+import { StatPoller, type PolledChange, type StatSignature } from './statPoller';
 
 /**
  * Largest file the editor reads from a sandbox. The whole file crosses Docker's API and the
@@ -25,6 +30,15 @@ import { SANDBOX_SCHEME, sandboxLocation, sandboxUriParts, type SandboxLocation 
  * (download it) beats an editor that seems to hang.
  */
 export const MAX_EDITOR_FILE_BYTES = 50 * 1024 * 1024;
+
+/** How often watched files are looked at for changes made inside the sandbox. */
+const POLL_INTERVAL_MS = 5000;
+
+const CHANGE_TYPES: Record<PolledChange['type'], vscode.FileChangeType> = {
+  changed: vscode.FileChangeType.Changed,
+  created: vscode.FileChangeType.Created,
+  deleted: vscode.FileChangeType.Deleted,
+};
 
 const TYPES: Record<EditorStat['type'], vscode.FileType> = {
   file: vscode.FileType.File,
@@ -43,6 +57,9 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
 
   /** Handles by sandbox id: `fromId` is a Docker round trip the editor should not pay per stat. */
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+  private readonly poller = new StatPoller((key) => this.signature(vscode.Uri.parse(key)));
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly polledDocuments = new Map<vscode.TextDocument, () => void>();
 
   constructor(
     private readonly clients: SandboxClientService,
@@ -51,6 +68,10 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
     super();
     this._register(vscode.workspace.registerFileSystemProvider(SANDBOX_SCHEME, this, { isCaseSensitive: true }));
     this._register(clients.onDidChangeClient(() => this.sandboxes.clear()));
+    this._register(toDisposable(() => clearInterval(this.pollTimer)));
+    this._register(vscode.workspace.onDidOpenTextDocument((document) => this.pollDocument(document)));
+    this._register(vscode.workspace.onDidCloseTextDocument((document) => this.stopPollingDocument(document)));
+    vscode.workspace.textDocuments.forEach((document) => this.pollDocument(document));
   }
 
   /** Tells editors and the Explorer that something changed under `uri` (e.g. after an upload). */
@@ -58,9 +79,21 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
     this.onDidChangeFileEmitter.fire([{ type, uri }]);
   }
 
-  /** Nothing to subscribe to (see the file comment); events come from our own operations. */
+  /** Nothing to subscribe to: see the file comment for what is polled instead. */
   watch(): vscode.Disposable {
     return new vscode.Disposable(() => {});
+  }
+
+  /** Sandbox documents are polled from their opening to their closing. */
+  private pollDocument(document: vscode.TextDocument): void {
+    if (document.uri.scheme !== SANDBOX_SCHEME || this.polledDocuments.has(document)) return;
+    this.polledDocuments.set(document, this.poller.add(document.uri.toString()));
+    this.schedulePolling();
+  }
+
+  private stopPollingDocument(document: vscode.TextDocument): void {
+    this.polledDocuments.get(document)?.();
+    if (this.polledDocuments.delete(document)) this.schedulePolling();
   }
 
   stat(uri: vscode.Uri): Promise<vscode.FileStat> {
@@ -127,12 +160,49 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
     });
   }
 
+  /** A timer only while something is watched. */
+  private schedulePolling(): void {
+    if (this.poller.size > 0 && !this.pollTimer && !this.isDisposed) {
+      this.pollTimer = setInterval(() => void this.pollWatched(), POLL_INTERVAL_MS);
+    } else if (this.poller.size === 0 && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+  }
+
+  private async pollWatched(): Promise<void> {
+    // A window in the background has no one looking: its editors catch up when it is focused again.
+    if (!vscode.window.state.focused) return;
+    const changes = await this.poller.poll();
+    if (changes.length > 0 && !this.isDisposed) {
+      this.onDidChangeFileEmitter.fire(changes.map(({ key, type }) => ({ type: CHANGE_TYPES[type], uri: vscode.Uri.parse(key) })));
+    }
+  }
+
+  /** What the poller compares; `undefined` when the file is gone, a throw when it cannot tell. */
+  private async signature(uri: vscode.Uri): Promise<StatSignature | undefined> {
+    const { sandboxId, path } = sandboxLocation(uri);
+    const files = await this.files(sandboxId);
+    try {
+      const stat = await editorStat(files, await files.stat(path));
+      return { mtimeMs: stat.mtimeMs, size: stat.size };
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'FILE_NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
   /** The engine's file API of a URI's sandbox; the handle is cached until an operation says the sandbox is gone. */
   private files(sandboxId: string): Promise<SandboxFiles> {
     let sandbox = this.sandboxes.get(sandboxId);
     if (!sandbox) {
-      sandbox = this.clients.client.fromId(sandboxId);
-      this.sandboxes.set(sandboxId, sandbox);
+      const lookup = this.clients.client.fromId(sandboxId);
+      this.sandboxes.set(sandboxId, lookup);
+      // A failed lookup is not remembered (Docker may have been restarting): the next operation asks again.
+      lookup.catch(() => {
+        if (this.sandboxes.get(sandboxId) === lookup) this.sandboxes.delete(sandboxId);
+      });
+      sandbox = lookup;
     }
     return sandbox.then((s) => s.files);
   }

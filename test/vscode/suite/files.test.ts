@@ -98,6 +98,19 @@ test('a sandbox file opens in an editor, is edited and saved, and the engine rea
   assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(notes.toString()))), 'unicode and spaces\n');
 });
 
+test('an open editor picks up a change a program in the sandbox makes to its file', async () => {
+  const file = uri('/workspace/files-suite/my notes/résumé ü.txt');
+  const document = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(document);
+  assert.equal(document.getText(), 'unicode and spaces\n');
+  await sandbox.run(['sh', '-c', 'echo "changed by a program" > "/workspace/files-suite/my notes/résumé ü.txt"']);
+  const deadline = Date.now() + 30_000;
+  while (document.getText() !== 'changed by a program\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  assert.equal(document.getText(), 'changed by a program\n', `window focused: ${vscode.window.state.focused}`);
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  await sandbox.files.write('/workspace/files-suite/my notes/résumé ü.txt', 'unicode and spaces\n');
+});
+
 test('readDirectory, stat, createDirectory, writeFile, rename and delete work through vscode.workspace.fs', async () => {
   const fs = vscode.workspace.fs;
   await sandbox.run(['ln', '-s', 'src/app.py', '/workspace/files-suite/link.py']);

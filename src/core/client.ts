@@ -10,7 +10,7 @@ import { runSetupCheck } from './setupCheck';
 import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, validateSpec } from './spec';
 import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo, TunnelKind } from './types';
 import { infoFromList } from './listing';
-import { assertSourcesExist, bindsOf, copyMountsIn } from './files/mounts';
+import { assertSourcesExist, bindsOf, copyMountsIn, readonlyMountsOf } from './files/mounts';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
 import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
@@ -269,6 +269,7 @@ export class SandboxClient {
           // granted (it would let a runc sandbox rewrite the rules it shares a namespace with).
           CapDrop: ['NET_RAW', 'NET_ADMIN'],
           Binds: bindsOf(spec.mounts),
+          Mounts: readonlyMountsOf(spec.mounts, { [LABEL.managed]: 'true', [LABEL.id]: labels[LABEL.id] }),
           SecurityOpt: ['no-new-privileges'],
         },
       });

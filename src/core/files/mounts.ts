@@ -68,10 +68,35 @@ export function assertSourcesExist(mounts: WorkspaceMount[]): void {
   }
 }
 
-/** Docker bind specs for the readonly/readwrite mounts. */
+/** Docker bind specs for the readwrite mounts. */
 export function bindsOf(mounts: WorkspaceMount[] | undefined): string[] | undefined {
-  const binds = (mounts ?? []).filter((m) => m.mode !== 'copy').map((m) => `${m.source}:${m.target ?? DEFAULT_MOUNT_TARGET}:${m.mode === 'readonly' ? 'ro' : 'rw'}`);
+  const binds = (mounts ?? []).filter((m) => m.mode === 'readwrite').map((m) => `${m.source}:${m.target ?? DEFAULT_MOUNT_TARGET}:rw`);
   return binds.length ? binds : undefined;
+}
+
+/**
+ * The readonly mounts, as anonymous volumes of the `local` driver that bind the folder with
+ * `o=bind,ro`. Not a plain `:ro` bind: with runsc 20240729 a read-only bind refuses writes with
+ * EROFS, yet `open(O_TRUNC)` still truncates the host file (gVisor's gofer opens it writable).
+ * The volume is a bind mount that the host kernel itself makes read-only (Docker remounts it
+ * ro), so nothing in the sandbox can change the folder. `docker rm -v` (terminate) removes it.
+ */
+export function readonlyMountsOf(mounts: WorkspaceMount[] | undefined, labels: Record<string, string>): Docker.MountSettings[] | undefined {
+  const ro = (mounts ?? []).filter((m) => m.mode === 'readonly');
+  if (!ro.length) return undefined;
+  // No `ReadOnly` flag: Docker refuses it on anonymous volumes, and the kernel enforces it anyway.
+  return ro.map((m) => ({
+    Type: 'volume' as const,
+    Source: '',
+    Target: m.target ?? DEFAULT_MOUNT_TARGET,
+    VolumeOptions: {
+      // Docker would otherwise copy the image's files at the target into the volume, i.e.
+      // into the user's folder.
+      NoCopy: true,
+      Labels: labels,
+      DriverConfig: { Name: 'local', Options: { type: 'none', o: 'bind,ro', device: m.source } },
+    },
+  }));
 }
 
 /**

@@ -16,6 +16,7 @@ export interface FilesHost {
 }
 
 export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
+const WATCHDOG_MS = 1000;
 
 /**
  * Exit codes the scripts below use for conditions the caller must tell apart; anything else is
@@ -183,8 +184,29 @@ export class ExecSandboxFiles implements SandboxFiles {
     } catch (error) {
       throw await this.whenEnded(op, what, error);
     }
-    const onAbort = () => proc.close();
+    // Stopping early (too large, cancelled) must not wait for an exit code: the process may
+    // still be running inside, so it is killed and the caller answered at once.
+    let stopEarly: (error: Error) => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => (stopEarly = reject));
+    stopped.catch(() => undefined);
+    const stop = (error: Error) => {
+      void proc.kill('KILL').catch(() => undefined).finally(() => proc.close());
+      stopEarly(error);
+    };
+    const onAbort = () => stop(cancelled(op));
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Docker does not always end an exec's connection when its container dies (seen with runsc):
+    // an operation still going after a second checks every second that the sandbox is running.
+    const watchdog = setInterval(() => {
+      void this.host.info().then(
+        async (info) => {
+          if (info.state !== 'running') stop(await this.whenEnded(op, what, new Error('the sandbox stopped')));
+        },
+        async (error: unknown) => {
+          if (isSandboxError(error, 'NOT_FOUND')) stop(await this.whenEnded(op, what, error));
+        },
+      );
+    }, WATCHDOG_MS);
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -193,16 +215,17 @@ export class ExecSandboxFiles implements SandboxFiles {
     let consumed: Promise<void> | undefined;
     if (options.consume) {
       consumed = options.consume(proc.stdout).catch((error: unknown) => {
-        proc.close();
+        stop(error instanceof Error ? error : new Error(String(error)));
         throw error;
       });
+      consumed.catch(() => undefined);
     } else {
       proc.stdout.on('data', (chunk: Buffer) => {
         if (tooLarge) return;
         size += chunk.length;
         if (options.maxStdout !== undefined && size > options.maxStdout) {
           tooLarge = true;
-          proc.close();
+          stop(tooLargeError(what, options.maxStdout));
           return;
         }
         chunks.push(chunk);
@@ -210,30 +233,35 @@ export class ExecSandboxFiles implements SandboxFiles {
     }
     if (options.stdin && !Buffer.isBuffer(options.stdin)) {
       const source = options.stdin;
-      source.on('error', () => proc.close());
+      source.on('error', (error) => stop(error));
       source.pipe(proc.stdin);
     } else proc.stdin.end(options.stdin);
     let code: number;
     try {
-      const [exit] = await Promise.all([proc.wait(), consumed]);
+      const [exit] = await Promise.race([Promise.all([proc.wait(), consumed]), stopped]);
       code = exit;
     } catch (error) {
-      if (options.signal?.aborted) throw cancelled(op);
       if (isSandboxError(error) && error.code !== 'EXEC_FAILED' && error.code !== 'NOT_FOUND') throw error;
       throw await this.whenEnded(op, what, error);
     } finally {
+      clearInterval(watchdog);
       options.signal?.removeEventListener('abort', onAbort);
     }
-    if (options.signal?.aborted) throw cancelled(op);
-    if (tooLarge) throw tooLargeError(what, options.maxStdout ?? 0);
     const result = { code, stdout: Buffer.concat(chunks), stderr: Buffer.concat(stderr).toString('utf8') };
-    if (!(options.okCodes ?? [0]).includes(code)) throw await this.whenEnded(op, what, this.failure(op, what, result, options.maxStdout));
+    if (!(options.okCodes ?? [0]).includes(code)) throw await this.whenEnded(op, what, this.failure(op, what, result, options.maxStdout), code >= 128);
     return result;
   }
 
   /** If the sandbox is gone or stopped, that is the error to report, not the symptom. */
-  private async whenEnded(op: string, what: string, error: unknown): Promise<Error> {
-    const info = await this.host.info().catch((e: unknown) => (isSandboxError(e, 'NOT_FOUND') ? null : undefined));
+  private async whenEnded(op: string, what: string, error: unknown, killed = false): Promise<Error> {
+    const state = () => this.host.info().catch((e: unknown) => (isSandboxError(e, 'NOT_FOUND') ? null : undefined));
+    let info = await state();
+    // Killed by a signal: when the whole sandbox is going down, Docker may still say "running"
+    // for a moment. Give it two seconds to tell.
+    for (let i = 0; killed && info?.state === 'running' && i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      info = await state();
+    }
     if (info === null || (info && info.state !== 'running')) {
       return new SandboxError(
         'NOT_RUNNING',

@@ -73,6 +73,7 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
   await fs.mkdir(path.dirname(root), { recursive: true });
   const realParent = await fs.realpath(path.dirname(root));
   let realRoot: string | undefined;
+  let first: string | undefined;
   const extract = tar.extract();
   const directories: { target: string; mode: number; mtime?: Date }[] = [];
   // Links out of the folder are left out (a venv's bin/python → /usr/bin/python3 is common);
@@ -81,11 +82,16 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
   extract.on('entry', (header, stream, next) => {
     void (async () => {
       if (signal?.aborted) throw cancelled();
-      // The first component is the downloaded item's own name.
-      const rel = header.name.replace(/^\.?\//, '').split('/').slice(1).join('/').replace(/\/$/, '');
+      // Names are `<item>/…`, the downloaded item's own name first: anything else is refused.
+      const parts = header.name.replace(/^\.\//, '').replace(/\/$/, '').split('/');
+      first ??= parts[0];
+      if (header.name.startsWith('/') || parts[0] !== first) {
+        throw new SandboxError('PATH_OUTSIDE', `The sandbox sent an entry "${header.name}" outside the folder being downloaded; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
+      }
+      const rel = parts.slice(1).join('/');
       const target = hostEntryPath(root, rel);
       if (rel === '') await assertRealDir(path.dirname(target), realParent, true);
-      else await assertRealDir(path.dirname(target), (realRoot ??= await fs.realpath(root)), false);
+      else await ensureDirWithin(path.dirname(target), (realRoot ??= await fs.realpath(root)));
       switch (header.type) {
         case 'directory':
           await fs.mkdir(target, { recursive: true, mode: 0o700 });
@@ -145,6 +151,20 @@ async function assertRealDir(dir: string, within: string, exact: boolean): Promi
   const real = await fs.realpath(dir);
   if (real !== within && (exact || !real.startsWith(within + path.sep))) {
     throw new SandboxError('PATH_OUTSIDE', `Writing under ${dir} would follow a symlink to ${real}; nothing was written there.`, 'Choose a download folder without symlinks leading elsewhere.');
+  }
+}
+
+/**
+ * Creates `dir` (archives need not list folders before their contents) after checking that its
+ * nearest existing ancestor really lies within `realRoot`: mkdir must not run through a link.
+ */
+async function ensureDirWithin(dir: string, realRoot: string): Promise<void> {
+  let existing = dir;
+  while (!(await fs.lstat(existing).then(() => true, () => false))) existing = path.dirname(existing);
+  await assertRealDir(existing, realRoot, false);
+  if (existing !== dir) {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await assertRealDir(dir, realRoot, false);
   }
 }
 

@@ -53,7 +53,7 @@ describe('which folders a new sandbox gets', () => {
     assert.deepEqual(mountChoices({ ...copy, mode: 'none' }, [folder('app')]), []);
     assert.deepEqual(mountChoices(copy, []), []);
     assert.equal(defaultMountChoice([]), undefined);
-    assert.deepEqual(mountOverrides(undefined, {}), {});
+    assert.deepEqual(mountOverrides(undefined, {}), { mounts: [] }, '"No folder" is a choice the settings must not override');
   });
 
   it('a single folder at the path, without a question', () => {

@@ -13,6 +13,7 @@ import { validateSpec, type Sandbox } from '../../core';
 import type { SandboxSpec } from '../../core/types';
 import { chooseWorkspaceMounts, currentMountChoices } from '../files/chooseWorkspaceMounts';
 import { formatCopyProgress, progressIncrements } from '../files/fileFormat';
+import type { WorkspaceMountSettings } from '../files/mountSettings';
 import { defaultMountChoice, describeMounts, mountOverrides, mountSettingsForSnapshot } from '../files/workspaceMounts';
 import { describePolicy } from '../network/networkFormat';
 import { describePortSettings, summarizeTunnels } from '../ports/portFormat';
@@ -122,7 +123,7 @@ async function createWithProgress(
   return sandbox;
 }
 
-function workspaceMountSettings(snapshot: SnapshotSource | undefined) {
+function workspaceMountSettings(snapshot: SnapshotSource | undefined): WorkspaceMountSettings {
   const settings = readWorkspaceMountSettings();
   return snapshot ? mountSettingsForSnapshot(settings) : settings;
 }

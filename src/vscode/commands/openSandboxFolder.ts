@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { UserFacingError } from '../errors';
 import { sandboxPathFromArg } from '../files/fileArgs';
+import { editorStat } from '../files/fileStats';
 import { sandboxUri } from '../files/sandboxFileSystemProvider';
 import { pickSandboxPaths, resolveFileTarget, startFolder } from '../files/sandboxTargets';
 import { workspaceFolderName } from '../files/sandboxUri';
@@ -25,8 +26,8 @@ export async function openSandboxFolder(context: CommandContext, sandboxArg?: un
   if (path === undefined) {
     return undefined;
   }
-  const stat = await sandbox.files.stat(path);
-  if (stat.type !== 'directory' && stat.type !== 'symlink') {
+  const stat = await editorStat(sandbox.files, await sandbox.files.stat(path));
+  if (stat.type !== 'directory') {
     throw new UserFacingError(`${path} in sandbox "${sandbox.name}" is not a folder.`, 'Choose a folder; open single files from the Explorer or with "Download from Sandbox…".');
   }
   const uri = sandboxUri(sandbox.id, path);

@@ -84,18 +84,6 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
     return new vscode.Disposable(() => {});
   }
 
-  /** Sandbox documents are polled from their opening to their closing. */
-  private pollDocument(document: vscode.TextDocument): void {
-    if (document.uri.scheme !== SANDBOX_SCHEME || this.polledDocuments.has(document)) return;
-    this.polledDocuments.set(document, this.poller.add(document.uri.toString()));
-    this.schedulePolling();
-  }
-
-  private stopPollingDocument(document: vscode.TextDocument): void {
-    this.polledDocuments.get(document)?.();
-    if (this.polledDocuments.delete(document)) this.schedulePolling();
-  }
-
   stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     return this.run('stat', uri, async (files, { path }) => toFileStat(await editorStat(files, await files.stat(path))));
   }
@@ -158,6 +146,18 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
         { type: vscode.FileChangeType.Created, uri: newUri },
       ]);
     });
+  }
+
+  /** Sandbox documents are polled from their opening to their closing. */
+  private pollDocument(document: vscode.TextDocument): void {
+    if (document.uri.scheme !== SANDBOX_SCHEME || this.polledDocuments.has(document)) return;
+    this.polledDocuments.set(document, this.poller.add(document.uri.toString()));
+    this.schedulePolling();
+  }
+
+  private stopPollingDocument(document: vscode.TextDocument): void {
+    this.polledDocuments.get(document)?.();
+    if (this.polledDocuments.delete(document)) this.schedulePolling();
   }
 
   /** A timer only while something is watched. */

@@ -65,12 +65,13 @@ export function defaultMountChoice(choices: readonly MountChoice[]): MountChoice
 }
 
 /**
- * The spec fields a choice adds. A workdir from the settings (or the caller) wins; otherwise the
- * engine starts in the first mount's target, or here in the folders' common parent.
+ * The spec fields a choice adds; no choice is an explicit "no folder" (`mounts: []`). A workdir
+ * from the settings (or the caller) wins; otherwise the engine starts in the first mount's
+ * target, or here in the folders' common parent.
  */
 export function mountOverrides(choice: MountChoice | undefined, defaults: Pick<SandboxSpec, 'workdir'>): Pick<SandboxSpec, 'mounts' | 'workdir'> {
   if (!choice) {
-    return {};
+    return { mounts: [] };
   }
   return defaults.workdir || !choice.workdir ? { mounts: choice.mounts } : { mounts: choice.mounts, workdir: choice.workdir };
 }

@@ -45,7 +45,11 @@ export default async function files(ctx) {
     await quickPickRow('/workspace').waitFor({ state: 'visible', timeout: 20_000 });
     await quickPickRow('/workspace').click();
 
-    // Adding a second folder turns the window into a multi-root workspace: the browser reloads it.
+    // Adding a second folder turns the window into a multi-root workspace: the browser reloads it,
+    // and shows whichever view was open before (another UI test may have left the Sandboxes view).
+    await page.waitForURL(/[?&]workspace=/, { timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await ctx.runCommand('View: Show Explorer');
     const root = row(`${name}:/workspace`);
     await root.waitFor({ state: 'visible', timeout: 60_000 });
     if ((await root.getAttribute('aria-expanded')) !== 'true') await root.click();

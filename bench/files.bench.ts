@@ -5,9 +5,11 @@
  *   copy-in at creation  ours: copyMountsIn (what create({ mounts: [{ mode: 'copy' }] }) runs) into a
  *                        created, not started runsc container; baseline: `docker cp DIR/. ID:/workspace`
  *                        into another such container. Fresh containers per sample (untimed).
- *   upload (running)     ours: sandbox.files.upload(DIR, '/up/N'); baseline: `docker cp DIR/. ID:/cp/N`
- *                        into the same running sandbox (Docker writes to its root filesystem; the
- *                        sandbox sees new paths there).
+ *   upload (running)     ours: sandbox.files.upload(DIR, '/up/N'); baseline: `docker cp DIR/. ID:/cp-N`
+ *                        into the same running sandbox. Docker writes to the container's root
+ *                        filesystem on the host, where the sandbox sees new paths, but only in
+ *                        folders that exist there: not in one the sandbox made (its writes are
+ *                        in gVisor's memory), hence a new top-level folder per round.
  *   read 10 MiB          ours: sandbox.files.read(path) into a Buffer; baseline: `docker cp ID:path -`
  *                        (a tar on stdout, read to the end). The file was copied in before start,
  *                        so Docker's archive API sees it (it does not see files written inside).
@@ -111,15 +113,17 @@ export async function filesBench(ctx: BenchContext): Promise<BenchResult[]> {
         return performance.now() - started;
       },
       baseline: async () => {
-        await target.files.mkdir(`/cp`, { parents: true }).catch(() => undefined);
         const started = performance.now();
-        await runChecked('docker', ['cp', `${workspace}/.`, `${target.containerId}:/cp/${round}`]);
-        return performance.now() - started;
+        await runChecked('docker', ['cp', `${workspace}/.`, `${target.containerId}:/cp-${round}`]);
+        const ms = performance.now() - started;
+        const seen = await target.run(['sh', '-c', `ls /cp-${round}/pkg0 | wc -l`]);
+        if (Number(seen.stdout.trim()) < 60) throw new Error(`docker cp's files not visible in the sandbox: ${seen.stdout}${seen.stderr}`);
+        return ms;
       },
       between: async () => {
         round++;
         // Keep the sandbox's memory (its writes live there) from growing through the run.
-        await target.run(['rm', '-rf', '/up', '/cp']);
+        await target.run(['sh', '-c', 'rm -rf /up /cp-*']);
       },
     });
 
@@ -147,7 +151,7 @@ export async function filesBench(ctx: BenchContext): Promise<BenchResult[]> {
     const extra = { files: generated.files, mebibytes: Math.round((generated.bytes / 2 ** 20) * 10) / 10 };
     return [
       result('files-copy-in-5000', { ours: 'copy mount at creation (putArchive of a walked tree)', baseline: 'docker cp DIR/. ID:/workspace (created container)' }, copyIn, target12, { extra }),
-      result('files-upload-5000', { ours: 'sandbox.files.upload (tar over exec)', baseline: 'docker cp DIR/. ID:/cp (running sandbox)' }, upload, target12, { extra }),
+      result('files-upload-5000', { ours: 'sandbox.files.upload (tar over exec)', baseline: 'docker cp DIR/. ID:/cp-N (running sandbox)' }, upload, target12, { extra }),
       result('files-read-10MiB', { ours: "sandbox.files.read (cat over exec)", baseline: 'docker cp ID:/data/big.bin - (CLI)' }, read, target12, { extra: { bytes: READ_BYTES } }),
     ];
   } finally {

@@ -52,7 +52,13 @@ export default async function files(ctx) {
     await ctx.runCommand('View: Show Explorer');
     const root = row(`${name}:/workspace`);
     await root.waitFor({ state: 'visible', timeout: 60_000 });
-    if ((await root.getAttribute('aria-expanded')) !== 'true') await root.click();
+    // The test folder above it may list many files (other tests write there): collapse it, so
+    // the sandbox folder's rows are on screen (the list renders only visible rows).
+    await ctx.runCommand('Collapse Folders in Explorer');
+    for (let i = 0; i < 10 && (await root.getAttribute('aria-expanded')) !== 'true'; i++) {
+      await root.locator('.monaco-tl-twistie').click();
+      await sleep(300);
+    }
     const file = row('hello.py');
     await file.waitFor({ state: 'visible', timeout: 20_000 });
     assert.ok(await row('README.md').count(), 'the copied workspace is listed too');

@@ -6,8 +6,7 @@
  * Called as `(sandbox or sandbox folder URI, hostPaths, folder?)` it asks nothing. Returns the
  * paths written in the sandbox.
  */
-import { basename } from 'node:path';
-import { posix } from 'node:path';
+import { basename, posix } from 'node:path';
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
 import { hostPathsFromArg, sandboxPathFromArg, withoutExplorerSelection } from '../files/fileArgs';

@@ -29,7 +29,7 @@ import { StatPoller, type PolledChange, type StatSignature } from './statPoller'
  * extension host's memory before the editor shows a byte; past this, refusing with a way out
  * (download it) beats an editor that seems to hang.
  */
-export const MAX_EDITOR_FILE_BYTES = 50 * 1024 * 1024;
+const MAX_EDITOR_FILE_BYTES = 50 * 1024 * 1024;
 
 /** How often watched files are looked at for changes made inside the sandbox. */
 const POLL_INTERVAL_MS = 5000;

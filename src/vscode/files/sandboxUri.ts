@@ -65,11 +65,6 @@ export function resolveLinkTarget(linkPath: string, linkTarget: string): string 
   return normalizeSandboxPath(posix.isAbsolute(linkTarget) ? linkTarget : posix.join(posix.dirname(linkPath), linkTarget));
 }
 
-/** Whether `path` is `folder` or inside it (both normalised). */
-export function isWithin(path: string, folder: string): boolean {
-  return folder === '/' || path === folder || path.startsWith(`${folder}/`);
-}
-
 export class InvalidSandboxUriError extends Error {
   override readonly name = 'InvalidSandboxUriError';
 }

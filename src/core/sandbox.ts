@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from './errors';
 import { startExec } from './exec';
@@ -28,7 +29,15 @@ export class Sandbox {
     readonly name: string,
   ) {
     this.docker = client.docker;
-    this.files = new ExecSandboxFiles(this);
+    this.files = new ExecSandboxFiles({
+      name,
+      exec: (argv, options) => this.exec(argv, options),
+      info: () => this.info(),
+      archive: {
+        startedAt: async () => new Date((await this.container().inspect()).State.StartedAt),
+        get: async (path) => (await this.container().getArchive({ path })) as unknown as Readable,
+      },
+    });
   }
 
   /**

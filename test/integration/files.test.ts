@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SandboxError, type CopyProgress, type Sandbox } from '../../src/core';
+import { ExecSandboxFiles } from '../../src/core/files/sandboxFiles';
 import { cleanupAfterFile, client, docker, runContainers, testSpec } from './helpers';
 
 cleanupAfterFile();
@@ -38,6 +39,7 @@ function makeWorkspace(root: string, files = 200): { binary: Buffer } {
   fs.writeFileSync(path.join(root, 'src', 'dir with spaces', 'ünïcødé 名前.txt'), 'héllo wörld\n');
   const binary = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 131 + 7) % 256));
   fs.writeFileSync(path.join(root, 'src', 'data.bin'), binary);
+  fs.writeFileSync(path.join(root, 'big.bin'), Buffer.concat(Array.from({ length: 4 }, () => binary)));
   for (let i = 0; i < files; i++) fs.writeFileSync(path.join(root, 'src', `f${i}.py`), `print(${i})\n`.repeat(50));
   return { binary };
 }
@@ -79,6 +81,7 @@ describe('workspace mounts', () => {
     assert.ok(!rest.includes('node_modules') && !rest.includes('debug.log'), 'ignored paths stay out');
     assert.ok(result.stdout.includes('héllo wörld'));
     assert.equal(rest.at(-1), '202');
+    assert.ok(rest.includes('big.bin'));
     assert.deepEqual(await sandbox.files.read('/workspace/src/data.bin'), binary, 'byte-exact');
     assert.equal((await sandbox.run(['test', '-f', '/all/node_modules/dep/index.js'])).exitCode, 0, 'includeIgnored copies them');
   });
@@ -89,8 +92,34 @@ describe('workspace mounts', () => {
     assert.equal(last.files, last.totalFiles);
     assert.equal(last.bytes, last.totalBytes);
     // Two copy mounts: 203 files each without ignored ones, plus node_modules and debug.log in /all.
-    assert.equal(last.totalFiles, 203 + 205);
+    assert.equal(last.totalFiles, 204 + 206);
     for (let i = 1; i < progress.length; i++) assert.ok(progress[i].bytes >= progress[i - 1].bytes, 'monotonic');
+  });
+
+  it('large unchanged files are read through Docker\'s archive API, changed ones through the sandbox', async () => {
+    const archived: string[] = [];
+    const files = new ExecSandboxFiles({
+      name: sandbox.name,
+      exec: (argv, options) => sandbox.exec(argv, options),
+      info: () => sandbox.info(),
+      archive: {
+        startedAt: async () => new Date((await docker.getContainer(sandbox.containerId).inspect()).State.StartedAt),
+        get: async (p) => {
+          archived.push(p);
+          return (await docker.getContainer(sandbox.containerId).getArchive({ path: p })) as never;
+        },
+      },
+    });
+    const big = fs.readFileSync(path.join(copySrc, 'big.bin'));
+    assert.deepEqual(await files.read('/workspace/big.bin'), big);
+    assert.deepEqual(archived, ['/workspace/big.bin'], 'copied in before start: Docker sees the same bytes');
+    // Same size, new bytes, written inside: only the sandbox knows them.
+    await sandbox.run(['sh', '-c', 'printf CHANGED | dd of=/workspace/big.bin bs=1 seek=1000 conv=notrunc 2>/dev/null']);
+    const changed = Buffer.from(big);
+    changed.write('CHANGED', 1000);
+    assert.deepEqual(await files.read('/workspace/big.bin'), changed);
+    assert.deepEqual(await sandbox.files.read('/workspace/big.bin'), changed);
+    assert.equal(archived.length, 1, 'a file changed inside is never read from Docker\'s view');
   });
 
   it('copy mode: writes inside never reach the host', async () => {
@@ -211,7 +240,7 @@ describe('files API on a running sandbox', () => {
     fs.symlinkSync('/etc/hostname', path.join(src, 'host-secret-link'));
     const up: CopyProgress[] = [];
     await sandbox.files.upload(src, '/work/proj', { onProgress: (p) => up.push(p) });
-    assert.deepEqual(up.at(-1), { files: 23, totalFiles: 23, bytes: up.at(-1)!.totalBytes, totalBytes: up.at(-1)!.totalBytes });
+    assert.deepEqual(up.at(-1), { files: 24, totalFiles: 24, bytes: up.at(-1)!.totalBytes, totalBytes: up.at(-1)!.totalBytes });
     const inside = await sandbox.files.stat('/work/proj/host-secret-link');
     assert.equal(inside.type, 'symlink', 'a host symlink arrives as a link, its target is not read');
     assert.equal((await sandbox.run(['test', '-e', '/work/proj/node_modules'])).exitCode, 1);

@@ -14,6 +14,7 @@ import { configChanges, snapshotExcludes, snapshotRef } from '../../src/core/fil
 import { fileTypeOf, parseStatOutput, toEntries, toFileStat } from '../../src/core/files/statOutput';
 import { extractToHost, packHostTree } from '../../src/core/files/tar';
 import type { CopyProgress } from '../../src/core/types';
+import { unchangedSinceStart } from '../../src/core/files/sandboxFiles';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'core-files-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -171,6 +172,15 @@ describe('stat output', () => {
   it('rejects output it does not understand', () => {
     assert.throws(() => parseStatOutput('zsh: command not found\n'));
     assert.throws(() => parseStatOutput('gnu\ngarbage\0garbage\0'));
+  });
+});
+
+describe('unchangedSinceStart', () => {
+  it('needs every ctime before the start; whole seconds in the start\'s second count as changed', () => {
+    assert.ok(unchangedSinceStart([100.5, 90.1], 100.6));
+    assert.ok(!unchangedSinceStart([100.5, 100.7], 100.6), 'a folder above changed after start');
+    assert.ok(unchangedSinceStart([99], 100.6));
+    assert.ok(!unchangedSinceStart([100], 100.6), 'busybox: same second, cannot tell');
   });
 });
 

@@ -34,7 +34,7 @@ export class Sandbox {
       exec: (argv, options) => this.exec(argv, options),
       info: () => this.info(),
       archive: {
-        startedAt: async () => new Date((await this.container().inspect()).State.StartedAt),
+        startedAt: async () => (await this.container().inspect()).State.StartedAt,
         get: async (path) => (await this.container().getArchive({ path })) as unknown as Readable,
       },
     });

@@ -14,7 +14,7 @@ import { configChanges, snapshotExcludes, snapshotRef } from '../../src/core/fil
 import { fileTypeOf, parseStatOutput, toEntries, toFileStat } from '../../src/core/files/statOutput';
 import { extractToHost, packHostTree } from '../../src/core/files/tar';
 import type { CopyProgress } from '../../src/core/types';
-import { unchangedSinceStart } from '../../src/core/files/sandboxFiles';
+import { epochNanos } from '../../src/core/files/sandboxFiles';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'core-files-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -175,12 +175,12 @@ describe('stat output', () => {
   });
 });
 
-describe('unchangedSinceStart', () => {
-  it('needs every ctime before the start; whole seconds in the start\'s second count as changed', () => {
-    assert.ok(unchangedSinceStart([100.5, 90.1], 100.6));
-    assert.ok(!unchangedSinceStart([100.5, 100.7], 100.6), 'a folder above changed after start');
-    assert.ok(unchangedSinceStart([99], 100.6));
-    assert.ok(!unchangedSinceStart([100], 100.6), 'busybox: same second, cannot tell');
+describe('epochNanos', () => {
+  it('keeps Docker\'s nanoseconds (Date would round them to ms)', () => {
+    assert.equal(epochNanos('2026-11-27T12:45:35.970245354Z'), '1795783535970245354');
+    assert.equal(epochNanos('2026-11-27T12:45:35Z'), '1795783535000000000');
+    assert.equal(epochNanos('2026-11-27T12:45:35.5+01:00'), '1795779935500000000');
+    assert.throws(() => epochNanos('0001-01-01'));
   });
 });
 

@@ -17,13 +17,11 @@ export interface FilesHost {
   info(): Promise<SandboxInfo>;
   /** Docker's view of the container's root filesystem: when it started, and a path's tar. */
   archive?: {
-    startedAt(): Promise<Date>;
+    /** `State.StartedAt`, exactly as Docker reports it. */
+    startedAt(): Promise<StartedAt>;
     get(path: string): Promise<Readable>;
   };
 }
-
-/** Files this large may be read through Docker's archive API (see read()); smaller ones are not worth a second request. */
-export const ARCHIVE_READ_MIN_BYTES = 256 * 1024;
 
 export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
 const WATCHDOG_MS = 1000;
@@ -32,7 +30,7 @@ const WATCHDOG_MS = 1000;
  * Exit codes the scripts below use for conditions the caller must tell apart; anything else is
  * read from the tool's own message (e.g. "Read-only file system").
  */
-const EXIT = { notFound: 70, exists: 71, notDirectory: 72, isDirectory: 73, tooLarge: 74, notEmpty: 75, denied: 76, offerArchive: 80, noTool: 127 } as const;
+const EXIT = { notFound: 70, exists: 71, notDirectory: 72, isDirectory: 73, tooLarge: 74, notEmpty: 75, denied: 76, useArchive: 80, noTool: 127 } as const;
 
 const PRELUDE = `set -u
 missing() { [ ! -e "$1" ] && [ ! -L "$1" ]; }
@@ -49,24 +47,28 @@ statf "$1"`,
 cd -- "$1" || exit ${EXIT.denied}
 ${STATF_SHELL}
 statfind`,
-  // $1 path, $2 maxBytes, $3 size from which to offer Docker's archive API (-1: never). Offering
-  // prints the size, the real path and the ctimes of it and of every folder above it, for
-  // unchangedSinceStart(), and exits ${EXIT.offerArchive} instead of sending the bytes.
+  // $1 path, $2 maxBytes, $3 the sandbox's start in ns since the epoch (or 0). When $3 is set and
+  // the file and every folder above it (no symlinks on the way) have a ctime before it, Docker's
+  // view of the file is the sandbox's: print the size and exit ${EXIT.useArchive} instead of sending
+  // the bytes. One stat for all of it: forks are what costs inside gVisor.
   read: `${PRELUDE}[ -e "$1" ] || exit ${EXIT.notFound}
 [ -d "$1" ] && exit ${EXIT.isDirectory}
 [ -r "$1" ] || exit ${EXIT.denied}
-if [ -f "$1" ]; then
-  size=$(stat -L -c %s -- "$1")
-  if [ "$size" -gt "$2" ]; then echo "$size" >&2; exit ${EXIT.tooLarge}; fi
-  if [ "$3" -ge 0 ] && [ "$size" -ge "$3" ] && real=$(readlink -f -- "$1"); then
-    printf '%s\n%s\n' "$size" "$real"
-    p=$real; set -- "$p"
-    while [ -n "$p" ] && [ "$p" != / ]; do p=\${p%/*}; [ -z "$p" ] && p=/; set -- "$@" "$p"; done
-    if stat --printf '' / 2>/dev/null; then stat -c %.9Z -- "$@"; else stat -c %Z -- "$@"; fi
-    exit ${EXIT.offerArchive}
-  fi
-fi
-exec cat -- "$1"`,
+[ -f "$1" ] || exec cat -- "$1"
+path=$1 max=$2 start=$3 same=1 p=$1
+[ "$start" = 0 ] && same=0
+set -- "$path"
+while [ "$p" != / ]; do [ -L "$p" ] && same=0; p=\${p%/*}; [ -z "$p" ] && p=/; set -- "$@" "$p"; done
+size=
+for line in $(stat -L -c '%s:%.9Z' -- "$@"); do
+  [ -n "$size" ] || size=\${line%%:*}
+  c=\${line#*:}
+  case $c in *.*) n=\${c%%.*}\${c#*.}; case $n in *[!0-9]*) same=0;; *) [ "$n" -lt "$start" ] || same=0;; esac;; *) same=0;; esac
+done
+[ -n "$size" ] || exit ${EXIT.notFound}
+if [ "$size" -gt "$max" ]; then echo "$size" >&2; exit ${EXIT.tooLarge}; fi
+if [ "$same" = 1 ]; then echo "$size"; exit ${EXIT.useArchive}; fi
+exec cat -- "$path"`,
   write: `${PRELUDE}if [ -e "$1" ] || [ -L "$1" ]; then
   [ -d "$1" ] && exit ${EXIT.isDirectory}
   [ "$3" = 1 ] || exit ${EXIT.exists}
@@ -136,34 +138,22 @@ export class ExecSandboxFiles implements SandboxFiles {
     const p = sandboxPath(input);
     const max = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
     if (!Number.isInteger(max) || max < 0) throw new SandboxError('INVALID_SPEC', `maxBytes must be a whole number of bytes (got ${max}).`, 'Pass e.g. { maxBytes: 10 * 1024 * 1024 }.');
-    // The byte cap also holds for files that grow, and for devices whose size says nothing.
-    const threshold = this.host.archive ? ARCHIVE_READ_MIN_BYTES : -1;
-    const first = await this.script('read', SCRIPTS.read, [p, String(max), String(threshold)], p, { maxStdout: max, okCodes: [0, EXIT.offerArchive] });
-    if (first.code === 0) return first.stdout;
-    const fast = await this.readThroughArchive(first.stdout.toString('utf8')).catch(() => null);
-    if (fast) return fast;
-    return (await this.script('read', SCRIPTS.read, [p, String(max), '-1'], p, { maxStdout: max })).stdout;
-  }
-
-  /**
-   * A large file that neither it nor any folder above it has changed (ctime) since the sandbox
-   * started is what Docker's archive API sees in the container's root filesystem: the sandbox's
-   * own writes go to gVisor's memory overlay and change ctime, and Docker writes to the root
-   * filesystem (mount points, copy mounts) happen before start. Reading it there skips gVisor's
-   * stdout path, which dominates for big files. Anything that does not match exactly
-   * (size, type, a parse problem) returns null and the caller reads through the sandbox.
-   */
-  private async readThroughArchive(offer: string): Promise<Buffer | null> {
     const archive = this.host.archive;
-    const lines = offer.split('\n').filter(Boolean);
-    const size = Number(lines[0]);
-    const real = lines[1];
-    const ctimes = lines.slice(2).map(Number);
-    if (!archive || !Number.isFinite(size) || !real?.startsWith('/') || ctimes.length === 0 || ctimes.some((c) => !Number.isFinite(c))) return null;
-    const startedAt = (await archive.startedAt()).getTime() / 1000;
-    if (!unchangedSinceStart(ctimes, startedAt)) return null;
-    const data = await firstFileOf(await archive.get(real));
-    return data && data.length === size ? data : null;
+    const startedAt = archive ? await archive.startedAt().catch(() => null) : null;
+    // Docker's view is fetched while the sandbox decides whether it may be used: the two take
+    // about as long, so an unchanged file costs one of them, not both. Dropped otherwise.
+    const speculative = archive && startedAt ? new SpeculativeRead(() => archive.get(p), max) : null;
+    try {
+      // The byte cap also holds for files that grow, and for devices whose size says nothing.
+      const result = await this.script('read', SCRIPTS.read, [p, String(max), startedAt ? epochNanos(startedAt) : '0'], p, { maxStdout: max, okCodes: [0, EXIT.useArchive] });
+      if (result.code === 0) return result.stdout;
+      const size = Number(result.stdout.toString('utf8').trim());
+      const data = await speculative?.result();
+      if (data && data.length === size) return data;
+      return (await this.script('read', SCRIPTS.read, [p, String(max), '0'], p, { maxStdout: max })).stdout;
+    } finally {
+      speculative?.cancel();
+    }
   }
 
   async write(input: string, data: Buffer | string, options: { create?: boolean; overwrite?: boolean; mkdirs?: boolean } = {}): Promise<void> {
@@ -351,25 +341,60 @@ export class ExecSandboxFiles implements SandboxFiles {
   }
 }
 
-/**
- * Whether every ctime (seconds, maybe fractional) is before the start. Whole seconds (busybox)
- * cannot tell a change in the start's own second from one before it: those count as changed.
- */
-export function unchangedSinceStart(ctimes: number[], startedAtSeconds: number): boolean {
-  return ctimes.every((c) => (Number.isInteger(c) ? c < Math.floor(startedAtSeconds) : c < startedAtSeconds));
+/** Start times as Docker reports them (RFC 3339 with up to 9 fraction digits) → ns since the epoch, as a decimal string. */
+export function epochNanos(startedAt: StartedAt): string {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(startedAt);
+  if (!m) throw new Error(`unexpected start time ${startedAt}`);
+  const seconds = BigInt(Math.floor(Date.parse(`${m[1]}${m[3]}`) / 1000));
+  return (seconds * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'))).toString();
 }
 
-/** The contents of the single regular file in a tar stream, or null if it holds anything else. */
-async function firstFileOf(stream: Readable): Promise<Buffer | null> {
+/** A container's `State.StartedAt`, kept as Docker's string: Date would lose the nanoseconds. */
+export type StartedAt = string;
+
+/**
+ * Docker's copy of one file, read in the background and kept only if asked for: at most
+ * `max` bytes of a single regular file, else null. Cancelling stops the transfer.
+ */
+class SpeculativeRead {
+  private stream: Readable | undefined;
+  private cancelled = false;
+  private readonly done: Promise<Buffer | null>;
+
+  constructor(open: () => Promise<Readable>, max: number) {
+    this.done = open()
+      .then((stream) => {
+        this.stream = stream;
+        if (this.cancelled) stream.destroy();
+        return firstFileOf(stream, max);
+      })
+      .catch(() => null);
+  }
+
+  result(): Promise<Buffer | null> {
+    return this.done;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.stream?.destroy();
+  }
+}
+
+async function firstFileOf(stream: Readable, max: number): Promise<Buffer | null> {
   const extract = tar.extract();
   let data: Buffer | null = null;
   let entries = 0;
   extract.on('entry', (header, body, next) => {
     entries++;
     const chunks: Buffer[] = [];
-    body.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) chunks.push(chunk);
+    });
     body.on('end', () => {
-      if (header.type === 'file' && entries === 1) data = Buffer.concat(chunks);
+      if (header.type === 'file' && entries === 1 && size <= max) data = Buffer.concat(chunks);
       next();
     });
   });

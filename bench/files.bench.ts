@@ -9,13 +9,12 @@
  *                        into the same running sandbox, for scale only (no target): Docker writes
  *                        to the container's root filesystem on the host, which gVisor has cached,
  *                        so the sandbox usually does not see the copy at all (counted in `extra`).
- *   read 10 MiB          ours: sandbox.files.read(path) into a Buffer; baseline: `docker cp ID:path -`
- *                        (a tar on stdout, read to the end). The file was copied in before start
- *                        and not changed since, so Docker's archive API sees it, and read() uses it.
- *   read 10 MiB written inside   the same for a file the sandbox wrote: Docker's archive API cannot
- *                        see it, so read() goes through the sandbox (cat over exec); baseline:
- *                        `docker exec ID cat path` read to the end (CLI). Reported, no target.
- * Targets: ours ≤ 1.2× docker cp for copy-in and read; upload is reported.
+ *   read 10 MiB          ours: sandbox.files.read(path) into a Buffer (cat over exec); baseline:
+ *                        `docker cp ID:path -` (a tar on stdout, read to the end). The file was
+ *                        copied in before start, so Docker's archive API sees it at all.
+ *   read 10 MiB written inside   the same for a file the sandbox wrote, which Docker's archive
+ *                        API cannot see; baseline: `docker exec ID cat path` read to the end (CLI).
+ * Targets: ours ≤ 1.2× the CLI for copy-in and both reads; upload is reported.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -174,14 +173,15 @@ export async function filesBench(ctx: BenchContext): Promise<BenchResult[]> {
       },
     });
     const target12 = { op: '<=' as const, ratio: 1.2, text: '≤ 1.2× docker cp' };
+    const target12Exec = { op: '<=' as const, ratio: 1.2, text: '≤ 1.2× docker exec cat' };
     const extra = { files: generated.files, mebibytes: Math.round((generated.bytes / 2 ** 20) * 10) / 10 };
     return [
       result('files-copy-in-5000', { ours: 'copy mount at creation (putArchive of a walked tree)', baseline: 'docker cp DIR/. ID:/workspace (created container)' }, copyIn, target12, { extra }),
       result('files-upload-5000', { ours: 'sandbox.files.upload (tar over exec)', baseline: 'docker cp DIR/. ID:/cp-N (running sandbox; not seen inside)' }, upload, null, {
         extra: { ...extra, dockerCpVisibleInside: `${dockerCpVisible}/${dockerCpRounds}` },
       }),
-      result('files-read-10MiB', { ours: 'sandbox.files.read (unchanged since start: archive API)', baseline: 'docker cp ID:/data/big.bin - (CLI)' }, read, target12, { extra: { bytes: READ_BYTES } }),
-      result('files-read-10MiB-written-inside', { ours: 'sandbox.files.read (cat over exec)', baseline: 'docker exec ID cat /inside.bin (CLI)' }, readInside, null, { extra: { bytes: READ_BYTES } }),
+      result('files-read-10MiB', { ours: 'sandbox.files.read (cat over exec)', baseline: 'docker cp ID:/data/big.bin - (CLI)' }, read, target12, { extra: { bytes: READ_BYTES } }),
+      result('files-read-10MiB-written-inside', { ours: 'sandbox.files.read (cat over exec)', baseline: 'docker exec ID cat /inside.bin (CLI)' }, readInside, target12Exec, { extra: { bytes: READ_BYTES } }),
     ];
   } finally {
     for (const id of created) await removeContainer(ctx.docker, id);

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from './errors';
 import { startExec } from './exec';
@@ -29,15 +28,7 @@ export class Sandbox {
     readonly name: string,
   ) {
     this.docker = client.docker;
-    this.files = new ExecSandboxFiles({
-      name,
-      exec: (argv, options) => this.exec(argv, options),
-      info: () => this.info(),
-      archive: {
-        startedAt: async () => (await this.container().inspect()).State.StartedAt,
-        get: async (path) => (await this.container().getArchive({ path })) as unknown as Readable,
-      },
-    });
+    this.files = new ExecSandboxFiles(this);
   }
 
   /**

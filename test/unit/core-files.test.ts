@@ -14,7 +14,6 @@ import { configChanges, snapshotExcludes, snapshotRef } from '../../src/core/fil
 import { fileTypeOf, parseStatOutput, toEntries, toFileStat } from '../../src/core/files/statOutput';
 import { extractToHost, packHostTree } from '../../src/core/files/tar';
 import type { CopyProgress } from '../../src/core/types';
-import { epochNanos } from '../../src/core/files/sandboxFiles';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'core-files-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -172,15 +171,6 @@ describe('stat output', () => {
   it('rejects output it does not understand', () => {
     assert.throws(() => parseStatOutput('zsh: command not found\n'));
     assert.throws(() => parseStatOutput('gnu\ngarbage\0garbage\0'));
-  });
-});
-
-describe('epochNanos', () => {
-  it('keeps Docker\'s nanoseconds (Date would round them to ms)', () => {
-    assert.equal(epochNanos('2026-11-27T12:45:35.970245354Z'), '1795783535970245354');
-    assert.equal(epochNanos('2026-11-27T12:45:35Z'), '1795783535000000000');
-    assert.equal(epochNanos('2026-11-27T12:45:35.5+01:00'), '1795779935500000000');
-    assert.throws(() => epochNanos('0001-01-01'));
   });
 });
 

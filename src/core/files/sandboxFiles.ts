@@ -1,7 +1,5 @@
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
 import { SandboxError, isSandboxError } from '../errors';
 import type { CopyProgress, ExecOptions, ExecProcess, FileEntry, FileStat, SandboxFiles, SandboxInfo } from '../types';
 import { walkHost } from './hostTree';
@@ -15,12 +13,6 @@ export interface FilesHost {
   readonly name: string;
   exec(argv: string[], options?: ExecOptions): Promise<ExecProcess>;
   info(): Promise<SandboxInfo>;
-  /** Docker's view of the container's root filesystem: when it started, and a path's tar. */
-  archive?: {
-    /** `State.StartedAt`, exactly as Docker reports it. */
-    startedAt(): Promise<StartedAt>;
-    get(path: string): Promise<Readable>;
-  };
 }
 
 export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
@@ -30,7 +22,7 @@ const WATCHDOG_MS = 1000;
  * Exit codes the scripts below use for conditions the caller must tell apart; anything else is
  * read from the tool's own message (e.g. "Read-only file system").
  */
-const EXIT = { notFound: 70, exists: 71, notDirectory: 72, isDirectory: 73, tooLarge: 74, notEmpty: 75, denied: 76, useArchive: 80, noTool: 127 } as const;
+const EXIT = { notFound: 70, exists: 71, notDirectory: 72, isDirectory: 73, notEmpty: 75, denied: 76, noTool: 127 } as const;
 
 const PRELUDE = `set -u
 missing() { [ ! -e "$1" ] && [ ! -L "$1" ]; }
@@ -47,28 +39,12 @@ statf "$1"`,
 cd -- "$1" || exit ${EXIT.denied}
 ${STATF_SHELL}
 statfind`,
-  // $1 path, $2 maxBytes, $3 the sandbox's start in ns since the epoch (or 0). When $3 is set and
-  // the file and every folder above it (no symlinks on the way) have a ctime before it, Docker's
-  // view of the file is the sandbox's: print the size and exit ${EXIT.useArchive} instead of sending
-  // the bytes. One stat for all of it: forks are what costs inside gVisor.
+  // No size check inside (a stat is one more process, and forks are what costs in gVisor): the
+  // caller stops reading at maxBytes, which also holds for files that grow and for devices.
   read: `${PRELUDE}[ -e "$1" ] || exit ${EXIT.notFound}
 [ -d "$1" ] && exit ${EXIT.isDirectory}
 [ -r "$1" ] || exit ${EXIT.denied}
-[ -f "$1" ] || exec cat -- "$1"
-path=$1 max=$2 start=$3 same=1 p=$1
-[ "$start" = 0 ] && same=0
-set -- "$path"
-while [ "$p" != / ]; do [ -L "$p" ] && same=0; p=\${p%/*}; [ -z "$p" ] && p=/; set -- "$@" "$p"; done
-size=
-for line in $(stat -L -c '%s:%.9Z' -- "$@"); do
-  [ -n "$size" ] || size=\${line%%:*}
-  c=\${line#*:}
-  case $c in *.*) n=\${c%%.*}\${c#*.}; case $n in *[!0-9]*) same=0;; *) [ "$n" -lt "$start" ] || same=0;; esac;; *) same=0;; esac
-done
-[ -n "$size" ] || exit ${EXIT.notFound}
-if [ "$size" -gt "$max" ]; then echo "$size" >&2; exit ${EXIT.tooLarge}; fi
-if [ "$same" = 1 ]; then echo "$size"; exit ${EXIT.useArchive}; fi
-exec cat -- "$path"`,
+exec cat -- "$1"`,
   write: `${PRELUDE}if [ -e "$1" ] || [ -L "$1" ]; then
   [ -d "$1" ] && exit ${EXIT.isDirectory}
   [ "$3" = 1 ] || exit ${EXIT.exists}
@@ -138,22 +114,7 @@ export class ExecSandboxFiles implements SandboxFiles {
     const p = sandboxPath(input);
     const max = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
     if (!Number.isInteger(max) || max < 0) throw new SandboxError('INVALID_SPEC', `maxBytes must be a whole number of bytes (got ${max}).`, 'Pass e.g. { maxBytes: 10 * 1024 * 1024 }.');
-    const archive = this.host.archive;
-    const startedAt = archive ? await archive.startedAt().catch(() => null) : null;
-    // Docker's view is fetched while the sandbox decides whether it may be used: the two take
-    // about as long, so an unchanged file costs one of them, not both. Dropped otherwise.
-    const speculative = archive && startedAt ? new SpeculativeRead(() => archive.get(p), max) : null;
-    try {
-      // The byte cap also holds for files that grow, and for devices whose size says nothing.
-      const result = await this.script('read', SCRIPTS.read, [p, String(max), startedAt ? epochNanos(startedAt) : '0'], p, { maxStdout: max, okCodes: [0, EXIT.useArchive] });
-      if (result.code === 0) return result.stdout;
-      const size = Number(result.stdout.toString('utf8').trim());
-      const data = await speculative?.result();
-      if (data && data.length === size) return data;
-      return (await this.script('read', SCRIPTS.read, [p, String(max), '0'], p, { maxStdout: max })).stdout;
-    } finally {
-      speculative?.cancel();
-    }
+    return (await this.script('read', SCRIPTS.read, [p], p, { maxStdout: max })).stdout;
   }
 
   async write(input: string, data: Buffer | string, options: { create?: boolean; overwrite?: boolean; mkdirs?: boolean } = {}): Promise<void> {
@@ -286,7 +247,7 @@ export class ExecSandboxFiles implements SandboxFiles {
       options.signal?.removeEventListener('abort', onAbort);
     }
     const result = { code, stdout: Buffer.concat(chunks), stderr: Buffer.concat(stderr).toString('utf8') };
-    if (!(options.okCodes ?? [0]).includes(code)) throw await this.whenEnded(op, what, this.failure(op, what, result, options.maxStdout), code >= 128);
+    if (!(options.okCodes ?? [0]).includes(code)) throw await this.whenEnded(op, what, this.failure(op, what, result), code >= 128);
     return result;
   }
 
@@ -311,7 +272,7 @@ export class ExecSandboxFiles implements SandboxFiles {
     return error instanceof Error ? error : new Error(String(error));
   }
 
-  private failure(op: string, what: string, result: ScriptResult, maxBytes?: number): SandboxError {
+  private failure(op: string, what: string, result: ScriptResult): SandboxError {
     const detail = result.stderr.trim().split('\n').pop() ?? '';
     switch (result.code) {
       case EXIT.notFound:
@@ -324,8 +285,6 @@ export class ExecSandboxFiles implements SandboxFiles {
         return new SandboxError('IS_A_DIRECTORY', `${what} is a folder, so it cannot be ${op === 'read' ? 'read as a file' : 'replaced by a file'}.`, op === 'read' ? 'Use list() for folders.' : 'Remove the folder first, or choose another path.');
       case EXIT.notEmpty:
         return new SandboxError('IS_A_DIRECTORY', `${what} is a folder that is not empty.`, 'Pass { recursive: true } to remove it with everything in it.');
-      case EXIT.tooLarge:
-        return tooLargeError(what, maxBytes ?? 0, Number(detail) || undefined);
       case EXIT.denied:
         return denied(op, what, detail);
       case EXIT.noTool:
@@ -341,67 +300,6 @@ export class ExecSandboxFiles implements SandboxFiles {
   }
 }
 
-/** Start times as Docker reports them (RFC 3339 with up to 9 fraction digits) → ns since the epoch, as a decimal string. */
-export function epochNanos(startedAt: StartedAt): string {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(startedAt);
-  if (!m) throw new Error(`unexpected start time ${startedAt}`);
-  const seconds = BigInt(Math.floor(Date.parse(`${m[1]}${m[3]}`) / 1000));
-  return (seconds * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'))).toString();
-}
-
-/** A container's `State.StartedAt`, kept as Docker's string: Date would lose the nanoseconds. */
-export type StartedAt = string;
-
-/**
- * Docker's copy of one file, read in the background and kept only if asked for: at most
- * `max` bytes of a single regular file, else null. Cancelling stops the transfer.
- */
-class SpeculativeRead {
-  private stream: Readable | undefined;
-  private cancelled = false;
-  private readonly done: Promise<Buffer | null>;
-
-  constructor(open: () => Promise<Readable>, max: number) {
-    this.done = open()
-      .then((stream) => {
-        this.stream = stream;
-        if (this.cancelled) stream.destroy();
-        return firstFileOf(stream, max);
-      })
-      .catch(() => null);
-  }
-
-  result(): Promise<Buffer | null> {
-    return this.done;
-  }
-
-  cancel(): void {
-    this.cancelled = true;
-    this.stream?.destroy();
-  }
-}
-
-async function firstFileOf(stream: Readable, max: number): Promise<Buffer | null> {
-  const extract = tar.extract();
-  let data: Buffer | null = null;
-  let entries = 0;
-  extract.on('entry', (header, body, next) => {
-    entries++;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= max) chunks.push(chunk);
-    });
-    body.on('end', () => {
-      if (header.type === 'file' && entries === 1 && size <= max) data = Buffer.concat(chunks);
-      next();
-    });
-  });
-  await pipeline(stream, extract);
-  return entries === 1 ? data : null;
-}
-
 function denied(op: string, what: string, detail: string): SandboxError {
   return new SandboxError(
     'PERMISSION_DENIED',
@@ -410,8 +308,8 @@ function denied(op: string, what: string, detail: string): SandboxError {
   );
 }
 
-function tooLargeError(what: string, max: number, actual?: number): SandboxError {
-  return new SandboxError('FILE_TOO_LARGE', `${what} is larger than ${max} bytes${actual ? ` (${actual} bytes)` : ''}.`, 'Pass a larger { maxBytes }, or download() the file to disk.');
+function tooLargeError(what: string, max: number): SandboxError {
+  return new SandboxError('FILE_TOO_LARGE', `${what} is larger than ${max} bytes.`, 'Pass a larger { maxBytes }, or download() the file to disk.');
 }
 
 function cancelled(op: string): SandboxError {

@@ -1,6 +1,6 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
- * Names: create, exec, policy-apply, policy-overhead, tunnels (default: all). Prints a table and
+ * Names: create, exec, policy-apply, policy-overhead, tunnels, files (default: all). Prints a table and
  * writes bench/results/latest.json. Each benchmark compares the engine with a baseline measured
  * in the same run, interleaved; the result is a ratio (one target, policy-apply's, is absolute
  * and says so). `--check` exits 1 when a target is missed.
@@ -9,7 +9,8 @@
  * nothing is pulled), BENCH_CREATE_N (default 15, at least 10), BENCH_EXEC_N (default 40, at least 30),
  * BENCH_POLICY_N (default 30, at least 20), BENCH_OVERHEAD_N (default 300, at least 200),
  * BENCH_TUNNEL_N (default 400, at least 300), BENCH_TUNNEL_BULK_N (default 15, at least 10),
- * BENCH_TUNNEL_SECONDS (default 3, at least 1).
+ * BENCH_TUNNEL_SECONDS (default 3, at least 1), BENCH_FILES_COPY_N (default 8, at least 5),
+ * BENCH_FILES_READ_N (default 20, at least 10).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ import Docker from 'dockerode';
 import { resolveEndpoint } from '../src/core/docker';
 import { createBench } from './create.bench';
 import { execBench } from './exec.bench';
+import { filesBench } from './files.bench';
 import { policyApplyBench } from './policy-apply.bench';
 import { policyOverheadBench } from './policy-overhead.bench';
 import { terminalBench } from './terminal.bench';
@@ -37,6 +39,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   activation: activationBench,
   tree: treeBench,
   bundle: bundleBench,
+  files: filesBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

@@ -9,8 +9,10 @@ import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ContainerStopWatch } from './stopWatch';
 import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, validateSpec } from './spec';
-import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, TunnelKind } from './types';
+import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo, TunnelKind } from './types';
 import { infoFromList } from './listing';
+import { assertSourcesExist, bindsOf, copyMountsIn, readonlyMountsOf } from './files/mounts';
+import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
 import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
 import { modeOf, validatePolicy } from './network/policy';
@@ -75,6 +77,7 @@ export class SandboxClient {
     const spec = validateSpec(input);
     const policy = validatePolicy(spec);
     const runtime = spec.runtime ?? DEFAULT_RUNTIME;
+    if (spec.mounts) assertSourcesExist(spec.mounts);
     // Independent look-ups in parallel: creation time is what users wait on.
     const [, runtimes] = await Promise.all([this.ping(), this.runtimes()]);
     throwIfAborted(options.signal);
@@ -143,8 +146,10 @@ export class SandboxClient {
       }
       const [, container] = await Promise.all([
         guardReady,
-        this.createSandboxContainer(spec, name, runtime, networkMode, { ...labels, [LABEL.role]: 'sandbox' }).then((c) => {
+        this.createSandboxContainer(spec, name, runtime, networkMode, { ...labels, [LABEL.role]: 'sandbox' }).then(async (c) => {
           created.push(c);
+          // Copy mounts go in before start (see copyMountsIn), while the guard starts.
+          if (spec.mounts) await this.copyIn(c, spec, options);
           return c;
         }),
       ]);
@@ -224,6 +229,25 @@ export class SandboxClient {
   }
   private networkReady: Promise<NetworkInfo> | undefined;
 
+  private async copyIn(container: Docker.Container, spec: SandboxSpec, options: CreateOptions): Promise<void> {
+    try {
+      await copyMountsIn(container, spec.mounts ?? [], options.onCopyProgress, options.signal);
+    } catch (error) {
+      if (error instanceof SandboxError) throw error;
+      throw new SandboxError('EXEC_FAILED', `Copying the workspace into the sandbox failed: ${dockerMessage(error)}`, 'Check that the folder is readable; for huge folders, keep .gitignore\'d paths out (the default).', { cause: error });
+    }
+  }
+
+  /** Filesystem snapshots (`sandbox.snapshotFilesystem()`), newest first; optionally of one sandbox. */
+  async listSnapshots(options: { sandboxId?: string } = {}): Promise<SnapshotInfo[]> {
+    return this.guard(() => listSnapshots(this.docker, options.sandboxId));
+  }
+
+  /** Removes a snapshot image; images that are not snapshots are refused (NOT_FOUND). */
+  async removeSnapshot(ref: string): Promise<void> {
+    await this.guard(() => removeSnapshot(this.docker, ref));
+  }
+
   private async createSandboxContainer(spec: SandboxSpec, name: string, runtime: string, networkMode: string, labels: Record<string, string>): Promise<Docker.Container> {
     try {
       return await this.docker.createContainer({
@@ -245,6 +269,8 @@ export class SandboxClient {
           // Raw sockets would let code forge packets past the policy's intent; NET_ADMIN is never
           // granted (it would let a runc sandbox rewrite the rules it shares a namespace with).
           CapDrop: ['NET_RAW', 'NET_ADMIN'],
+          Binds: bindsOf(spec.mounts),
+          Mounts: readonlyMountsOf(spec.mounts, { [LABEL.managed]: 'true', [LABEL.id]: labels[LABEL.id] }),
           SecurityOpt: ['no-new-privileges'],
         },
       });

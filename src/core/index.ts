@@ -8,6 +8,8 @@ export { Sandbox } from './sandbox';
 export { SandboxError, isSandboxError } from './errors';
 export { validateSpec, networkModeOf, DEFAULT_RUNTIME } from './spec';
 export { LABEL } from './labels';
+export { DEFAULT_MOUNT_TARGET } from './files/mountSpec';
+export { sandboxPath } from './files/paths';
 export { parseCidr, validatePolicy, modeOf } from './network/policy';
 export type { NetworkPolicy } from './network/policy';
 export type { RuntimeNetworking } from './network/runtimeMode';

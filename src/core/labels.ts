@@ -17,6 +17,12 @@ export const LABEL = {
   networkMode: 'sandboxes.network-mode',
   spec: 'sandboxes.spec',
   tagPrefix: 'sandboxes.tag.',
+  /** On snapshot images (not containers): `true`, and which sandbox and image it was made from. */
+  snapshot: 'sandboxes.snapshot',
+  snapshotSandboxId: 'sandboxes.snapshot.sandbox-id',
+  snapshotSandboxName: 'sandboxes.snapshot.sandbox-name',
+  snapshotOf: 'sandboxes.snapshot.image',
+  snapshotCreatedAt: 'sandboxes.snapshot.created-at',
 } as const;
 
 export const MANAGED_FILTER = `${LABEL.managed}=true`;

@@ -8,7 +8,9 @@ import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
 import { waitForListening, type TunnelTarget } from './tunnels/listener';
 import { modeOf, validatePolicy } from './network/policy';
-import type { ExecOptions, ExecProcess, ForwardOptions, NetworkMode, NetworkPolicyInput, NetworkState, RunResult, SandboxInfo, SandboxState, SandboxStats, StatsOptions, Tunnel } from './types';
+import { ExecSandboxFiles } from './files/sandboxFiles';
+import { snapshotFilesystem } from './files/snapshot';
+import type { ExecOptions, ExecProcess, ForwardOptions, NetworkMode, NetworkPolicyInput, NetworkState, RunResult, SandboxFiles, SandboxInfo, SandboxSpec, SandboxState, SandboxStats, StatsOptions, Tunnel } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -16,6 +18,8 @@ import type { ExecOptions, ExecProcess, ForwardOptions, NetworkMode, NetworkPoli
  */
 export class Sandbox {
   private readonly docker: Docker;
+  /** Read, write, list and copy files of the running sandbox (through exec; see SandboxFiles). */
+  readonly files: SandboxFiles;
 
   constructor(
     private readonly client: SandboxClient,
@@ -25,6 +29,27 @@ export class Sandbox {
     readonly name: string,
   ) {
     this.docker = client.docker;
+    this.files = new ExecSandboxFiles(this);
+  }
+
+  /**
+   * Saves the sandbox's whole filesystem as a local image (Modal's `snapshot_filesystem`) and
+   * returns its reference; `client.create({ image: ref, … })` starts from it. Bind-mounted host
+   * folders are not part of it; `copy` mounts are. The image keeps the original image's
+   * environment, command and working directory; policies come from the new sandbox's spec.
+   */
+  async snapshotFilesystem(options: { tag?: string } = {}): Promise<string> {
+    const inspect = await this.container().inspect().catch((error: unknown) => {
+      throw this.mapError(error);
+    });
+    const info = infoFromInspect(inspect);
+    if (info.state !== 'running') {
+      throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running (${info.state}): under gVisor its own file changes ended with it, so there is nothing to snapshot.`, 'Snapshot sandboxes while they run.');
+    }
+    const spec = parseSpecLabel(inspect.Config.Labels?.[LABEL.spec]);
+    const ref = await snapshotFilesystem(this.docker, info, spec?.mounts, (argv) => this.exec(argv), options.tag);
+    this.client.logger?.info(`Sandbox ${this.name}: filesystem snapshot ${ref}`);
+    return ref;
   }
 
   /** Current state from Docker. Throws NOT_FOUND when the container was removed behind our back. */
@@ -307,6 +332,14 @@ export class Sandbox {
       return new SandboxError('NOT_FOUND', `Sandbox ${this.name} (${this.id}) no longer exists: it was removed outside the extension.`, 'Refresh the sandbox list; create a new sandbox if you need one.', { cause: error });
     }
     return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function parseSpecLabel(value: string | undefined): SandboxSpec | null {
+  try {
+    return value ? (JSON.parse(value) as SandboxSpec) : null;
+  } catch {
+    return null;
   }
 }
 

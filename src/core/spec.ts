@@ -1,4 +1,5 @@
 import { SandboxError } from './errors';
+import { validateMounts } from './files/mountSpec';
 import { parseCidr } from './network/policy';
 import type { NetworkMode, SandboxSpec } from './types';
 
@@ -111,6 +112,12 @@ export function validateSpec(input: unknown): SandboxSpec {
       else { seenPorts.set(port, field); ports.push(port); }
     }
     spec[field] = ports;
+  }
+  const mounts = validateMounts(raw.mounts, bad);
+  if (mounts?.length) {
+    spec.mounts = mounts;
+    // The workspace is where terminals and commands start, unless the spec says otherwise.
+    spec.workdir ??= mounts[0].target;
   }
   if (problems.length) throw invalid(problems);
   return spec;

@@ -61,6 +61,93 @@ export interface SandboxSpec {
   encryptedPorts?: number[];
   unencryptedPorts?: number[];
   h2Ports?: number[];
+  /**
+   * Host folders the sandbox sees, each under its own target (multi-root workspaces). `workdir`
+   * defaults to the first mount's target. See WorkspaceMount for the isolation of each mode.
+   */
+  mounts?: WorkspaceMount[];
+}
+
+/** How a host folder reaches a sandbox; `none` is simply no mount. */
+export type WorkspaceMountMode = 'none' | 'copy' | 'readonly' | 'readwrite';
+
+export interface WorkspaceMount {
+  /** Absolute host folder; must exist (INVALID_SPEC otherwise). */
+  source: string;
+  /**
+   * `copy`: copied in before the sandbox starts; nothing inside can touch the originals, and
+   * nothing is written back unless you download it. `readonly`: bind mount that even root
+   * inside cannot write. `readwrite`: bind mount; writes inside change your files at once.
+   */
+  mode: 'copy' | 'readonly' | 'readwrite';
+  /** Absolute path inside the sandbox, default `/workspace`. */
+  target?: string;
+  /** `copy` mode: also copy paths that the folder's .gitignore files exclude (default false: node_modules etc. stay out). */
+  includeIgnored?: boolean;
+}
+
+/** Progress of a copy into or out of a sandbox; totals are known before the first byte moves. */
+export interface CopyProgress {
+  files: number;
+  totalFiles: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+export type FileType = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface FileStat {
+  /** Absolute, normalised path inside the sandbox. */
+  path: string;
+  type: FileType;
+  size: number;
+  mtimeMs: number;
+  /** Permission bits (e.g. 0o644), without the file type. */
+  mode: number;
+  /** Symlinks: where the link points (as stored, not resolved). */
+  linkTarget?: string;
+}
+
+export interface FileEntry extends FileStat {
+  name: string;
+}
+
+/**
+ * Files of a running sandbox, through the Docker API (no bind mount needed). Paths are absolute
+ * inside the sandbox; `..` is resolved lexically and may not climb above `/`. Operations run as
+ * root inside the sandbox: gVisor, not file permissions, is the boundary. Under gVisor a
+ * sandbox's own writes live in its memory-backed overlay, so they are read through the sandbox
+ * itself and are gone once it stops: a sandbox that is not running answers NOT_RUNNING.
+ */
+export interface SandboxFiles {
+  /** Whole file contents; FILE_TOO_LARGE when bigger than `maxBytes` (default 64 MiB). */
+  read(path: string, options?: { maxBytes?: number }): Promise<Buffer>;
+  /** `create` (default true): may create the file; `overwrite` (default true): may replace it; `mkdirs`: create missing parents. */
+  write(path: string, data: Buffer | string, options?: { create?: boolean; overwrite?: boolean; mkdirs?: boolean }): Promise<void>;
+  /** Entries of a directory (not `.`/`..`), sorted by name; symlinks are not followed. */
+  list(path: string): Promise<FileEntry[]>;
+  /** Metadata of a path; a symlink is reported as a symlink (lstat). */
+  stat(path: string): Promise<FileStat>;
+  mkdir(path: string, options?: { parents?: boolean }): Promise<void>;
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  rename(from: string, to: string, options?: { overwrite?: boolean }): Promise<void>;
+  /** Copy a host file or folder to `sandboxPath` (created or replaced). Folders skip .gitignore'd paths unless `includeIgnored`. */
+  upload(hostPath: string, sandboxPath: string, options?: { includeIgnored?: boolean; onProgress?: (p: CopyProgress) => void; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Copy a sandbox file or folder to `hostPath` (created or replaced). Nothing is written outside
+   * `hostPath`: entries that would escape it, and symlinks pointing out of it, are refused.
+   */
+  download(sandboxPath: string, hostPath: string, options?: { onProgress?: (p: CopyProgress) => void; signal?: AbortSignal }): Promise<void>;
+}
+
+/** A filesystem snapshot image (Modal's `snapshot_filesystem`), labelled with its sandbox. */
+export interface SnapshotInfo {
+  /** Image reference; pass it as `image` to create a sandbox from the snapshot. */
+  ref: string;
+  sandboxId: string;
+  sandboxName: string;
+  createdAt: Date;
+  sizeBytes: number;
 }
 
 export interface ExecOptions {
@@ -180,6 +267,8 @@ export interface ListOptions {
 export interface CreateOptions {
   /** Image pull progress, e.g. "Downloading 12/40 MB". */
   onProgress?: (message: string) => void;
+  /** Progress of copying `copy`-mode mounts in, before the sandbox starts. */
+  onCopyProgress?: (p: CopyProgress) => void;
   signal?: AbortSignal;
 }
 
@@ -211,4 +300,11 @@ export type SandboxErrorCode =
   | 'EXEC_FAILED'
   | 'CANCELLED'
   | 'PORT_IN_USE'
-  | 'TUNNEL_FAILED';
+  | 'TUNNEL_FAILED'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_EXISTS'
+  | 'NOT_A_DIRECTORY'
+  | 'IS_A_DIRECTORY'
+  | 'PATH_OUTSIDE'
+  | 'FILE_TOO_LARGE'
+  | 'PERMISSION_DENIED';

@@ -9,6 +9,7 @@ import { SandboxClientService } from './client';
 import { CommandHistory } from './commands/commandHistory';
 import { CommandOutput } from './commands/commandOutput';
 import { registerCommands } from './commands/registerCommands';
+import { SandboxFileSystemProvider } from './files/sandboxFileSystemProvider';
 import { ExtensionLog } from './log';
 import { NetworkDefaultsService } from './network/networkDefaults';
 import { SandboxTunnelService } from './ports/sandboxTunnels';
@@ -40,7 +41,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, policies: networkDefaults.onDidApply }));
   track(context, new SandboxStatusBar(sandboxesView.list));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, sandboxesView }));
-  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, sandboxesView, webviews };
+  const files = track(context, new SandboxFileSystemProvider(clients, log));
+  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, sandboxesView, webviews, files };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);

@@ -21,6 +21,9 @@ export const SettingKeys = {
   unencryptedPorts: 'sandboxes.ports.unencrypted',
   h2Ports: 'sandboxes.ports.h2',
   bindAddress: 'sandboxes.ports.bindAddress',
+  workspaceMount: 'sandboxes.workspace.mount',
+  workspacePath: 'sandboxes.workspace.path',
+  includeIgnored: 'sandboxes.workspace.includeIgnored',
 } as const;
 
 /** The section of the network settings, for `affectsConfiguration`. */

@@ -9,6 +9,7 @@ import { parseCidr } from '../core';
 import type { SandboxSpec } from '../core/types';
 import { networkSettingsFrom, type NetworkSettings } from './network/networkSettings';
 import { workspaceTagValue } from './network/workspaceTag';
+import { workspaceMountSettingsFrom, type WorkspaceMountSettings } from './files/mountSettings';
 import { bindAddressFrom, type BindAddress } from './ports/portSettings';
 import { GVISOR_RUNTIME, SettingKeys } from './settingKeys';
 import { newSandboxSpecFromSettings } from './settingsToSpec';
@@ -42,6 +43,11 @@ export function currentWorkspaceTag(): string {
  */
 function windowScope(): vscode.ConfigurationScope | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+/** How new sandboxes get the workspace (`sandboxes.workspace.*`); throws a `UserFacingError` naming every invalid setting. */
+export function readWorkspaceMountSettings(): WorkspaceMountSettings {
+  return workspaceMountSettingsFrom(vscode.workspace.getConfiguration(undefined, windowScope()));
 }
 
 /** Where forwarded ports listen (`sandboxes.ports.bindAddress`); 127.0.0.1 and the problem when the value is invalid. */

@@ -61,8 +61,9 @@ describe('package.json contributions', () => {
   });
 
   it('activates on use, never on startup', () => {
-    // Besides what VS Code infers from contributions: restoring a panel after a reload.
-    assert.deepEqual(manifest.activationEvents, Object.values(PanelTypes).map((type) => `onWebviewPanel:${type}`));
+    // Besides what VS Code infers from contributions: restoring a panel after a reload, and a
+    // window that restores a sandbox: folder.
+    assert.deepEqual(manifest.activationEvents, [...Object.values(PanelTypes).map((type) => `onWebviewPanel:${type}`), 'onFileSystem:sandbox']);
     assert.ok(!manifest.activationEvents?.includes('*'));
     assert.ok(!manifest.activationEvents?.includes('onStartupFinished'));
     assert.equal(manifest.main, './dist/extension.js');

@@ -1,5 +1,6 @@
 /** The services every command handler receives from the registry. */
 import type { SandboxClientService } from '../client';
+import type { SandboxFileSystemProvider } from '../files/sandboxFileSystemProvider';
 import type { ExtensionLog } from '../log';
 import type { TunnelService } from '../ports/tunnelService';
 import type { SetupReportDocument } from '../report/setupReportDocument';
@@ -23,6 +24,8 @@ export interface CommandContext {
   readonly sandboxesView: SandboxesView;
   /** The Create Sandbox form and the Sandbox Details panels. */
   readonly webviews: WebviewPanels;
+  /** The `sandbox:` file system, told about changes the file commands make. */
+  readonly files: SandboxFileSystemProvider;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

@@ -2,17 +2,24 @@
  * "Create Sandbox": a sandbox from the `sandboxes.defaults.*`, `sandboxes.network.*` and
  * `sandboxes.ports.*` settings, with pull progress in a cancellable notification. Its network
  * follows this workspace's settings (network/networkDefaults.ts re-applies them when they change)
- * unless the caller passes a policy; the tunnels of its forwarded ports are opened at once.
+ * unless the caller passes a policy; the tunnels of its forwarded ports are opened at once. The
+ * workspace folder is copied or mounted in as `sandboxes.workspace.*` say (files/workspaceMounts.ts),
+ * with the copy's progress in the same notification. "Create Sandbox from Snapshot" comes through
+ * here too, with the snapshot as the image.
  * Returns the new sandbox's id (for tests and other extensions).
  */
 import * as vscode from 'vscode';
 import { validateSpec, type Sandbox } from '../../core';
 import type { SandboxSpec } from '../../core/types';
+import { chooseWorkspaceMounts, currentMountChoices } from '../files/chooseWorkspaceMounts';
+import { formatCopyProgress, progressIncrements } from '../files/fileFormat';
+import type { WorkspaceMountSettings } from '../files/mountSettings';
+import { defaultMountChoice, describeMounts, mountOverrides, mountSettingsForSnapshot } from '../files/workspaceMounts';
 import { describePolicy } from '../network/networkFormat';
 import { describePortSettings, summarizeTunnels } from '../ports/portFormat';
 import { forwardsPorts } from '../ports/portSettings';
 import { describeRuntime } from '../sandboxFormat';
-import { GVISOR_RUNTIME, readSandboxDefaults } from '../settings';
+import { GVISOR_RUNTIME, readSandboxDefaults, readWorkspaceMountSettings } from '../settings';
 import { withOverrides } from '../settingsToSpec';
 import { createOverridesFromArg, validateSandboxName } from './commandArgs';
 import type { CommandContext } from './commandContext';
@@ -25,9 +32,14 @@ import { CommandIds } from './commandIds';
 export async function createSandbox(context: CommandContext, arg?: unknown): Promise<string | undefined> {
   const overrides = createOverridesFromArg(arg);
   if (overrides) {
-    return (await createWithProgress(context, overrides)).id;
+    return (await createSandboxWithoutPrompts(context, overrides)).id;
   }
-  const sandbox = await promptAndCreateSandbox(context);
+  return createAndOfferTerminal(context);
+}
+
+/** The command's interactive flow: ask, create, then offer a terminal. */
+export async function createAndOfferTerminal(context: CommandContext, snapshot?: SnapshotSource): Promise<string | undefined> {
+  const sandbox = await promptAndCreateSandbox(context, snapshot);
   if (!sandbox) {
     return undefined;
   }
@@ -35,20 +47,41 @@ export async function createSandbox(context: CommandContext, arg?: unknown): Pro
   return sandbox.id;
 }
 
-/** The interactive flow, also offered by the sandbox picker when there is nothing to pick. */
-export async function promptAndCreateSandbox(context: CommandContext): Promise<Sandbox | undefined> {
+/** A snapshot a sandbox is made from (Create Sandbox from Snapshot). */
+export interface SnapshotSource {
+  /** The snapshot's image reference. */
+  ref: string;
+  /** How the snapshot is named in messages, e.g. "snapshot of web (2 hours ago)". */
+  label: string;
+}
+
+/**
+ * The interactive flow, also offered by the sandbox picker when there is nothing to pick, and by
+ * "Create Sandbox from Snapshot" with the snapshot to start from.
+ */
+export async function promptAndCreateSandbox(context: CommandContext, snapshot?: SnapshotSource): Promise<Sandbox | undefined> {
   // Invalid settings fail here, before the user has typed anything.
   const defaults = readSandboxDefaults();
+  const mountSettings = workspaceMountSettings(snapshot);
+  const choices = currentMountChoices(mountSettings);
+  const folders = choices.length === 1 ? `, ${describeMounts(choices[0]?.mounts)}` : '';
   const name = await vscode.window.showInputBox({
-    title: 'Create Sandbox',
-    prompt: `From ${defaults.image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}, network ${describePolicy(defaults)}${forwardsPorts(defaults) ? `, forwarding ${describePortSettings(defaults)}` : ''}. Press Enter for a generated name.`,
+    title: snapshot ? 'Create Sandbox from Snapshot' : 'Create Sandbox',
+    prompt: `From ${snapshot?.label ?? defaults.image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}, network ${describePolicy(defaults)}${forwardsPorts(defaults) ? `, forwarding ${describePortSettings(defaults)}` : ''}${folders}. Press Enter for a generated name.`,
     placeHolder: 'Name (optional)',
     validateInput: validateSandboxName,
   });
   if (name === undefined) {
     return undefined;
   }
-  return createWithProgress(context, name.trim() ? { name: name.trim() } : {}, defaults);
+  const mounts = mountOverrides(await chooseWorkspaceMounts(mountSettings, choices, true), defaults);
+  const overrides: Partial<SandboxSpec> = { ...mounts, ...(snapshot ? { image: snapshot.ref } : {}), ...(name.trim() ? { name: name.trim() } : {}) };
+  return createWithProgress(context, overrides, defaults, snapshot);
+}
+
+/** Creates without asking anything: spec fields from the caller over the settings (the command called with an object). */
+export async function createSandboxWithoutPrompts(context: CommandContext, overrides: Partial<SandboxSpec>, snapshot?: SnapshotSource): Promise<Sandbox> {
+  return createWithProgress(context, snapshot ? { ...overrides, image: snapshot.ref } : overrides, readSandboxDefaults(), snapshot);
 }
 
 /** What creating needs of the command context (the Create Sandbox form has it too). */
@@ -61,19 +94,22 @@ export type CreateContext = Pick<CommandContext, 'clients' | 'log' | 'tunnels' |
 export async function createWithProgress(
   context: CreateContext,
   overrides: Partial<SandboxSpec>,
-  defaults: SandboxSpec = readSandboxDefaults(),
+  defaults: SandboxSpec,
+  snapshot?: SnapshotSource,
 ): Promise<Sandbox> {
-  const spec = validateSpec(withOverrides(defaults, overrides));
+  const spec = validateSpec(withOverrides(defaults, withWorkspaceMounts(overrides, defaults, snapshot)));
   const client = context.clients.client;
   const sandbox = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Creating sandbox from ${spec.image}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Creating sandbox from ${snapshot?.label ?? spec.image}`, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       const cancellation = token.onCancellationRequested(() => abort.abort());
+      const copied = progressIncrements();
       try {
         const sandbox = await client.create(spec, {
           signal: abort.signal,
           onProgress: (message) => progress.report({ message }),
+          onCopyProgress: (p) => progress.report({ message: `Copying the workspace: ${formatCopyProgress(p)}`, increment: copied(p) }),
         });
         if (token.isCancellationRequested) {
           // Cancelled as creation finished: the user asked for no sandbox, so leave none behind.
@@ -92,6 +128,23 @@ export async function createWithProgress(
   // Docker's events reach the view only while it is visible; the status bar counts sandboxes too.
   void context.sandboxesView.refresh(sandbox.id);
   return sandbox;
+}
+
+function workspaceMountSettings(snapshot: SnapshotSource | undefined): WorkspaceMountSettings {
+  const settings = readWorkspaceMountSettings();
+  return snapshot ? mountSettingsForSnapshot(settings) : settings;
+}
+
+/**
+ * A caller's `mounts` (even `[]`) are its choice; otherwise the settings decide, without a
+ * question: the only folder, or all of them.
+ */
+function withWorkspaceMounts(overrides: Partial<SandboxSpec>, defaults: SandboxSpec, snapshot: SnapshotSource | undefined): Partial<SandboxSpec> {
+  if (overrides.mounts !== undefined) {
+    return overrides;
+  }
+  const choice = defaultMountChoice(currentMountChoices(workspaceMountSettings(snapshot)));
+  return { ...mountOverrides(choice, { workdir: overrides.workdir ?? defaults.workdir }), ...overrides };
 }
 
 /** A failure here leaves a running sandbox: say so, and how to try again, rather than fail the command. */

@@ -10,22 +10,29 @@ import type { CommandContext, CommandHandler } from './commandContext';
 import { CommandIds, CommandTitles, type CommandId } from './commandIds';
 import { copyTunnelUrl } from './copyTunnelUrl';
 import { createFromTree } from './createFromTree';
+import { createFromSnapshot } from './createFromSnapshot';
 import { createSandbox } from './createSandbox';
+import { downloadFromSandbox } from './downloadFromSandbox';
 import { exportCaCertificate } from './exportCaCertificate';
 import { forwardPort } from './forwardPort';
 import { goToSandbox } from './goToSandbox';
 import { openCreateForm } from './openCreateForm';
 import { openInBrowser } from './openInBrowser';
+import { openSandboxFolder } from './openSandboxFolder';
 import { openTerminal } from './openTerminal';
 import { refreshSandboxes } from './refreshSandboxes';
 import { runActiveFile } from './runActiveFile';
+import { removeSnapshot } from './removeSnapshot';
 import { runCommand } from './runCommand';
 import { showDetails } from './showDetails';
 import { showTerminalFromTree } from './showTerminalFromTree';
+import { snapshotSandbox } from './snapshotSandbox';
 import { stopForwarding } from './stopForwarding';
+import { syncWorkspace } from './syncWorkspace';
 import { terminateFromTree } from './terminateFromTree';
 import { terminateSandbox } from './terminateSandbox';
 import { toggleNetwork } from './toggleNetwork';
+import { uploadToSandbox } from './uploadToSandbox';
 
 const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.createSandbox]: createSandbox,
@@ -44,6 +51,13 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.runActiveFile]: runActiveFile,
   [CommandIds.openCreateForm]: openCreateForm,
   [CommandIds.showDetails]: showDetails,
+  [CommandIds.openSandboxFolder]: openSandboxFolder,
+  [CommandIds.downloadFromSandbox]: downloadFromSandbox,
+  [CommandIds.uploadToSandbox]: uploadToSandbox,
+  [CommandIds.syncWorkspace]: syncWorkspace,
+  [CommandIds.snapshotSandbox]: snapshotSandbox,
+  [CommandIds.createFromSnapshot]: createFromSnapshot,
+  [CommandIds.removeSnapshot]: removeSnapshot,
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,

@@ -3,6 +3,7 @@
  * `contextValue` menus match on. Pure, so it is unit-tested; treeItems.ts makes `vscode.TreeItem`s.
  */
 import type { NetworkMode, NetworkState, SandboxInfo } from '../../core/types';
+import { formatBytes } from '../files/fileFormat';
 import { describePolicy } from '../network/networkFormat';
 import { describeRuntime, formatAge, formatDeadline } from '../sandboxFormat';
 import { GVISOR_RUNTIME } from '../settingKeys';
@@ -18,6 +19,8 @@ export const ContextValues = {
   forwardedPort: 'forwardedPort',
   terminals: 'terminals',
   sandboxTerminal: 'sandboxTerminal',
+  snapshots: 'snapshots',
+  snapshot: 'snapshot',
 } as const;
 
 export interface NodeIcon {
@@ -111,6 +114,37 @@ export function presentNode(node: TreeNode, now: Date): NodePresentation {
         contextValue: ContextValues.sandboxTerminal,
         collapsible: 'none',
       };
+    case 'snapshots': {
+      const count = node.snapshots.length;
+      return {
+        id: `${base}/snapshots`,
+        label: 'Snapshots',
+        description: String(count),
+        tooltip: `${count} filesystem snapshot${count === 1 ? '' : 's'} of this sandbox, kept as images until removed.`,
+        icon: { id: 'device-camera' },
+        contextValue: ContextValues.snapshots,
+        collapsible: 'expanded',
+      };
+    }
+    case 'snapshot': {
+      const { ref, createdAt, sizeBytes } = node.snapshot;
+      return {
+        id: `${base}/snapshots/${ref}`,
+        label: formatAge(createdAt, now),
+        description: `${formatBytes(sizeBytes)} · ${ref}`,
+        tooltip: [
+          `**Snapshot** ${code(ref)}`,
+          '',
+          `- Taken: ${createdAt.toLocaleString()} (${formatAge(createdAt, now)})`,
+          `- Size: ${formatBytes(sizeBytes)}`,
+          '',
+          '**Create Sandbox from Snapshot** starts a new sandbox with this filesystem.',
+        ].join('\n'),
+        icon: { id: 'device-camera' },
+        contextValue: ContextValues.snapshot,
+        collapsible: 'none',
+      };
+    }
   }
 }
 

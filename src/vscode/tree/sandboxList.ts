@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { Sandbox } from '../../core';
-import type { NetworkState, SandboxInfo } from '../../core/types';
+import type { NetworkState, SandboxInfo, SnapshotInfo } from '../../core/types';
 import type { SandboxClientService } from '../client';
 import { Disposable } from '../dispose';
 import type { ExtensionLog } from '../log';
@@ -35,6 +35,8 @@ export class SandboxList extends Disposable {
   private queued: Promise<void> | undefined;
   private firstLoad: Promise<void> | undefined;
   private readonly network = new Map<string, NetworkEntry>();
+  /** Every snapshot on the engine, read on first look after each load: one Docker call for all sandboxes. */
+  private snapshotList: Promise<readonly SnapshotInfo[]> | undefined;
 
   private readonly onDidChangeEmitter = this._register(new vscode.EventEmitter<void>());
   /** Fires after every load. */
@@ -104,6 +106,15 @@ export class SandboxList extends Disposable {
     return entry.value;
   }
 
+  /** The sandbox's filesystem snapshots; none when they cannot be listed (the failure is logged). */
+  async snapshotsOf(sandboxId: string): Promise<readonly SnapshotInfo[]> {
+    const all = (this.snapshotList ??= this.clients.client.listSnapshots().catch((err: unknown) => {
+      this.log.failure('listing the snapshots', err);
+      return [];
+    }));
+    return (await all).filter((snapshot) => snapshot.sandboxId === sandboxId);
+  }
+
   /** The policy in force if it has been read already: for tooltips, which must not wait for it. */
   knownNetworkState(sandboxId: string): NetworkState | undefined {
     const settled = this.network.get(sandboxId)?.settled;
@@ -112,6 +123,7 @@ export class SandboxList extends Disposable {
 
   private async load(rereadRuntimes: boolean): Promise<void> {
     const runtime = readRuntimeSetting();
+    this.snapshotList = undefined;
     try {
       const client = this.clients.client;
       const [sandboxes, registered] = await Promise.all([

@@ -1,6 +1,6 @@
 /**
  * The Sandboxes tree's data provider: sandboxes from the shared list, and below each running one
- * its network policy, forwarded ports and this window's terminals in it. `refresh(node?)` redraws;
+ * its network policy, forwarded ports, this window's terminals in it and its snapshots. `refresh(node?)` redraws;
  * what to load and when is decided elsewhere (refreshManager.ts).
  */
 import * as vscode from 'vscode';
@@ -58,9 +58,10 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
     if (!isRunning(node.info)) {
       return [];
     }
-    const network = await this.list.networkState(node.info);
+    const [network, snapshots] = await Promise.all([this.list.networkState(node.info), this.list.snapshotsOf(node.sandboxId)]);
     return sandboxChildren(node, {
       network,
+      snapshots,
       tunnels: this.tunnels.list(node.sandboxId),
       terminals: terminalsOfSandbox(vscode.window.terminals, node.info.name),
       activeTerminal: vscode.window.activeTerminal,

@@ -6,7 +6,7 @@
  * (commandArgs.ts `sandboxIdFromArg`), and a forwarded port is a `ForwardedPortRef`
  * (`{ sandboxId, containerPort }`), which the port commands accept: tree menus pass the node.
  */
-import type { NetworkState, SandboxInfo, Tunnel, TunnelKind } from '../../core/types';
+import type { NetworkState, SandboxInfo, SnapshotInfo, Tunnel, TunnelKind } from '../../core/types';
 
 /** The part of `vscode.Terminal` the tree needs (kept structural, so this file stays pure). */
 export interface TerminalLike {
@@ -72,7 +72,32 @@ export interface TerminalNode {
   readonly parent: TerminalsNode;
 }
 
-export type TreeNode = SandboxNode | NetworkNode | AllowlistEntryNode | PortsNode | ForwardedPortNode | TerminalsNode | TerminalNode;
+/** Shown only when the sandbox has snapshots: most sandboxes never get one. */
+export interface SnapshotsNode {
+  readonly kind: 'snapshots';
+  readonly sandboxId: string;
+  readonly snapshots: readonly SnapshotNode[];
+  readonly parent: SandboxNode;
+}
+
+/** The snapshot commands take the node (files/fileArgs.ts `snapshotRefFromArg`). */
+export interface SnapshotNode {
+  readonly kind: 'snapshot';
+  readonly sandboxId: string;
+  readonly snapshot: SnapshotInfo;
+  readonly parent: SnapshotsNode;
+}
+
+export type TreeNode =
+  | SandboxNode
+  | NetworkNode
+  | AllowlistEntryNode
+  | PortsNode
+  | ForwardedPortNode
+  | TerminalsNode
+  | TerminalNode
+  | SnapshotsNode
+  | SnapshotNode;
 
 /** Running sandboxes first, then newest first: the ones you work in are on top. */
 export function rootNodes(infos: readonly SandboxInfo[], knownNetwork: (id: string) => NetworkState | undefined = () => undefined): SandboxNode[] {
@@ -93,9 +118,14 @@ export interface SandboxDetails {
   /** This window's terminals in the sandbox, in creation order. */
   terminals: readonly TerminalLike[];
   activeTerminal: TerminalLike | undefined;
+  /** The sandbox's filesystem snapshots. */
+  snapshots?: readonly SnapshotInfo[];
 }
 
-/** Network, Ports, Terminals. A sandbox that is not running has none: nothing in it can be used. */
+/**
+ * Network, Ports, Terminals, and Snapshots when there are any. A sandbox that is not running has
+ * none: nothing in it can be used.
+ */
 export function sandboxChildren(node: SandboxNode, details: SandboxDetails): TreeNode[] {
   if (!isRunning(node.info)) {
     return [];
@@ -115,7 +145,16 @@ export function sandboxChildren(node: SandboxNode, details: SandboxDetails): Tre
     terminals.push({ kind: 'terminal', sandboxId, terminal, index, active: terminal === details.activeTerminal, parent: terminalsNode });
   });
 
-  return [network, portsNode, terminalsNode];
+  const snapshots = details.snapshots ?? [];
+  if (snapshots.length === 0) {
+    return [network, portsNode, terminalsNode];
+  }
+  const snapshotNodes: SnapshotNode[] = [];
+  const snapshotsNode: SnapshotsNode = { kind: 'snapshots', sandboxId, snapshots: snapshotNodes, parent: node };
+  for (const snapshot of [...snapshots].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
+    snapshotNodes.push({ kind: 'snapshot', sandboxId, snapshot, parent: snapshotsNode });
+  }
+  return [network, portsNode, terminalsNode, snapshotsNode];
 }
 
 /**
@@ -140,9 +179,12 @@ export function groupChildren(node: Exclude<TreeNode, SandboxNode>): TreeNode[] 
       return [...node.ports];
     case 'terminals':
       return [...node.terminals];
+    case 'snapshots':
+      return [...node.snapshots];
     case 'allowlistEntry':
     case 'forwardedPort':
     case 'terminal':
+    case 'snapshot':
       return [];
   }
 }

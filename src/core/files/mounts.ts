@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { SandboxError } from '../errors';
+import type { CopyProgress, WorkspaceMount } from '../types';
+import { walkHost } from './hostTree';
+import { ProgressTracker } from './progress';
+import { DEFAULT_MOUNT_TARGET } from './mountSpec';
+import { packHostTree } from './tar';
+
+/** Every mount's source must be an existing folder: a typo must not become an empty workspace. */
+export function assertSourcesExist(mounts: WorkspaceMount[]): void {
+  for (const mount of mounts) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(mount.source);
+    } catch {
+      throw new SandboxError('INVALID_SPEC', `The workspace folder ${mount.source} does not exist.`, 'Open or choose an existing folder, or remove the mount.');
+    }
+    if (!stat.isDirectory()) throw new SandboxError('INVALID_SPEC', `The workspace path ${mount.source} is a file, not a folder.`, 'Mount the folder that contains it.');
+  }
+}
+
+/** Docker bind specs for the readwrite mounts. */
+export function bindsOf(mounts: WorkspaceMount[] | undefined): string[] | undefined {
+  const binds = (mounts ?? []).filter((m) => m.mode === 'readwrite').map((m) => `${m.source}:${m.target ?? DEFAULT_MOUNT_TARGET}:rw`);
+  return binds.length ? binds : undefined;
+}
+
+/**
+ * The readonly mounts, as anonymous volumes of the `local` driver that bind the folder with
+ * `o=bind,ro`. Not a plain `:ro` bind: with runsc 20240729 a read-only bind refuses writes with
+ * EROFS, yet `open(O_TRUNC)` still truncates the host file (gVisor's gofer opens it writable).
+ * The volume is a bind mount that the host kernel itself makes read-only (Docker remounts it
+ * ro), so nothing in the sandbox can change the folder. `docker rm -v` (terminate) removes it.
+ */
+export function readonlyMountsOf(mounts: WorkspaceMount[] | undefined, labels: Record<string, string>): Docker.MountSettings[] | undefined {
+  const ro = (mounts ?? []).filter((m) => m.mode === 'readonly');
+  if (!ro.length) return undefined;
+  // No `ReadOnly` flag: Docker refuses it on anonymous volumes, and the kernel enforces it anyway.
+  return ro.map((m) => ({
+    Type: 'volume' as const,
+    Source: '',
+    Target: m.target ?? DEFAULT_MOUNT_TARGET,
+    VolumeOptions: {
+      // Docker would otherwise copy the image's files at the target into the volume, i.e.
+      // into the user's folder.
+      NoCopy: true,
+      Labels: labels,
+      DriverConfig: { Name: 'local', Options: { type: 'none', o: 'bind,ro', device: m.source } },
+    },
+  }));
+}
+
+/**
+ * Copies the `copy` mounts into a created, not yet started container through Docker's archive
+ * endpoint. Before start is the one moment this is right under gVisor: the files land in the
+ * container's root filesystem, which the sandbox then sees as its lower layer (after start,
+ * its own writes shadow them in memory). One archive for all mounts, one progress.
+ */
+export async function copyMountsIn(container: Docker.Container, mounts: WorkspaceMount[], onProgress?: (p: CopyProgress) => void, signal?: AbortSignal): Promise<void> {
+  const copies = mounts.filter((m) => m.mode === 'copy');
+  if (!copies.length) return;
+  const trees = await Promise.all(copies.map((m) => walkHost(m.source, { includeIgnored: m.includeIgnored })));
+  const progress = new ProgressTracker(
+    trees.reduce((n, t) => n + t.totalFiles, 0),
+    trees.reduce((n, t) => n + t.totalBytes, 0),
+    onProgress,
+  );
+  for (const [i, mount] of copies.entries()) {
+    const archive = packHostTree(trees[i], (mount.target ?? DEFAULT_MOUNT_TARGET).slice(1), progress, { parents: true, signal });
+    await container.putArchive(archive, { path: '/' });
+  }
+  progress.finish();
+}

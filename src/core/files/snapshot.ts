@@ -1,0 +1,142 @@
+import type Docker from 'dockerode';
+import { SandboxError, dockerMessage, dockerStatus } from '../errors';
+import { LABEL } from '../labels';
+import type { ExecProcess, SandboxInfo, SnapshotInfo, WorkspaceMount } from '../types';
+
+export const SNAPSHOT_REPOSITORY = 'sandboxes-snapshot';
+const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * Paths never put in a snapshot: the kernel's views, files Docker writes into every container
+ * (a new sandbox gets its own), and bind-mounted host folders (they are the host's, not the
+ * sandbox's; `copy` mounts are part of the sandbox and are kept).
+ */
+export function snapshotExcludes(mounts: WorkspaceMount[] | undefined): string[] {
+  const fixed = ['proc', 'sys', 'dev', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv'];
+  const binds = (mounts ?? []).filter((m) => m.mode !== 'copy').map((m) => (m.target ?? '/workspace').slice(1));
+  return [...fixed, ...binds].map((p) => `./${p}`);
+}
+
+export function snapshotRef(sandboxId: string, tag: string | undefined, now: Date = new Date()): string {
+  if (tag !== undefined && !TAG_PATTERN.test(tag)) {
+    throw new SandboxError('INVALID_SPEC', `"${tag}" is not a valid image tag.`, 'Use letters, digits, "_", "." and "-" (at most 128), starting with a letter, digit or "_".');
+  }
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
+  return `${SNAPSHOT_REPOSITORY}/${sandboxId}:${tag ?? stamp}`;
+}
+
+/**
+ * Dockerfile instructions that give an imported filesystem its configuration: the sandbox's
+ * environment, working directory and user (image defaults plus its spec), and the image's own
+ * entrypoint and command (the sandbox's main process is the engine's keep-alive loop, not the
+ * image's), plus the snapshot's labels.
+ */
+export function configChanges(
+  image: Pick<Docker.ContainerInspectInfo['Config'], 'Entrypoint' | 'Cmd' | 'Labels'> | undefined,
+  sandbox: Pick<Docker.ContainerInspectInfo['Config'], 'Env' | 'WorkingDir' | 'User'>,
+  labels: Record<string, string>,
+): string[] {
+  const changes: string[] = [];
+  for (const env of sandbox.Env ?? []) {
+    const eq = env.indexOf('=');
+    // Quoted, with `$` escaped: the value is taken literally, not expanded again.
+    if (eq > 0) changes.push(`ENV ${env.slice(0, eq)}=${JSON.stringify(env.slice(eq + 1)).replace(/\$/g, '\\$')}`);
+  }
+  const entrypoint = image?.Entrypoint as string[] | string | undefined;
+  const cmd = image?.Cmd as string[] | string | undefined;
+  if (entrypoint && entrypoint.length) changes.push(`ENTRYPOINT ${JSON.stringify(entrypoint)}`);
+  if (cmd && cmd.length) changes.push(`CMD ${JSON.stringify(cmd)}`);
+  if (sandbox.WorkingDir) changes.push(`WORKDIR ${sandbox.WorkingDir}`);
+  if (sandbox.User) changes.push(`USER ${sandbox.User}`);
+  for (const [key, value] of Object.entries({ ...(image?.Labels ?? {}), ...labels })) changes.push(`LABEL ${JSON.stringify(key)}=${JSON.stringify(value)}`);
+  return changes;
+}
+
+/**
+ * Modal's `snapshot_filesystem`. `docker commit` cannot be used under gVisor: the sandbox's own
+ * writes live in its memory-backed overlay, which Docker never sees (a commit holds only the
+ * image and what was copied in before start). So the filesystem is read through the sandbox
+ * itself (tar over exec) and imported as a new image with the original image's configuration.
+ */
+export async function snapshotFilesystem(
+  docker: Docker,
+  info: SandboxInfo,
+  mounts: WorkspaceMount[] | undefined,
+  exec: (argv: string[]) => Promise<ExecProcess>,
+  tag?: string,
+): Promise<string> {
+  const ref = snapshotRef(info.id, tag);
+  const [image, container] = await Promise.all([docker.getImage(info.image).inspect().catch(() => null), docker.getContainer(info.containerId).inspect()]);
+  // Own label keys: a sandbox created from the image inherits its labels, and must not look
+  // like the sandbox the snapshot came from.
+  const labels = {
+    [LABEL.snapshot]: 'true',
+    [LABEL.snapshotSandboxId]: info.id,
+    [LABEL.snapshotSandboxName]: info.name,
+    [LABEL.snapshotOf]: info.image,
+    [LABEL.snapshotCreatedAt]: new Date().toISOString(),
+  };
+  const excludes = snapshotExcludes(mounts).flatMap((p) => ['--exclude', p]);
+  const proc = await exec(['tar', '-c', '-f', '-', '--numeric-owner', ...excludes, '-C', '/', '.']);
+  const stderr: Buffer[] = [];
+  proc.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  proc.stdin.end();
+  const [repo, tagPart] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
+  let imported: Promise<void>;
+  try {
+    const stream = (await docker.importImage(proc.stdout as never, { repo, tag: tagPart, changes: configChanges(image?.Config as never, container.Config, labels) } as never)) as unknown as NodeJS.ReadableStream;
+    imported = new Promise((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+  } catch (error) {
+    proc.close();
+    throw new SandboxError('EXEC_FAILED', `Docker refused the snapshot of ${info.name}: ${dockerMessage(error)}`, 'See the Docker engine log.', { cause: error });
+  }
+  const [code, importError] = await Promise.all([proc.wait(), imported.then(() => null, (error: unknown) => error)]);
+  if (importError) {
+    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    throw new SandboxError('EXEC_FAILED', `Importing the snapshot of ${info.name} failed: ${dockerMessage(importError)}`, 'See the Docker engine log.', { cause: importError });
+  }
+  // GNU tar exits 1 when files changed while it read them: the snapshot is still consistent per file.
+  if (code !== 0 && code !== 1) {
+    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    const detail = Buffer.concat(stderr).toString('utf8').trim().split('\n').slice(-3).join(' ');
+    throw new SandboxError('EXEC_FAILED', `Reading the filesystem of ${info.name} failed (tar exit ${code}): ${detail}`, code === 127 ? 'The image has no tar; snapshots need tar inside the sandbox.' : 'Check the sandbox is still running, then retry.');
+  }
+  return ref;
+}
+
+export async function listSnapshots(docker: Docker, sandboxId?: string): Promise<SnapshotInfo[]> {
+  const label = [`${LABEL.snapshot}=true`];
+  if (sandboxId) label.push(`${LABEL.snapshotSandboxId}=${sandboxId}`);
+  const images = await docker.listImages({ filters: { label } });
+  const out: SnapshotInfo[] = [];
+  for (const image of images) {
+    const labels = image.Labels ?? {};
+    for (const ref of image.RepoTags ?? []) {
+      if (!ref.startsWith(`${SNAPSHOT_REPOSITORY}/`)) continue;
+      out.push({ ref, sandboxId: labels[LABEL.snapshotSandboxId] ?? '', sandboxName: labels[LABEL.snapshotSandboxName] ?? '', createdAt: new Date(labels[LABEL.snapshotCreatedAt] ?? image.Created * 1000), sizeBytes: image.Size });
+    }
+  }
+  return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
+
+/** Removes a snapshot image; refuses images that are not snapshots made here. */
+export async function removeSnapshot(docker: Docker, ref: string): Promise<void> {
+  let labels: Record<string, string>;
+  try {
+    labels = (await docker.getImage(ref).inspect()).Config?.Labels ?? {};
+  } catch (error) {
+    if (dockerStatus(error) === 404) throw new SandboxError('NOT_FOUND', `There is no snapshot ${ref}.`, 'List snapshots with listSnapshots().', { cause: error });
+    throw error;
+  }
+  if (labels[LABEL.snapshot] !== 'true') {
+    throw new SandboxError('NOT_FOUND', `${ref} is not a sandbox snapshot, so it was not removed.`, 'Remove other images with `docker rmi` yourself.');
+  }
+  try {
+    await docker.getImage(ref).remove({ noprune: false });
+  } catch (error) {
+    if (dockerStatus(error) === 409) {
+      throw new SandboxError('NAME_IN_USE', `Snapshot ${ref} is in use by a sandbox (${dockerMessage(error)}).`, 'Terminate the sandboxes created from it first.', { cause: error });
+    }
+    throw error;
+  }
+}

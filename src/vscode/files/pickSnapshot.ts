@@ -1,0 +1,41 @@
+/** Which snapshot a command acts on: the one the caller named, or the user's pick. */
+import * as vscode from 'vscode';
+import type { SnapshotInfo } from '../../core/types';
+import type { CommandContext } from '../commands/commandContext';
+import { formatAge } from '../sandboxFormat';
+import { snapshotRefFromArg } from './fileArgs';
+import { formatBytes } from './fileFormat';
+
+interface SnapshotItem extends vscode.QuickPickItem {
+  snapshot: SnapshotInfo;
+}
+
+/** `undefined` when there are none (said so) or the user dismissed the picker. */
+export async function resolveSnapshot(context: CommandContext, arg: unknown, title: string): Promise<SnapshotInfo | undefined> {
+  const ref = snapshotRefFromArg(arg);
+  const snapshots = await context.clients.client.listSnapshots();
+  if (ref !== undefined) {
+    // A ref this engine does not list (another label set, a plain image) still works as an image.
+    return snapshots.find((s) => s.ref === ref) ?? { ref, sandboxId: '', sandboxName: ref, createdAt: new Date(), sizeBytes: 0 };
+  }
+  if (snapshots.length === 0) {
+    void vscode.window.showInformationMessage('There are no snapshots yet. "Sandboxes: Snapshot Sandbox" saves the filesystem of a running sandbox as one.');
+    return undefined;
+  }
+  const now = new Date();
+  const items = [...snapshots]
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+    .map((snapshot): SnapshotItem => ({
+      label: `$(device-camera) ${snapshot.sandboxName}`,
+      description: `${formatAge(snapshot.createdAt, now)} · ${formatBytes(snapshot.sizeBytes)}`,
+      detail: snapshot.ref,
+      snapshot,
+    }));
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Select a snapshot', matchOnDetail: true });
+  return picked?.snapshot;
+}
+
+/** "snapshot of web (2 hours ago)", for titles and prompts. */
+export function snapshotLabel(snapshot: SnapshotInfo, now = new Date()): string {
+  return snapshot.sandboxId ? `snapshot of ${snapshot.sandboxName} (${formatAge(snapshot.createdAt, now)})` : snapshot.ref;
+}

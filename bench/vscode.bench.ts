@@ -16,13 +16,19 @@
  *               not fit on the 2-core machine beside other work.
  *   bundle      the .vsix `npm run package` builds, dist/extension.js and dist/core.js: absolute
  *               sizes, against the .vsix of the empty extension packaged the same way.
+ *   settings-apply
+ *               one sandbox made by Create Sandbox (so it follows the workspace's network settings):
+ *               one `sandboxes.network.*` key changed in the workspace settings, timed until
+ *               `sandbox.networkPolicy()` (the exported API) shows the new mode, against the
+ *               engine's own `sandbox.setNetworkPolicy()` making the same change on the same
+ *               sandbox, called from the same host.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL } from '../src/core/labels';
-import { checkInterrupted } from './lib/cleanup';
+import { checkInterrupted, engineTags } from './lib/cleanup';
 import { intFromEnv, result, sleep, type BenchContext, type BenchResult } from './lib/harness';
 import { round } from './lib/stats';
 
@@ -139,6 +145,48 @@ export async function bundleBench(ctx: BenchContext): Promise<BenchResult> {
   }
 }
 
+/**
+ * The workspace settings each settings-apply sample writes, one key per step as a person edits them
+ * in the Settings editor, each step a change of mode: open → allowlist → blocked → allowlist → open.
+ */
+const SETTINGS_CYCLE: Array<{ key: 'blockNetwork' | 'cidrAllowlist'; value: boolean | string[]; mode: string }> = [
+  { key: 'cidrAllowlist', value: ['192.0.2.0/24'], mode: 'allowlist' },
+  { key: 'blockNetwork', value: true, mode: 'blocked' },
+  { key: 'blockNetwork', value: false, mode: 'allowlist' },
+  { key: 'cidrAllowlist', value: [], mode: 'open' },
+];
+
+export async function settingsApplyBench(ctx: BenchContext): Promise<BenchResult> {
+  const n = intFromEnv('BENCH_SETTINGS_N', 16, 8);
+  const session = await startSession(ctx);
+  try {
+    const line = await session.sample({ mode: 'settings-apply', n, warmup: 4, cycle: SETTINGS_CYCLE, tags: engineTags(ctx.runId) });
+    const samples = line.samples as { ours: number[]; baseline: number[] };
+    const lastRead = [...(line.lastReadMs as number[])].sort((a, b) => a - b);
+    ctx.log(`  settings-apply: ${samples.ours.length} pairs`);
+    return result(
+      'settings-apply',
+      {
+        ours: 'a sandboxes.network.* key changed in the workspace settings (extension host) until sandbox.networkPolicy() shows the new mode',
+        baseline: 'sandbox.setNetworkPolicy() making the same change on the same sandbox, until it returns (same host)',
+      },
+      samples,
+      { op: '<', on: 'ours.median', value: 1000, text: 'ours median < 1000 ms (absolute)' },
+      {
+        extra: {
+          cycle: SETTINGS_CYCLE.map((step) => `${step.key}=${JSON.stringify(step.value)} → ${step.mode}`),
+          medianByTargetMode: line.byMode,
+          // Ours ends with the read that saw the change: it took effect at most this much earlier.
+          lastPolicyReadMs: { median: round(lastRead[Math.floor(lastRead.length / 2)] ?? 0, 1), max: round(lastRead.at(-1) ?? 0, 1) },
+          policyReadsPerSample: line.readsPerSample,
+        },
+      },
+    );
+  } finally {
+    await session.close();
+  }
+}
+
 /** The extension's own activate() times, from its log files under the session's user data dir. */
 function ownActivationTimes(userDataDir: string): number[] {
   const times: { at: string; ms: number }[] = [];
@@ -175,6 +223,64 @@ const { execFile } = require('child_process');
 const configFile = process.env.SANDBOXES_BENCH_PROBE_CONFIG;
 const time = async (f) => { const t0 = performance.now(); const value = await f(); return { ms: performance.now() - t0, value }; };
 const dockerPs = () => new Promise((resolve, reject) => execFile('docker', ['ps', '-a', '--no-trunc', '--filter', 'label=sandboxes.managed=true', '--format', '{{json .}}'], { maxBuffer: 64 << 20 }, (e, out) => e ? reject(e) : resolve(out.trim().split('\\n').filter(Boolean))));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const networkConfig = () => vscode.workspace.getConfiguration('sandboxes.network');
+const setting = (key, value) => networkConfig().update(key, value, vscode.ConfigurationTarget.Workspace);
+// Ours: the time from writing the setting to the end of the read that sees the new mode. Each read
+// is an exec in the guard, as is the change, so reads start a little later and are spaced out.
+async function untilMode(sandbox, mode, started, out) {
+  await sleep(100);
+  for (let reads = 1; ; reads++) {
+    const t0 = performance.now();
+    const state = await sandbox.networkPolicy();
+    const now = performance.now();
+    if (state.mode === mode && state.followsDefaults) { out.lastReadMs.push(now - t0); out.reads.push(reads); return now - started; }
+    if (now - started > 20000) throw new Error('the settings change to ' + mode + ' was not in force after 20 s: ' + JSON.stringify(state));
+    await sleep(25);
+  }
+}
+async function settingsApply(config) {
+  const api = await vscode.extensions.getExtension('${EXTENSION_ID}').activate();
+  await setting('blockNetwork', undefined);
+  await setting('cidrAllowlist', undefined);
+  const id = await vscode.commands.executeCommand('sandboxes.createSandbox', { tags: config.tags });
+  if (!id) throw new Error('sandboxes.createSandbox created no sandbox');
+  const sandbox = await api.client().fromId(id);
+  const settings = { blockNetwork: false, cidrAllowlist: [] };
+  const samples = { ours: [], baseline: [] };
+  const byMode = {};
+  const out = { lastReadMs: [], reads: [] };
+  try {
+    if (!(await sandbox.networkPolicy()).followsDefaults) throw new Error('the sandbox does not follow the workspace settings');
+    const total = config.warmup + config.n;
+    for (let i = 0; i < total; i++) {
+      const step = config.cycle[i % config.cycle.length];
+      const next = config.cycle[(i + 1) % config.cycle.length];
+      const started = performance.now();
+      await setting(step.key, step.value);
+      const ours = await untilMode(sandbox, step.mode, started, out);
+      settings[step.key] = step.value;
+      // Baseline: the engine makes the change the settings make next, then (untimed) the sandbox is
+      // put back, still following the settings, so that the next settings change is a change.
+      const policy = { ...settings, [next.key]: next.value };
+      const t0 = performance.now();
+      const state = await sandbox.setNetworkPolicy(policy, { followsDefaults: true });
+      const baseline = performance.now() - t0;
+      if (state.mode !== next.mode) throw new Error('setNetworkPolicy(' + JSON.stringify(policy) + ') left mode ' + state.mode);
+      await sandbox.setNetworkPolicy(settings, { followsDefaults: true });
+      if (i < config.warmup) { out.lastReadMs.pop(); out.reads.pop(); continue; }
+      samples.ours.push(ours);
+      samples.baseline.push(baseline);
+      (byMode[step.mode] ??= []).push(ours);
+    }
+  } finally {
+    await setting('blockNetwork', undefined);
+    await setting('cidrAllowlist', undefined);
+    await sandbox.terminate();
+  }
+  const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  return { ...samples, byMode: Object.fromEntries(Object.entries(byMode).map(([k, v]) => [k, Math.round(median(v) * 10) / 10])), lastReadMs: out.lastReadMs, readsPerSample: out.reads };
+}
 async function run() {
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const out = { pid: process.pid, sample: config.sample };
@@ -202,6 +308,9 @@ async function run() {
         out.listed = ours.value.length;
       }
       out.samples = samples;
+    } else if (config.mode === 'settings-apply') {
+      const { ours, baseline, ...details } = await settingsApply(config);
+      Object.assign(out, details, { samples: { ours, baseline } });
     }
   } catch (e) { out.error = String(e && e.stack || e); }
   fs.appendFileSync(config.resultFile, JSON.stringify(out) + '\\n');

@@ -1,15 +1,14 @@
 /**
  * Network settings in a real extension host: a sandbox created by the command follows the
- * workspace's `sandboxes.network.*` settings, live, within a second; an invalid entry changes
- * nothing and creates nothing; Toggle Network gives a sandbox its own policy, which later
+ * workspace's `sandboxes.network.*` settings, live, without being recreated; an invalid entry
+ * changes nothing and creates nothing; Toggle Network gives a sandbox its own policy, which later
  * settings changes leave alone; sandboxes of another window are not touched.
  *
  * These tests only read policy state (from the sandbox's guard): no traffic is sent anywhere.
- * The engine's integration tests prove the rules hold (test/integration/network.test.ts).
+ * The engine's integration tests prove the rules hold (test/integration/network.test.ts). How fast
+ * a change is in force is measured by the `settings-apply` benchmark (docs/benchmarks.md), not here.
  */
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../../src/core';
 import type { NetworkState } from '../../../src/core/types';
@@ -19,8 +18,11 @@ import { after, before, test } from '../harness';
 export { run, runTests } from '../harness';
 
 const TAGS = { 'test-run': `vscode-network-${process.pid}` };
-/** The promise under test: a settings change is in force in every following sandbox within this. */
-const PROPAGATION_LIMIT_MS = 1000;
+/**
+ * How long a change that must happen is waited for: generous, since other work shares the machine;
+ * a re-apply that is broken never happens, so the test still fails.
+ */
+const APPLY_WAIT_MS = 20_000;
 const FIRST_READ_MS = 200;
 const READ_INTERVAL_MS = 40;
 /** How long a change that must not happen is given to happen anyway. */
@@ -60,32 +62,20 @@ async function createSandbox(extra: Record<string, unknown> = {}): Promise<Sandb
 }
 
 /**
- * Polls the policy in force until `done`; resolves with it and the time from `since` to the end of
- * the read that saw it (an upper bound of when it took effect). Each read is an exec in the
- * sandbox's guard, as is the change being measured, so reads start a little after the change
- * was made and are spaced out: reading flat out measurably slows the change down.
+ * Polls the policy in force until `done` and resolves with it; fails after APPLY_WAIT_MS. Each read
+ * is an exec in the sandbox's guard, as is the change awaited, so reads start a little after the
+ * change was made and are spaced out: reading flat out slows the change down.
  */
-async function waitForPolicy(sandbox: Sandbox, done: (state: NetworkState) => boolean, since: number, limitMs: number) {
+async function waitForPolicy(sandbox: Sandbox, done: (state: NetworkState) => boolean): Promise<NetworkState> {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const since = Date.now();
   await sleep(FIRST_READ_MS);
   for (;;) {
     const state = await sandbox.networkPolicy();
-    const ms = Date.now() - since;
-    if (done(state)) return { state, ms };
-    if (ms > limitMs) assert.fail(`the policy did not change within ${limitMs} ms; it is ${JSON.stringify(state)}`);
+    if (done(state)) return state;
+    if (Date.now() - since > APPLY_WAIT_MS) assert.fail(`the policy did not change within ${APPLY_WAIT_MS} ms; it is ${JSON.stringify(state)}`);
     await sleep(READ_INTERVAL_MS);
   }
-}
-
-/**
- * The run script prints only test names and durations; the UI test ui/network.mjs prints these
- * measurements from the workspace folder, which it shares with this extension host.
- */
-const timings: Record<string, number> = {};
-function recordTiming(change: string, ms: number): void {
-  timings[change] = ms;
-  const workspace = process.env.SANDBOXES_VSCODE_WORKSPACE;
-  if (workspace) writeFileSync(join(workspace, 'network-timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
 }
 
 async function settle(): Promise<void> {
@@ -101,15 +91,15 @@ test('Create Sandbox gives a sandbox that follows the workspace network settings
   assert.match((await follower.info()).tags.workspace ?? '', /^[0-9a-f]{12}$/, 'tagged with this window\'s workspace');
 });
 
-test(`blockNetwork: true is in force in the sandbox within ${PROPAGATION_LIMIT_MS} ms`, async () => {
+test('blockNetwork: true is put in force in the running sandbox, which is not recreated', async () => {
+  const { containerId } = await follower.info();
   try {
-    const started = Date.now();
     await setNetworkSettings({ blockNetwork: true });
-    const { state, ms } = await waitForPolicy(follower, (s) => s.mode === 'blocked', started, PROPAGATION_LIMIT_MS);
-    console.log(`network settings → policy in force: ${ms} ms`);
-    recordTiming('blockNetwork: true', ms);
+    const state = await waitForPolicy(follower, (s) => s.mode === 'blocked');
     assert.equal(state.followsDefaults, true, 'still follows the settings');
-    assert.ok(ms <= PROPAGATION_LIMIT_MS, `took ${ms} ms`);
+    const after = await follower.info();
+    assert.equal(after.containerId, containerId, 'the same container');
+    assert.equal(after.state, 'running', 'still running');
   } finally {
     await resetNetworkSettings();
   }
@@ -117,10 +107,8 @@ test(`blockNetwork: true is in force in the sandbox within ${PROPAGATION_LIMIT_M
 
 test('an allowlist in the settings replaces the policy live; an invalid entry changes nothing', async () => {
   try {
-    const started = Date.now();
     await setNetworkSettings({ blockNetwork: false, cidrAllowlist: ['192.0.2.0/24'] });
-    const { state, ms } = await waitForPolicy(follower, (s) => s.mode === 'allowlist', started, PROPAGATION_LIMIT_MS);
-    recordTiming('cidrAllowlist: ["192.0.2.0/24"]', ms);
+    const state = await waitForPolicy(follower, (s) => s.mode === 'allowlist');
     assert.deepEqual(state.cidrAllowlist, ['192.0.2.0/24']);
     assert.equal(state.blockNetwork, false);
 
@@ -136,7 +124,7 @@ test('an allowlist in the settings replaces the policy live; an invalid entry ch
     await resetNetworkSettings();
   }
   // Valid (default) settings again: the sandbox follows them back to open.
-  await waitForPolicy(follower, (s) => s.mode === 'open', Date.now(), PROPAGATION_LIMIT_MS);
+  await waitForPolicy(follower, (s) => s.mode === 'open');
 });
 
 test('Toggle Network with an explicit mode gives the sandbox its own policy, which settings changes leave alone', async () => {
@@ -162,17 +150,16 @@ test('Toggle Network with an explicit mode gives the sandbox its own policy, whi
   } finally {
     await resetNetworkSettings();
   }
-  await waitForPolicy(follower, (s) => s.mode === 'open', Date.now(), PROPAGATION_LIMIT_MS);
+  await waitForPolicy(follower, (s) => s.mode === 'open');
 });
 
 test("a sandbox of another window's workspace is left alone", async () => {
   const other = await createSandbox({ tags: { workspace: 'another-window' } });
   try {
     assert.equal((await other.networkPolicy()).followsDefaults, true);
-    const started = Date.now();
     await setNetworkSettings({ blockNetwork: true });
     // This window's sandbox changes (so the change was applied), the other window's does not.
-    await waitForPolicy(follower, (s) => s.mode === 'blocked', started, PROPAGATION_LIMIT_MS);
+    await waitForPolicy(follower, (s) => s.mode === 'blocked');
     await settle();
     assert.equal((await other.networkPolicy()).mode, 'open');
   } finally {

@@ -1,7 +1,7 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
  * Names: create, exec, policy-apply, policy-overhead, tunnels, terminal, activation, tree, bundle,
- * settings-apply, files (default: all). Prints a table and writes bench/results/latest.json.
+ * settings-apply, files, tree-events (default: all). Prints a table and writes bench/results/latest.json.
  * Each benchmark compares the engine or the extension with a baseline measured in the same run,
  * interleaved; the result is a ratio (targets the issues set in absolute units say so). `--check` exits 1 when a target is missed.
  *
@@ -10,7 +10,8 @@
  * BENCH_POLICY_N (default 30, at least 20), BENCH_OVERHEAD_N (default 300, at least 200),
  * BENCH_TUNNEL_N (default 400, at least 300), BENCH_TUNNEL_BULK_N (default 15, at least 10),
  * BENCH_TUNNEL_SECONDS (default 3, at least 1), BENCH_SETTINGS_N (default 16, at least 8),
- * BENCH_FILES_COPY_N (default 8, at least 5), BENCH_FILES_READ_N (default 20, at least 10).
+ * BENCH_FILES_COPY_N (default 8, at least 5), BENCH_FILES_READ_N (default 20, at least 10),
+ * BENCH_TREE_EVENTS_N (default 10, at least 6).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -24,7 +25,7 @@ import { policyApplyBench } from './policy-apply.bench';
 import { policyOverheadBench } from './policy-overhead.bench';
 import { terminalBench } from './terminal.bench';
 import { tunnelsBench } from './tunnels.bench';
-import { activationBench, bundleBench, settingsApplyBench, treeBench } from './vscode.bench';
+import { activationBench, bundleBench, settingsApplyBench, treeBench, treeEventsBench } from './vscode.bench';
 import { installSignalHandlers, Interrupted, newRunId, removeRunContainers, runCommand } from './lib/cleanup';
 import { DEFAULT_IMAGE, type BenchContext, type BenchResult } from './lib/harness';
 
@@ -41,6 +42,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   bundle: bundleBench,
   files: filesBench,
   'settings-apply': settingsApplyBench,
+  'tree-events': treeEventsBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

@@ -22,12 +22,19 @@
  *               `sandbox.networkPolicy()` (the exported API) shows the new mode, against the
  *               engine's own `sandbox.setNetworkPolicy()` making the same change on the same
  *               sandbox, called from the same host.
+ *   tree-events the Sandboxes view open; a sandbox created, then terminated, by the engine in this
+ *               (the benchmark's) process, as a script would: timed until the probe sees it in the
+ *               tree as running, then gone, against the moment Docker's event stream, subscribed
+ *               in this process with the extension's own filters, reports the same container's
+ *               `start`, then `destroy`. Both sides are timed from the same instant.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type Sandbox } from '../src/core';
 import { LABEL } from '../src/core/labels';
+import { JsonLineParser, SANDBOX_EVENT_FILTERS, isSandboxContainerEvent, sandboxEventOf, type DockerEventSource } from '../src/vscode/tree/dockerEvents';
 import { checkInterrupted, engineTags } from './lib/cleanup';
 import { intFromEnv, result, sleep, type BenchContext, type BenchResult } from './lib/harness';
 import { round } from './lib/stats';
@@ -41,8 +48,8 @@ const KB = 1024;
 const SCRIPTS_LIB = '../scripts/lib/';
 
 interface Session {
-  /** Reloads the page and waits for the probe's next line. */
-  sample(config: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Reloads the page and waits for the probe's next line (by default for up to 240 s). */
+  sample(config: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
   userDataDir: string;
   emptyVsix: string;
   close(): Promise<void>;
@@ -187,6 +194,153 @@ export async function settingsApplyBench(ctx: BenchContext): Promise<BenchResult
   }
 }
 
+/** How often the probe reads the tree in `tree-events`: the resolution of ours' times. */
+const TREE_EVENTS_POLL_MS = 20;
+/** How long one change may take to show before the benchmark gives up (it is broken, not slow). */
+const TREE_EVENTS_LIMIT_MS = 30_000;
+
+/**
+ * Docker's own event stream in this process, with the filters the extension's view subscribes
+ * with: when each sandbox container's `start` and `destroy` arrived (Date.now(), the clock the
+ * probe in the extension host uses too).
+ */
+async function watchDockerEvents(ctx: BenchContext): Promise<{ arrived: Map<string, Record<string, number>>; close(): void }> {
+  const arrived = new Map<string, Record<string, number>>();
+  const abort = new AbortController();
+  const source: DockerEventSource = ctx.docker;
+  const stream = await source.getEvents({ filters: SANDBOX_EVENT_FILTERS, abortSignal: abort.signal });
+  const parser = new JsonLineParser();
+  stream.on('data', (chunk: Buffer) => {
+    const at = Date.now();
+    for (const raw of parser.push(chunk)) {
+      const event = sandboxEventOf(raw);
+      if (!event || !isSandboxContainerEvent(event)) continue;
+      const seen = arrived.get(event.containerId) ?? {};
+      seen[event.action] ??= at;
+      arrived.set(event.containerId, seen);
+    }
+  });
+  stream.on('error', () => undefined); // ended by close(); a real failure shows as a missing event
+  return { arrived, close: () => abort.abort() };
+}
+
+/** Polls until `get` returns a value; fails after `limitMs` with `what`, or as soon as `failed()` says why. */
+async function until<T>(what: string, get: () => T | undefined, failed: () => string | undefined, limitMs = TREE_EVENTS_LIMIT_MS): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = get();
+    if (value !== undefined) return value;
+    const why = failed();
+    if (why) throw new Error(`${what}: ${why}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not after ${limitMs} ms`);
+    checkInterrupted();
+    await sleep(10);
+  }
+}
+
+export async function treeEventsBench(ctx: BenchContext): Promise<BenchResult[]> {
+  const n = intFromEnv('BENCH_TREE_EVENTS_N', 10, 6);
+  const warmup = 2;
+  const names = Array.from({ length: warmup + n }, (_, i) => `${ctx.runId}-ev-${i}`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tree-events-'));
+  const seenFile = join(dir, 'seen.jsonl');
+  const stopFile = join(dir, 'stop');
+  writeFileSync(seenFile, '');
+  const client = connect();
+  const events = await watchDockerEvents(ctx);
+  const session = await startSession(ctx);
+  let sandbox: Sandbox | undefined;
+  let probeError: string | undefined;
+  let probeLine: Record<string, unknown> | undefined;
+  const probe = session.sample({ mode: 'tree-events', names, seenFile, stopFile, pollMs: TREE_EVENTS_POLL_MS }, 60 * 60_000).then(
+    (line) => (probeLine = line),
+    (error: Error) => (probeError = error.message),
+  );
+  const failed = () => probeError ?? (probeLine ? 'the probe stopped' : undefined);
+  /** What the probe has seen so far: `ready`, and per sandbox name when it was `running`, then `gone`. */
+  const seen = (what: string, name?: string): number | undefined => {
+    for (const line of readFileSync(seenFile, 'utf8').split('\n')) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as { name?: string; what: string; at: number };
+      if (entry.what === what && entry.name === name) return entry.at;
+    }
+    return undefined;
+  };
+  const arrived = (containerId: string, action: string) => events.arrived.get(containerId)?.[action];
+  try {
+    await until('the probe with the Sandboxes view open', () => seen('ready'), failed, 240_000);
+    const appear = { ours: [] as number[], baseline: [] as number[] };
+    const disappear = { ours: [] as number[], baseline: [] as number[] };
+    const createMs: number[] = [];
+    const terminateMs: number[] = [];
+    for (const [i, name] of names.entries()) {
+      checkInterrupted();
+      const t0 = Date.now();
+      sandbox = await client.create({ image: ctx.image, name, tags: engineTags(ctx.runId) });
+      const created = Date.now() - t0;
+      const { containerId } = sandbox;
+      const shown = await until(`${name} running in the tree`, () => seen('running', name), failed);
+      const started = await until(`Docker's start event of ${name}`, () => arrived(containerId, 'start'), () => undefined, 5000);
+      // The list reload the sandbox's own later events cause (its guard's policy load, none here) is over.
+      await sleep(500);
+      const t1 = Date.now();
+      await sandbox.terminate();
+      const terminated = Date.now() - t1;
+      sandbox = undefined;
+      const gone = await until(`${name} gone from the tree`, () => seen('gone', name), failed);
+      const destroyed = await until(`Docker's destroy event of ${name}`, () => arrived(containerId, 'destroy'), () => undefined, 5000);
+      if (i < warmup) continue;
+      appear.ours.push(shown - t0);
+      appear.baseline.push(started - t0);
+      disappear.ours.push(gone - t1);
+      disappear.baseline.push(destroyed - t1);
+      createMs.push(created);
+      terminateMs.push(terminated);
+      ctx.log(`  tree-events ${i - warmup + 1}/${n}: shown ${shown - t0} ms (start event ${started - t0} ms), gone ${gone - t1} ms (destroy event ${destroyed - t1} ms)`);
+      await sleep(500);
+    }
+    writeFileSync(stopFile, '');
+    await probe;
+    if (probeError) throw new Error(probeError);
+    const med = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0; };
+    const lag = (side: { ours: number[]; baseline: number[] }) => {
+      const d = side.ours.map((v, k) => v - side.baseline[k]!);
+      return { median: med(d), max: Math.max(...d) };
+    };
+    const common = { pollMs: TREE_EVENTS_POLL_MS, treeReads: probeLine?.polls, treeReadMs: probeLine?.readMs };
+    return [
+      result(
+        'tree-events-appear',
+        {
+          ours: 'client.create() outside the extension (bench process) until the Sandboxes view lists the sandbox as running (probe in the extension host)',
+          baseline: 'the same create() until Docker\'s event stream (same filters, bench process) reports its start',
+        },
+        appear,
+        { op: '<', on: 'ours.median', value: 1000, text: 'ours median < 1000 ms (absolute)' },
+        { extra: { ...common, lagAfterDockerEventMs: lag(appear), createReturnedMs: { median: med(createMs), max: Math.max(...createMs) } } },
+      ),
+      result(
+        'tree-events-disappear',
+        {
+          ours: 'sandbox.terminate() outside the extension (bench process) until the sandbox is gone from the Sandboxes view (probe in the extension host)',
+          baseline: 'the same terminate() until Docker\'s event stream (same filters, bench process) reports its destroy',
+        },
+        disappear,
+        { op: '<', on: 'ours.median', value: 1000, text: 'ours median < 1000 ms (absolute)' },
+        { extra: { ...common, lagAfterDockerEventMs: lag(disappear), terminateReturnedMs: { median: med(terminateMs), max: Math.max(...terminateMs) } } },
+      ),
+    ];
+  } finally {
+    writeFileSync(stopFile, '');
+    await sandbox?.terminate().catch(() => undefined);
+    await Promise.race([probe, sleep(10_000)]);
+    await session.close();
+    events.close();
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The extension's own activate() times, from its log files under the session's user data dir. */
 function ownActivationTimes(userDataDir: string): number[] {
   const times: { at: string; ms: number }[] = [];
@@ -281,6 +435,38 @@ async function settingsApply(config) {
   const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
   return { ...samples, byMode: Object.fromEntries(Object.entries(byMode).map(([k, v]) => [k, Math.round(median(v) * 10) / 10])), lastReadMs: out.lastReadMs, readsPerSample: out.reads };
 }
+// tree-events: the Sandboxes view open, the tree read every pollMs until the stop file appears;
+// when each named sandbox is first listed as running, and then first missing, goes to seenFile at
+// once (the benchmark process waits on it). The time is taken after the read that saw it.
+async function treeEvents(config) {
+  await vscode.extensions.getExtension('${EXTENSION_ID}').activate();
+  // The view listens to Docker only while it is visible.
+  await vscode.commands.executeCommand('workbench.view.extension.sandboxes');
+  const snapshot = () => vscode.commands.executeCommand('sandboxes.tree.snapshot', { depth: 1 });
+  await snapshot();
+  const note = (entry) => fs.appendFileSync(config.seenFile, JSON.stringify(entry) + '\\n');
+  note({ what: 'ready', at: Date.now() });
+  const running = new Set();
+  const gone = new Set();
+  const readMs = [];
+  while (!fs.existsSync(config.stopFile)) {
+    const t0 = performance.now();
+    const nodes = await snapshot();
+    const at = Date.now();
+    readMs.push(performance.now() - t0);
+    const state = new Map(nodes.map((node) => [node.label, node.contextValue]));
+    for (const name of config.names) {
+      if (!running.has(name)) {
+        if (state.get(name) === 'runningSandbox') { running.add(name); note({ name, what: 'running', at }); }
+      } else if (!gone.has(name) && !state.has(name)) {
+        gone.add(name); note({ name, what: 'gone', at });
+      }
+    }
+    await sleep(config.pollMs);
+  }
+  readMs.sort((a, b) => a - b);
+  return { polls: readMs.length, readMs: { median: Math.round(readMs[Math.floor(readMs.length / 2)] * 10) / 10, max: Math.round(readMs[readMs.length - 1] * 10) / 10 } };
+}
 async function run() {
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const out = { pid: process.pid, sample: config.sample };
@@ -311,6 +497,8 @@ async function run() {
     } else if (config.mode === 'settings-apply') {
       const { ours, baseline, ...details } = await settingsApply(config);
       Object.assign(out, details, { samples: { ours, baseline } });
+    } else if (config.mode === 'tree-events') {
+      Object.assign(out, await treeEvents(config));
     }
   } catch (e) { out.error = String(e && e.stack || e); }
   fs.appendFileSync(config.resultFile, JSON.stringify(out) + '\\n');
@@ -358,7 +546,7 @@ async function startSession(ctx: BenchContext): Promise<Session> {
     return {
       userDataDir,
       emptyVsix,
-      async sample(config) {
+      async sample(config, timeoutMs = 240_000) {
         const index = count++;
         writeFileSync(configFile, JSON.stringify({ ...config, sample: index, resultFile }));
         if (first) {
@@ -367,7 +555,7 @@ async function startSession(ctx: BenchContext): Promise<Session> {
         } else {
           await page.reload({ waitUntil: 'domcontentloaded' });
         }
-        const deadline = Date.now() + 240_000;
+        const deadline = Date.now() + timeoutMs;
         for (;;) {
           const lines = readFileSync(resultFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
           const line = lines.find((l) => l.sample === index);
@@ -375,7 +563,7 @@ async function startSession(ctx: BenchContext): Promise<Session> {
             if (line.error) throw new Error(`probe: ${String(line.error)}`);
             return line;
           }
-          if (Date.now() > deadline) throw new Error(`no probe result for sample ${index} within 240 s`);
+          if (Date.now() > deadline) throw new Error(`no probe result for sample ${index} within ${timeoutMs / 1000} s`);
           await sleep(100);
         }
       },

@@ -1,15 +1,17 @@
 /**
  * The Sandboxes view in a real extension host. It follows Docker, not the extension's commands:
  * a sandbox created and terminated through the engine API, as a script would, appears in and
- * disappears from the tree within a second. Below it, the tree shows its network policy, its
- * forwarded ports and this window's terminals, and follows changes made by commands.
+ * disappears from the tree with nothing asking for a refresh. Below it, the tree shows its
+ * network policy, its forwarded ports and this window's terminals, and follows changes made by
+ * commands.
  *
  * The tree is read through its provider, exactly as VS Code reads it (the test-only command
- * `sandboxes.tree.snapshot`); test/vscode/ui/tree.mjs looks at the rendered view.
+ * `sandboxes.tree.snapshot`), which reads the list the view holds and never loads it: only the
+ * view's own refresh (on Docker's events) can make a change show. test/vscode/ui/tree.mjs looks at
+ * the rendered view. How fast a change outside shows is measured by the `tree-events` benchmark
+ * (docs/benchmarks.md), not here.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../../src/core';
 import type { NetworkState, Tunnel } from '../../../src/core/types';
@@ -21,10 +23,11 @@ export { run, runTests } from '../harness';
 
 const TAGS = { 'test-run': `vscode-tree-${process.pid}` };
 const NAME = `tree-${process.pid}`;
-/** The promise under test: a change made anywhere shows within this. */
-const SHOWS_WITHIN_MS = 1000;
-/** For changes that travel through the tunnel service's own notification first. */
-const COMMAND_CHANGE_MS = 2000;
+/**
+ * How long a change that must show is waited for: generous, since other work shares the machine;
+ * a refresh that is broken never comes, so the tests still fail.
+ */
+const SHOW_WAIT_MS = 20_000;
 
 let api: SandboxesApi;
 let sandbox: Sandbox;
@@ -48,37 +51,27 @@ async function ourNode(depth = 3): Promise<NodeSnapshot | undefined> {
   return (await snapshot(depth)).find((node) => node.label === NAME);
 }
 
-/** Polls the tree until `probe` holds; returns how long that took. */
-async function waitFor(what: string, limitMs: number, probe: () => Promise<boolean>): Promise<number> {
+/** Polls the tree until `probe` holds; fails after SHOW_WAIT_MS with the tree as it is then. */
+async function waitFor(what: string, probe: () => Promise<boolean>): Promise<void> {
   const started = Date.now();
   for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > limitMs) {
-      throw new Error(`${what}: not within ${limitMs} ms. The tree now:\n${JSON.stringify(await snapshot(3), null, 2)}`);
+    if (await probe()) return;
+    if (Date.now() - started > SHOW_WAIT_MS) {
+      throw new Error(`${what}: not after ${SHOW_WAIT_MS} ms. The tree now:\n${JSON.stringify(await snapshot(3), null, 2)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-/** For the report: ui/tree.mjs prints what lands in the shared workspace folder. */
-function recordTiming(what: string, ms: number): void {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  if (!folder) return;
-  const file = join(folder, 'tree-timings.json');
-  const timings = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
-  writeFileSync(file, JSON.stringify({ ...timings, [what]: ms }));
 }
 
 function child(node: NodeSnapshot | undefined, labelPrefix: string): NodeSnapshot | undefined {
   return node?.children?.find((c) => c.label.startsWith(labelPrefix));
 }
 
-test('a sandbox created outside the extension (engine API) shows within 1 s', async () => {
+test('a sandbox created outside the extension (engine API) shows, running, with nothing asking', async () => {
   const image = vscode.workspace.getConfiguration('sandboxes').get<string>('defaults.image')!;
   sandbox = await api.client().create({ image, name: NAME, tags: TAGS, command: ['python3', '-m', 'http.server', '8000'], unencryptedPorts: [8000] });
-  // Docker reported the start before create() returned: from here the view has a second.
-  const ms = await waitFor('the new sandbox in the tree, running', SHOWS_WITHIN_MS, async () => (await ourNode(1))?.contextValue === 'runningSandbox');
-  recordTiming('created outside → in the tree', ms);
+  // No refresh is asked for: only Docker's start event can bring it into the view's list.
+  await waitFor('the new sandbox in the tree, running', async () => (await ourNode(1))?.contextValue === 'runningSandbox');
 
   const node = await ourNode();
   assert.ok(node);
@@ -98,38 +91,37 @@ test('a sandbox created outside the extension (engine API) shows within 1 s', as
 test('Forward Port shows the URL below Ports; Stop Forwarding on the port node removes it', async () => {
   const tunnel = await vscode.commands.executeCommand<Tunnel | undefined>('sandboxes.forwardPort', sandbox.id, 8000);
   assert.ok(tunnel, 'forwardPort returned a tunnel');
-  await waitFor('the tunnel URL below Ports', COMMAND_CHANGE_MS, async () => child(child(await ourNode(), 'Ports'), '8000')?.description === tunnel.url);
+  await waitFor('the tunnel URL below Ports', async () => child(child(await ourNode(), 'Ports'), '8000')?.description === tunnel.url);
 
   // What the tree's inline "Stop Forwarding" passes: the port node itself.
   const node = { kind: 'forwardedPort', sandboxId: sandbox.id, containerPort: 8000 };
   assert.equal(await vscode.commands.executeCommand('sandboxes.stopForwarding', node), true);
-  await waitFor('Ports without forwards', COMMAND_CHANGE_MS, async () => child(await ourNode(), 'Ports')?.description === 'none forwarded');
+  await waitFor('Ports without forwards', async () => child(await ourNode(), 'Ports')?.description === 'none forwarded');
 });
 
-test('Toggle Network shows the new policy at once', async () => {
+test('Toggle Network shows the new policy in the tree', async () => {
   const state = await vscode.commands.executeCommand<NetworkState | undefined>('sandboxes.toggleNetwork', { sandboxId: sandbox.id }, 'blocked');
   assert.ok(state, 'toggleNetwork applied a policy (it refuses sandboxes whose policy cannot be enforced)');
-  await waitFor('the blocked network in the tree', SHOWS_WITHIN_MS, async () => child(await ourNode(), 'Network')?.label === 'Network: blocked');
+  await waitFor('the blocked network in the tree', async () => child(await ourNode(), 'Network')?.label === 'Network: blocked');
 });
 
 test('a terminal opened in the sandbox is listed below it, and goes when closed', async () => {
   const terminal = await vscode.commands.executeCommand<vscode.Terminal>('sandboxes.openTerminal', { sandboxId: sandbox.id });
   assert.ok(terminal);
   try {
-    await waitFor('the terminal in the tree', SHOWS_WITHIN_MS, async () => child(await ourNode(), 'Terminals')?.children?.[0]?.label === NAME);
+    await waitFor('the terminal in the tree', async () => child(await ourNode(), 'Terminals')?.children?.[0]?.label === NAME);
     assert.equal(child(await ourNode(), 'Terminals')?.description, '1 open');
   } finally {
     terminal.dispose();
   }
-  await waitFor('no terminal in the tree', SHOWS_WITHIN_MS, async () => child(await ourNode(), 'Terminals')?.description === 'none open');
+  await waitFor('no terminal in the tree', async () => child(await ourNode(), 'Terminals')?.description === 'none open');
 });
 
 test('Go to Sandbox with an id reveals it without asking', async () => {
   assert.equal(await vscode.commands.executeCommand('sandboxes.goToSandbox', sandbox.id), sandbox.id);
 });
 
-test('a sandbox terminated outside the extension disappears within 1 s', async () => {
+test('a sandbox terminated outside the extension disappears, with nothing asking', async () => {
   await sandbox.terminate();
-  const ms = await waitFor('the sandbox gone from the tree', SHOWS_WITHIN_MS, async () => (await ourNode(1)) === undefined);
-  recordTiming('terminated outside → gone from the tree', ms);
+  await waitFor('the sandbox gone from the tree', async () => (await ourNode(1)) === undefined);
 });

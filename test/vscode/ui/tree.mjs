@@ -3,9 +3,8 @@
 // network, ports and terminals, and the status bar counts it. Right-click → Toggle Network → Open
 // changes the network row; the inline Open Terminal action opens a shell that the view lists; the
 // status bar item picks a sandbox and selects it in the view. The screenshot `tree` is the README's.
-// Also prints how fast the in-host suite (suite/tree.test.ts) saw changes made outside VS Code.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,11 +18,6 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
 
 export default async function tree(ctx) {
-  const timings = join(ctx.workspaceFolder, 'tree-timings.json');
-  if (existsSync(timings)) {
-    for (const [change, ms] of Object.entries(JSON.parse(readFileSync(timings, 'utf8')))) ctx.log(`${change}: ${ms} ms`);
-    rmSync(timings);
-  }
   const { page } = ctx;
   const { connect } = require(join(REPO, 'dist', 'core.js'));
   const stateDir = mkdtempSync(join(tmpdir(), 'sandboxes-ui-tree-'));

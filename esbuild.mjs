@@ -64,6 +64,21 @@ module.exports = new Proxy({}, {
   },
 });
 `;
+/**
+ * Every `import * as vscode from 'vscode'` of an external module compiles to its own
+ * `__toESM(require('vscode'))`, which copies each of the API's ~190 exports onto a new object:
+ * ~50 modules did so while dist/extension.js loaded. One shared module does it once.
+ */
+const sharedVscode = {
+  name: 'shared-vscode',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) =>
+      args.namespace === 'shared-vscode' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'shared-vscode' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'shared-vscode' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
+  },
+};
+
 const coreAsLibrary = {
   name: 'core-as-library',
   setup(build) {
@@ -123,7 +138,7 @@ const contexts = await Promise.all(
       sourcemap: !production,
       sourcesContent: false,
       logLevel: watch ? 'silent' : 'warning',
-      plugins: [optionalNativeAddons, ...(asLibrary ? [coreAsLibrary] : []), ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],
+      plugins: [optionalNativeAddons, ...(asLibrary ? [coreAsLibrary, sharedVscode] : []), ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],
     }),
   ),
 );

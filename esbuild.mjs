@@ -2,21 +2,24 @@
 //   node esbuild.mjs               development build, with source maps
 //   node esbuild.mjs --production  minified, no source maps (what `npm run package` ships)
 //   node esbuild.mjs --watch       rebuild on change
+//   node esbuild.mjs --outdir DIR  write to DIR instead of dist/ (test/unit/extensionBundle.test.ts)
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const outdirArg = process.argv.indexOf('--outdir');
+const outdir = outdirArg > 0 ? process.argv[outdirArg + 1] : 'dist';
 
 /** `vscode` exists only inside the extension host: the engine (also a plain Node library) must never import it. */
 const entries = [
-  { entry: 'src/vscode/extension.ts', outfile: 'dist/extension.js', external: ['vscode'], coreAsLibrary: true },
-  { entry: 'src/core/index.ts', outfile: 'dist/core.js', external: [], forbidVscode: true },
-  { entry: 'src/core/reaper.ts', outfile: 'dist/reaper.js', external: [], forbidVscode: true },
+  { entry: 'src/vscode/extension.ts', outfile: `${outdir}/extension.js`, external: ['vscode'], coreAsLibrary: true },
+  { entry: 'src/core/index.ts', outfile: `${outdir}/core.js`, external: [], forbidVscode: true },
+  { entry: 'src/core/reaper.ts', outfile: `${outdir}/reaper.js`, external: [], forbidVscode: true },
   // Webview scripts run in the browser inside a panel (strict CSP, no Node): loaded only when one opens.
-  { entry: 'src/webview/createForm.ts', outfile: 'dist/webview/createForm.js', external: [], forbidVscode: true, browser: true },
-  { entry: 'src/webview/details.ts', outfile: 'dist/webview/details.js', external: [], forbidVscode: true, browser: true },
+  { entry: 'src/webview/createForm.ts', outfile: `${outdir}/webview/createForm.js`, external: [], forbidVscode: true, browser: true },
+  { entry: 'src/webview/details.ts', outfile: `${outdir}/webview/details.js`, external: [], forbidVscode: true, browser: true },
 ];
 
 /** Fails the build with a clear message instead of esbuild's "Could not resolve". */
@@ -118,9 +121,9 @@ const present = entries.filter(({ entry }) => {
   return false;
 });
 
-if (production && existsSync('dist')) {
+if (production && existsSync(outdir)) {
   // Maps from an earlier development build must not be packaged next to minified code.
-  for (const file of readdirSync('dist', { recursive: true }).filter((name) => name.endsWith('.map'))) rmSync(`dist/${file}`);
+  for (const file of readdirSync(outdir, { recursive: true }).filter((name) => name.endsWith('.map'))) rmSync(path.join(outdir, file));
 }
 
 const contexts = await Promise.all(

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -30,10 +32,13 @@ const loaded = Object.keys(require.cache).filter((k) => k !== 'vscode').map((k) 
 console.log(JSON.stringify({ loaded, vscodeRequires, exports: Object.keys(extension) }));
 `;
 
-test('dist/extension.js loads without the engine and takes the vscode API once', () => {
-  const built = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: REPO, encoding: 'utf8' });
+test('dist/extension.js loads without the engine and takes the vscode API once', (t) => {
+  // The production bundle (what `npm run package` ships), built aside so dist/ is left alone.
+  const outdir = mkdtempSync(join(tmpdir(), 'extension-bundle-'));
+  t.after(() => rmSync(outdir, { recursive: true, force: true }));
+  const built = spawnSync(process.execPath, ['esbuild.mjs', '--production', '--outdir', outdir], { cwd: REPO, encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
-  const run = spawnSync(process.execPath, ['-e', LOAD_WITH_STUB, join(REPO, 'dist', 'extension.js'), join(REPO, 'node_modules', '@types', 'vscode', 'index.d.ts')], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['-e', LOAD_WITH_STUB, join(outdir, 'extension.js'), join(REPO, 'node_modules', '@types', 'vscode', 'index.d.ts')], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const result = JSON.parse(run.stdout) as { loaded: string[]; vscodeRequires: number; exports: string[] };
   assert.deepEqual(result.exports.sort(), ['activate', 'deactivate']);

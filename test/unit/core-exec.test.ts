@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { StreamDemuxer } from '../../src/core/exec';
+import { SPARE_SCRIPT, spareRequest } from '../../src/core/files/sandboxFiles';
 
 function frame(stream: number, payload: Buffer): Buffer {
   const header = Buffer.alloc(8);
@@ -51,5 +55,27 @@ describe('StreamDemuxer (Docker exec stream, Tty off)', () => {
     new StreamDemuxer((_, payload) => (seen = payload)).push(chunk);
     assert.equal(seen?.buffer, chunk.buffer);
     assert.equal(seen?.toString(), 'abcdef');
+  });
+});
+
+describe('files spare exec: the request line', () => {
+  // The shells an image's /bin/sh may be; those installed here run the real spare script.
+  const shells = ['/bin/dash', '/bin/bash', '/bin/busybox'].filter((s) => fs.existsSync(s));
+  const args = ['a b', "it's", 'line1\nline2\n', '', '$HOME `id` $(id) \\ "q" *', 'ü 名前 ✓\r\t', '-n', "'"];
+
+  for (const shell of shells) {
+    it(`${path.basename(shell)}: argv arrives exactly, and stdin after the line is the command's`, () => {
+      const argv = ['sh', '-c', 'printf "%s|" "$@"; printf "#"; cat', 'sh', ...args];
+      const payload = Buffer.from([0, 1, 10, 13, 255, 0x27, 0x0a, 0x80]);
+      const shellArgv = shell.endsWith('busybox') ? ['sh', '-c', SPARE_SCRIPT, 'spare'] : ['-c', SPARE_SCRIPT, 'spare'];
+      const out = execFileSync(shell, shellArgv, { input: Buffer.concat([Buffer.from(spareRequest(argv)), payload]) });
+      assert.deepEqual(out, Buffer.concat([Buffer.from(args.map((a) => `${a}|`).join('') + '#'), payload]));
+    });
+  }
+
+  it('no request (stdin closed): the distinct exit code, nothing run', () => {
+    const r = spawnSync('/bin/sh', ['-c', SPARE_SCRIPT, 'spare'], { input: '' });
+    assert.equal(r.status, 74);
+    assert.equal(r.stdout.length, 0);
   });
 });

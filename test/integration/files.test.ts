@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SandboxError, type CopyProgress, type Sandbox } from '../../src/core';
+import { FILES_SPARE_NAME } from '../../src/core/labels';
 import { cleanupAfterFile, client, docker, runContainers, testSpec, until } from './helpers';
 
 cleanupAfterFile();
@@ -312,7 +313,7 @@ describe('the spare exec behind the files API', () => {
     let n = 0;
     for (const id of info.ExecIDs ?? []) {
       const exec = await docker.getExec(id).inspect().catch(() => null);
-      if (exec?.Running && exec.ProcessConfig.arguments.includes('sandboxes-files-spare')) n++;
+      if (exec?.Running && exec.ProcessConfig.arguments.includes(FILES_SPARE_NAME)) n++;
     }
     return n;
   }
@@ -348,10 +349,20 @@ describe('the spare exec behind the files API', () => {
     assert.equal((await sandbox.files.read('/x.txt')).toString(), 'one');
   });
 
-  it('does not keep a sandbox alive: idleTimeoutSeconds still ends it while the client stays connected', async () => {
+  it('is not activity: idleTimeoutSeconds ends a sandbox whose files are polled (as an editor does) with the spare always up', async () => {
     const sandbox = await engine.create(testSpec({ idleTimeoutSeconds: 2 }));
     await sandbox.files.write('/y.txt', 'y');
     assert.equal((await sandbox.files.read('/y.txt')).toString(), 'y');
-    await until(async () => (await sandbox.poll()) !== null, 30_000, 'the idle sandbox to be ended');
+    // A stat a second keeps a spare up all the time (it is given up only after 3 s unused).
+    await until(
+      async () => {
+        if ((await sandbox.poll()) !== null) return true;
+        await sandbox.files.stat('/y.txt').catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 1000));
+        return false;
+      },
+      30_000,
+      'the sandbox to be ended although its files were polled',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError, isSandboxError } from '../errors';
+import { FILES_SPARE_NAME } from '../labels';
 import type { CopyProgress, ExecOptions, ExecProcess, FileEntry, FileStat, SandboxFiles, SandboxInfo } from '../types';
 import { walkHost } from './hostTree';
 import { parentOf, sandboxPath } from './paths';
@@ -29,9 +30,11 @@ const EXIT = { notFound: 70, exists: 71, notDirectory: 72, isDirectory: 73, spar
  * half of a 10 MiB read. So after an operation one exec is started ahead, idle in `read`: the
  * next operation sends it its command line and it becomes that command (exec), output, stdin
  * and exit code as if started fresh — the stream still ends with the process, so no framing is
- * needed and reads stay the sandbox's current view. It is given up after SPARE_IDLE_MS unused,
- * so it extends the sandbox's activity (idleTimeoutSeconds counts running execs) by that much
- * at most. A request is one line: the argv as shell words, newlines spelled "$nl".
+ * needed and reads stay the sandbox's current view. It is given up after SPARE_IDLE_MS unused.
+ * The idle reaper knows it by its name (FILES_SPARE_NAME) and does not count it as activity, so
+ * file operations through it do not keep a sandbox alive (as before, when they were short execs
+ * its once-a-second check rarely saw). A request is one line: the argv as shell words, newlines
+ * spelled "$nl".
  */
 export const SPARE_SCRIPT = `nl='
 '
@@ -300,7 +303,7 @@ export class ExecSandboxFiles implements SandboxFiles {
   /** Called after each operation: have a spare ready, and give it up after SPARE_IDLE_MS unused. */
   private keepSpare(): void {
     clearTimeout(this.spareTimer);
-    this.spare ??= this.host.exec(['/bin/sh', '-c', SPARE_SCRIPT, 'sandboxes-files-spare']).then(
+    this.spare ??= this.host.exec(['/bin/sh', '-c', SPARE_SCRIPT, FILES_SPARE_NAME]).then(
       (proc) => {
         void proc.wait().catch(() => undefined).finally(() => this.deadSpares.add(proc));
         return proc;

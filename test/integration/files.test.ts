@@ -6,6 +6,7 @@
  * - host-side changes to a bind mount are seen inside at the next read (no inotify event).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -347,6 +348,15 @@ describe('the spare exec behind the files API', () => {
     assert.equal(killed.exitCode, 0, killed.stderr);
     await until(async () => (await spares(sandbox)) === 0, 10_000, 'the spare to be dead');
     assert.equal((await sandbox.files.read('/x.txt')).toString(), 'one');
+  });
+
+  it('is let go: a script that never closes its client still exits once the spare is given up', async () => {
+    const sandbox = await engine.create(testSpec());
+    const script = `
+      const { connect } = require(${JSON.stringify(path.resolve('src/core/index.ts'))});
+      connect().fromId(${JSON.stringify(sandbox.id)}).then(async (s) => { await s.files.stat('/etc'); await s.files.read('/etc/hostname'); });`;
+    // Hangs (and times out) if the spare or its tracking outlived it.
+    execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { timeout: 30_000 });
   });
 
   it('is not activity: idleTimeoutSeconds ends a sandbox whose files are polled (as an editor does) with the spare always up', async () => {

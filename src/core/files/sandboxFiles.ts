@@ -297,7 +297,8 @@ export class ExecSandboxFiles implements SandboxFiles {
     const pending = this.spare;
     this.spare = undefined;
     const proc = await pending;
-    return proc && !this.deadSpares.has(proc) ? proc : undefined;
+    if (proc && this.deadSpares.has(proc)) return void discard(proc);
+    return proc;
   }
 
   /** Called after each operation: have a spare ready, and give it up after SPARE_IDLE_MS unused. */
@@ -313,8 +314,7 @@ export class ExecSandboxFiles implements SandboxFiles {
     this.spareTimer = setTimeout(() => {
       const idle = this.spare;
       this.spare = undefined;
-      // EOF on its stdin: the shell's read fails and it exits by itself.
-      void idle?.then((proc) => proc?.stdin.end());
+      void idle?.then((proc) => proc && discard(proc));
     }, SPARE_IDLE_MS);
     this.spareTimer.unref();
   }
@@ -366,6 +366,17 @@ export class ExecSandboxFiles implements SandboxFiles {
     if (/No space left/i.test(detail)) return new SandboxError('EXEC_FAILED', `${what}: ${detail}`, 'Free space in the sandbox, or give it more memory (its own files are kept in memory under gVisor).');
     return new SandboxError('EXEC_FAILED', `${op} of ${what} failed in sandbox ${this.host.name} (exit ${result.code})${detail ? `: ${detail}` : ''}.`, 'See the message above; check that the sandbox is healthy (Run Command: ls -la).');
   }
+}
+
+/**
+ * Lets an unused spare go: EOF on its stdin ends the shell's read and it exits by itself; its
+ * output is drained so its streams end and the client stops tracking it (an exec tracked for
+ * ever would keep the client's Docker event stream, and so Node, running).
+ */
+function discard(proc: ExecProcess): void {
+  proc.stdout.resume();
+  proc.stderr.resume();
+  proc.stdin.end();
 }
 
 /** read runs cat without a shell: its messages (GNU and busybox alike) name the condition. */

@@ -46,7 +46,7 @@ export async function startExec(docker: Docker, containerId: string, argv: strin
   } catch (error) {
     throw execError(containerId, argv, error);
   }
-  return new DockerExecProcess(docker, container, exec, socket, tty, marker, size);
+  return new DockerExecProcess(container, exec, socket, tty, marker, size);
 }
 
 const consoleSizeSupport = new WeakMap<Docker, Promise<boolean>>();
@@ -79,6 +79,43 @@ export function execError(containerId: string, argv: string[], error: unknown): 
   return new SandboxError('EXEC_FAILED', `Could not run "${argv.join(' ')}" in the sandbox: ${message}`, 'Check that the command exists in the image and that the sandbox is running.', { cause: error });
 }
 
+/**
+ * Splits Docker's multiplexed exec stream (Tty off: frames of an 8-byte header — stream type,
+ * three zero bytes, payload length big-endian — then the payload) into stdout and stderr.
+ * Payloads are handed on as views of the socket's chunks, never copied: dockerode's demuxStream
+ * concatenates every chunk onto what is pending, which cost ≈ 100 ms of a 10 MiB read
+ * (docs/benchmarks.md, files).
+ */
+export class StreamDemuxer {
+  private readonly header = Buffer.alloc(8);
+  private headerBytes = 0;
+  private stream = 1;
+  private remaining = 0;
+
+  constructor(private readonly emit: (stream: number, payload: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.remaining === 0) {
+        const take = Math.min(8 - this.headerBytes, chunk.length - offset);
+        chunk.copy(this.header, this.headerBytes, offset, offset + take);
+        this.headerBytes += take;
+        offset += take;
+        if (this.headerBytes < 8) return;
+        this.headerBytes = 0;
+        this.stream = this.header[0];
+        this.remaining = this.header.readUInt32BE(4);
+        continue;
+      }
+      const take = Math.min(this.remaining, chunk.length - offset);
+      this.emit(this.stream, chunk.subarray(offset, offset + take));
+      offset += take;
+      this.remaining -= take;
+    }
+  }
+}
+
 class DockerExecProcess implements ExecProcess {
   readonly stdin: Writable;
   readonly stdout = new PassThrough();
@@ -87,7 +124,6 @@ class DockerExecProcess implements ExecProcess {
   private exitCode: Promise<number> | undefined;
 
   constructor(
-    private readonly docker: Docker,
     private readonly container: Docker.Container,
     private readonly exec: Docker.Exec,
     private readonly socket: Duplex,
@@ -109,7 +145,10 @@ class DockerExecProcess implements ExecProcess {
       socket.once('error', finish);
     });
     if (tty) socket.pipe(this.stdout, { end: false });
-    else docker.modem.demuxStream(socket, this.stdout, this.stderr);
+    else {
+      const demux = new StreamDemuxer((stream, payload) => (stream === 2 ? this.stderr : this.stdout).write(payload));
+      socket.on('data', (chunk: Buffer) => demux.push(chunk));
+    }
 
     // Writes go straight to the connection; ending stdin half-closes it, which Docker turns into
     // EOF on the process's stdin while output keeps flowing.

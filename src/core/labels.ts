@@ -44,3 +44,9 @@ export function tagsFromLabels(labels: Record<string, string>): Record<string, s
 export function tagFilters(tags: Record<string, string> | undefined): string[] {
   return Object.entries(tags ?? {}).map(([key, value]) => `${LABEL.tagPrefix}${key}=${value}`);
 }
+
+/**
+ * The `$0` of the files API's exec started ahead (files/sandboxFiles.ts): Docker reports an
+ * exec's argv, so the idle reaper can tell it from a command someone runs.
+ */
+export const FILES_SPARE_NAME = 'sandboxes-files-spare';

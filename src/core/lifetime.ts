@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { dockerStatus } from './errors';
-import { LABEL, MANAGED_FILTER } from './labels';
+import { FILES_SPARE_NAME, LABEL, MANAGED_FILTER } from './labels';
 import type { Logger } from './types';
 
 /**
@@ -112,7 +112,9 @@ async function hasRunningExec(docker: Docker, containerId: string): Promise<bool
     const info = await docker.getContainer(containerId).inspect();
     for (const execId of info.ExecIDs ?? []) {
       const exec = await docker.getExec(execId).inspect().catch(() => null);
-      if (exec?.Running) return true;
+      // The files API's spare waits for the next file operation: not a command, not activity
+      // (an editor polling open files would otherwise keep a sandbox alive for ever).
+      if (exec?.Running && !exec.ProcessConfig?.arguments?.includes(FILES_SPARE_NAME)) return true;
     }
   } catch {
     // Gone between list and inspect: nothing to track.

@@ -6,12 +6,14 @@
  * - host-side changes to a bind mount are seen inside at the next read (no inotify event).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SandboxError, type CopyProgress, type Sandbox } from '../../src/core';
-import { cleanupAfterFile, client, docker, runContainers, testSpec } from './helpers';
+import { FILES_SPARE_NAME } from '../../src/core/labels';
+import { cleanupAfterFile, client, docker, runContainers, testSpec, until } from './helpers';
 
 cleanupAfterFile();
 
@@ -300,5 +302,77 @@ describe('filesystem snapshots', () => {
     await engine.removeSnapshot(ref);
     assert.deepEqual(await engine.listSnapshots({ sandboxId: original.id }), []);
     await assert.rejects(engine.removeSnapshot(testSpec().image), isError('NOT_FOUND', /not a sandbox snapshot/));
+  });
+});
+
+describe('the spare exec behind the files API', () => {
+  const engine = client();
+
+  /** The sandbox's running execs that are an idle spare (its argv names it). */
+  async function spares(sandbox: Sandbox): Promise<number> {
+    const info = await docker.getContainer(sandbox.containerId).inspect();
+    let n = 0;
+    for (const id of info.ExecIDs ?? []) {
+      const exec = await docker.getExec(id).inspect().catch(() => null);
+      if (exec?.Running && exec.ProcessConfig.arguments.includes(FILES_SPARE_NAME)) n++;
+    }
+    return n;
+  }
+
+  it('concurrent operations, binary data and odd names all come back exact; the spare is given up when idle', async () => {
+    const sandbox = await engine.create(testSpec());
+    const names = ['/w/plain.bin', "/w/it's a \"name\".bin", '/w/new\nline.bin', '/w/ü 名前 ✓ $HOME `id`.bin', '/w/-n', '/w/back\\slash\r.bin'];
+    const data = names.map((_, i) => Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, b) => b)), Buffer.alloc(1000 + i * 777, i)]));
+    await sandbox.files.mkdir('/w');
+    await Promise.all(names.map((name, i) => sandbox.files.write(name, data[i])));
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all([...names.map((name) => sandbox.files.read(name)), sandbox.files.list('/w'), ...names.map((name) => sandbox.files.stat(name))]);
+      names.forEach((name, i) => assert.deepEqual(results[i], data[i], `${JSON.stringify(name)}, round ${round}`));
+      assert.deepEqual((results[names.length] as { name: string }[]).map((e) => e.name).sort(), names.map((n) => n.slice(3)).sort());
+      names.forEach((name, i) => assert.equal((results[names.length + 1 + i] as { size: number }).size, data[i].length));
+    }
+    // The current view, not a cached one: changed behind the API's back, read at once.
+    await sandbox.run(['sh', '-c', 'printf changed > /w/plain.bin']);
+    assert.equal((await sandbox.files.read('/w/plain.bin')).toString(), 'changed');
+    await until(async () => (await spares(sandbox)) === 1, 10_000, 'a spare to be up after an operation');
+    await until(async () => (await spares(sandbox)) === 0, 15_000, 'the idle spare to be given up');
+    assert.equal((await sandbox.files.read('/w/-n')).length, data[4].length, 'works again after the spare was given up');
+  });
+
+  it('a spare killed inside the sandbox is replaced, the operation still right', async () => {
+    const sandbox = await engine.create(testSpec());
+    await sandbox.files.write('/x.txt', 'one');
+    await until(async () => (await spares(sandbox)) === 1, 10_000, 'a spare to be up');
+    // Its argv ends with its name; the bracket keeps this script's own argv from matching.
+    const killed = await sandbox.run(['sh', '-c', 'for c in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$c" 2>/dev/null | grep -q "files-spar[e] $" && { p=${c#/proc/}; kill -9 "${p%/cmdline}"; }; done; true']);
+    assert.equal(killed.exitCode, 0, killed.stderr);
+    await until(async () => (await spares(sandbox)) === 0, 10_000, 'the spare to be dead');
+    assert.equal((await sandbox.files.read('/x.txt')).toString(), 'one');
+  });
+
+  it('is let go: a script that never closes its client still exits once the spare is given up', async () => {
+    const sandbox = await engine.create(testSpec());
+    const script = `
+      const { connect } = require(${JSON.stringify(path.resolve('src/core/index.ts'))});
+      connect().fromId(${JSON.stringify(sandbox.id)}).then(async (s) => { await s.files.stat('/etc'); await s.files.read('/etc/hostname'); });`;
+    // Hangs (and times out) if the spare or its tracking outlived it.
+    execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { timeout: 30_000 });
+  });
+
+  it('is not activity: idleTimeoutSeconds ends a sandbox whose files are polled (as an editor does) with the spare always up', async () => {
+    const sandbox = await engine.create(testSpec({ idleTimeoutSeconds: 2 }));
+    await sandbox.files.write('/y.txt', 'y');
+    assert.equal((await sandbox.files.read('/y.txt')).toString(), 'y');
+    // A stat a second keeps a spare up all the time (it is given up only after 3 s unused).
+    await until(
+      async () => {
+        if ((await sandbox.poll()) !== null) return true;
+        await sandbox.files.stat('/y.txt').catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 1000));
+        return false;
+      },
+      30_000,
+      'the sandbox to be ended although its files were polled',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError, isSandboxError } from '../errors';
+import { FILES_SPARE_NAME } from '../labels';
 import type { CopyProgress, ExecOptions, ExecProcess, FileEntry, FileStat, SandboxFiles, SandboxInfo } from '../types';
 import { walkHost } from './hostTree';
 import { parentOf, sandboxPath } from './paths';
@@ -22,7 +23,30 @@ const WATCHDOG_MS = 1000;
  * Exit codes the scripts below use for conditions the caller must tell apart; anything else is
  * read from the tool's own message (e.g. "Read-only file system").
  */
-const EXIT = { notFound: 70, exists: 71, notDirectory: 72, isDirectory: 73, notEmpty: 75, denied: 76, noTool: 127 } as const;
+const EXIT = { notFound: 70, exists: 71, notDirectory: 72, isDirectory: 73, spareUnused: 74, notEmpty: 75, denied: 76, noTool: 127 } as const;
+
+/**
+ * Starting a process through Docker costs ≈ 100 ms under gVisor, most of a small operation and
+ * half of a 10 MiB read. So after an operation one exec is started ahead, idle in `read`: the
+ * next operation sends it its command line and it becomes that command (exec), output, stdin
+ * and exit code as if started fresh — the stream still ends with the process, so no framing is
+ * needed and reads stay the sandbox's current view. It is given up after SPARE_IDLE_MS unused.
+ * The idle reaper knows it by its name (FILES_SPARE_NAME) and does not count it as activity, so
+ * file operations through it do not keep a sandbox alive (as before, when they were short execs
+ * its once-a-second check rarely saw). A request is one line: the argv as shell words, newlines
+ * spelled "$nl".
+ */
+export const SPARE_SCRIPT = `nl='
+'
+IFS= read -r request || exit ${EXIT.spareUnused}
+eval "set -- $request"
+exec "$@"`;
+const SPARE_IDLE_MS = 3000;
+
+export function spareRequest(argv: string[]): string {
+  const word = (arg: string) => arg.split('\n').map((part) => `'${part.replace(/'/g, `'\\''`)}'`).join('"$nl"');
+  return `${argv.map(word).join(' ')}\n`;
+}
 
 const PRELUDE = `set -u
 missing() { [ ! -e "$1" ] && [ ! -L "$1" ]; }
@@ -39,12 +63,6 @@ statf "$1"`,
 cd -- "$1" || exit ${EXIT.denied}
 ${STATF_SHELL}
 statfind`,
-  // No size check inside (a stat is one more process, and forks are what costs in gVisor): the
-  // caller stops reading at maxBytes, which also holds for files that grow and for devices.
-  read: `${PRELUDE}[ -e "$1" ] || exit ${EXIT.notFound}
-[ -d "$1" ] && exit ${EXIT.isDirectory}
-[ -r "$1" ] || exit ${EXIT.denied}
-exec cat -- "$1"`,
   write: `${PRELUDE}if [ -e "$1" ] || [ -L "$1" ]; then
   [ -d "$1" ] && exit ${EXIT.isDirectory}
   [ "$3" = 1 ] || exit ${EXIT.exists}
@@ -86,6 +104,16 @@ exec tar -c -f - -- "$(basename -- "$1")"`,
 exec tar -x -f - -C "$1"`,
 };
 
+interface RunOptions {
+  stdin?: Buffer | Readable;
+  maxStdout?: number;
+  signal?: AbortSignal;
+  consume?: (stdout: Readable) => Promise<void>;
+  okCodes?: number[];
+  /** Not through the spare: it had died before the request reached it. */
+  fresh?: boolean;
+}
+
 interface ScriptResult {
   code: number;
   stdout: Buffer;
@@ -94,6 +122,10 @@ interface ScriptResult {
 
 /** Files of a running sandbox through exec: see SandboxFiles for the contract. */
 export class ExecSandboxFiles implements SandboxFiles {
+  private spare: Promise<ExecProcess | undefined> | undefined;
+  private readonly deadSpares = new WeakSet<ExecProcess>();
+  private spareTimer: NodeJS.Timeout | undefined;
+
   constructor(private readonly host: FilesHost) {}
 
   async stat(input: string): Promise<FileStat> {
@@ -114,7 +146,10 @@ export class ExecSandboxFiles implements SandboxFiles {
     const p = sandboxPath(input);
     const max = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
     if (!Number.isInteger(max) || max < 0) throw new SandboxError('INVALID_SPEC', `maxBytes must be a whole number of bytes (got ${max}).`, 'Pass e.g. { maxBytes: 10 * 1024 * 1024 }.');
-    return (await this.script('read', SCRIPTS.read, [p], p, { maxStdout: max })).stdout;
+    // cat alone, no shell around it (process start is what costs in gVisor: ≈ 40 ms a shell) and
+    // no size check first: the caller stops reading at maxBytes, which also holds for files that
+    // grow and for devices. Its conditions come back as its messages (see failure()).
+    return (await this.process('read', ['cat', '--', p], p, { maxStdout: max })).stdout;
   }
 
   async write(input: string, data: Buffer | string, options: { create?: boolean; overwrite?: boolean; mkdirs?: boolean } = {}): Promise<void> {
@@ -169,17 +204,20 @@ export class ExecSandboxFiles implements SandboxFiles {
   }
 
   /** Runs one of the scripts; a failure becomes a SandboxError naming the operation and path. */
-  private async script(
-    op: string,
-    script: string,
-    args: string[],
-    what: string,
-    options: { stdin?: Buffer | Readable; maxStdout?: number; signal?: AbortSignal; consume?: (stdout: Readable) => Promise<void>; okCodes?: number[] } = {},
-  ): Promise<ScriptResult> {
+  private script(op: string, script: string, args: string[], what: string, options: RunOptions = {}): Promise<ScriptResult> {
+    return this.process(op, ['/bin/sh', '-c', script, `sandbox-${op}`, ...args], what, options);
+  }
+
+  private async process(op: string, argv: string[], what: string, options: RunOptions = {}): Promise<ScriptResult> {
     if (options.signal?.aborted) throw cancelled(op);
     let proc: ExecProcess;
+    // Streamed stdin or stdout cannot be replayed if the spare turns out dead: those start fresh.
+    const spare = options.fresh || options.consume || (options.stdin && !Buffer.isBuffer(options.stdin)) ? undefined : await this.takeSpare();
     try {
-      proc = await this.host.exec(['/bin/sh', '-c', script, `sandbox-${op}`, ...args]);
+      if (spare) {
+        spare.stdin.write(spareRequest(argv));
+        proc = spare;
+      } else proc = await this.host.exec(argv);
     } catch (error) {
       throw await this.whenEnded(op, what, error);
     }
@@ -239,16 +277,46 @@ export class ExecSandboxFiles implements SandboxFiles {
     try {
       const [exit] = await Promise.race([Promise.all([proc.wait(), consumed]), stopped]);
       code = exit;
+      this.keepSpare();
     } catch (error) {
-      if (isSandboxError(error) && error.code !== 'EXEC_FAILED' && error.code !== 'NOT_FOUND') throw error;
+      // NOT_RUNNING from the exec itself says less than whenEnded (which op, what to do).
+      if (isSandboxError(error) && error.code !== 'EXEC_FAILED' && error.code !== 'NOT_FOUND' && error.code !== 'NOT_RUNNING') throw error;
       throw await this.whenEnded(op, what, error);
     } finally {
       clearInterval(watchdog);
       options.signal?.removeEventListener('abort', onAbort);
     }
+    if (spare && code === EXIT.spareUnused && size === 0) return this.process(op, argv, what, { ...options, fresh: true });
     const result = { code, stdout: Buffer.concat(chunks), stderr: Buffer.concat(stderr).toString('utf8') };
     if (!(options.okCodes ?? [0]).includes(code)) throw await this.whenEnded(op, what, this.failure(op, what, result), code >= 128);
     return result;
+  }
+
+  /** The idle spare exec, if one is up; the next one is started once this operation is done. */
+  private async takeSpare(): Promise<ExecProcess | undefined> {
+    const pending = this.spare;
+    this.spare = undefined;
+    const proc = await pending;
+    if (proc && this.deadSpares.has(proc)) return void discard(proc);
+    return proc;
+  }
+
+  /** Called after each operation: have a spare ready, and give it up after SPARE_IDLE_MS unused. */
+  private keepSpare(): void {
+    clearTimeout(this.spareTimer);
+    this.spare ??= this.host.exec(['/bin/sh', '-c', SPARE_SCRIPT, FILES_SPARE_NAME]).then(
+      (proc) => {
+        void proc.wait().catch(() => undefined).finally(() => this.deadSpares.add(proc));
+        return proc;
+      },
+      () => undefined,
+    );
+    this.spareTimer = setTimeout(() => {
+      const idle = this.spare;
+      this.spare = undefined;
+      void idle?.then((proc) => proc && discard(proc));
+    }, SPARE_IDLE_MS);
+    this.spareTimer.unref();
   }
 
   /** If the sandbox is gone or stopped, that is the error to report, not the symptom. */
@@ -274,7 +342,7 @@ export class ExecSandboxFiles implements SandboxFiles {
 
   private failure(op: string, what: string, result: ScriptResult): SandboxError {
     const detail = result.stderr.trim().split('\n').pop() ?? '';
-    switch (result.code) {
+    switch (op === 'read' ? catExit(result.code, detail) : result.code) {
       case EXIT.notFound:
         return new SandboxError('FILE_NOT_FOUND', `${what} does not exist in sandbox ${this.host.name}${op === 'write' || op === 'mkdir' || op === 'rename' ? ' (or its parent folder does not)' : ''}.`, 'Check the path; list the parent folder to see what is there.');
       case EXIT.exists:
@@ -298,6 +366,26 @@ export class ExecSandboxFiles implements SandboxFiles {
     if (/No space left/i.test(detail)) return new SandboxError('EXEC_FAILED', `${what}: ${detail}`, 'Free space in the sandbox, or give it more memory (its own files are kept in memory under gVisor).');
     return new SandboxError('EXEC_FAILED', `${op} of ${what} failed in sandbox ${this.host.name} (exit ${result.code})${detail ? `: ${detail}` : ''}.`, 'See the message above; check that the sandbox is healthy (Run Command: ls -la).');
   }
+}
+
+/**
+ * Lets an unused spare go: EOF on its stdin ends the shell's read and it exits by itself; its
+ * output is drained so its streams end and the client stops tracking it (an exec tracked for
+ * ever would keep the client's Docker event stream, and so Node, running).
+ */
+function discard(proc: ExecProcess): void {
+  proc.stdout.resume();
+  proc.stderr.resume();
+  proc.stdin.end();
+}
+
+/** read runs cat without a shell: its messages (GNU and busybox alike) name the condition. */
+function catExit(code: number, detail: string): number {
+  if (code !== 1) return code;
+  if (/No such file/i.test(detail)) return EXIT.notFound;
+  if (/Is a directory/i.test(detail)) return EXIT.isDirectory;
+  if (/Permission denied/i.test(detail)) return EXIT.denied;
+  return code;
 }
 
 function denied(op: string, what: string, detail: string): SandboxError {

@@ -7,23 +7,14 @@
 // Webviews are nested iframes in code-server (iframe.webview → #active-frame): the frames are
 // found by what they show. The screenshots `form` and `details` are the README's.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { openEngine } from './lib/engine.mjs';
 
 export const timeout = 240; // seconds (two window reloads)
 
-const require = createRequire(import.meta.url);
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
 export default async function createForm(ctx) {
   const { page } = ctx;
-  const { connect } = require(join(REPO, 'dist', 'core.js'));
-  const stateDir = mkdtempSync(join(tmpdir(), 'sandboxes-ui-form-'));
-  const engine = connect({ stateDir });
+  const { engine, dispose: disposeEngine } = openEngine('form');
   const name = `ui-form-${process.pid}`;
   const sidebar = page.locator('.part.sidebar');
   try {
@@ -107,8 +98,7 @@ export default async function createForm(ctx) {
     }
     await ctx.runCommand('View: Close All Editors').catch(() => {});
     await ctx.runCommand('Notifications: Clear All Notifications').catch(() => {});
-    engine.dispose();
-    rmSync(stateDir, { recursive: true, force: true });
+    await disposeEngine();
   }
 }
 

@@ -5,24 +5,14 @@
 // screenshot `explorer` is the README's. The window goes back to its single folder afterwards,
 // so the UI tests after this one see the workspace they expect.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { IMAGE, openEngine } from './lib/engine.mjs';
 
 export const timeout = 180; // seconds
 
-const require = createRequire(import.meta.url);
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
-
 export default async function files(ctx) {
   const { page } = ctx;
-  const { connect } = require(join(REPO, 'dist', 'core.js'));
-  const stateDir = mkdtempSync(join(tmpdir(), 'sandboxes-ui-files-'));
-  const engine = connect({ stateDir });
+  const { engine, dispose: disposeEngine } = openEngine('files');
   const name = `ui-files-${process.pid}`;
   const explorer = page.locator('.explorer-folders-view');
   const row = (text) => explorer.locator('.monaco-list-row', { hasText: text }).first();
@@ -84,8 +74,7 @@ export default async function files(ctx) {
   } finally {
     await page.keyboard.press('Escape').catch(() => {});
     if (sandbox) await sandbox.terminate().catch((e) => ctx.log(`terminating ${name}: ${e.message}`));
-    engine.dispose();
-    rmSync(stateDir, { recursive: true, force: true });
+    await disposeEngine();
     // Back to the single folder the other UI tests expect (the untitled workspace is left behind).
     await page.goto(ctx.url).catch((e) => ctx.log(`reopening the folder: ${e.message}`));
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 }).catch(() => {});

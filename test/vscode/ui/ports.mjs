@@ -7,20 +7,15 @@
 // Only 127.0.0.1 and this sandbox are contacted.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { IMAGE, openEngine } from './lib/engine.mjs';
 
 export const timeout = 150; // seconds
-
-const require = createRequire(import.meta.url);
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
 
 /** The tag the extension gives this window's sandboxes (src/vscode/network/workspaceTag.ts). */
 function workspaceTag(folder) {
@@ -63,9 +58,7 @@ function extensionLogs(workspaceFolder) {
 
 export default async function ports(ctx) {
   const { page } = ctx;
-  const { connect } = require(join(REPO, 'dist', 'core.js'));
-  const stateDir = mkdtempSync(join(tmpdir(), 'sandboxes-ui-ports-'));
-  const engine = connect({ stateDir });
+  const { engine, dispose: disposeEngine } = openEngine('ports');
   const name = `ui-ports-${process.pid}`;
   const marker = `forwarded-page-${process.pid}-${Date.now()}`;
   const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
@@ -154,7 +147,6 @@ export default async function ports(ctx) {
     await ctx.runCommand('View: Close All Editors').catch(() => {});
     await ctx.runCommand('Notifications: Clear All Notifications').catch(() => {});
     if (sandbox) await sandbox.terminate().catch((e) => ctx.log(`terminating ${name}: ${e.message}`));
-    engine.dispose();
-    rmSync(stateDir, { recursive: true, force: true });
+    await disposeEngine();
   }
 }

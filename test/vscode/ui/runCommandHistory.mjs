@@ -1,16 +1,12 @@
 // UI test: "Run Command in Sandbox…" typed into its QuickPick, offered again from the history the
 // next time (Enter runs it again), and gone after "Clear History".
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
+import { IMAGE, openEngine } from './lib/engine.mjs';
 
 export const timeout = 150; // seconds
 
-const require = createRequire(import.meta.url);
-const IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
-
 export default async function runCommandHistory(ctx) {
-  const { connect } = require('../../../dist/core.js');
-  const client = connect();
+  const { engine: client, dispose: disposeEngine } = openEngine('history');
   const tags = { 'test-run': `ui-history-${process.pid}` };
   const name = `ui-history-${process.pid}`;
   const line = `echo history-${process.pid}`;
@@ -59,6 +55,6 @@ export default async function runCommandHistory(ctx) {
     await page.keyboard.press('Escape');
   } finally {
     for (const sandbox of await client.list({ tags })) await sandbox.terminate().catch(() => undefined);
-    await client.close();
+    await disposeEngine();
   }
 }

@@ -1,17 +1,13 @@
 // UI test: as a person would — the terminal panel's "Launch Profile…" dropdown, "Sandbox shell",
 // the sandbox picked by typing its name, then `uname -r` in the new terminal: gVisor's 4.4.0.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { IMAGE, openEngine } from './lib/engine.mjs';
 
 export const timeout = 150; // seconds
 
-const require = createRequire(import.meta.url);
-const IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
-
 export default async function terminalProfile(ctx) {
-  const { connect } = require('../../../dist/core.js');
-  const client = connect();
+  const { engine: client, dispose: disposeEngine } = openEngine('profile');
   const name = `ui-profile-${process.pid}`;
   const { page } = ctx;
   try {
@@ -61,6 +57,6 @@ export default async function terminalProfile(ctx) {
     assert.match(text, /^4\.4\.0$/m, `gVisor's kernel version in the terminal:\n${text}`);
   } finally {
     for (const sandbox of await client.list({ tags: { 'test-run': `ui-profile-${process.pid}` } })) await sandbox.terminate().catch(() => undefined);
-    await client.close();
+    await disposeEngine();
   }
 }

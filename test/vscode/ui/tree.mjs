@@ -4,24 +4,14 @@
 // changes the network row; the inline Open Terminal action opens a shell that the view lists; the
 // status bar item picks a sandbox and selects it in the view. The screenshot `tree` is the README's.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { IMAGE, openEngine } from './lib/engine.mjs';
 
 export const timeout = 120; // seconds
 
-const require = createRequire(import.meta.url);
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
-
 export default async function tree(ctx) {
   const { page } = ctx;
-  const { connect } = require(join(REPO, 'dist', 'core.js'));
-  const stateDir = mkdtempSync(join(tmpdir(), 'sandboxes-ui-tree-'));
-  const engine = connect({ stateDir });
+  const { engine, dispose: disposeEngine } = openEngine('tree');
   const name = `ui-tree-${process.pid}`;
   const sidebar = page.locator('.part.sidebar');
   // Other runs may have sandboxes on the same engine: only ours is ever expanded, so the rows
@@ -95,8 +85,7 @@ export default async function tree(ctx) {
     await ctx.runCommand('Terminal: Kill All Terminals').catch(() => {});
     await ctx.runCommand('Notifications: Clear All Notifications').catch(() => {});
     if (sandbox) await sandbox.terminate().catch((e) => ctx.log(`terminating ${name}: ${e.message}`));
-    engine.dispose();
-    rmSync(stateDir, { recursive: true, force: true });
+    await disposeEngine();
   }
 }
 

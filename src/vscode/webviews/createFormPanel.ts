@@ -19,7 +19,7 @@ import { specFromSettings } from '../settingsToSpec';
 import { checkForm, formModelFromSettings, settingsFromForm, type FormEngine, type FormSpec } from './createFormModel';
 import { PanelChannel } from './panelChannel';
 import { CREATE_FORM_PARAMS, type CreateFormMethods, type CreateFormModel, type CreateFormPush, type CreateOutcome, type SaveOutcome } from './protocol';
-import { renderWebviewHtml, webviewOptions } from './webviewHtml';
+import { preparePanel, renderWebviewHtml } from './webviewHtml';
 
 /**
  * Wrapped, not `{ validateSpec, parseCidr }`: reading an export of the engine loads it
@@ -42,8 +42,7 @@ export class CreateFormPanel extends Disposable {
     private readonly deps: CreateFormDeps,
   ) {
     super();
-    panel.webview.options = webviewOptions(deps.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'sandboxes.svg');
+    preparePanel(panel, deps.extensionUri);
     this.channel = this._register(
       new PanelChannel<CreateFormMethods, CreateFormPush>(panel.webview, {
         name: 'Create Sandbox form',

@@ -15,7 +15,7 @@ import { GVISOR_RUNTIME } from '../settingKeys';
 import { forwardedPorts } from '../tree/treeNodes';
 import { PanelChannel } from './panelChannel';
 import { DETAILS_PARAMS, type DetailsAction, type DetailsMethods, type DetailsPush, type SandboxView, type StatsPoint } from './protocol';
-import { renderWebviewHtml, webviewOptions } from './webviewHtml';
+import { preparePanel, renderWebviewHtml } from './webviewHtml';
 
 /** About two minutes of one-second samples: what the chart shows. */
 export const STATS_HISTORY = 120;
@@ -53,8 +53,7 @@ export class DetailsPanel extends Disposable {
     private readonly deps: DetailsDeps,
   ) {
     super();
-    panel.webview.options = webviewOptions(deps.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'sandboxes.svg');
+    preparePanel(panel, deps.extensionUri);
     this.channel = this._register(
       new PanelChannel<DetailsMethods, DetailsPush>(panel.webview, {
         name: `Sandbox Details (${sandboxId})`,

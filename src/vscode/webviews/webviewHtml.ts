@@ -16,6 +16,12 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
+/** Sets up a panel (new or restored by its serializer) to load only what webviewOptions allows, with the extension's icon. */
+export function preparePanel(panel: vscode.WebviewPanel, extensionUri: vscode.Uri): void {
+  panel.webview.options = webviewOptions(extensionUri);
+  panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'sandboxes.svg');
+}
+
 /**
  * Options of a new panel. Hidden panels are not kept alive (`retainContextWhenHidden` stays off):
  * the scripts restore their state (`setState`) and the extension resends the rest on `ready`.

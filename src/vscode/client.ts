@@ -12,6 +12,7 @@ import { Disposable, toDisposable } from './dispose';
 import { withFix } from './errors';
 import { isLoopback } from './ports/portSettings';
 import { readBindAddress, readDockerHost, readGuardImage, SettingKeys } from './settings';
+import { showWarningMessage } from './uiText';
 
 export interface SandboxClientOptions {
   /** Where the engine keeps the local CA and the ports of earlier forwards: the extension's global storage. */
@@ -69,7 +70,7 @@ export class SandboxClientService extends Disposable {
       if (this.warnedBindAddress !== problem.message) {
         this.warnedBindAddress = problem.message;
         const openSettings = 'Open Settings';
-        void vscode.window.showWarningMessage(text, openSettings).then((choice) => {
+        void showWarningMessage(text, openSettings).then((choice) => {
           if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', SettingKeys.bindAddress);
         });
       }

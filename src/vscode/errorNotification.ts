@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from './commands/commandIds';
 import { settingsSearchQuery, type ErrorAction, type ErrorPresentation } from './errors';
 import type { ExtensionLog } from './log';
+import { showErrorMessage } from './uiText';
 
 const ACTION_LABELS: Record<ErrorAction, string> = {
   checkSetup: 'Check Setup',
@@ -19,7 +20,7 @@ export async function showErrorNotification(
   presentation: Exclude<ErrorPresentation, { kind: 'cancelled' }>,
 ): Promise<void> {
   const labels = presentation.actions.map((action) => ACTION_LABELS[action]);
-  const picked = await vscode.window.showErrorMessage(presentation.text, ...labels);
+  const picked = await showErrorMessage(presentation.text, ...labels);
   const action = presentation.actions.find((candidate) => ACTION_LABELS[candidate] === picked);
   switch (action) {
     case 'checkSetup':

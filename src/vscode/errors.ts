@@ -3,6 +3,7 @@
  * commands/registerCommands.ts turns a presentation into a notification.
  */
 import type { SandboxErrorCode } from '../core/types';
+import { LOG_REFERENCE, excerpt, plainText } from './untrustedText';
 
 /**
  * An error the user can act on, raised by the adapter itself (the engine raises `SandboxError`).
@@ -68,24 +69,47 @@ export function isCancellation(err: unknown): boolean {
   return err.name === 'AbortError' || err.name === 'Canceled' || (err as { code?: unknown }).code === 'CANCELLED';
 }
 
+/**
+ * Engine messages embed what the sandbox said (stderr, file names, symlink targets), so the text is
+ * made plain (untrustedText.ts: no link can render) and long messages are cut, pointing to the
+ * log, where `errorLogText` puts all of it.
+ */
 export function presentError(err: unknown, commandTitle: string): ErrorPresentation {
   if (isCancellation(err)) {
     return { kind: 'cancelled' };
   }
   if (err instanceof UserFacingError) {
     const actions: ErrorAction[] = err.settingKeys.length > 0 ? ['openSettings', 'showLog'] : ['showLog'];
-    return { kind: 'actionable', text: withFix(err.message, err.fix), actions, settingKeys: err.settingKeys };
+    return { kind: 'actionable', text: notificationText(err.message, err.fix), actions, settingKeys: err.settingKeys };
   }
   if (isSandboxErrorLike(err)) {
     const actions: ErrorAction[] = SETUP_CODES.has(err.code) ? ['checkSetup', 'showLog'] : ['showLog'];
-    return { kind: 'actionable', text: withFix(err.message, err.fix), actions, settingKeys: [] };
+    return { kind: 'actionable', text: notificationText(err.message, err.fix), actions, settingKeys: [] };
   }
   const message = err instanceof Error ? err.message : String(err);
   return {
     kind: 'unexpected',
-    text: `${commandTitle} failed: ${asSentence(message || 'unknown error')} The log has the details.`,
+    text: `${commandTitle} failed: ${asSentence(excerpt(message) || 'unknown error')} The log has the details.`,
     actions: ['showLog'],
   };
+}
+
+/** The longest message (before its fix) a notification shows whole. */
+export const MAX_MESSAGE_LENGTH = 400;
+
+/** Message and fix, plain, the message cut at MAX_MESSAGE_LENGTH with a pointer to the log. */
+function notificationText(message: string, fix: string): string {
+  const plain = plainText(message).trim();
+  const shown = plain.length > MAX_MESSAGE_LENGTH ? `${excerpt(plain, MAX_MESSAGE_LENGTH)} (shortened: ${LOG_REFERENCE})` : plain;
+  return withFix(shown, plainText(fix));
+}
+
+/** What the log gets for a failure shown to the user: the whole message and fix, as the engine wrote them. */
+export function errorLogText(err: unknown): string {
+  if (err instanceof UserFacingError || isSandboxErrorLike(err)) {
+    return withFix(err.message, err.fix);
+  }
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** "Docker is not reachable" + "Start dockerd." → "Docker is not reachable. Start dockerd." */

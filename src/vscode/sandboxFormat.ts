@@ -2,6 +2,7 @@
 import type { NetworkState, SandboxInfo } from '../core/types';
 import { describeNetworkState } from './network/networkFormat';
 import { GVISOR_RUNTIME } from './settingKeys';
+import { labelText } from './untrustedText';
 
 /** "gVisor (runsc)", or a plain warning that another runtime is not gVisor. */
 export function describeRuntime(runtime: string): string {
@@ -40,6 +41,8 @@ export interface SandboxDescription {
 /**
  * A sandbox as a picker row: name; image; state · runtime · network · age · deadline. The network
  * is the live state when known, else the mode recorded at creation (running sandboxes only).
+ * Name, image, runtime and mode are Docker labels a script can set: quick pick rows render icons,
+ * so each part is label text (untrustedText.ts).
  */
 export function describeSandbox(info: SandboxInfo, now: Date, network?: NetworkState): SandboxDescription {
   const facts = [info.state, describeRuntime(info.runtime)];
@@ -50,5 +53,5 @@ export function describeSandbox(info: SandboxInfo, now: Date, network?: NetworkS
   if (info.expiresAt) {
     facts.push(`expires ${formatDeadline(info.expiresAt, now)}`);
   }
-  return { label: info.name, description: info.image, detail: facts.join(' · ') };
+  return { label: labelText(info.name), description: labelText(info.image), detail: labelText(facts.join(' · ')) };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { networkCheckItems, type NetworkCheckInput } from '../../src/vscode/report/networkCheck';
 import { renderSetupReport } from '../../src/vscode/report/renderSetupReport';
+import { renderMarkdown, renderedText } from './markup';
 
 const input: NetworkCheckInput = {
   runtimes: [
@@ -55,7 +56,7 @@ describe('network setup check', () => {
       { ok: true, items: networkCheckItems(input) },
       { dockerHost: undefined, runtime: 'runsc', image: 'python:3.12-slim', network: 'allowlist: 10.0.0.0/8', checkedAt: new Date(0) },
     );
-    assert.match(markdown, /- Network \(this workspace's settings\): allowlist: 10\.0\.0\.0\/8\n/);
-    assert.match(markdown, /## ✅ Network policy: runsc \(new sandboxes\)/);
+    assert.match(renderedText(markdown), /Network \(this workspace's settings\): allowlist: 10\.0\.0\.0\/8\n/);
+    assert.match(renderMarkdown(markdown), /<h2>✅ Network policy: runsc \(new sandboxes\)<\/h2>/);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CheckReport } from '../../src/core/types';
 import { escapeMarkdown, renderSetupReport, summarizeSetupReport, type SetupCheckTarget } from '../../src/vscode/report/renderSetupReport';
+import { renderMarkdown, renderedText } from './markup';
 
 const target: SetupCheckTarget = { dockerHost: undefined, runtime: 'runsc', image: 'python:3.12-slim', checkedAt: new Date(0) };
 
@@ -38,14 +39,15 @@ describe('setup report', () => {
   it('renders every item with its verdict and, when failed, its fix', () => {
     const markdown = renderSetupReport(failed, target);
     assert.match(markdown, /❌ \*\*2 of 3 checks failed\.\*\*/);
-    assert.match(markdown, /## ✅ Docker engine\n\nDocker 20\.10\.24/);
-    assert.match(markdown, /## ❌ Runtime "runsc"\n\nnot registered with Docker \(registered: runc\)\n\n\*\*Fix:\*\* Run sudo bash scripts/);
-    assert.match(markdown, /Docker endpoint: DOCKER_HOST, or the default socket/);
+    const html = renderMarkdown(markdown);
+    assert.match(html, /<h2>✅ Docker engine<\/h2>\n<p>Docker 20\.10\.24<\/p>/);
+    assert.match(html, /<h2>❌ Runtime &quot;runsc&quot;<\/h2>\n<p>not registered with Docker \(registered: runc\)<\/p>\n<p><strong>Fix:<\/strong> Run sudo bash scripts\/setup-host\.sh<\/p>/);
+    assert.match(renderedText(markdown), /Docker endpoint: DOCKER_HOST, or the default socket/);
     assert.doesNotMatch(renderSetupReport(passed, target), /Fix:/);
   });
 
   it('shows details as text, not as Markdown or HTML', () => {
-    assert.equal(escapeMarkdown('<img src=x> *bold* a|b'), '\\<img src=x\\> \\*bold\\* a\\|b');
-    assert.equal(escapeMarkdown('# not a heading\n1. not a list'), '\\# not a heading  \n1\\. not a list');
+    assert.equal(renderMarkdown(escapeMarkdown('<img src=x> *bold* a|b')), '<p>&lt;img src=x&gt; *bold* a|b</p>\n');
+    assert.equal(renderMarkdown(escapeMarkdown('# not a heading\n1. not a list')), '<p># not a heading<br>\n1. not a list</p>\n');
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { networkState } from './fixtures';
+import { renderedText } from './markup';
 import type { SandboxInfo } from '../../src/core/types';
 import { activeSandbox, statusPresentation } from '../../src/vscode/statusBar/statusText';
 
@@ -53,7 +54,8 @@ describe('status bar: the text', () => {
     assert.ok(shown);
     assert.equal(shown.text, '$(vm-running) 2 · $(circle-slash) blocked');
     assert.match(shown.tooltip, /\*\*2 running sandboxes\*\*/);
-    assert.match(shown.tooltip, /\*\*web\*\*, the sandbox of the active terminal: network blocked \(loopback only\), following the workspace settings\./);
+    assert.match(shown.tooltip, /\*\*web\*\*, the sandbox of the active terminal: network /);
+    assert.match(renderedText(shown.tooltip), /web, the sandbox of the active terminal: network blocked \(loopback only\), following the workspace settings\./);
     assert.equal(shown.accessibilityLabel, '2 running sandboxes; sandbox web has network blocked');
   });
 
@@ -62,6 +64,6 @@ describe('status bar: the text', () => {
     assert.ok(shown);
     assert.equal(shown.text, '$(vm-running) 1 · $(filter) allowlist');
     assert.match(shown.tooltip, /1 running sandbox\*\*/);
-    assert.match(shown.tooltip, /the newest running sandbox: network allowlist \(at creation\)/);
+    assert.match(renderedText(shown.tooltip), /the newest running sandbox: network allowlist \(at creation\)/);
   });
 });

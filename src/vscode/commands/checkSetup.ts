@@ -15,6 +15,7 @@ import { renderSetupReport, summarizeSetupReport, type SetupCheckTarget } from '
 import { readDockerHost, readImageSetting, readNetworkSettings, readRuntimeSetting, readSandboxDefaults } from '../settings';
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
+import { showErrorMessage, showInformationMessage, withProgress } from '../uiText';
 
 export async function checkSetup(context: CommandContext): Promise<CheckReport> {
   const settings = checkSettings();
@@ -28,7 +29,7 @@ export async function checkSetup(context: CommandContext): Promise<CheckReport> 
   };
 
   const client = context.clients.client;
-  const { engineReport, networkItems } = await vscode.window.withProgress(
+  const { engineReport, networkItems } = await withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Checking Docker and gVisor…' },
     async () => {
       const engineReport = await client.checkSetup({ image: target.image, runtime: target.runtime });
@@ -110,11 +111,11 @@ async function checkNetwork(client: SandboxClient, configuredRuntime: string, se
 async function notify(report: CheckReport, target: SetupCheckTarget): Promise<void> {
   const summary = summarizeSetupReport(report, target);
   if (report.ok) {
-    await vscode.window.showInformationMessage(summary);
+    await showInformationMessage(summary);
     return;
   }
   const checkAgain = 'Check Again';
-  const choice = await vscode.window.showErrorMessage(summary, checkAgain);
+  const choice = await showErrorMessage(summary, checkAgain);
   if (choice === checkAgain) {
     await vscode.commands.executeCommand(CommandIds.checkSetup);
   }

@@ -24,6 +24,7 @@ import { withOverrides } from '../settingsToSpec';
 import { createOverridesFromArg, validateSandboxName } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
+import { showInformationMessage, showInputBox, showWarningMessage, withProgress } from '../uiText';
 
 /**
  * With no argument, asks for an optional name and afterwards offers a terminal. With an object
@@ -65,7 +66,7 @@ export async function promptAndCreateSandbox(context: CommandContext, snapshot?:
   const mountSettings = workspaceMountSettings(snapshot);
   const choices = currentMountChoices(mountSettings);
   const folders = choices.length === 1 ? `, ${describeMounts(choices[0]?.mounts)}` : '';
-  const name = await vscode.window.showInputBox({
+  const name = await showInputBox({
     title: snapshot ? 'Create Sandbox from Snapshot' : 'Create Sandbox',
     prompt: `From ${snapshot?.label ?? defaults.image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}, network ${describePolicy(defaults)}${forwardsPorts(defaults) ? `, forwarding ${describePortSettings(defaults)}` : ''}${folders}. Press Enter for a generated name.`,
     placeHolder: 'Name (optional)',
@@ -99,7 +100,7 @@ export async function createWithProgress(
 ): Promise<Sandbox> {
   const spec = validateSpec(withOverrides(defaults, withWorkspaceMounts(overrides, defaults, snapshot)));
   const client = context.clients.client;
-  const sandbox = await vscode.window.withProgress(
+  const sandbox = await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Creating sandbox from ${snapshot?.label ?? spec.image}`, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
@@ -154,7 +155,7 @@ async function openForwards(context: CreateContext, sandbox: Sandbox): Promise<v
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     context.log.failure(`opening the forwarded ports of ${sandbox.name}`, err);
-    void vscode.window.showWarningMessage(
+    void showWarningMessage(
       `Sandbox "${sandbox.name}" is running, but its forwarded ports could not be opened: ${message} Run "Sandboxes: Open Forwarded Port in Browser" to try again.`,
     );
   }
@@ -171,8 +172,8 @@ async function offerTerminal(context: CommandContext, sandbox: Sandbox): Promise
     const actions = tunnels.length > 0 ? [openTerminal, openInBrowser] : [openTerminal];
     const choice =
       runtime === GVISOR_RUNTIME
-        ? await vscode.window.showInformationMessage(`Sandbox "${sandbox.name}" is running under gVisor.${forwarding}`, ...actions)
-        : await vscode.window.showWarningMessage(
+        ? await showInformationMessage(`Sandbox "${sandbox.name}" is running under gVisor.${forwarding}`, ...actions)
+        : await showWarningMessage(
             `Sandbox "${sandbox.name}" is running with runtime "${runtime}": it is not isolated by gVisor.${forwarding}`,
             ...actions,
           );

@@ -15,6 +15,7 @@ import { formatBytes, formatCopyProgress, progressIncrements } from '../files/fi
 import { editorStat } from '../files/fileStats';
 import { hostStartUri, pickSandboxPaths, resolveFileTarget } from '../files/sandboxTargets';
 import type { CommandContext } from './commandContext';
+import { showInformationMessage, showWarningMessage, withProgress } from '../uiText';
 
 const TITLE = 'Download from Sandbox';
 
@@ -67,7 +68,7 @@ async function pickDestination(source: string, isFolder: boolean): Promise<strin
   const destination = join(parent.fsPath, name);
   if (existsSync(destination)) {
     const replace = 'Replace';
-    const answer = await vscode.window.showWarningMessage(
+    const answer = await showWarningMessage(
       `${destination} exists already. Replace the files in it with the sandbox's?`,
       { modal: true, detail: 'Files of the same name are overwritten; files that are only here are kept.' },
       replace,
@@ -81,7 +82,7 @@ async function pickDestination(source: string, isFolder: boolean): Promise<strin
 
 /** Returns "12 files, 3.4 MB" for the messages. */
 async function download(sandbox: Sandbox, source: string, hostPath: string): Promise<string> {
-  return vscode.window.withProgress(
+  return withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Downloading ${source} from sandbox ${sandbox.name}`, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
@@ -106,7 +107,7 @@ async function download(sandbox: Sandbox, source: string, hostPath: string): Pro
 
 async function showDone(sandbox: Sandbox, source: string, hostPath: string, isFolder: boolean, totals: string): Promise<void> {
   const open = isFolder ? 'Reveal in Explorer' : 'Open';
-  const choice = await vscode.window.showInformationMessage(`Downloaded ${source} from sandbox "${sandbox.name}" to ${hostPath}${totals ? ` (${totals})` : ''}.`, open);
+  const choice = await showInformationMessage(`Downloaded ${source} from sandbox "${sandbox.name}" to ${hostPath}${totals ? ` (${totals})` : ''}.`, open);
   const uri = vscode.Uri.file(hostPath);
   if (choice === open) {
     await (isFolder ? vscode.commands.executeCommand('revealInExplorer', uri) : vscode.window.showTextDocument(uri));

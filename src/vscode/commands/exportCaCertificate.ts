@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { targetPathFromArg } from '../ports/portArgs';
 import { certificatesOnly, debianTrustCommand, trustInstructions } from '../ports/portFormat';
 import type { CommandContext } from './commandContext';
+import { showInformationMessage } from '../uiText';
 
 const DEFAULT_FILE_NAME = 'gvisor-sandboxes-ca.pem';
 
@@ -42,7 +43,7 @@ export async function exportCaCertificate(context: CommandContext, targetArg?: u
 async function showTrustInstructions(context: CommandContext, file: string): Promise<void> {
   const copy = 'Copy Debian Command';
   try {
-    const choice = await vscode.window.showInformationMessage(trustInstructions(file), copy);
+    const choice = await showInformationMessage(trustInstructions(file), copy);
     if (choice === copy) {
       await vscode.env.clipboard.writeText(debianTrustCommand(file));
       vscode.window.setStatusBarMessage('$(copy) Copied the command that trusts the CA system-wide', 5000);

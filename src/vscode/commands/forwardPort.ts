@@ -13,6 +13,7 @@ import { KIND_CHOICES, browsableUrl, parsePortInput, validatePortInput, type Kin
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
 import { requireRunning, resolveSandbox } from './pickSandbox';
+import { showInformationMessage, showInputBox, showWarningMessage, withProgress } from '../uiText';
 
 /** Long enough for a server that is starting, short enough not to hold up one that starts later. */
 const WAIT_FOR_SERVER_MS = 3000;
@@ -44,7 +45,7 @@ export async function forwardPort(
   let tunnel: Tunnel;
   let notListening: string | undefined;
   try {
-    tunnel = await vscode.window.withProgress(
+    tunnel = await withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Forwarding port ${port} of sandbox "${sandbox.name}"…` },
       () => context.tunnels.forward(sandbox, port, { kind, waitMs: WAIT_FOR_SERVER_MS }),
     );
@@ -72,7 +73,7 @@ export async function forwardPort(
 }
 
 async function askPort(sandbox: Sandbox): Promise<number | undefined> {
-  const value = await vscode.window.showInputBox({
+  const value = await showInputBox({
     title: `Forward Port: ${sandbox.name}`,
     prompt: 'The port a server inside the sandbox listens on (on 0.0.0.0, not 127.0.0.1).',
     placeHolder: 'e.g. 8000',
@@ -106,8 +107,8 @@ async function offerTunnel(context: CommandContext, sandbox: Sandbox, tunnel: Tu
   try {
     const choice =
       severity === 'info'
-        ? await vscode.window.showInformationMessage(text, open, copy)
-        : await vscode.window.showWarningMessage(text, open, copy);
+        ? await showInformationMessage(text, open, copy)
+        : await showWarningMessage(text, open, copy);
     if (choice === open) {
       await vscode.commands.executeCommand(CommandIds.openInBrowser, sandbox.id, tunnel.containerPort);
     } else if (choice === copy) {

@@ -3,6 +3,7 @@
  * chosen by the editor's language. Each language lists candidates in order of preference; the
  * first one installed in the sandbox is used. Pure, so it is unit-tested.
  */
+import { lastLine, plainText } from '../untrustedText';
 
 export interface InterpreterChoice {
   /** For messages, e.g. "Python" or "the shebang line". */
@@ -99,4 +100,15 @@ export function uploadAndProbeArgv(path: string, candidates: readonly string[][]
     'i=0; for c in "$@"; do command -v "$c" >/dev/null 2>&1 && { echo "$i"; exit 0; }; i=$((i+1)); done; exit 127',
   ].join('\n');
   return ['/bin/sh', '-c', script, 'sh', path, ...candidates.map((argv) => argv[0] ?? '')];
+}
+
+/**
+ * The message when the file could not be written into the sandbox. `stderr` is whatever the
+ * sandbox's `sh`, `mkdir` and `cat` printed (root inside can replace them): only its last line, made
+ * plain and bounded, is shown; the caller logs all of it.
+ */
+export function copyFailedMessage(fileName: string, target: string, sandboxName: string, stderr: string, exitCode: number): string {
+  const said = lastLine(stderr);
+  const detail = said ? `${said} (exit code ${exitCode}; its whole output is in the gVisor Sandboxes log)` : `exit code ${exitCode}`;
+  return `Could not copy ${plainText(fileName)} to ${target} in sandbox "${plainText(sandboxName)}": ${detail}.`;
 }

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { KIND_LABELS, browsableUrl, opensThroughHttpProxy } from '../ports/portFormat';
 import type { CommandContext } from './commandContext';
 import { resolveForwardedPort } from './pickForwardedPort';
+import { showWarningMessage } from '../uiText';
 
 export async function openInBrowser(context: CommandContext, sandboxArg?: unknown, portArg?: unknown): Promise<string | undefined> {
   const picked = await resolveForwardedPort(context, sandboxArg, portArg, 'Open Forwarded Port in Browser');
@@ -23,7 +24,7 @@ export async function openInBrowser(context: CommandContext, sandboxArg?: unknow
       `Port ${tunnel.containerPort} of sandbox "${sandbox.name}" is forwarded as ${KIND_LABELS[tunnel.kind]}, and this editor opens it through its own web proxy, which connects without TLS, so the page is unlikely to load. ` +
       `To view it here, forward it as HTTP/TCP with "Sandboxes: Forward Port…"; on the machine running the sandboxes, ${local.toString(true)} opens in a browser that trusts the exported CA.`;
     context.log.warn(text);
-    void vscode.window.showWarningMessage(text);
+    void showWarningMessage(text);
   }
   try {
     await vscode.commands.executeCommand('simpleBrowser.show', external.toString(true));

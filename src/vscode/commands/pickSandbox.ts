@@ -11,6 +11,7 @@ import { sandboxNameOfTerminal } from '../tree/sandboxTerminals';
 import { sandboxIdFromArg } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { promptAndCreateSandbox } from './createSandbox';
+import { showInformationMessage } from '../uiText';
 
 export interface PickOptions {
   /** QuickPick title, e.g. "Open Terminal". */
@@ -76,7 +77,7 @@ export async function pickSandbox(context: CommandContext, options: PickOptions)
     const sandboxItems = await loadItems(context, options);
     if (sandboxItems.length === 0 && !options.offerCreate) {
       quickPick.hide();
-      void vscode.window.showInformationMessage(`There are no ${options.includeStopped ? '' : 'running '}sandboxes.`);
+      void showInformationMessage(`There are no ${options.includeStopped ? '' : 'running '}sandboxes.`);
       return undefined;
     }
     quickPick.items = options.offerCreate ? withCreateItem(sandboxItems) : sandboxItems;

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { showErrorNotification } from '../errorNotification';
-import { presentError } from '../errors';
+import { errorLogText, presentError } from '../errors';
 import { checkSetup } from './checkSetup';
 import type { CommandContext, CommandHandler } from './commandContext';
 import { CommandIds, CommandTitles, type CommandId } from './commandIds';
@@ -93,7 +93,8 @@ function report(context: CommandContext, id: CommandId, err: unknown): void {
       context.log.info(`${id}: cancelled`);
       return;
     case 'actionable':
-      context.log.error(`${id}: ${presentation.text}`);
+      // All of it, as the engine wrote it: the notification may show an excerpt and point here.
+      context.log.error(`${id}: ${errorLogText(err)}`);
       break;
     case 'unexpected':
       context.log.failure(id, err);

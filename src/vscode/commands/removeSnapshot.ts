@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { confirmsSnapshotRemoval } from '../files/fileArgs';
 import { resolveSnapshot, snapshotLabel } from '../files/pickSnapshot';
 import type { CommandContext } from './commandContext';
+import { showWarningMessage } from '../uiText';
 
 export async function removeSnapshot(context: CommandContext, snapshotArg?: unknown): Promise<boolean> {
   const snapshot = await resolveSnapshot(context, snapshotArg, 'Remove Snapshot');
@@ -15,7 +16,7 @@ export async function removeSnapshot(context: CommandContext, snapshotArg?: unkn
   }
   if (confirmsSnapshotRemoval(snapshotArg)) {
     const remove = 'Remove';
-    const answer = await vscode.window.showWarningMessage(
+    const answer = await showWarningMessage(
       `Remove the ${snapshotLabel(snapshot)}?`,
       { modal: true, detail: `The image ${snapshot.ref} is deleted; sandboxes cannot be created from it any more.` },
       remove,

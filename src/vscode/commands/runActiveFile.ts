@@ -15,7 +15,7 @@ import { UserFacingError } from '../errors';
 import { SandboxPseudoterminal } from '../terminal/sandboxPseudoterminal';
 import { sandboxNameOfTerminal } from '../tree/sandboxTerminals';
 import type { CommandContext } from './commandContext';
-import { chooseInterpreter, RUNNABLE_LANGUAGES, sandboxFileName, uploadAndProbeArgv, type InterpreterChoice } from './interpreters';
+import { chooseInterpreter, copyFailedMessage, RUNNABLE_LANGUAGES, sandboxFileName, uploadAndProbeArgv, type InterpreterChoice } from './interpreters';
 import { banner } from './openTerminal';
 import { requireRunning, resolveSandbox } from './pickSandbox';
 
@@ -50,7 +50,7 @@ export async function runActiveFile(context: CommandContext, ...args: unknown[])
   }
   const info = await requireRunning(sandbox, 'run a file');
   const target = `${RUN_DIR}/${sandboxFileName(fileName, document.languageId, document.isUntitled)}`;
-  const argv = await upload(sandbox, info, document.getText(), target, interpreter, fileName);
+  const argv = await upload(context, sandbox, info, document.getText(), target, interpreter, fileName);
   context.log.info(`${TITLE}: ${argv.join(' ')} in ${info.name}`);
 
   const intro = banner(info);
@@ -83,7 +83,7 @@ async function documentToRun(uri: vscode.Uri | undefined): Promise<vscode.TextDo
 }
 
 /** Writes the file and finds its interpreter in one exec; returns the command line to run. */
-async function upload(sandbox: Sandbox, info: SandboxInfo, text: string, target: string, interpreter: InterpreterChoice, fileName: string): Promise<string[]> {
+async function upload(context: CommandContext, sandbox: Sandbox, info: SandboxInfo, text: string, target: string, interpreter: InterpreterChoice, fileName: string): Promise<string[]> {
   const result = await sandbox.run(uploadAndProbeArgv(target, interpreter.candidates), { stdin: text });
   const chosen = interpreter.candidates[Number(result.stdout.trim())];
   if (result.exitCode === 0 && chosen) {
@@ -96,9 +96,10 @@ async function upload(sandbox: Sandbox, info: SandboxInfo, text: string, target:
       interpreter.installHint,
     );
   }
-  const detail = result.stderr.trim() || `exit code ${result.exitCode}`;
+  // The sandbox wrote this output: all of it goes to the log, the message shows an excerpt made plain.
+  context.log.warn(`${TITLE}: copying ${fileName} to ${target} in ${info.name} failed with exit code ${result.exitCode}; its output:\n${result.stderr}`);
   throw new UserFacingError(
-    `Could not copy ${fileName} to ${target} in sandbox "${info.name}": ${detail}.`,
+    copyFailedMessage(fileName, target, info.name, result.stderr, result.exitCode),
     `The sandbox needs a writable ${RUN_DIR} and /bin/sh with mkdir and cat; check its image`,
   );
 }

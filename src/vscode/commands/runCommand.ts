@@ -12,6 +12,7 @@ import { commandLineFromArg } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { pickCommandLine } from './pickCommandLine';
 import { requireRunning, resolveSandbox } from './pickSandbox';
+import { showInformationMessage, showWarningMessage, withProgress } from '../uiText';
 
 export interface RunCommandResult {
   exitCode: number;
@@ -70,7 +71,7 @@ async function runStreaming(context: CommandContext, sandbox: Sandbox, commandLi
   collect(execution.stdout);
   collect(execution.stderr);
 
-  const exitCode = await vscode.window.withProgress(
+  const exitCode = await withProgress(
     { location: vscode.ProgressLocation.Window, title: `Running "${abbreviate(commandLine)}" in ${sandbox.name}` },
     () => execution.wait(),
   );
@@ -84,8 +85,8 @@ async function announceExit(context: CommandContext, sandbox: Sandbox, commandLi
   const message = `"${abbreviate(commandLine)}" exited with code ${exitCode} in sandbox "${sandbox.name}".`;
   const choice =
     exitCode === 0
-      ? await vscode.window.showInformationMessage(message, showOutput)
-      : await vscode.window.showWarningMessage(message, showOutput);
+      ? await showInformationMessage(message, showOutput)
+      : await showWarningMessage(message, showOutput);
   if (choice === showOutput) {
     context.commandOutput.show();
   }

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { requireRunning, resolveSandbox } from './pickSandbox';
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
+import { showInformationMessage, withProgress } from '../uiText';
 
 export async function snapshotSandbox(context: CommandContext, sandboxArg?: unknown): Promise<string | undefined> {
   const sandbox = await resolveSandbox(context, sandboxArg, { title: 'Snapshot Sandbox' });
@@ -15,7 +16,7 @@ export async function snapshotSandbox(context: CommandContext, sandboxArg?: unkn
     return undefined;
   }
   await requireRunning(sandbox, 'take a snapshot');
-  const ref = await vscode.window.withProgress(
+  const ref = await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Saving a snapshot of sandbox ${sandbox.name}…` },
     () => sandbox.snapshotFilesystem(),
   );
@@ -29,7 +30,7 @@ async function offerNext(context: CommandContext, name: string, ref: string): Pr
   const create = 'Create Sandbox from It';
   const copy = 'Copy Reference';
   try {
-    const choice = await vscode.window.showInformationMessage(`Saved a snapshot of sandbox "${name}" as ${ref}.`, create, copy);
+    const choice = await showInformationMessage(`Saved a snapshot of sandbox "${name}" as ${ref}.`, create, copy);
     if (choice === create) {
       await vscode.commands.executeCommand(CommandIds.createFromSnapshot, ref);
     } else if (choice === copy) {

@@ -12,6 +12,7 @@ import { portTargetFromArgs } from '../ports/portArgs';
 import { KIND_LABELS, browsableUrl } from '../ports/portFormat';
 import type { CommandContext } from './commandContext';
 import { requireRunning, resolveSandbox } from './pickSandbox';
+import { withProgress } from '../uiText';
 
 export async function stopForwarding(context: CommandContext, sandboxArg?: unknown, portArg?: unknown): Promise<boolean | undefined> {
   const target = portTargetFromArgs(sandboxArg, portArg);
@@ -24,7 +25,7 @@ export async function stopForwarding(context: CommandContext, sandboxArg?: unkno
   if (port === undefined) {
     return undefined;
   }
-  await vscode.window.withProgress(
+  await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Stopping the forward of port ${port} of sandbox "${sandbox.name}"…` },
     () => context.tunnels.stop(sandbox, port),
   );

@@ -13,6 +13,7 @@ import { resolveFileTarget } from '../files/sandboxTargets';
 import { syncPlan } from '../files/workspaceMounts';
 import { readWorkspaceMountSettings } from '../settings';
 import type { CommandContext } from './commandContext';
+import { showInformationMessage, withProgress } from '../uiText';
 
 const TITLE = 'Sync Workspace to Sandbox';
 
@@ -29,13 +30,13 @@ export async function syncWorkspace(context: CommandContext, sandboxArg?: unknow
   }
   if (plan.kind === 'live') {
     const how = plan.mounts.every((m) => m.mode === 'readonly') ? 'read-only' : 'read-write';
-    void vscode.window.showInformationMessage(`Sandbox "${sandbox.name}" has the workspace mounted ${how}: it sees your files as they are, so there is nothing to sync.`);
+    void showInformationMessage(`Sandbox "${sandbox.name}" has the workspace mounted ${how}: it sees your files as they are, so there is nothing to sync.`);
     return 0;
   }
 
   let files = 0;
   let bytes = 0;
-  await vscode.window.withProgress(
+  await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Syncing the workspace to sandbox ${sandbox.name}`, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
@@ -63,7 +64,7 @@ export async function syncWorkspace(context: CommandContext, sandboxArg?: unknow
   );
   const where = plan.mounts.map((m) => m.target).join(', ');
   context.log.info(`Synced ${files} files (${formatBytes(bytes)}) to ${where} in sandbox ${sandbox.name}.`);
-  void vscode.window.showInformationMessage(
+  void showInformationMessage(
     `Copied ${files} file${files === 1 ? '' : 's'} (${formatBytes(bytes)}) to ${where} in sandbox "${sandbox.name}". Files deleted here are still in the sandbox.`,
   );
   return files;

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { terminateOptionsFromArg } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { resolveSandbox } from './pickSandbox';
+import { showWarningMessage, withProgress } from '../uiText';
 
 /** `true` once terminated, `false` when the user declined, `undefined` when nothing was picked. */
 export async function terminateSandbox(
@@ -22,7 +23,7 @@ export async function terminateSandbox(
 
   if (options.confirm ?? arg === undefined) {
     const terminate = 'Terminate';
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await showWarningMessage(
       `Terminate sandbox "${sandbox.name}"?`,
       {
         modal: true,
@@ -35,7 +36,7 @@ export async function terminateSandbox(
     }
   }
 
-  await vscode.window.withProgress(
+  await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Terminating sandbox "${sandbox.name}"…` },
     () => sandbox.terminate(),
   );

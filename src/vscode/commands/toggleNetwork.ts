@@ -21,6 +21,7 @@ import { readNetworkSettings } from '../settings';
 import { networkChoiceFromArg } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { requireRunning, resolveSandbox } from './pickSandbox';
+import { showInformationMessage, withProgress } from '../uiText';
 
 interface ChoiceQuickPickItem extends vscode.QuickPickItem {
   choice: NetworkChoice;
@@ -46,7 +47,7 @@ export async function toggleNetwork(
 
   const change = changeForChoice(choice, settings);
   refuseUnenforceable(current, change, sandbox.name);
-  const state = await vscode.window.withProgress(
+  const state = await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Changing the network of sandbox "${sandbox.name}"…` },
     () => sandbox.setNetworkPolicy(change.policy, { followsDefaults: change.followsDefaults }),
   );
@@ -59,7 +60,7 @@ export async function toggleNetwork(
   // No Docker event reports a policy change: the view and the status bar are told.
   void context.sandboxesView.refresh(sandbox.id);
   if (!given) {
-    void vscode.window.showInformationMessage(outcome);
+    void showInformationMessage(outcome);
   }
   return state;
 }

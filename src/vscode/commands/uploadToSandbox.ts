@@ -16,6 +16,7 @@ import { sandboxUri } from '../files/sandboxFileSystemProvider';
 import { hostStartUri, pickSandboxPaths, resolveFileTarget } from '../files/sandboxTargets';
 import { readWorkspaceMountSettings } from '../settings';
 import type { CommandContext } from './commandContext';
+import { showInformationMessage, showWarningMessage, withProgress } from '../uiText';
 
 const TITLE = 'Upload to Sandbox';
 
@@ -43,7 +44,7 @@ export async function uploadToSandbox(context: CommandContext, targetArg?: unkno
   }
 
   const { includeIgnored } = readWorkspaceMountSettings();
-  await vscode.window.withProgress(
+  await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Uploading to ${folder} in sandbox ${sandbox.name}`, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
@@ -67,7 +68,7 @@ export async function uploadToSandbox(context: CommandContext, targetArg?: unkno
   );
   const written = uploads.map((u) => u.destination);
   context.log.info(`Uploaded ${hostPaths.join(', ')} to sandbox ${sandbox.name}: ${written.join(', ')}.`);
-  void vscode.window.showInformationMessage(`Uploaded ${uploads.length === 1 ? written[0] : `${uploads.length} items to ${folder}`} in sandbox "${sandbox.name}".`);
+  void showInformationMessage(`Uploaded ${uploads.length === 1 ? written[0] : `${uploads.length} items to ${folder}`} in sandbox "${sandbox.name}".`);
   return written;
 }
 
@@ -110,7 +111,7 @@ async function confirmReplacing(sandbox: Sandbox, destinations: string[]): Promi
     return true;
   }
   const replace = 'Replace';
-  const answer = await vscode.window.showWarningMessage(
+  const answer = await showWarningMessage(
     `${existing.length === 1 ? existing[0] : `${existing.length} of these`} exist${existing.length === 1 ? 's' : ''} in sandbox "${sandbox.name}" already. Replace with the files from this machine?`,
     { modal: true, detail: 'Files of the same name are overwritten; files that are only in the sandbox are kept.' },
     replace,

@@ -6,6 +6,7 @@
  */
 import type { SandboxErrorCode } from '../../core/types';
 import { isSandboxErrorLike, withFix } from '../errors';
+import { excerpt } from '../untrustedText';
 import { InvalidSandboxUriError } from './sandboxUri';
 
 /** The static factories of `vscode.FileSystemError`, plus `Unknown` for its plain constructor. */
@@ -44,7 +45,19 @@ export interface MappedFileError {
   message: string;
 }
 
+/** The longest message handed to VS Code, which shows it in a notification ("Failed to save…: …"). */
+const MAX_MESSAGE_LENGTH = 500;
+
+/**
+ * The message embeds what the sandbox said (stderr of `sh`, `cat`, `tar`, file names): made plain,
+ * one line and bounded (untrustedText.ts), since VS Code shows it in notifications that render links.
+ */
 export function mapFileError(err: unknown): MappedFileError {
+  const mapped = mapKind(err);
+  return { kind: mapped.kind, message: excerpt(mapped.message, MAX_MESSAGE_LENGTH) };
+}
+
+function mapKind(err: unknown): MappedFileError {
   if (err instanceof InvalidSandboxUriError) {
     return { kind: 'Unavailable', message: err.message };
   }

@@ -2,13 +2,11 @@
 import * as vscode from 'vscode';
 import type { SnapshotInfo } from '../../core/types';
 import type { CommandContext } from '../commands/commandContext';
-import { formatAge } from '../sandboxFormat';
+import { showInformationMessage } from '../uiText';
 import { snapshotRefFromArg } from './fileArgs';
-import { formatBytes } from './fileFormat';
+import { snapshotRows } from './snapshotFormat';
 
-interface SnapshotItem extends vscode.QuickPickItem {
-  snapshot: SnapshotInfo;
-}
+export { snapshotLabel } from './snapshotFormat';
 
 /** `undefined` when there are none (said so) or the user dismissed the picker. */
 export async function resolveSnapshot(context: CommandContext, arg: unknown, title: string): Promise<SnapshotInfo | undefined> {
@@ -19,23 +17,10 @@ export async function resolveSnapshot(context: CommandContext, arg: unknown, tit
     return snapshots.find((s) => s.ref === ref) ?? { ref, sandboxId: '', sandboxName: ref, createdAt: new Date(), sizeBytes: 0 };
   }
   if (snapshots.length === 0) {
-    void vscode.window.showInformationMessage('There are no snapshots yet. "Sandboxes: Snapshot Sandbox" saves the filesystem of a running sandbox as one.');
+    void showInformationMessage('There are no snapshots yet. "Sandboxes: Snapshot Sandbox" saves the filesystem of a running sandbox as one.');
     return undefined;
   }
-  const now = new Date();
-  const items = [...snapshots]
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-    .map((snapshot): SnapshotItem => ({
-      label: `$(device-camera) ${snapshot.sandboxName}`,
-      description: `${formatAge(snapshot.createdAt, now)} · ${formatBytes(snapshot.sizeBytes)}`,
-      detail: snapshot.ref,
-      snapshot,
-    }));
+  const items = snapshotRows(snapshots, new Date());
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Select a snapshot', matchOnDetail: true });
   return picked?.snapshot;
-}
-
-/** "snapshot of web (2 hours ago)", for titles and prompts. */
-export function snapshotLabel(snapshot: SnapshotInfo, now = new Date()): string {
-  return snapshot.sandboxId ? `snapshot of ${snapshot.sandboxName} (${formatAge(snapshot.createdAt, now)})` : snapshot.ref;
 }

@@ -17,7 +17,9 @@ import type { Sandbox } from '../../core';
 import type { SandboxFiles } from '../../core/types';
 import type { SandboxClientService } from '../client';
 import { Disposable, toDisposable } from '../dispose';
+import { errorLogText } from '../errors';
 import type { ExtensionLog } from '../log';
+import { plainText } from '../untrustedText';
 import { mapFileError } from './fileErrors';
 import { formatBytes } from './fileFormat';
 import { editorStat, type EditorStat } from './fileStats';
@@ -105,7 +107,7 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
         const size = await files.stat(path).then((stat) => ` (${formatBytes(stat.size)})`, () => '');
         // No FileSystemError kind means "too large"; a plain one carries the message to the editor.
         throw new vscode.FileSystemError(
-          `${path}${size} is larger than ${formatBytes(MAX_EDITOR_FILE_BYTES)}, the most the editor opens from a sandbox. Copy it to this machine with "Sandboxes: Download from Sandbox…" and open the copy.`,
+          plainText(`${path}${size} is larger than ${formatBytes(MAX_EDITOR_FILE_BYTES)}, the most the editor opens from a sandbox. Copy it to this machine with "Sandboxes: Download from Sandbox…" and open the copy.`),
         );
       }
     });
@@ -138,7 +140,7 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
       const to = sandboxLocation(newUri);
       if (to.sandboxId !== from.sandboxId) {
         // VS Code copies and deletes when a provider refuses a move; it cannot between sandboxes, so say why.
-        throw vscode.FileSystemError.NoPermissions(`Cannot move ${from.path} from sandbox ${from.sandboxId} to sandbox ${to.sandboxId}: copy it instead.`);
+        throw vscode.FileSystemError.NoPermissions(plainText(`Cannot move ${from.path} from sandbox ${from.sandboxId} to sandbox ${to.sandboxId}: copy it instead.`));
       }
       await files.rename(from.path, to.path, { overwrite: options.overwrite });
       this.onDidChangeFileEmitter.fire([
@@ -221,7 +223,7 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
       if (kind === 'Unknown') {
         this.log.failure(`${operation} ${uri.toString(true)}`, err);
       } else {
-        this.log.debug(`${operation} ${uri.toString(true)}: ${kind}: ${message}`);
+        this.log.debug(`${operation} ${uri.toString(true)}: ${kind}: ${errorLogText(err)}`);
       }
       throw kind === 'Unknown' ? new vscode.FileSystemError(message) : vscode.FileSystemError[kind](message);
     }

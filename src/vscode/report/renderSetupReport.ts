@@ -5,6 +5,7 @@
 import type { CheckItem, CheckReport } from '../../core/types';
 import { asSentence } from '../errors';
 import { GVISOR_RUNTIME } from '../settingKeys';
+import { markdownCode, markdownText, plainText } from '../untrustedText';
 
 export interface SetupCheckTarget {
   /** `undefined`: DOCKER_HOST or the default socket. */
@@ -19,7 +20,7 @@ export interface SetupCheckTarget {
 export function renderSetupReport(report: CheckReport, target: SetupCheckTarget): string {
   const failed = report.items.filter((item) => !item.ok);
   const verdict = report.ok
-    ? `✅ **All ${report.items.length} checks passed:** ${readyLine(target.runtime)}`
+    ? `✅ **All ${report.items.length} checks passed:** ${escapeMarkdown(readyLine(target.runtime))}`
     : `❌ **${failed.length} of ${report.items.length} checks failed.** Fix them from the top: later checks often fail because an earlier one did.`;
 
   const lines = [
@@ -57,26 +58,26 @@ export function summarizeSetupReport(report: CheckReport, target: SetupCheckTarg
   return `Setup check failed: ${describeFailure(first)}${more}`;
 }
 
+/** Names and details come from Docker and the engine: plain text (untrustedText.ts), so no link renders. */
 function describeFailure(item: CheckItem): string {
-  const what = asSentence(`${item.name}: ${item.detail}`);
-  return item.fix ? `${what} Fix: ${asSentence(item.fix)}` : what;
+  const what = asSentence(plainText(`${item.name}: ${item.detail}`));
+  return item.fix ? `${what} Fix: ${asSentence(plainText(item.fix))}` : what;
 }
 
 function readyLine(runtime: string): string {
   return runtime === GVISOR_RUNTIME
     ? 'sandboxes can run under gVisor.'
-    : `sandboxes can run, with runtime "${runtime}", which is not gVisor.`;
+    : `sandboxes can run, with runtime "${plainText(runtime)}", which is not gVisor.`;
 }
 
 function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+  return markdownCode(text);
 }
 
-/** Details come from Docker and the engine: shown as text, never interpreted as Markdown or HTML. */
+/**
+ * Details come from Docker and the engine: shown as text, never interpreted as Markdown or HTML
+ * (no link, image or autolink either), line by line.
+ */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\\`*_[\]<>|~]/g, '\\$&')
-    .split(/\r?\n/)
-    .map((line) => line.replace(/^(\s*)([#>+-])/, '$1\\$2').replace(/^(\s*\d+)\./, '$1\\.'))
-    .join('  \n');
+  return markdownText(text, { multiline: true });
 }

@@ -9,6 +9,7 @@ import { Disposable } from '../dispose';
 import { sandboxNameOfTerminal } from '../tree/sandboxTerminals';
 import type { SandboxList } from '../tree/sandboxList';
 import { activeSandbox, statusPresentation, type StatusPresentation } from './statusText';
+import { untrustedMarkdown } from '../uiText';
 
 export class SandboxStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('sandboxes.status', vscode.StatusBarAlignment.Left, 50));
@@ -47,7 +48,7 @@ export class SandboxStatusBar extends Disposable {
       return;
     }
     this.item.text = presentation.text;
-    this.item.tooltip = new vscode.MarkdownString(presentation.tooltip, true);
+    this.item.tooltip = untrustedMarkdown(presentation.tooltip);
     this.item.accessibilityInformation = { label: presentation.accessibilityLabel };
     this.item.show();
   }

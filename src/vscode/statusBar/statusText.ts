@@ -4,6 +4,7 @@
  */
 import type { NetworkMode, NetworkState, SandboxInfo } from '../../core/types';
 import { MODE_ICONS, describeNetwork } from '../tree/nodePresentation';
+import { labelText, markdownText, plainText } from '../untrustedText';
 
 export interface ActiveSandbox {
   info: SandboxInfo;
@@ -43,8 +44,9 @@ export function statusPresentation(runningCount: number, active: ActiveSandbox |
   const which = active.reason === 'terminal' ? 'the sandbox of the active terminal' : 'the newest running sandbox';
   const networkText = network ? describeNetwork(network) : `${mode} (at creation)`;
   return {
-    text: `$(vm-running) ${runningCount} · $(${MODE_ICONS[mode]}) ${mode}`,
-    tooltip: [`**${count}**`, '', `**${active.info.name}**, ${which}: network ${networkText}.`, '', 'Click to go to a sandbox.'].join('\n'),
-    accessibilityLabel: `${count}; sandbox ${active.info.name} has network ${mode}`,
+    // The name and the mode at creation are Docker labels a script can set: escaped for each surface.
+    text: `$(vm-running) ${runningCount} · $(${MODE_ICONS[mode] ?? 'question'}) ${labelText(mode)}`,
+    tooltip: [`**${count}**`, '', `**${markdownText(active.info.name)}**, ${which}: network ${markdownText(networkText)}.`, '', 'Click to go to a sandbox.'].join('\n'),
+    accessibilityLabel: plainText(`${count}; sandbox ${active.info.name} has network ${mode}`),
   };
 }

@@ -12,7 +12,7 @@ import type { CommandContext } from '../commands/commandContext';
 import { shellTerminalOptions } from '../commands/openTerminal';
 import { pickSandbox, requireRunning } from '../commands/pickSandbox';
 import { showErrorNotification } from '../errorNotification';
-import { presentError } from '../errors';
+import { errorLogText, presentError } from '../errors';
 
 export const SANDBOX_SHELL_PROFILE_ID = 'sandboxes.sandboxShell';
 const TITLE = 'Sandbox shell';
@@ -34,7 +34,7 @@ async function provideProfile(context: CommandContext): Promise<vscode.TerminalP
   } catch (err) {
     const presentation = presentError(err, TITLE);
     if (presentation.kind === 'actionable') {
-      context.log.error(`${TITLE}: ${presentation.text}`);
+      context.log.error(`${TITLE}: ${errorLogText(err)}`);
     } else if (presentation.kind === 'unexpected') {
       context.log.failure(TITLE, err);
     }

@@ -1,12 +1,15 @@
 /**
  * How each node of the Sandboxes tree looks: label, description, icon, tooltip (Markdown) and the
  * `contextValue` menus match on. Pure, so it is unit-tested; treeItems.ts makes `vscode.TreeItem`s.
+ * Names, images, runtimes and modes are Docker labels any script can set, refs and errors come
+ * from Docker: they enter the Markdown only through untrustedText.ts (escaped, or as code spans).
  */
 import type { NetworkMode, NetworkState, SandboxInfo } from '../../core/types';
 import { formatBytes } from '../files/fileFormat';
 import { describePolicy } from '../network/networkFormat';
 import { describeRuntime, formatAge, formatDeadline } from '../sandboxFormat';
 import { GVISOR_RUNTIME } from '../settingKeys';
+import { markdownCode, markdownText, plainText } from '../untrustedText';
 import { isRunning, type TreeNode } from './treeNodes';
 
 /** The `contextValue`s package.json's menus match with `viewItem`. */
@@ -58,9 +61,9 @@ export function presentNode(node: TreeNode, now: Date): NodePresentation {
     case 'allowlistEntry':
       return {
         id: `${base}/network/${node.cidr}`,
-        label: node.cidr,
+        label: plainText(node.cidr),
         description: '',
-        tooltip: `Traffic to \`${node.cidr}\` is allowed; everything else outbound is refused.`,
+        tooltip: `Traffic to ${markdownCode(node.cidr)} is allowed; everything else outbound is refused.`,
         icon: { id: 'check' },
         contextValue: ContextValues.allowlistEntry,
         collapsible: 'none',
@@ -86,7 +89,7 @@ export function presentNode(node: TreeNode, now: Date): NodePresentation {
         label: String(node.containerPort),
         description: node.url ?? 'no tunnel in this window',
         tooltip: node.url
-          ? `Port ${node.containerPort} in the sandbox is reachable at ${node.url} (${describeTunnelKind(node.tunnelKind)}).`
+          ? `Port ${node.containerPort} in the sandbox is reachable at ${markdownCode(node.url)} (${describeTunnelKind(node.tunnelKind)}).`
           : `Port ${node.containerPort} in the sandbox is forwarded (${describeTunnelKind(node.tunnelKind)}), but this window serves no tunnel for it.`,
         icon: { id: 'radio-tower' },
         contextValue: ContextValues.forwardedPort,
@@ -107,7 +110,7 @@ export function presentNode(node: TreeNode, now: Date): NodePresentation {
     case 'terminal':
       return {
         id: `${base}/terminals/${node.index}`,
-        label: node.terminal.name,
+        label: plainText(node.terminal.name),
         description: node.active ? 'active' : '',
         tooltip: 'A shell in the sandbox. Click to show it.',
         icon: { id: 'terminal' },
@@ -131,7 +134,7 @@ export function presentNode(node: TreeNode, now: Date): NodePresentation {
       return {
         id: `${base}/snapshots/${ref}`,
         label: formatAge(createdAt, now),
-        description: `${formatBytes(sizeBytes)} · ${ref}`,
+        description: `${formatBytes(sizeBytes)} · ${plainText(ref)}`,
         tooltip: [
           `**Snapshot** ${code(ref)}`,
           '',
@@ -153,8 +156,8 @@ function presentSandbox(info: SandboxInfo, network: NetworkState | undefined, no
   const gvisor = info.runtime === GVISOR_RUNTIME;
   return {
     id: info.id,
-    label: info.name,
-    description: [info.image, gvisor ? 'gVisor' : `${info.runtime}, not gVisor`, running ? formatUptime(info.createdAt, now) : describeState(info)].join(' · '),
+    label: plainText(info.name),
+    description: [plainText(info.image), gvisor ? 'gVisor' : `${plainText(info.runtime)}, not gVisor`, running ? formatUptime(info.createdAt, now) : describeState(info)].join(' · '),
     tooltip: sandboxTooltip(info, network, now),
     icon: sandboxIcon(info),
     contextValue: running ? ContextValues.runningSandbox : ContextValues.stoppedSandbox,
@@ -191,16 +194,16 @@ function sandboxTooltip(info: SandboxInfo, network: NetworkState | undefined, no
     ['Id', code(info.id)],
     ['Image', code(info.image)],
     ['Runtime', info.runtime === GVISOR_RUNTIME ? describeRuntime(info.runtime) : `${code(info.runtime)}: **not isolated by gVisor**`],
-    ['State', describeState(info)],
-    ['Created', `${info.createdAt.toLocaleString()} (${formatAge(info.createdAt, now)})`],
+    ['State', markdownText(describeState(info))],
+    ['Created', markdownText(`${info.createdAt.toLocaleString()} (${formatAge(info.createdAt, now)})`)],
   ];
   if (info.expiresAt) {
-    facts.push(['Expires', `${info.expiresAt.toLocaleString()} (${formatDeadline(info.expiresAt, now)})`]);
+    facts.push(['Expires', markdownText(`${info.expiresAt.toLocaleString()} (${formatDeadline(info.expiresAt, now)})`)]);
   }
   if (isRunning(info)) {
-    facts.push(['Network', network ? describeNetwork(network) : `${info.networkMode} at creation`]);
+    facts.push(['Network', markdownText(network ? describeNetwork(network) : `${info.networkMode} at creation`)]);
   }
-  return [`**${info.name}**`, '', ...facts.map(([name, value]) => `- ${name}: ${value}`)].join('\n');
+  return [`**${markdownText(info.name)}**`, '', ...facts.map(([name, value]) => `- ${name}: ${value}`)].join('\n');
 }
 
 function presentNetwork(base: string, state: NetworkState | Error): NodePresentation {
@@ -209,7 +212,7 @@ function presentNetwork(base: string, state: NetworkState | Error): NodePresenta
       id: `${base}/network`,
       label: 'Network: unknown',
       description: 'could not be read',
-      tooltip: `The sandbox's network policy could not be read: ${state.message}`,
+      tooltip: `The sandbox's network policy could not be read: ${markdownText(state.message)}`,
       icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
       contextValue: ContextValues.networkPolicy,
       collapsible: 'none',
@@ -218,10 +221,11 @@ function presentNetwork(base: string, state: NetworkState | Error): NodePresenta
   const notes = [state.followsDefaults ? 'follows settings' : '', !state.enforced && state.mode !== 'blocked' ? 'not enforceable' : ''].filter(Boolean);
   return {
     id: `${base}/network`,
-    label: `Network: ${state.mode}`,
+    label: `Network: ${plainText(state.mode)}`,
     description: notes.join(' · '),
-    tooltip: `${describeNetwork(state)}.\n\n**Toggle Network** changes it, live.`,
-    icon: { id: MODE_ICONS[state.mode] },
+    tooltip: `${markdownText(describeNetwork(state))}.\n\n**Toggle Network** changes it, live.`,
+    // The mode is a label a script could set to anything: an unknown one gets a neutral icon.
+    icon: { id: MODE_ICONS[state.mode] ?? 'question' },
     contextValue: ContextValues.networkPolicy,
     collapsible: state.mode === 'allowlist' && state.cidrAllowlist.length > 0 ? 'expanded' : 'none',
   };
@@ -246,7 +250,7 @@ function describeTunnelKind(kind: string): string {
   }
 }
 
-/** A value in a Markdown code span (ids, images and runtimes contain no backticks). */
+/** A value in a Markdown code span that it cannot end early. */
 function code(value: string): string {
-  return `\`${value.replace(/`/g, "'")}\``;
+  return markdownCode(value);
 }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../commands/commandIds';
 import { presentNode, type NodePresentation } from './nodePresentation';
 import type { TreeNode } from './treeNodes';
+import { untrustedMarkdown } from '../uiText';
 
 const COLLAPSIBLE: Record<NodePresentation['collapsible'], vscode.TreeItemCollapsibleState> = {
   none: vscode.TreeItemCollapsibleState.None,
@@ -15,7 +16,7 @@ export function toTreeItem(node: TreeNode, now: Date): vscode.TreeItem {
   const item = new vscode.TreeItem(presentation.label, COLLAPSIBLE[presentation.collapsible]);
   item.id = presentation.id;
   item.description = presentation.description;
-  item.tooltip = new vscode.MarkdownString(presentation.tooltip);
+  item.tooltip = untrustedMarkdown(presentation.tooltip);
   item.iconPath = new vscode.ThemeIcon(presentation.icon.id, presentation.icon.color ? new vscode.ThemeColor(presentation.icon.color) : undefined);
   item.contextValue = presentation.contextValue;
   if (node.kind === 'terminal') {

@@ -11,7 +11,7 @@ import type { SandboxSpec } from '../../core/types';
 import { createWithProgress, type CreateContext } from '../commands/createSandbox';
 import { Disposable } from '../dispose';
 import { showErrorNotification } from '../errorNotification';
-import { isSandboxErrorLike, presentError, withFix } from '../errors';
+import { errorLogText, isSandboxErrorLike, presentError, withFix } from '../errors';
 import { networkSettingsFrom, samePolicy, type NetworkSettings } from '../network/networkSettings';
 import { WORKSPACE_TAG } from '../network/workspaceTag';
 import { currentWorkspaceTag, readRuntimeSetting } from '../settings';
@@ -94,7 +94,7 @@ export class CreateFormPanel extends Disposable {
       const { errors } = checkForm(model, ENGINE);
       return { outcome: 'invalid', errors: Object.keys(errors).length > 0 ? errors : { form: withFix(err.message, err.fix) } };
     }
-    this.deps.log.error(`Create Sandbox form: ${presentation.text}`);
+    this.deps.log.error(`Create Sandbox form: ${errorLogText(err)}`);
     void showErrorNotification(this.deps.log, presentation).catch((notifyErr: unknown) => this.deps.log.failure('notification', notifyErr));
     return { outcome: 'failed', message: presentation.text };
   }

@@ -7,16 +7,49 @@ import { webcrypto } from 'node:crypto';
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import * as x509 from '@peculiar/x509';
+import type { Logger } from '../types';
 
 /**
  * A local certificate authority for encrypted tunnels: created once per user (its key never
  * leaves the state folder, mode 0600), and a leaf certificate for 127.0.0.1 and localhost that
  * it signs. Users trust the CA once (Sandboxes: Export CA Certificate) and every tunnel verifies.
+ * The CA carries critical name constraints (loopback addresses and localhost only), so even its
+ * own key cannot make a certificate that a client trusting it would accept for another site.
  */
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
+
+/** One DER element: tag, definite length, content. */
+function der(tag: number, ...content: Uint8Array[]): Buffer {
+  const body = Buffer.concat(content);
+  const length = body.length < 0x80 ? [body.length] : body.length < 0x100 ? [0x81, body.length] : [0x82, body.length >> 8, body.length & 0xff];
+  return Buffer.concat([Buffer.from([tag, ...length]), body]);
+}
+
+/**
+ * RFC 5280 NameConstraints { permittedSubtrees [0] { base: iPAddress 127.0.0.1/32 },
+ * { base: iPAddress ::1/128 }, { base: dNSName "localhost" } }: what the leaf names, nothing else.
+ * A leaf for any other name or address, or with only a CN, fails verification in OpenSSL (node's
+ * TLS, curl, Python) and browsers. Encoded here: @peculiar/x509 has no class for it.
+ */
+const LOOPBACK_NAME_CONSTRAINTS = der(
+  0x30,
+  der(
+    0xa0,
+    der(0x30, der(0x87, Buffer.from([127, 0, 0, 1]), Buffer.alloc(4, 0xff))),
+    der(0x30, der(0x87, Buffer.from([...Array(15).fill(0), 1]), Buffer.alloc(16, 0xff))),
+    der(0x30, der(0x82, Buffer.from('localhost', 'ascii'))),
+  ),
+);
+
+/** Whether a CA certificate carries exactly these constraints, marked critical. */
+function isLoopbackOnly(cert: x509.X509Certificate): boolean {
+  const ext = cert.getExtension(NAME_CONSTRAINTS_OID);
+  return !!ext && ext.critical && Buffer.from(ext.value).equals(LOOPBACK_NAME_CONSTRAINTS);
+}
 
 export interface TlsMaterial {
   /** PEM of the CA certificate (what clients trust). */
@@ -26,9 +59,9 @@ export interface TlsMaterial {
   cert: string;
 }
 
-export async function loadOrCreateTlsMaterial(stateDir: string, now = new Date()): Promise<TlsMaterial> {
+export async function loadOrCreateTlsMaterial(stateDir: string, now = new Date(), logger?: Logger): Promise<TlsMaterial> {
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const ca = await loadOrCreateCa(path.join(stateDir, 'ca.pem'), now);
+  const ca = await loadOrCreateCa(path.join(stateDir, 'ca.pem'), now, logger);
   const leafFile = path.join(stateDir, 'tunnel-leaf.pem');
   const existing = readPemBundle(leafFile);
   if (existing) {
@@ -65,9 +98,59 @@ export async function loadOrCreateTlsMaterial(stateDir: string, now = new Date()
   return { caCert: ca.cert.toString('pem'), key, cert: `${leaf.toString('pem')}\n${ca.cert.toString('pem')}` };
 }
 
-async function loadOrCreateCa(file: string, now: Date): Promise<{ key: CryptoKey; cert: x509.X509Certificate }> {
-  const existing = readPemBundle(file);
-  if (existing) return { key: await importKey(existing.key), cert: new x509.X509Certificate(existing.cert) };
+/**
+ * The CA in `file`, or a new one. A CA without the name constraints (made before they existed)
+ * is replaced, its key deleted: users who trusted it must trust the new one (the log says so).
+ */
+async function loadOrCreateCa(file: string, now: Date, logger: Logger | undefined): Promise<{ key: CryptoKey; cert: x509.X509Certificate }> {
+  // Another window may create or replace the CA at the same time: each round reads what is there.
+  for (let round = 0; round < 3; round++) {
+    const existing = readPemBundle(file);
+    if (!existing) {
+      const created = await createCa(file, now);
+      if (created) return created;
+      continue;
+    }
+    const cert = new x509.X509Certificate(existing.cert);
+    if (isLoopbackOnly(cert)) return { key: await importKey(existing.key), cert };
+    retireUnconstrained(file, cert.subject, logger);
+  }
+  throw new Error(`The local CA in ${file} kept changing while it was read; another process is replacing it. Try again.`);
+}
+
+/**
+ * Moves an unconstrained CA out of the way and deletes it. The rename is atomic, so of two
+ * processes replacing it one moves it; if what was moved is already a constrained CA (another
+ * process replaced the old one in between), it is put back.
+ */
+function retireUnconstrained(file: string, subject: string, logger: Logger | undefined): void {
+  const aside = `${file}.${process.pid}.retired`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = readPemBundle(aside);
+  if (moved && isLoopbackOnly(new x509.X509Certificate(moved.cert))) {
+    try {
+      fs.linkSync(aside, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    fs.rmSync(aside, { force: true });
+    return;
+  }
+  fs.rmSync(aside, { force: true });
+  logger?.warn(
+    `The local CA in ${file} ("${subject}", made by an earlier version) had no name constraints, so wherever it is trusted it could vouch for any site. ` +
+      'It was replaced by a CA that can only vouch for 127.0.0.1, ::1 and localhost, and its key was deleted. ' +
+      'If you trusted the old CA, remove it from your trust stores, then export the new one with "Sandboxes: Export CA Certificate…" and trust it instead.',
+  );
+}
+
+/** A new CA written with `wx`; `undefined` when another process wrote one first (the caller reads it). */
+async function createCa(file: string, now: Date): Promise<{ key: CryptoKey; cert: x509.X509Certificate } | undefined> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -80,13 +163,11 @@ async function loadOrCreateCa(file: string, now: Date): Promise<{ key: CryptoKey
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, LOOPBACK_NAME_CONSTRAINTS),
     ],
   });
   // `wx`: when two windows create the CA at once, the first wins and the other uses it.
-  if (!writePrivate(file, `${await pemKey(keys.privateKey)}\n${cert.toString('pem')}\n`, true)) {
-    const winner = readPemBundle(file);
-    if (winner) return { key: await importKey(winner.key), cert: new x509.X509Certificate(winner.cert) };
-  }
+  if (!writePrivate(file, `${await pemKey(keys.privateKey)}\n${cert.toString('pem')}\n`, true)) return undefined;
   return { key: keys.privateKey, cert };
 }
 

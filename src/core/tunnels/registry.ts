@@ -37,7 +37,7 @@ export class TunnelRegistry {
     // The X.509 code (with reflect-metadata and tsyringe) loads with the first TLS tunnel, not with the engine.
     this.material ??= Promise.resolve()
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      .then(() => (require('./ca') as typeof Ca).loadOrCreateTlsMaterial(this.stateDir))
+      .then(() => (require('./ca') as typeof Ca).loadOrCreateTlsMaterial(this.stateDir, new Date(), this.logger))
       .catch((error: unknown) => {
       this.material = undefined;
       throw error;

@@ -25,6 +25,7 @@ import { createOverridesFromArg, validateSandboxName } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
 import { showInformationMessage, showInputBox, showWarningMessage, withProgress } from '../uiText';
+import { excerpt } from '../untrustedText';
 
 /**
  * With no argument, asks for an optional name and afterwards offers a terminal. With an object
@@ -156,7 +157,7 @@ async function openForwards(context: CreateContext, sandbox: Sandbox): Promise<v
     const message = err instanceof Error ? err.message : String(err);
     context.log.failure(`opening the forwarded ports of ${sandbox.name}`, err);
     void showWarningMessage(
-      `Sandbox "${sandbox.name}" is running, but its forwarded ports could not be opened: ${message} Run "Sandboxes: Open Forwarded Port in Browser" to try again.`,
+      `Sandbox "${sandbox.name}" is running, but its forwarded ports could not be opened: ${excerpt(message)} (the log has the details). Run "Sandboxes: Open Forwarded Port in Browser" to try again.`,
     );
   }
 }

@@ -31,6 +31,15 @@ describe('filesystem snapshots of any image', () => {
     const copy = await engine.create(testSpec({ image: ref }));
     const result = await copy.run(['sh', '-c', 'cat /data/file; grep -c planted /etc/hosts; ls /proc/self >/dev/null && echo proc-ok']);
     assert.equal(result.stdout, 'kept\n0\nproc-ok\n', `the file is there, Docker's /etc/hosts is the new sandbox's own (stderr: ${result.stderr})`);
+
+    // In use: the error names the sandbox, not a container id (issue #14, bug 6).
+    await assert.rejects(engine.removeSnapshot(ref), (error: unknown) => {
+      assert.ok(error instanceof SandboxError && error.code === 'NAME_IN_USE', String(error));
+      assert.match(error.message, new RegExp(`in use by sandbox ${copy.name}\\b`));
+      assert.doesNotMatch(error.message, /[0-9a-f]{12}/, 'no container id');
+      assert.match(error.fix, new RegExp(`Terminate ${copy.name}`));
+      return true;
+    });
   });
 
   it('a tar that fails part way leaves no image behind and says why', async () => {

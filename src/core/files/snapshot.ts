@@ -158,8 +158,19 @@ export async function removeSnapshot(docker: Docker, ref: string): Promise<void>
     await docker.getImage(ref).remove({ noprune: false });
   } catch (error) {
     if (dockerStatus(error) === 409) {
-      throw new SandboxError('NAME_IN_USE', `Snapshot ${ref} is in use by a sandbox (${dockerMessage(error)}).`, 'Terminate the sandboxes created from it first.', { cause: error });
+      // Docker names a container id; the user knows sandboxes by name.
+      const users = await sandboxesUsing(docker, ref);
+      const named = users.length ? `sandbox${users.length === 1 ? '' : 'es'} ${users.join(', ')}` : 'a container';
+      throw new SandboxError('NAME_IN_USE', `Snapshot ${ref} is in use by ${named}, so it was not removed.`, `Terminate ${users.length ? users.join(', ') : 'the containers created from it'} first, then remove the snapshot.`, { cause: error });
     }
     throw error;
   }
+}
+
+/** Names of the sandboxes (or, for other containers, their names) whose image is `ref`. */
+async function sandboxesUsing(docker: Docker, ref: string): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true, filters: { ancestor: [ref] } }).catch(() => []);
+  return containers
+    .filter((c) => c.Labels?.[LABEL.role] !== 'guard')
+    .map((c) => c.Labels?.[LABEL.name] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12));
 }

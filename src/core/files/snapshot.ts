@@ -1,7 +1,9 @@
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from '../errors';
 import { LABEL } from '../labels';
 import type { ExecProcess, SandboxInfo, SnapshotInfo, WorkspaceMount } from '../types';
+import { snapshotTarArgv, tarSucceeded, withoutExcluded } from './snapshotArchive';
 
 export const SNAPSHOT_REPOSITORY = 'sandboxes-snapshot';
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -14,7 +16,7 @@ const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export function snapshotExcludes(mounts: WorkspaceMount[] | undefined): string[] {
   const fixed = ['proc', 'sys', 'dev', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv'];
   const binds = (mounts ?? []).filter((m) => m.mode !== 'copy').map((m) => (m.target ?? '/workspace').slice(1));
-  return [...fixed, ...binds].map((p) => `./${p}`);
+  return [...fixed, ...binds];
 }
 
 export function snapshotRef(sandboxId: string, tag: string | undefined, now: Date = new Date()): string {
@@ -76,30 +78,51 @@ export async function snapshotFilesystem(
     [LABEL.snapshotOf]: info.image,
     [LABEL.snapshotCreatedAt]: new Date().toISOString(),
   };
-  const excludes = snapshotExcludes(mounts).flatMap((p) => ['--exclude', p]);
-  const proc = await exec(['tar', '-c', '-f', '-', '--numeric-owner', ...excludes, '-C', '/', '.']);
+  const excludes = snapshotExcludes(mounts);
+  const proc = await exec(snapshotTarArgv(excludes));
   const stderr: Buffer[] = [];
   proc.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   proc.stdin.end();
+  const archive = withoutExcluded(proc.stdout as Readable, excludes);
   const [repo, tagPart] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
-  let imported: Promise<void>;
-  try {
-    const stream = (await docker.importImage(proc.stdout as never, { repo, tag: tagPart, changes: configChanges(image?.Config as never, container.Config, labels) } as never)) as unknown as NodeJS.ReadableStream;
-    imported = new Promise((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
-  } catch (error) {
+  // Started at once (Docker reads while tar writes); its failure is judged after tar's, which explains more.
+  const imported = (async () => {
+    const stream = (await docker.importImage(archive.output as never, { repo, tag: tagPart, changes: configChanges(image?.Config as never, container.Config, labels) } as never)) as unknown as NodeJS.ReadableStream;
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+  })();
+  // Docker refusing the archive half way leaves tar blocked on a full pipe: end it, and report
+  // Docker's reason rather than the broken pipe that follows.
+  let archiveEnded = false;
+  let importFailedFirst = false;
+  void archive.done.then(() => (archiveEnded = true), () => (archiveEnded = true));
+  imported.catch(() => {
+    if (archiveEnded) return;
+    importFailedFirst = true;
     proc.close();
-    throw new SandboxError('EXEC_FAILED', `Docker refused the snapshot of ${info.name}: ${dockerMessage(error)}`, 'See the Docker engine log.', { cause: error });
+  });
+  const [code, read, importError] = await Promise.all([
+    proc.wait(),
+    archive.done.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+    imported.then(() => null, (error: unknown) => error),
+  ]);
+  if (importFailedFirst) {
+    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    throw new SandboxError('EXEC_FAILED', `Docker refused the snapshot of ${info.name}: ${dockerMessage(importError)}`, 'See the Docker engine log.', { cause: importError });
   }
-  const [code, importError] = await Promise.all([proc.wait(), imported.then(() => null, (error: unknown) => error)]);
+  const detail = Buffer.concat(stderr).toString('utf8').trim().split('\n').slice(-3).join(' ');
+  // A snapshot is the whole filesystem or nothing: never an empty or cut-off archive imported.
+  if (!tarSucceeded(code, detail)) {
+    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    throw new SandboxError('EXEC_FAILED', `Reading the filesystem of ${info.name} failed (tar exit ${code}): ${detail || 'no message'}. No snapshot was saved.`, code === 127 ? 'The image has no tar; snapshots need tar inside the sandbox.' : 'Check the sandbox is still running, then retry.');
+  }
+  if (read instanceof Error || read.entries === 0) {
+    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    const why = read instanceof Error ? `the archive from the sandbox was incomplete (${read.message})` : 'the archive from the sandbox was empty';
+    throw new SandboxError('EXEC_FAILED', `Reading the filesystem of ${info.name} failed: ${why}. No snapshot was saved.`, 'Check the sandbox is still running and its tar works (`tar -c -f - /etc | tar -t`), then retry.');
+  }
   if (importError) {
     await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
     throw new SandboxError('EXEC_FAILED', `Importing the snapshot of ${info.name} failed: ${dockerMessage(importError)}`, 'See the Docker engine log.', { cause: importError });
-  }
-  // GNU tar exits 1 when files changed while it read them: the snapshot is still consistent per file.
-  if (code !== 0 && code !== 1) {
-    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
-    const detail = Buffer.concat(stderr).toString('utf8').trim().split('\n').slice(-3).join(' ');
-    throw new SandboxError('EXEC_FAILED', `Reading the filesystem of ${info.name} failed (tar exit ${code}): ${detail}`, code === 127 ? 'The image has no tar; snapshots need tar inside the sandbox.' : 'Check the sandbox is still running, then retry.');
   }
   return ref;
 }
@@ -135,8 +158,19 @@ export async function removeSnapshot(docker: Docker, ref: string): Promise<void>
     await docker.getImage(ref).remove({ noprune: false });
   } catch (error) {
     if (dockerStatus(error) === 409) {
-      throw new SandboxError('NAME_IN_USE', `Snapshot ${ref} is in use by a sandbox (${dockerMessage(error)}).`, 'Terminate the sandboxes created from it first.', { cause: error });
+      // Docker names a container id; the user knows sandboxes by name.
+      const users = await sandboxesUsing(docker, ref);
+      const named = users.length ? `sandbox${users.length === 1 ? '' : 'es'} ${users.join(', ')}` : 'a container';
+      throw new SandboxError('NAME_IN_USE', `Snapshot ${ref} is in use by ${named}, so it was not removed.`, `Terminate ${users.length ? users.join(', ') : 'the containers created from it'} first, then remove the snapshot.`, { cause: error });
     }
     throw error;
   }
+}
+
+/** Names of the sandboxes (or, for other containers, their names) whose image is `ref`. */
+async function sandboxesUsing(docker: Docker, ref: string): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true, filters: { ancestor: [ref] } }).catch(() => []);
+  return containers
+    .filter((c) => c.Labels?.[LABEL.role] !== 'guard')
+    .map((c) => c.Labels?.[LABEL.name] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12));
 }

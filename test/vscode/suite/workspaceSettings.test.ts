@@ -132,6 +132,45 @@ test('workspace settings cannot choose a read-write mount, nor copy ignored file
   }
 }, SLOW);
 
+test("a repository's settings file cannot choose the runtime, Docker endpoint or guard image", async () => {
+  // Written as a cloned repository would have it (VS Code refuses to write machine settings there).
+  const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+  writeFileSync(
+    settingsFile,
+    JSON.stringify({
+      ...settings,
+      'sandboxes.defaults.runtime': 'runc',
+      'sandboxes.docker.host': 'unix:///nonexistent/docker.sock',
+      'sandboxes.network.guardImage': 'nonexistent/guard:0',
+      // A value VS Code does report, to know when it has read the file.
+      'sandboxes.defaults.memoryMiB': 200,
+    }),
+  );
+  try {
+    await until(() => config().inspect('defaults.memoryMiB')?.workspaceValue === 200, 20_000, 'VS Code to read the settings file');
+    const sandbox = await createSandbox();
+    assert.equal((await sandbox.info()).runtime, 'runsc', 'gVisor, not the workspace\'s runc');
+    assert.equal((await hostConfig(sandbox)).Memory, 200 * MiB, 'the same file\'s (stricter) memory limit does count');
+    await sandbox.terminate();
+  } finally {
+    writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    await until(() => config().inspect('defaults.memoryMiB')?.workspaceValue === undefined, 20_000, 'VS Code to read the restored file');
+  }
+}, SLOW);
+
+test('with no sandbox that can write the settings, a wider policy from them applies at once', async () => {
+  try {
+    await setWorkspace('network.blockNetwork', true);
+    const sandbox = await createSandbox(); // a copy of the workspace: it cannot write the settings
+    assert.equal((await sandbox.networkPolicy()).mode, 'blocked');
+    await config().update('network.blockNetwork', undefined, vscode.ConfigurationTarget.Workspace);
+    await until(async () => (await sandbox.networkPolicy()).mode === 'open', 20_000, 'the sandbox to follow the settings back to open');
+    await sandbox.terminate();
+  } finally {
+    await resetAll();
+  }
+}, SLOW);
+
 test('a sandbox that can write the workspace settings cannot unblock its own network', async () => {
   // The user trusts this workspace with read-write mounts; the workspace blocks the network.
   await setUser('workspace.mount', 'readwrite');
@@ -155,4 +194,15 @@ test('a sandbox that can write the workspace settings cannot unblock its own net
   const after = await sandbox.networkPolicy();
   assert.equal(after.mode, 'blocked', `the sandbox's network was loosened by a file it wrote itself: ${JSON.stringify(after)}`);
   assert.equal(after.followsDefaults, true, 'it still follows the settings (tightening still applies)');
+}, SLOW);
+
+test('while such a sandbox runs, a stricter policy from the settings still applies at once', async () => {
+  // Created from the settings as they are now (open: the user has no lockdown), without a mount.
+  const id = await vscode.commands.executeCommand<string | undefined>('sandboxes.createSandbox', { tags: TAGS, mounts: [] });
+  const other = await api.client().fromId(id!);
+  const state = await other.networkPolicy();
+  assert.deepEqual({ mode: state.mode, followsDefaults: state.followsDefaults }, { mode: 'open', followsDefaults: true });
+  await setWorkspace('network.cidrAllowlist', ['192.0.2.0/24']);
+  await until(async () => (await other.networkPolicy()).mode === 'allowlist', 20_000, 'the narrower policy to be applied');
+  await other.terminate();
 }, SLOW);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cidrWithinList, intersectAllowlists, parseCidrRange, rangeContains } from '../../src/vscode/network/cidrRanges';
-import { atLeastAsStrict, policyKey, strictestOf } from '../../src/vscode/network/policyOrder';
+import { atLeastAsStrict, planReapply, policyKey, strictestOf } from '../../src/vscode/network/policyOrder';
 import { isInside, sandboxesThatCanWrite, type ListedContainer } from '../../src/vscode/network/settingsWriters';
 
 const open = { blockNetwork: false, cidrAllowlist: [] };
@@ -64,6 +64,17 @@ describe('network policies ordered by what they allow', () => {
     assert.deepEqual(strictestOf(open, list('10.0.0.0/8')), list('10.0.0.0/8'));
     assert.deepEqual(strictestOf(list('10.0.0.0/8', '192.0.2.0/24'), list('10.20.0.0/16', '198.51.100.0/24')), list('10.20.0.0/16'));
     assert.deepEqual(strictestOf(list('192.0.2.0/24'), list('198.51.100.0/24')), blocked);
+  });
+
+  it('re-applying: stricter at once; wider at once only when no sandbox could have written it', () => {
+    // The finding: a read-write sandbox rewrote blockNetwork to false while the workspace had it on.
+    assert.deepEqual(planReapply(blocked, open, true), { target: blocked, held: true });
+    assert.deepEqual(planReapply(blocked, open, false), { target: open, held: false });
+    assert.deepEqual(planReapply(open, blocked, true), { target: blocked, held: false });
+    assert.deepEqual(planReapply(list('10.0.0.0/8'), list('10.20.0.0/16'), true), { target: list('10.20.0.0/16'), held: false });
+    // Partly wider, partly narrower: the narrower part at once, the rest held.
+    assert.deepEqual(planReapply(list('10.0.0.0/8', '192.0.2.0/24'), list('10.20.0.0/16', '198.51.100.0/24'), true), { target: list('10.20.0.0/16'), held: true });
+    assert.deepEqual(planReapply(list('192.0.2.0/24'), open, true), { target: list('192.0.2.0/24'), held: true });
   });
 
   it('keys policies by what they allow', () => {

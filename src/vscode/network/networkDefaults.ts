@@ -24,7 +24,7 @@ import { currentWorkspaceTag, readNetworkSettings } from '../settings';
 import { NETWORK_SETTINGS_SECTION, SettingKeys } from '../settingKeys';
 import { describePolicy, summarizeReapplyFailures, type ReapplyFailure } from './networkFormat';
 import { samePolicy, type NetworkSettings } from './networkSettings';
-import { atLeastAsStrict, normalizePolicy, policyKey, strictestOf } from './policyOrder';
+import { atLeastAsStrict, normalizePolicy, planReapply, policyKey } from './policyOrder';
 import { sandboxesThatCanWrite, type SettingsWriter } from './settingsWriters';
 import { workspaceSettingsFiles } from './workspaceSettingsFiles';
 import { WORKSPACE_TAG } from './workspaceTag';
@@ -51,9 +51,13 @@ interface Pass {
   notify: boolean;
 }
 
-/** This window's running sandboxes and the policy each has, or why they could not be read. */
+/**
+ * This window's running sandboxes and the policy each has, or why they could not be read; and the
+ * sandboxes (of any window) that could write this window's settings, read alongside so that
+ * holding back a wider policy costs the re-apply no extra wait. Never rejects.
+ */
 type Snapshot =
-  | { ok: true; sandboxes: { sandbox: Sandbox; state: NetworkState | Error }[] }
+  | { ok: true; sandboxes: { sandbox: Sandbox; state: NetworkState | Error }[]; writers: Promise<SettingsWriter[]> }
   | { ok: false; error: unknown };
 
 export class NetworkDefaultsService extends Disposable {
@@ -139,12 +143,13 @@ export class NetworkDefaultsService extends Disposable {
   }
 
   private async takeSnapshot(): Promise<Snapshot> {
+    const writers = this.findSettingsWriters();
     try {
       const sandboxes = await this.clients.client.list({ tags: { [WORKSPACE_TAG]: currentWorkspaceTag() }, all: false });
       const states = await Promise.all(
         sandboxes.map((sandbox) => sandbox.networkPolicy().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))),
       );
-      return { ok: true, sandboxes: sandboxes.map((sandbox, i) => ({ sandbox, state: states[i] ?? new Error('no state') })) };
+      return { ok: true, sandboxes: sandboxes.map((sandbox, i) => ({ sandbox, state: states[i] ?? new Error('no state') })), writers };
     } catch (error) {
       return { ok: false, error };
     }
@@ -184,9 +189,8 @@ export class NetworkDefaultsService extends Disposable {
     const key = policyKey(policy);
     const approved = this.approved === key;
     this.approved = undefined;
-    // Asked once per pass, and only when some sandbox would be allowed more.
-    let writers: Promise<SettingsWriter[]> | undefined;
-    const writersIfLoosening = () => (approved ? Promise.resolve([]) : (writers ??= this.findSettingsWriters()));
+    // Looked at only when some sandbox would be allowed more, and not when the user allowed this policy.
+    const writersIfLoosening = () => (approved ? Promise.resolve([]) : snapshot.writers);
     // In parallel: the new policy must be in force everywhere within a second.
     const outcomes = await Promise.all(snapshot.sandboxes.map(({ sandbox, state }) => this.applyTo(sandbox, state, policy, writersIfLoosening)));
 
@@ -301,22 +305,20 @@ export class NetworkDefaultsService extends Disposable {
         this.log.debug(`Sandbox ${sandbox.name}: network already ${describePolicy(policy)}.`);
         return { kind: 'unchanged' };
       }
-      let target = policy;
-      let writers: SettingsWriter[] = [];
-      if (!atLeastAsStrict(policy, current)) {
-        writers = await writersIfLoosening();
-        if (writers.length > 0) {
-          target = strictestOf(current, policy);
-          this.log.warn(
-            `Sandbox ${sandbox.name}: the network settings allow more (${describePolicy(current)} → ${describePolicy(policy)}), but sandbox ${writers.map((w) => `${w.name} can write ${w.file}`).join(', ')}: held back until you choose Apply${samePolicy(normalizePolicy(current), target) ? '' : `; narrowed to ${describePolicy(target)} meanwhile`}.`,
-          );
-          if (samePolicy(normalizePolicy(current), target)) return { kind: 'held', writers, narrowed: false };
-        }
+      // Which sandboxes could have written the settings matters only for a wider policy.
+      const writers = atLeastAsStrict(policy, current) ? [] : await writersIfLoosening();
+      const { target, held } = planReapply(current, policy, writers.length > 0);
+      const unchanged = samePolicy(normalizePolicy(current), target);
+      if (held) {
+        this.log.warn(
+          `Sandbox ${sandbox.name}: the network settings allow more (${describePolicy(current)} → ${describePolicy(policy)}), but sandbox ${writers.map((w) => `${w.name} can write ${w.file}`).join(', ')}: held back until you choose Apply${unchanged ? '' : `; narrowed to ${describePolicy(target)} meanwhile`}.`,
+        );
+        if (unchanged) return { kind: 'held', writers, narrowed: false };
       }
       const state = await sandbox.setNetworkPolicy(target, { followsDefaults: true, onlyIfFollowsDefaults: true });
       const ms = Date.now() - started;
       this.log.info(`Sandbox ${sandbox.name} (${sandbox.id}): network ${describePolicy(current)} → ${describePolicy(state)} in ${ms} ms.`);
-      return writers.length > 0 ? { kind: 'held', writers, narrowed: true } : { kind: 'applied', ms };
+      return held ? { kind: 'held', writers, narrowed: true } : { kind: 'applied', ms };
     } catch (err) {
       // Ended or removed since it was listed: there is nothing left to apply a policy to.
       if (isSandboxErrorLike(err) && (err.code === 'NOT_RUNNING' || err.code === 'NOT_FOUND')) {

@@ -34,6 +34,17 @@ export function strictestOf(a: NetworkSettings, b: NetworkSettings): NetworkSett
   return both.length > 0 ? { blockNetwork: false, cidrAllowlist: both } : { blockNetwork: true, cidrAllowlist: [] };
 }
 
+/**
+ * What a sandbox that follows the settings gets when they change from `current` to `proposed`: a
+ * policy no wider than the current one at once; a wider one at once only when no sandbox could
+ * have written the settings (`writable` false), else only what both allow, `held` for the user's
+ * answer.
+ */
+export function planReapply(current: NetworkSettings, proposed: NetworkSettings, writable: boolean): { target: NetworkSettings; held: boolean } {
+  if (atLeastAsStrict(proposed, current) || !writable) return { target: proposed, held: false };
+  return { target: strictestOf(current, proposed), held: true };
+}
+
 /** A stable key of what a policy allows, to remember which one the user was asked about. */
 export function policyKey(policy: NetworkSettings): string {
   const p = normalizePolicy(policy);

@@ -10,12 +10,14 @@ import { CommandHistory } from './commands/commandHistory';
 import { CommandOutput } from './commands/commandOutput';
 import { registerCommands } from './commands/registerCommands';
 import { SandboxFileSystemProvider } from './files/sandboxFileSystemProvider';
+import { IgnoredSettingsReporter } from './ignoredSettingsReporter';
 import { ExtensionLog } from './log';
 import { NetworkDefaultsService } from './network/networkDefaults';
 import { SandboxTunnelService } from './ports/sandboxTunnels';
 import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
+import { readIgnoredWorkspaceSettings } from './settings';
 import { SandboxesView } from './tree/sandboxesView';
 import { WebviewPanels } from './webviews/webviewPanels';
 
@@ -36,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const clients = track(context, new SandboxClientService(log, { stateDir: context.globalStorageUri.fsPath }));
   const commandOutput = track(context, new CommandOutput());
   const setupReport = track(context, new SetupReportDocument());
+  track(context, new IgnoredSettingsReporter(log, readIgnoredWorkspaceSettings));
   const networkDefaults = track(context, new NetworkDefaultsService(clients, log));
   const tunnels = track(context, new SandboxTunnelService(clients, log));
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, policies: networkDefaults.onDidApply }));

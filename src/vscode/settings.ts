@@ -1,12 +1,15 @@
 /**
- * Reading settings from VS Code. Keys live in settingKeys.ts and the mapping to a spec in
- * settingsToSpec.ts and network/networkSettings.ts (all free of `vscode`, so they are
- * unit-tested); this file is the glue.
+ * Reading settings from VS Code. Keys live in settingKeys.ts, which scope's value counts in
+ * effectiveSettings.ts (a repository's settings may tighten the sandbox, never loosen it), and
+ * the mapping to a spec in settingsToSpec.ts and network/networkSettings.ts (all free of
+ * `vscode`, so they are unit-tested); this file is the glue. Every read goes through
+ * `inspect()` and effectiveSettings.ts, never through `get()`, which lets a workspace value win.
  */
 import * as vscode from 'vscode';
 import { validateSpec } from '../core';
 import { parseCidr } from '../core';
 import type { SandboxSpec } from '../core/types';
+import { effectiveSettings, ignoredSettings, type EffectiveSettings, type IgnoredSetting, type ResolveOptions } from './effectiveSettings';
 import { networkSettingsFrom, type NetworkSettings } from './network/networkSettings';
 import { workspaceTagValue } from './network/workspaceTag';
 import { workspaceMountSettingsFrom, type WorkspaceMountSettings } from './files/mountSettings';
@@ -22,12 +25,33 @@ export { GVISOR_RUNTIME, SettingKeys } from './settingKeys';
  * naming each invalid setting and what it must be.
  */
 export function readSandboxDefaults(scope: vscode.ConfigurationScope | undefined = windowScope()): SandboxSpec {
-  return newSandboxSpecFromSettings(vscode.workspace.getConfiguration(undefined, scope), { validateSpec, parseCidr }, currentWorkspaceTag());
+  return newSandboxSpecFromSettings(readEffectiveSettings(scope), { validateSpec, parseCidr }, currentWorkspaceTag());
 }
 
 /** The workspace's network policy; throws a `UserFacingError` naming every bad entry. */
 export function readNetworkSettings(): NetworkSettings {
-  return networkSettingsFrom(vscode.workspace.getConfiguration(undefined, windowScope()), parseCidr);
+  return networkSettingsFrom(readEffectiveSettings(), parseCidr);
+}
+
+/**
+ * The settings as they count for this window: user scope (or the default), tightened by the
+ * workspace and folder scopes where effectiveSettings.ts allows it. The Create Sandbox form is
+ * filled from this too.
+ */
+export function readEffectiveSettings(scope: vscode.ConfigurationScope | undefined = windowScope()): EffectiveSettings {
+  const config = vscode.workspace.getConfiguration(undefined, scope);
+  return effectiveSettings((key) => config.inspect(key), resolveOptions());
+}
+
+/** The workspace and folder values that do not count, and why (logged by IgnoredSettingsReporter). */
+export function readIgnoredWorkspaceSettings(): IgnoredSetting[] {
+  const config = vscode.workspace.getConfiguration(undefined, windowScope());
+  return ignoredSettings((key) => config.inspect(key), resolveOptions());
+}
+
+function resolveOptions(): ResolveOptions {
+  // Wrapped: reading the engine's export loads the engine, which only an allowlist needs.
+  return { trusted: vscode.workspace.isTrusted, parseCidr: (entry) => parseCidr(entry) };
 }
 
 /** The tag value of the sandboxes this window creates and keeps following its settings. */
@@ -37,8 +61,8 @@ export function currentWorkspaceTag(): string {
 }
 
 /**
- * Settings resolve as VS Code resolves them for the window's first folder: folder > workspace >
- * user. The network settings are window-scoped, so in a multi-root workspace (whose sandboxes are
+ * Settings are read for the window's first folder, in VS Code's order (user, workspace, folder),
+ * each later scope only tightening (effectiveSettings.ts). The network settings are window-scoped, so in a multi-root workspace (whose sandboxes are
  * tagged with the workspace file) the workspace's value applies and the Settings editor says so.
  */
 function windowScope(): vscode.ConfigurationScope | undefined {
@@ -47,12 +71,12 @@ function windowScope(): vscode.ConfigurationScope | undefined {
 
 /** How new sandboxes get the workspace (`sandboxes.workspace.*`); throws a `UserFacingError` naming every invalid setting. */
 export function readWorkspaceMountSettings(): WorkspaceMountSettings {
-  return workspaceMountSettingsFrom(vscode.workspace.getConfiguration(undefined, windowScope()));
+  return workspaceMountSettingsFrom(readEffectiveSettings());
 }
 
 /** Where forwarded ports listen (`sandboxes.ports.bindAddress`); 127.0.0.1 and the problem when the value is invalid. */
 export function readBindAddress(): BindAddress {
-  return bindAddressFrom(vscode.workspace.getConfiguration());
+  return bindAddressFrom(readEffectiveSettings());
 }
 
 /** The configured Docker endpoint, or `undefined` for the engine's fallback (DOCKER_HOST, then the default socket). */
@@ -77,6 +101,6 @@ export function readImageSetting(): string | undefined {
 
 /** A string setting, trimmed; `undefined` when empty or not a string (settings.json accepts anything). */
 function readString(key: string): string | undefined {
-  const value: unknown = vscode.workspace.getConfiguration().get(key);
+  const value: unknown = readEffectiveSettings().get(key);
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }

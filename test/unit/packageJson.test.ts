@@ -18,6 +18,7 @@ interface Contributes {
 }
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
   main: string;
+  capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
   activationEvents?: string[];
   engines: { vscode: string };
   contributes: Contributes;
@@ -58,6 +59,24 @@ describe('package.json contributions', () => {
     assert.equal(properties[SettingKeys.guardImage]?.default, 'sandboxes/guard:1');
     for (const key of [SettingKeys.blockNetwork, SettingKeys.cidrAllowlist]) assert.notEqual(properties[key]?.scope, 'machine');
     assert.match(properties[SettingKeys.cidrAllowlist]?.markdownDescription ?? '', /\/etc\/resolv\.conf/);
+  });
+
+  it('says in the Settings editor what a workspace may set: only tightening (effectiveSettings.ts)', () => {
+    const says = (key: string, pattern: RegExp) => assert.match(properties[key]?.markdownDescription ?? '', pattern, key);
+    for (const key of [SettingKeys.cpu, SettingKeys.memoryMiB, SettingKeys.timeoutSeconds, SettingKeys.idleTimeoutSeconds]) says(key, /Workspace settings may only lower this/);
+    says(SettingKeys.blockNetwork, /never off when your user settings turn it on/);
+    says(SettingKeys.cidrAllowlist, /Workspace settings may only narrow it/);
+    says(SettingKeys.workspaceMount, /never `readwrite`/);
+    says(SettingKeys.includeIgnored, /Only your user settings can turn this on/);
+    says(SettingKeys.image, /untrusted workspace only your user settings count/);
+  });
+
+  it('keeps the image, network, ports and workspace files out of untrusted workspaces\' settings', () => {
+    const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    for (const key of [SettingKeys.image, SettingKeys.blockNetwork, SettingKeys.cidrAllowlist, SettingKeys.encryptedPorts, SettingKeys.unencryptedPorts, SettingKeys.h2Ports, SettingKeys.workspaceMount, SettingKeys.includeIgnored]) {
+      assert.ok(restricted.includes(key), key);
+    }
+    assert.equal(properties[SettingKeys.bindAddress]?.scope, 'machine');
   });
 
   it('activates on use, never on startup', () => {

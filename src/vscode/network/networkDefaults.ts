@@ -4,6 +4,13 @@
  * `followsDefaults`); one given an explicit policy, by the API or "Toggle Network", is left alone.
  * Only sandboxes tagged with this window's workspace are touched: another window may have other
  * settings for its own sandboxes.
+ *
+ * A change that makes a sandbox stricter is applied at once. A change that lets it reach more is
+ * not applied on the settings' word while any running sandbox can write the files those settings
+ * live in (a bind mount, i.e. `readwrite`, of a folder holding `.vscode/settings.json` or the
+ * `.code-workspace` file): the sandbox may have written the change itself. The sandbox then gets
+ * only what both policies allow, and a modal asks the user; nothing wider is applied until they
+ * choose Apply.
  */
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
@@ -17,6 +24,9 @@ import { currentWorkspaceTag, readNetworkSettings } from '../settings';
 import { NETWORK_SETTINGS_SECTION, SettingKeys } from '../settingKeys';
 import { describePolicy, summarizeReapplyFailures, type ReapplyFailure } from './networkFormat';
 import { samePolicy, type NetworkSettings } from './networkSettings';
+import { atLeastAsStrict, normalizePolicy, planReapply, policyKey } from './policyOrder';
+import { sandboxesThatCanWrite, type SettingsWriter } from './settingsWriters';
+import { workspaceSettingsFiles } from './workspaceSettingsFiles';
 import { WORKSPACE_TAG } from './workspaceTag';
 
 /**
@@ -31,7 +41,9 @@ type Outcome =
   | { kind: 'unchanged' }
   | { kind: 'explicit' }
   | { kind: 'gone' }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string }
+  /** Looser settings held back: the sandbox got only what both policies allow (`narrowed` when that changed it). */
+  | { kind: 'held'; writers: SettingsWriter[]; narrowed: boolean };
 
 interface Pass {
   reason: string;
@@ -39,9 +51,13 @@ interface Pass {
   notify: boolean;
 }
 
-/** This window's running sandboxes and the policy each has, or why they could not be read. */
+/**
+ * This window's running sandboxes and the policy each has, or why they could not be read; and the
+ * sandboxes (of any window) that could write this window's settings, read alongside so that
+ * holding back a wider policy costs the re-apply no extra wait. Never rejects.
+ */
 type Snapshot =
-  | { ok: true; sandboxes: { sandbox: Sandbox; state: NetworkState | Error }[] }
+  | { ok: true; sandboxes: { sandbox: Sandbox; state: NetworkState | Error }[]; writers: Promise<SettingsWriter[]> }
   | { ok: false; error: unknown };
 
 export class NetworkDefaultsService extends Disposable {
@@ -52,6 +68,15 @@ export class NetworkDefaultsService extends Disposable {
   private snapshot: Promise<Snapshot> | undefined;
   /** The last invalid-settings message shown, so an unchanged mistake is not shown again on every save. */
   private shownInvalid: string | undefined;
+  /** The looser policy (`policyKey`) the user is being asked about: one modal at a time. */
+  private asking: string | undefined;
+  /**
+   * The looser policies the user kept out in this window: not asked about again, so a sandbox that
+   * keeps rewriting the settings cannot wear the user down with the same question.
+   */
+  private readonly declined = new Set<string>();
+  /** The looser policy the user chose to apply: good for the next pass only. */
+  private approved: string | undefined;
 
   private readonly onDidApplyEmitter = this._register(new vscode.EventEmitter<string[]>());
   /** Fires with the ids of the sandboxes whose policy a pass changed (no Docker event says so). */
@@ -118,12 +143,13 @@ export class NetworkDefaultsService extends Disposable {
   }
 
   private async takeSnapshot(): Promise<Snapshot> {
+    const writers = this.findSettingsWriters();
     try {
       const sandboxes = await this.clients.client.list({ tags: { [WORKSPACE_TAG]: currentWorkspaceTag() }, all: false });
       const states = await Promise.all(
         sandboxes.map((sandbox) => sandbox.networkPolicy().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))),
       );
-      return { ok: true, sandboxes: sandboxes.map((sandbox, i) => ({ sandbox, state: states[i] ?? new Error('no state') })) };
+      return { ok: true, sandboxes: sandboxes.map((sandbox, i) => ({ sandbox, state: states[i] ?? new Error('no state') })), writers };
     } catch (error) {
       return { ok: false, error };
     }
@@ -160,8 +186,13 @@ export class NetworkDefaultsService extends Disposable {
     if (pass.notify || count > 0) {
       this.log.info(`${pass.reason}: now ${describePolicy(policy)}; checking ${count} running sandbox${count === 1 ? '' : 'es'} of this workspace.`);
     }
+    const key = policyKey(policy);
+    const approved = this.approved === key;
+    this.approved = undefined;
+    // Looked at only when some sandbox would be allowed more, and not when the user allowed this policy.
+    const writersIfLoosening = () => (approved ? Promise.resolve([]) : snapshot.writers);
     // In parallel: the new policy must be in force everywhere within a second.
-    const outcomes = await Promise.all(snapshot.sandboxes.map(({ sandbox, state }) => this.applyTo(sandbox, state, policy)));
+    const outcomes = await Promise.all(snapshot.sandboxes.map(({ sandbox, state }) => this.applyTo(sandbox, state, policy, writersIfLoosening)));
 
     const failures: ReapplyFailure[] = [];
     let applied = 0;
@@ -170,7 +201,12 @@ export class NetworkDefaultsService extends Disposable {
       if (outcome.kind === 'failed') failures.push({ name, message: outcome.message });
       if (outcome.kind === 'applied') applied++;
     });
-    const changed = snapshot.sandboxes.filter((_, i) => outcomes[i]?.kind === 'applied' || outcomes[i]?.kind === 'failed').map(({ sandbox }) => sandbox.id);
+    const changed = snapshot.sandboxes
+      .filter((_, i) => {
+        const outcome = outcomes[i];
+        return outcome?.kind === 'applied' || outcome?.kind === 'failed' || (outcome?.kind === 'held' && outcome.narrowed);
+      })
+      .map(({ sandbox }) => sandbox.id);
     if (changed.length > 0) this.onDidApplyEmitter.fire(changed);
     if (count > 0) {
       this.log.info(`${pass.reason}: applied to ${applied}, failed for ${failures.length}, of ${count} in ${Date.now() - started} ms.`);
@@ -183,9 +219,79 @@ export class NetworkDefaultsService extends Disposable {
       this.log.error(text);
       this.notify({ kind: 'actionable', text, actions: ['showLog'], settingKeys: [] });
     }
+    const held = snapshot.sandboxes.flatMap(({ sandbox }, i) => {
+      const outcome = outcomes[i];
+      return outcome?.kind === 'held' ? [{ name: sandbox.name, writers: outcome.writers }] : [];
+    });
+    if (held.length > 0) this.askToLoosen(policy, key, held);
   }
 
-  private async applyTo(sandbox: Sandbox, current: NetworkState | Error, policy: NetworkSettings): Promise<Outcome> {
+  /**
+   * Not awaited: the modal stays up until answered, and tightening changes must not wait for it.
+   * Nothing wider is applied unless the answer is Apply; dismissing it keeps the current policy.
+   */
+  private askToLoosen(policy: NetworkSettings, key: string, held: { name: string; writers: SettingsWriter[] }[]): void {
+    // One question at a time: its answer starts a pass, which asks again if the settings moved on.
+    if (this.asking !== undefined || this.declined.has(key)) {
+      const why = this.asking !== undefined ? 'waiting for your answer' : 'you chose to keep the current policy (Toggle Network › Follow workspace settings applies them anyway)';
+      this.log.info(`The network settings (${describePolicy(policy)}) stay held back for ${held.map((h) => h.name).join(', ')}: ${why}.`);
+      return;
+    }
+    this.asking = key;
+    const names = held.map((h) => `"${h.name}"`).join(', ');
+    const writers = [...new Map(held.flatMap((h) => h.writers).map((w) => [w.name, w])).values()];
+    const writerText = writers.map((w) => `"${w.name}" can write ${w.file}`).join('; ');
+    // Keep comes first, so it is the default button (Enter); Cancel and closing mean keep too: only a deliberate Apply widens.
+    const keep: vscode.MessageItem = { title: 'Keep Current Policy' };
+    const apply: vscode.MessageItem = { title: 'Apply' };
+    const text = `Workspace settings now allow ${held.length === 1 ? 'sandbox' : 'sandboxes'} ${names} more network access: ${describePolicy(policy)}. These settings live in a folder that a sandbox can write.`;
+    const detail =
+      `Sandbox ${writerText} (a read-write mount), so code in it may have made this change. ` +
+      'Until you choose Apply, the sandboxes keep their current policy (narrowed to what both allow); stricter settings are always applied at once.';
+    void vscode.window.showWarningMessage(text, { modal: true, detail }, keep, apply).then(
+      (choice) => {
+        this.asking = undefined;
+        if (choice === apply) {
+          this.log.info(`You chose to apply the network settings (${describePolicy(policy)}) to ${names}.`);
+          this.approved = key;
+          this.declined.delete(key);
+          this.schedule({ reason: 'Applying the network settings you allowed', notify: true });
+        } else {
+          this.log.info(`You kept the current network policy of ${names}; the settings (${describePolicy(policy)}) are not applied to them.`);
+          this.declined.add(key);
+          this.schedule({ reason: 'Network settings held back', notify: false });
+        }
+      },
+      (err: unknown) => {
+        this.asking = undefined;
+        this.log.failure('asking to apply the network settings', err);
+      },
+    );
+  }
+
+  /** Running sandboxes (of any window) whose bind mounts hold this window's workspace settings; one unknown writer when Docker cannot say. */
+  private async findSettingsWriters(): Promise<SettingsWriter[]> {
+    const files = workspaceSettingsFiles();
+    if (files.length === 0) return [];
+    try {
+      const containers = await this.clients.client.docker.listContainers({ all: true, filters: { label: ['sandboxes.managed=true'] } });
+      return sandboxesThatCanWrite(
+        containers.map((c) => ({
+          name: c.Labels?.['sandboxes.name'] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
+          state: c.State,
+          mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source })),
+        })),
+        files,
+      );
+    } catch (err) {
+      // Fail closed: with no answer, any sandbox might be one.
+      this.log.warn(`Could not list the sandboxes' mounts to see whether one can write the workspace settings: ${err instanceof Error ? err.message : String(err)}`);
+      return [{ name: '(unknown: Docker did not answer)', file: files[0] ?? 'the workspace settings' }];
+    }
+  }
+
+  /** `writersIfLoosening`: the sandboxes that could have written the settings, asked only when `policy` allows this one more. */
+  private async applyTo(sandbox: Sandbox, current: NetworkState | Error, policy: NetworkSettings, writersIfLoosening: () => Promise<SettingsWriter[]>): Promise<Outcome> {
     const started = Date.now();
     try {
       if (current instanceof Error) {
@@ -199,10 +305,20 @@ export class NetworkDefaultsService extends Disposable {
         this.log.debug(`Sandbox ${sandbox.name}: network already ${describePolicy(policy)}.`);
         return { kind: 'unchanged' };
       }
-      const state = await sandbox.setNetworkPolicy(policy, { followsDefaults: true, onlyIfFollowsDefaults: true });
+      // Which sandboxes could have written the settings matters only for a wider policy.
+      const writers = atLeastAsStrict(policy, current) ? [] : await writersIfLoosening();
+      const { target, held } = planReapply(current, policy, writers.length > 0);
+      const unchanged = samePolicy(normalizePolicy(current), target);
+      if (held) {
+        this.log.warn(
+          `Sandbox ${sandbox.name}: the network settings allow more (${describePolicy(current)} → ${describePolicy(policy)}), but sandbox ${writers.map((w) => `${w.name} can write ${w.file}`).join(', ')}: held back until you choose Apply${unchanged ? '' : `; narrowed to ${describePolicy(target)} meanwhile`}.`,
+        );
+        if (unchanged) return { kind: 'held', writers, narrowed: false };
+      }
+      const state = await sandbox.setNetworkPolicy(target, { followsDefaults: true, onlyIfFollowsDefaults: true });
       const ms = Date.now() - started;
       this.log.info(`Sandbox ${sandbox.name} (${sandbox.id}): network ${describePolicy(current)} → ${describePolicy(state)} in ${ms} ms.`);
-      return { kind: 'applied', ms };
+      return held ? { kind: 'held', writers, narrowed: true } : { kind: 'applied', ms };
     } catch (err) {
       // Ended or removed since it was listed: there is nothing left to apply a policy to.
       if (isSandboxErrorLike(err) && (err.code === 'NOT_RUNNING' || err.code === 'NOT_FOUND')) {

@@ -14,8 +14,9 @@ import { showErrorNotification } from '../errorNotification';
 import { errorLogText, isSandboxErrorLike, presentError, withFix } from '../errors';
 import { networkSettingsFrom, samePolicy, type NetworkSettings } from '../network/networkSettings';
 import { WORKSPACE_TAG } from '../network/workspaceTag';
-import { currentWorkspaceTag, readRuntimeSetting } from '../settings';
-import { specFromSettings } from '../settingsToSpec';
+import { describeIgnored } from '../effectiveSettings';
+import { currentWorkspaceTag, readEffectiveSettings, readIgnoredWorkspaceSettings, readRuntimeSetting } from '../settings';
+import { specFromSettings, type SettingsReader } from '../settingsToSpec';
 import { checkForm, formModelFromSettings, settingsFromForm, type FormEngine, type FormSpec } from './createFormModel';
 import { PanelChannel } from './panelChannel';
 import { CREATE_FORM_PARAMS, type CreateFormMethods, type CreateFormModel, type CreateFormPush, type CreateOutcome, type SaveOutcome } from './protocol';
@@ -67,7 +68,8 @@ export class CreateFormPanel extends Disposable {
   private async create(model: CreateFormModel, openDetails: boolean): Promise<CreateOutcome> {
     const { spec, errors } = checkForm(model, ENGINE);
     if (Object.keys(errors).length > 0) return { outcome: 'invalid', errors };
-    const settings = vscode.workspace.getConfiguration(undefined, vscode.workspace.workspaceFolders?.[0]?.uri);
+    // What the form does not show, and whether its network is the settings', as the settings count.
+    const settings = readEffectiveSettings();
     let sandbox;
     try {
       sandbox = await createWithProgress(this.deps, { ...spec, followsNetworkDefaults: followsSettings(spec, settings) }, baseSpec(spec, settings));
@@ -111,13 +113,28 @@ export class CreateFormPanel extends Disposable {
     const keys = result.settings.map(([key]) => key);
     this.deps.log.info(`Create Sandbox form: saved ${keys.join(', ')} to the workspace settings.`);
     vscode.window.setStatusBarMessage('$(check) Saved the sandbox defaults to the workspace settings', 5000);
+    this.warnIgnored(keys);
     return { outcome: 'saved', keys };
+  }
+
+  /**
+   * Values typed in the form are the user's own for the sandbox it creates, but saved as workspace
+   * settings they count only where they tighten the user's: say which ones will not.
+   */
+  private warnIgnored(saved: readonly string[]): void {
+    const ignored = readIgnoredWorkspaceSettings().filter((item) => saved.includes(item.key));
+    if (ignored.length === 0) return;
+    for (const item of ignored) this.deps.log.warn(`Create Sandbox form: ${describeIgnored(item)}`);
+    const names = [...new Set(ignored.map((item) => `"${item.key}"`))].join(', ');
+    void vscode.window.showWarningMessage(
+      `Saved, but new sandboxes will not use ${names} from the workspace settings: workspace settings may only tighten what your user settings allow. Change your user settings to allow more.`,
+    );
   }
 }
 
-/** The form as the settings of the window's first folder fill it (folder > workspace > user). */
+/** The form as the settings fill it: the values that count (settings.ts), never a workspace value that is ignored. */
 function readFormDefaults(): CreateFormModel {
-  return formModelFromSettings(vscode.workspace.getConfiguration(undefined, vscode.workspace.workspaceFolders?.[0]?.uri));
+  return formModelFromSettings(readEffectiveSettings());
 }
 
 function saveUnavailable(): string | undefined {
@@ -129,7 +146,7 @@ function saveUnavailable(): string | undefined {
  * whole spec): environment, working directory, runtime, and the workspace tag that lets the
  * sandbox follow later network settings changes.
  */
-function baseSpec(spec: FormSpec, settings: vscode.WorkspaceConfiguration): SandboxSpec {
+function baseSpec(spec: FormSpec, settings: SettingsReader): SandboxSpec {
   const { env, workdir } = specFromSettings(settings);
   return { image: spec.image, env, workdir, runtime: readRuntimeSetting(), tags: { [WORKSPACE_TAG]: currentWorkspaceTag() } } as SandboxSpec;
 }
@@ -138,7 +155,7 @@ function baseSpec(spec: FormSpec, settings: vscode.WorkspaceConfiguration): Sand
  * A sandbox whose network is the one the settings give follows them, as one from the Create
  * Sandbox command does; a network chosen in the form is this sandbox's own.
  */
-function followsSettings(spec: FormSpec, settings: vscode.WorkspaceConfiguration): boolean {
+function followsSettings(spec: FormSpec, settings: SettingsReader): boolean {
   // Blocking wins over a list: two blocked policies are the same whatever lists they keep.
   const effective = (policy: NetworkSettings): NetworkSettings => (policy.blockNetwork ? { blockNetwork: true, cidrAllowlist: [] } : policy);
   try {

@@ -59,7 +59,7 @@ before(async () => {
 
 after(async () => {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  await vscode.workspace.getConfiguration('sandboxes').update('workspace.mount', undefined, vscode.ConfigurationTarget.Workspace);
+  await vscode.workspace.getConfiguration('sandboxes').update('workspace.mount', undefined, vscode.ConfigurationTarget.Global);
   for (const s of await api.client().list({ tags: TAGS })) await s.terminate();
   for (const ref of snapshots) await api.client().removeSnapshot(ref).catch(() => undefined);
   for (const name of OWN) rmSync(join(folder, name), { recursive: true, force: true });
@@ -206,7 +206,8 @@ test('Snapshot Sandbox lists the snapshot under the sandbox; a sandbox created f
 }, SLOW);
 
 test('a read-only mount (from the settings) shows host edits live and refuses writes as NoPermissions', async () => {
-  await vscode.workspace.getConfiguration('sandboxes').update('workspace.mount', 'readonly', vscode.ConfigurationTarget.Workspace);
+  // The user's choice: a workspace may only choose a mode stricter than the user's (copy, by default).
+  await vscode.workspace.getConfiguration('sandboxes').update('workspace.mount', 'readonly', vscode.ConfigurationTarget.Global);
   const id = await vscode.commands.executeCommand<string>('sandboxes.createSandbox', { tags: TAGS });
   const readonly = await api.client().fromId(id);
   writeFileSync(join(folder, 'files-suite', 'live.txt'), 'written on the host after creation\n');

@@ -28,6 +28,7 @@ import { atLeastAsStrict, normalizePolicy, planReapply, policyKey } from './poli
 import { sandboxesThatCanWrite, type SettingsWriter } from './settingsWriters';
 import { workspaceSettingsFiles } from './workspaceSettingsFiles';
 import { WORKSPACE_TAG } from './workspaceTag';
+import { showWarningMessage } from '../uiText';
 
 /**
  * Settings edits can come in bursts (settings sync, several keys written at once): apply the last.
@@ -242,13 +243,13 @@ export class NetworkDefaultsService extends Disposable {
     const writers = [...new Map(held.flatMap((h) => h.writers).map((w) => [w.name, w])).values()];
     const writerText = writers.map((w) => `"${w.name}" can write ${w.file}`).join('; ');
     // Keep comes first, so it is the default button (Enter); Cancel and closing mean keep too: only a deliberate Apply widens.
-    const keep: vscode.MessageItem = { title: 'Keep Current Policy' };
-    const apply: vscode.MessageItem = { title: 'Apply' };
+    const keep = 'Keep Current Policy';
+    const apply = 'Apply';
     const text = `Workspace settings now allow ${held.length === 1 ? 'sandbox' : 'sandboxes'} ${names} more network access: ${describePolicy(policy)}. These settings live in a folder that a sandbox can write.`;
     const detail =
       `Sandbox ${writerText} (a read-write mount), so code in it may have made this change. ` +
       'Until you choose Apply, the sandboxes keep their current policy (narrowed to what both allow); stricter settings are always applied at once.';
-    void vscode.window.showWarningMessage(text, { modal: true, detail }, keep, apply).then(
+    void showWarningMessage(text, { modal: true, detail }, keep, apply).then(
       (choice) => {
         this.asking = undefined;
         if (choice === apply) {

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { parseCidr, validateSpec } from '../../core';
 import type { SandboxSpec } from '../../core/types';
 import { createWithProgress, type CreateContext } from '../commands/createSandbox';
+import { showWarningMessage } from '../uiText';
 import { Disposable } from '../dispose';
 import { showErrorNotification } from '../errorNotification';
 import { errorLogText, isSandboxErrorLike, presentError, withFix } from '../errors';
@@ -126,7 +127,7 @@ export class CreateFormPanel extends Disposable {
     if (ignored.length === 0) return;
     for (const item of ignored) this.deps.log.warn(`Create Sandbox form: ${describeIgnored(item)}`);
     const names = [...new Set(ignored.map((item) => `"${item.key}"`))].join(', ');
-    void vscode.window.showWarningMessage(
+    void showWarningMessage(
       `Saved, but new sandboxes will not use ${names} from the workspace settings: workspace settings may only tighten what your user settings allow. Change your user settings to allow more.`,
     );
   }

@@ -6,7 +6,7 @@
 // the chosen suites need something the test host lacks (Docker, the runsc runtimes, the guard and
 // test images, code-server, Chromium), `scripts/setup-test-host.sh` as root. A quick look per
 // item decides (seconds when everything is there); not root, it stops at once with the one command
-// to run.
+// to run. `npm test -- --setup-only` does only that.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ const files = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).so
 const say = (m) => console.log(`[test] ${m}`);
 
 prepare();
+if (process.argv.includes('--setup-only')) process.exit(0);
 
 const steps = [
   { name: 'build', always: true, cmd: ['npm', 'run', '--silent', 'build'] },

@@ -2,8 +2,10 @@
 # Builds the network guard image (sandboxes/guard:1): /bin/sh, iptables and ip6tables, nothing
 # else. Each sandbox's network policy is enforced by a small container from it. Run as root.
 # On Debian hosts it is made from Debian's archive with mmdebstrap (no container registry
-# needed); elsewhere `docker build` from Alpine. Cached: an existing image is kept.
+# needed), from the archive this machine's APT uses (SANDBOXES_DEBIAN_MIRROR overrides);
+# elsewhere `docker build` from Alpine. Cached: an existing image is kept.
 set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 IMAGE="${SANDBOXES_GUARD_IMAGE:-sandboxes/guard:1}"
 log() { printf '[guard-image] %s\n' "$*" >&2; }
 
@@ -15,8 +17,8 @@ if command -v apt-get >/dev/null 2>&1 && grep -qi debian /etc/os-release 2>/dev/
   export DEBIAN_FRONTEND=noninteractive
   command -v mmdebstrap >/dev/null 2>&1 || { apt-get update -qq || true; apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null; }
   suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-  mirror=$(grep -rhoE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 | sed 's/^URIs: *//')
-  [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+  # The archive this machine's APT already uses (or SANDBOXES_DEBIAN_MIRROR); no host is built in.
+  mirror=$(node "$HERE/lib/apt-mirror.mjs" "$suite") || { log "ERROR: cannot tell which Debian archive to build $IMAGE from (see above)"; exit 1; }
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   log "building $IMAGE from Debian $suite (mmdebstrap, about half a minute)"

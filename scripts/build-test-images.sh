@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds the images the tests and benchmarks use, offline (no registry): a Debian rootfs made by
-# mmdebstrap from Debian's archive, imported with `docker import`. Cached by tag: an image that
-# exists is not rebuilt. Run as root after scripts/setup-host.sh.
+# mmdebstrap from Debian's archive (the one this machine's APT uses; SANDBOXES_DEBIAN_MIRROR
+# overrides), imported with `docker import`. Cached by tag: an image that exists is not rebuilt.
+# Run as root after scripts/setup-host.sh.
 #
 #   sandboxes-test/base:bookworm-2   python3 (+websockets), nghttpd (h2c), iptables, busybox, iproute2, procps, bash
 set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { printf '[test-images] %s\n' "$*" >&2; }
 
 BASE_IMAGE="${SANDBOXES_TEST_IMAGE:-sandboxes-test/base:bookworm-2}"
@@ -19,8 +21,8 @@ if ! command -v mmdebstrap >/dev/null 2>&1; then
   apt-get update -qq || true
   apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
 fi
-mirror=$(grep -rhoE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 | sed 's/^URIs: *//')
-[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+# The archive this machine's APT already uses (or SANDBOXES_DEBIAN_MIRROR); no host is built in.
+mirror=$(node "$HERE/lib/apt-mirror.mjs" bookworm) || { log "ERROR: cannot tell which Debian archive to build $BASE_IMAGE from (see above)"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 log "building $BASE_IMAGE with mmdebstrap from $mirror (about a minute)"

@@ -10,6 +10,8 @@
 #   SANDBOXES_CACHE               cache root (default: $HOME/.cache/gvisor-sandboxes)
 #   SANDBOXES_CODE_SERVER_VERSION default 4.100.3 (VS Code 1.100.3, the newest that accepts Node 20)
 #   SANDBOXES_CODE_SERVER_DIR     install folder (default: $SANDBOXES_CACHE/code-server-$VERSION)
+#   SANDBOXES_CODE_SERVER_APT_ONLY=1  only the Debian packages (as root, before installing
+#                                 code-server as another user: scripts/setup-test-host.sh)
 set -euo pipefail
 
 log() { printf '[install-code-server] %s\n' "$*" >&2; }
@@ -43,6 +45,11 @@ if [ "${#missing_apt[@]}" -gt 0 ]; then
   # Third-party sources on a machine may be unreachable; Debian's own archive is what we need.
   apt-get update -qq || log "apt-get update reported errors (unreachable third-party sources?); continuing"
   apt-get install -y -qq --no-install-recommends "${missing_apt[@]}" >/dev/null
+fi
+
+if [ "${SANDBOXES_CODE_SERVER_APT_ONLY:-}" = 1 ]; then
+  log "Debian packages for code-server and Chromium are installed"
+  exit 0
 fi
 
 if installed; then

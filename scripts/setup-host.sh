@@ -5,6 +5,7 @@
 # Idempotent; run as root. Safe to run again after a reboot (it only starts what is missing).
 # Environment:
 #   SANDBOXES_RUNSC_SUITE   Debian suite to take runsc from (default: trixie, see README "Host setup")
+#   SANDBOXES_DEBIAN_MIRROR Debian archive URL (default: the one this machine's APT sources use)
 #   SANDBOXES_DOCKERD_LOG   where dockerd logs when this script starts it
 set -euo pipefail
 
@@ -49,8 +50,8 @@ command -v busybox >/dev/null 2>&1 || apt_install busybox-static
 if ! command -v runsc >/dev/null 2>&1; then
   if [ -f /etc/os-release ] && grep -q 'VERSION_CODENAME=bookworm' /etc/os-release && [ "$RUNSC_SUITE" != bookworm ]; then
     log "adding Debian $RUNSC_SUITE (pinned low) as a source for runsc only"
-    uri=$(grep -rhoE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 | sed 's/^URIs: *//')
-    [ -n "$uri" ] || uri=http://deb.debian.org/debian
+    # The archive this machine's APT already uses (or SANDBOXES_DEBIAN_MIRROR); no host is built in.
+    uri=$(node "$HERE/lib/apt-mirror.mjs" "$RUNSC_SUITE") || die "cannot tell which Debian archive to take runsc from (see above)"
     cat > /etc/apt/sources.list.d/sandboxes-runsc.sources <<EOF
 Types: deb
 URIs: $uri

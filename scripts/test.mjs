@@ -1,13 +1,25 @@
 // `npm test`: every suite, in order — build and type check, unit tests (pure logic), integration
 // tests (real Docker + runsc), then the extension in a real VS Code (code-server + Chromium).
-// Choose suites with SANDBOXES_TEST_SUITES=unit,integration,vscode. The host must be set up
-// first (`sudo bash scripts/setup-test-host.sh`; `.ci/run` does it).
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+// Choose suites with SANDBOXES_TEST_SUITES=unit,integration,vscode.
+//
+// It sets up what it needs first: dependencies (`npm ci`) when node_modules is missing, and, when
+// the chosen suites need something the test host lacks (Docker, the runsc runtimes, the guard and
+// test images, code-server, Chromium), `scripts/setup-test-host.sh` as root. A quick look per
+// item decides (seconds when everything is there); not root, it stops at once with the one command
+// to run. `npm test -- --setup-only` does only that.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TEST_IMAGE, checkTestHost, dockerPermissionHint } from './lib/testHost.mjs';
 
-const TEST_IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
+const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const wanted = (process.env.SANDBOXES_TEST_SUITES || 'unit,integration,vscode').split(',').map((s) => s.trim());
-const files = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${f}`);
+// Sorted, and the daemon restart last whatever the locale: it kills every sandbox on the engine.
+const files = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort((a, b) => Number(a.startsWith('zz-')) - Number(b.startsWith('zz-')) || (a < b ? -1 : 1)).map((f) => `${dir}/${f}`);
+const say = (m) => console.log(`[test] ${m}`);
+
+prepare();
+if (process.argv.includes('--setup-only')) process.exit(0);
 
 const steps = [
   { name: 'build', always: true, cmd: ['npm', 'run', '--silent', 'build'] },
@@ -46,6 +58,36 @@ for (const step of steps) {
 console.log(`\n${failedSteps.length ? `failed steps: ${failedSteps.join(', ')}` : 'all steps passed'}`);
 console.log(`total: ${passed} passed, ${failed} failed`);
 process.exit(failedSteps.length ? 1 : 0);
+
+/** Dependencies, then the test host, as far as the chosen suites need them; exits when it cannot. */
+function prepare() {
+  if (!existsSync(join(REPO, 'node_modules'))) {
+    say('dependencies: node_modules is missing, running npm ci');
+    if (spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: REPO, stdio: 'inherit' }).status !== 0) stop('npm ci failed (see above)');
+  }
+  const needed = (checks) => checks.filter((c) => !c.ok && c.suites.some((suite) => wanted.includes(suite)));
+  const started = Date.now();
+  const checks = checkTestHost();
+  for (const c of checks) say(`host: ${c.ok ? 'ok     ' : c.suites.some((suite) => wanted.includes(suite)) ? 'MISSING' : 'missing'} ${c.name} (${c.detail})`);
+  let missing = needed(checks);
+  say(`host: checked in ${((Date.now() - started) / 1000).toFixed(1)} s; ${missing.length ? `${missing.length} missing for ${wanted.join(',')}` : `ready for ${wanted.join(',')}`}`);
+  if (missing.length === 0) return;
+  const setup = join(REPO, 'scripts', 'setup-test-host.sh');
+  if (process.getuid?.() !== 0) {
+    const hint = dockerPermissionHint(checks);
+    stop(`the test host is not set up. Run once, then npm test again:\n\n  sudo bash ${setup}\n${hint ? `\n${hint}\n` : ''}`);
+  }
+  say(`host: setting it up: bash scripts/setup-test-host.sh (idempotent; skips what is there)`);
+  if (spawnSync('bash', [setup], { cwd: REPO, stdio: 'inherit' }).status !== 0) stop('scripts/setup-test-host.sh failed (see above)');
+  missing = needed(checkTestHost());
+  if (missing.length) stop(`still missing after the setup: ${missing.map((c) => c.name).join(', ')}`);
+  say('host: ready');
+}
+
+function stop(message) {
+  console.error(`[test] ERROR: ${message}`);
+  process.exit(1);
+}
 
 function run(cmd, env) {
   return new Promise((resolve) => {

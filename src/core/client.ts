@@ -3,7 +3,8 @@ import { resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } 
 import { OLD_RUNSC_FIX, OLD_RUNSC_SIGNATURE, SETUP_FIX, SandboxError, dockerMessage, dockerStatus } from './errors';
 import { newSandboxId } from './ids';
 import { ensureImage } from './images';
-import { ensureReaper, runningReaper } from './lifetime';
+import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
+import { defaultRunDir } from './runDir';
 import { LABEL, MANAGED_FILTER, tagFilters, tagLabels, tagsFromLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
@@ -35,6 +36,8 @@ export class SandboxClient {
   readonly guardImage: string;
   /** Tunnels served by this client (this process). */
   readonly tunnelRegistry: TunnelRegistry;
+  /** Where this client finds (or starts) the lifetime reaper of its endpoint. */
+  readonly reaper: ReaperTarget;
 
   constructor(options: ConnectOptions = {}) {
     this.endpoint = resolveEndpoint(options.dockerHost);
@@ -42,6 +45,7 @@ export class SandboxClient {
     this.docker = new (loadDockerode())(this.endpoint.options);
     this.logger = options.logger;
     this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
+    this.reaper = { runDir: options.runDir || defaultRunDir(), endpointDescription: this.endpoint.description, dockerHost: this.dockerHost };
     this.tunnelRegistry = new TunnelRegistry(
       options.stateDir || defaultStateDir(),
       options.tunnelBindHost || '127.0.0.1',
@@ -155,7 +159,8 @@ export class SandboxClient {
       ]);
       throwIfAborted(options.signal);
       await this.startSandboxContainer(container, spec, runtime);
-      if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
+      // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
+      if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
       if (network && networking === 'kernel') this.prepareSpare(spec.tags, network);
       this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${labels[LABEL.networkMode]}`);
       return new Sandbox(this, id, container.id, name);
@@ -317,8 +322,13 @@ export class SandboxClient {
       .map(infoFromList)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     // Self-healing: if the reaper died (reboot, kill), the next client to look restarts it.
-    if (infos.some((i) => i.state === 'running' && (i.expiresAt || i.idleTimeoutSeconds)) && !runningReaper(this.endpoint.description)) {
-      ensureReaper(this.endpoint.description, this.dockerHost, this.logger);
+    if (infos.some((i) => i.state === 'running' && (i.expiresAt || i.idleTimeoutSeconds)) && !runningReaper(this.reaper.runDir, this.reaper.endpointDescription)) {
+      try {
+        ensureReaper(this.reaper, this.logger);
+      } catch (error) {
+        // Listing must work anyway; creating a sandbox with a lifetime says the same, as an error.
+        this.logger?.warn(error instanceof Error ? error.toString() : String(error));
+      }
     }
     return infos.map(({ idleTimeoutSeconds: _, ...info }) => info);
   }

@@ -1,18 +1,19 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { dockerStatus } from './errors';
 import { FILES_SPARE_NAME, LABEL, MANAGED_FILTER } from './labels';
+import { ensurePrivateDir, readNoFollow, replaceFile } from './runDir';
 import type { Logger } from './types';
 
 /**
  * Lifetimes (`timeoutSeconds`, `idleTimeoutSeconds`) must hold when no editor is running, so
  * they are enforced by a small detached process, the reaper, and not by the extension host.
- * Deadlines live in labels; the reaper only reads them. One reaper per Docker endpoint (a pid
- * file), started by `create` and by `list`, exits by itself once nothing has a deadline left.
+ * Deadlines live in labels; the reaper only reads them. One reaper per Docker endpoint and user
+ * (a pid file in the user's private run directory, runDir.ts), started by `create` and by `list`;
+ * it learns of new sandboxes from Docker's events and exits by itself once nothing has a deadline.
  */
 
 export interface LifetimeView {
@@ -122,9 +123,18 @@ async function hasRunningExec(docker: Docker, containerId: string): Promise<bool
   return false;
 }
 
-export function reaperPidFile(endpointDescription: string): string {
-  const hash = createHash('sha256').update(endpointDescription).digest('hex').slice(0, 16);
-  return path.join(os.tmpdir(), 'gvisor-sandboxes', `reaper-${hash}.pid`);
+/** Names an endpoint's pid file and marks its reaper's command line (the endpoint itself stays out of `ps`). */
+export function endpointKey(endpointDescription: string): string {
+  return createHash('sha256').update(endpointDescription).digest('hex').slice(0, 16);
+}
+
+export function reaperPidFile(runDir: string, endpointDescription: string): string {
+  return path.join(runDir, `reaper-${endpointKey(endpointDescription)}.pid`);
+}
+
+/** The argument a reaper is started with: how a pid is known to be this endpoint's reaper. */
+export function reaperMarker(endpointDescription: string): string {
+  return `--sandboxes-reaper=${endpointKey(endpointDescription)}`;
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -136,14 +146,50 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** The pid of the reaper watching this endpoint, if one runs. */
-export function runningReaper(endpointDescription: string): number | null {
+/**
+ * The command line of one of this user's processes, or null (gone, or another user's: never our
+ * reaper). From /proc where there is one; elsewhere (macOS) from `ps`, split on blanks.
+ */
+export function processCommandLine(pid: number): string[] | null {
+  const uid = process.getuid?.();
+  if (fs.existsSync('/proc/self/cmdline')) {
+    try {
+      if (uid !== undefined && fs.statSync(`/proc/${pid}`).uid !== uid) return null;
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      return null;
+    }
+  }
   try {
-    const pid = Number(fs.readFileSync(reaperPidFile(endpointDescription), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : null;
+    const out = execFileSync('ps', ['-ww', '-o', 'uid=', '-o', 'command=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const [owner, ...argv] = out.trim().split(/\s+/);
+    return uid !== undefined && Number(owner) !== uid ? null : argv;
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether `pid` is a live reaper for this endpoint: its command line runs reaper.js with this
+ * endpoint's marker. A pid file alone proves nothing: the pid may have been reused since, by
+ * any process (pid 1 is always alive).
+ */
+export function isReaperProcess(pid: number, endpointDescription: string, commandLine: (pid: number) => string[] | null = processCommandLine): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return false;
+  const argv = commandLine(pid);
+  return !!argv && argv.includes(reaperMarker(endpointDescription)) && argv.some((arg) => path.basename(arg) === 'reaper.js');
+}
+
+/** The pid a pid file names (never read through a symlink), or null. */
+export function readPidFile(file: string): number | null {
+  const pid = Number((readNoFollow(file) ?? '').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/** The pid of the reaper watching this endpoint, if one runs. */
+export function runningReaper(runDir: string, endpointDescription: string): number | null {
+  const pid = readPidFile(reaperPidFile(runDir, endpointDescription));
+  return pid !== null && isReaperProcess(pid, endpointDescription) ? pid : null;
 }
 
 /** Where the bundled reaper is: next to dist/core.js, or dist/ when running from sources. */
@@ -152,35 +198,43 @@ export function reaperScript(): string | null {
   return candidates.find((file) => fs.existsSync(file)) ?? null;
 }
 
+export interface ReaperTarget {
+  /** The reaper's run directory (see runDir.ts); checked, and created 0700 when missing. */
+  runDir: string;
+  endpointDescription: string;
+  dockerHost: string;
+}
+
 /**
  * Starts the detached reaper unless one already watches this endpoint. Returns its pid, or
  * null when the script cannot be found (logged: lifetimes then hold only while a client runs).
+ * Throws UNSAFE_RUN_DIR when the run directory is not private to this user.
  */
-export function ensureReaper(endpointDescription: string, dockerHost: string, logger?: Logger): number | null {
-  const existing = runningReaper(endpointDescription);
+export function ensureReaper(target: ReaperTarget, logger?: Logger): number | null {
+  const runDir = ensurePrivateDir(target.runDir);
+  const existing = runningReaper(runDir, target.endpointDescription);
   if (existing) return existing;
   const script = reaperScript();
   if (!script) {
     logger?.warn('The sandbox reaper (dist/reaper.js) was not found; build the project (npm run build) so timeouts hold without an editor running.');
     return null;
   }
-  fs.mkdirSync(path.dirname(reaperPidFile(endpointDescription)), { recursive: true });
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [script, reaperMarker(target.endpointDescription)], {
     detached: true,
     stdio: 'ignore',
     // ELECTRON_RUN_AS_NODE: inside desktop VS Code, execPath is Electron.
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SANDBOXES_REAPER_ENDPOINT: endpointDescription, SANDBOXES_REAPER_DOCKER_HOST: dockerHost },
+    env: {
+      ...process.env,
+      ELECTRON_RUN_AS_NODE: '1',
+      SANDBOXES_REAPER_ENDPOINT: target.endpointDescription,
+      SANDBOXES_REAPER_DOCKER_HOST: target.dockerHost,
+      SANDBOXES_REAPER_RUN_DIR: runDir,
+    },
   });
   child.unref();
   // Claim the pid file for the child at once, so a second client does not start another reaper
   // while this one is still loading (the reaper accepts a file that names its own pid).
-  if (child.pid) {
-    try {
-      fs.writeFileSync(reaperPidFile(endpointDescription), String(child.pid), { flag: 'wx' });
-    } catch {
-      fs.writeFileSync(reaperPidFile(endpointDescription), String(child.pid));
-    }
-  }
-  logger?.debug(`Started the sandbox reaper (pid ${child.pid}) for ${endpointDescription}`);
+  if (child.pid) replaceFile(reaperPidFile(runDir, target.endpointDescription), String(child.pid));
+  logger?.debug(`Started the sandbox reaper (pid ${child.pid}) for ${target.endpointDescription}`);
   return child.pid ?? null;
 }

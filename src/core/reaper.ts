@@ -1,82 +1,145 @@
 /**
  * Entry point of the detached reaper process (bundled to dist/reaper.js). It enforces sandbox
  * lifetimes while no editor runs, and exits once no running sandbox has a deadline left.
+ *
+ * Its pid file and log are in the user's private run directory (runDir.ts), never read or
+ * written through a symlink; a pid file is only believed when the process it names is a reaper
+ * for this endpoint (lifetime.ts, isReaperProcess).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { resolveEndpoint } from './docker';
-import { isProcessAlive, reapOnce, reaperPidFile } from './lifetime';
+import { isReaperProcess, readPidFile, reapOnce, reaperPidFile, type ReapDecision } from './lifetime';
+import { createExclusive, defaultRunDir, ensurePrivateDir, openAppendNoFollow, replaceFile } from './runDir';
+import { StartWatcher, Wakeup } from './reaperWake';
 
+/** A look now and then even when Docker's events say nothing (they are the fast path, not the only one). */
 const MAX_SLEEP_MS = 30_000;
+/** While the event stream is down, look every second: a new sandbox may have a short deadline. */
+const POLL_MS = 1000;
 /** Keep watching a little after the last deadline, in case a new sandbox is being created. */
 const LINGER_MS = 10_000;
 
 async function main(): Promise<void> {
   const endpoint = resolveEndpoint(process.env.SANDBOXES_REAPER_DOCKER_HOST || undefined);
-  const pidFile = reaperPidFile(process.env.SANDBOXES_REAPER_ENDPOINT || endpoint.description);
-  if (!takeLock(pidFile)) return;
-  const release = () => {
-    try {
-      if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.unlinkSync(pidFile);
-    } catch {
-      // already gone
-    }
-  };
-  process.on('exit', release);
+  const endpointDescription = process.env.SANDBOXES_REAPER_ENDPOINT || endpoint.description;
+  const runDir = ensurePrivateDir(process.env.SANDBOXES_REAPER_RUN_DIR || defaultRunDir());
+  const pidFile = reaperPidFile(runDir, endpointDescription);
+  const lock = new PidLock(pidFile, endpointDescription);
+  if (!lock.take()) return;
+  process.on('exit', () => lock.release());
   process.on('SIGTERM', () => process.exit(0));
   process.on('SIGINT', () => process.exit(0));
 
-  const docker = new Docker(endpoint.options);
-  const logFile = path.join(path.dirname(pidFile), 'reaper.log');
-  const write = (level: string) => (message: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} [${process.pid}] ${level} ${message}\n`);
-  const logger = { trace: () => undefined, debug: () => undefined, info: write('info'), warn: write('warn'), error: write('error') };
+  const logger = fileLogger(path.join(runDir, 'reaper.log'));
   logger.info(`watching ${endpoint.description}`);
+  const docker = new Docker(endpoint.options);
+  const wakeup = new Wakeup();
+  const events = new StartWatcher(docker, () => wakeup.wake(), (why) => logger.warn(`${why}; looking every second meanwhile`));
+  events.start();
   const lastActive = new Map<string, number>();
+  const nothingToWatch = (d: ReapDecision) => d.nextCheckMs === null && d.kill.length === 0;
   let idleSince: number | null = null;
   let failures = 0;
   for (;;) {
+    if (!lock.stillOurs()) {
+      logger.info('another reaper watches this endpoint now; exiting');
+      return;
+    }
+    const maxSleep = events.connected() ? MAX_SLEEP_MS : POLL_MS;
     let sleepMs: number;
     try {
       const decision = await reapOnce(docker, lastActive, logger);
       failures = 0;
-      if (decision.nextCheckMs === null && decision.kill.length === 0) {
+      if (nothingToWatch(decision)) {
         idleSince ??= Date.now();
-        if (Date.now() - idleSince >= LINGER_MS) {
-          logger.info('nothing left to watch; exiting');
-          return;
+        const lingered = Date.now() - idleSince;
+        if (lingered >= LINGER_MS) {
+          // Give the pid file up first, then look once more. A client that created a sandbox
+          // before it was gone saw a reaper and started none, but that sandbox is seen by this
+          // last look; a client that came later found no reaper and started one.
+          lock.release();
+          const last = await reapOnce(docker, lastActive, logger).catch(() => null);
+          if (last === null || nothingToWatch(last) || !lock.take()) {
+            logger.info('nothing left to watch; exiting');
+            return;
+          }
+          idleSince = null;
+          continue;
         }
-        sleepMs = 1000;
+        sleepMs = Math.min(maxSleep, LINGER_MS - lingered);
       } else {
         idleSince = null;
-        sleepMs = Math.min(MAX_SLEEP_MS, Math.max(50, decision.nextCheckMs ?? 0));
+        sleepMs = Math.min(maxSleep, Math.max(50, decision.nextCheckMs ?? 0));
       }
     } catch (error) {
       logger.warn(`cannot read sandboxes: ${error instanceof Error ? error.message : String(error)}`);
       // Docker restarting or briefly unreachable: keep trying for a while, then give up (a
       // restarted daemon does not restart our containers, so nothing is left to enforce).
       if (++failures > 60) return;
-      sleepMs = 1000;
+      sleepMs = POLL_MS;
     }
-    await new Promise((resolve) => setTimeout(resolve, sleepMs));
+    await wakeup.sleep(sleepMs);
   }
 }
 
-function takeLock(pidFile: string): boolean {
-  fs.mkdirSync(path.dirname(pidFile), { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
-      return true;
-    } catch {
-      const owner = Number(fs.readFileSync(pidFile, 'utf8').trim());
-      // The client that spawned us wrote our pid already, so nobody starts a second reaper.
-      if (owner === process.pid) return true;
-      if (Number.isInteger(owner) && owner > 0 && isProcessAlive(owner)) return false;
-      fs.rmSync(pidFile, { force: true });
+/** This endpoint's pid file as a lock: taken when free, stale or naming a process that is no reaper. */
+class PidLock {
+  constructor(
+    private readonly file: string,
+    private readonly endpointDescription: string,
+  ) {}
+
+  take(): boolean {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        createExclusive(this.file, String(process.pid));
+        return true;
+      } catch {
+        const owner = readPidFile(this.file);
+        // The client that spawned us wrote our pid already, so nobody starts a second reaper.
+        if (owner === process.pid) return true;
+        if (owner !== null && isReaperProcess(owner, this.endpointDescription)) return false;
+        fs.rmSync(this.file, { force: true });
+      }
     }
+    return false;
   }
-  return false;
+
+  /**
+   * Two clients can start a reaper each at the same moment; the pid file names the one that
+   * stays. A file that went missing (a cleaned runtime directory) is written again.
+   */
+  stillOurs(): boolean {
+    const owner = readPidFile(this.file);
+    if (owner === process.pid) return true;
+    if (owner !== null && isReaperProcess(owner, this.endpointDescription)) return false;
+    try {
+      replaceFile(this.file, String(process.pid));
+    } catch {
+      // the run directory went away: keep enforcing, clients will start another reaper at worst
+    }
+    return true;
+  }
+
+  release(): void {
+    if (readPidFile(this.file) === process.pid) fs.rmSync(this.file, { force: true });
+  }
+}
+
+/** Appends to the run directory's log, never through a symlink (runDir.ts); silent if it cannot be opened. */
+function fileLogger(file: string) {
+  let fd: number | null = null;
+  try {
+    fd = openAppendNoFollow(file);
+  } catch {
+    // No log is better than no reaper.
+  }
+  const write = (level: string) => (message: string) => {
+    if (fd !== null) fs.writeSync(fd, `${new Date().toISOString()} [${process.pid}] ${level} ${message}\n`);
+  };
+  return { trace: () => undefined, debug: () => undefined, info: write('info'), warn: write('warn'), error: write('error') };
 }
 
 main().then(

@@ -19,6 +19,13 @@ export interface ConnectOptions {
   logger?: Logger;
   /** Where the local CA and tunnel state live. Default `$XDG_STATE_HOME/gvisor-sandboxes` (~/.local/state/…). */
   stateDir?: string;
+  /**
+   * Where the lifetime reaper keeps its pid file and log: a directory only this user can write
+   * (created 0700; one owned by someone else or open to others is refused). Default
+   * `$XDG_RUNTIME_DIR/gvisor-sandboxes`, else `~/.cache/gvisor-sandboxes/run`. Clients that
+   * share it share one reaper per Docker endpoint.
+   */
+  runDir?: string;
   /** Address tunnel listeners bind to. Default 127.0.0.1: only this machine. */
   tunnelBindHost?: string;
   /** Image of the network guard containers (needs /bin/sh, iptables, ip6tables). Default `sandboxes/guard:1`. */
@@ -307,4 +314,5 @@ export type SandboxErrorCode =
   | 'IS_A_DIRECTORY'
   | 'PATH_OUTSIDE'
   | 'FILE_TOO_LARGE'
-  | 'PERMISSION_DENIED';
+  | 'PERMISSION_DENIED'
+  | 'UNSAFE_RUN_DIR';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import Docker from 'dockerode';
-import { connect, type SandboxClient, type SandboxSpec } from '../../src/core';
+import { connect, type ConnectOptions, type SandboxClient, type SandboxSpec } from '../../src/core';
 
 export const TEST_IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
 export const RUN_ID = `t${process.pid}-${Date.now().toString(36)}`;
@@ -17,8 +17,8 @@ export const docker = new Docker();
 const clients: SandboxClient[] = [];
 
 /** A client for this file; cleanupAfterFile() closes it (its spare guard included). */
-export function client(): SandboxClient {
-  const created = connect();
+export function client(options: ConnectOptions = {}): SandboxClient {
+  const created = connect(options);
   clients.push(created);
   return created;
 }

@@ -1,7 +1,12 @@
 /**
- * Fail closed across a Docker daemon restart: nothing comes back with an open network. Runs last
- * (it restarts the engine every other suite uses) and only where this project's setup started
- * dockerd itself (no service manager), since it stops and starts it.
+ * Fail closed across a Docker daemon restart: nothing comes back with an open network. Runs only
+ * where this project's setup started dockerd itself (no service manager), since it stops and
+ * starts it.
+ *
+ * It KILLS EVERY SANDBOX ON THE ENGINE, not only its own: stopping dockerd stops every container,
+ * other clients' sandboxes, spare guards and a VS Code window's sandboxes included, and none comes
+ * back by itself. So it runs last (its name sorts after every other file), and never while
+ * anything else uses this engine: not next to other test runs, benchmarks or an editor you work in.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

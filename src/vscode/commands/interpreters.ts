@@ -18,7 +18,8 @@ interface LanguageEntry {
   label: string;
   candidates: string[][];
   /** An image that has it, for the fix in the error message. */
-  image: string;
+  /** An image (on the default registry) that has the interpreter, suggested when it is missing. */
+  image?: string;
   extension: string;
 }
 
@@ -33,7 +34,9 @@ const LANGUAGES: Record<string, LanguageEntry> = {
   php: { label: 'PHP', candidates: [['php']], image: 'php:8-cli', extension: '.php' },
   lua: { label: 'Lua', candidates: [['lua'], ['luajit']], image: 'nickblah/lua', extension: '.lua' },
   r: { label: 'R', candidates: [['Rscript']], image: 'r-base', extension: '.R' },
-  powershell: { label: 'PowerShell', candidates: [['pwsh']], image: 'mcr.microsoft.com/powershell', extension: '.ps1' },
+  // No suggestion: PowerShell's images are published on a registry of their own, and the
+  // extension names no registry host.
+  powershell: { label: 'PowerShell', candidates: [['pwsh']], extension: '.ps1' },
 };
 
 export const RUNNABLE_LANGUAGES: readonly string[] = Object.keys(LANGUAGES);
@@ -74,7 +77,7 @@ export function chooseInterpreter(languageId: string, firstLine: string): Interp
   return {
     label: entry.label,
     candidates: entry.candidates,
-    installHint: `Use an image that has ${names} (e.g. set sandboxes.defaults.image to ${entry.image} and create a new sandbox), or install it in this sandbox from its terminal`,
+    installHint: `Use an image that has ${names} (${entry.image ? `e.g. set sandboxes.defaults.image to ${entry.image}` : 'set sandboxes.defaults.image to it'} and create a new sandbox), or install it in this sandbox from its terminal`,
   };
 }
 

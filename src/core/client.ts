@@ -112,6 +112,7 @@ export class SandboxClient {
       [LABEL.networkMode]: networking === 'none' ? 'blocked' : modeOf(policy),
       [LABEL.spec]: JSON.stringify(spec),
       ...tagLabels(spec.tags),
+      ...(options.probe ? { [LABEL.probe]: 'true' } : {}),
     };
     // The guard has no lifetime labels: the reaper ends it with its sandbox, never on its own.
     const guardLabels = { ...labels };
@@ -161,7 +162,7 @@ export class SandboxClient {
       await this.startSandboxContainer(container, spec, runtime);
       // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
-      if (network && networking === 'kernel') this.prepareSpare(spec.tags, network);
+      if (network && networking === 'kernel' && !options.probe) this.prepareSpare(spec.tags, network);
       this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${labels[LABEL.networkMode]}`);
       return new Sandbox(this, id, container.id, name);
     } catch (error) {
@@ -319,6 +320,7 @@ export class SandboxClient {
     this.collectGuards(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
     const infos = sandboxes
       .filter((c) => options.all !== false || c.State === 'running')
+      .filter((c) => options.includeProbes === true || c.Labels?.[LABEL.probe] !== 'true')
       .map(infoFromList)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     // Self-healing: if the reaper died (reboot, kill), the next client to look restarts it.

@@ -14,6 +14,11 @@ export const LABEL = {
   role: 'sandboxes.role',
   /** A guard started ahead of time for the next sandbox (kept after it is claimed). */
   spare: 'sandboxes.spare',
+  /**
+   * `true` on a sandbox the engine makes for its own checks (Check Setup's trial): it is nobody's
+   * sandbox, so listings and the Sandboxes view leave it out.
+   */
+  probe: 'sandboxes.probe',
   networkMode: 'sandboxes.network-mode',
   spec: 'sandboxes.spec',
   tagPrefix: 'sandboxes.tag.',

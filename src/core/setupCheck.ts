@@ -41,7 +41,7 @@ export async function runSetupCheck(client: SandboxClient, options: { image?: st
   }
   const gvisor = /runsc|gvisor/i.test(runtime) || /runsc/.test(registered.path ?? '');
   try {
-    const sandbox = await client.create({ image: options.image, runtime, tags: { 'sandboxes-check': 'true' } });
+    const sandbox = await client.create({ image: options.image, runtime, tags: { 'sandboxes-check': 'true' } }, { probe: true });
     try {
       const result = await sandbox.run(['/bin/sh', '-c', 'dmesg 2>/dev/null | head -n 1; uname -r'], { timeoutSeconds: 30 });
       const output = result.stdout.trim();

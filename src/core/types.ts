@@ -269,6 +269,8 @@ export interface ListOptions {
   tags?: Record<string, string>;
   /** Include exited sandboxes (default true). */
   all?: boolean;
+  /** Include the engine's own probes (Check Setup's trial sandbox); default false. */
+  includeProbes?: boolean;
 }
 
 export interface CreateOptions {
@@ -277,6 +279,11 @@ export interface CreateOptions {
   /** Progress of copying `copy`-mode mounts in, before the sandbox starts. */
   onCopyProgress?: (p: CopyProgress) => void;
   signal?: AbortSignal;
+  /**
+   * A sandbox for the engine's own checks (Check Setup's trial): labelled so that `list()` and
+   * the Sandboxes view leave it out, and no spare guard is prepared after it.
+   */
+  probe?: boolean;
 }
 
 export interface CheckReport {

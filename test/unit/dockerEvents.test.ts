@@ -39,7 +39,7 @@ describe('Docker event stream: parsing', () => {
   });
 
   it('reads a sandbox event from a Docker container event', () => {
-    assert.deepEqual(sandboxEventOf(JSON.parse(dockerEvent('start'))), { action: 'start', containerId: 'c0ffee', sandboxId: 'sb-1', role: 'sandbox' });
+    assert.deepEqual(sandboxEventOf(JSON.parse(dockerEvent('start'))), { action: 'start', containerId: 'c0ffee', sandboxId: 'sb-1', role: 'sandbox', probe: false });
     assert.equal(sandboxEventOf({ Type: 'network', Action: 'connect', Actor: { ID: 'n' } }), undefined);
     assert.equal(sandboxEventOf(null), undefined);
   });
@@ -49,6 +49,7 @@ describe('Docker event stream: parsing', () => {
     assert.equal(of({ 'sandboxes.role': 'sandbox' }), true);
     assert.equal(of({}), true, 'sandboxes from before roles have no role label');
     assert.equal(of({ 'sandboxes.role': 'guard' }), false);
+    assert.equal(of({ 'sandboxes.role': 'sandbox', 'sandboxes.probe': 'true' }), false, "Check Setup's trial sandbox is nobody's");
   });
 
   it('asks Docker only for lifecycle events of managed containers, never exec events', () => {

@@ -38,6 +38,8 @@ export interface SandboxEvent {
   sandboxId: string | undefined;
   /** `sandbox`, `guard` or `network` (labels of the engine; absent on sandboxes from before roles). */
   role: string | undefined;
+  /** The engine's own probe (Check Setup's trial sandbox), nobody's sandbox. */
+  probe: boolean;
 }
 
 /** What `dockerode`'s `Docker#getEvents` offers, as far as it is used here. */
@@ -74,7 +76,8 @@ export class JsonLineParser {
  * not, and a list taken on them would catch the sandbox half made.
  */
 export function isSandboxContainerEvent(event: SandboxEvent): boolean {
-  return event.role === undefined || event.role === 'sandbox';
+  // A probe comes and goes within seconds and is never listed: refreshing for it shows nothing new.
+  return !event.probe && (event.role === undefined || event.role === 'sandbox');
 }
 
 /** A Docker event (`{ Type, Action, Actor: { ID, Attributes } }`) as a `SandboxEvent`; `undefined` for anything else. */
@@ -85,7 +88,7 @@ export function sandboxEventOf(raw: unknown): SandboxEvent | undefined {
   }
   const attributes = event.Actor.Attributes ?? {};
   const text = (key: string) => (typeof attributes[key] === 'string' ? (attributes[key] as string) : undefined);
-  return { action: event.Action, containerId: event.Actor.ID, sandboxId: text('sandboxes.id'), role: text('sandboxes.role') };
+  return { action: event.Action, containerId: event.Actor.ID, sandboxId: text('sandboxes.id'), role: text('sandboxes.role'), probe: text('sandboxes.probe') === 'true' };
 }
 
 export interface SandboxEventStreamOptions {

@@ -125,3 +125,30 @@ test('a sandbox terminated outside the extension disappears, with nothing asking
   await sandbox.terminate();
   await waitFor('the sandbox gone from the tree', async () => (await ourNode(1)) === undefined);
 });
+
+test("Check Setup's trial sandbox never shows in the tree (it is the engine's probe, nobody's sandbox)", async () => {
+  const image = vscode.workspace.getConfiguration('sandboxes').get<string>('defaults.image')!;
+  const client = api.client();
+  const trialIds = new Set<string>();
+  const shown = new Set<string>();
+  let done = false;
+  const check = client.checkSetup({ image }).finally(() => (done = true));
+  // Watch the tree while the trial runs and a little after: a refresh on its start or destroy
+  // event would have shown it for about a second.
+  const deadline = Date.now() + 120_000;
+  let after: number | undefined;
+  while (Date.now() < deadline && (after === undefined || Date.now() < after)) {
+    if (done && after === undefined) after = Date.now() + 1500;
+    const [containers, nodes] = await Promise.all([
+      client.docker.listContainers({ all: true, filters: { label: ['sandboxes.tag.sandboxes-check=true', 'sandboxes.role=sandbox'] } }),
+      snapshot(1),
+    ]);
+    for (const c of containers) trialIds.add(c.Labels['sandboxes.id']);
+    for (const node of nodes) shown.add(node.label);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const report = await check;
+  assert.ok(report.ok, JSON.stringify(report.items));
+  assert.ok(trialIds.size > 0, 'the trial sandbox was seen in Docker');
+  for (const id of trialIds) assert.ok(!shown.has(id), `the trial sandbox ${id} showed in the tree`);
+});

@@ -136,9 +136,9 @@ test("Check Setup's trial sandbox never shows in the tree (it is the engine's pr
   // Watch the tree while the trial runs and a little after: a refresh on its start or destroy
   // event would have shown it for about a second.
   const deadline = Date.now() + 120_000;
-  let after: number | undefined;
-  while (Date.now() < deadline && (after === undefined || Date.now() < after)) {
-    if (done && after === undefined) after = Date.now() + 1500;
+  let settleUntil: number | undefined;
+  while (Date.now() < deadline && (settleUntil === undefined || Date.now() < settleUntil)) {
+    if (done && settleUntil === undefined) settleUntil = Date.now() + 1500;
     const [containers, nodes] = await Promise.all([
       client.docker.listContainers({ all: true, filters: { label: ['sandboxes.tag.sandboxes-check=true', 'sandboxes.role=sandbox'] } }),
       snapshot(1),

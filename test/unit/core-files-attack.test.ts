@@ -234,7 +234,7 @@ describe('download caps and .git/.vscode, enforced while extracting', () => {
     await assert.rejects(extract(await archive(entries), path.join(tmp, 'cap-entries'), { maxEntries: 3 }), code('FILE_TOO_LARGE', /more than 3 entries.*maxEntries/));
   });
 
-  it('.git and .vscode: refused by default, by where they really land (through links too)', async () => {
+  it('.git and .vscode: refused by default, written only when asked; never reached through a link', async () => {
     const entries = [
       { name: 'dl', type: 'directory' as const },
       { name: 'dl/main.py', body: 'code' },
@@ -244,26 +244,62 @@ describe('download caps and .git/.vscode, enforced while extracting', () => {
       { name: 'dl/v/tasks.json', body: '{}' },
     ];
     const out = path.join(tmp, 'config-refused');
-    await assert.rejects(extract(await archive(entries), out), code('PERMISSION_DENIED', /(?=.*\.git)(?=.*sub\/\.vscode)(?=.*configFolders)/));
+    await assert.rejects(extract(await archive(entries), out), code('PATH_OUTSIDE', /(?=.*through a symlink.*dl\/v\/tasks\.json)(?=.*\.git, sub\/\.vscode)(?=.*configFolders)/));
     assert.equal(fs.readFileSync(path.join(out, 'main.py'), 'utf8'), 'code');
     assert.ok(!fs.existsSync(path.join(out, '.git')) && !fs.existsSync(path.join(out, 'sub', '.vscode')));
-    assert.ok(!fs.existsSync(path.join(out, 'sub', '.vscode', 'tasks.json')), 'not written through the alias either');
+
+    const noAlias = entries.filter((e) => e.name !== 'dl/v/tasks.json');
+    await assert.rejects(extract(await archive(noAlias), path.join(tmp, 'config-refused-2')), code('PERMISSION_DENIED', /(?=.*\.git)(?=.*configFolders)/));
 
     const asked: string[] = [];
     const out2 = path.join(tmp, 'config-some');
-    await extract(await archive(entries), out2, {
+    await extract(await archive([...noAlias, { name: 'dl/sub/.vscode/tasks.json', body: '{}' }]), out2, {
       configFolder: (folder) => {
         asked.push(folder);
         return folder === 'sub/.vscode' ? 'write' : 'skip';
       },
     });
     assert.ok(!fs.existsSync(path.join(out2, '.git')));
-    assert.equal(fs.readFileSync(path.join(out2, 'sub', '.vscode', 'tasks.json'), 'utf8'), '{}', 'written through the alias to the folder that was allowed');
+    assert.equal(fs.readFileSync(path.join(out2, 'sub', '.vscode', 'tasks.json'), 'utf8'), '{}');
     assert.deepEqual([...new Set(asked)].sort(), ['.git', 'sub/.vscode']);
 
     const out3 = path.join(tmp, 'config-write');
-    await extract(await archive(entries), out3, { configFolder: () => 'write' });
-    assert.equal(fs.statSync(path.join(out3, '.git/hooks/pre-commit')).mode & 0o777, 0o755);
+    await extract(await archive(noAlias), out3, { configFolder: () => 'write' });
+    assert.equal(fs.statSync(path.join(out3, '.git/hooks/pre-commit')).mode & 0o777, 0o755, 'as it was: the caller agreed');
+  });
+
+  it('a folder of the destination swapped for a link while the download runs: nothing lands outside', async () => {
+    const out = path.join(tmp, 'dest-swap', 'out');
+    const outside = path.join(tmp, 'dest-swap', 'outside');
+    fs.mkdirSync(outside, { recursive: true });
+    const first = await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/sub', type: 'directory' }, { name: 'dl/sub/a', body: 'a' }]);
+    const rest = await archive([{ name: 'dl/other', type: 'directory' }, { name: 'dl/sub/b', body: 'b' }, { name: 'dl/sub/authorized_keys', body: 'ssh-ed25519 AAAA attacker' }]);
+    const bytes = async (stream: Readable) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    // Three headers and a's one block of data, without the end-of-archive blocks.
+    const firstBytes = (await bytes(first)).subarray(0, 4 * 512);
+    const restBytes = await bytes(rest);
+    // As a sandbox with the destination mounted read-write would: once sub/ is there, swap it for a link out.
+    async function* body() {
+      yield firstBytes;
+      for (let i = 0; i < 500 && !fs.existsSync(path.join(out, 'sub', 'a')); i++) await new Promise((r) => setTimeout(r, 10));
+      fs.renameSync(path.join(out, 'sub'), path.join(out, 'sub.real'));
+      fs.symlinkSync(outside, path.join(out, 'sub'));
+      yield restBytes;
+    }
+    await assert.rejects(extract(Readable.from(body()), out), code('PATH_OUTSIDE', /through a symlink/));
+    assert.deepEqual(fs.readdirSync(outside), [], 'nothing written through the swapped-in link');
+  });
+
+  it('a pre-existing link in the destination is not written through, even one pointing inside', async () => {
+    const out = path.join(tmp, 'dest-link', 'out');
+    fs.mkdirSync(path.join(out, 'real'), { recursive: true });
+    fs.symlinkSync('real', path.join(out, 'sub'));
+    await assert.rejects(extract(await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/sub/x', body: 'x' }]), out), code('PATH_OUTSIDE', /dl\/sub\/x/));
+    assert.deepEqual(fs.readdirSync(path.join(out, 'real')), []);
   });
 
   it('a download whose root is named .git is all config', async () => {
@@ -395,6 +431,23 @@ describe('what a copy leaves out, as git would', () => {
       const files = await roundTrip(tree, path.join(tmp, 'repo-out'));
       assert.match(files.get('.git/config') ?? '', /url = https:\/\/example\.invalid\/r\.git/);
       assert.ok(![...files.values()].some((c) => c.includes('TOKEN42')));
+      // A folder that a repository around it ignores whole (a home folder under git, `*` ignored): its own .gitignore decides.
+      const home2 = path.join(tmp, 'home-repo');
+      fs.mkdirSync(path.join(home2, 'proj'), { recursive: true });
+      git(home2, 'init', '-q');
+      fs.writeFileSync(path.join(home2, '.gitignore'), '*\n');
+      fs.writeFileSync(path.join(home2, 'proj', '.gitignore'), 'x.log\n');
+      fs.writeFileSync(path.join(home2, 'proj', 'main.py'), '');
+      fs.writeFileSync(path.join(home2, 'proj', 'x.log'), '');
+      assert.deepEqual((await walkHost(path.join(home2, 'proj'))).entries.map((e) => e.rel), ['', '.gitignore', 'main.py']);
+
+      // Without git (not on PATH): .gitignore files and .git/info/exclude, read by the engine itself.
+      process.env.PATH = path.join(tmp, 'no-such-bin');
+      const fallback = new Set((await walkHost(root)).entries.map((e) => e.rel));
+      process.env.PATH = saved.PATH;
+      for (const left of ['info.txt', 'x.log', 'build', 'nested/secret.env']) assert.ok(!fallback.has(left), left);
+      assert.ok(fallback.has('global.txt') && fallback.has('keep.txt'), 'the global excludes file is git\'s to apply');
+
       const all = await walkHost(root, { includeIgnored: true });
       assert.ok(all.entries.some((e) => e.rel === 'info.txt'), 'includeIgnored copies them');
     } finally {

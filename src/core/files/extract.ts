@@ -1,4 +1,3 @@
-import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -6,8 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { SandboxError } from '../errors';
 import { configFolderOf, formatCap, type ConfigFolderAnswer } from './downloadLimits';
+import { HostDir, isSwapError } from './hostDir';
 import { hostEntryPath, symlinkStaysWithin } from './hostPaths';
-import { resolvePhysically, resolvesWithin } from './linkCheck';
+import { resolvesWithin } from './linkCheck';
 import type { ProgressTracker } from './progress';
 
 export interface ExtractOptions {
@@ -25,10 +25,13 @@ export interface ExtractOptions {
 
 /**
  * Extracts a tar stream that came out of a sandbox into `hostRoot`, which the archive's first
- * path component maps to. Untrusted input:
- * - every name is confined to `hostRoot`; hard links and devices are refused; files are opened
- *   with O_NOFOLLOW under a parent whose real path is checked, and their mode and times are set
- *   through the open file, so nothing is ever written (or chmod'ed) through a link to outside;
+ * path component maps to. Untrusted input, and the destination may itself be a folder a
+ * sandbox can write (a readwrite mount), changing under us:
+ * - every name is confined to `hostRoot`; hard links and devices are refused;
+ * - everything is created through folders opened one by one from the root, never through a
+ *   link (HostDir, O_NOFOLLOW): a link where a folder is expected, whether the archive planted
+ *   it or something swapped it in, refuses that entry; files are opened with O_NOFOLLOW and
+ *   their mode and times set through the open file;
  * - symlinks are created only when relative and lexically inside, and once everything is
  *   written each one is resolved again against what is really on disk (links chained through
  *   links: `l -> ../../..` then `up -> d/l/../../..`): one that leads out is removed;
@@ -41,18 +44,22 @@ export interface ExtractOptions {
 export async function extractToHost(archive: Readable, hostRoot: string, progress: ProgressTracker, options: ExtractOptions): Promise<void> {
   const root = path.resolve(hostRoot);
   await fs.mkdir(path.dirname(root), { recursive: true });
-  const realParent = await fs.realpath(path.dirname(root));
+  // The folder the chosen path is in, opened once before the sandbox's first byte (following
+  // the user's own links on the way, e.g. /tmp on macOS): everything else is reached from it.
+  const parentDir = await HostDir.openChosen(path.dirname(root));
   const rootName = path.basename(root);
-  let realRoot: string | undefined;
+  const rootWasLink = (await parentDir.lstat(rootName).catch(() => null))?.isSymbolicLink() ?? false;
+  let dirs: OpenDirs | undefined;
   let first: string | undefined;
   let entries = 0;
   let bytes = 0;
   const extract = tar.extract();
-  const directories: { target: string; mode: number; mtime?: Date }[] = [];
-  const links: { target: string; name: string; linkname: string }[] = [];
+  const directories: { rel: string; mode: number; mtime?: Date }[] = [];
+  const links: { rel: string; name: string; linkname: string }[] = [];
   // Links out of the folder are left out (a venv's bin/python → /usr/bin/python3 is common);
   // the rest is extracted, then the caller hears which ones were refused.
   const refusedLinks: string[] = [];
+  const throughLinks: string[] = [];
   const refusedConfig = new Set<string>();
   extract.on('entry', (header, stream, next) => {
     void (async () => {
@@ -66,17 +73,8 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
       }
       const rel = parts.slice(1).join('/');
       const target = hostEntryPath(root, rel);
-      // Where it really lands (existing folders resolved, links included), to tell .git/.vscode.
-      let realTarget: string;
-      if (rel === '') {
-        await assertRealDir(path.dirname(target), realParent, true);
-        realTarget = path.join(realParent, rootName);
-      } else {
-        // The root itself may be missing: its entry was refused (a root named .git).
-        realRoot ??= await fs.realpath(root).catch(() => path.join(realParent, rootName));
-        realTarget = path.join(await realPathWithin(path.dirname(target), realRoot), path.basename(target));
-      }
-      const folder = configFolderOf(rootName, realRoot ? path.relative(realRoot, realTarget) : '');
+      // Nothing is written through a link (below), so where an entry lands is what its name says.
+      const folder = configFolderOf(rootName, rel);
       if (folder !== undefined) {
         const answer = options.configFolder(folder);
         if (answer !== 'write') {
@@ -85,23 +83,37 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
           return;
         }
       }
-      if (rel !== '') await ensureDirWithin(path.dirname(target), realRoot!);
+      // A single file (or link) is written at the chosen path itself, in the folder around it;
+      // nothing else may come with it, nor a second top entry after the first.
+      const single = rel === '' && header.type !== 'directory';
+      if ((rel === '' && dirs) || (rel !== '' && dirs?.single)) {
+        throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" where only one item was asked for; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
+      }
+      dirs ??= await openDestination(parentDir, root, rootWasLink, single);
+      const parent = await dirs.get(single ? '' : parentOf(rel), true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error)));
+      if (!parent) {
+        throughLinks.push(header.name);
+        stream.resume();
+        return;
+      }
+      const name = rel === '' ? rootName : path.posix.basename(rel);
       switch (header.type) {
         case 'directory':
-          await fs.mkdir(target, { recursive: true, mode: 0o700 });
-          directories.push({ target, mode: (header.mode ?? 0o755) & 0o777, mtime: header.mtime });
+          if (!(await dirs.get(rel, true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error))))) throughLinks.push(header.name);
+          else directories.push({ rel, mode: (header.mode ?? 0o755) & 0o777, mtime: header.mtime });
           break;
         case 'file':
         case 'contiguous-file': {
           const size = header.size ?? 0;
           if (bytes + size > options.maxBytes) throw tooLarge(options.maxBytes, `with ${header.name} it would be ${formatCap(bytes + size)}`, bytes + size);
           bytes += size;
-          await removeIfLink(target);
-          const handle = await fs.open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+          // A symlink where a file is about to go is replaced, never written through.
+          await parent.unlinkIfLink(name);
+          const handle = await parent.openForWrite(name);
           try {
             // Through the descriptor, not the path: a link swapped in meanwhile changes nothing elsewhere.
             await handle.chmod((header.mode ?? 0o644) & 0o777);
-            // Written by hand: a FileHandle's own stream would keep close() waiting, and the mode and times go through the handle.
+            // Written by hand: a FileHandle's own stream would keep close() waiting.
             for await (const chunk of stream as AsyncIterable<Buffer>) {
               await handle.write(chunk);
               progress.addBytes(chunk.length);
@@ -119,9 +131,9 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
             refusedLinks.push(`${header.name} -> ${linkname}`);
             break;
           }
-          await removeIfLink(target);
-          await fs.symlink(linkname, target);
-          links.push({ target, name: header.name, linkname });
+          await parent.unlinkIfLink(name);
+          await parent.symlink(linkname, name);
+          links.push({ rel, name: header.name, linkname });
           break;
         }
         default:
@@ -138,13 +150,59 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
   });
   try {
     await pipeline(archive, extract);
+    // Directory modes last: a read-only folder must not block writing its own contents.
+    for (const dir of directories.reverse()) {
+      const opened = await dirs?.get(dir.rel, false).catch(() => null);
+      await opened?.setModeAndTimes(dir.mode, dir.mtime);
+    }
   } finally {
     // Also after a failure: what was written must not leave a way out behind.
-    if (realRoot) refusedLinks.push(...(await removeLinksLeadingOut(links, realRoot)));
+    if (dirs && !dirs.single) refusedLinks.push(...(await removeLinksLeadingOut(links, dirs, await dirs.realRoot())));
+    await dirs?.closeAll();
+    await parentDir.close();
   }
-  // Directory modes last: a read-only folder must not block writing its own contents.
-  for (const dir of directories.reverse()) await setDirMode(dir.target, dir.mode, dir.mtime);
-  if (refusedLinks.length || refusedConfig.size) throw refusedError(root, refusedLinks, [...refusedConfig]);
+  if (refusedLinks.length || throughLinks.length || refusedConfig.size) throw refusedError(root, refusedLinks, throughLinks, [...refusedConfig]);
+}
+
+/**
+ * The folders entries go into, opened from the root one by one without following links, and
+ * created where missing. The chain for the last folder used is kept open: archives list a
+ * folder's contents together, so most entries reuse it.
+ */
+class OpenDirs {
+  private readonly stack: { rel: string; dir: HostDir }[];
+
+  /** `single`: a one-file download, whose "root" is the folder the file goes into. */
+  constructor(root: HostDir, readonly single = false) {
+    this.stack = [{ rel: '', dir: root }];
+  }
+
+  realRoot(): Promise<string> {
+    return this.stack[0].dir.realPath();
+  }
+
+  /** The folder `rel` (relative to the root), opened, and made if `create`; ELOOP/ENOTDIR if a link or file is in the way. */
+  async get(rel: string, create: boolean): Promise<HostDir> {
+    const within = (ancestor: string) => ancestor === '' || rel === ancestor || rel.startsWith(ancestor + '/');
+    while (this.stack.length > 1 && !within(this.stack[this.stack.length - 1].rel)) await this.stack.pop()!.dir.close();
+    let top = this.stack[this.stack.length - 1];
+    const rest = (top.rel === '' ? rel : rel.slice(top.rel.length + 1)).split('/').filter(Boolean);
+    for (const name of rest) {
+      if (create) {
+        await top.dir.mkdir(name).catch((error: unknown) => {
+          if ((error as { code?: string }).code !== 'EEXIST') throw error;
+        });
+      }
+      const child = await top.dir.child(name);
+      top = { rel: top.rel === '' ? name : `${top.rel}/${name}`, dir: child };
+      this.stack.push(top);
+    }
+    return top.dir;
+  }
+
+  async closeAll(): Promise<void> {
+    while (this.stack.length) await this.stack.pop()!.dir.close();
+  }
 }
 
 /**
@@ -152,16 +210,16 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
  * out of the folder (or nowhere sensible: a loop, `..` after a missing folder) are removed.
  * Again until none is removed: removing one can change where others lead.
  */
-async function removeLinksLeadingOut(links: { target: string; name: string; linkname: string }[], realRoot: string): Promise<string[]> {
+async function removeLinksLeadingOut(links: { rel: string; name: string; linkname: string }[], dirs: OpenDirs, realRoot: string): Promise<string[]> {
   const removed: string[] = [];
   let remaining = links;
   for (let round = 0; round <= links.length && remaining.length; round++) {
     const kept: typeof links = [];
     for (const link of remaining) {
-      if (await resolvesWithin(link.target, realRoot)) kept.push(link);
+      if (await resolvesWithin(path.join(realRoot, link.rel), realRoot)) kept.push(link);
       else {
-        const stat = await fs.lstat(link.target).catch(() => null);
-        if (stat?.isSymbolicLink()) await fs.unlink(link.target);
+        const parent = await dirs.get(parentOf(link.rel), false).catch(() => null);
+        await parent?.unlinkIfLink(path.posix.basename(link.rel));
         removed.push(`${link.name} -> ${link.linkname}`);
       }
     }
@@ -171,67 +229,39 @@ async function removeLinksLeadingOut(links: { target: string; name: string; link
   return removed;
 }
 
-/** A folder's mode and times, set through the folder opened without following a link. */
-async function setDirMode(target: string, mode: number, mtime?: Date): Promise<void> {
-  const handle = await fs.open(target, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch(() => null);
-  if (!handle) return;
-  try {
-    await handle.chmod(mode);
-    if (mtime) await handle.utimes(mtime, mtime).catch(() => undefined);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
-/** The folder an entry goes into must really be `within` (or, for the top entry, exactly it). */
-async function assertRealDir(dir: string, within: string, exact: boolean): Promise<void> {
-  const real = await fs.realpath(dir).catch((error: unknown) => {
-    if ((error as { code?: string }).code !== 'ENOENT') throw error;
-    throw new SandboxError('PATH_OUTSIDE', `Writing under ${dir} would follow a symlink that leads nowhere; nothing was written there.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
-  });
-  if (real !== within && (exact || !real.startsWith(within + path.sep))) {
-    throw new SandboxError('PATH_OUTSIDE', `Writing under ${dir} would follow a symlink to ${real}; nothing was written there.`, 'Choose a download folder without symlinks leading elsewhere.');
-  }
-}
-
-/** Where `dir` really is on disk (links followed, missing folders as named), which must be within `realRoot`. */
-async function realPathWithin(dir: string, realRoot: string): Promise<string> {
-  const real = await resolvePhysically(dir);
-  if (real === null || (real !== realRoot && !real.startsWith(realRoot + path.sep))) {
-    throw new SandboxError('PATH_OUTSIDE', `Writing under ${dir} would follow a symlink ${real ? `to ${real}` : 'that leads nowhere'}; nothing was written there.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
-  }
-  return real;
+function parentOf(rel: string): string {
+  return rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
 }
 
 /**
- * Creates `dir` (archives need not list folders before their contents) after checking that its
- * nearest existing ancestor really lies within `realRoot`: mkdir must not run through a link.
+ * The destination, opened: the chosen folder (made if missing), or for a single file the
+ * folder it goes into. The chosen folder is followed if it was a link before the download
+ * began (the user's own); one that appears since is not.
  */
-async function ensureDirWithin(dir: string, realRoot: string): Promise<void> {
-  let existing = dir;
-  while (!(await fs.lstat(existing).then(() => true, () => false))) existing = path.dirname(existing);
-  await assertRealDir(existing, realRoot, false);
-  if (existing !== dir) {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    await assertRealDir(dir, realRoot, false);
+async function openDestination(parentDir: HostDir, root: string, rootWasLink: boolean, single: boolean): Promise<OpenDirs> {
+  if (single) return new OpenDirs(parentDir, true);
+  const name = path.basename(root);
+  await parentDir.mkdir(name).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  });
+  try {
+    return new OpenDirs(rootWasLink ? await HostDir.openChosen(root) : await parentDir.child(name));
+  } catch (error) {
+    if (!isSwapError(error)) throw error;
+    throw new SandboxError('PATH_OUTSIDE', `${root} is not a folder (a file, or a symlink that appeared during the download); nothing was written there.`, 'Choose a folder to download into, or a path that does not exist yet.', { cause: error });
   }
 }
 
-/** A symlink where a file is about to go is replaced, never written through. */
-async function removeIfLink(target: string): Promise<void> {
-  const stat = await fs.lstat(target).catch(() => null);
-  if (stat?.isSymbolicLink()) await fs.unlink(target);
-}
-
-function refusedError(root: string, links: string[], config: string[]): SandboxError {
+function refusedError(root: string, links: string[], through: string[], config: string[]): SandboxError {
   const list = (items: string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? ', …' : '');
   const parts: string[] = [];
   if (links.length) parts.push(`${links.length} symlink(s) leading outside it, which were not created or were removed: ${list(links)}`);
+  if (through.length) parts.push(`${through.length} entr${through.length === 1 ? 'y' : 'ies'} that would have been written through a symlink (or into a file) in the way, which were not: ${list(through)}`);
   if (config.length) parts.push(`what would go into ${list(config)} (git runs hooks and reads settings from .git, VS Code runs tasks and applies settings from .vscode: files from the sandbox there could run code on this machine), which was not written (download option configFolders)`);
   const fixes: string[] = [];
-  if (links.length) fixes.push("Download the links' targets separately if you need them; links are only kept when they resolve inside the chosen folder.");
+  if (links.length || through.length) fixes.push("Download the links' targets separately if you need them; links are only kept when they resolve inside the chosen folder, and nothing is written through one.");
   if (config.length) fixes.push('If you trust what ran in the sandbox, download again with { configFolders: "write" }; { configFolders: "skip" } leaves them out without this error.');
-  return new SandboxError(links.length ? 'PATH_OUTSIDE' : 'PERMISSION_DENIED', `Downloaded to ${root}, except ${parts.join('; and ')}.`, fixes.join(' '));
+  return new SandboxError(links.length || through.length ? 'PATH_OUTSIDE' : 'PERMISSION_DENIED', `Downloaded to ${root}, except ${parts.join('; and ')}.`, fixes.join(' '));
 }
 
 function tooLarge(max: number, detail: string, total: number): SandboxError {

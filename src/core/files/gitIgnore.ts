@@ -15,12 +15,11 @@ import { execFile } from 'node:child_process';
  * GIT_DIR-style variables from our environment pointing it elsewhere.
  */
 export async function gitIgnoredPaths(cwd: string, timeoutMs = 60_000): Promise<Set<string> | null> {
-  if (gitMissing) return null;
   const args = ['-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false', '--no-pager', 'ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'];
   return new Promise((resolve) => {
     execFile('git', args, { cwd, env: gitEnv(), timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'buffer', windowsHide: true }, (error, stdout) => {
+      // Not installed (ENOENT, a millisecond to learn, so not cached), not a work tree, refused: no answer.
       if (error) {
-        if ((error as { code?: unknown }).code === 'ENOENT') gitMissing = true;
         resolve(null);
         return;
       }
@@ -28,9 +27,6 @@ export async function gitIgnoredPaths(cwd: string, timeoutMs = 60_000): Promise<
     });
   });
 }
-
-/** git is looked for once per process: a copy without it uses .gitignore files alone. */
-let gitMissing = false;
 
 /** Variables that would make git read another repository, index or work tree than the folder's own. */
 const REDIRECTING = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_CONFIG', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'GIT_EDITOR'];

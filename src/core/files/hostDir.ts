@@ -2,7 +2,7 @@ import { closeSync, constants, lstatSync, openSync, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
-const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /**
  * A host folder held open while what is in it is read. A folder the sandbox can write (a
@@ -27,6 +27,14 @@ export class HostDir {
   /** Opens the folder at `abs`, which must be a folder itself, not a link to one (ELOOP, ENOTDIR). */
   static async open(abs: string): Promise<HostDir> {
     return HostDir.opened(await fs.open(abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW), abs);
+  }
+
+  /**
+   * Opens the folder at `abs` following links, for a folder the user chose (a download's
+   * destination may be a link they made); what is below it is then reached only through it.
+   */
+  static async openChosen(abs: string): Promise<HostDir> {
+    return HostDir.opened(await fs.open(abs, O_RDONLY | O_DIRECTORY), abs);
   }
 
   private static async opened(handle: fs.FileHandle, where: string): Promise<HostDir> {
@@ -83,6 +91,37 @@ export class HostDir {
    */
   openFile(name: string): Promise<fs.FileHandle> {
     return fs.open(this.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  }
+
+  /** Where this folder really is now (the kernel's name for the open folder). */
+  async realPath(): Promise<string> {
+    return procFd() ? fs.readlink(`/proc/self/fd/${this.handle.fd}`) : fs.realpath(this.path);
+  }
+
+  /** Creates the folder `name` here (EEXIST if anything is there, a link included: never followed). */
+  mkdir(name: string, mode = 0o700): Promise<void> {
+    return fs.mkdir(this.at(name), { mode }).then(() => undefined);
+  }
+
+  /** Opens `name` here for writing, created or truncated, never through a link (ELOOP). */
+  openForWrite(name: string): Promise<fs.FileHandle> {
+    return fs.open(this.at(name), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600);
+  }
+
+  symlink(target: string, name: string): Promise<void> {
+    return fs.symlink(target, this.at(name));
+  }
+
+  /** Removes `name` here if it is a symlink (the link, not what it points to). */
+  async unlinkIfLink(name: string): Promise<void> {
+    const stat = await this.lstat(name).catch(() => null);
+    if (stat?.isSymbolicLink()) await fs.unlink(this.at(name));
+  }
+
+  /** Mode and times of this folder itself, through its descriptor. */
+  async setModeAndTimes(mode: number, mtime?: Date): Promise<void> {
+    await this.handle.chmod(mode);
+    if (mtime) await this.handle.utimes(mtime, mtime).catch(() => undefined);
   }
 
   async close(): Promise<void> {

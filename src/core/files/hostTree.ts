@@ -50,7 +50,10 @@ class IgnoreOracle {
   async enter(dirRel: string, dir: HostDir, names: string[]): Promise<void> {
     const hasGit = names.includes('.git');
     if (dirRel === '' || hasGit) {
-      const ignored = await gitIgnoredPaths(dir.selfPath());
+      let ignored = await gitIgnoredPaths(dir.selfPath());
+      // "./": the folder itself is ignored by a repository around it (a home folder under git
+      // with `*` in its .gitignore): git says nothing useful about it, its .gitignore files do.
+      if (ignored?.has('./')) ignored = null;
       if (ignored || dirRel !== '') this.gitScopes.push({ base: dirRel, ignored });
     }
     if (this.scopeOf(dirRel)?.ignored) return;

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import type * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { once } from 'node:events';
@@ -49,12 +50,12 @@ export function packHostTree(tree: HostTree, prefix: string, progress: ProgressT
         if (dir) await addEntry(pack, { ...header, type: 'directory' });
       } else if (entry.type === 'symlink') await addEntry(pack, { ...header, type: 'symlink', linkname: entry.linkTarget });
       else {
-        const handle = await reopenFile(entry, parent, tree);
-        if (!handle) continue;
+        const opened = await reopenFile(entry, parent, tree);
+        if (!opened) continue;
         try {
-          await sendFile(pack, header, entry, handle, progress, tree);
+          await sendFile(pack, header, entry, opened.handle, opened.stat, progress, tree);
         } finally {
-          await handle.close().catch(() => undefined);
+          await opened.handle.close().catch(() => undefined);
         }
         progress.fileDone();
       }
@@ -107,7 +108,7 @@ async function reopenDir(entry: HostEntry, parent: HostDir | undefined, tree: Ho
 }
 
 /** The walked file again, opened without following a link, or null (see reopenDir). */
-async function reopenFile(entry: HostEntry, parent: HostDir | undefined, tree: HostTree): Promise<fsp.FileHandle | null> {
+async function reopenFile(entry: HostEntry, parent: HostDir | undefined, tree: HostTree): Promise<{ handle: fsp.FileHandle; stat: Stats } | null> {
   let handle: fsp.FileHandle;
   try {
     handle = parent ? await parent.openFile(path.posix.basename(entry.rel)) : await openFileNoFollow(entry.abs);
@@ -117,15 +118,14 @@ async function reopenFile(entry: HostEntry, parent: HostDir | undefined, tree: H
     return null;
   }
   const stat = await handle.stat();
-  if (stat.isFile() && sameObject(stat, entry)) return handle;
+  if (stat.isFile() && sameObject(stat, entry)) return { handle, stat };
   await handle.close();
   changed(tree, entry);
   return null;
 }
 
 /** Sends the file's current content (its size now, not at the walk); a git config scrubbed. */
-async function sendFile(pack: tar.Pack, header: tar.Headers, entry: HostEntry, handle: fsp.FileHandle, progress: ProgressTracker, tree: HostTree): Promise<void> {
-  const stat = await handle.stat();
+async function sendFile(pack: tar.Pack, header: tar.Headers, entry: HostEntry, handle: fsp.FileHandle, stat: Stats, progress: ProgressTracker, tree: HostTree): Promise<void> {
   if (entry.gitConfig) {
     if (stat.size > MAX_GIT_CONFIG) {
       tree.skipped.push(entry.rel);

@@ -138,13 +138,46 @@ export interface SandboxFiles {
   mkdir(path: string, options?: { parents?: boolean }): Promise<void>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   rename(from: string, to: string, options?: { overwrite?: boolean }): Promise<void>;
-  /** Copy a host file or folder to `sandboxPath` (created or replaced). Folders skip .gitignore'd paths unless `includeIgnored`. */
+  /**
+   * Copy a host file or folder to `sandboxPath` (created or replaced). Folders skip what git
+   * ignores (.gitignore, .git/info/exclude, the global excludes file) unless `includeIgnored`;
+   * git config files go without credentials. A path that changes under the copy (swapped for a
+   * symlink, replaced) is left out and named in a PATH_OUTSIDE error once the rest is copied.
+   */
   upload(hostPath: string, sandboxPath: string, options?: { includeIgnored?: boolean; onProgress?: (p: CopyProgress) => void; signal?: AbortSignal }): Promise<void>;
   /**
    * Copy a sandbox file or folder to `hostPath` (created or replaced). Nothing is written outside
-   * `hostPath`: entries that would escape it, and symlinks pointing out of it, are refused.
+   * `hostPath`: entries that would escape it, and symlinks that resolve out of it once all is
+   * written, are refused. See DownloadOptions for the caps and for .git and .vscode folders.
    */
-  download(sandboxPath: string, hostPath: string, options?: { onProgress?: (p: CopyProgress) => void; signal?: AbortSignal }): Promise<void>;
+  download(sandboxPath: string, hostPath: string, options?: DownloadOptions): Promise<void>;
+}
+
+/** What a download does with files that would land in a .git or .vscode folder. */
+export type ConfigFolderAnswer = 'refuse' | 'skip' | 'write';
+
+/** The .git and .vscode folders a download holds (relative to its root, '.' for the root), and the git hooks among them. */
+export interface ConfigFoldersFound {
+  folders: string[];
+  hooks: string[];
+}
+
+export interface DownloadOptions {
+  onProgress?: (p: CopyProgress) => void;
+  signal?: AbortSignal;
+  /** Most bytes of file content to write (default 1 GiB); more: FILE_TOO_LARGE before they are written. */
+  maxBytes?: number;
+  /** Most files, folders and links to write (default 100,000); more: FILE_TOO_LARGE. */
+  maxEntries?: number;
+  /**
+   * Files into a `.git` or `.vscode` folder make this machine run code from the sandbox (git
+   * hooks, core.fsmonitor; VS Code tasks and settings). `'refuse'` (default): not written, and
+   * the download ends with a PERMISSION_DENIED error naming them once the rest is written.
+   * `'skip'`: not written, no error. `'write'`: written as they are, hooks executable. A
+   * function is asked once, before anything is written, with what the download holds; folders
+   * that appear after it answered are refused.
+   */
+  configFolders?: ConfigFolderAnswer | ((found: ConfigFoldersFound) => ConfigFolderAnswer | Promise<ConfigFolderAnswer>);
 }
 
 /** A filesystem snapshot image (Modal's `snapshot_filesystem`), labelled with its sandbox. */

@@ -13,10 +13,17 @@ import { isWithin, parentOf, sandboxPath } from '../../src/core/files/paths';
 import { ProgressTracker } from '../../src/core/files/progress';
 import { configChanges, snapshotExcludes, snapshotRef } from '../../src/core/files/snapshot';
 import { fileTypeOf, parseStatOutput, toEntries, toFileStat } from '../../src/core/files/statOutput';
-import { extractToHost, packHostTree } from '../../src/core/files/tar';
+import { DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_DOWNLOAD_ENTRIES } from '../../src/core/files/downloadLimits';
+import { extractToHost as extractWithOptions, type ExtractOptions } from '../../src/core/files/extract';
+import { packHostTree } from '../../src/core/files/tar';
 import type { CopyProgress } from '../../src/core/types';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'core-files-'));
+const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'core-files-')));
+
+/** With the engine's defaults: 1 GiB, 100,000 entries, nothing written into .git or .vscode. */
+function extractToHost(archive: Readable, root: string, progress: ProgressTracker, options: Partial<ExtractOptions> = {}): Promise<void> {
+  return extractWithOptions(archive, root, progress, { maxBytes: DEFAULT_MAX_DOWNLOAD_BYTES, maxEntries: DEFAULT_MAX_DOWNLOAD_ENTRIES, configFolder: () => 'refuse', ...options });
+}
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function code(expected: string) {

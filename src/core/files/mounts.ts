@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { SandboxError } from '../errors';
 import type { CopyProgress, WorkspaceMount } from '../types';
-import { walkHost } from './hostTree';
+import { changedDuringCopy, walkHost } from './hostTree';
 import { ProgressTracker } from './progress';
 import { DEFAULT_MOUNT_TARGET } from './mountSpec';
 import { packHostTree } from './tar';
@@ -72,4 +72,6 @@ export async function copyMountsIn(container: Docker.Container, mounts: Workspac
     await container.putArchive(archive, { path: '/' });
   }
   progress.finish();
+  const changed = copies.flatMap((m, i) => trees[i].changed.map((rel) => `${m.target ?? DEFAULT_MOUNT_TARGET}/${rel}`));
+  if (changed.length) throw changedDuringCopy(changed);
 }

@@ -2,12 +2,14 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError, isSandboxError } from '../errors';
 import { FILES_SPARE_NAME } from '../labels';
-import type { CopyProgress, ExecOptions, ExecProcess, FileEntry, FileStat, SandboxFiles, SandboxInfo } from '../types';
-import { walkHost } from './hostTree';
+import type { ConfigFolderAnswer, CopyProgress, DownloadOptions, ExecOptions, ExecProcess, FileEntry, FileStat, SandboxFiles, SandboxInfo } from '../types';
+import { DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_DOWNLOAD_ENTRIES, SURVEY_COMMAND, formatCap, parseSurvey } from './downloadLimits';
+import { downloadTooLarge, downloadTooMany, extractToHost } from './extract';
+import { changedDuringCopy, walkHost } from './hostTree';
 import { parentOf, sandboxPath } from './paths';
 import { ProgressTracker } from './progress';
 import { STATF_SHELL, parseStatOutput, toEntries, toFileStat } from './statOutput';
-import { extractToHost, packHostTree } from './tar';
+import { packHostTree } from './tar';
 
 /** What the files API needs from a sandbox handle. */
 export interface FilesHost {
@@ -17,6 +19,8 @@ export interface FilesHost {
 }
 
 export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
+/** A download's listing (one short line per entry) past this is more entries than any cap allows. */
+const SURVEY_MAX_OUTPUT = 256 * 1024 * 1024;
 const WATCHDOG_MS = 1000;
 
 /**
@@ -95,9 +99,9 @@ if ! missing "$2"; then
   fi
 fi
 exec mv -f -- "$1" "$2"`,
-  // Totals for download progress: one line per regular file, its size.
-  sizes: `${PRELUDE}missing "$1" && exit ${EXIT.notFound}
-exec find "$1" -type f -exec stat -c %s -- {} +`,
+  // What a download will hold (see parseSurvey): totals for progress, the caps, .git and .vscode.
+  survey: `${PRELUDE}missing "$1" && exit ${EXIT.notFound}
+${SURVEY_COMMAND}`,
   tarOut: `${PRELUDE}cd -- "$(dirname -- "$1")" || exit ${EXIT.notFound}
 exec tar -c -f - -- "$(basename -- "$1")"`,
   tarIn: `${PRELUDE}mkdir -p -- "$1" || exit
@@ -187,16 +191,34 @@ export class ExecSandboxFiles implements SandboxFiles {
     const archive = packHostTree(tree, path.posix.basename(target), progress, { signal: options.signal });
     await this.script('upload', SCRIPTS.tarIn, [parentOf(target)], target, { stdin: archive, signal: options.signal });
     progress.finish();
+    if (tree.changed.length) throw changedDuringCopy(tree.changed);
   }
 
-  async download(input: string, hostPath: string, options: { onProgress?: (p: CopyProgress) => void; signal?: AbortSignal } = {}): Promise<void> {
+  async download(input: string, hostPath: string, options: DownloadOptions = {}): Promise<void> {
     const source = sandboxPath(input);
     if (source === '/') throw new SandboxError('PATH_OUTSIDE', 'Downloading the whole sandbox filesystem is not supported.', 'Download a folder, e.g. "/workspace", or snapshot the sandbox (snapshotFilesystem).');
-    const sizes = (await this.script('download', SCRIPTS.sizes, [source], source)).stdout.toString('utf8').split('\n').filter(Boolean).map(Number);
-    const progress = new ProgressTracker(sizes.length, sizes.reduce((a, b) => a + b, 0), options.onProgress);
+    const maxBytes = cap('maxBytes', options.maxBytes, DEFAULT_MAX_DOWNLOAD_BYTES);
+    const maxEntries = cap('maxEntries', options.maxEntries, DEFAULT_MAX_DOWNLOAD_ENTRIES);
+    const listed = await this.script('download', SCRIPTS.survey, [source], source, { maxStdout: SURVEY_MAX_OUTPUT }).catch((error: unknown) => {
+      throw isSandboxError(error, 'FILE_TOO_LARGE') ? downloadTooMany(maxEntries) : error;
+    });
+    const survey = parseSurvey(listed.stdout.toString('utf8'), source, path.basename(path.resolve(hostPath)));
+    // Refused before a byte is written; the extraction enforces the same caps on what really comes.
+    if (survey.entries > maxEntries) throw downloadTooMany(maxEntries);
+    if (survey.bytes > maxBytes) throw downloadTooLarge(maxBytes, `${source} holds ${formatCap(survey.bytes)} in ${survey.files} file(s)`, survey.bytes);
+    const answers = new Map<string, ConfigFolderAnswer>();
+    let otherwise: ConfigFolderAnswer = 'refuse';
+    if (typeof options.configFolders === 'function') {
+      if (survey.folders.length) {
+        const answer = await options.configFolders({ folders: survey.folders, hooks: survey.hooks });
+        for (const folder of survey.folders) answers.set(folder, answer);
+      }
+    } else if (options.configFolders) otherwise = options.configFolders;
+    const progress = new ProgressTracker(survey.files, survey.bytes, options.onProgress);
     await this.script('download', SCRIPTS.tarOut, [source], source, {
       signal: options.signal,
-      consume: (stdout) => extractToHost(stdout, hostPath, progress, options.signal),
+      consume: (stdout) =>
+        extractToHost(stdout, hostPath, progress, { signal: options.signal, maxBytes, maxEntries, configFolder: (folder) => answers.get(folder) ?? otherwise }),
       // GNU tar exits 1 when a file changed while it was read: the archive is still complete.
       okCodes: [0, 1],
     });
@@ -398,6 +420,12 @@ function denied(op: string, what: string, detail: string): SandboxError {
 
 function tooLargeError(what: string, max: number): SandboxError {
   return new SandboxError('FILE_TOO_LARGE', `${what} is larger than ${max} bytes.`, 'Pass a larger { maxBytes }, or download() the file to disk.');
+}
+
+function cap(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) throw new SandboxError('INVALID_SPEC', `${name} must be a whole number (got ${value}).`, `Pass e.g. { ${name}: ${fallback} }, or leave it out for that default.`);
+  return value;
 }
 
 function cancelled(op: string): SandboxError {

@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
+import type { ConfigFolderAnswer, ConfigFoldersFound } from '../../core/types';
+import { LEAVE_THEM_OUT, WRITE_THEM, answerOf, configFolderQuestion } from '../files/configFolderPrompt';
 import { baseName } from '../files/sandboxUri';
 import { hostPathsFromArg, withoutExplorerSelection } from '../files/fileArgs';
 import { formatBytes, formatCopyProgress, progressIncrements } from '../files/fileFormat';
@@ -92,6 +94,7 @@ async function download(sandbox: Sandbox, source: string, hostPath: string): Pro
       try {
         await sandbox.files.download(source, hostPath, {
           signal: abort.signal,
+          configFolders: askAboutConfigFolders,
           onProgress: (p) => {
             totals = `${p.totalFiles} file${p.totalFiles === 1 ? '' : 's'}, ${formatBytes(p.totalBytes)}`;
             progress.report({ message: formatCopyProgress(p), increment: increments(p) });
@@ -103,6 +106,19 @@ async function download(sandbox: Sandbox, source: string, hostPath: string): Pro
       return totals;
     },
   );
+}
+
+/**
+ * Asked before anything is written when the download holds .git or .vscode folders: they are
+ * written (hooks executable) only if the user says so; dismissing cancels the download.
+ */
+async function askAboutConfigFolders(found: ConfigFoldersFound): Promise<ConfigFolderAnswer> {
+  const { message, detail } = configFolderQuestion(found);
+  const answer = answerOf(await vscode.window.showWarningMessage(message, { modal: true, detail }, WRITE_THEM, LEAVE_THEM_OUT));
+  if (!answer) {
+    throw new vscode.CancellationError();
+  }
+  return answer;
 }
 
 async function showDone(sandbox: Sandbox, source: string, hostPath: string, isFolder: boolean, totals: string): Promise<void> {

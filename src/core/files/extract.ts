@@ -1,0 +1,287 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { SandboxError } from '../errors';
+import { configFolderOf, formatCap, type ConfigFolderAnswer } from './downloadLimits';
+import { HostDir, isSwapError } from './hostDir';
+import { hostEntryPath, symlinkStaysWithin } from './hostPaths';
+import { resolvesWithin } from './linkCheck';
+import type { ProgressTracker } from './progress';
+
+export interface ExtractOptions {
+  signal?: AbortSignal;
+  /** Most bytes of file content written; the entry that would pass it stops the download (FILE_TOO_LARGE). */
+  maxBytes: number;
+  /** Most archive entries (files, folders, links); more stop the download (FILE_TOO_LARGE). */
+  maxEntries: number;
+  /**
+   * What to do with an entry that lands in a .git or .vscode folder, asked with that folder's
+   * path relative to the download root ('.' for the root itself): see downloadLimits.
+   */
+  configFolder: (folder: string) => ConfigFolderAnswer;
+}
+
+/**
+ * Extracts a tar stream that came out of a sandbox into `hostRoot`, which the archive's first
+ * path component maps to. Untrusted input, and the destination may itself be a folder a
+ * sandbox can write (a readwrite mount), changing under us:
+ * - every name is confined to `hostRoot`; hard links and devices are refused;
+ * - everything is created through folders opened one by one from the root, never through a
+ *   link (HostDir, O_NOFOLLOW): a link where a folder is expected, whether the archive planted
+ *   it or something swapped it in, refuses that entry; files are opened with O_NOFOLLOW and
+ *   their mode and times set through the open file;
+ * - symlinks are created only when relative and lexically inside, and once everything is
+ *   written each one is resolved again against what is really on disk (links chained through
+ *   links: `l -> ../../..` then `up -> d/l/../../..`): one that leads out is removed;
+ * - `maxBytes` and `maxEntries` bound what a sandbox can make this machine write (a sparse
+ *   file of 1 TiB is 1 TiB here);
+ * - entries into .git or .vscode (hooks, fsmonitor, tasks: code that would run here) are
+ *   written only when `configFolder` says so.
+ * What was refused is listed in one error after the rest is written.
+ */
+export async function extractToHost(archive: Readable, hostRoot: string, progress: ProgressTracker, options: ExtractOptions): Promise<void> {
+  const root = path.resolve(hostRoot);
+  await fs.mkdir(path.dirname(root), { recursive: true });
+  // The folder the chosen path is in, opened once before the sandbox's first byte (following
+  // the user's own links on the way, e.g. /tmp on macOS): everything else is reached from it.
+  const parentDir = await HostDir.openChosen(path.dirname(root));
+  const rootName = path.basename(root);
+  const rootWasLink = (await parentDir.lstat(rootName).catch(() => null))?.isSymbolicLink() ?? false;
+  let dirs: OpenDirs | undefined;
+  let first: string | undefined;
+  let entries = 0;
+  let bytes = 0;
+  const extract = tar.extract();
+  const directories: { rel: string; mode: number; mtime?: Date }[] = [];
+  const links: { rel: string; name: string; linkname: string }[] = [];
+  // Links out of the folder are left out (a venv's bin/python → /usr/bin/python3 is common);
+  // the rest is extracted, then the caller hears which ones were refused.
+  const refusedLinks: string[] = [];
+  const throughLinks: string[] = [];
+  const refusedConfig = new Set<string>();
+  extract.on('entry', (header, stream, next) => {
+    void (async () => {
+      if (options.signal?.aborted) throw cancelled();
+      if (++entries > options.maxEntries) throw tooMany(options.maxEntries);
+      // Names are `<item>/…`, the downloaded item's own name first: anything else is refused.
+      const parts = header.name.replace(/^\.\//, '').replace(/\/$/, '').split('/');
+      first ??= parts[0];
+      if (header.name.startsWith('/') || parts[0] !== first) {
+        throw new SandboxError('PATH_OUTSIDE', `The sandbox sent an entry "${header.name}" outside the folder being downloaded; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
+      }
+      const rel = parts.slice(1).join('/');
+      const target = hostEntryPath(root, rel);
+      // Nothing is written through a link (below), so where an entry lands is what its name says.
+      const folder = configFolderOf(rootName, rel);
+      if (folder !== undefined) {
+        const answer = options.configFolder(folder);
+        if (answer !== 'write') {
+          if (answer === 'refuse') refusedConfig.add(folder);
+          stream.resume();
+          return;
+        }
+      }
+      // A single file (or link) is written at the chosen path itself, in the folder around it;
+      // nothing else may come with it, nor a second top entry after the first.
+      const single = rel === '' && header.type !== 'directory';
+      if ((rel === '' && dirs) || (rel !== '' && dirs?.single)) {
+        throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" where only one item was asked for; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
+      }
+      dirs ??= await openDestination(parentDir, root, rootWasLink, single);
+      const parent = await dirs.get(single ? '' : parentOf(rel), true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error)));
+      if (!parent) {
+        throughLinks.push(header.name);
+        stream.resume();
+        return;
+      }
+      const name = rel === '' ? rootName : path.posix.basename(rel);
+      switch (header.type) {
+        case 'directory':
+          if (!(await dirs.get(rel, true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error))))) throughLinks.push(header.name);
+          else directories.push({ rel, mode: (header.mode ?? 0o755) & 0o777, mtime: header.mtime });
+          break;
+        case 'file':
+        case 'contiguous-file': {
+          const size = header.size ?? 0;
+          if (bytes + size > options.maxBytes) throw tooLarge(options.maxBytes, `with ${header.name} it would be ${formatCap(bytes + size)}`, bytes + size);
+          bytes += size;
+          // A symlink where a file is about to go is replaced, never written through.
+          await parent.unlinkIfLink(name);
+          const handle = await parent.openForWrite(name);
+          try {
+            // Through the descriptor, not the path: a link swapped in meanwhile changes nothing elsewhere.
+            await handle.chmod((header.mode ?? 0o644) & 0o777);
+            // Written by hand: a FileHandle's own stream would keep close() waiting.
+            for await (const chunk of stream as AsyncIterable<Buffer>) {
+              await handle.write(chunk);
+              progress.addBytes(chunk.length);
+            }
+            if (header.mtime) await handle.utimes(header.mtime, header.mtime).catch(() => undefined);
+          } finally {
+            await handle.close().catch(() => undefined);
+          }
+          progress.fileDone();
+          return;
+        }
+        case 'symlink': {
+          const linkname = header.linkname ?? '';
+          if (!symlinkStaysWithin(root, target, linkname)) {
+            refusedLinks.push(`${header.name} -> ${linkname}`);
+            break;
+          }
+          await parent.unlinkIfLink(name);
+          await parent.symlink(linkname, name);
+          links.push({ rel, name: header.name, linkname });
+          break;
+        }
+        default:
+          throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" as a ${header.type}, which is not copied to this machine.`, 'Download regular files, folders and relative symlinks only.');
+      }
+      stream.resume();
+    })().then(
+      () => next(),
+      (error: unknown) => {
+        stream.resume();
+        extract.destroy(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+  try {
+    await pipeline(archive, extract);
+    // Directory modes last: a read-only folder must not block writing its own contents.
+    for (const dir of directories.reverse()) {
+      const opened = await dirs?.get(dir.rel, false).catch(() => null);
+      await opened?.setModeAndTimes(dir.mode, dir.mtime);
+    }
+  } finally {
+    // Also after a failure: what was written must not leave a way out behind.
+    if (dirs && !dirs.single) refusedLinks.push(...(await removeLinksLeadingOut(links, dirs, await dirs.realRoot())));
+    await dirs?.closeAll();
+    await parentDir.close();
+  }
+  if (refusedLinks.length || throughLinks.length || refusedConfig.size) throw refusedError(root, refusedLinks, throughLinks, [...refusedConfig]);
+}
+
+/**
+ * The folders entries go into, opened from the root one by one without following links, and
+ * created where missing. The chain for the last folder used is kept open: archives list a
+ * folder's contents together, so most entries reuse it.
+ */
+class OpenDirs {
+  private readonly stack: { rel: string; dir: HostDir }[];
+
+  /** `single`: a one-file download, whose "root" is the folder the file goes into. */
+  constructor(root: HostDir, readonly single = false) {
+    this.stack = [{ rel: '', dir: root }];
+  }
+
+  realRoot(): Promise<string> {
+    return this.stack[0].dir.realPath();
+  }
+
+  /** The folder `rel` (relative to the root), opened, and made if `create`; ELOOP/ENOTDIR if a link or file is in the way. */
+  async get(rel: string, create: boolean): Promise<HostDir> {
+    const within = (ancestor: string) => ancestor === '' || rel === ancestor || rel.startsWith(ancestor + '/');
+    while (this.stack.length > 1 && !within(this.stack[this.stack.length - 1].rel)) await this.stack.pop()!.dir.close();
+    let top = this.stack[this.stack.length - 1];
+    const rest = (top.rel === '' ? rel : rel.slice(top.rel.length + 1)).split('/').filter(Boolean);
+    for (const name of rest) {
+      if (create) {
+        await top.dir.mkdir(name).catch((error: unknown) => {
+          if ((error as { code?: string }).code !== 'EEXIST') throw error;
+        });
+      }
+      const child = await top.dir.child(name);
+      top = { rel: top.rel === '' ? name : `${top.rel}/${name}`, dir: child };
+      this.stack.push(top);
+    }
+    return top.dir;
+  }
+
+  async closeAll(): Promise<void> {
+    while (this.stack.length) await this.stack.pop()!.dir.close();
+  }
+}
+
+/**
+ * Every link created, resolved against what is on disk now that all is written; those leading
+ * out of the folder (or nowhere sensible: a loop, `..` after a missing folder) are removed.
+ * Again until none is removed: removing one can change where others lead.
+ */
+async function removeLinksLeadingOut(links: { rel: string; name: string; linkname: string }[], dirs: OpenDirs, realRoot: string): Promise<string[]> {
+  const removed: string[] = [];
+  let remaining = links;
+  for (let round = 0; round <= links.length && remaining.length; round++) {
+    const kept: typeof links = [];
+    for (const link of remaining) {
+      if (await resolvesWithin(path.join(realRoot, link.rel), realRoot)) kept.push(link);
+      else {
+        const parent = await dirs.get(parentOf(link.rel), false).catch(() => null);
+        await parent?.unlinkIfLink(path.posix.basename(link.rel));
+        removed.push(`${link.name} -> ${link.linkname}`);
+      }
+    }
+    if (kept.length === remaining.length) break;
+    remaining = kept;
+  }
+  return removed;
+}
+
+function parentOf(rel: string): string {
+  return rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+}
+
+/**
+ * The destination, opened: the chosen folder (made if missing), or for a single file the
+ * folder it goes into. The chosen folder is followed if it was a link before the download
+ * began (the user's own); one that appears since is not.
+ */
+async function openDestination(parentDir: HostDir, root: string, rootWasLink: boolean, single: boolean): Promise<OpenDirs> {
+  if (single) return new OpenDirs(parentDir, true);
+  const name = path.basename(root);
+  await parentDir.mkdir(name).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  });
+  try {
+    return new OpenDirs(rootWasLink ? await HostDir.openChosen(root) : await parentDir.child(name));
+  } catch (error) {
+    if (!isSwapError(error)) throw error;
+    throw new SandboxError('PATH_OUTSIDE', `${root} is not a folder (a file, or a symlink that appeared during the download); nothing was written there.`, 'Choose a folder to download into, or a path that does not exist yet.', { cause: error });
+  }
+}
+
+function refusedError(root: string, links: string[], through: string[], config: string[]): SandboxError {
+  const list = (items: string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? ', …' : '');
+  const parts: string[] = [];
+  if (links.length) parts.push(`${links.length} symlink(s) leading outside it, which were not created or were removed: ${list(links)}`);
+  if (through.length) parts.push(`${through.length} entr${through.length === 1 ? 'y' : 'ies'} that would have been written through a symlink (or into a file) in the way, which were not: ${list(through)}`);
+  if (config.length) parts.push(`what would go into ${list(config)} (git runs hooks and reads settings from .git, VS Code runs tasks and applies settings from .vscode: files from the sandbox there could run code on this machine), which was not written (download option configFolders)`);
+  const fixes: string[] = [];
+  if (links.length || through.length) fixes.push("Download the links' targets separately if you need them; links are only kept when they resolve inside the chosen folder, and nothing is written through one.");
+  if (config.length) fixes.push('If you trust what ran in the sandbox, download again with { configFolders: "write" }; { configFolders: "skip" } leaves them out without this error.');
+  return new SandboxError(links.length || through.length ? 'PATH_OUTSIDE' : 'PERMISSION_DENIED', `Downloaded to ${root}, except ${parts.join('; and ')}.`, fixes.join(' '));
+}
+
+function tooLarge(max: number, detail: string, total: number): SandboxError {
+  return new SandboxError(
+    'FILE_TOO_LARGE',
+    `The download is larger than its cap of ${formatCap(max)} (maxBytes): ${detail}. Nothing more was written; what was written before stays.`,
+    `Download a smaller folder, or raise the cap: download(path, hostPath, { maxBytes: ${Math.max(max * 2, total)} }). A sparse file inside the sandbox is written here in full.`,
+  );
+}
+
+function tooMany(max: number): SandboxError {
+  return new SandboxError(
+    'FILE_TOO_LARGE',
+    `The download has more than ${max} entries (files, folders and links), its cap (maxEntries). Nothing more was written; what was written before stays.`,
+    `Download a smaller folder, or raise the cap: download(path, hostPath, { maxEntries: ${max * 2} }).`,
+  );
+}
+
+function cancelled(): SandboxError {
+  return new SandboxError('CANCELLED', 'The copy was cancelled.', 'Run it again when you are ready; what was copied so far stays.');
+}
+
+export { tooLarge as downloadTooLarge, tooMany as downloadTooMany };

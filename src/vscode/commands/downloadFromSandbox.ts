@@ -114,7 +114,7 @@ async function download(sandbox: Sandbox, source: string, hostPath: string): Pro
  */
 async function askAboutConfigFolders(found: ConfigFoldersFound): Promise<ConfigFolderAnswer> {
   const { message, detail } = configFolderQuestion(found);
-  const answer = answerOf(await vscode.window.showWarningMessage(message, { modal: true, detail }, WRITE_THEM, LEAVE_THEM_OUT));
+  const answer = answerOf(await showWarningMessage(message, { modal: true, detail }, WRITE_THEM, LEAVE_THEM_OUT));
   if (!answer) {
     throw new vscode.CancellationError();
   }

@@ -14,6 +14,8 @@ export const LABEL = {
   role: 'sandboxes.role',
   /** A guard started ahead of time for the next sandbox (kept after it is claimed). */
   spare: 'sandboxes.spare',
+  /** On a spare: the upstream resolvers it recorded, so only a client with the same ones claims it. */
+  spareDns: 'sandboxes.spare-dns',
   networkMode: 'sandboxes.network-mode',
   spec: 'sandboxes.spec',
   tagPrefix: 'sandboxes.tag.',

@@ -360,7 +360,7 @@ async function removeSparesSince(startedAt) {
   const spares = await docker.listContainers({ all: true, filters: { label: ['sandboxes.spare=true'] } });
   for (const c of spares) {
     if (c.Created >= startedAt && c.Names.some((n) => n.startsWith('/sandboxes-spare-'))) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
     }
   }
 }

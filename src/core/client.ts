@@ -15,7 +15,8 @@ import { infoFromList } from './listing';
 import { assertSourcesExist, bindsOf, copyMountsIn, readonlyMountsOf } from './files/mounts';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
-import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
+import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork, guardName, type NetworkInfo, type PolicyState } from './network/guard';
+import { localUpstreamResolvers, validResolvers } from './network/resolvers';
 import { modeOf, validatePolicy } from './network/policy';
 import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 
@@ -46,6 +47,7 @@ export class SandboxClient {
     this.logger = options.logger;
     this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
     this.reaper = { runDir: options.runDir || defaultRunDir(), endpointDescription: this.endpoint.description, dockerHost: this.dockerHost };
+    this.dnsServers = options.dnsServers ? validResolvers(options.dnsServers) : undefined;
     this.tunnelRegistry = new TunnelRegistry(
       options.stateDir || defaultStateDir(),
       options.tunnelBindHost || '127.0.0.1',
@@ -128,9 +130,7 @@ export class SandboxClient {
       if (spare) {
         // A spare guard, started earlier and now holding this sandbox's verified policy.
         created.push(spare.container);
-        await spare.container.rename({ name: `sandboxes-${name}-guard` }).catch((error: unknown) => {
-          throw dockerStatus(error) === 409 ? nameInUse(name, error) : error;
-        });
+        await spare.container.rename({ name: guardName(id) });
         networkMode = `container:${spare.container.id}`;
       } else if (network) {
         const guard = await createGuard(this.docker, {
@@ -140,6 +140,7 @@ export class SandboxClient {
           network,
           labels: guardLabels,
           initialState,
+          resolvers: this.resolvers(),
         }).catch((error: unknown) => {
           throw dockerStatus(error) === 409 ? nameInUse(name, error) : error;
         });
@@ -183,7 +184,7 @@ export class SandboxClient {
       return null;
     }
     const spares = candidates
-      .filter((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted))
+      .filter((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted) && this.sameResolvers(c))
       .sort((a, b) => b.Created - a.Created);
     for (const spare of spares) {
       try {
@@ -194,7 +195,7 @@ export class SandboxClient {
       } catch (error) {
         // A broken spare is of no use to anyone: remove it and make the guard the slow way.
         this.logger?.warn(`Removing spare guard ${spare.Id.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
-        void this.docker.getContainer(spare.Id).remove({ force: true }).catch(() => undefined);
+        void this.docker.getContainer(spare.Id).remove({ force: true, v: true }).catch(() => undefined);
       }
     }
     return null;
@@ -210,10 +211,10 @@ export class SandboxClient {
     this.preparingSpare = (async () => {
       const wanted = tags ?? {};
       const existing = await this.docker.listContainers({ filters: { label: [MANAGED_FILTER, `${LABEL.spare}=true`, ...tagFilters(wanted)], status: ['running'] } });
-      if (existing.some((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted))) return;
+      if (existing.some((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted) && this.sameResolvers(c))) return;
       const id = newSandboxId();
-      const labels = { [LABEL.managed]: 'true', [LABEL.id]: id, [LABEL.name]: id, [LABEL.spare]: 'true', [LABEL.createdAt]: new Date().toISOString(), ...tagLabels(wanted) };
-      const guard = await createGuard(this.docker, { sandboxId: id, name: id, image: this.guardImage, network, labels, containerName: `${SPARE_PREFIX}${id}` });
+      const labels = { [LABEL.managed]: 'true', [LABEL.id]: id, [LABEL.name]: id, [LABEL.spare]: 'true', [LABEL.spareDns]: this.resolvers().join(' '), [LABEL.createdAt]: new Date().toISOString(), ...tagLabels(wanted) };
+      const guard = await createGuard(this.docker, { sandboxId: id, name: id, image: this.guardImage, network, labels, containerName: `${SPARE_PREFIX}${id}`, resolvers: this.resolvers() });
       this.ownSpares.add(guard.container.id);
       await guard.start();
     })()
@@ -221,7 +222,18 @@ export class SandboxClient {
       .finally(() => (this.preparingSpare = undefined));
   }
   private preparingSpare: Promise<void> | undefined;
+
+  /** Upstream resolvers a new guard records (network/resolvers.ts); none for a remote engine. */
+  private resolvers(): string[] {
+    return this.dnsServers ?? (this.endpoint.options.socketPath ? localUpstreamResolvers() : []);
+  }
+  private readonly dnsServers: string[] | undefined;
+  /** A spare recorded its resolvers when it started: claim only one that recorded ours. */
+  private sameResolvers(spare: Docker.ContainerInfo): boolean {
+    return (spare.Labels?.[LABEL.spareDns] ?? '') === this.resolvers().join(' ');
+  }
   private readonly ownSpares = new Set<string>();
+  private volumesPrunedAt = 0;
   /** When this client first saw a claimed spare guard without its sandbox (see collectGuards). */
   private readonly orphanSince = new Map<string, number>();
 
@@ -341,14 +353,20 @@ export class SandboxClient {
    * must stay fast.
    */
   private collectGuards(guards: Docker.ContainerInfo[], sandboxes: Docker.ContainerInfo[]): void {
+    const now = Date.now();
+    // A guard removed without `-v` (by hand, by an older version) leaves its small state volume:
+    // prune those now and then (Docker never prunes a volume a container still refers to).
+    if (now - this.volumesPrunedAt > SPARE_MAX_IDLE_MS) {
+      this.volumesPrunedAt = now;
+      void this.docker.pruneVolumes({ filters: { label: [`${LABEL.role}=guard-state`] } }).catch(() => undefined);
+    }
     if (guards.length === 0) return;
     const byId = new Map(sandboxes.map((c) => [c.Labels?.[LABEL.id], c]));
-    const now = Date.now();
     for (const guard of guards) {
       if (guard.Labels?.[LABEL.role] !== 'guard') continue;
       const container = this.docker.getContainer(guard.Id);
       if (isUnclaimedSpare(guard)) {
-        if (now - guard.Created * 1000 > SPARE_MAX_IDLE_MS) void container.remove({ force: true }).catch(() => undefined);
+        if (now - guard.Created * 1000 > SPARE_MAX_IDLE_MS) void container.remove({ force: true, v: true }).catch(() => undefined);
         continue;
       }
       const sandbox = byId.get(guard.Labels[LABEL.id]);
@@ -357,7 +375,7 @@ export class SandboxClient {
         // client first saw it without one. A guard made inline is as young as its sandbox.
         const since = guard.Labels[LABEL.spare] === 'true' ? (this.orphanSince.get(guard.Id) ?? now) : guard.Created * 1000;
         this.orphanSince.set(guard.Id, since);
-        if (now - since > 60_000) void container.remove({ force: true }).catch(() => undefined);
+        if (now - since > 60_000) void container.remove({ force: true, v: true }).catch(() => undefined);
         continue;
       }
       this.orphanSince.delete(guard.Id);
@@ -451,13 +469,13 @@ export class SandboxClient {
    */
   async close(): Promise<void> {
     await this.preparingSpare;
-    await Promise.all([...this.ownSpares].map((id) => this.docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all([...this.ownSpares].map((id) => this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
     this.dispose();
   }
 
   /** Releases the Docker client's sockets, exec connections, tunnels and unclaimed spare guards. Sandboxes keep running. */
   dispose(): void {
-    for (const id of this.ownSpares) void this.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    for (const id of this.ownSpares) void this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
     this.ownSpares.clear();
     void this.tunnelRegistry.closeAll();
     this.closeExecs();

@@ -19,6 +19,8 @@ export const LABEL = {
    * sandbox, so listings and the Sandboxes view leave it out.
    */
   probe: 'sandboxes.probe',
+  /** On a spare: the upstream resolvers it recorded, so only a client with the same ones claims it. */
+  spareDns: 'sandboxes.spare-dns',
   networkMode: 'sandboxes.network-mode',
   spec: 'sandboxes.spec',
   tagPrefix: 'sandboxes.tag.',

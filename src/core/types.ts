@@ -30,6 +30,14 @@ export interface ConnectOptions {
   tunnelBindHost?: string;
   /** Image of the network guard containers (needs /bin/sh, iptables, ip6tables). Default `sandboxes/guard:1`. */
   guardImage?: string;
+  /**
+   * The resolvers Docker's embedded DNS forwards outside lookups to: open sandboxes may reach
+   * them on port 53 (and only there) even when they are private addresses. Default: read as
+   * dockerd does (its `dns` setting, else /etc/resolv.conf) when the engine is on this machine;
+   * none for a remote engine (newer Docker versions record them in the guard's resolv.conf,
+   * which is used too). `[]`: none, so outside names do not resolve in open sandboxes.
+   */
+  dnsServers?: string[];
 }
 
 /** A sandbox's network mode, derived from `blockNetwork` and `cidrAllowlist` (filled by the network policy issue). */

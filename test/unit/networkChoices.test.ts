@@ -64,7 +64,7 @@ describe('Toggle Network choices', () => {
       describeOutcome('dev', state({ mode: 'allowlist', cidrAllowlist: ['10.0.0.0/8'], followsDefaults: true })),
       'Sandbox "dev" now follows the workspace network settings: allowlist: 10.0.0.0/8.',
     );
-    assert.equal(describePolicy({ blockNetwork: false, cidrAllowlist: [] }), 'open (outbound allowed)');
+    assert.equal(describePolicy({ blockNetwork: false, cidrAllowlist: [] }), 'open (outbound to public addresses only)');
   });
 });
 

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import * as os from 'node:os';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from '../errors';
 import { startExec } from '../exec';
 import { LABEL } from '../labels';
 import type { TunnelKind } from '../types';
-import { denyAllRules, modeOf, renderRules, type NetworkPolicy } from './policy';
+import { RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, renderRules, type NetworkPolicy } from './policy';
 
 /**
  * Where a sandbox's network policy is enforced: a small runc container, the guard, owns the
@@ -33,13 +34,25 @@ export interface NetworkInfo {
   name: string;
   gatewayV4?: string;
   gatewayV6?: string;
+  /**
+   * Addresses of Docker's own networks that open mode refuses even when they are public: the
+   * sandboxes network's and docker0's subnets, and every bridge network's gateway (this machine).
+   */
+  dockerAddresses?: string[];
+  /** The engine runs on this machine (a unix socket): its interface addresses are the host's. */
+  local?: boolean;
 }
+
+interface NetworkListing { Name: string; Driver?: string; IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] } }
 
 /** The shared user-defined bridge of all sandboxes (created once, labelled). */
 export async function ensureNetwork(docker: Docker): Promise<NetworkInfo> {
+  // Docker's other networks only add addresses to refuse: a failure to list them is not fatal.
+  const others = docker.listNetworks().catch(() => [] as NetworkListing[]);
+  const local = Boolean((docker.modem as { socketPath?: unknown }).socketPath);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      return networkInfo(await docker.getNetwork(NETWORK_NAME).inspect());
+      return networkInfo(await docker.getNetwork(NETWORK_NAME).inspect(), (await others) as NetworkListing[], local);
     } catch (error) {
       if (dockerStatus(error) !== 404) throw error;
     }
@@ -49,16 +62,41 @@ export async function ensureNetwork(docker: Docker): Promise<NetworkInfo> {
       if (dockerStatus(error) !== 409) throw error; // created concurrently by another client: use it
     }
   }
-  return networkInfo(await docker.getNetwork(NETWORK_NAME).inspect());
+  return networkInfo(await docker.getNetwork(NETWORK_NAME).inspect(), (await others) as NetworkListing[], local);
 }
 
-function networkInfo(network: { Name: string; IPAM?: { Config?: { Gateway?: string }[] } }): NetworkInfo {
-  const info: NetworkInfo = { name: network.Name };
+function networkInfo(network: NetworkListing, all: NetworkListing[], local: boolean): NetworkInfo {
+  const info: NetworkInfo = { name: network.Name, local, dockerAddresses: [] };
   for (const config of network.IPAM?.Config ?? []) {
     if (config.Gateway?.includes(':')) info.gatewayV6 ??= config.Gateway;
     else if (config.Gateway) info.gatewayV4 ??= config.Gateway;
   }
+  for (const other of [network, ...all]) {
+    if (other.Driver !== undefined && other.Driver !== 'bridge') continue;
+    for (const config of other.IPAM?.Config ?? []) {
+      if (config.Gateway) info.dockerAddresses!.push(config.Gateway);
+      // Subnets of our own network and docker0 (the default bridge); other networks' containers
+      // are reachable only if someone connects the guard to them, on purpose.
+      if (config.Subnet && (other.Name === network.Name || other.Name === 'bridge')) info.dockerAddresses!.push(config.Subnet);
+    }
+  }
   return info;
+}
+
+/**
+ * What open mode refuses of this machine and Docker beyond the non-public ranges: Docker's
+ * network addresses and, when the engine is local, every address of this machine's interfaces
+ * (read at each apply, so bridges created since are included). A remote engine's host addresses
+ * cannot be known from here (documented in docs/security.md).
+ */
+export function ownAddresses(network: NetworkInfo): string[] {
+  const addresses = [...(network.dockerAddresses ?? [])];
+  if (network.local) {
+    for (const entry of Object.values(os.networkInterfaces()).flat()) {
+      if (entry && !entry.internal && !/^fe80:/i.test(entry.address)) addresses.push(entry.address);
+    }
+  }
+  return addresses;
 }
 
 /** The guard runs iptables, so its image needs it; tests and offline machines provide it by tag. */
@@ -77,12 +115,61 @@ export async function ensureGuardImage(docker: Docker, image: string): Promise<v
 
 const KEEP_ALIVE = 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done';
 const READY_FILE = '/run/sandboxes-guard-ready';
-const FIRST_START_FILE = '/var/lib/sandboxes-guard/started';
+/**
+ * The guard's only writable place that outlives a restart: a small anonymous volume (its root
+ * filesystem is read-only, /run and /tmp are tmpfs). Nothing else mounts it, so the sandbox,
+ * which shares the guard's network namespace but not its mounts, cannot touch it.
+ */
+export const GUARD_STATE_DIR = '/var/lib/sandboxes-guard';
+const FIRST_START_FILE = `${GUARD_STATE_DIR}/started`;
+const RESOLVERS_FILE = `${GUARD_STATE_DIR}/resolvers`;
+
+/**
+ * Records, once, the upstream resolvers that Docker's embedded DNS forwards to from inside this
+ * namespace: the engine's list ($HOST_RESOLVERS, as dockerd reads them on this machine), what
+ * newer Docker versions note in resolv.conf (`# ExtServers: [...]`; `host(…)` entries are
+ * forwarded from the host's namespace and are skipped later), and any other nameserver Docker
+ * wrote there (20.10 lists IPv6 upstreams directly). Read at the guard's first start only: before
+ * any sandbox exists, since a sandbox shares this resolv.conf file and could rewrite it.
+ */
+export const RECORD_RESOLVERS = [
+  // Variables with defaults, so a unit test can run these lines on files of its own.
+  `RESOLVERS=\${RESOLVERS:-${RESOLVERS_FILE}}; RESOLV_CONF=\${RESOLV_CONF:-/etc/resolv.conf}`,
+  'if [ ! -e "$RESOLVERS" ]; then',
+  '  { for ip in $HOST_RESOLVERS; do echo "$ip"; done',
+  "    awk -F'[][]' '/^# *ExtServers:/ { print $2 }' \"$RESOLV_CONF\" | tr ' ,' '\\n\\n' || true",
+  `    awk '$1 == "nameserver" && $2 != "127.0.0.11" { print $2 }' "$RESOLV_CONF" || true`,
+  '  } > "$RESOLVERS.new" && mv "$RESOLVERS.new" "$RESOLVERS"',
+  'fi',
+].join('\n');
+
+/**
+ * Shell functions: `expand 4|6 RULES` replaces the RESOLVERS_PLACEHOLDER line by accepts for the
+ * recorded resolvers of that family, port 53 only (UDP and TCP, replies checked by source). No
+ * record (a guard from an older version): no such rules, i.e. outside names do not resolve.
+ */
+export const EXPAND_RESOLVERS = [
+  `RESOLVERS=\${RESOLVERS:-${RESOLVERS_FILE}}`,
+  'resolver_rules() {',
+  '  [ -f "$RESOLVERS" ] || return 0',
+  '  while read -r ip; do',
+  "    case \"$ip\" in ''|*[!0-9a-fA-F.:]*) continue ;; esac",
+  '    case "$ip" in *:*) [ "$1" = 6 ] || continue ;; *) [ "$1" = 4 ] || continue ;; esac',
+  '    for p in udp tcp; do',
+  '      printf \'%s\\n\' "-A OUTPUT -d $ip -p $p -m $p --dport 53 -j ACCEPT" "-A INPUT -s $ip -p $p -m $p --sport 53 -m conntrack --ctstate ESTABLISHED -j ACCEPT"',
+  '    done',
+  '  done < "$RESOLVERS"',
+  '}',
+  'expand() {',
+  `  printf '%s\\n' "$2" | while IFS= read -r line; do if [ "$line" = '${RESOLVERS_PLACEHOLDER}' ]; then resolver_rules "$1"; else printf '%s\\n' "$line"; fi; done`,
+  '}',
+].join('\n');
 
 /** Loads $RULES_V4/$RULES_V6, verifies that the rules tagged $TAG are live, records $STATE. */
 const APPLY = [
-  'printf "%s" "$RULES_V4" | iptables-restore',
-  'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$RULES_V6" | ip6tables-restore; fi',
+  EXPAND_RESOLVERS,
+  'expand 4 "$RULES_V4" | iptables-restore',
+  'if [ -e /proc/net/if_inet6 ]; then expand 6 "$RULES_V6" | ip6tables-restore; fi',
   'iptables-save -t filter | grep -qF -- "$TAG"',
   'if [ -e /proc/net/if_inet6 ]; then ip6tables-save -t filter | grep -qF -- "$TAG"; fi',
   `printf "%s" "$STATE" > ${STATE_FILE}`,
@@ -100,9 +187,10 @@ const GUARD_SCRIPT = [
   'set -e',
   'printf "%s" "$DENY_V4" | iptables-restore',
   'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$DENY_V6" | ip6tables-restore; fi',
+  RECORD_RESOLVERS,
   // A spare guard (no $TAG) has no policy yet: it stays closed until a sandbox claims it.
   `if [ -n "$TAG" ] && [ ! -e ${FIRST_START_FILE} ]; then`,
-  `  mkdir -p ${FIRST_START_FILE.replace(/\/[^/]+$/, '')} && touch ${FIRST_START_FILE}`,
+  `  touch ${FIRST_START_FILE}`,
   APPLY,
   'fi',
   `touch ${READY_FILE}`,
@@ -131,13 +219,24 @@ export interface GuardSpec {
   labels: Record<string, string>;
   /** Loaded and verified by the guard itself before `start()` resolves. None: a spare, closed. */
   initialState?: PolicyState;
-  /** Container name; default `sandboxes-<name>-guard`. */
+  /** Container name; default guardName(sandboxId). */
   containerName?: string;
+  /** Upstream resolvers Docker's DNS forwards to (open mode allows them port 53); recorded at first start. */
+  resolvers?: string[];
+}
+
+/**
+ * A guard's container name: neutral, never the sandbox's chosen name. Docker's embedded DNS
+ * answers with container names (and hostnames) to everything on the network, including other
+ * sandboxes; a name like "secret-project-x" would be announced to all of them.
+ */
+export function guardName(sandboxId: string): string {
+  return `sandboxes-guard-${sandboxId}`;
 }
 
 function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<string, string>; tag: string } {
   const tag = `sandboxes-policy-${createHash('sha256').update(JSON.stringify(state)).update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`;
-  const rules = renderRules(state, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag });
+  const rules = renderRules(state, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag, ownAddresses: ownAddresses(network) });
   return { env: { RULES_V4: rules.v4, RULES_V6: rules.v6, TAG: tag, STATE: JSON.stringify(state) }, tag };
 }
 
@@ -151,14 +250,16 @@ export interface CreatedGuard {
 export async function createGuard(docker: Docker, spec: GuardSpec): Promise<CreatedGuard> {
   const deny = denyAllRules('sandboxes-deny-all');
   const { env, tag } = spec.initialState ? policyEnv(spec.initialState, spec.network) : { env: {}, tag: '' };
+  const resolvers = (spec.resolvers ?? []).filter((ip) => /^[0-9a-fA-F.:]+$/.test(ip));
   const container = await docker.createContainer({
-    name: spec.containerName ?? `sandboxes-${spec.name}-guard`,
+    name: spec.containerName ?? guardName(spec.sandboxId),
     Image: spec.image,
     Entrypoint: [''],
     Cmd: ['/bin/sh', '-c', GUARD_SCRIPT],
-    Env: [`DENY_V4=${deny.v4}`, `DENY_V6=${deny.v6}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
-    // The sandbox shares this namespace, and with it this hostname.
-    Hostname: spec.name.slice(0, 63),
+    Env: [`DENY_V4=${deny.v4}`, `DENY_V6=${deny.v6}`, `HOST_RESOLVERS=${resolvers.join(' ')}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
+    // The sandbox shares this namespace, and with it this hostname. Docker 20.10 also makes the
+    // hostname a DNS alias on the network, so it is the neutral id, not the chosen name.
+    Hostname: spec.sandboxId,
     Labels: { ...spec.labels, [LABEL.role]: 'guard' },
     HostConfig: {
       // The guard is the enforcement point in the host kernel: always runc, whatever the sandbox uses.
@@ -167,7 +268,11 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Crea
       CapDrop: ['ALL'],
       CapAdd: ['NET_ADMIN'],
       SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
       Tmpfs: { '/run': 'rw,nosuid,nodev,size=1m', '/tmp': 'rw,nosuid,nodev,size=1m' },
+      // The first-start marker and the recorded resolvers must survive a restart (tmpfs would
+      // not): an anonymous volume, removed with the guard (`rm -v`).
+      Mounts: [{ Type: 'volume', Source: '', Target: GUARD_STATE_DIR, VolumeOptions: { NoCopy: true, Labels: { ...spec.labels, [LABEL.role]: 'guard-state' }, DriverConfig: { Name: 'local', Options: {} } } }],
       Memory: 64 * 1024 * 1024,
       MemorySwap: 64 * 1024 * 1024,
       PidsLimit: 64,

@@ -90,6 +90,54 @@ export function validatePolicy(input: { blockNetwork?: unknown; cidrAllowlist?: 
   return { blockNetwork: input.blockNetwork === true, cidrAllowlist: cidrs };
 }
 
+/**
+ * What "open" refuses unless an allowlist names it: everything that is not the public internet.
+ * Private networks are the host's LAN, other containers, cloud metadata (169.254.169.254) and
+ * the host itself; an open sandbox is meant to reach the internet, not those. The documentation
+ * ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) are deliberately NOT
+ * here: nothing real lives there, and tests use them as their stand-in for "the internet".
+ */
+export const NON_PUBLIC_V4: readonly string[] = [
+  '0.0.0.0/8', // "this network"
+  '10.0.0.0/8', // RFC 1918
+  '100.64.0.0/10', // carrier-grade NAT (RFC 6598)
+  '127.0.0.0/8', // loopback, on any interface but lo (lo is accepted before)
+  '169.254.0.0/16', // link-local: cloud metadata endpoints (169.254.169.254)
+  '172.16.0.0/12', // RFC 1918: Docker's default networks
+  '192.0.0.0/24', // IETF protocol assignments
+  '192.168.0.0/16', // RFC 1918
+  '198.18.0.0/15', // benchmarking
+  '224.0.0.0/4', // multicast
+  '240.0.0.0/4', // reserved, with 255.255.255.255 (broadcast)
+];
+
+export const NON_PUBLIC_V6: readonly string[] = [
+  '::/96', // unspecified (::), loopback (::1) and deprecated IPv4-compatible addresses
+  '::ffff:0:0/96', // IPv4-mapped: never on the wire
+  '64:ff9b:1::/48', // local-use NAT64 (RFC 8215)
+  'fc00::/7', // unique local addresses
+  'fe80::/10', // link-local
+  'fec0::/10', // site-local (deprecated)
+  'ff00::/8', // multicast
+  // The refused IPv4 ranges as reached through the well-known NAT64 prefix and 6to4.
+  ...NON_PUBLIC_V4.map((cidr) => embedV4('64:ff9b::', 96, cidr)),
+  ...NON_PUBLIC_V4.map((cidr) => embedV4('2002::', 16, cidr)),
+];
+
+/** An IPv4 CIDR embedded in an IPv6 prefix at bit `at` (NAT64 at 96, 6to4 at 16). */
+function embedV4(prefix: string, at: number, cidr: string): string {
+  const [address, bits] = cidr.split('/');
+  const words = ipaddr.IPv6.parse(prefix).toByteArray();
+  ipaddr.IPv4.parse(address).toByteArray().forEach((byte, i) => (words[at / 8 + i] = byte));
+  const embedded = ipaddr.IPv6.networkAddressFromCIDR(`${ipaddr.fromByteArray(words).toString()}/${at + Number(bits)}`);
+  return `${embedded.toString()}/${at + Number(bits)}`;
+}
+
+/** The comment line a guard replaces by the rules for its recorded upstream resolvers (guard.ts). */
+export const RESOLVERS_PLACEHOLDER = '# sandboxes:resolvers';
+/** Docker's embedded DNS, inside every container on a user-defined network. */
+export const DOCKER_DNS = '127.0.0.11';
+
 export interface RuleContext {
   /** The Docker network's gateway: this machine, where forwarded ports are reached from. */
   gatewayV4?: string;
@@ -98,21 +146,34 @@ export interface RuleContext {
   forwardedPorts: number[];
   /** Recorded in a rule comment, and checked after loading: proves these exact rules are live. */
   tag: string;
+  /**
+   * Refused in open mode besides the non-public ranges: addresses of this machine and of
+   * Docker's networks (any family; single addresses or CIDRs), which may well be public ones.
+   */
+  ownAddresses?: string[];
 }
 
 /**
  * iptables-restore input for the filter table of the sandbox's network namespace, IPv4 and IPv6.
  * Only the filter table: Docker's embedded DNS keeps its DNAT rules in nat.
  *
- * Outbound is checked on every packet, not only for new connections, so tightening the policy
- * also cuts connections already open to destinations no longer allowed. Refused traffic gets
- * an immediate reset or unreachable, not a silent drop, so tools fail fast.
+ * Every packet is checked, not only new connections: outbound against the destinations the
+ * policy allows, and inbound replies against the same addresses as sources, so tightening the
+ * policy also cuts connections and UDP flows already open to what is no longer allowed. Refused
+ * outbound traffic gets an immediate reset or unreachable, not a silent drop, so tools fail fast.
+ *
+ * Open mode sends its public-only test through two chains, PUBLIC-OUT and PUBLIC-IN: each
+ * refused range RETURNs (to the reject at the end of OUTPUT, or INPUT's drop), the rest is
+ * accepted. Docker's DNS forwarder reaches the host's upstream resolvers, on port 53 only,
+ * through rules the guard puts at RESOLVERS_PLACEHOLDER (it recorded them when it first started).
  */
 export function renderRules(policy: NetworkPolicy, ctx: RuleContext): { v4: string; v6: string } {
   const mode = modeOf(policy);
   const render = (family: 4 | 6): string => {
     const gateway = family === 4 ? ctx.gatewayV4 : ctx.gatewayV6;
+    const icmp = family === 4 ? 'icmp' : 'ipv6-icmp';
     const lines = ['*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT DROP [0:0]'];
+    if (mode === 'open') lines.push(':PUBLIC-OUT - [0:0]', ':PUBLIC-IN - [0:0]');
     lines.push(`-A INPUT -i lo -m comment --comment "${ctx.tag}" -j ACCEPT`);
     if (family === 6) {
       // Neighbour discovery is IPv6's ARP: without it not even an allowed on-link address resolves.
@@ -120,10 +181,15 @@ export function renderRules(policy: NetworkPolicy, ctx: RuleContext): { v4: stri
         lines.push(`-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type ${type} -m hl --hl-eq 255 -j ACCEPT`);
       }
     }
-    // Replies to what the sandbox sent; the OUTPUT chain decides what it may send.
-    lines.push('-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT');
+    // Errors about the sandbox's own connections (unreachable, too big) come from any router.
+    lines.push(`-A INPUT -p ${icmp} -m conntrack --ctstate RELATED -j ACCEPT`);
     for (const port of ctx.forwardedPorts) {
       if (gateway) lines.push(`-A INPUT -s ${gateway} -p tcp -m tcp --dport ${port} -j ACCEPT`);
+    }
+    if (mode === 'blocked' && family === 4) {
+      // Not even Docker's DNS: it would name the other containers on the sandbox's networks.
+      lines.push(`-A OUTPUT -d ${DOCKER_DNS}/32 -p tcp -j REJECT --reject-with tcp-reset`);
+      lines.push(`-A OUTPUT -d ${DOCKER_DNS}/32 -j REJECT --reject-with icmp-port-unreachable`);
     }
     lines.push('-A OUTPUT -o lo -j ACCEPT');
     if (family === 6) {
@@ -135,11 +201,22 @@ export function renderRules(policy: NetworkPolicy, ctx: RuleContext): { v4: stri
       if (gateway) lines.push(`-A OUTPUT -d ${gateway} -p tcp -m tcp --sport ${port} -m conntrack --ctstate ESTABLISHED -j ACCEPT`);
     }
     if (mode === 'open') {
-      lines.push('-A OUTPUT -j ACCEPT');
+      // Replaced by the guard: -A OUTPUT/-A INPUT accepts for its upstream resolvers, port 53.
+      lines.push(RESOLVERS_PLACEHOLDER);
+      lines.push('-A INPUT -m conntrack --ctstate ESTABLISHED -j PUBLIC-IN');
+      lines.push('-A OUTPUT -j PUBLIC-OUT');
+      if (family === 4) lines.push('-A PUBLIC-OUT -m addrtype --dst-type BROADCAST -j RETURN');
+      for (const cidr of openRefusals(family, ctx.ownAddresses ?? [])) {
+        lines.push(`-A PUBLIC-OUT -d ${cidr} -j RETURN`);
+        lines.push(`-A PUBLIC-IN -s ${cidr} -j RETURN`);
+      }
+      lines.push('-A PUBLIC-OUT -j ACCEPT', '-A PUBLIC-IN -j ACCEPT');
     } else if (mode === 'allowlist') {
       for (const entry of policy.cidrAllowlist) {
         const parsed = parseCidr(entry);
-        if (typeof parsed !== 'string' && parsed.family === family) lines.push(`-A OUTPUT -d ${parsed.cidr} -j ACCEPT`);
+        if (typeof parsed === 'string' || parsed.family !== family) continue;
+        lines.push(`-A OUTPUT -d ${parsed.cidr} -j ACCEPT`);
+        lines.push(`-A INPUT -s ${parsed.cidr} -m conntrack --ctstate ESTABLISHED -j ACCEPT`);
       }
     }
     lines.push('-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset');
@@ -148,6 +225,24 @@ export function renderRules(policy: NetworkPolicy, ctx: RuleContext): { v4: stri
     return lines.join('\n');
   };
   return { v4: render(4), v6: render(6) };
+}
+
+/**
+ * The ranges open mode refuses for one family: the non-public ones, then this machine's and
+ * Docker's own addresses that are not already inside them (public ones, on some hosts).
+ */
+export function openRefusals(family: 4 | 6, ownAddresses: string[]): string[] {
+  const ranges = [...(family === 4 ? NON_PUBLIC_V4 : NON_PUBLIC_V6)];
+  const parsed = ranges.map((cidr) => ipaddr.parseCIDR(cidr));
+  for (const entry of ownAddresses) {
+    const own = parseCidr(entry);
+    if (typeof own === 'string' || own.family !== family || ranges.includes(own.cidr)) continue;
+    const [address, size] = ipaddr.parseCIDR(own.cidr);
+    if (parsed.some(([net, bits]) => size >= bits && address.kind() === net.kind() && address.match(net, bits))) continue;
+    ranges.push(own.cidr);
+    parsed.push(ipaddr.parseCIDR(own.cidr));
+  }
+  return ranges;
 }
 
 /** What a guard applies when it starts, before anyone asks: nothing but loopback. */

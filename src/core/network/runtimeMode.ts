@@ -35,7 +35,12 @@ export function runtimeNetworking(name: string, registration: RuntimeRegistratio
   return 'netstack';
 }
 
-/** Fail closed: a policy that this runtime cannot enforce is refused, never silently ignored. */
+/**
+ * Fail closed: a policy that this runtime cannot enforce is refused, never silently ignored.
+ * Open stays allowed on netstack, but there it is *not* the public-only open of kernel runtimes
+ * (nothing filters it: it reaches private addresses too); the sandbox's state says
+ * `enforced: false` and docs/security.md says so.
+ */
 export function assertEnforceable(runtime: string, networking: RuntimeNetworking, policy: NetworkPolicy): void {
   const mode = modeOf(policy);
   if (networking === 'netstack' && mode !== 'open') {

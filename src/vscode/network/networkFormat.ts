@@ -6,12 +6,12 @@ import { modeOfSettings } from './networkSettings';
 
 /** What each mode lets a sandbox do, as a short phrase. */
 export const MODE_SUMMARY: Record<NetworkMode, string> = {
-  open: 'outbound allowed',
+  open: 'outbound to public addresses only',
   blocked: 'loopback only',
   allowlist: 'outbound only to the allowlisted networks',
 };
 
-/** "blocked (loopback only)", "allowlist: 192.0.2.0/24, 10.0.0.53/32", "open (outbound allowed)". */
+/** "blocked (loopback only)", "allowlist: 192.0.2.0/24, 10.0.0.53/32", "open (outbound to public addresses only)". */
 export function describePolicy(policy: NetworkPolicyInput): string {
   const mode = modeOfSettings(policy);
   return mode === 'allowlist' ? `allowlist: ${(policy.cidrAllowlist ?? []).join(', ')}` : `${mode} (${MODE_SUMMARY[mode]})`;

@@ -59,7 +59,7 @@ export default async function tree(ctx) {
     await menuItem.click();
     const title = page.locator('.quick-input-widget .quick-input-title', { hasText: `Toggle Network: ${name}` });
     await title.waitFor({ state: 'visible', timeout: 15_000 });
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'outbound allowed' }).first().click();
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'outbound to public addresses only' }).first().click();
     await childRow('Network: open').waitFor({ state: 'visible', timeout: 15_000 });
     await ctx.runCommand('Notifications: Clear All Notifications');
 

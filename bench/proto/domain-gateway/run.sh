@@ -9,6 +9,7 @@
 #   BENCH=1 bash bench/proto/domain-gateway/run.sh    # + benchmark (open vs gateway)
 #   NGINX_IMAGE=img bash …/run.sh                     # + nginx ssl_preread comparison (an image
 #       with nginx and libnginx-mod-stream, e.g. mmdebstrap --include=nginx-light,libnginx-mod-stream)
+#   HAPROXY_IMAGE=img bash …/run.sh                   # + HAProxy comparison (mmdebstrap --include=haproxy)
 set -uo pipefail
 PROTO=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$PROTO/../../.." && pwd)
@@ -238,10 +239,49 @@ EOF
   echo "this machine's listener now: $(grep -c HOST-CONNECT "$W/host.log") connections (nginx does not filter resolved addresses)"
 fi
 
+if [ -n "${HAPROXY_IMAGE:-}" ]; then
+  say "HAProxy req.ssl_sni + do-resolve + address ACL, same attacks (a comparison, not the design)"
+  cat > "$W/haproxy.cfg" <<HCFG
+global
+  log stdout format raw local0
+defaults
+  mode tcp
+  log global
+  option tcplog
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+resolvers up
+  nameserver u $UP:53
+  accepted_payload_size 8192
+  hold valid 10s
+frontend tls
+  bind :443
+  tcp-request inspect-delay 5s
+  tcp-request content reject unless { req.ssl_hello_type 1 }
+  tcp-request content reject unless { req.ssl_sni -m found }
+  tcp-request content reject unless { req.ssl_sni -m str allowed.test rebind.test host.test } || { req.ssl_sni -m end .wild.test }
+  tcp-request content do-resolve(txn.dstip,up,ipv4) req.ssl_sni
+  tcp-request content reject unless { var(txn.dstip) -m found }
+  tcp-request content reject if { var(txn.dstip) -m ip 0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 172.16.0.0/12 192.168.0.0/16 $PUBGW }
+  default_backend dyn
+backend dyn
+  tcp-request content set-dst var(txn.dstip)
+  tcp-request content set-dst-port int(443)
+  server s 0.0.0.0:0
+HCFG
+  docker run -d --label $L --name ${P}-hap --network ${P}-pub --ip 198.51.100.232 -v "$W/haproxy.cfg":/hap.cfg:ro "$HAPROXY_IMAGE" haproxy -f /hap.cfg -db >/dev/null
+  docker network connect ${P}-priv ${P}-hap
+  guard guardhap 198.51.100.233; rules guardhap 198.51.100.232; sleep 1
+  before=$(grep -c HOST-CONNECT "$W/host.log")
+  sandbox guardhap python3 /p/ng-attacks.py
+  echo "victim: $(docker logs ${P}-victim 2>&1 | grep -c CONNECT) connections; this machine's listener: +$(( $(grep -c HOST-CONNECT "$W/host.log") - before ))"
+fi
+
 if [ -n "${BENCH:-}" ]; then
   say "benchmark: open (direct) vs gateway, same client and target (medians per run)"
-  for r in 1 2 3; do for m in guardopen guard ${NGINX_IMAGE:+guardng}; do
-    nd=""; [ $m = guardng ] && nd=1
+  for r in 1 2 3; do for m in guardopen guard ${NGINX_IMAGE:+guardng} ${HAPROXY_IMAGE:+guardhap}; do
+    nd=""; [ $m = guardng ] || [ $m = guardhap ] && nd=1
     echo "$m $(NODNS=$nd N=${N:-300} sandbox $m python3 /p/bench.py | tail -1) load=$(cut -d' ' -f1 /proc/loadavg)"
   done; done
 fi

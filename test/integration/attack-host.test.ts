@@ -188,7 +188,7 @@ describe('attacks on the host from inside a sandbox (issue #10)', () => {
       await sandbox.terminate();
     });
 
-    it('a fork bomb of twice the limit is contained: forks fail inside, the sandbox survives, the host count stays bounded, terminate is clean', async () => {
+    it('a fork bomb of twice the limit is contained: forks fail inside, the sandbox survives, the host count stays bounded, terminate is clean', async (t) => {
       const limit = 64;
       const sandbox = await engine.create(testSpec({ pidsLimit: limit, memoryMiB: 512 }));
       const before = hostTasks(sandbox.containerId);
@@ -219,6 +219,7 @@ describe('attacks on the host from inside a sandbox (issue #10)', () => {
       const during = hostTasks(sandbox.containerId);
       proc.stdin.end();
       assert.equal(await proc.wait(), 0);
+      t.diagnostic(`pidsLimit ${limit}: forked ${forked}, failed ${failed}; host tasks ${before} before, ${during} during (cgroup limit ${hostPidsLimit(limit)})`);
       assert.ok(failed > 0, `forks beyond the limit failed inside (forked ${forked}, failed ${failed})`);
       assert.ok(forked < limit, `fewer than ${limit} children (forked ${forked})`);
       assert.ok(during <= hostPidsLimit(limit), `host tasks of the sandbox stay within its cgroup limit (${before} before, ${during} during, limit ${hostPidsLimit(limit)})`);

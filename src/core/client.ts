@@ -155,8 +155,13 @@ export class SandboxClient {
         guardReady,
         this.createSandboxContainer(spec, name, runtime, networkMode, guardId, runtimes, { ...labels, [LABEL.role]: 'sandbox' }).then(async (c) => {
           created.push(c);
-          // Copy mounts go in before start (see copyMountsIn), while the guard starts.
-          if (spec.mounts) await this.copyIn(c, spec, options);
+          // Copy mounts go in before start (see copyMountsIn). Docker mounts the container's
+          // binds for that, the guard's copies of the network files among them, which exist once
+          // the guard is ready: before, Docker would make directories in their place.
+          if (spec.mounts?.some((m) => m.mode === 'copy')) {
+            await guardReady;
+            await this.copyIn(c, spec, options);
+          }
           return c;
         }),
       ]);

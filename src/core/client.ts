@@ -9,7 +9,7 @@ import { LABEL, MANAGED_FILTER, tagFilters, tagLabels, tagsFromLabels } from './
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ContainerStopWatch } from './stopWatch';
-import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, validateSpec } from './spec';
+import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, hostPidsLimit, validateSpec, withResourceDefaults } from './spec';
 import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo, TunnelKind } from './types';
 import { infoFromList } from './listing';
 import { assertSourcesExist, bindsOf, copyMountsIn, readonlyMountsOf } from './files/mounts';
@@ -18,7 +18,8 @@ import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
 import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork, guardName, type NetworkInfo, type PolicyState } from './network/guard';
 import { localUpstreamResolvers, validResolvers } from './network/resolvers';
 import { modeOf, validatePolicy } from './network/policy';
-import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
+import { assertEnforceable, isGvisorRuntime, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
+import { networkFileBinds } from './network/networkFiles';
 
 const PING_TIMEOUT_MS = 5000;
 const RUNTIME_CACHE_MS = 10_000;
@@ -80,7 +81,8 @@ export class SandboxClient {
 
   /** Create and start a sandbox. Nothing is left behind when any step fails. */
   async create(input: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
-    const spec = validateSpec(input);
+    // The default memory and process limits are applied here, so every caller gets them (finding 6 of #10).
+    const spec = withResourceDefaults(validateSpec(input));
     const policy = validatePolicy(spec);
     const runtime = spec.runtime ?? DEFAULT_RUNTIME;
     if (spec.mounts) assertSourcesExist(spec.mounts);
@@ -93,7 +95,9 @@ export class SandboxClient {
     const [, network] = await this.guard(() =>
       Promise.all([
         ensureImage(this.docker, spec.image, options.onProgress, options.signal),
-        networking === 'none' ? undefined : this.networkAndGuardImage(),
+        // A --network=none runtime needs no network, but still a guard: it holds the copies of the
+        // sandbox's /etc/hosts, resolv.conf and hostname (network/networkFiles.ts).
+        networking === 'none' ? ensureGuardImage(this.docker, this.guardImage).then((): NetworkInfo => ({ name: 'none' })) : this.networkAndGuardImage(),
       ]),
     );
     throwIfAborted(options.signal);
@@ -126,12 +130,14 @@ export class SandboxClient {
     const created: Docker.Container[] = [];
     try {
       let networkMode = 'none';
+      let guardId: string | undefined;
       let guardReady: Promise<void> = Promise.resolve();
       if (spare) {
         // A spare guard, started earlier and now holding this sandbox's verified policy.
         created.push(spare.container);
         await spare.container.rename({ name: guardName(id) });
         networkMode = `container:${spare.container.id}`;
+        guardId = spare.container.id;
       } else if (network) {
         const guard = await createGuard(this.docker, {
           sandboxId: id,
@@ -146,16 +152,22 @@ export class SandboxClient {
         });
         created.push(guard.container);
         networkMode = `container:${guard.container.id}`;
+        guardId = guard.container.id;
         // Fail closed: the guard loads and verifies the policy before the sandbox may start.
         // Meanwhile the sandbox container is created (creating does not join the namespace yet).
         guardReady = guard.start();
       }
       const [, container] = await Promise.all([
         guardReady,
-        this.createSandboxContainer(spec, name, runtime, networkMode, { ...labels, [LABEL.role]: 'sandbox' }).then(async (c) => {
+        this.createSandboxContainer(spec, name, runtime, networkMode, guardId, runtimes, { ...labels, [LABEL.role]: 'sandbox' }).then(async (c) => {
           created.push(c);
-          // Copy mounts go in before start (see copyMountsIn), while the guard starts.
-          if (spec.mounts) await this.copyIn(c, spec, options);
+          // Copy mounts go in before start (see copyMountsIn). Docker mounts the container's
+          // binds for that, the guard's copies of the network files among them, which exist once
+          // the guard is ready: before, Docker would make directories in their place.
+          if (spec.mounts?.some((m) => m.mode === 'copy')) {
+            await guardReady;
+            await this.copyIn(c, spec, options);
+          }
           return c;
         }),
       ]);
@@ -266,7 +278,18 @@ export class SandboxClient {
     await this.guard(() => removeSnapshot(this.docker, ref));
   }
 
-  private async createSandboxContainer(spec: SandboxSpec, name: string, runtime: string, networkMode: string, labels: Record<string, string>): Promise<Docker.Container> {
+  private async createSandboxContainer(
+    spec: SandboxSpec & Required<Pick<SandboxSpec, 'memoryMiB' | 'pidsLimit'>>,
+    name: string,
+    runtime: string,
+    networkMode: string,
+    guardId: string | undefined,
+    runtimes: Map<string, { path?: string; runtimeArgs?: string[] }>,
+    labels: Record<string, string>,
+  ): Promise<Docker.Container> {
+    const gvisor = isGvisorRuntime(runtime, runtimes.get(runtime));
+    // Read-only copies of the guard's network files instead of Docker's writable binds of its own.
+    const binds = [...(bindsOf(spec.mounts) ?? []), ...(guardId ? networkFileBinds(this.dockerRootDir(), guardId) : [])];
     try {
       return await this.docker.createContainer({
         name: `sandboxes-${name}`,
@@ -282,12 +305,18 @@ export class SandboxClient {
           Runtime: runtime,
           NetworkMode: networkMode,
           NanoCpus: spec.cpu ? Math.round(spec.cpu * 1e9) : undefined,
-          Memory: spec.memoryMiB ? spec.memoryMiB * 1024 * 1024 : undefined,
-          MemorySwap: spec.memoryMiB ? spec.memoryMiB * 1024 * 1024 : undefined,
+          Memory: spec.memoryMiB * 1024 * 1024,
+          MemorySwap: spec.memoryMiB * 1024 * 1024,
+          // Processes: gVisor enforces RLIMIT_NPROC inside (fork fails with EAGAIN, the sandbox
+          // lives on); the host's pids cgroup is the backstop (see hostPidsLimit). Under runc,
+          // RLIMIT_NPROC does not bind root and counts the user's processes host-wide: the cgroup does it.
+          PidsLimit: hostPidsLimit(spec.pidsLimit, gvisor),
+          Ulimits: gvisor ? [{ Name: 'nproc', Soft: spec.pidsLimit, Hard: spec.pidsLimit }] : undefined,
           // Raw sockets would let code forge packets past the policy's intent; NET_ADMIN is never
-          // granted (it would let a runc sandbox rewrite the rules it shares a namespace with).
-          CapDrop: ['NET_RAW', 'NET_ADMIN'],
-          Binds: bindsOf(spec.mounts),
+          // granted (it would let a runc sandbox rewrite the rules it shares a namespace with);
+          // SYS_RESOURCE (not granted by default either) would let root raise its process limit.
+          CapDrop: ['NET_RAW', 'NET_ADMIN', 'SYS_RESOURCE'],
+          Binds: binds.length ? binds : undefined,
           Mounts: readonlyMountsOf(spec.mounts, { [LABEL.managed]: 'true', [LABEL.id]: labels[LABEL.id] }),
           SecurityOpt: ['no-new-privileges'],
         },
@@ -413,10 +442,15 @@ export class SandboxClient {
     if (!refresh && this.runtimes_ && Date.now() - this.runtimes_.at < RUNTIME_CACHE_MS) return this.runtimes_.names;
     const info = await this.guard(() => this.docker.info());
     const names = new Map(Object.entries((info.Runtimes ?? {}) as Record<string, { path?: string; runtimeArgs?: string[] }>));
-    this.runtimes_ = { at: Date.now(), names };
+    this.runtimes_ = { at: Date.now(), names, rootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir ? info.DockerRootDir : undefined };
     return names;
   }
-  private runtimes_: { at: number; names: Map<string, { path?: string; runtimeArgs?: string[] }> } | undefined;
+  private runtimes_: { at: number; names: Map<string, { path?: string; runtimeArgs?: string[] }>; rootDir?: string } | undefined;
+
+  /** The engine's data root on its host (from the `docker info` that runtimes() reads). */
+  private dockerRootDir(): string {
+    return this.runtimes_?.rootDir ?? '/var/lib/docker';
+  }
 
   private requireRuntime(runtime: string, names: Map<string, { path?: string; runtimeArgs?: string[] }>): void {
     if (names.has(runtime)) return;

@@ -6,7 +6,7 @@
 export { connect, SandboxClient } from './client';
 export { Sandbox } from './sandbox';
 export { SandboxError, isSandboxError } from './errors';
-export { validateSpec, networkModeOf, DEFAULT_RUNTIME } from './spec';
+export { validateSpec, networkModeOf, withResourceDefaults, DEFAULT_RUNTIME, DEFAULT_MEMORY_MIB, DEFAULT_PIDS_LIMIT } from './spec';
 export { LABEL } from './labels';
 export { DEFAULT_MOUNT_TARGET } from './files/mountSpec';
 export { sandboxPath } from './files/paths';

@@ -96,21 +96,29 @@ export class Sandbox {
     }
   }
 
-  /** Kill and remove the sandbox and its guard. Idempotent: terminating a sandbox that is gone succeeds. */
-  async terminate(): Promise<void> {
+  /**
+   * Kill and remove the sandbox and its guard, and confirm with Docker that both are gone.
+   * Idempotent: terminating a sandbox that is gone succeeds. When Docker still shows either after
+   * `timeoutMs` (default 30 s; each Docker call is bounded too), it fails with TERMINATE_FAILED
+   * rather than report a removal that has not happened.
+   */
+  async terminate(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.client.tunnelRegistry.close(this.id);
     // Docker does not always end exec connections of a removed container: end ours.
     this.client.closeExecs(this.containerId);
+    const removal = new ContainerRemoval(this.docker, Date.now() + (options.timeoutMs ?? TERMINATE_TIMEOUT_MS));
     const guards = await this.guardIds();
-    for (const id of [this.containerId, ...guards]) {
-      try {
-        await this.docker.getContainer(id).remove({ force: true, v: true });
-      } catch (error) {
-        if (dockerStatus(error) === 404) continue;
-        // 409 "removal already in progress" means someone else is finishing the job.
-        if (dockerStatus(error) === 409 && /already in progress/i.test(dockerMessage(error))) continue;
-        throw this.mapError(error);
-      }
+    for (const [id, what] of [[this.containerId, 'the sandbox'], ...guards.map((g) => [g, 'its network guard'])] as const) {
+      const outcome = await removal.remove(id);
+      if (outcome === true) continue;
+      if (outcome instanceof SandboxError) throw outcome;
+      const { state, cause } = outcome;
+      throw new SandboxError(
+        'TERMINATE_FAILED',
+        `Sandbox ${this.name} (${this.id}) could not be terminated: ${what} (container ${id.slice(0, 12)}) is still there ${Math.round((options.timeoutMs ?? TERMINATE_TIMEOUT_MS) / 1000)} s later (${state}${cause ? `: ${dockerMessage(cause)}` : ''}).`,
+        `Docker may still be removing it (a sandbox that ran thousands of processes takes longer): run Terminate again in a minute. If \`docker inspect ${id.slice(0, 12)}\` hangs or it stays "removing", the Docker engine is stuck: see its log, and restart it if needed.`,
+        { cause },
+      );
     }
   }
 
@@ -237,7 +245,10 @@ export class Sandbox {
       throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running (${info.state}), so it cannot ${what}.`, 'Create a new sandbox.');
     }
     const [guard] = await this.guardIds();
-    if (!guard) throw new SandboxError('TUNNEL_FAILED', `Sandbox ${this.name} has no network (its runtime gives it loopback only), so it cannot ${what}.`, 'Use a runtime with a network (runsc registered with --network=host, or runc).');
+    // A --network=none runtime's sandbox has a guard too (it holds its network files), but no network.
+    if (!guard || (await this.client.runtimeNetworking(info.runtime)) === 'none') {
+      throw new SandboxError('TUNNEL_FAILED', `Sandbox ${this.name} has no network (its runtime gives it loopback only), so it cannot ${what}.`, 'Use a runtime with a network (runsc registered with --network=host, or runc).');
+    }
     return guard;
   }
 
@@ -333,6 +344,78 @@ export class Sandbox {
     }
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+const TERMINATE_TIMEOUT_MS = 30_000;
+/** No single Docker call may hold terminate() up: a stuck engine answers nothing (seen: 10 minutes). */
+const DOCKER_CALL_TIMEOUT_MS = 5_000;
+const REMOVAL_POLL_MS = 250;
+
+/**
+ * Removes containers and confirms each is gone (inspect answers 404) before a deadline. Docker's
+ * 409 "removal already in progress" is not success: another client (or the reaper) has started,
+ * and the container stays until it is done — or forever, if the engine is stuck.
+ */
+export class ContainerRemoval {
+  constructor(
+    private readonly docker: Docker,
+    private readonly deadline: number,
+  ) {}
+
+  /** true when gone; a SandboxError for an error that waiting cannot cure; otherwise what was last seen at the deadline. */
+  async remove(id: string): Promise<true | SandboxError | { state: string; cause?: unknown }> {
+    const container = this.docker.getContainer(id);
+    let last: { state: string; cause?: unknown } = { state: 'no answer from Docker' };
+    try {
+      await bounded((signal) => container.remove({ force: true, v: true, abortSignal: signal }), this.timeLeft());
+    } catch (error) {
+      if (dockerStatus(error) === 404) return true;
+      if (dockerStatus(error) === 409 && /already in progress/i.test(dockerMessage(error))) last = { state: 'removal in progress', cause: error };
+      else if (isTimeout(error)) last = { state: 'Docker did not answer the removal', cause: error };
+      else return new SandboxError('TERMINATE_FAILED', `Docker refused to remove container ${id.slice(0, 12)}: ${dockerMessage(error)}`, 'See the Docker engine log for why; remove it with `docker rm -f` once that is fixed.', { cause: error });
+    }
+    // Confirm, and wait for a removal someone else is doing, up to the deadline.
+    for (;;) {
+      try {
+        const info = await bounded((signal) => container.inspect({ abortSignal: signal }), this.timeLeft());
+        last = { state: `Docker still lists it as ${info.State?.Status ?? 'unknown'}`, cause: last.cause };
+      } catch (error) {
+        if (dockerStatus(error) === 404) return true;
+        last = { state: isTimeout(error) ? 'Docker did not answer whether it is gone' : dockerMessage(error), cause: error };
+      }
+      if (this.timeLeft() <= 0) return last;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(REMOVAL_POLL_MS, this.timeLeft())));
+    }
+  }
+
+  private timeLeft(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+}
+
+/** A Docker call given at most DOCKER_CALL_TIMEOUT_MS (and never past the deadline); its request is aborted then. */
+async function bounded<T>(call: (signal: AbortSignal) => Promise<T>, timeLeftMs: number): Promise<T> {
+  const ms = Math.max(1, Math.min(DOCKER_CALL_TIMEOUT_MS, timeLeftMs));
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      call(controller.signal),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(Object.assign(new Error(`no answer from Docker within ${ms} ms`), { code: 'ETIMEDOUT' }));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  const e = error as { code?: string; name?: string } | null;
+  return e?.code === 'ETIMEDOUT' || e?.name === 'AbortError';
 }
 
 function parseSpecLabel(value: string | undefined): SandboxSpec | null {

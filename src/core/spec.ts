@@ -5,6 +5,20 @@ import type { NetworkMode, SandboxSpec } from './types';
 
 export const DEFAULT_RUNTIME = 'runsc';
 export const MIN_MEMORY_MIB = 16;
+/**
+ * Memory of a sandbox that names none: 2 GiB holds a language server, a test run or a `pip install`
+ * of a data-science stack, and keeps one runaway sandbox from taking a developer machine's memory
+ * (the host's page cache and the editor need the rest). Raise it per sandbox or in the settings.
+ */
+export const DEFAULT_MEMORY_MIB = 2048;
+/**
+ * Processes and threads a sandbox may run when it names no limit: 512 is ten times what a shell,
+ * an editor's language server and a parallel build (`make -j8`, a test runner's workers) use,
+ * and small enough that a fork bomb stays a few hundred host tasks (see hostPidsLimit).
+ */
+export const DEFAULT_PIDS_LIMIT = 512;
+/** Fewer than this and the shell, an exec and its children could not run at once. */
+export const MIN_PIDS_LIMIT = 16;
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RUNTIME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -55,6 +69,11 @@ export function validateSpec(input: unknown): SandboxSpec {
     if (typeof raw.memoryMiB !== 'number' || !Number.isInteger(raw.memoryMiB) || raw.memoryMiB < MIN_MEMORY_MIB) {
       bad('memoryMiB', `must be a whole number of MiB, at least ${MIN_MEMORY_MIB} (got ${JSON.stringify(raw.memoryMiB)})`);
     } else spec.memoryMiB = raw.memoryMiB;
+  }
+  if (raw.pidsLimit !== undefined && raw.pidsLimit !== null) {
+    if (typeof raw.pidsLimit !== 'number' || !Number.isInteger(raw.pidsLimit) || raw.pidsLimit < MIN_PIDS_LIMIT) {
+      bad('pidsLimit', `must be a whole number of processes, at least ${MIN_PIDS_LIMIT} (got ${JSON.stringify(raw.pidsLimit)})`);
+    } else spec.pidsLimit = raw.pidsLimit;
   }
   for (const field of ['timeoutSeconds', 'idleTimeoutSeconds'] as const) {
     const value = raw[field];
@@ -121,6 +140,29 @@ export function validateSpec(input: unknown): SandboxSpec {
   }
   if (problems.length) throw invalid(problems);
   return spec;
+}
+
+/**
+ * The spec a sandbox is created with: the caller's, with the default memory and process limits
+ * where it names none. Applied by the engine's create, so API users get them too; `validateSpec`
+ * leaves them out, so settings and forms can still tell "not set" from "set to the default".
+ */
+export function withResourceDefaults(spec: SandboxSpec): SandboxSpec & Required<Pick<SandboxSpec, 'memoryMiB' | 'pidsLimit'>> {
+  return { ...spec, memoryMiB: spec.memoryMiB ?? DEFAULT_MEMORY_MIB, pidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT };
+}
+
+/**
+ * The host-side task limit (the container's pids cgroup) for a sandbox allowed `pidsLimit`
+ * processes and threads. runc: the same number, each process is a host task. gVisor: the limit
+ * inside is enforced by the Sentry (RLIMIT_NPROC: fork and clone fail with EAGAIN and the sandbox
+ * lives on), while on the host each process inside costs about two tasks (its address space's
+ * stub process and a thread; threads inside cost none) plus about 30 for the Sentry and the
+ * gofer — measured with runsc 20240729: 512 processes, 1,065 host tasks. The cgroup limit is a
+ * backstop above that: when the Sentry cannot create a host task it dies, so it must be the
+ * limit inside that is reached first.
+ */
+export function hostPidsLimit(pidsLimit: number, gvisor: boolean): number {
+  return gvisor ? 2 * pidsLimit + 256 : pidsLimit;
 }
 
 function invalid(problems: string[]): SandboxError {

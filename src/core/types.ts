@@ -52,8 +52,19 @@ export interface SandboxSpec {
   workdir?: string;
   /** CPU cores (fractional allowed), > 0. */
   cpu?: number;
-  /** Memory limit in MiB, >= 16. */
+  /**
+   * Memory limit in MiB, >= 16 (swap included: none beyond it). Default 2048 (DEFAULT_MEMORY_MIB),
+   * applied by `create` when the spec names none; raise it for bigger workloads. Under gVisor the
+   * sandbox's own file writes live in this memory too.
+   */
   memoryMiB?: number;
+  /**
+   * Processes and threads the sandbox may run at once, >= 16. Default 512 (DEFAULT_PIDS_LIMIT),
+   * applied by `create`. Beyond it `fork`/`clone` fail with EAGAIN inside and the sandbox keeps
+   * running; root inside cannot raise it. On the host the container's pids cgroup is capped too
+   * (`hostPidsLimit`: under gVisor about two host tasks per process inside, plus its own).
+   */
+  pidsLimit?: number;
   /** Hard lifetime in seconds from creation; enforced even when no editor is running. */
   timeoutSeconds?: number;
   /** Terminate after this many seconds with no exec running. */
@@ -352,6 +363,7 @@ export type SandboxErrorCode =
   | 'NOT_FOUND'
   | 'NAME_IN_USE'
   | 'NOT_RUNNING'
+  | 'TERMINATE_FAILED'
   | 'EXEC_FAILED'
   | 'CANCELLED'
   | 'PORT_IN_USE'

@@ -76,12 +76,20 @@ type Rule =
   | { kind: 'precedence' }
   | { kind: 'trustedPrecedence' }
   | { kind: 'image' }
-  | { kind: 'limit'; zeroIsNone: boolean }
+  | { kind: 'limit'; zeroIsNone: boolean; unsetMeans?: number }
   | { kind: 'flag'; strict: boolean }
   | { kind: 'allowlist' }
   | { kind: 'mount' };
 
 const LIMIT: Rule = { kind: 'limit', zeroIsNone: false };
+
+/**
+ * The engine's own defaults where a setting is unset (src/core/spec.ts DEFAULT_MEMORY_MIB and
+ * DEFAULT_PIDS_LIMIT; a unit test keeps them in step, and a value import would load the engine):
+ * `null` means these limits, not none, so a workspace may not go above them either.
+ */
+export const ENGINE_DEFAULT_MEMORY_MIB = 2048;
+export const ENGINE_DEFAULT_PIDS_LIMIT = 512;
 const LIFETIME: Rule = { kind: 'limit', zeroIsNone: true };
 
 /** The key of the process limit another change adds; a limit like memory once it exists. */
@@ -97,8 +105,8 @@ const RULES: { [K in SettingKey]: Rule } & Record<string, Rule | undefined> = {
   [SettingKeys.env]: { kind: 'precedence' },
   [SettingKeys.workdir]: { kind: 'precedence' },
   [SettingKeys.cpu]: LIMIT,
-  [SettingKeys.memoryMiB]: LIMIT,
-  [PIDS_LIMIT_KEY]: LIMIT,
+  [SettingKeys.memoryMiB]: { ...LIMIT, unsetMeans: ENGINE_DEFAULT_MEMORY_MIB },
+  [PIDS_LIMIT_KEY]: { ...LIMIT, unsetMeans: ENGINE_DEFAULT_PIDS_LIMIT },
   [SettingKeys.timeoutSeconds]: LIFETIME,
   [SettingKeys.idleTimeoutSeconds]: LIFETIME,
   [SettingKeys.runtime]: { kind: 'userOnly' },
@@ -195,7 +203,7 @@ function judge(rule: Rule, current: unknown, candidate: unknown, options: Resolv
       }
       return accept(candidate);
     case 'limit':
-      return judgeLimit(rule.zeroIsNone, current, candidate);
+      return judgeLimit(rule.zeroIsNone, current, candidate, rule.unsetMeans);
     case 'flag':
       return judgeFlag(rule.strict, current, candidate);
     case 'allowlist':
@@ -210,8 +218,13 @@ function merge(current: unknown, candidate: unknown): unknown {
   return isPlainObject(current) && isPlainObject(candidate) ? { ...current, ...candidate } : candidate;
 }
 
-function judgeLimit(zeroIsNone: boolean, current: unknown, candidate: unknown): Verdict {
+function judgeLimit(zeroIsNone: boolean, current: unknown, candidate: unknown, unsetMeans?: number): Verdict {
   const isNone = (v: unknown) => v === undefined || v === null || (zeroIsNone && v === 0);
+  if (unsetMeans !== undefined) {
+    // Unset is the engine's default limit, not none: compare as that number, keep what was written.
+    const verdict = judgeLimit(zeroIsNone, isNone(current) ? unsetMeans : current, isNone(candidate) ? unsetMeans : candidate);
+    return verdict.ok ? accept(candidate) : verdict;
+  }
   const isLimit = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && !isNone(v);
   if (isNone(candidate)) {
     if (isNone(current)) return accept(candidate);

@@ -10,6 +10,7 @@ export const SettingKeys = {
   workdir: 'sandboxes.defaults.workdir',
   cpu: 'sandboxes.defaults.cpu',
   memoryMiB: 'sandboxes.defaults.memoryMiB',
+  pidsLimit: 'sandboxes.defaults.pidsLimit',
   timeoutSeconds: 'sandboxes.defaults.timeoutSeconds',
   idleTimeoutSeconds: 'sandboxes.defaults.idleTimeoutSeconds',
   runtime: 'sandboxes.defaults.runtime',

@@ -47,7 +47,8 @@ const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; grid?: 
     title: 'Resources and lifetime',
     fields: [
       { field: 'cpu', label: 'CPU cores', hint: 'Fractions allowed.', placeholder: 'no limit', inputmode: 'decimal' },
-      { field: 'memoryMiB', label: 'Memory (MiB)', hint: 'At least 16.', placeholder: 'no limit', inputmode: 'numeric' },
+      { field: 'memoryMiB', label: 'Memory (MiB)', hint: 'At least 16.', placeholder: '2048', inputmode: 'numeric' },
+      { field: 'pidsLimit', label: 'Processes', hint: 'Processes and threads; at least 16.', placeholder: '512', inputmode: 'numeric' },
       { field: 'timeoutSeconds', label: 'Timeout (s)', hint: 'From creation, editor closed or not.', placeholder: 'none', inputmode: 'numeric' },
       { field: 'idleTimeoutSeconds', label: 'Idle timeout (s)', hint: 'With no terminal or command running.', placeholder: 'never', inputmode: 'numeric' },
     ],

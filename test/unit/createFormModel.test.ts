@@ -26,6 +26,7 @@ describe('Create Sandbox form: settings → form', () => {
         [SettingKeys.command]: ['python3', '-c', 'print("hi there")'],
         [SettingKeys.cpu]: 1.5,
         [SettingKeys.memoryMiB]: 512,
+        [SettingKeys.pidsLimit]: 1024,
         [SettingKeys.timeoutSeconds]: 3600,
         [SettingKeys.idleTimeoutSeconds]: 0,
         [SettingKeys.cidrAllowlist]: ['10.0.0.0/8', '192.0.2.7'],
@@ -39,6 +40,7 @@ describe('Create Sandbox form: settings → form', () => {
       command: `python3 -c 'print("hi there")'`,
       cpu: '1.5',
       memoryMiB: '512',
+      pidsLimit: '1024',
       timeoutSeconds: '3600',
       idleTimeoutSeconds: '',
       networkMode: 'allowlist',
@@ -140,6 +142,7 @@ describe('Create Sandbox form: Save as workspace defaults', () => {
       [SettingKeys.command]: [],
       [SettingKeys.cpu]: 2,
       [SettingKeys.memoryMiB]: null,
+      [SettingKeys.pidsLimit]: null,
       [SettingKeys.timeoutSeconds]: null,
       [SettingKeys.idleTimeoutSeconds]: null,
       [SettingKeys.blockNetwork]: false,
@@ -157,8 +160,9 @@ describe('Create Sandbox form: Save as workspace defaults', () => {
     const open = settingsFromForm(form({ networkMode: 'open', cidrAllowlist: ['10.0.0.0/8'] }), engine);
     assert.ok('settings' in open);
     assert.deepEqual(Object.fromEntries(open.settings)[SettingKeys.cidrAllowlist], []);
-    const invalid = settingsFromForm(form({ name: '-ignored', memoryMiB: '1' }), engine);
-    assert.deepEqual(Object.keys('errors' in invalid ? invalid.errors : {}), ['memoryMiB']);
+    const invalid = settingsFromForm(form({ name: '-ignored', memoryMiB: '1', pidsLimit: '4' }), engine);
+    assert.deepEqual(Object.keys('errors' in invalid ? invalid.errors : {}), ['memoryMiB', 'pidsLimit']);
+    assert.match(('errors' in invalid ? invalid.errors.pidsLimit : '') ?? '', /at least 16.*default \(512\)/);
   });
 });
 

@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SNAPSHOT_REPOSITORY } from '../../src/core/files/snapshot';
 import { parseCidr } from '../../src/core/network/policy';
-import { validateSpec } from '../../src/core/spec';
+import { DEFAULT_MEMORY_MIB, DEFAULT_PIDS_LIMIT, validateSpec } from '../../src/core/spec';
 import { workspaceMountSettingsFrom } from '../../src/vscode/files/mountSettings';
 import { networkSettingsFrom } from '../../src/vscode/network/networkSettings';
 import {
+  ENGINE_DEFAULT_MEMORY_MIB,
+  ENGINE_DEFAULT_PIDS_LIMIT,
   PIDS_LIMIT_KEY,
   RULED_KEYS,
   SNAPSHOT_IMAGE_PREFIX,
@@ -52,11 +54,26 @@ describe('effective settings: limits (cpu, memoryMiB, pidsLimit, timeouts)', () 
     });
 
     it(`${key}: a limit from the default holds against the workspace, and the user may lift it`, () => {
+      if (key === SettingKeys.memoryMiB || key === PIDS_LIMIT_KEY) return; // null is the engine's default there: below
       assert.deepEqual(resolve(key, { defaultValue: 1024, ...folder(null) }), { value: 1024, ignored: ['workspace'] });
       assert.deepEqual(resolve(key, { defaultValue: 1024, ...folder(2048) }), { value: 1024, ignored: ['workspace'] });
       assert.deepEqual(resolve(key, { defaultValue: 1024, globalValue: null, ...folder(2048) }), { value: 2048, ignored: [] });
     });
   }
+
+  it("memoryMiB and pidsLimit: unset is the engine's default limit (2048 MiB, 512), not none: a workspace may not go above it", () => {
+    assert.equal(ENGINE_DEFAULT_MEMORY_MIB, DEFAULT_MEMORY_MIB);
+    assert.equal(ENGINE_DEFAULT_PIDS_LIMIT, DEFAULT_PIDS_LIMIT);
+    for (const [key, engineDefault] of [[SettingKeys.memoryMiB, DEFAULT_MEMORY_MIB], [PIDS_LIMIT_KEY, DEFAULT_PIDS_LIMIT]] as const) {
+      assert.deepEqual(resolve(key, { defaultValue: null, ...folder(engineDefault * 2) }), { value: null, ignored: ['workspace'] });
+      assert.deepEqual(resolve(key, { defaultValue: null, globalValue: null, ...folder(engineDefault * 2) }), { value: null, ignored: ['workspace'] });
+      assert.deepEqual(resolve(key, { defaultValue: null, ...folder(engineDefault / 2) }), { value: engineDefault / 2, ignored: [] });
+      assert.deepEqual(resolve(key, { defaultValue: null, ...folder(null) }), { value: null, ignored: [] });
+      // The user may raise it; then the workspace may go up to the user's value, not past it.
+      assert.deepEqual(resolve(key, { defaultValue: null, globalValue: engineDefault * 4, ...folder(engineDefault * 2) }), { value: engineDefault * 2, ignored: [] });
+      assert.deepEqual(resolve(key, { defaultValue: null, globalValue: 256, ...folder(null) }), { value: 256, ignored: ['workspace'] });
+    }
+  });
 
   it('0 means no lifetime for the timeouts, so a workspace cannot use it to remove the user\'s', () => {
     for (const key of [SettingKeys.timeoutSeconds, SettingKeys.idleTimeoutSeconds]) {

@@ -22,6 +22,7 @@ describe('settings → sandbox spec', () => {
         [SettingKeys.workdir]: '/workspace',
         [SettingKeys.cpu]: 1.5,
         [SettingKeys.memoryMiB]: 2048,
+        [SettingKeys.pidsLimit]: 1024,
         [SettingKeys.timeoutSeconds]: 3600,
         [SettingKeys.idleTimeoutSeconds]: 600,
         [SettingKeys.runtime]: 'runsc',
@@ -35,6 +36,7 @@ describe('settings → sandbox spec', () => {
       workdir: '/workspace',
       cpu: 1.5,
       memoryMiB: 2048,
+      pidsLimit: 1024,
       timeoutSeconds: 3600,
       idleTimeoutSeconds: 600,
       runtime: 'runsc',
@@ -72,6 +74,12 @@ describe('settings → sandbox spec', () => {
   it('rejects memory below 16 MiB', () => {
     const err = invalidSettings({ [SettingKeys.memoryMiB]: 8 });
     assert.match(err.message, /"sandboxes\.defaults\.memoryMiB" is 8, but it must be .*at least 16/);
+  });
+
+  it('rejects a process limit below 16, saying what null means', () => {
+    const err = invalidSettings({ [SettingKeys.pidsLimit]: 4 });
+    assert.match(err.message, /"sandboxes\.defaults\.pidsLimit" is 4, but it must be .*at least 16.*or null for the default \(512\)/);
+    assert.deepEqual(err.settingKeys, [SettingKeys.pidsLimit]);
   });
 
   it('rejects a malformed runtime name', () => {

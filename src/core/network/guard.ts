@@ -6,6 +6,7 @@ import { SandboxError, dockerMessage, dockerStatus } from '../errors';
 import { startExec } from '../exec';
 import { LABEL } from '../labels';
 import type { TunnelKind } from '../types';
+import { CHECK_NETWORK_FILES, COPY_NETWORK_FILES, NETWORK_FILES_BYTES } from './networkFiles';
 import { RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, renderRules, type NetworkPolicy } from './policy';
 
 /**
@@ -188,6 +189,8 @@ const GUARD_SCRIPT = [
   'printf "%s" "$DENY_V4" | iptables-restore',
   'if [ -e /proc/net/if_inet6 ]; then printf "%s" "$DENY_V6" | ip6tables-restore; fi',
   RECORD_RESOLVERS,
+  // The sandbox's read-only /etc/hosts, resolv.conf and hostname (networkFiles.ts explains why).
+  COPY_NETWORK_FILES,
   // A spare guard (no $TAG) has no policy yet: it stays closed until a sandbox claims it.
   `if [ -n "$TAG" ] && [ ! -e ${FIRST_START_FILE} ]; then`,
   `  touch ${FIRST_START_FILE}`,
@@ -209,7 +212,7 @@ const APPLY_SCRIPT = [
 ].join('\n');
 
 /** Taking a spare guard: `mkdir` is atomic, so of two clients racing for it exactly one wins. */
-const CLAIM_SCRIPT = ['set -e', WAIT_READY, `mkdir /run/sandboxes-claimed 2>/dev/null || exit ${CLAIMED_EXIT}`, APPLY].join('\n');
+const CLAIM_SCRIPT = ['set -e', WAIT_READY, CHECK_NETWORK_FILES, `mkdir /run/sandboxes-claimed 2>/dev/null || exit ${CLAIMED_EXIT}`, APPLY].join('\n');
 
 export interface GuardSpec {
   sandboxId: string;
@@ -276,6 +279,9 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Crea
       Memory: 64 * 1024 * 1024,
       MemorySwap: 64 * 1024 * 1024,
       PidsLimit: 64,
+      // /dev/shm becomes a tmpfs on the host that the sandbox's network files are bound from.
+      IpcMode: 'shareable',
+      ShmSize: NETWORK_FILES_BYTES,
     },
   });
   const start = async () => {

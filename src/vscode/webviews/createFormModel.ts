@@ -24,7 +24,7 @@ type PortField = (typeof PORT_FIELDS)[number];
 /** The spec fields the form sets. */
 export type FormSpec = Pick<
   SandboxSpec,
-  'name' | 'image' | 'command' | 'cpu' | 'memoryMiB' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'blockNetwork' | 'cidrAllowlist' | PortField
+  'name' | 'image' | 'command' | 'cpu' | 'memoryMiB' | 'pidsLimit' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'blockNetwork' | 'cidrAllowlist' | PortField
 >;
 
 /** Labels of the port fields, for messages about a port in two of them. */
@@ -40,6 +40,7 @@ export const EMPTY_FORM: CreateFormModel = {
   command: '',
   cpu: '',
   memoryMiB: '',
+  pidsLimit: '',
   timeoutSeconds: '',
   idleTimeoutSeconds: '',
   networkMode: 'open',
@@ -73,6 +74,7 @@ export function formModelFromSettings(settings: SettingsReader): CreateFormModel
     command: command.every((arg) => typeof arg === 'string') ? joinCommandLine(command as string[]) : '',
     cpu: text(SettingKeys.cpu),
     memoryMiB: text(SettingKeys.memoryMiB),
+    pidsLimit: text(SettingKeys.pidsLimit),
     // 0 means "none" in the settings; the form says so with an empty field.
     timeoutSeconds: text(SettingKeys.timeoutSeconds) === '0' ? '' : text(SettingKeys.timeoutSeconds),
     idleTimeoutSeconds: text(SettingKeys.idleTimeoutSeconds) === '0' ? '' : text(SettingKeys.idleTimeoutSeconds),
@@ -88,7 +90,8 @@ export function formModelFromSettings(settings: SettingsReader): CreateFormModel
 const EXPECTED: Record<Exclude<FormTextField, PortField | 'name' | 'command'>, string> = {
   image: 'Enter an image reference without spaces, e.g. python:3.12-slim.',
   cpu: 'Enter a number of CPU cores greater than 0, e.g. 1.5, or leave empty for no limit.',
-  memoryMiB: 'Enter a whole number of MiB, at least 16, e.g. 2048, or leave empty for no limit.',
+  memoryMiB: 'Enter a whole number of MiB, at least 16, e.g. 4096, or leave empty for the default (2048).',
+  pidsLimit: 'Enter a whole number of processes, at least 16, e.g. 1024, or leave empty for the default (512).',
   timeoutSeconds: 'Enter a whole number of seconds, at least 1, e.g. 3600, or leave empty for no limit.',
   idleTimeoutSeconds: 'Enter a whole number of seconds, at least 1, e.g. 1800, or leave empty for never.',
 };
@@ -129,9 +132,10 @@ export function checkForm(model: CreateFormModel, engine: FormEngine): CheckedFo
   if (typeof command === 'string') errors.command = command;
   else if (command.length > 0) spec.command = command;
 
-  const numbers: [field: 'cpu' | 'memoryMiB' | 'timeoutSeconds' | 'idleTimeoutSeconds', whole: boolean][] = [
+  const numbers: [field: 'cpu' | 'memoryMiB' | 'pidsLimit' | 'timeoutSeconds' | 'idleTimeoutSeconds', whole: boolean][] = [
     ['cpu', false],
     ['memoryMiB', true],
+    ['pidsLimit', true],
     ['timeoutSeconds', true],
     ['idleTimeoutSeconds', true],
   ];
@@ -211,6 +215,7 @@ export function settingsFromForm(model: CreateFormModel, engine: FormEngine): { 
       [SettingKeys.command, spec.command ?? []],
       [SettingKeys.cpu, spec.cpu ?? null],
       [SettingKeys.memoryMiB, spec.memoryMiB ?? null],
+      [SettingKeys.pidsLimit, spec.pidsLimit ?? null],
       [SettingKeys.timeoutSeconds, spec.timeoutSeconds ?? null],
       [SettingKeys.idleTimeoutSeconds, spec.idleTimeoutSeconds ?? null],
       [SettingKeys.blockNetwork, spec.blockNetwork === true],

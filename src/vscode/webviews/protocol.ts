@@ -53,6 +53,7 @@ export interface CreateFormModel {
   command: string;
   cpu: string;
   memoryMiB: string;
+  pidsLimit: string;
   timeoutSeconds: string;
   idleTimeoutSeconds: string;
   networkMode: NetworkMode;
@@ -70,6 +71,7 @@ export const FORM_TEXT_FIELDS = [
   'command',
   'cpu',
   'memoryMiB',
+  'pidsLimit',
   'timeoutSeconds',
   'idleTimeoutSeconds',
   'unencryptedPorts',

@@ -117,7 +117,7 @@ test("Create in the form makes a sandbox with the form's policy, ports and limit
 
 test('Save as workspace defaults writes the form to the workspace settings', async () => {
   const config = () => vscode.workspace.getConfiguration('sandboxes');
-  const keys = ['defaults.image', 'defaults.command', 'defaults.cpu', 'defaults.memoryMiB', 'defaults.timeoutSeconds', 'defaults.idleTimeoutSeconds', 'network.blockNetwork', 'network.cidrAllowlist', 'ports.unencrypted', 'ports.encrypted', 'ports.h2'];
+  const keys = ['defaults.image', 'defaults.command', 'defaults.cpu', 'defaults.memoryMiB', 'defaults.pidsLimit', 'defaults.timeoutSeconds', 'defaults.idleTimeoutSeconds', 'network.blockNetwork', 'network.cidrAllowlist', 'ports.unencrypted', 'ports.encrypted', 'ports.h2'];
   const image = config().inspect('defaults.image')?.workspaceValue;
   const defaults = await formRequest<CreateFormModel>('readDefaults', {});
   try {

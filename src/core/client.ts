@@ -10,7 +10,7 @@ import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ContainerStopWatch } from './stopWatch';
 import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, hostPidsLimit, validateSpec, withResourceDefaults } from './spec';
-import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo, TunnelKind } from './types';
+import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
 import { infoFromList } from './listing';
 import { assertSourcesExist, bindsOf, copyMountsIn, readonlyMountsOf } from './files/mounts';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
@@ -20,6 +20,7 @@ import { localUpstreamResolvers, validResolvers } from './network/resolvers';
 import { modeOf, validatePolicy } from './network/policy';
 import { assertEnforceable, isGvisorRuntime, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { networkFileBinds } from './network/networkFiles';
+import { forwardsOfSpec } from '../shared/tunnelKinds';
 
 const PING_TIMEOUT_MS = 5000;
 const RUNTIME_CACHE_MS = 10_000;
@@ -102,7 +103,7 @@ export class SandboxClient {
     );
     throwIfAborted(options.signal);
 
-    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOf(spec) };
+    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
     // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
     // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
     const spare = network && networking === 'kernel' ? await this.claimSpare(spec.tags, initialState, network) : null;
@@ -560,13 +561,6 @@ function nameInUse(name: string, cause: unknown): SandboxError {
   return new SandboxError('NAME_IN_USE', `A sandbox or container named "${name}" already exists.`, 'Choose another name, or terminate the existing sandbox first.', { cause });
 }
 
-function forwardsOf(spec: SandboxSpec): { port: number; kind: TunnelKind }[] {
-  return [
-    ...(spec.unencryptedPorts ?? []).map((port) => ({ port, kind: 'unencrypted' as const })),
-    ...(spec.encryptedPorts ?? []).map((port) => ({ port, kind: 'encrypted' as const })),
-    ...(spec.h2Ports ?? []).map((port) => ({ port, kind: 'h2' as const })),
-  ];
-}
 
 /** Sandboxes, not their guards (sandboxes from before roles existed have no role label). */
 function isSandboxContainer(c: Docker.ContainerInfo): boolean {

@@ -7,6 +7,7 @@ import type { SandboxClient } from './client';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
 import { waitForListening, type TunnelTarget } from './tunnels/listener';
+import { TUNNEL_KIND_NAMES, isTunnelKind } from '../shared/tunnelKinds';
 import { modeOf, validatePolicy } from './network/policy';
 import { ExecSandboxFiles } from './files/sandboxFiles';
 import { snapshotFilesystem } from './files/snapshot';
@@ -198,8 +199,8 @@ export class Sandbox {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new SandboxError('INVALID_SPEC', `Port ${JSON.stringify(port)} is not a port number from 1 to 65535.`, 'Use the port the server inside the sandbox listens on, e.g. 8000.');
     }
-    if (!['unencrypted', 'encrypted', 'h2'].includes(kind)) {
-      throw new SandboxError('INVALID_SPEC', `"${kind}" is not a tunnel kind.`, 'Use "unencrypted", "encrypted" or "h2".');
+    if (!isTunnelKind(kind)) {
+      throw new SandboxError('INVALID_SPEC', `"${kind}" is not a tunnel kind.`, `Use ${TUNNEL_KIND_NAMES.map((k) => `"${k}"`).join(', ')}.`);
     }
     if (options.localPort !== undefined && (!Number.isInteger(options.localPort) || options.localPort < 0 || options.localPort > 65535)) {
       throw new SandboxError('INVALID_SPEC', `Local port ${JSON.stringify(options.localPort)} is not a port number.`, 'Use a port from 1 to 65535, or none for a free one.');

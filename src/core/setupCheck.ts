@@ -1,6 +1,7 @@
 import type { SandboxClient } from './client';
 import { OLD_RUNSC_FIX, SETUP_FIX, isSandboxError } from './errors';
 import { DEFAULT_RUNTIME } from './spec';
+import { isGvisorRuntime } from '../shared/runtimes';
 import type { CheckItem, CheckReport } from './types';
 
 const OLD_RUNSC_WORKAROUND = '--network=host';
@@ -39,7 +40,7 @@ export async function runSetupCheck(client: SandboxClient, options: { image?: st
     items.push({ name: 'Trial sandbox', ok: false, detail: 'no image configured', fix: 'Set sandboxes.defaults.image (or pass an image) and check again.' });
     return done();
   }
-  const gvisor = /runsc|gvisor/i.test(runtime) || /runsc/.test(registered.path ?? '');
+  const gvisor = isGvisorRuntime(runtime, registered);
   try {
     const sandbox = await client.create({ image: options.image, runtime, tags: { 'sandboxes-check': 'true' } }, { probe: true });
     try {

@@ -19,6 +19,7 @@ import { describePolicy } from '../network/networkFormat';
 import { describePortSettings, summarizeTunnels } from '../ports/portFormat';
 import { forwardsPorts } from '../ports/portSettings';
 import { describeRuntime } from '../sandboxFormat';
+import { isGvisorSandbox } from '../../shared/runtimes';
 import { GVISOR_RUNTIME, readSandboxDefaults, readWorkspaceMountSettings } from '../settings';
 import { withOverrides } from '../settingsToSpec';
 import { createOverridesFromArg, validateSandboxName } from './commandArgs';
@@ -167,12 +168,13 @@ async function offerTerminal(context: CommandContext, sandbox: Sandbox): Promise
   const openTerminal = 'Open Terminal';
   const openInBrowser = 'Open in Browser';
   try {
-    const { runtime } = await sandbox.info();
+    const info = await sandbox.info();
+    const { runtime } = info;
     const tunnels = context.tunnels.list(sandbox.id);
     const forwarding = tunnels.length > 0 ? ` Forwarding ${summarizeTunnels(tunnels)}.` : '';
     const actions = tunnels.length > 0 ? [openTerminal, openInBrowser] : [openTerminal];
     const choice =
-      runtime === GVISOR_RUNTIME
+      isGvisorSandbox(info)
         ? await showInformationMessage(`Sandbox "${sandbox.name}" is running under gVisor.${forwarding}`, ...actions)
         : await showWarningMessage(
             `Sandbox "${sandbox.name}" is running with runtime "${runtime}": it is not isolated by gVisor.${forwarding}`,

@@ -3,6 +3,7 @@
  * configuration and the engine's CIDR parser are passed in, so tests need no VS Code.
  */
 import type { NetworkMode, NetworkPolicyInput } from '../../core/types';
+import { modeOf } from '../../shared/networkModes';
 import { UserFacingError } from '../errors';
 import { SettingKeys } from '../settingKeys';
 import { checkAllowlistEntry, type CidrParser } from './cidrPattern';
@@ -63,8 +64,7 @@ export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrPar
 }
 
 export function modeOfSettings(settings: NetworkPolicyInput): NetworkMode {
-  if (settings.blockNetwork) return 'blocked';
-  return (settings.cidrAllowlist?.length ?? 0) > 0 ? 'allowlist' : 'open';
+  return modeOf({ blockNetwork: settings.blockNetwork === true, cidrAllowlist: settings.cidrAllowlist });
 }
 
 /** Whether two normalised policies enforce the same thing (the allowlist's order does not matter). */

@@ -11,7 +11,7 @@ import { CommandIds } from '../commands/commandIds';
 import type { CreateContext } from '../commands/createSandbox';
 import { Disposable, toDisposable } from '../dispose';
 import { isSandboxErrorLike } from '../errors';
-import { GVISOR_RUNTIME } from '../settingKeys';
+import { isGvisorSandbox } from '../../shared/runtimes';
 import { forwardedPorts } from '../tree/treeNodes';
 import { PanelChannel } from './panelChannel';
 import { DETAILS_PARAMS, type DetailsAction, type DetailsMethods, type DetailsPush, type SandboxView, type StatsPoint } from './protocol';
@@ -148,7 +148,7 @@ export class DetailsPanel extends Disposable {
       name: info.name,
       image: info.image,
       runtime: info.runtime,
-      gvisor: info.runtime === GVISOR_RUNTIME,
+      gvisor: isGvisorSandbox(info),
       state: info.state,
       exitCode: info.exitCode,
       createdAt: info.createdAt.getTime(),

@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { parseCidr, validateSpec } from '../../core';
 import type { SandboxSpec } from '../../core/types';
-import { createWithProgress, type CreateContext } from '../commands/createSandbox';
+import { createWithProgress, type CreateContext } from '../create/creationService';
 import { showWarningMessage } from '../uiText';
 import { Disposable } from '../dispose';
 import { showErrorNotification } from '../errorNotification';

@@ -5,10 +5,10 @@
  * polling run only while the panel is visible.
  */
 import * as vscode from 'vscode';
-import { Sandbox } from '../../core';
+import type { Sandbox } from '../../core';
 import type { NetworkState, SandboxInfo } from '../../core/types';
 import { CommandIds } from '../commands/commandIds';
-import type { CreateContext } from '../commands/createSandbox';
+import type { CreateContext } from '../create/creationService';
 import { Disposable, toDisposable } from '../dispose';
 import { isSandboxErrorLike } from '../errors';
 import { isGvisorSandbox } from '../../shared/runtimes';
@@ -187,7 +187,7 @@ export class DetailsPanel extends Disposable {
 
   private sandbox(): Sandbox | undefined {
     const info = this.info;
-    return info ? new Sandbox(this.deps.clients.client, info.id, info.containerId, info.name) : undefined;
+    return info ? this.deps.clients.client.handle(info) : undefined;
   }
 
   private async streamStats(signal: AbortSignal): Promise<void> {

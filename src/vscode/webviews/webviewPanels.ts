@@ -5,7 +5,7 @@
  * no webview script loaded, before one is opened.
  */
 import * as vscode from 'vscode';
-import type { CreateContext } from '../commands/createSandbox';
+import type { CreateContext } from '../create/creationService';
 import { Disposable } from '../dispose';
 import { CreateFormPanel } from './createFormPanel';
 import { DetailsPanel } from './detailsPanel';

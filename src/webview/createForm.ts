@@ -9,7 +9,7 @@ import { validateSpec } from '../core/spec';
 import type { NetworkMode } from '../core/types';
 import { NETWORK_MODES, NETWORK_MODE_ORDER } from '../shared/networkModes';
 import { TUNNEL_KINDS, TUNNEL_KIND_NAMES } from '../shared/tunnelKinds';
-import { EMPTY_FORM, checkForm } from '../vscode/webviews/createFormModel';
+import { EMPTY_FORM, checkForm } from '../shared/createFormModel';
 import {
   isCreateFormState,
   type CreateFormMethods,
@@ -18,7 +18,7 @@ import {
   type CreateFormState,
   type FieldErrors,
   type FormTextField,
-} from '../vscode/webviews/protocol';
+} from '../shared/webviewProtocol';
 import { h, replaceChildren, root } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
 

@@ -13,7 +13,7 @@ import type {
   SandboxView,
   StatsPoint,
   TunnelView,
-} from '../vscode/webviews/protocol';
+} from '../shared/webviewProtocol';
 import { areaPoints, linePoints, niceMax } from './lib/chartGeometry';
 import { h, replaceChildren, root, svg } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';

@@ -5,7 +5,7 @@
 import type { NetworkMode, NetworkState } from '../../core/types';
 import { NETWORK_MODES } from '../../shared/networkModes';
 import { UserFacingError } from '../errors';
-import { SettingKeys } from '../settingKeys';
+import { SettingKeys } from '../../shared/settingKeys';
 import { MODE_SUMMARY, describePolicy } from './networkFormat';
 import { modeOfSettings, samePolicy, type NetworkSettings } from './networkSettings';
 

@@ -5,15 +5,13 @@
 import type { NetworkMode, NetworkPolicyInput } from '../../core/types';
 import { modeOf } from '../../shared/networkModes';
 import { UserFacingError } from '../errors';
-import { SettingKeys } from '../settingKeys';
-import { checkAllowlistEntry, type CidrParser } from './cidrPattern';
+import { SettingKeys } from '../../shared/settingKeys';
+import { checkAllowlistEntry, type CidrParser } from '../../shared/cidrPattern';
 
-export type { CidrParser } from './cidrPattern';
+export type { CidrParser } from '../../shared/cidrPattern';
 
-/** The part of `vscode.WorkspaceConfiguration` read here (full keys). */
-export interface SettingsReader {
-  get(key: string): unknown;
-}
+export type { SettingsReader } from '../../shared/settingsReader';
+import type { SettingsReader } from '../../shared/settingsReader';
 
 /** The workspace's network policy: entries normalised (`192.0.2.7` → `192.0.2.7/32`) and deduplicated. */
 export interface NetworkSettings {

@@ -5,9 +5,9 @@
 import type { SandboxSpec } from '../../core/types';
 import { PORT_FIELDS, type PortField } from '../../shared/tunnelKinds';
 import { UserFacingError } from '../errors';
-import { IPV4, IPV6 } from '../network/cidrPattern';
+import { IPV4, IPV6 } from '../../shared/cidrPattern';
 import type { SettingsReader } from '../network/networkSettings';
-import { DEFAULT_BIND_ADDRESS, SettingKeys } from '../settingKeys';
+import { DEFAULT_BIND_ADDRESS, SettingKeys } from '../../shared/settingKeys';
 
 /** The spec fields the port settings fill; only non-empty lists are present. */
 export type PortSettings = Pick<SandboxSpec, PortField>;

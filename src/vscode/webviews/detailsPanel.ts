@@ -14,7 +14,7 @@ import { isSandboxErrorLike } from '../errors';
 import { isGvisorSandbox } from '../../shared/runtimes';
 import { forwardedPorts } from '../tree/treeNodes';
 import { PanelChannel } from './panelChannel';
-import { DETAILS_PARAMS, type DetailsAction, type DetailsMethods, type DetailsPush, type SandboxView, type StatsPoint } from './protocol';
+import { DETAILS_PARAMS, type DetailsAction, type DetailsMethods, type DetailsPush, type SandboxView, type StatsPoint } from '../../shared/webviewProtocol';
 import { preparePanel, renderWebviewHtml } from './webviewHtml';
 
 /** About two minutes of one-second samples: what the chart shows. */

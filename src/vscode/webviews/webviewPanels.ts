@@ -9,7 +9,7 @@ import type { CreateContext } from '../create/creationService';
 import { Disposable } from '../dispose';
 import { CreateFormPanel } from './createFormPanel';
 import { DetailsPanel } from './detailsPanel';
-import { PanelTypes, isDetailsState } from './protocol';
+import { PanelTypes, isDetailsState } from '../../shared/webviewProtocol';
 import { panelOptions } from './webviewHtml';
 
 /**

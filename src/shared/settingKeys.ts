@@ -36,4 +36,4 @@ export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 export type SettingKey = (typeof SettingKeys)[keyof typeof SettingKeys];
 
 /** The runtime new sandboxes get by default (shared/runtimes.ts decides what counts as gVisor). */
-export { GVISOR_RUNTIME } from '../shared/runtimes';
+export { GVISOR_RUNTIME } from './runtimes';

@@ -12,8 +12,8 @@
  *
  * What a webview posts is checked with the guards below before anything acts on it.
  */
-import type { NetworkMode, SandboxState, TunnelKind } from '../../core/types';
-import { isNetworkMode } from '../../shared/networkModes';
+import type { NetworkMode, SandboxState, TunnelKind } from '../core/types';
+import { isNetworkMode } from './networkModes';
 
 /** `viewType`s of the panels, also in package.json's `onWebviewPanel:` activation events. */
 export const PanelTypes = {

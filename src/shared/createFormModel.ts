@@ -5,14 +5,14 @@
  * bundled (they are pure too), so a field is flagged as it is typed by the very rules that
  * creation applies.
  */
-import type { NetworkMode, SandboxSpec } from '../../core/types';
-import { validateSandboxName } from '../commands/commandArgs';
-import { checkAllowlistEntry, type CidrParser } from '../network/cidrPattern';
-import type { SettingsReader } from '../network/networkSettings';
-import { modeOf } from '../../shared/networkModes';
-import { PORT_FIELDS, TUNNEL_KINDS, TUNNEL_KIND_NAMES, type PortField } from '../../shared/tunnelKinds';
-import { SettingKeys, type SettingKey } from '../settingKeys';
-import type { CreateFormModel, FieldErrors, FormTextField } from './protocol';
+import type { NetworkMode, SandboxSpec } from '../core/types';
+import { validateSandboxName } from './sandboxName';
+import { checkAllowlistEntry, type CidrParser } from './cidrPattern';
+import type { SettingsReader } from './settingsReader';
+import { modeOf } from './networkModes';
+import { PORT_FIELDS, TUNNEL_KINDS, TUNNEL_KIND_NAMES, type PortField } from './tunnelKinds';
+import { SettingKeys, type SettingKey } from './settingKeys';
+import type { CreateFormModel, FieldErrors, FormTextField } from './webviewProtocol';
 
 /** The engine functions the form needs (`validateSpec` and `parseCidr` of src/core). */
 export interface FormEngine {

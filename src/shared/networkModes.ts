@@ -41,6 +41,10 @@ export interface NetworkModeInfo {
   label: string;
   /** What the mode lets a sandbox do, as a short phrase. */
   summary: string;
+  /** The details panel's phrase. */
+  detailsSummary: string;
+  /** Position in pickers and the form (the everyday choice first). */
+  order: number;
   /** The create form's hint under the option. */
   formHint: string;
   /** Codicon of the tree's network row. */
@@ -53,6 +57,8 @@ export const NETWORK_MODES: Record<NetworkMode, NetworkModeInfo> = {
     enforceable: { kernel: true, netstack: false, none: true },
     label: 'Blocked',
     summary: 'loopback only',
+    detailsSummary: 'loopback only',
+    order: 1,
     formHint: 'Loopback only: no outbound traffic, no DNS.',
     icon: 'circle-slash',
   },
@@ -61,6 +67,8 @@ export const NETWORK_MODES: Record<NetworkMode, NetworkModeInfo> = {
     enforceable: { kernel: true, netstack: false, none: false },
     label: 'Allowlist',
     summary: 'outbound only to the allowlisted networks',
+    detailsSummary: 'outbound only to these networks',
+    order: 2,
     formHint: 'Outbound only to the networks below (IPv4/IPv6 CIDRs or addresses).',
     icon: 'filter',
   },
@@ -69,13 +77,15 @@ export const NETWORK_MODES: Record<NetworkMode, NetworkModeInfo> = {
     enforceable: { kernel: true, netstack: true, none: false },
     label: 'Open',
     summary: 'outbound to public addresses only',
+    detailsSummary: 'outbound traffic allowed',
+    order: 0,
     formHint: 'Outbound traffic allowed.',
     icon: 'globe',
   },
 };
 
 /** The modes in the order users see them (pickers, the form): the everyday choice first. */
-export const NETWORK_MODE_ORDER: readonly NetworkMode[] = ['open', 'blocked', 'allowlist'];
+export const NETWORK_MODE_ORDER: readonly NetworkMode[] = (Object.keys(NETWORK_MODES) as NetworkMode[]).sort((a, b) => NETWORK_MODES[a].order - NETWORK_MODES[b].order);
 
 /** The mode of a policy, a spec or settings (missing fields count as empty). */
 export function modeOf(policy: { blockNetwork?: boolean; cidrAllowlist?: readonly string[] }): NetworkMode {

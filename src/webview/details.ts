@@ -4,6 +4,7 @@
  * extension's commands. Keeps the sandbox id with `setState`, which is how the panel comes back
  * after a reload.
  */
+import { NETWORK_MODES } from '../shared/networkModes';
 import type {
   DetailsAction,
   DetailsMethods,
@@ -152,11 +153,11 @@ function renderNetwork(network: SandboxView['network'], running: boolean): void 
 }
 
 function modeLabel(network: NetworkView): string {
-  return { open: 'Open', blocked: 'Blocked', allowlist: 'Allowlist' }[network.mode];
+  return NETWORK_MODES[network.mode].label;
 }
 
 function modeSummary(network: NetworkView): string {
-  return { open: 'outbound traffic allowed', blocked: 'loopback only', allowlist: 'outbound only to these networks' }[network.mode];
+  return NETWORK_MODES[network.mode].detailsSummary;
 }
 
 function renderPorts(tunnels: TunnelView[], running: boolean): void {

@@ -3,16 +3,16 @@
  * commands/toggleNetwork.ts shows them and calls the engine.
  */
 import type { NetworkMode, NetworkState } from '../../core/types';
-import { NETWORK_MODES } from '../../shared/networkModes';
+import { NETWORK_MODES, NETWORK_MODE_ORDER } from '../../shared/networkModes';
 import { UserFacingError } from '../errors';
 import { SettingKeys } from '../../shared/settingKeys';
 import { MODE_SUMMARY, describePolicy } from './networkFormat';
 import { modeOfSettings, samePolicy, type NetworkSettings } from './networkSettings';
 
 /** `settings`: follow the workspace settings, and keep following them when they change. */
-export type NetworkChoice = 'open' | 'blocked' | 'allowlist' | 'settings';
+export type NetworkChoice = NetworkMode | 'settings';
 
-export const NETWORK_CHOICES: readonly NetworkChoice[] = ['open', 'blocked', 'allowlist', 'settings'];
+export const NETWORK_CHOICES: readonly NetworkChoice[] = [...NETWORK_MODE_ORDER, 'settings'];
 
 export interface NetworkChange {
   policy: NetworkSettings;

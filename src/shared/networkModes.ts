@@ -89,7 +89,8 @@ export const NETWORK_MODE_ORDER: readonly NetworkMode[] = (Object.keys(NETWORK_M
 
 /** The mode of a policy, a spec or settings (missing fields count as empty). */
 export function modeOf(policy: { blockNetwork?: boolean; cidrAllowlist?: readonly string[] }): NetworkMode {
-  const normalised = { blockNetwork: policy.blockNetwork === true, cidrAllowlist: policy.cidrAllowlist ?? [] };
+  // Every field reaches the rows' tests (a new mode's field too); absent lists count as empty.
+  const normalised = { ...policy, blockNetwork: policy.blockNetwork === true };
   for (const mode of Object.keys(NETWORK_MODES) as NetworkMode[]) if (NETWORK_MODES[mode].applies(normalised)) return mode;
   return 'open';
 }

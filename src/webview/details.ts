@@ -5,6 +5,7 @@
  * after a reload.
  */
 import { NETWORK_MODES } from '../shared/networkModes';
+import { TUNNEL_KINDS } from '../shared/tunnelKinds';
 import type {
   DetailsAction,
   DetailsMethods,
@@ -165,7 +166,6 @@ function renderPorts(tunnels: TunnelView[], running: boolean): void {
     replaceChildren(parts.ports, h('p', { class: 'hint' }, 'None: the sandbox is not running.'));
     return;
   }
-  const kinds = { unencrypted: 'HTTP/TCP', encrypted: 'HTTPS', h2: 'HTTP/2' };
   replaceChildren(
     parts.ports,
     tunnels.length === 0
@@ -182,7 +182,7 @@ function renderPorts(tunnels: TunnelView[], running: boolean): void {
                 'tr',
                 {},
                 h('td', {}, String(tunnel.containerPort)),
-                h('td', {}, kinds[tunnel.kind]),
+                h('td', {}, TUNNEL_KINDS[tunnel.kind].label),
                 h('td', {}, tunnel.url ? h('code', {}, tunnel.url) : 'not served by this window'),
                 h(
                   'td',

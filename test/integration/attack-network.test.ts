@@ -311,7 +311,8 @@ for (const runtime of ['runsc', 'runc']) {
         let output = '';
         receiver.stdout.on('data', (chunk) => (output += chunk));
         receiver.stderr.on('data', (chunk) => (output += chunk));
-        await until(async () => output.includes('flowing') || output.includes('Error'), 15_000, 'the first datagram of the flow');
+        // The whole line: a chunk may end after "flowing" under load.
+        await until(async () => /flowing \d+\n/.test(output) || output.includes('Error'), 15_000, 'the first datagram of the flow');
         assert.match(output, /flowing \d+/, output);
 
         assert.equal((await sandbox.setNetworkPolicy({ blockNetwork: true })).mode, 'blocked');

@@ -8,9 +8,12 @@ import { defaultRunDir } from './runDir';
 import { LABEL, MANAGED_FILTER, tagFilters, tagLabels, tagsFromLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
-import { ContainerStopWatch } from './stopWatch';
+import { ExecTracker } from './execTracker';
+import { GuardCleanup } from './guardCleanup';
+import type { SandboxHost } from './sandboxHost';
+import { SpareGuards } from './spareGuards';
 import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, hostPidsLimit, validateSpec, withResourceDefaults } from './spec';
-import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo, TunnelKind } from './types';
+import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
 import { infoFromList } from './listing';
 import { assertSourcesExist, bindsOf, copyMountsIn, readonlyMountsOf } from './files/mounts';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
@@ -20,6 +23,7 @@ import { localUpstreamResolvers, validResolvers } from './network/resolvers';
 import { modeOf, validatePolicy } from './network/policy';
 import { assertEnforceable, isGvisorRuntime, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { networkFileBinds } from './network/networkFiles';
+import { forwardsOfSpec } from '../shared/tunnelKinds';
 
 const PING_TIMEOUT_MS = 5000;
 const RUNTIME_CACHE_MS = 10_000;
@@ -55,7 +59,25 @@ export class SandboxClient {
       async (id) => (await this.listInfo({ all: false })).some((s) => s.id === id),
       this.logger,
     );
+    this.spares = new SpareGuards(this.docker, this.guardImage, () => this.resolvers(), this.logger);
+    this.guardCleanup = new GuardCleanup(this.docker);
+    this.execs = new ExecTracker(() => this.docker);
+    this.host = {
+      docker: this.docker,
+      logger: this.logger,
+      tunnelRegistry: this.tunnelRegistry,
+      trackExec: (containerId, proc) => this.execs.track(containerId, proc),
+      closeExecs: (containerId) => this.execs.close(containerId),
+      runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
+    };
   }
+
+  private readonly spares: SpareGuards;
+  private readonly guardCleanup: GuardCleanup;
+  /** Exec connections this client opened (terminate and dispose end them). */
+  private readonly execs: ExecTracker;
+  /** What the sandbox handles this client makes may use of it. */
+  private readonly host: SandboxHost;
 
   /** PEM of the local CA that signs encrypted tunnels' certificates: trust it once, and tunnels verify. */
   async caCertificate(): Promise<string> {
@@ -102,10 +124,10 @@ export class SandboxClient {
     );
     throwIfAborted(options.signal);
 
-    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOf(spec) };
+    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
     // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
     // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
-    const spare = network && networking === 'kernel' ? await this.claimSpare(spec.tags, initialState, network) : null;
+    const spare = network && networking === 'kernel' ? await this.spares.claim(spec.tags, initialState, network) : null;
     const id = spare?.id ?? newSandboxId();
     const name = spec.name ?? id;
     const createdAt = new Date();
@@ -175,9 +197,9 @@ export class SandboxClient {
       await this.startSandboxContainer(container, spec, runtime);
       // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
-      if (network && networking === 'kernel' && !options.probe) this.prepareSpare(spec.tags, network);
+      if (network && networking === 'kernel' && !options.probe) this.spares.prepare(spec.tags, network);
       this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${labels[LABEL.networkMode]}`);
-      return new Sandbox(this, id, container.id, name);
+      return this.handle({ id, containerId: container.id, name });
     } catch (error) {
       this.networkReady = undefined; // look the network and guard image up again next time
       // Sandbox first, then its guard.
@@ -186,68 +208,13 @@ export class SandboxClient {
     }
   }
 
-  /** Takes a running spare guard made for exactly these tags, or returns null (then the caller makes one). */
-  private async claimSpare(tags: Record<string, string> | undefined, state: PolicyState, network: NetworkInfo): Promise<{ id: string; container: Docker.Container } | null> {
-    const wanted = tags ?? {};
-    let candidates: Docker.ContainerInfo[];
-    try {
-      candidates = await this.docker.listContainers({ filters: { label: [MANAGED_FILTER, `${LABEL.spare}=true`, ...tagFilters(wanted)], status: ['running'] } });
-    } catch {
-      return null;
-    }
-    const spares = candidates
-      .filter((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted) && this.sameResolvers(c))
-      .sort((a, b) => b.Created - a.Created);
-    for (const spare of spares) {
-      try {
-        if (await applyPolicy(this.docker, spare.Id, state, network, { claim: true })) {
-          this.ownSpares.delete(spare.Id);
-          return { id: spare.Labels[LABEL.id], container: this.docker.getContainer(spare.Id) };
-        }
-      } catch (error) {
-        // A broken spare is of no use to anyone: remove it and make the guard the slow way.
-        this.logger?.warn(`Removing spare guard ${spare.Id.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
-        void this.docker.getContainer(spare.Id).remove({ force: true, v: true }).catch(() => undefined);
-      }
-    }
-    return null;
-  }
 
-  /**
-   * Starts one spare guard (closed, deny-all) for the next sandbox with these tags, in the
-   * background: a guard's start is most of a sandbox's creation time. At most one per tag set;
-   * spares idle for SPARE_MAX_IDLE are removed by listings, and dispose() removes this client's.
-   */
-  private prepareSpare(tags: Record<string, string> | undefined, network: NetworkInfo): void {
-    if (this.preparingSpare) return;
-    this.preparingSpare = (async () => {
-      const wanted = tags ?? {};
-      const existing = await this.docker.listContainers({ filters: { label: [MANAGED_FILTER, `${LABEL.spare}=true`, ...tagFilters(wanted)], status: ['running'] } });
-      if (existing.some((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted) && this.sameResolvers(c))) return;
-      const id = newSandboxId();
-      const labels = { [LABEL.managed]: 'true', [LABEL.id]: id, [LABEL.name]: id, [LABEL.spare]: 'true', [LABEL.spareDns]: this.resolvers().join(' '), [LABEL.createdAt]: new Date().toISOString(), ...tagLabels(wanted) };
-      const guard = await createGuard(this.docker, { sandboxId: id, name: id, image: this.guardImage, network, labels, containerName: `${SPARE_PREFIX}${id}`, resolvers: this.resolvers() });
-      this.ownSpares.add(guard.container.id);
-      await guard.start();
-    })()
-      .catch((error: unknown) => this.logger?.debug(`No spare guard prepared: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => (this.preparingSpare = undefined));
-  }
-  private preparingSpare: Promise<void> | undefined;
 
   /** Upstream resolvers a new guard records (network/resolvers.ts); none for a remote engine. */
   private resolvers(): string[] {
     return this.dnsServers ?? (this.endpoint.options.socketPath ? localUpstreamResolvers() : []);
   }
   private readonly dnsServers: string[] | undefined;
-  /** A spare recorded its resolvers when it started: claim only one that recorded ours. */
-  private sameResolvers(spare: Docker.ContainerInfo): boolean {
-    return (spare.Labels?.[LABEL.spareDns] ?? '') === this.resolvers().join(' ');
-  }
-  private readonly ownSpares = new Set<string>();
-  private volumesPrunedAt = 0;
-  /** When this client first saw a claimed spare guard without its sandbox (see collectGuards). */
-  private readonly orphanSince = new Map<string, number>();
 
   /** The shared network and the guard image, looked up once per client (they rarely change). */
   private networkAndGuardImage(): Promise<NetworkInfo> {
@@ -349,7 +316,7 @@ export class SandboxClient {
 
   /** A handle on a sandbox from `listInfo`, without another Docker call. */
   handle(info: Pick<SandboxInfo, 'id' | 'containerId' | 'name'>): Sandbox {
-    return new Sandbox(this, info.id, info.containerId, info.name);
+    return new Sandbox(this.host, info.id, info.containerId, info.name);
   }
 
   /** Like `list`, with each sandbox's state, from one Docker call (for trees and pickers). */
@@ -358,7 +325,7 @@ export class SandboxClient {
       this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, ...tagFilters(options.tags)] } }),
     );
     const sandboxes = containers.filter(isSandboxContainer);
-    this.collectGuards(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
+    this.guardCleanup.collect(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
     const infos = sandboxes
       .filter((c) => options.all !== false || c.State === 'running')
       .filter((c) => options.includeProbes === true || c.Labels?.[LABEL.probe] !== 'true')
@@ -376,56 +343,19 @@ export class SandboxClient {
     return infos.map(({ idleTimeoutSeconds: _, ...info }) => info);
   }
 
-  /**
-   * Guards outlive their sandbox when it was removed behind our back or ended by itself: stop a
-   * guard whose sandbox has ended, remove one whose sandbox is gone. In the background: listing
-   * must stay fast.
-   */
-  private collectGuards(guards: Docker.ContainerInfo[], sandboxes: Docker.ContainerInfo[]): void {
-    const now = Date.now();
-    // A guard removed without `-v` (by hand, by an older version) leaves its small state volume:
-    // prune those now and then (Docker never prunes a volume a container still refers to).
-    if (now - this.volumesPrunedAt > SPARE_MAX_IDLE_MS) {
-      this.volumesPrunedAt = now;
-      void this.docker.pruneVolumes({ filters: { label: [`${LABEL.role}=guard-state`] } }).catch(() => undefined);
-    }
-    if (guards.length === 0) return;
-    const byId = new Map(sandboxes.map((c) => [c.Labels?.[LABEL.id], c]));
-    for (const guard of guards) {
-      if (guard.Labels?.[LABEL.role] !== 'guard') continue;
-      const container = this.docker.getContainer(guard.Id);
-      if (isUnclaimedSpare(guard)) {
-        if (now - guard.Created * 1000 > SPARE_MAX_IDLE_MS) void container.remove({ force: true, v: true }).catch(() => undefined);
-        continue;
-      }
-      const sandbox = byId.get(guard.Labels[LABEL.id]);
-      if (!sandbox) {
-        // A claimed spare is old by Created while its sandbox is being made: count from when this
-        // client first saw it without one. A guard made inline is as young as its sandbox.
-        const since = guard.Labels[LABEL.spare] === 'true' ? (this.orphanSince.get(guard.Id) ?? now) : guard.Created * 1000;
-        this.orphanSince.set(guard.Id, since);
-        if (now - since > 60_000) void container.remove({ force: true, v: true }).catch(() => undefined);
-        continue;
-      }
-      this.orphanSince.delete(guard.Id);
-      // Only an ended sandbox: one still `created` is waiting for this guard to verify its policy.
-      if ((sandbox.State === 'exited' || sandbox.State === 'dead') && guard.State === 'running') void container.kill().catch(() => undefined);
-    }
-  }
 
   /** A sandbox by its id (`sb-…`), its name, or its container id. */
   async fromId(idOrName: string): Promise<Sandbox> {
     for (const label of [LABEL.id, LABEL.name]) {
       const found = (await this.guard(() => this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } }))).filter(isSandboxContainer);
       if (found.length > 0) {
-        const info = infoFromList(found[0]);
-        return new Sandbox(this, info.id, info.containerId, info.name);
+        return this.handle(infoFromList(found[0]));
       }
     }
     try {
       const c = await this.docker.getContainer(idOrName).inspect();
       const labels = c.Config.Labels ?? {};
-      if (labels[LABEL.managed] === 'true' && labels[LABEL.role] !== 'guard' && labels[LABEL.role] !== 'network') return new Sandbox(this, labels[LABEL.id], c.Id, labels[LABEL.name] ?? labels[LABEL.id]);
+      if (labels[LABEL.managed] === 'true' && labels[LABEL.role] !== 'guard' && labels[LABEL.role] !== 'network') return this.handle({ id: labels[LABEL.id], containerId: c.Id, name: labels[LABEL.name] ?? labels[LABEL.id] });
     } catch (error) {
       if (isConnectionError(error)) throw unreachable(this.endpoint, error);
     }
@@ -466,53 +396,21 @@ export class SandboxClient {
     return runtimeNetworking(runtime, (await this.runtimes()).get(runtime));
   }
 
-  private readonly execs = new Map<string, Set<ExecProcess>>();
-  /** Hangs up the execs of a sandbox stopped from outside (stopWatch.ts explains why). */
-  private readonly stopWatch = new ContainerStopWatch(() => this.docker, (containerId) => this.closeExecs(containerId));
-
-  /**
-   * Remembers an exec's connection until it ends, so terminate() and dispose() can end it, and
-   * so does the sandbox stopping from outside.
-   */
-  trackExec(containerId: string, proc: ExecProcess): void {
-    if (!this.execs.has(containerId)) this.execs.set(containerId, new Set());
-    const set = this.execs.get(containerId)!;
-    set.add(proc);
-    const forget = () => {
-      set.delete(proc);
-      if (set.size === 0 && this.execs.get(containerId) === set) this.execs.delete(containerId);
-      if (this.execs.size === 0) this.stopWatch.stop();
-    };
-    proc.stdout.once('close', forget);
-    proc.stdout.once('end', forget);
-    this.stopWatch.start();
-  }
-
-  closeExecs(containerId?: string): void {
-    for (const [id, set] of this.execs) {
-      if (containerId !== undefined && id !== containerId) continue;
-      for (const proc of set) proc.close();
-      this.execs.delete(id);
-    }
-    if (this.execs.size === 0) this.stopWatch.stop();
-  }
 
   /**
    * Like dispose(), and resolves once this client's spare guards are gone (one may still be
    * starting in the background after a create): scripts and tests that must leave nothing behind.
    */
   async close(): Promise<void> {
-    await this.preparingSpare;
-    await Promise.all([...this.ownSpares].map((id) => this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
+    await this.spares.close();
     this.dispose();
   }
 
   /** Releases the Docker client's sockets, exec connections, tunnels and unclaimed spare guards. Sandboxes keep running. */
   dispose(): void {
-    for (const id of this.ownSpares) void this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
-    this.ownSpares.clear();
+    this.spares.dispose();
     void this.tunnelRegistry.closeAll();
-    this.closeExecs();
+    this.execs.close();
     const agent = (this.docker.modem as unknown as { agent?: { destroy?: () => void } }).agent;
     agent?.destroy?.();
   }
@@ -543,30 +441,10 @@ function loadDockerode(): typeof Docker {
   return require('dockerode') as typeof Docker;
 }
 
-const SPARE_PREFIX = 'sandboxes-spare-';
-const SPARE_MAX_IDLE_MS = 10 * 60_000;
-
-/** A spare guard keeps its `sandboxes-spare-…` name until a create claims and renames it. */
-function isUnclaimedSpare(c: Docker.ContainerInfo): boolean {
-  return c.Labels?.[LABEL.spare] === 'true' && (c.Names ?? []).some((n) => n.startsWith(`/${SPARE_PREFIX}`));
-}
-
-function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-}
-
 function nameInUse(name: string, cause: unknown): SandboxError {
   return new SandboxError('NAME_IN_USE', `A sandbox or container named "${name}" already exists.`, 'Choose another name, or terminate the existing sandbox first.', { cause });
 }
 
-function forwardsOf(spec: SandboxSpec): { port: number; kind: TunnelKind }[] {
-  return [
-    ...(spec.unencryptedPorts ?? []).map((port) => ({ port, kind: 'unencrypted' as const })),
-    ...(spec.encryptedPorts ?? []).map((port) => ({ port, kind: 'encrypted' as const })),
-    ...(spec.h2Ports ?? []).map((port) => ({ port, kind: 'h2' as const })),
-  ];
-}
 
 /** Sandboxes, not their guards (sandboxes from before roles existed have no role label). */
 function isSandboxContainer(c: Docker.ContainerInfo): boolean {

@@ -2,15 +2,21 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from './errors';
 import { startExec } from './exec';
-import { LABEL, tagsFromLabels } from './labels';
-import type { SandboxClient } from './client';
+import { LABEL } from './labels';
+import type { SandboxHost } from './sandboxHost';
+import { ContainerRemoval } from './removal';
+import { statsFromDocker, type DockerStats } from './stats';
+import { demuxLogs } from './logs';
+import { infoFromInspect } from './listing';
+import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
 import { waitForListening, type TunnelTarget } from './tunnels/listener';
+import { TUNNEL_KIND_NAMES, isTunnelKind } from '../shared/tunnelKinds';
 import { modeOf, validatePolicy } from './network/policy';
 import { ExecSandboxFiles } from './files/sandboxFiles';
 import { snapshotFilesystem } from './files/snapshot';
-import type { ExecOptions, ExecProcess, ForwardOptions, NetworkMode, NetworkPolicyInput, NetworkState, RunResult, SandboxFiles, SandboxInfo, SandboxSpec, SandboxState, SandboxStats, StatsOptions, Tunnel } from './types';
+import type { ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -22,13 +28,13 @@ export class Sandbox {
   readonly files: SandboxFiles;
 
   constructor(
-    private readonly client: SandboxClient,
+    private readonly host: SandboxHost,
     /** Our id (`sb-…`), stable across reloads. */
     readonly id: string,
     readonly containerId: string,
     readonly name: string,
   ) {
-    this.docker = client.docker;
+    this.docker = host.docker;
     this.files = new ExecSandboxFiles(this);
   }
 
@@ -48,7 +54,7 @@ export class Sandbox {
     }
     const spec = parseSpecLabel(inspect.Config.Labels?.[LABEL.spec]);
     const ref = await snapshotFilesystem(this.docker, info, spec?.mounts, (argv) => this.exec(argv), options.tag);
-    this.client.logger?.info(`Sandbox ${this.name}: filesystem snapshot ${ref}`);
+    this.host.logger?.info(`Sandbox ${this.name}: filesystem snapshot ${ref}`);
     return ref;
   }
 
@@ -64,7 +70,7 @@ export class Sandbox {
   /** Run a process in the sandbox; see ExecProcess for its streams. */
   async exec(argv: string[], options: ExecOptions = {}): Promise<ExecProcess> {
     const proc = await startExec(this.docker, this.containerId, argv, options);
-    this.client.trackExec(this.containerId, proc);
+    this.host.trackExec(this.containerId, proc);
     return proc;
   }
 
@@ -103,9 +109,9 @@ export class Sandbox {
    * rather than report a removal that has not happened.
    */
   async terminate(options: { timeoutMs?: number } = {}): Promise<void> {
-    await this.client.tunnelRegistry.close(this.id);
+    await this.host.tunnelRegistry.close(this.id);
     // Docker does not always end exec connections of a removed container: end ours.
-    this.client.closeExecs(this.containerId);
+    this.host.closeExecs(this.containerId);
     const removal = new ContainerRemoval(this.docker, Date.now() + (options.timeoutMs ?? TERMINATE_TIMEOUT_MS));
     const guards = await this.guardIds();
     for (const [id, what] of [[this.containerId, 'the sandbox'], ...guards.map((g) => [g, 'its network guard'])] as const) {
@@ -125,7 +131,7 @@ export class Sandbox {
   /** The network policy in force, as the sandbox's guard recorded it (any client, after reloads). */
   async networkPolicy(): Promise<NetworkState> {
     const info = await this.info();
-    const networking = await this.client.runtimeNetworking(info.runtime);
+    const networking = await this.host.runtimeNetworking(info.runtime);
     if (networking === 'none') return { mode: 'blocked', blockNetwork: true, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [] };
     const [guard] = await this.guardIds();
     const state = guard && info.state === 'running' ? await readPolicyState(this.docker, guard).catch(() => null) : null;
@@ -145,7 +151,7 @@ export class Sandbox {
     if (info.state !== 'running') {
       throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running (${info.state}), so its network policy cannot change.`, 'Create a new sandbox with the policy you want.');
     }
-    const networking = await this.client.runtimeNetworking(info.runtime);
+    const networking = await this.host.runtimeNetworking(info.runtime);
     try {
       assertEnforceable(info.runtime, networking, policy);
     } catch (error) {
@@ -174,7 +180,7 @@ export class Sandbox {
       const cause = error instanceof SandboxError ? error : undefined;
       throw new SandboxError('POLICY_FAILED', `${cause?.message ?? String(error)} ${outcome}`, cause?.fix ?? 'See the log for details.', { cause: error });
     }
-    this.client.logger?.info(`Sandbox ${this.name}: network policy is now ${modeOf(state)}${state.cidrAllowlist.length ? ` (${state.cidrAllowlist.join(', ')})` : ''}`);
+    this.host.logger?.info(`Sandbox ${this.name}: network policy is now ${modeOf(state)}${state.cidrAllowlist.length ? ` (${state.cidrAllowlist.join(', ')})` : ''}`);
     // The guard verified exactly this state: no need to read it back (an exec saved per change).
     return stateView(state, true);
   }
@@ -187,7 +193,7 @@ export class Sandbox {
     const state = await this.networkPolicy();
     const result: Record<number, Tunnel> = {};
     for (const forward of state.forwards) {
-      result[forward.port] = await this.client.tunnelRegistry.ensure(this.id, forward.port, forward.kind, this.target(forward.port));
+      result[forward.port] = await this.host.tunnelRegistry.ensure(this.id, forward.port, forward.kind, this.target(forward.port));
     }
     return result;
   }
@@ -198,8 +204,8 @@ export class Sandbox {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new SandboxError('INVALID_SPEC', `Port ${JSON.stringify(port)} is not a port number from 1 to 65535.`, 'Use the port the server inside the sandbox listens on, e.g. 8000.');
     }
-    if (!['unencrypted', 'encrypted', 'h2'].includes(kind)) {
-      throw new SandboxError('INVALID_SPEC', `"${kind}" is not a tunnel kind.`, 'Use "unencrypted", "encrypted" or "h2".');
+    if (!isTunnelKind(kind)) {
+      throw new SandboxError('INVALID_SPEC', `"${kind}" is not a tunnel kind.`, `Use ${TUNNEL_KIND_NAMES.map((k) => `"${k}"`).join(', ')}.`);
     }
     if (options.localPort !== undefined && (!Number.isInteger(options.localPort) || options.localPort < 0 || options.localPort > 65535)) {
       throw new SandboxError('INVALID_SPEC', `Local port ${JSON.stringify(options.localPort)} is not a port number.`, 'Use a port from 1 to 65535, or none for a free one.');
@@ -210,14 +216,14 @@ export class Sandbox {
       const forwards = [...state.forwards.filter((f) => f.port !== port), { port, kind }];
       await applyPolicy(this.docker, guard, { ...state, forwards }, await ensureNetwork(this.docker));
     }
-    const tunnel = await this.client.tunnelRegistry.ensure(this.id, port, kind, this.target(port), options.localPort);
+    const tunnel = await this.host.tunnelRegistry.ensure(this.id, port, kind, this.target(port), options.localPort);
     if (options.waitMs) await waitForListening(this.target(port), options.waitMs, `port ${port} in sandbox ${this.name}`);
     return tunnel;
   }
 
   /** Stop forwarding a port: closes this process's listener and refuses the port inbound again. */
   async stopForwarding(port: number): Promise<void> {
-    await this.client.tunnelRegistry.close(this.id, port);
+    await this.host.tunnelRegistry.close(this.id, port);
     const guard = await this.requireGuard('stop forwarding');
     const state = await readPolicyState(this.docker, guard);
     if (state?.forwards.some((f) => f.port === port)) {
@@ -246,7 +252,7 @@ export class Sandbox {
     }
     const [guard] = await this.guardIds();
     // A --network=none runtime's sandbox has a guard too (it holds its network files), but no network.
-    if (!guard || (await this.client.runtimeNetworking(info.runtime)) === 'none') {
+    if (!guard || (await this.host.runtimeNetworking(info.runtime)) === 'none') {
       throw new SandboxError('TUNNEL_FAILED', `Sandbox ${this.name} has no network (its runtime gives it loopback only), so it cannot ${what}.`, 'Use a runtime with a network (runsc registered with --network=host, or runc).');
     }
     return guard;
@@ -309,21 +315,12 @@ export class Sandbox {
     }
     const stop = () => stream.destroy();
     signal?.addEventListener('abort', stop, { once: true });
-    stream.setEncoding('utf8');
     try {
-      // One JSON document per line; a chunk may end mid-line.
-      let buffered = '';
-      for await (const chunk of stream) {
-        buffered += chunk as string;
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) {
-          if (!line.trim()) continue;
-          const sample = statsFromDocker(JSON.parse(line) as DockerStats);
-          // A stopped container's samples are empty: the stream has nothing more to tell.
-          if (!sample) return;
-          yield sample;
-        }
+      for await (const raw of jsonLines(stream)) {
+        const sample = statsFromDocker(raw as DockerStats);
+        // A stopped container's samples are empty: the stream has nothing more to tell.
+        if (!sample) return;
+        yield sample;
       }
     } catch (error) {
       if (!signal?.aborted) throw this.mapError(error);
@@ -347,76 +344,6 @@ export class Sandbox {
 }
 
 const TERMINATE_TIMEOUT_MS = 30_000;
-/** No single Docker call may hold terminate() up: a stuck engine answers nothing (seen: 10 minutes). */
-const DOCKER_CALL_TIMEOUT_MS = 5_000;
-const REMOVAL_POLL_MS = 250;
-
-/**
- * Removes containers and confirms each is gone (inspect answers 404) before a deadline. Docker's
- * 409 "removal already in progress" is not success: another client (or the reaper) has started,
- * and the container stays until it is done — or forever, if the engine is stuck.
- */
-export class ContainerRemoval {
-  constructor(
-    private readonly docker: Docker,
-    private readonly deadline: number,
-  ) {}
-
-  /** true when gone; a SandboxError for an error that waiting cannot cure; otherwise what was last seen at the deadline. */
-  async remove(id: string): Promise<true | SandboxError | { state: string; cause?: unknown }> {
-    const container = this.docker.getContainer(id);
-    let last: { state: string; cause?: unknown } = { state: 'no answer from Docker' };
-    try {
-      await bounded((signal) => container.remove({ force: true, v: true, abortSignal: signal }), this.timeLeft());
-    } catch (error) {
-      if (dockerStatus(error) === 404) return true;
-      if (dockerStatus(error) === 409 && /already in progress/i.test(dockerMessage(error))) last = { state: 'removal in progress', cause: error };
-      else if (isTimeout(error)) last = { state: 'Docker did not answer the removal', cause: error };
-      else return new SandboxError('TERMINATE_FAILED', `Docker refused to remove container ${id.slice(0, 12)}: ${dockerMessage(error)}`, 'See the Docker engine log for why; remove it with `docker rm -f` once that is fixed.', { cause: error });
-    }
-    // Confirm, and wait for a removal someone else is doing, up to the deadline.
-    for (;;) {
-      try {
-        const info = await bounded((signal) => container.inspect({ abortSignal: signal }), this.timeLeft());
-        last = { state: `Docker still lists it as ${info.State?.Status ?? 'unknown'}`, cause: last.cause };
-      } catch (error) {
-        if (dockerStatus(error) === 404) return true;
-        last = { state: isTimeout(error) ? 'Docker did not answer whether it is gone' : dockerMessage(error), cause: error };
-      }
-      if (this.timeLeft() <= 0) return last;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(REMOVAL_POLL_MS, this.timeLeft())));
-    }
-  }
-
-  private timeLeft(): number {
-    return Math.max(0, this.deadline - Date.now());
-  }
-}
-
-/** A Docker call given at most DOCKER_CALL_TIMEOUT_MS (and never past the deadline); its request is aborted then. */
-async function bounded<T>(call: (signal: AbortSignal) => Promise<T>, timeLeftMs: number): Promise<T> {
-  const ms = Math.max(1, Math.min(DOCKER_CALL_TIMEOUT_MS, timeLeftMs));
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      call(controller.signal),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(Object.assign(new Error(`no answer from Docker within ${ms} ms`), { code: 'ETIMEDOUT' }));
-        }, ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function isTimeout(error: unknown): boolean {
-  const e = error as { code?: string; name?: string } | null;
-  return e?.code === 'ETIMEDOUT' || e?.name === 'AbortError';
-}
 
 function parseSpecLabel(value: string | undefined): SandboxSpec | null {
   try {
@@ -436,73 +363,4 @@ function stateView(policy: PolicyState, enforced: boolean): NetworkState {
     forwardedPorts: policy.forwards.map((f) => f.port),
     forwards: policy.forwards,
   };
-}
-
-export function infoFromInspect(c: Docker.ContainerInspectInfo): SandboxInfo {
-  const labels = c.Config.Labels ?? {};
-  const state = c.State.Status as SandboxState;
-  return {
-    id: labels[LABEL.id] ?? c.Id.slice(0, 12),
-    containerId: c.Id,
-    name: labels[LABEL.name] ?? c.Name.replace(/^\//, ''),
-    image: c.Config.Image,
-    runtime: c.HostConfig.Runtime ?? labels[LABEL.runtime] ?? 'runc',
-    state,
-    exitCode: state === 'running' || state === 'created' ? null : c.State.ExitCode,
-    createdAt: new Date(labels[LABEL.createdAt] ?? c.Created),
-    expiresAt: labels[LABEL.expiresAt] ? new Date(labels[LABEL.expiresAt]) : null,
-    tags: tagsFromLabels(labels),
-    networkMode: (labels[LABEL.networkMode] as NetworkMode) ?? 'open',
-  };
-}
-
-/** The part of Docker's `GET /containers/{id}/stats` answer read here (cgroup v1 and v2). */
-export interface DockerStats {
-  read?: string;
-  cpu_stats?: DockerCpuStats;
-  precpu_stats?: DockerCpuStats;
-  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
-}
-
-interface DockerCpuStats {
-  cpu_usage?: { total_usage?: number; percpu_usage?: number[] };
-  system_cpu_usage?: number;
-  online_cpus?: number;
-}
-
-/**
- * A stats answer as `docker stats` computes it: CPU from the deltas to the previous sample,
- * memory without reclaimable page cache. `undefined` when Docker has no data (the container
- * is not running: its sample is dated 0001-01-01).
- */
-export function statsFromDocker(raw: DockerStats): SandboxStats | undefined {
-  if (!raw.read || raw.read.startsWith('0001-')) return undefined;
-  const cpu = raw.cpu_stats;
-  const previous = raw.precpu_stats;
-  const cpuDelta = (cpu?.cpu_usage?.total_usage ?? 0) - (previous?.cpu_usage?.total_usage ?? 0);
-  const systemDelta = (cpu?.system_cpu_usage ?? 0) - (previous?.system_cpu_usage ?? 0);
-  const cpus = cpu?.online_cpus || cpu?.cpu_usage?.percpu_usage?.length || 1;
-  const cpuPercent = previous?.system_cpu_usage && cpuDelta > 0 && systemDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
-  const memory = raw.memory_stats ?? {};
-  const usage = memory.usage ?? 0;
-  // cgroup v1 names the reclaimable cache total_inactive_file, v2 inactive_file.
-  const cache = memory.stats?.total_inactive_file ?? memory.stats?.inactive_file ?? 0;
-  return { at: new Date(raw.read), cpuPercent, memoryBytes: cache < usage ? usage - cache : usage, memoryLimitBytes: memory.limit ?? 0 };
-}
-
-/** Docker multiplexes non-TTY logs in frames: [stream, 0, 0, 0, size(4 bytes BE)] + payload. */
-export function demuxLogs(buffer: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const type = buffer[offset];
-    const size = buffer.readUInt32BE(offset + 4);
-    if (type > 2 || buffer[offset + 1] !== 0 || buffer[offset + 2] !== 0 || buffer[offset + 3] !== 0) {
-      return buffer.toString('utf8'); // not multiplexed (TTY container)
-    }
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  if (offset < buffer.length && parts.length === 0) return buffer.toString('utf8');
-  return Buffer.concat(parts).toString('utf8');
 }

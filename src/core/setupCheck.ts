@@ -1,7 +1,17 @@
-import type { SandboxClient } from './client';
 import { OLD_RUNSC_FIX, SETUP_FIX, isSandboxError } from './errors';
 import { DEFAULT_RUNTIME } from './spec';
-import type { CheckItem, CheckReport } from './types';
+import { isGvisorRuntime } from '../shared/runtimes';
+import type { CheckItem, CheckReport, CreateOptions, ExecOptions, RunResult, SandboxSpec } from './types';
+import type { RuntimeRegistration } from '../shared/runtimes';
+
+/** What the setup check needs from a client (SandboxClient is one): no dependency on the client itself. */
+export interface SetupProbe {
+  ping(): Promise<void>;
+  readonly endpoint: { description: string };
+  readonly docker: { version(): Promise<{ Version: string; ApiVersion: string }> };
+  runtimes(refresh?: boolean): Promise<Map<string, RuntimeRegistration>>;
+  create(spec: SandboxSpec, options: CreateOptions): Promise<{ run(argv: string[], options?: ExecOptions): Promise<RunResult>; terminate(): Promise<void> }>;
+}
 
 const OLD_RUNSC_WORKAROUND = '--network=host';
 
@@ -9,7 +19,7 @@ const OLD_RUNSC_WORKAROUND = '--network=host';
  * What "Check Setup" reports: Docker reachable, the runtime registered (and how), and a real
  * trial sandbox that proves gVisor runs. Each failed item carries the fix.
  */
-export async function runSetupCheck(client: SandboxClient, options: { image?: string; runtime?: string }): Promise<CheckReport> {
+export async function runSetupCheck(client: SetupProbe, options: { image?: string; runtime?: string }): Promise<CheckReport> {
   const runtime = options.runtime || DEFAULT_RUNTIME;
   const items: CheckItem[] = [];
   const done = () => ({ ok: items.every((i) => i.ok), items });
@@ -39,7 +49,7 @@ export async function runSetupCheck(client: SandboxClient, options: { image?: st
     items.push({ name: 'Trial sandbox', ok: false, detail: 'no image configured', fix: 'Set sandboxes.defaults.image (or pass an image) and check again.' });
     return done();
   }
-  const gvisor = /runsc|gvisor/i.test(runtime) || /runsc/.test(registered.path ?? '');
+  const gvisor = isGvisorRuntime(runtime, registered);
   try {
     const sandbox = await client.create({ image: options.image, runtime, tags: { 'sandboxes-check': 'true' } }, { probe: true });
     try {

@@ -1,9 +1,12 @@
 import { SandboxError } from './errors';
+import { GVISOR_RUNTIME } from '../shared/runtimes';
 import { validateMounts } from './files/mountSpec';
+import { modeOf } from '../shared/networkModes';
 import { parseCidr } from './network/policy';
+import { PORT_FIELDS } from '../shared/tunnelKinds';
 import type { NetworkMode, SandboxSpec } from './types';
 
-export const DEFAULT_RUNTIME = 'runsc';
+export const DEFAULT_RUNTIME = GVISOR_RUNTIME;
 export const MIN_MEMORY_MIB = 16;
 /**
  * Memory of a sandbox that names none: 2 GiB holds a language server, a test run or a `pip install`
@@ -120,7 +123,8 @@ export function validateSpec(input: unknown): SandboxSpec {
     else spec.followsNetworkDefaults = raw.followsNetworkDefaults;
   }
   const seenPorts = new Map<number, string>();
-  for (const field of ['encryptedPorts', 'unencryptedPorts', 'h2Ports'] as const) {
+  // `spec[field] = ports` below does not compile until a new kind's field exists in SandboxSpec.
+  for (const field of PORT_FIELDS) {
     const value = raw[field];
     if (value === undefined || value === null) continue;
     if (!Array.isArray(value)) { bad(field, 'must be an array of port numbers'); continue; }
@@ -178,9 +182,7 @@ function isStringArray(value: unknown): value is string[] {
 }
 
 export function networkModeOf(spec: Pick<SandboxSpec, 'blockNetwork' | 'cidrAllowlist'>): NetworkMode {
-  if (spec.blockNetwork) return 'blocked';
-  if (spec.cidrAllowlist && spec.cidrAllowlist.length > 0) return 'allowlist';
-  return 'open';
+  return modeOf(spec);
 }
 
 /**

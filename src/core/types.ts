@@ -40,8 +40,10 @@ export interface ConnectOptions {
   dnsServers?: string[];
 }
 
-/** A sandbox's network mode, derived from `blockNetwork` and `cidrAllowlist` (filled by the network policy issue). */
-export type NetworkMode = 'open' | 'blocked' | 'allowlist';
+/** A sandbox's network mode, derived from its policy (network/modes.ts owns the modes). */
+export type { NetworkMode } from '../shared/networkModes';
+import type { NetworkMode } from '../shared/networkModes';
+import type { TunnelKind } from '../shared/tunnelKinds';
 
 export interface SandboxSpec {
   /** Image reference; pulled (with progress) when missing locally. */
@@ -259,6 +261,12 @@ export interface SandboxInfo {
   expiresAt: Date | null;
   tags: Record<string, string>;
   networkMode: NetworkMode;
+  /**
+   * Whether the runtime is gVisor (shared/runtimes.ts decides, for the engine and the editor alike).
+   * The engine sets it on every sandbox it describes; optional so values built by hand stay valid
+   * (isGvisorSandbox falls back to the runtime's name).
+   */
+  gvisor?: boolean;
 }
 
 /** One sample of a sandbox's resource use, from Docker's stats (cgroup accounting; runsc reports it for gVisor). */
@@ -294,7 +302,8 @@ export interface NetworkState {
   forwards: { port: number; kind: TunnelKind }[];
 }
 
-export type TunnelKind = 'unencrypted' | 'encrypted' | 'h2';
+/** How a forwarded port is served (tunnels/kinds.ts owns the kinds). */
+export type { TunnelKind } from '../shared/tunnelKinds';
 
 /** A forwarded port, as Modal's Tunnel. */
 export interface Tunnel {

@@ -25,11 +25,11 @@
  * passed on, so the validators that follow name it and nothing is created or applied from it
  * (fail closed). Pure: no `vscode`; settings.ts feeds it `inspect()`.
  */
-import type { CidrParser } from './network/cidrPattern';
-import { checkAllowlistEntry } from './network/cidrPattern';
+import type { CidrParser } from '../shared/cidrPattern';
+import { checkAllowlistEntry } from '../shared/cidrPattern';
 import { cidrWithinList } from './network/cidrRanges';
 import type { SettingsReader } from './network/networkSettings';
-import { SettingKeys, type SettingKey } from './settingKeys';
+import { SettingKeys, type SettingKey } from '../shared/settingKeys';
 
 /** The parts of `vscode.WorkspaceConfiguration.inspect(key)` read here. */
 export interface InspectedSetting {

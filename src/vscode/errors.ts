@@ -4,6 +4,7 @@
  */
 import type { SandboxErrorCode } from '../core/types';
 import { LOG_REFERENCE, excerpt, plainText } from './untrustedText';
+import { asSentence } from '../shared/sentence';
 
 /**
  * An error the user can act on, raised by the adapter itself (the engine raises `SandboxError`).
@@ -118,10 +119,7 @@ export function withFix(message: string, fix: string): string {
   return trimmedFix ? `${asSentence(message)} ${asSentence(trimmedFix)}` : asSentence(message);
 }
 
-export function asSentence(text: string): string {
-  const trimmed = text.trim();
-  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
-}
+export { asSentence };
 
 /**
  * A Settings editor search that shows the given settings: a full id finds exactly that setting;

@@ -1,12 +1,12 @@
 /** How sandboxes are described in pickers and messages. Pure, so it is unit-tested. */
 import type { NetworkState, SandboxInfo } from '../core/types';
 import { describeNetworkState } from './network/networkFormat';
-import { GVISOR_RUNTIME } from './settingKeys';
+import { isGvisorRuntime } from '../shared/runtimes';
 import { labelText } from './untrustedText';
 
 /** "gVisor (runsc)", or a plain warning that another runtime is not gVisor. */
 export function describeRuntime(runtime: string): string {
-  return runtime === GVISOR_RUNTIME ? `gVisor (${runtime})` : `${runtime}, not gVisor`;
+  return isGvisorRuntime(runtime) ? `gVisor (${runtime})` : `${runtime}, not gVisor`;
 }
 
 /** "just now", "1 minute ago", "3 hours ago", "2 days ago". */

@@ -14,10 +14,10 @@ import { networkSettingsFrom, type NetworkSettings } from './network/networkSett
 import { workspaceTagValue } from './network/workspaceTag';
 import { workspaceMountSettingsFrom, type WorkspaceMountSettings } from './files/mountSettings';
 import { bindAddressFrom, type BindAddress } from './ports/portSettings';
-import { GVISOR_RUNTIME, SettingKeys } from './settingKeys';
+import { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 import { newSandboxSpecFromSettings } from './settingsToSpec';
 
-export { GVISOR_RUNTIME, SettingKeys } from './settingKeys';
+export { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 
 /**
  * The spec of a new sandbox from the `sandboxes.defaults.*`, `sandboxes.network.*` and `sandboxes.ports.*` settings,

@@ -7,7 +7,7 @@ import { UserFacingError, asSentence } from './errors';
 import { networkSettingsFrom, type CidrParser, type SettingsReader } from './network/networkSettings';
 import { WORKSPACE_TAG } from './network/workspaceTag';
 import { PORT_FIELDS, portSettingsFrom } from './ports/portSettings';
-import { SettingKeys } from './settingKeys';
+import { SettingKeys } from '../shared/settingKeys';
 
 export type { SettingsReader } from './network/networkSettings';
 

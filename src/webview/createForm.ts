@@ -7,7 +7,9 @@
 import { parseCidr } from '../core/network/policy';
 import { validateSpec } from '../core/spec';
 import type { NetworkMode } from '../core/types';
-import { EMPTY_FORM, checkForm } from '../vscode/webviews/createFormModel';
+import { NETWORK_MODES, NETWORK_MODE_ORDER } from '../shared/networkModes';
+import { TUNNEL_KINDS, TUNNEL_KIND_NAMES } from '../shared/tunnelKinds';
+import { EMPTY_FORM, checkForm } from '../shared/createFormModel';
 import {
   isCreateFormState,
   type CreateFormMethods,
@@ -16,7 +18,7 @@ import {
   type CreateFormState,
   type FieldErrors,
   type FormTextField,
-} from '../vscode/webviews/protocol';
+} from '../shared/webviewProtocol';
 import { h, replaceChildren, root } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
 
@@ -57,18 +59,15 @@ const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; grid?: 
     title: 'Forwarded ports',
     note: 'Port numbers inside the sandbox, separated by commas; each port in one list only.',
     fields: [
-      { field: 'unencryptedPorts', label: 'HTTP/TCP', hint: 'Raw TCP, any protocol.', placeholder: 'e.g. 8000', inputmode: 'numeric' },
-      { field: 'encryptedPorts', label: 'HTTPS', hint: 'TLS ends here (local CA).', placeholder: 'e.g. 8443', inputmode: 'numeric' },
-      { field: 'h2Ports', label: 'HTTP/2', hint: 'TLS with ALPN h2, e.g. gRPC.', placeholder: 'e.g. 50051', inputmode: 'numeric' },
+      ...TUNNEL_KIND_NAMES.map((kind) => {
+        const { specField, label, formHint, placeholder } = TUNNEL_KINDS[kind];
+        return { field: specField, label, hint: formHint, placeholder, inputmode: 'numeric' as const };
+      }),
     ],
   },
 ];
 
-const MODES: { mode: NetworkMode; label: string; hint: string }[] = [
-  { mode: 'open', label: 'Open', hint: 'Outbound traffic allowed.' },
-  { mode: 'blocked', label: 'Blocked', hint: 'Loopback only: no outbound traffic, no DNS.' },
-  { mode: 'allowlist', label: 'Allowlist', hint: 'Outbound only to the networks below (IPv4/IPv6 CIDRs or addresses).' },
-];
+const MODES: { mode: NetworkMode; label: string; hint: string }[] = NETWORK_MODE_ORDER.map((mode) => ({ mode, label: NETWORK_MODES[mode].label, hint: NETWORK_MODES[mode].formHint }));
 
 let model: CreateFormModel = { ...EMPTY_FORM };
 let openDetails = true;

@@ -4,6 +4,8 @@
  * extension's commands. Keeps the sandbox id with `setState`, which is how the panel comes back
  * after a reload.
  */
+import { NETWORK_MODES } from '../shared/networkModes';
+import { TUNNEL_KINDS } from '../shared/tunnelKinds';
 import type {
   DetailsAction,
   DetailsMethods,
@@ -13,7 +15,7 @@ import type {
   SandboxView,
   StatsPoint,
   TunnelView,
-} from '../vscode/webviews/protocol';
+} from '../shared/webviewProtocol';
 import { areaPoints, linePoints, niceMax } from './lib/chartGeometry';
 import { h, replaceChildren, root, svg } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
@@ -152,11 +154,11 @@ function renderNetwork(network: SandboxView['network'], running: boolean): void 
 }
 
 function modeLabel(network: NetworkView): string {
-  return { open: 'Open', blocked: 'Blocked', allowlist: 'Allowlist' }[network.mode];
+  return NETWORK_MODES[network.mode].label;
 }
 
 function modeSummary(network: NetworkView): string {
-  return { open: 'outbound traffic allowed', blocked: 'loopback only', allowlist: 'outbound only to these networks' }[network.mode];
+  return NETWORK_MODES[network.mode].detailsSummary;
 }
 
 function renderPorts(tunnels: TunnelView[], running: boolean): void {
@@ -164,7 +166,6 @@ function renderPorts(tunnels: TunnelView[], running: boolean): void {
     replaceChildren(parts.ports, h('p', { class: 'hint' }, 'None: the sandbox is not running.'));
     return;
   }
-  const kinds = { unencrypted: 'HTTP/TCP', encrypted: 'HTTPS', h2: 'HTTP/2' };
   replaceChildren(
     parts.ports,
     tunnels.length === 0
@@ -181,7 +182,7 @@ function renderPorts(tunnels: TunnelView[], running: boolean): void {
                 'tr',
                 {},
                 h('td', {}, String(tunnel.containerPort)),
-                h('td', {}, kinds[tunnel.kind]),
+                h('td', {}, TUNNEL_KINDS[tunnel.kind].label),
                 h('td', {}, tunnel.url ? h('code', {}, tunnel.url) : 'not served by this window'),
                 h(
                   'td',

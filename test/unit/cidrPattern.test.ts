@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as ipaddr from 'ipaddr.js';
 import { parseCidr } from '../../src/core/network/policy';
-import { CIDR_ENTRY_PATTERN, CIDR_ENTRY_PATTERN_ERROR, matchesCidrSyntax } from '../../src/vscode/network/cidrPattern';
+import { CIDR_ENTRY_PATTERN, CIDR_ENTRY_PATTERN_ERROR, matchesCidrSyntax } from '../../src/shared/cidrPattern';
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
   contributes: { configuration: { properties: Record<string, { items?: { pattern?: string; patternErrorMessage?: string } }> }[] };

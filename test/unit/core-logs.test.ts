@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { demuxLogs } from '../../src/core/sandbox';
+import { demuxLogs } from '../../src/core/logs';
 import { tagFilters, tagLabels, tagsFromLabels } from '../../src/core/labels';
 import { isSandboxId, newSandboxId } from '../../src/core/ids';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { statsFromDocker } from '../../src/core/sandbox';
+import { statsFromDocker } from '../../src/core/stats';
 
 describe('statsFromDocker', () => {
   const sample = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SandboxClient } from '../../src/core';
+import type { SandboxHost } from '../../src/core/sandboxHost';
 import { SandboxError } from '../../src/core';
 import { Sandbox } from '../../src/core/sandbox';
 
@@ -24,7 +24,7 @@ function sandboxOn(containers: Record<string, FakeContainer>, guards: string[] =
     tunnelRegistry: { close: async () => undefined },
     closeExecs: () => undefined,
     logger: undefined,
-  } as unknown as SandboxClient;
+  } as unknown as SandboxHost;
   return new Sandbox(client, 'sb-test', 'c1', 'test');
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseCidr } from '../../src/core/network/policy';
 import { validateSpec } from '../../src/core/spec';
-import { SettingKeys } from '../../src/vscode/settingKeys';
+import { SettingKeys } from '../../src/shared/settingKeys';
 import {
   EMPTY_FORM,
   checkForm,
@@ -11,8 +11,8 @@ import {
   parsePortList,
   settingsFromForm,
   splitCommandLine,
-} from '../../src/vscode/webviews/createFormModel';
-import type { CreateFormModel } from '../../src/vscode/webviews/protocol';
+} from '../../src/shared/createFormModel';
+import type { CreateFormModel } from '../../src/shared/webviewProtocol';
 import { settings } from './fixtures';
 
 const engine = { validateSpec, parseCidr };

@@ -23,7 +23,7 @@ import {
   type InspectedSetting,
   type ResolveOptions,
 } from '../../src/vscode/effectiveSettings';
-import { SettingKeys } from '../../src/vscode/settingKeys';
+import { SettingKeys } from '../../src/shared/settingKeys';
 import { newSandboxSpecFromSettings } from '../../src/vscode/settingsToSpec';
 
 const TRUSTED: ResolveOptions = { trusted: true, parseCidr };

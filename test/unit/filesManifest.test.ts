@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { CommandIds } from '../../src/vscode/commands/commandIds';
 import { DEFAULT_MOUNT_MODE, DEFAULT_WORKSPACE_PATH, MOUNT_MODES, WORKSPACE_PATH_PATTERN } from '../../src/vscode/files/mountSettings';
 import { SANDBOX_SCHEME } from '../../src/vscode/files/sandboxUri';
-import { SettingKeys } from '../../src/vscode/settingKeys';
+import { SettingKeys } from '../../src/shared/settingKeys';
 import { ContextValues } from '../../src/vscode/tree/nodePresentation';
 
 interface Property {

@@ -4,7 +4,7 @@ import type { NetworkState } from '../../src/core/types';
 import { UserFacingError } from '../../src/vscode/errors';
 import { changeForChoice, choiceItems, describeOutcome, refuseUnenforceable } from '../../src/vscode/network/networkChoices';
 import { describePolicy, summarizeReapplyFailures } from '../../src/vscode/network/networkFormat';
-import { SettingKeys } from '../../src/vscode/settingKeys';
+import { SettingKeys } from '../../src/shared/settingKeys';
 
 function state(overrides: Partial<NetworkState> = {}): NetworkState {
   return { mode: 'open', blockNetwork: false, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [], ...overrides };

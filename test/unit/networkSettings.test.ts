@@ -5,7 +5,7 @@ import { parseCidr } from '../../src/core/network/policy';
 import { validateSpec } from '../../src/core/spec';
 import { networkSettingsFrom, samePolicy } from '../../src/vscode/network/networkSettings';
 import { NO_WORKSPACE, workspaceTagValue } from '../../src/vscode/network/workspaceTag';
-import { SettingKeys } from '../../src/vscode/settingKeys';
+import { SettingKeys } from '../../src/shared/settingKeys';
 import { newSandboxSpecFromSettings, withOverrides } from '../../src/vscode/settingsToSpec';
 
 const engine = { validateSpec, parseCidr };

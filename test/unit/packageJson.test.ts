@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { validateSpec } from '../../src/core/spec';
 import { CommandIds, CommandTitles } from '../../src/vscode/commands/commandIds';
 import { RUNNABLE_LANGUAGES } from '../../src/vscode/commands/interpreters';
-import { SettingKeys } from '../../src/vscode/settingKeys';
-import { PanelTypes } from '../../src/vscode/webviews/protocol';
+import { SettingKeys } from '../../src/shared/settingKeys';
+import { PanelTypes } from '../../src/shared/webviewProtocol';
 import { sandboxDefaultsFromSettings } from '../../src/vscode/settingsToSpec';
 
 interface Contributes {

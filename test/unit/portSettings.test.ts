@@ -14,7 +14,7 @@ import {
   isLoopback,
   portSettingsFrom,
 } from '../../src/vscode/ports/portSettings';
-import { SettingKeys } from '../../src/vscode/settingKeys';
+import { SettingKeys } from '../../src/shared/settingKeys';
 import { newSandboxSpecFromSettings, withOverrides } from '../../src/vscode/settingsToSpec';
 
 const engine = { validateSpec, parseCidr };

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { refused, settings } from './fixtures';
 import { validateSpec } from '../../src/core/spec';
 import { UserFacingError } from '../../src/vscode/errors';
-import { SettingKeys } from '../../src/vscode/settingKeys';
+import { SettingKeys } from '../../src/shared/settingKeys';
 import { sandboxDefaultsFromSettings, specFromSettings } from '../../src/vscode/settingsToSpec';
 
 const defaults = { [SettingKeys.image]: 'python:3.12-slim', [SettingKeys.runtime]: 'runsc' };

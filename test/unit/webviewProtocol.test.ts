@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EMPTY_FORM } from '../../src/vscode/webviews/createFormModel';
+import { EMPTY_FORM } from '../../src/shared/createFormModel';
 import {
   CREATE_FORM_PARAMS,
   DETAILS_PARAMS,
@@ -9,7 +9,7 @@ import {
   isFromWebview,
   type CreateFormMethods,
   type DetailsMethods,
-} from '../../src/vscode/webviews/protocol';
+} from '../../src/shared/webviewProtocol';
 
 describe('webview protocol guards', () => {
   const fromForm = (value: unknown) => isFromWebview<CreateFormMethods>(value, CREATE_FORM_PARAMS);

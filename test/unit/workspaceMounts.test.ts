@@ -12,7 +12,7 @@ import {
   targetNames,
   type FolderLike,
 } from '../../src/vscode/files/workspaceMounts';
-import { SettingKeys } from '../../src/vscode/settingKeys';
+import { SettingKeys } from '../../src/shared/settingKeys';
 
 const folder = (name: string, fsPath = `/home/me/${name}`, scheme = 'file'): FolderLike => ({ name, uri: { scheme, fsPath } });
 const copy: WorkspaceMountSettings = { mode: 'copy', path: '/workspace', includeIgnored: false };

@@ -1,16 +1,9 @@
 import * as ipaddr from 'ipaddr.js';
 import { SandboxError } from '../errors';
-import type { NetworkMode } from '../types';
+import { modeOf, type NetworkPolicy } from '../../shared/networkModes';
 
-/**
- * A sandbox's network policy, as Modal names it: `blockNetwork` wins; otherwise a non-empty
- * `cidrAllowlist` limits outbound traffic to those networks; otherwise outbound is open.
- * Inbound is always limited to the sandbox's forwarded ports, from this machine.
- */
-export interface NetworkPolicy {
-  blockNetwork: boolean;
-  cidrAllowlist: string[];
-}
+// The policy type and its mode live in modes.ts (pure: the webviews use them too).
+export { modeOf, type NetworkPolicy };
 
 export interface ParsedCidr {
   family: 4 | 6;
@@ -19,11 +12,6 @@ export interface ParsedCidr {
 }
 
 export const OPEN_POLICY: NetworkPolicy = { blockNetwork: false, cidrAllowlist: [] };
-
-export function modeOf(policy: NetworkPolicy): NetworkMode {
-  if (policy.blockNetwork) return 'blocked';
-  return policy.cidrAllowlist.length > 0 ? 'allowlist' : 'open';
-}
 
 /**
  * Parses one allowlist entry: a CIDR or a single address (which means /32 or /128). Returns an

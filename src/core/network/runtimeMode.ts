@@ -1,25 +1,10 @@
 import { SandboxError } from '../errors';
-import { modeOf, type NetworkPolicy } from './policy';
+import { isGvisorRuntime, type RuntimeRegistration } from '../../shared/runtimes';
+import { modeOf, runtimeSupports, type NetworkPolicy, type RuntimeNetworking } from '../../shared/networkModes';
 
-/**
- * How a runtime connects a sandbox to the network decides where a policy can be enforced.
- *
- * - `kernel`: runc, or runsc with --network=host. Packets go through the Linux network stack of
- *   the sandbox's network namespace, so netfilter rules there see every packet.
- * - `netstack`: runsc's default. gVisor's own network stack writes raw frames to the interface;
- *   the namespace's netfilter hooks never see them, so rules there would enforce nothing.
- * - `none`: runsc with --network=none. Only loopback exists inside the sandbox.
- */
-export type RuntimeNetworking = 'kernel' | 'netstack' | 'none';
+export type { RuntimeNetworking } from '../../shared/networkModes';
 
-export interface RuntimeRegistration {
-  path?: string;
-  runtimeArgs?: string[];
-}
-
-export function isGvisorRuntime(name: string, registration: RuntimeRegistration | undefined): boolean {
-  return /runsc|gvisor/i.test(name) || /runsc/.test(registration?.path ?? '');
-}
+export { isGvisorRuntime, type RuntimeRegistration };
 
 export function runtimeNetworking(name: string, registration: RuntimeRegistration | undefined): RuntimeNetworking {
   if (!isGvisorRuntime(name, registration)) return 'kernel';
@@ -43,14 +28,15 @@ export function runtimeNetworking(name: string, registration: RuntimeRegistratio
  */
 export function assertEnforceable(runtime: string, networking: RuntimeNetworking, policy: NetworkPolicy): void {
   const mode = modeOf(policy);
-  if (networking === 'netstack' && mode !== 'open') {
+  if (runtimeSupports(networking, mode)) return;
+  if (networking === 'netstack') {
     throw new SandboxError(
       'POLICY_UNSUPPORTED',
       `Runtime "${runtime}" runs gVisor's own network stack (netstack), which writes raw frames that no netfilter rule in the sandbox's namespace sees, so a ${mode} policy cannot be enforced there.`,
       'Register runsc with "runtimeArgs": ["--network=host"] (scripts/setup-host.sh does) and use that runtime, or create the sandbox with an open network.',
     );
   }
-  if (networking === 'none' && mode !== 'blocked') {
+  if (networking === 'none') {
     throw new SandboxError(
       'POLICY_UNSUPPORTED',
       `Runtime "${runtime}" is registered with --network=none: its sandboxes have loopback only, so a ${mode} network cannot be provided.`,

@@ -2,7 +2,9 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { SandboxError } from '../errors';
 
-export type TunnelKind = 'unencrypted' | 'encrypted' | 'h2';
+import { TUNNEL_KINDS, type TunnelKind } from '../../shared/tunnelKinds';
+
+export type { TunnelKind };
 
 /** Bytes per read from the sandbox (the size Node reads by default). */
 const READ_CHUNK = 64 * 1024;
@@ -30,13 +32,13 @@ export class TunnelListener {
     tlsMaterial?: { key: string; cert: string },
   ) {
     const onClient = (client: net.Socket) => void this.pipe(client);
-    if (kind === 'unencrypted') {
+    if (!TUNNEL_KINDS[kind].tls) {
       // Half-open: a client that finishes sending (FIN) still gets the rest of the answer.
       this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, onClient);
     } else {
       if (!tlsMaterial) throw new Error('TLS material is required for encrypted tunnels');
       this.server = tls.createServer(
-        { key: tlsMaterial.key, cert: tlsMaterial.cert, ALPNProtocols: kind === 'h2' ? ['h2'] : undefined, noDelay: true } as tls.TlsOptions,
+        { key: tlsMaterial.key, cert: tlsMaterial.cert, ALPNProtocols: TUNNEL_KINDS[kind].alpn, noDelay: true } as tls.TlsOptions,
         onClient,
       );
       // A client that fails the handshake (e.g. does not trust the CA) only affects itself.

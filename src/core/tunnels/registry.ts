@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger, Tunnel, TunnelKind } from '../types';
 import type * as Ca from './ca';
+import { TUNNEL_KINDS } from '../../shared/tunnelKinds';
 import type { TlsMaterial } from './ca';
 import { TunnelListener, type TunnelTarget } from './listener';
 
@@ -68,7 +69,7 @@ export class TunnelRegistry {
     const existing = this.open.get(sandboxId)?.get(containerPort);
     if (existing && existing.tunnel.kind === kind && (localPort === undefined || localPort === existing.tunnel.port)) return existing.tunnel;
     if (existing) await this.close(sandboxId, containerPort);
-    const listener = new TunnelListener(kind, target, kind === 'unencrypted' ? undefined : await this.tls());
+    const listener = new TunnelListener(kind, target, TUNNEL_KINDS[kind].tls ? await this.tls() : undefined);
     const remembered = this.remembered(sandboxId, containerPort);
     let port: number;
     if (localPort !== undefined) {
@@ -84,8 +85,8 @@ export class TunnelRegistry {
       kind,
       host,
       port,
-      url: `${kind === 'unencrypted' ? 'http' : 'https'}://${shown}:${port}`,
-      ...(kind === 'unencrypted' ? { unencryptedHost: host, unencryptedPort: port } : {}),
+      url: `${TUNNEL_KINDS[kind].scheme}://${shown}:${port}`,
+      ...(!TUNNEL_KINDS[kind].tls ? { unencryptedHost: host, unencryptedPort: port } : {}),
     };
     if (!this.open.has(sandboxId)) this.open.set(sandboxId, new Map());
     this.open.get(sandboxId)!.set(containerPort, { listener, tunnel });

@@ -4,6 +4,7 @@
  * registry logs with their stack.
  */
 import type { SandboxSpec } from '../../core/types';
+import { validateSandboxName } from '../../shared/sandboxName';
 import { NETWORK_CHOICES, type NetworkChoice } from '../network/networkChoices';
 
 /**
@@ -76,19 +77,8 @@ export function networkChoiceFromArg(arg: unknown): NetworkChoice | undefined {
   throw new TypeError(`Expected one of ${NETWORK_CHOICES.map((c) => `'${c}'`).join(', ')}, got ${describeArg(arg)}.`);
 }
 
-/** The engine's rule for sandbox names (Docker's for container names, at most 63 characters). */
-const SANDBOX_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-
-/** For the name input box: an error message, or `undefined` when the value is acceptable. */
-export function validateSandboxName(value: string): string | undefined {
-  const name = value.trim();
-  if (name === '' || SANDBOX_NAME.test(name)) {
-    return undefined;
-  }
-  return name.length > 63
-    ? 'Use at most 63 characters.'
-    : 'Use letters, digits, "_", "." and "-", starting with a letter or digit.';
-}
+/** For the name input box (shared/sandboxName.ts, which the create form uses too). */
+export { validateSandboxName };
 
 function describeArg(arg: unknown): string {
   if (typeof arg === 'object' && arg !== null) {

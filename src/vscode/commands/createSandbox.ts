@@ -19,10 +19,14 @@ import { describePolicy } from '../network/networkFormat';
 import { describePortSettings, summarizeTunnels } from '../ports/portFormat';
 import { forwardsPorts } from '../ports/portSettings';
 import { describeRuntime } from '../sandboxFormat';
+import { isGvisorSandbox } from '../../shared/runtimes';
 import { GVISOR_RUNTIME, readSandboxDefaults, readWorkspaceMountSettings } from '../settings';
 import { withOverrides } from '../settingsToSpec';
 import { createOverridesFromArg, validateSandboxName } from './commandArgs';
 import type { CommandContext } from './commandContext';
+import { createWithProgress, workspaceMountSettings, type SnapshotSource } from '../create/creationService';
+
+export type { SnapshotSource };
 import { CommandIds } from './commandIds';
 import { showInformationMessage, showInputBox, showWarningMessage, withProgress } from '../uiText';
 import { excerpt } from '../untrustedText';
@@ -49,13 +53,6 @@ export async function createAndOfferTerminal(context: CommandContext, snapshot?:
   return sandbox.id;
 }
 
-/** A snapshot a sandbox is made from (Create Sandbox from Snapshot). */
-export interface SnapshotSource {
-  /** The snapshot's image reference. */
-  ref: string;
-  /** How the snapshot is named in messages, e.g. "snapshot of web (2 hours ago)". */
-  label: string;
-}
 
 /**
  * The interactive flow, also offered by the sandbox picker when there is nothing to pick, and by
@@ -86,93 +83,18 @@ export async function createSandboxWithoutPrompts(context: CommandContext, overr
   return createWithProgress(context, snapshot ? { ...overrides, image: snapshot.ref } : overrides, readSandboxDefaults(), snapshot);
 }
 
-/** What creating needs of the command context (the Create Sandbox form has it too). */
-export type CreateContext = Pick<CommandContext, 'clients' | 'log' | 'tunnels' | 'sandboxesView'>;
-
-/**
- * Creates with pull progress in a cancellable notification, opens the tunnels of its forwarded
- * ports and tells the view: the one path from a spec to a sandbox, for this command and the form.
- */
-export async function createWithProgress(
-  context: CreateContext,
-  overrides: Partial<SandboxSpec>,
-  defaults: SandboxSpec,
-  snapshot?: SnapshotSource,
-): Promise<Sandbox> {
-  const spec = validateSpec(withOverrides(defaults, withWorkspaceMounts(overrides, defaults, snapshot)));
-  const client = context.clients.client;
-  const sandbox = await withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Creating sandbox from ${snapshot?.label ?? spec.image}`, cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const cancellation = token.onCancellationRequested(() => abort.abort());
-      const copied = progressIncrements();
-      try {
-        const sandbox = await client.create(spec, {
-          signal: abort.signal,
-          onProgress: (message) => progress.report({ message }),
-          onCopyProgress: (p) => progress.report({ message: `Copying the workspace: ${formatCopyProgress(p)}`, increment: copied(p) }),
-        });
-        if (token.isCancellationRequested) {
-          // Cancelled as creation finished: the user asked for no sandbox, so leave none behind.
-          await sandbox.terminate().catch((err: unknown) => context.log.failure(`terminating ${sandbox.name}`, err));
-          throw new vscode.CancellationError();
-        }
-        return sandbox;
-      } finally {
-        cancellation.dispose();
-      }
-    },
-  );
-  if (forwardsPorts(spec)) {
-    await openForwards(context, sandbox);
-  }
-  // Docker's events reach the view only while it is visible; the status bar counts sandboxes too.
-  void context.sandboxesView.refresh(sandbox.id);
-  return sandbox;
-}
-
-function workspaceMountSettings(snapshot: SnapshotSource | undefined): WorkspaceMountSettings {
-  const settings = readWorkspaceMountSettings();
-  return snapshot ? mountSettingsForSnapshot(settings) : settings;
-}
-
-/**
- * A caller's `mounts` (even `[]`) are its choice; otherwise the settings decide, without a
- * question: the only folder, or all of them.
- */
-function withWorkspaceMounts(overrides: Partial<SandboxSpec>, defaults: SandboxSpec, snapshot: SnapshotSource | undefined): Partial<SandboxSpec> {
-  if (overrides.mounts !== undefined) {
-    return overrides;
-  }
-  const choice = defaultMountChoice(currentMountChoices(workspaceMountSettings(snapshot)));
-  return { ...mountOverrides(choice, { workdir: overrides.workdir ?? defaults.workdir }), ...overrides };
-}
-
-/** A failure here leaves a running sandbox: say so, and how to try again, rather than fail the command. */
-async function openForwards(context: CreateContext, sandbox: Sandbox): Promise<void> {
-  try {
-    await context.tunnels.open(sandbox);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    context.log.failure(`opening the forwarded ports of ${sandbox.name}`, err);
-    void showWarningMessage(
-      `Sandbox "${sandbox.name}" is running, but its forwarded ports could not be opened: ${excerpt(message)} (the log has the details). Run "Sandboxes: Open Forwarded Port in Browser" to try again.`,
-    );
-  }
-}
-
 /** Not awaited by the command: the notification may stay up long after the sandbox is ready. */
 async function offerTerminal(context: CommandContext, sandbox: Sandbox): Promise<void> {
   const openTerminal = 'Open Terminal';
   const openInBrowser = 'Open in Browser';
   try {
-    const { runtime } = await sandbox.info();
+    const info = await sandbox.info();
+    const { runtime } = info;
     const tunnels = context.tunnels.list(sandbox.id);
     const forwarding = tunnels.length > 0 ? ` Forwarding ${summarizeTunnels(tunnels)}.` : '';
     const actions = tunnels.length > 0 ? [openTerminal, openInBrowser] : [openTerminal];
     const choice =
-      runtime === GVISOR_RUNTIME
+      isGvisorSandbox(info)
         ? await showInformationMessage(`Sandbox "${sandbox.name}" is running under gVisor.${forwarding}`, ...actions)
         : await showWarningMessage(
             `Sandbox "${sandbox.name}" is running with runtime "${runtime}": it is not isolated by gVisor.${forwarding}`,

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
 import type { Logger, SandboxInfo } from '../../core/types';
-import { GVISOR_RUNTIME } from '../settingKeys';
+import { isGvisorSandbox } from '../../shared/runtimes';
 import { SandboxPseudoterminal, type SandboxPseudoterminalOptions } from '../terminal/sandboxPseudoterminal';
 import type { CommandContext } from './commandContext';
 import { requireRunning, resolveSandbox } from './pickSandbox';
@@ -34,7 +34,7 @@ export function shellTerminalOptions(sandbox: Sandbox, info: SandboxInfo, log: L
 }
 
 export function banner(info: SandboxInfo): NonNullable<SandboxPseudoterminalOptions['banner']> {
-  return info.runtime === GVISOR_RUNTIME
+  return isGvisorSandbox(info)
     ? { text: `Sandbox ${info.name} · ${info.image} · gVisor`, style: 'dim' }
     : { text: `Sandbox ${info.name} runs with runtime "${info.runtime}": it is not isolated by gVisor.`, style: 'warning' };
 }

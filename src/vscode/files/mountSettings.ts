@@ -5,7 +5,7 @@
 import type { WorkspaceMountMode } from '../../core/types';
 import { UserFacingError } from '../errors';
 import type { SettingsReader } from '../network/networkSettings';
-import { SettingKeys } from '../settingKeys';
+import { SettingKeys } from '../../shared/settingKeys';
 import { normalizeSandboxPath } from './sandboxUri';
 
 export const MOUNT_MODES = ['none', 'copy', 'readonly', 'readwrite'] as const satisfies readonly WorkspaceMountMode[];

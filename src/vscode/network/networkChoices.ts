@@ -3,15 +3,16 @@
  * commands/toggleNetwork.ts shows them and calls the engine.
  */
 import type { NetworkMode, NetworkState } from '../../core/types';
+import { NETWORK_MODES, NETWORK_MODE_ORDER } from '../../shared/networkModes';
 import { UserFacingError } from '../errors';
-import { SettingKeys } from '../settingKeys';
+import { SettingKeys } from '../../shared/settingKeys';
 import { MODE_SUMMARY, describePolicy } from './networkFormat';
 import { modeOfSettings, samePolicy, type NetworkSettings } from './networkSettings';
 
 /** `settings`: follow the workspace settings, and keep following them when they change. */
-export type NetworkChoice = 'open' | 'blocked' | 'allowlist' | 'settings';
+export type NetworkChoice = NetworkMode | 'settings';
 
-export const NETWORK_CHOICES: readonly NetworkChoice[] = ['open', 'blocked', 'allowlist', 'settings'];
+export const NETWORK_CHOICES: readonly NetworkChoice[] = [...NETWORK_MODE_ORDER, 'settings'];
 
 export interface NetworkChange {
   policy: NetworkSettings;
@@ -89,17 +90,17 @@ export function choiceItems(state: NetworkState, settings: SettingsOrError): Cho
       : `The networks in ${SettingKeys.cidrAllowlist}.`;
 
   return [
-    { choice: 'open', label: '$(globe) Open', description: mark('open', MODE_SUMMARY.open), current: current === 'open' },
+    { choice: 'open', label: modeLabel('open'), description: mark('open', MODE_SUMMARY.open), current: current === 'open' },
     {
       choice: 'blocked',
-      label: '$(circle-slash) Blocked',
+      label: modeLabel('blocked'),
       description: mark('blocked', MODE_SUMMARY.blocked),
       detail: notEnforceable('blocked'),
       current: current === 'blocked',
     },
     {
       choice: 'allowlist',
-      label: '$(filter) Allowlist',
+      label: modeLabel('allowlist'),
       description: mark('allowlist', allowlistText),
       detail: notEnforceable('allowlist') ?? allowlistNow,
       current: current === 'allowlist',
@@ -120,4 +121,9 @@ export function describeOutcome(sandboxName: string, state: NetworkState): strin
   return state.followsDefaults
     ? `Sandbox "${sandboxName}" now follows the workspace network settings: ${policy}.`
     : `Sandbox "${sandboxName}": network is now ${policy}.`;
+}
+
+/** "$(globe) Open": the mode's icon and label, from the modes table. */
+function modeLabel(mode: NetworkMode): string {
+  return `$(${NETWORK_MODES[mode].icon}) ${NETWORK_MODES[mode].label}`;
 }

@@ -21,7 +21,7 @@ import { showErrorNotification } from '../errorNotification';
 import { UserFacingError, isSandboxErrorLike, presentError, withFix } from '../errors';
 import type { ExtensionLog } from '../log';
 import { currentWorkspaceTag, readNetworkSettings } from '../settings';
-import { NETWORK_SETTINGS_SECTION, SettingKeys } from '../settingKeys';
+import { NETWORK_SETTINGS_SECTION, SettingKeys } from '../../shared/settingKeys';
 import { describePolicy, summarizeReapplyFailures, type ReapplyFailure } from './networkFormat';
 import { samePolicy, type NetworkSettings } from './networkSettings';
 import { atLeastAsStrict, normalizePolicy, planReapply, policyKey } from './policyOrder';

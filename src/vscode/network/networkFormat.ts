@@ -1,15 +1,11 @@
 /** How network policies are described in pickers, messages and the setup report. Pure, so it is unit-tested. */
 import type { NetworkMode, NetworkPolicyInput, NetworkState } from '../../core/types';
-import type { RuntimeNetworking } from '../../core/network/runtimeMode';
+import { NETWORK_MODES, NETWORK_MODE_ORDER, runtimeSupports, type RuntimeNetworking } from '../../shared/networkModes';
 import { asSentence } from '../errors';
 import { modeOfSettings } from './networkSettings';
 
 /** What each mode lets a sandbox do, as a short phrase. */
-export const MODE_SUMMARY: Record<NetworkMode, string> = {
-  open: 'outbound to public addresses only',
-  blocked: 'loopback only',
-  allowlist: 'outbound only to the allowlisted networks',
-};
+export const MODE_SUMMARY = Object.fromEntries(NETWORK_MODE_ORDER.map((mode) => [mode, NETWORK_MODES[mode].summary])) as Record<NetworkMode, string>;
 
 /** "blocked (loopback only)", "allowlist: 192.0.2.0/24, 10.0.0.53/32", "open (outbound to public addresses only)". */
 export function describePolicy(policy: NetworkPolicyInput): string {
@@ -43,16 +39,7 @@ export function describeRuntimeNetworking(networking: RuntimeNetworking): string
 }
 
 /** Whether a runtime can give new sandboxes the mode the settings ask for. */
-export function runtimeSupports(networking: RuntimeNetworking, mode: NetworkMode): boolean {
-  switch (networking) {
-    case 'kernel':
-      return true;
-    case 'netstack':
-      return mode === 'open';
-    case 'none':
-      return mode === 'blocked';
-  }
-}
+export { runtimeSupports };
 
 export interface ReapplyFailure {
   /** The sandbox's name. */

@@ -3,16 +3,15 @@
  * configuration and the engine's CIDR parser are passed in, so tests need no VS Code.
  */
 import type { NetworkMode, NetworkPolicyInput } from '../../core/types';
+import { modeOf } from '../../shared/networkModes';
 import { UserFacingError } from '../errors';
-import { SettingKeys } from '../settingKeys';
-import { checkAllowlistEntry, type CidrParser } from './cidrPattern';
+import { SettingKeys } from '../../shared/settingKeys';
+import { checkAllowlistEntry, type CidrParser } from '../../shared/cidrPattern';
 
-export type { CidrParser } from './cidrPattern';
+export type { CidrParser } from '../../shared/cidrPattern';
 
-/** The part of `vscode.WorkspaceConfiguration` read here (full keys). */
-export interface SettingsReader {
-  get(key: string): unknown;
-}
+export type { SettingsReader } from '../../shared/settingsReader';
+import type { SettingsReader } from '../../shared/settingsReader';
 
 /** The workspace's network policy: entries normalised (`192.0.2.7` → `192.0.2.7/32`) and deduplicated. */
 export interface NetworkSettings {
@@ -63,8 +62,7 @@ export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrPar
 }
 
 export function modeOfSettings(settings: NetworkPolicyInput): NetworkMode {
-  if (settings.blockNetwork) return 'blocked';
-  return (settings.cidrAllowlist?.length ?? 0) > 0 ? 'allowlist' : 'open';
+  return modeOf({ blockNetwork: settings.blockNetwork === true, cidrAllowlist: settings.cidrAllowlist });
 }
 
 /** Whether two normalised policies enforce the same thing (the allowlist's order does not matter). */

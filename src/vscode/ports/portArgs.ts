@@ -5,7 +5,7 @@
  */
 import type { TunnelKind } from '../../core/types';
 import { sandboxIdFromArg } from '../commands/commandArgs';
-import { TUNNEL_KINDS } from './portFormat';
+import { TUNNEL_KIND_NAMES, isTunnelKind } from '../../shared/tunnelKinds';
 import type { ForwardedPortRef } from './tunnelService';
 
 export interface PortTarget {
@@ -41,10 +41,10 @@ export function tunnelKindFromArg(arg: unknown): TunnelKind | undefined {
   if (arg === undefined || arg === null) {
     return undefined;
   }
-  if (typeof arg === 'string' && (TUNNEL_KINDS as readonly string[]).includes(arg)) {
+  if (typeof arg === 'string' && isTunnelKind(arg)) {
     return arg as TunnelKind;
   }
-  throw new TypeError(`Expected one of ${TUNNEL_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(arg) ?? typeof arg}.`);
+  throw new TypeError(`Expected one of ${TUNNEL_KIND_NAMES.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(arg) ?? typeof arg}.`);
 }
 
 /** `Export CA Certificate…`'s argument: where to write, without asking. */

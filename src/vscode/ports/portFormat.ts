@@ -1,7 +1,8 @@
 /** How forwarded ports are described in pickers and messages, and what the port box accepts. Pure, so it is unit-tested. */
 import type { SandboxSpec, Tunnel, TunnelKind } from '../../core/types';
+import { TUNNEL_KINDS, TUNNEL_KIND_NAMES, forwardsOfSpec, type PortField } from '../../shared/tunnelKinds';
 
-export const TUNNEL_KINDS: readonly TunnelKind[] = ['unencrypted', 'encrypted', 'h2'];
+export { TUNNEL_KIND_NAMES as TUNNEL_KINDS };
 
 export interface KindChoice {
   kind: TunnelKind;
@@ -10,33 +11,16 @@ export interface KindChoice {
   detail: string;
 }
 
-/** The rows of the "how to forward" picker, the everyday choice first. */
-export const KIND_CHOICES: readonly KindChoice[] = [
-  {
-    kind: 'unencrypted',
-    label: 'HTTP / TCP',
-    description: 'unencrypted',
-    detail: 'http:// on this machine; a plain byte pipe, so any TCP protocol works (databases, WebSockets, SSH).',
-  },
-  {
-    kind: 'encrypted',
-    label: 'HTTPS',
-    description: 'encrypted, TLS by the local CA',
-    detail: 'https:// on this machine with a certificate from the extension\'s local CA ("Export CA Certificate…" to trust it); the server inside speaks plain HTTP.',
-  },
-  {
-    kind: 'h2',
-    label: 'HTTP/2',
-    description: 'h2, TLS by the local CA',
-    detail: 'https:// with ALPN h2; the server inside speaks HTTP/2 without TLS (h2c, prior knowledge), e.g. a gRPC server.',
-  },
-];
+/** The rows of the "how to forward" picker, in the table's order (the everyday choice first). */
+export const KIND_CHOICES: readonly KindChoice[] = TUNNEL_KIND_NAMES.map((kind) => ({
+  kind,
+  label: TUNNEL_KINDS[kind].pickerLabel,
+  description: TUNNEL_KINDS[kind].description,
+  detail: TUNNEL_KINDS[kind].detail,
+}));
 
-export const KIND_LABELS: Record<TunnelKind, string> = {
-  unencrypted: 'HTTP/TCP',
-  encrypted: 'HTTPS',
-  h2: 'HTTP/2',
-};
+/** "HTTP/TCP", "HTTPS", "HTTP/2". */
+export const KIND_LABELS = Object.fromEntries(TUNNEL_KIND_NAMES.map((kind) => [kind, TUNNEL_KINDS[kind].label])) as Record<TunnelKind, string>;
 
 /** For the port input box: an error message, or `undefined` when the value is a port. */
 export function validatePortInput(value: string): string | undefined {
@@ -86,12 +70,8 @@ export function summarizeTunnels(tunnels: readonly Tunnel[]): string {
 }
 
 /** "8000 (HTTPS), 3000 (HTTP/TCP)": the ports a spec forwards, for the Create Sandbox prompt. */
-export function describePortSettings(spec: Pick<SandboxSpec, 'encryptedPorts' | 'unencryptedPorts' | 'h2Ports'>): string {
-  const ports = [
-    ...(spec.unencryptedPorts ?? []).map((port) => ({ port, kind: 'unencrypted' as const })),
-    ...(spec.encryptedPorts ?? []).map((port) => ({ port, kind: 'encrypted' as const })),
-    ...(spec.h2Ports ?? []).map((port) => ({ port, kind: 'h2' as const })),
-  ].sort((a, b) => a.port - b.port);
+export function describePortSettings(spec: Pick<SandboxSpec, PortField>): string {
+  const ports = forwardsOfSpec(spec).sort((a, b) => a.port - b.port);
   return ports.map(({ port, kind }) => `${port} (${KIND_LABELS[kind]})`).join(', ');
 }
 

@@ -2,24 +2,17 @@
  * The `sandboxes.ports.*` settings → the ports new sandboxes forward, and the address forwards
  * listen on. Pure: the configuration is passed in, so tests need no VS Code.
  */
-import type { SandboxSpec, TunnelKind } from '../../core/types';
+import type { SandboxSpec } from '../../core/types';
+import { PORT_FIELDS, type PortField } from '../../shared/tunnelKinds';
 import { UserFacingError } from '../errors';
-import { IPV4, IPV6 } from '../network/cidrPattern';
+import { IPV4, IPV6 } from '../../shared/cidrPattern';
 import type { SettingsReader } from '../network/networkSettings';
-import { DEFAULT_BIND_ADDRESS, SettingKeys } from '../settingKeys';
+import { DEFAULT_BIND_ADDRESS, SettingKeys } from '../../shared/settingKeys';
 
 /** The spec fields the port settings fill; only non-empty lists are present. */
-export type PortSettings = Pick<SandboxSpec, 'encryptedPorts' | 'unencryptedPorts' | 'h2Ports'>;
+export type PortSettings = Pick<SandboxSpec, PortField>;
 
-export const PORT_FIELDS = ['unencryptedPorts', 'encryptedPorts', 'h2Ports'] as const satisfies readonly (keyof PortSettings)[];
-
-type PortField = (typeof PORT_FIELDS)[number];
-
-export const KIND_OF_FIELD: Record<PortField, TunnelKind> = {
-  unencryptedPorts: 'unencrypted',
-  encryptedPorts: 'encrypted',
-  h2Ports: 'h2',
-};
+export { PORT_FIELDS };
 
 /**
  * Throws one `UserFacingError` naming every bad entry and the setting it is in, including a port

@@ -6,7 +6,7 @@
 import type { RuntimeNetworking } from '../../core/network/runtimeMode';
 import type { CheckItem, NetworkMode } from '../../core/types';
 import { describeRuntimeNetworking, runtimeSupports } from '../network/networkFormat';
-import { SettingKeys } from '../settingKeys';
+import { SettingKeys } from '../../shared/settingKeys';
 
 export interface NetworkCheckInput {
   runtimes: { name: string; networking: RuntimeNetworking }[];

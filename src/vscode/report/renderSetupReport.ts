@@ -4,7 +4,7 @@
  */
 import type { CheckItem, CheckReport } from '../../core/types';
 import { asSentence } from '../errors';
-import { GVISOR_RUNTIME } from '../settingKeys';
+import { isGvisorRuntime } from '../../shared/runtimes';
 import { markdownCode, markdownText, plainText } from '../untrustedText';
 
 export interface SetupCheckTarget {
@@ -29,7 +29,7 @@ export function renderSetupReport(report: CheckReport, target: SetupCheckTarget)
     verdict,
     '',
     `- Docker endpoint: ${target.dockerHost ? code(target.dockerHost) : 'DOCKER_HOST, or the default socket'}`,
-    `- Runtime: ${code(target.runtime)}${target.runtime === GVISOR_RUNTIME ? ' (gVisor)' : ' (**not gVisor**)'}`,
+    `- Runtime: ${code(target.runtime)}${isGvisorRuntime(target.runtime) ? ' (gVisor)' : ' (**not gVisor**)'}`,
     `- Image: ${target.image ? code(target.image) : '(none: the image setting is empty)'}`,
     ...(target.network ? [`- Network (this workspace's settings): ${escapeMarkdown(target.network)}`] : []),
     `- Checked: ${target.checkedAt.toLocaleString()}`,
@@ -65,7 +65,7 @@ function describeFailure(item: CheckItem): string {
 }
 
 function readyLine(runtime: string): string {
-  return runtime === GVISOR_RUNTIME
+  return isGvisorRuntime(runtime)
     ? 'sandboxes can run under gVisor.'
     : `sandboxes can run, with runtime "${plainText(runtime)}", which is not gVisor.`;
 }

@@ -8,7 +8,9 @@ import type { NetworkMode, NetworkState, SandboxInfo } from '../../core/types';
 import { formatBytes } from '../files/fileFormat';
 import { describePolicy } from '../network/networkFormat';
 import { describeRuntime, formatAge, formatDeadline } from '../sandboxFormat';
-import { GVISOR_RUNTIME } from '../settingKeys';
+import { NETWORK_MODES, NETWORK_MODE_ORDER } from '../../shared/networkModes';
+import { isGvisorSandbox } from '../../shared/runtimes';
+import { TUNNEL_KINDS } from '../../shared/tunnelKinds';
 import { markdownCode, markdownText, plainText } from '../untrustedText';
 import { isRunning, type TreeNode } from './treeNodes';
 
@@ -45,11 +47,7 @@ export interface NodePresentation {
   collapsible: 'none' | 'collapsed' | 'expanded';
 }
 
-export const MODE_ICONS: Record<NetworkMode, string> = {
-  open: 'globe',
-  blocked: 'circle-slash',
-  allowlist: 'filter',
-};
+export const MODE_ICONS = Object.fromEntries(NETWORK_MODE_ORDER.map((mode) => [mode, NETWORK_MODES[mode].icon])) as Record<NetworkMode, string>;
 
 export function presentNode(node: TreeNode, now: Date): NodePresentation {
   const base = node.sandboxId;
@@ -89,8 +87,8 @@ export function presentNode(node: TreeNode, now: Date): NodePresentation {
         label: String(node.containerPort),
         description: node.url ?? 'no tunnel in this window',
         tooltip: node.url
-          ? `Port ${node.containerPort} in the sandbox is reachable at ${markdownCode(node.url)} (${describeTunnelKind(node.tunnelKind)}).`
-          : `Port ${node.containerPort} in the sandbox is forwarded (${describeTunnelKind(node.tunnelKind)}), but this window serves no tunnel for it.`,
+          ? `Port ${node.containerPort} in the sandbox is reachable at ${markdownCode(node.url)} (${TUNNEL_KINDS[node.tunnelKind].transport}).`
+          : `Port ${node.containerPort} in the sandbox is forwarded (${TUNNEL_KINDS[node.tunnelKind].transport}), but this window serves no tunnel for it.`,
         icon: { id: 'radio-tower' },
         contextValue: ContextValues.forwardedPort,
         collapsible: 'none',
@@ -153,7 +151,7 @@ export function presentNode(node: TreeNode, now: Date): NodePresentation {
 
 function presentSandbox(info: SandboxInfo, network: NetworkState | undefined, now: Date): NodePresentation {
   const running = isRunning(info);
-  const gvisor = info.runtime === GVISOR_RUNTIME;
+  const gvisor = isGvisorSandbox(info);
   return {
     id: info.id,
     label: plainText(info.name),
@@ -169,7 +167,7 @@ function sandboxIcon(info: SandboxInfo): NodeIcon {
   switch (info.state) {
     case 'running':
       // Not gVisor: the user opted out of the isolation the extension is about; say so at a glance.
-      return { id: 'vm-running', color: info.runtime === GVISOR_RUNTIME ? 'testing.iconPassed' : 'problemsWarningIcon.foreground' };
+      return { id: 'vm-running', color: isGvisorSandbox(info) ? 'testing.iconPassed' : 'problemsWarningIcon.foreground' };
     case 'paused':
       return { id: 'debug-pause' };
     default:
@@ -193,7 +191,7 @@ function sandboxTooltip(info: SandboxInfo, network: NetworkState | undefined, no
   const facts: [string, string][] = [
     ['Id', code(info.id)],
     ['Image', code(info.image)],
-    ['Runtime', info.runtime === GVISOR_RUNTIME ? describeRuntime(info.runtime) : `${code(info.runtime)}: **not isolated by gVisor**`],
+    ['Runtime', isGvisorSandbox(info) ? describeRuntime(info.runtime) : `${code(info.runtime)}: **not isolated by gVisor**`],
     ['State', markdownText(describeState(info))],
     ['Created', markdownText(`${info.createdAt.toLocaleString()} (${formatAge(info.createdAt, now)})`)],
   ];
@@ -239,16 +237,6 @@ export function describeNetwork(state: NetworkState): string {
   return text;
 }
 
-function describeTunnelKind(kind: string): string {
-  switch (kind) {
-    case 'encrypted':
-      return 'TLS, certificate from the local CA';
-    case 'h2':
-      return 'HTTP/2 over TLS, certificate from the local CA';
-    default:
-      return 'plain TCP';
-  }
-}
 
 /** A value in a Markdown code span that it cannot end early. */
 function code(value: string): string {

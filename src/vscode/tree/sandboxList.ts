@@ -5,7 +5,7 @@
  * When to reload is refreshManager.ts's business; this class only loads and tells.
  */
 import * as vscode from 'vscode';
-import { Sandbox } from '../../core';
+import type { Sandbox } from '../../core';
 import type { NetworkState, SandboxInfo, SnapshotInfo } from '../../core/types';
 import type { SandboxClientService } from '../client';
 import { Disposable } from '../dispose';
@@ -97,7 +97,7 @@ export class SandboxList extends Disposable {
     if (cached) {
       return cached.value;
     }
-    const sandbox = new Sandbox(this.clients.client, info.id, info.containerId, info.name);
+    const sandbox = this.clients.client.handle(info);
     const entry: NetworkEntry = { value: sandbox.networkPolicy().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))) };
     this.network.set(info.id, entry);
     void entry.value.then((value) => {

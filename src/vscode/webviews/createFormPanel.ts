@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { parseCidr, validateSpec } from '../../core';
 import type { SandboxSpec } from '../../core/types';
-import { createWithProgress, type CreateContext } from '../commands/createSandbox';
+import { createWithProgress, type CreateContext } from '../create/creationService';
 import { showWarningMessage } from '../uiText';
 import { Disposable } from '../dispose';
 import { showErrorNotification } from '../errorNotification';
@@ -18,9 +18,9 @@ import { WORKSPACE_TAG } from '../network/workspaceTag';
 import { describeIgnored } from '../effectiveSettings';
 import { currentWorkspaceTag, readEffectiveSettings, readIgnoredWorkspaceSettings, readRuntimeSetting } from '../settings';
 import { specFromSettings, type SettingsReader } from '../settingsToSpec';
-import { checkForm, formModelFromSettings, settingsFromForm, type FormEngine, type FormSpec } from './createFormModel';
+import { checkForm, formModelFromSettings, settingsFromForm, type FormEngine, type FormSpec } from '../../shared/createFormModel';
 import { PanelChannel } from './panelChannel';
-import { CREATE_FORM_PARAMS, type CreateFormMethods, type CreateFormModel, type CreateFormPush, type CreateOutcome, type SaveOutcome } from './protocol';
+import { CREATE_FORM_PARAMS, type CreateFormMethods, type CreateFormModel, type CreateFormPush, type CreateOutcome, type SaveOutcome } from '../../shared/webviewProtocol';
 import { preparePanel, renderWebviewHtml } from './webviewHtml';
 
 /**

@@ -5,16 +5,16 @@
  * polling run only while the panel is visible.
  */
 import * as vscode from 'vscode';
-import { Sandbox } from '../../core';
+import type { Sandbox } from '../../core';
 import type { NetworkState, SandboxInfo } from '../../core/types';
 import { CommandIds } from '../commands/commandIds';
-import type { CreateContext } from '../commands/createSandbox';
+import type { CreateContext } from '../create/creationService';
 import { Disposable, toDisposable } from '../dispose';
 import { isSandboxErrorLike } from '../errors';
-import { GVISOR_RUNTIME } from '../settingKeys';
+import { isGvisorSandbox } from '../../shared/runtimes';
 import { forwardedPorts } from '../tree/treeNodes';
 import { PanelChannel } from './panelChannel';
-import { DETAILS_PARAMS, type DetailsAction, type DetailsMethods, type DetailsPush, type SandboxView, type StatsPoint } from './protocol';
+import { DETAILS_PARAMS, type DetailsAction, type DetailsMethods, type DetailsPush, type SandboxView, type StatsPoint } from '../../shared/webviewProtocol';
 import { preparePanel, renderWebviewHtml } from './webviewHtml';
 
 /** About two minutes of one-second samples: what the chart shows. */
@@ -148,7 +148,7 @@ export class DetailsPanel extends Disposable {
       name: info.name,
       image: info.image,
       runtime: info.runtime,
-      gvisor: info.runtime === GVISOR_RUNTIME,
+      gvisor: isGvisorSandbox(info),
       state: info.state,
       exitCode: info.exitCode,
       createdAt: info.createdAt.getTime(),
@@ -187,7 +187,7 @@ export class DetailsPanel extends Disposable {
 
   private sandbox(): Sandbox | undefined {
     const info = this.info;
-    return info ? new Sandbox(this.deps.clients.client, info.id, info.containerId, info.name) : undefined;
+    return info ? this.deps.clients.client.handle(info) : undefined;
   }
 
   private async streamStats(signal: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../dispose';
 import type { ExtensionLog } from '../log';
-import { isFromWebview, type MethodSpec, type RequestMessage, type ResponseMessage, type ToWebview } from './protocol';
+import { isFromWebview, type MethodSpec, type RequestMessage, type ResponseMessage, type ToWebview } from '../../shared/webviewProtocol';
 
 export type Handlers<M extends Record<keyof M, MethodSpec>> = {
   [K in keyof M & string]: (params: M[K]['params']) => Promise<M[K]['result']>;

@@ -5,11 +5,11 @@
  * no webview script loaded, before one is opened.
  */
 import * as vscode from 'vscode';
-import type { CreateContext } from '../commands/createSandbox';
+import type { CreateContext } from '../create/creationService';
 import { Disposable } from '../dispose';
 import { CreateFormPanel } from './createFormPanel';
 import { DetailsPanel } from './detailsPanel';
-import { PanelTypes, isDetailsState } from './protocol';
+import { PanelTypes, isDetailsState } from '../../shared/webviewProtocol';
 import { panelOptions } from './webviewHtml';
 
 /**

@@ -3,7 +3,7 @@
  * answered by promises, pushes to a handler, the `ready` handshake, and the state VS Code keeps
  * for the panel across reloads (`setState`).
  */
-import type { MethodSpec, ResponseMessage, ToWebview } from '../../vscode/webviews/protocol';
+import type { MethodSpec, ResponseMessage, ToWebview } from '../../shared/webviewProtocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

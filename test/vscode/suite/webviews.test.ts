@@ -8,7 +8,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { CreateFormModel, CreateOutcome, ResponseMessage, SaveOutcome, StatsPoint } from '../../../src/vscode/webviews/protocol';
+import type { CreateFormModel, CreateOutcome, ResponseMessage, SaveOutcome, StatsPoint } from '../../../src/shared/webviewProtocol';
 import type { SandboxesApi } from '../../../src/vscode/extension';
 import { after, before, test } from '../harness';
 

@@ -35,5 +35,5 @@ export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 
 export type SettingKey = (typeof SettingKeys)[keyof typeof SettingKeys];
 
-/** The runtime that means "gVisor"; any other one is the user's explicit opt-out. */
-export const GVISOR_RUNTIME = 'runsc';
+/** The runtime new sandboxes get by default (shared/runtimes.ts decides what counts as gVisor). */
+export { GVISOR_RUNTIME } from './runtimes';

@@ -12,7 +12,8 @@
  *
  * What a webview posts is checked with the guards below before anything acts on it.
  */
-import type { NetworkMode, SandboxState, TunnelKind } from '../../core/types';
+import type { NetworkMode, SandboxState, TunnelKind } from '../core/types';
+import { isNetworkMode } from './networkModes';
 
 /** `viewType`s of the panels, also in package.json's `onWebviewPanel:` activation events. */
 export const PanelTypes = {
@@ -208,7 +209,7 @@ export function isCreateFormModel(value: unknown): value is CreateFormModel {
   return (
     isRecord(value) &&
     FORM_TEXT_FIELDS.every((field) => typeof value[field] === 'string') &&
-    (value.networkMode === 'open' || value.networkMode === 'blocked' || value.networkMode === 'allowlist') &&
+    isNetworkMode(value.networkMode) &&
     Array.isArray(value.cidrAllowlist) &&
     value.cidrAllowlist.every((entry) => typeof entry === 'string')
   );

@@ -5,21 +5,20 @@
  * bundled (they are pure too), so a field is flagged as it is typed by the very rules that
  * creation applies.
  */
-import type { NetworkMode, SandboxSpec } from '../../core/types';
-import { validateSandboxName } from '../commands/commandArgs';
-import { checkAllowlistEntry, type CidrParser } from '../network/cidrPattern';
-import type { SettingsReader } from '../network/networkSettings';
-import { PORT_FIELDS } from '../ports/portSettings';
-import { SettingKeys, type SettingKey } from '../settingKeys';
-import type { CreateFormModel, FieldErrors, FormTextField } from './protocol';
+import type { NetworkMode, SandboxSpec } from '../core/types';
+import { validateSandboxName } from './sandboxName';
+import { checkAllowlistEntry, type CidrParser } from './cidrPattern';
+import type { SettingsReader } from './settingsReader';
+import { modeOf } from './networkModes';
+import { PORT_FIELDS, TUNNEL_KINDS, TUNNEL_KIND_NAMES, type PortField } from './tunnelKinds';
+import { SettingKeys, type SettingKey } from './settingKeys';
+import type { CreateFormModel, FieldErrors, FormTextField } from './webviewProtocol';
 
 /** The engine functions the form needs (`validateSpec` and `parseCidr` of src/core). */
 export interface FormEngine {
   validateSpec: (spec: unknown) => SandboxSpec;
   parseCidr: CidrParser;
 }
-
-type PortField = (typeof PORT_FIELDS)[number];
 
 /** The spec fields the form sets. */
 export type FormSpec = Pick<
@@ -28,11 +27,7 @@ export type FormSpec = Pick<
 >;
 
 /** Labels of the port fields, for messages about a port in two of them. */
-export const PORT_LABELS: Record<PortField, string> = {
-  unencryptedPorts: 'HTTP/TCP',
-  encryptedPorts: 'HTTPS',
-  h2Ports: 'HTTP/2',
-};
+export const PORT_LABELS = Object.fromEntries(TUNNEL_KIND_NAMES.map((kind) => [TUNNEL_KINDS[kind].specField, TUNNEL_KINDS[kind].label])) as Record<PortField, string>;
 
 export const EMPTY_FORM: CreateFormModel = {
   name: '',
@@ -66,7 +61,7 @@ export function formModelFromSettings(settings: SettingsReader): CreateFormModel
   };
   const command = list(SettingKeys.command);
   const allowlist = list(SettingKeys.cidrAllowlist).filter((entry): entry is string => typeof entry === 'string');
-  const networkMode: NetworkMode = settings.get(SettingKeys.blockNetwork) === true ? 'blocked' : allowlist.length > 0 ? 'allowlist' : 'open';
+  const networkMode: NetworkMode = modeOf({ blockNetwork: settings.get(SettingKeys.blockNetwork) === true, cidrAllowlist: allowlist });
   const ports = (key: string) => list(key).map(String).join(', ');
   return {
     ...EMPTY_FORM,
@@ -80,9 +75,7 @@ export function formModelFromSettings(settings: SettingsReader): CreateFormModel
     idleTimeoutSeconds: text(SettingKeys.idleTimeoutSeconds) === '0' ? '' : text(SettingKeys.idleTimeoutSeconds),
     networkMode,
     cidrAllowlist: allowlist,
-    unencryptedPorts: ports(SettingKeys.unencryptedPorts),
-    encryptedPorts: ports(SettingKeys.encryptedPorts),
-    h2Ports: ports(SettingKeys.h2Ports),
+    ...(Object.fromEntries(PORT_FIELDS.map((field) => [field, ports(SettingKeys[field])])) as Record<PortField, string>),
   };
 }
 
@@ -220,9 +213,7 @@ export function settingsFromForm(model: CreateFormModel, engine: FormEngine): { 
       [SettingKeys.idleTimeoutSeconds, spec.idleTimeoutSeconds ?? null],
       [SettingKeys.blockNetwork, spec.blockNetwork === true],
       [SettingKeys.cidrAllowlist, allowlist],
-      [SettingKeys.unencryptedPorts, spec.unencryptedPorts ?? []],
-      [SettingKeys.encryptedPorts, spec.encryptedPorts ?? []],
-      [SettingKeys.h2Ports, spec.h2Ports ?? []],
+      ...PORT_FIELDS.map((field): [SettingKey, unknown] => [SettingKeys[field], spec[field] ?? []]),
     ],
   };
 }

@@ -11,7 +11,7 @@
  * Pure and free of Node modules: the Create Sandbox form's script checks entries as they are typed
  * with `checkAllowlistEntry`, the same check the settings get.
  */
-import { asSentence } from '../errors';
+import { asSentence } from './sentence';
 
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 export const IPV4 = `(?:${OCTET}\\.){3}${OCTET}`;

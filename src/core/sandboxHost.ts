@@ -1,0 +1,22 @@
+import type Docker from 'dockerode';
+import type { RuntimeNetworking } from '../shared/networkModes';
+import type { TunnelRegistry } from './tunnels/registry';
+import type { ExecProcess, Logger } from './types';
+
+/**
+ * What a `Sandbox` handle needs from the client that made it, and nothing more (as the files API
+ * has FilesHost): the handle never sees the client, so the two do not import each other, and the
+ * client's internals stay off its public surface.
+ */
+export interface SandboxHost {
+  readonly docker: Docker;
+  readonly logger: Logger | undefined;
+  /** Tunnels this process serves. */
+  readonly tunnelRegistry: Pick<TunnelRegistry, 'ensure' | 'close'>;
+  /** Remembers an exec's connection, so terminate() and dispose() can end it. */
+  trackExec(containerId: string, proc: ExecProcess): void;
+  /** Hangs up the execs of one container. */
+  closeExecs(containerId: string): void;
+  /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
+  runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
+}

@@ -5,13 +5,14 @@
  * afterwards (containers, volumes, host processes). Everything is found by the tag the test gave
  * its sandbox (`fault=<unique>`), so only the test's own objects are looked at.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SandboxClient, SandboxSpec } from '../../src/core';
 import { readPolicyState } from '../../src/core/network/guard';
-import { docker, runscContainers, until } from './helpers';
+import { docker, until } from './helpers';
+import { hostTracesOf } from './loadHelpers';
 
 export const FAULT_TAG = 'fault';
 const CHILD = path.resolve(__dirname, 'faultChild.ts');
@@ -193,18 +194,6 @@ export async function leftoversOf(tag: string): Promise<string[]> {
   ];
 }
 
-/** Host processes whose command line names one of these container ids, and runsc containers among them. */
-export function hostProcessesOf(ids: Iterable<string>): string[] {
-  const wanted = [...ids];
-  if (wanted.length === 0) return [];
-  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8', maxBuffer: 64 << 20 })
-    .split('\n')
-    .filter((line) => wanted.some((id) => line.includes(id)))
-    .map((line) => `process ${line.trim().slice(0, 160)}`);
-  const runsc = runscContainers().filter((id) => wanted.includes(id)).map((id) => `runsc container ${id.slice(0, 12)}`);
-  return [...ps, ...runsc];
-}
-
 /**
  * Lists the tagged sandbox the way any client does (its listing collects what is left of
  * half-made sandboxes, in the background) and waits, bounded, until Docker has nothing of it.
@@ -228,9 +217,9 @@ export async function collectedByListing(engine: SandboxClient, tag: string, wai
 export async function hostProcessesGone(ids: Iterable<string>, waitMs = 15_000): Promise<string[]> {
   const all = [...ids];
   try {
-    await until(async () => hostProcessesOf(all).length === 0, waitMs, 'host processes to end');
+    await until(async () => hostTracesOf(all).length === 0, waitMs, 'host processes to end');
   } catch {
     // reported below
   }
-  return hostProcessesOf(all);
+  return hostTracesOf(all);
 }

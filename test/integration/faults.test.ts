@@ -62,7 +62,8 @@ describe('faults during creation leave nothing behind and nothing open', () => {
       const line = await creator.line((l) => {
         if (!l.startsWith('copy ')) return false;
         const p = JSON.parse(l.slice(5)) as { files: number; totalFiles: number; bytes: number };
-        return p.bytes > 0 && p.files < p.totalFiles;
+        // Well under way: a tenth of the files in, most still to come.
+        return p.files >= p.totalFiles / 10 && p.files < p.totalFiles / 2;
       }, 90_000, 'copy under way');
       killChild(creator.child);
       assert.equal(await creator.exited, 'SIGKILL');

@@ -105,7 +105,7 @@ function repeat(call: () => Promise<unknown>): { samples: { at: number; ms: numb
   return { samples, stop: async () => { stopped = true; await loop; } };
 }
 
-interface ProbeEntry { what: string; at: number; ms?: number; ours?: number; running?: number; all?: number; rss?: number }
+interface ProbeEntry { what: string; at: number; ms?: number; ours?: number; running?: number; all?: number; allRunning?: number; rss?: number }
 
 export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
   const rounds = intFromEnv('BENCH_LOAD_ROUNDS', 2, 1);
@@ -125,7 +125,8 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
   let session: Session | undefined;
   let probe: Promise<Record<string, unknown> | undefined> = Promise.resolve(undefined);
   let probeError: string | undefined;
-  const status: { at: number; count: number }[] = [];
+  /** The status bar's count of running sandboxes, read from the page: `at` when the read returned, `ms` what it took. */
+  const status: { at: number; count: number; ms: number }[] = [];
   let statusStop = false;
   let statusLoop: Promise<void> = Promise.resolve();
   const listing = { samples: [] as { at: number; ms: number }[], stop: async () => undefined as void };
@@ -145,8 +146,9 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
       if (!probeEntries(seenFile).some((e) => e.what === 'ready')) throw new Error('the probe did not open the Sandboxes view within 240 s');
       statusLoop = (async () => {
         for (let i = 0; i < 100_000 && !statusStop; i++) {
+          const t0 = performance.now();
           const label = await session!.statusBarLabel().catch(() => null);
-          status.push({ at: Date.now(), count: Number(/^(\d+) running sandbox/.exec(label ?? '')?.[1] ?? 0) });
+          status.push({ at: Date.now(), count: Number(/^(\d+) running sandbox/.exec(label ?? '')?.[1] ?? 0), ms: performance.now() - t0 });
           await sleep(100);
         }
       })();
@@ -226,11 +228,12 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
     await sleep(1000);
 
     // The extension host's samples, by phase.
-    await listing.stop();
-    statusStop = true;
-    await statusLoop;
     writeFileSync(stopFile, '');
+    statusStop = true;
+    await Promise.all([listing.stop(), statusLoop]);
+    const stopping = Date.now();
     const probeLine = await Promise.race([probe, sleep(30_000).then(() => undefined)]);
+    if (withVscode) ctx.log(`  load: the probe stopped ${Date.now() - stopping} ms after asked`);
     if (withVscode && probeError) throw new Error(`the extension host probe failed: ${probeError}`);
     const entries = probeEntries(seenFile).filter((e) => e.what === 'refresh');
     const byPhase = <T extends { at: number }>(items: T[], value: (item: T) => number) => {
@@ -259,15 +262,17 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
         : null,
     };
 
-    // The status bar: from all 20 created until it counts 20 more running; from all terminated until 20 fewer.
-    const statusLag = roundMarks.map(({ createdAt, terminatedAt }, r) => {
-      const roundStart = marks.filter((m) => m.phase === 'create')[r]!.at;
-      const base = lastBefore(status, roundStart)?.count;
-      if (base === undefined) return null;
-      // Other clients' sandboxes may come and go meanwhile: 20 more than before, then 20 fewer than that.
-      const shown = status.find((s) => s.at >= roundStart && s.count >= base + SANDBOXES);
-      const gone = shown && status.find((s) => s.at >= terminatedAt && s.count <= shown.count - SANDBOXES);
-      return { before: base, appearMs: shown ? shown.at - createdAt : null, goneMs: gone ? gone.at - terminatedAt : null };
+    // The status bar: from all 20 created until it counts them, from all terminated until it no longer
+    // does. It counts every running sandbox on the engine: other clients' (how many the tree listed
+    // at its latest refresh before the read) are taken off. A read's time is when it returned.
+    const othersAt = (at: number) => {
+      const e = lastBefore(entries, at);
+      return e ? (e.allRunning ?? 0) - (e.running ?? 0) : 0;
+    };
+    const statusLag = roundMarks.map(({ createdAt, terminatedAt }) => {
+      const shown = status.find((s) => s.at >= createdAt && s.count - othersAt(s.at) >= SANDBOXES);
+      const gone = status.find((s) => s.at >= terminatedAt && s.count - othersAt(s.at) <= 0);
+      return { appearMs: shown ? shown.at - createdAt : null, goneMs: gone ? gone.at - terminatedAt : null };
     });
     const treeSawAll = roundMarks.map(({ createdAt, terminatedAt }) => entries.some((e) => e.at >= createdAt - 2000 && e.at <= terminatedAt && (e.running ?? 0) >= SANDBOXES));
 
@@ -307,6 +312,7 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
               byPhaseMs: Object.fromEntries(Object.entries(byPhase(entries, (e) => e.ms!)).map(([k, v]) => [k, stats(v)])),
               eventLoopLagMs: { idle: stats(inIdle(lags).map((l) => l.lag)), load: stats(inLoad(lags).map((l) => l.lag)) },
               statusBarLagMs: statusLag,
+              statusBarReadMs: stats(status.map((s) => s.ms)),
               treeListedAllRunning: treeSawAll,
               sandboxesListedMax: Math.max(...entries.map((e) => e.all ?? 0)),
             },

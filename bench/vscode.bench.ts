@@ -489,7 +489,8 @@ async function loadTree(config) {
       const nodes = await vscode.commands.executeCommand('sandboxes.tree.snapshot', { depth: 1 });
       const ms = performance.now() - t0;
       const ours = nodes.filter((node) => String(node.label).startsWith(config.prefix));
-      note({ what: 'refresh', at, ms, ours: ours.length, running: ours.filter((node) => node.contextValue === 'runningSandbox').length, all: nodes.length, rss: process.memoryUsage().rss });
+      const running = (list) => list.filter((node) => node.contextValue === 'runningSandbox').length;
+      note({ what: 'refresh', at, ms, ours: ours.length, running: running(ours), all: nodes.length, allRunning: running(nodes), rss: process.memoryUsage().rss });
       await sleep(config.pauseMs);
     }
   } finally {
@@ -551,8 +552,7 @@ export async function startSession(ctx: BenchContext): Promise<Session> {
   const resultFile = join(dir, 'probe-results.jsonl');
   writeFileSync(resultFile, '');
   let server: { folderUrl: string; stop(): Promise<void> } | undefined;
-  type Locator = { first(): Locator; count(): Promise<number>; getAttribute(name: string): Promise<string | null> };
-  let browser: { newPage(): Promise<{ goto(url: string, o?: object): Promise<unknown>; reload(o?: object): Promise<unknown>; locator(selector: string): Locator }>; close(): Promise<void> } | undefined;
+  let browser: { newPage(): Promise<{ goto(url: string, o?: object): Promise<unknown>; reload(o?: object): Promise<unknown>; evaluate(expression: string): Promise<unknown> }>; close(): Promise<void> } | undefined;
   try {
     const vsix = join(REPO, 'dist', 'gvisor-sandboxes.vsix');
     const built = spawnSync('npm', ['run', 'package'], { cwd: REPO, encoding: 'utf8' });
@@ -580,8 +580,9 @@ export async function startSession(ctx: BenchContext): Promise<Session> {
       userDataDir,
       emptyVsix,
       async statusBarLabel() {
-        const item = page.locator('.statusbar [aria-label*="running sandbox"]').first();
-        return (await item.count()) ? await item.getAttribute('aria-label') : null;
+        // One query in the page: a locator's getAttribute would wait (30 s) for an item that is hidden meanwhile.
+        const label = await page.evaluate(`document.querySelector('.statusbar [aria-label*="running sandbox"]')?.getAttribute('aria-label') ?? null`);
+        return typeof label === 'string' ? label : null;
       },
       async sample(config, timeoutMs = 240_000) {
         const index = count++;

@@ -33,9 +33,9 @@ export type CreatorStatus = 'self' | 'alive' | 'gone' | 'unknown';
 export function creatorLabel(): string {
   ownLabel ??= (() => {
     const machine = machineKey();
-    const start = machine ? processStart(process.pid) : null;
+    const start = machine ? processStart(process.pid) : 'hidden';
     // No /proc (macOS): nobody else can check this process; a random start keeps it unique.
-    return `${machine ?? 'unknown'}/${process.pid}/${start ?? `r${randomBytes(6).toString('hex')}`}`;
+    return `${machine ?? 'unknown'}/${process.pid}/${typeof start === 'object' ? start.start : `r${randomBytes(6).toString('hex')}`}`;
   })();
   return ownLabel;
 }
@@ -48,8 +48,10 @@ export function creatorStatus(label: string | undefined): CreatorStatus {
   const match = /^([^/]+)\/(\d+)\/([^/]+)$/.exec(label);
   const machine = machineKey();
   if (!match || !machine || match[1] !== machine) return 'unknown';
-  const start = processStart(Number(match[2]));
-  return start !== null && start === match[3] ? 'alive' : 'gone';
+  const found = processStart(Number(match[2]));
+  if (typeof found === 'object') return found.start === match[3] ? 'alive' : 'gone'; // a later process reuses the pid
+  // Another user's process behind /proc's hidepid: it exists, but whose it is cannot be told.
+  return found === 'hidden' ? 'unknown' : 'gone';
 }
 
 /** This boot of this machine and this pid namespace: where pids mean the same processes. */
@@ -66,16 +68,24 @@ function machineKey(): string | null {
 }
 let machineKey_: string | null | undefined;
 
-/** The start time (clock ticks since boot) of a live process, or null: none, or a zombie. */
-function processStart(pid: number): string | null {
+/**
+ * A live process's start time (clock ticks since boot); `gone` when there is no such process, or
+ * only its zombie; `hidden` when it exists but /proc does not show it to us (hidepid).
+ */
+function processStart(pid: number): { start: string } | 'gone' | 'hidden' {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // After the command name, which may itself hold spaces and parentheses: state is field 3, start time field 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return null;
-    return fields[19] ?? null;
+    if (fields[0] === 'Z' || fields[0] === 'X') return 'gone';
+    return fields[19] ? { start: fields[19] } : 'hidden';
   } catch {
-    return null;
+    try {
+      process.kill(pid, 0);
+      return 'hidden';
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'hidden' : 'gone';
+    }
   }
 }
 

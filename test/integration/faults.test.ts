@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import type { SandboxSpec } from '../../src/core';
-import { cleanupAfterFile, client, testSpec } from './helpers';
+import { cleanupAfterFile, client, testSpec, until } from './helpers';
+import { isolatedHome, reapersOf, stopReapersAfterFile } from './reaperHelpers';
 import {
   FAULT_TAG,
   bigFolder,
@@ -32,6 +33,7 @@ import {
 } from './faultHelpers';
 
 cleanupAfterFile();
+stopReapersAfterFile();
 
 /** Restricted on purpose: a sandbox that ran open would be the failure. */
 const POLICY = { cidrAllowlist: ['192.0.2.0/24'] };
@@ -117,6 +119,37 @@ describe('faults during creation leave nothing behind and nothing open', () => {
       assert.deepEqual(watch.violations, [], `never ran with another network (states seen: ${watch.states.join(' → ')})`);
     });
   }
+
+  it('with a reaper running, its next pass removes what a killed create left, without any listing here', async (t) => {
+    // A sandbox with an idle timeout keeps a reaper (of an isolated home: this file's) looking every second.
+    const home = isolatedHome('faults');
+    const own = client({ runDir: home.runDir });
+    const keeper = await own.create(testSpec({ idleTimeoutSeconds: 120 }));
+    try {
+      assert.equal(reapersOf(home).length, 1, 'a reaper watches the engine');
+      const tag = faultTag('reaper');
+      const watch = watchNeverOpen(tag, POLICY);
+      let creator: CreatorChild | undefined;
+      const killer = await killOnGuardEvent(tag, 'start', () => creator?.child);
+      try {
+        creator = startCreator(specFor(tag));
+        await Promise.race([killer.killed, creator.exited.then(() => Promise.reject(new Error(`the creating process ended first: ${creator!.lines.join(' | ')}`)))]);
+        assert.equal(await creator.exited, 'SIGKILL');
+        const left = await leftoversOf(tag);
+        t.diagnostic(`left right after the kill: ${left.join('; ')}`);
+        // No listing from this test: the reaper's pass (about every second here) is what removes them.
+        await until(async () => (await leftoversOf(tag)).length === 0, 20_000, "the reaper's next pass to remove the half-made sandbox");
+        assert.deepEqual(await hostProcessesGone(watch.seen), []);
+      } finally {
+        killer.close();
+        if (creator) killChild(creator.child);
+        await watch.stop();
+      }
+      assert.deepEqual(watch.violations, []);
+    } finally {
+      await keeper.terminate();
+    }
+  });
 
   it('a create in this process whose clean-up failed (Docker did not answer) is collected by the next listing in this process', async (t) => {
     const tag = faultTag('self');

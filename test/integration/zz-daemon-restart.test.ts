@@ -124,16 +124,19 @@ describe('a dockerd restart during a create leaves nothing behind and nothing op
       assert.ok(!creator.lines.some((l) => l.startsWith('created ')), 'the child\'s create did not succeed');
       const outcome = await Promise.race([selfCreate, new Promise<{ sandbox?: Sandbox; error?: Error }>((r) => setTimeout(() => r({ error: new Error('no answer 60 s after the restart') }), 60_000))]);
       if (outcome.sandbox) {
-        // It finished before dockerd stopped: a whole sandbox, not a half-made one. Ended by hand.
+        // It finished before dockerd stopped: a whole sandbox, not a half-made one. Ended by hand,
+        // with the spare guard its client prepared for the next create (close() removes it).
         t.diagnostic('this process\'s create had finished before the restart; its sandbox is terminated by hand');
         await outcome.sandbox.terminate();
+        await own.close();
       } else {
         t.diagnostic(`this process's create failed: ${outcome.error?.message}`);
       }
       t.diagnostic(`left after the restart: ${[...(await leftoversOf(childTag)), ...(await leftoversOf(selfTag))].join('; ') || 'nothing'}`);
 
-      // Any client's listing (here: this process's) removes what is left of both.
-      const listings = [await collectedByListing(own, childTag, 15_000), await collectedByListing(own, selfTag, 15_000)];
+      // Any client's listing (here: another client in this process) removes what is left of both.
+      const lister = client();
+      const listings = [await collectedByListing(lister, childTag, 15_000), await collectedByListing(lister, selfTag, 15_000)];
       t.diagnostic(`gone after ${listings.join(' and ')} listing(s)`);
       assert.deepEqual(await hostProcessesGone(new Set([...watches[0].seen, ...watches[1].seen])), [], 'no host process of their containers is left');
     } finally {

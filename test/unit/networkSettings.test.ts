@@ -133,8 +133,11 @@ describe('workspace tag', () => {
     assert.equal(workspaceTagFor('untitled:1', ['sandbox://sb-abc123def456/', 'file:///home/me/b']), workspaceTagValue('file:///home/me/b'));
   });
 
-  it('is the saved .code-workspace file\'s for a saved workspace', () => {
+  it('is the .code-workspace file\'s for a workspace of several local folders, the folder\'s for one local folder plus sandbox folders', () => {
     const file = 'file:///home/me/all.code-workspace';
-    assert.equal(workspaceTagFor(file, ['file:///home/me/a', 'sandbox://sb-abc123def456/']), workspaceTagValue(file));
+    assert.equal(workspaceTagFor(file, ['file:///home/me/a', 'file:///home/me/b', 'sandbox://sb-abc123def456/']), workspaceTagValue(file));
+    // code-server keeps an untitled workspace as a file: .code-workspace in its user data.
+    const codeServerUntitled = 'file:///root/.local/share/code-server/User/Workspaces/Untitled-1796530843714.code-workspace';
+    assert.equal(workspaceTagFor(codeServerUntitled, ['file:///home/me/a', 'sandbox://sb-abc123def456/']), workspaceTagValue('file:///home/me/a'));
   });
 });

@@ -17,29 +17,35 @@ export const NO_WORKSPACE = 'no-folder';
  * as a URI string; `undefined` for a window with no folder.
  */
 /**
- * The tag of a window, from its `.code-workspace` file (URI string, `untitled:` for an untitled
- * workspace) and its folders' URI strings, in order.
+ * The tag of a window, from its `.code-workspace` file (URI string; `untitled:` for an untitled
+ * workspace in desktop VS Code) and its folders' URI strings, in order.
  *
  * Adding a sandbox folder (Open Sandbox Folder in Explorer) must not change it: that turns a folder
- * window into an untitled workspace, whose settings VS Code carries over from the folder, and the
- * sandboxes created before must keep following them (issue #14). So an untitled workspace is
- * tagged like the folder window it came from, by its first folder that is not in a sandbox, and
- * `sandbox:` folders never count (a window showing only sandboxes follows the user settings, as
- * one with no folder does). A saved `.code-workspace` file is a workspace the user named: its own.
+ * window into an untitled workspace — whose settings VS Code copies from the folder — and the
+ * sandboxes created before must keep following them (issue #14). code-server keeps that untitled
+ * workspace as an ordinary `file:` `.code-workspace` in its user data, and does not carry the
+ * window's workspaceState over, so neither the scheme nor stored state can tell it apart: the rule
+ * is on the folders. `sandbox:` folders never count (they are views into sandboxes, not the
+ * project); a window with one local folder is that folder's window, whatever else it shows; a
+ * workspace of several local folders is its `.code-workspace` file's; no local folder follows the
+ * user settings, as a window with no folder does.
  */
 export function workspaceTagFor(workspaceFile: string | undefined, folders: readonly string[]): string {
-  if (workspaceFile !== undefined && !workspaceFile.startsWith(`${UNTITLED_SCHEME}:`)) {
+  const local = folders.filter((folder) => !folder.startsWith(`${SANDBOX_SCHEME}:`));
+  if (local.length > 1 && workspaceFile !== undefined && !workspaceFile.startsWith('untitled:')) {
     return workspaceTagValue(workspaceFile);
   }
-  return workspaceTagValue(folders.find((folder) => !folder.startsWith(`${SANDBOX_SCHEME}:`)));
+  return workspaceTagValue(local[0]);
 }
-
-/** The scheme VS Code gives `workspace.workspaceFile` of a workspace not saved yet. */
-const UNTITLED_SCHEME = 'untitled';
 
 export function workspaceTagValue(workspaceUri: string | undefined): string {
   if (!workspaceUri) {
     return NO_WORKSPACE;
   }
   return createHash('sha256').update(workspaceUri).digest('hex').slice(0, 12);
+}
+
+/** Whether `value` is a tag this module makes (a stored one is checked before it is used). */
+export function isWorkspaceTagValue(value: string): boolean {
+  return value === NO_WORKSPACE || /^[0-9a-f]{12}$/.test(value);
 }

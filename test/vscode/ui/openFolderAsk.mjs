@@ -32,7 +32,13 @@ export default async function openFolderAsk(ctx) {
 
     const chooseFolder = async () => {
       await ctx.runCommand('Sandboxes: Open Sandbox Folder in Explorer');
-      await quickPickRow(name).waitFor({ state: 'visible', timeout: 20_000 });
+      if (!(await quickPickRow(name).waitFor({ state: 'visible', timeout: 20_000 }).then(() => true, () => false))) {
+        await ctx.screenshot('open-folder-no-picker');
+        ctx.log(`no sandbox picker; quick input shows: ${JSON.stringify(await page.locator('.quick-input-widget').allInnerTexts().catch(() => []))}`);
+        await page.keyboard.press('Escape');
+        await ctx.runCommand('Sandboxes: Open Sandbox Folder in Explorer');
+        await quickPickRow(name).waitFor({ state: 'visible', timeout: 20_000 });
+      }
       await quickPickRow(name).click();
       await quickPickRow('/workspace').waitFor({ state: 'visible', timeout: 20_000 });
       await quickPickRow('/workspace').click();
@@ -68,6 +74,8 @@ export default async function openFolderAsk(ctx) {
     await notReloaded('after Open in New Window');
     await other.close().catch(() => {});
     other = undefined;
+    await page.bringToFront();
+    await page.locator('.part.editor').first().click({ timeout: 5_000 }).catch(() => {});
 
     // Cancel (Escape) changes nothing.
     await chooseFolder();

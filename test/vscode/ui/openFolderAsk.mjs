@@ -88,5 +88,10 @@ export default async function openFolderAsk(ctx) {
     await other?.close().catch(() => {});
     await sandbox?.terminate().catch(() => {});
     await disposeEngine();
+    // Back to the single folder the other UI tests expect, if the window did change.
+    if (!page.url().startsWith(ctx.url)) {
+      await page.goto(ctx.url).catch((e) => ctx.log(`reopening the folder: ${e.message}`));
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 }).catch(() => {});
+    }
   }
 }

@@ -47,9 +47,11 @@ const KB = 1024;
 /** Plain .mjs helpers shared with the test runner (imported by path: they have no type declarations). */
 const SCRIPTS_LIB = '../scripts/lib/';
 
-interface Session {
+export interface Session {
   /** Reloads the page and waits for the probe's next line (by default for up to 240 s). */
   sample(config: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** The status bar's item of this extension as a screen reader gets it (its accessibility label), or null when hidden. */
+  statusBarLabel(): Promise<string | null>;
   userDataDir: string;
   emptyVsix: string;
   close(): Promise<void>;
@@ -467,6 +469,35 @@ async function treeEvents(config) {
   readMs.sort((a, b) => a - b);
   return { polls: readMs.length, readMs: { median: Math.round(readMs[Math.floor(readMs.length / 2)] * 10) / 10, max: Math.round(readMs[readMs.length - 1] * 10) / 10 } };
 }
+// load-tree (bench/load.bench.ts): the Sandboxes view open; until the stop file appears, a refresh
+// (sandboxes.refresh, then the tree read as VS Code reads it) every pauseMs, each appended to
+// seenFile with its start (Date.now()), duration, how many of the run's sandboxes the tree lists
+// (running or not) and this host's RSS; meanwhile the event loop's lag, sampled every 50 ms.
+async function loadTree(config) {
+  await vscode.extensions.getExtension('${EXTENSION_ID}').activate();
+  await vscode.commands.executeCommand('workbench.view.extension.sandboxes');
+  const note = (entry) => fs.appendFileSync(config.seenFile, JSON.stringify(entry) + '\\n');
+  const lags = [];
+  let expected = performance.now() + 50;
+  const lagTimer = setInterval(() => { const now = performance.now(); lags.push([Date.now(), Math.max(0, now - expected)]); expected = now + 50; }, 50);
+  note({ what: 'ready', at: Date.now(), rss: process.memoryUsage().rss });
+  try {
+    for (let i = 0; i < 100000 && !fs.existsSync(config.stopFile); i++) {
+      const at = Date.now();
+      const t0 = performance.now();
+      await vscode.commands.executeCommand('sandboxes.refresh');
+      const nodes = await vscode.commands.executeCommand('sandboxes.tree.snapshot', { depth: 1 });
+      const ms = performance.now() - t0;
+      const ours = nodes.filter((node) => String(node.label).startsWith(config.prefix));
+      const running = (list) => list.filter((node) => node.contextValue === 'runningSandbox').length;
+      note({ what: 'refresh', at, ms, ours: ours.length, running: running(ours), all: nodes.length, allRunning: running(nodes), rss: process.memoryUsage().rss });
+      await sleep(config.pauseMs);
+    }
+  } finally {
+    clearInterval(lagTimer);
+  }
+  return { lags };
+}
 async function run() {
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const out = { pid: process.pid, sample: config.sample };
@@ -499,6 +530,8 @@ async function run() {
       Object.assign(out, details, { samples: { ours, baseline } });
     } else if (config.mode === 'tree-events') {
       Object.assign(out, await treeEvents(config));
+    } else if (config.mode === 'load-tree') {
+      Object.assign(out, await loadTree(config));
     }
   } catch (e) { out.error = String(e && e.stack || e); }
   fs.appendFileSync(config.resultFile, JSON.stringify(out) + '\\n');
@@ -507,7 +540,7 @@ exports.activate = () => { setTimeout(run, 0); };
 exports.deactivate = () => {};
 `;
 
-async function startSession(ctx: BenchContext): Promise<Session> {
+export async function startSession(ctx: BenchContext): Promise<Session> {
   const cs = (await import(SCRIPTS_LIB + 'codeServer.mjs')) as Record<string, (...args: never[]) => Promise<unknown>>;
   const tests = (await import(SCRIPTS_LIB + 'vscodeTests.mjs')) as { packageVsix: (dir: string, out: string) => string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-vscode-'));
@@ -519,7 +552,7 @@ async function startSession(ctx: BenchContext): Promise<Session> {
   const resultFile = join(dir, 'probe-results.jsonl');
   writeFileSync(resultFile, '');
   let server: { folderUrl: string; stop(): Promise<void> } | undefined;
-  let browser: { newPage(): Promise<{ goto(url: string, o?: object): Promise<unknown>; reload(o?: object): Promise<unknown> }>; close(): Promise<void> } | undefined;
+  let browser: { newPage(): Promise<{ goto(url: string, o?: object): Promise<unknown>; reload(o?: object): Promise<unknown>; evaluate(expression: string): Promise<unknown> }>; close(): Promise<void> } | undefined;
   try {
     const vsix = join(REPO, 'dist', 'gvisor-sandboxes.vsix');
     const built = spawnSync('npm', ['run', 'package'], { cwd: REPO, encoding: 'utf8' });
@@ -546,6 +579,11 @@ async function startSession(ctx: BenchContext): Promise<Session> {
     return {
       userDataDir,
       emptyVsix,
+      async statusBarLabel() {
+        // One query in the page: a locator's getAttribute would wait (30 s) for an item that is hidden meanwhile.
+        const label = await page.evaluate(`document.querySelector('.statusbar [aria-label*="running sandbox"]')?.getAttribute('aria-label') ?? null`);
+        return typeof label === 'string' ? label : null;
+      },
       async sample(config, timeoutMs = 240_000) {
         const index = count++;
         writeFileSync(configFile, JSON.stringify({ ...config, sample: index, resultFile }));

@@ -3,6 +3,7 @@ import { resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } 
 import { OLD_RUNSC_FIX, OLD_RUNSC_SIGNATURE, SETUP_FIX, SandboxError, dockerMessage, dockerStatus } from './errors';
 import { newSandboxId } from './ids';
 import { ensureImage } from './images';
+import { beginCreate, collectHalfMade, creatorLabel, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
 import { LABEL, MANAGED_FILTER, tagFilters, tagLabels, tagsFromLabels } from './labels';
@@ -139,6 +140,7 @@ export class SandboxClient {
       [LABEL.runtime]: runtime,
       [LABEL.networkMode]: networking === 'none' ? 'blocked' : modeOf(policy),
       [LABEL.spec]: JSON.stringify(spec),
+      [LABEL.creator]: creatorLabel(),
       ...tagLabels(spec.tags),
       ...(options.probe ? { [LABEL.probe]: 'true' } : {}),
     };
@@ -148,8 +150,10 @@ export class SandboxClient {
     if (spec.idleTimeoutSeconds) labels[LABEL.idleTimeout] = String(spec.idleTimeoutSeconds);
 
     options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
-    // Everything created so far, removed again if a later step fails: no orphans.
+    // Everything created so far, removed again if a later step fails: no orphans. If this process
+    // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
     const created: Docker.Container[] = [];
+    beginCreate(id);
     try {
       let networkMode = 'none';
       let guardId: string | undefined;
@@ -205,6 +209,8 @@ export class SandboxClient {
       // Sandbox first, then its guard.
       for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
       throw error;
+    } finally {
+      endCreate(id);
     }
   }
 
@@ -326,6 +332,8 @@ export class SandboxClient {
     );
     const sandboxes = containers.filter(isSandboxContainer);
     this.guardCleanup.collect(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
+    // What a create that never finished left (its process died, or its clean-up failed): in the background.
+    void collectHalfMade(this.docker, containers, this.logger).catch(() => undefined);
     const infos = sandboxes
       .filter((c) => options.all !== false || c.State === 'running')
       .filter((c) => options.includeProbes === true || c.Labels?.[LABEL.probe] !== 'true')

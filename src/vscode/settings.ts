@@ -11,7 +11,7 @@ import { parseCidr } from '../core';
 import type { SandboxSpec } from '../core/types';
 import { effectiveSettings, ignoredSettings, type EffectiveSettings, type IgnoredSetting, type ResolveOptions } from './effectiveSettings';
 import { networkSettingsFrom, type NetworkSettings } from './network/networkSettings';
-import { workspaceTagValue } from './network/workspaceTag';
+import { workspaceTagFor } from './network/workspaceTag';
 import { workspaceMountSettingsFrom, type WorkspaceMountSettings } from './files/mountSettings';
 import { bindAddressFrom, type BindAddress } from './ports/portSettings';
 import { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
@@ -56,8 +56,10 @@ function resolveOptions(): ResolveOptions {
 
 /** The tag value of the sandboxes this window creates and keeps following its settings. */
 export function currentWorkspaceTag(): string {
-  const uri = vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri;
-  return workspaceTagValue(uri?.toString());
+  return workspaceTagFor(
+    vscode.workspace.workspaceFile?.toString(),
+    (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.toString()),
+  );
 }
 
 /**

@@ -89,9 +89,14 @@ let createButton: HTMLButtonElement;
 let saveButton: HTMLButtonElement;
 let resetButton: HTMLButtonElement;
 let formElement: HTMLFormElement;
+/** Whether an `init` has built the form in this page. */
+let initialized = false;
 
 const client = new WebviewClient<CreateFormMethods, CreateFormPush>((push) => {
-  if (push.type !== 'init') return;
+  // Built once per page: `ready` may be said more than once (webviewClient.ts), and a late second
+  // answer must not redraw the form under the user's hands.
+  if (push.type !== 'init' || initialized) return;
+  initialized = true;
   saveUnavailable = push.saveUnavailable;
   const saved = client.state;
   if (isCreateFormState(saved)) {

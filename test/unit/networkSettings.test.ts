@@ -4,7 +4,7 @@ import { refused, settings } from './fixtures';
 import { parseCidr } from '../../src/core/network/policy';
 import { validateSpec } from '../../src/core/spec';
 import { networkSettingsFrom, samePolicy } from '../../src/vscode/network/networkSettings';
-import { NO_WORKSPACE, workspaceTagValue } from '../../src/vscode/network/workspaceTag';
+import { NO_WORKSPACE, workspaceTagFor, workspaceTagValue } from '../../src/vscode/network/workspaceTag';
 import { SettingKeys } from '../../src/shared/settingKeys';
 import { newSandboxSpecFromSettings, withOverrides } from '../../src/vscode/settingsToSpec';
 
@@ -115,5 +115,29 @@ describe('workspace tag', () => {
     assert.notEqual(workspaceTagValue('file:///home/me/other'), a);
     assert.equal(workspaceTagValue(undefined), NO_WORKSPACE);
     assert.doesNotThrow(() => validateSpec({ image: 'x', tags: { workspace: a } }));
+  });
+
+  // Issue #14, bug 2: Open Sandbox Folder in Explorer turns a folder window into an untitled
+  // workspace with a sandbox: folder appended; its sandboxes must keep following its settings.
+  it('does not change when a sandbox: folder is added to a folder window (it becomes an untitled workspace)', () => {
+    const folder = 'file:///home/me/project';
+    const before = workspaceTagFor(undefined, [folder]);
+    assert.equal(before, workspaceTagValue(folder));
+    const after = workspaceTagFor('untitled:1700000000000', [folder, 'sandbox://sb-abc123def456/workspace']);
+    assert.equal(after, before, 'the same tag after the sandbox folder was added');
+  });
+
+  it('ignores sandbox: folders: a window with only sandbox folders follows the user settings, like one with none', () => {
+    assert.equal(workspaceTagFor(undefined, ['sandbox://sb-abc123def456/workspace']), NO_WORKSPACE);
+    assert.equal(workspaceTagFor('untitled:1', ['sandbox://sb-abc123def456/', 'sandbox://sb-fedcba654321/tmp']), NO_WORKSPACE);
+    assert.equal(workspaceTagFor('untitled:1', ['sandbox://sb-abc123def456/', 'file:///home/me/b']), workspaceTagValue('file:///home/me/b'));
+  });
+
+  it('is the .code-workspace file\'s for a workspace of several local folders, the folder\'s for one local folder plus sandbox folders', () => {
+    const file = 'file:///home/me/all.code-workspace';
+    assert.equal(workspaceTagFor(file, ['file:///home/me/a', 'file:///home/me/b', 'sandbox://sb-abc123def456/']), workspaceTagValue(file));
+    // code-server keeps an untitled workspace as a file: .code-workspace in its user data.
+    const codeServerUntitled = 'file:///root/.local/share/code-server/User/Workspaces/Untitled-1796530843714.code-workspace';
+    assert.equal(workspaceTagFor(codeServerUntitled, ['file:///home/me/a', 'sandbox://sb-abc123def456/']), workspaceTagValue('file:///home/me/a'));
   });
 });

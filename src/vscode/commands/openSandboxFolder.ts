@@ -13,6 +13,7 @@ import { pickSandboxPaths, resolveFileTarget, startFolder } from '../files/sandb
 import { workspaceFolderName } from '../files/sandboxUri';
 import type { Sandbox } from '../../core';
 import type { CommandContext } from './commandContext';
+import { showWarningMessage } from '../uiText';
 
 const TITLE = 'Open Sandbox Folder in Explorer';
 
@@ -34,6 +35,15 @@ export async function openSandboxFolder(context: CommandContext, sandboxArg?: un
   const folders = vscode.workspace.workspaceFolders ?? [];
   const existing = folders.find((folder) => folder.uri.toString() === uri.toString());
   if (!existing) {
+    const where = await askWhereIfReloading(sandbox.name, path);
+    if (where === undefined) {
+      return undefined;
+    }
+    if (where === 'newWindow') {
+      context.log.info(`Opening ${uri.toString(true)} in a new window.`);
+      await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+      return uri.toString();
+    }
     // Appended, never first: changing the first folder restarts every extension (updateWorkspaceFolders' docs).
     const added = vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name: workspaceFolderName(sandbox.name, path) });
     if (!added) {
@@ -46,6 +56,28 @@ export async function openSandboxFolder(context: CommandContext, sandboxArg?: un
   }
   await vscode.commands.executeCommand('workbench.view.explorer');
   return uri.toString();
+}
+
+/**
+ * Adding a folder to a window that is not a multi-root workspace yet (one folder, or none) makes
+ * VS Code reload the window: editors reopen, but terminals close and webviews restart. That is
+ * not done without asking (issue #14); a new window changes nothing here. `undefined`: cancelled.
+ */
+async function askWhereIfReloading(sandboxName: string, path: string): Promise<'newWindow' | 'thisWindow' | undefined> {
+  if (vscode.workspace.workspaceFile !== undefined) {
+    return 'thisWindow'; // already a workspace: the folder is appended without a reload
+  }
+  const newWindow = 'Open in New Window';
+  const thisWindow = 'Add to This Window (Reloads)';
+  const single = (vscode.workspace.workspaceFolders ?? []).length > 0;
+  const detail =
+    (single
+      ? 'Adding a second folder turns this window into a multi-root workspace, and VS Code reloads the window to do that. '
+      : 'Adding a folder to a window with none opens it as this window\'s folder, and VS Code reloads the window to do that. ') +
+    'Editors and the Create Sandbox form come back (unsaved changes are kept), but terminals close: ' +
+    'their shells keep running inside the sandboxes until you end them. A new window leaves this one as it is.';
+  const choice = await showWarningMessage(`Open ${path} of sandbox "${sandboxName}" in a new window, or add it to this one?`, { modal: true, detail }, newWindow, thisWindow);
+  return choice === newWindow ? 'newWindow' : choice === thisWindow ? 'thisWindow' : undefined;
 }
 
 interface FolderItem extends vscode.QuickPickItem {

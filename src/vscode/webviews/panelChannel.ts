@@ -42,7 +42,13 @@ export class PanelChannel<M extends Record<keyof M, MethodSpec>, P> extends Disp
     }
     if (message.kind === 'ready') {
       this.ready = true;
-      this.options.onReady();
+      // A throw here would leave the panel blank with nothing logged: the script says `ready`
+      // again for a while, so a passing problem (settings being written) heals itself.
+      try {
+        this.options.onReady();
+      } catch (err) {
+        this.options.log.failure(`${this.options.name}: sending what the panel shows`, err);
+      }
       return undefined;
     }
     const response = await this.answer(message);

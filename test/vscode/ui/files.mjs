@@ -35,6 +35,9 @@ export default async function files(ctx) {
       await quickPickRow(name).click();
       await quickPickRow('/workspace').waitFor({ state: 'visible', timeout: 20_000 });
       await quickPickRow('/workspace').click();
+      // In a single-folder window it first asks (adding a folder reloads the window): add here.
+      const add = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Add to This Window (Reloads)' });
+      if (await add.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await add.click();
     };
     await addSandboxFolder();
 

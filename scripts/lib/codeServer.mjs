@@ -266,7 +266,13 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
       if (Date.now() > deadline) throw new Error(`command "${title}" not found in the command palette within ${timeoutMs / 1000} s (${e.message.split('\n')[0]})`);
     }
   }
-  await page.keyboard.press('Enter');
+  // Run exactly the command asked for: a filter also matches longer titles ("Create Sandbox" →
+  // "Create Sandbox (Form)…"), and the palette puts the most recently used one first.
+  const exact = page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) })
+    .first();
+  if (await exact.count()) await exact.click();
+  else await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
 }
 

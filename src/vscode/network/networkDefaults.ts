@@ -194,10 +194,21 @@ export class NetworkDefaultsService extends Disposable {
     // In parallel: the new policy must be in force everywhere within a second.
     const outcomes = await Promise.all(snapshot.sandboxes.map(({ sandbox, state }) => this.applyTo(sandbox, state, policy, writersIfLoosening)));
 
+    this.reportOutcomes(pass, policy, snapshot.sandboxes, outcomes, started);
+    const held = snapshot.sandboxes.flatMap(({ sandbox }, i) => {
+      const outcome = outcomes[i];
+      return outcome?.kind === 'held' ? [{ name: sandbox.name, writers: outcome.writers }] : [];
+    });
+    if (held.length > 0) this.askToLoosen(policy, key, held);
+  }
+
+  /** Logs the pass, shows how many it applied to, and reports the failures. */
+  private reportOutcomes(pass: Pass, policy: NetworkSettings, sandboxes: readonly { sandbox: Sandbox }[], outcomes: readonly Outcome[], started: number): void {
+    const count = sandboxes.length;
     const failures: ReapplyFailure[] = [];
     let applied = 0;
     outcomes.forEach((outcome, i) => {
-      const name = snapshot.sandboxes[i]?.sandbox.name ?? '?';
+      const name = sandboxes[i]?.sandbox.name ?? '?';
       if (outcome.kind === 'failed') failures.push({ name, message: outcome.message });
       if (outcome.kind === 'applied') applied++;
     });
@@ -212,11 +223,6 @@ export class NetworkDefaultsService extends Disposable {
       this.log.error(text);
       this.notify({ kind: 'actionable', text, actions: ['showLog'], settingKeys: [] });
     }
-    const held = snapshot.sandboxes.flatMap(({ sandbox }, i) => {
-      const outcome = outcomes[i];
-      return outcome?.kind === 'held' ? [{ name: sandbox.name, writers: outcome.writers }] : [];
-    });
-    if (held.length > 0) this.askToLoosen(policy, key, held);
   }
 
   /**

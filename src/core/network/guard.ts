@@ -251,10 +251,16 @@ export interface CreatedGuard {
 
 /** Creates the guard (not started), so the sandbox can be created against it meanwhile. */
 export async function createGuard(docker: Docker, spec: GuardSpec): Promise<CreatedGuard> {
-  const deny = denyAllRules('sandboxes-deny-all');
   const { env, tag } = spec.initialState ? policyEnv(spec.initialState, spec.network) : { env: {}, tag: '' };
+  const container = await docker.createContainer(guardContainerOptions(spec, env));
+  return { container, start: () => startGuard(docker, container, spec, tag) };
+}
+
+/** The guard's container: runc, NET_ADMIN only, read-only, small; its script gets the rules through the environment. */
+function guardContainerOptions(spec: GuardSpec, env: Record<string, string>): Docker.ContainerCreateOptions {
+  const deny = denyAllRules('sandboxes-deny-all');
   const resolvers = (spec.resolvers ?? []).filter((ip) => /^[0-9a-fA-F.:]+$/.test(ip));
-  const container = await docker.createContainer({
+  return {
     name: spec.containerName ?? guardName(spec.sandboxId),
     Image: spec.image,
     Entrypoint: [''],
@@ -283,42 +289,43 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Crea
       IpcMode: 'shareable',
       ShmSize: NETWORK_FILES_BYTES,
     },
-  });
-  const start = async () => {
-    // Attach before starting, so the guard's "verified" line cannot be missed.
-    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-    let output = '';
-    const verified = new Promise<void>((resolve, reject) => {
-      const out = new PassThrough();
-      out.on('data', (chunk) => {
-        output += chunk;
-        if (output.includes(`verified ${tag}`)) resolve();
-      });
-      docker.modem.demuxStream(stream, out, out);
-      stream.on('end', () => reject(new Error(output.trim() || 'the guard exited')));
-      stream.on('error', reject);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await container.start();
-      if (!spec.initialState) return;
-      await Promise.race([
-        verified,
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the guard within 20 s')), 20_000))),
-      ]);
-    } catch (error) {
-      throw new SandboxError(
-        'POLICY_FAILED',
-        `The network guard of sandbox ${spec.name} could not load and verify its ${spec.initialState ? modeOf(spec.initialState) : 'closed'} policy: ${error instanceof Error ? dockerMessage(error) : String(error)}.`,
-        'Check that the guard image has /bin/sh, iptables and ip6tables, and that Docker can run runc containers with NET_ADMIN (Sandboxes: Check Setup).',
-        { cause: error },
-      );
-    } finally {
-      clearTimeout(timer);
-      stream.destroy();
-    }
   };
-  return { container, start };
+}
+
+/** Starts the guard; with an initial policy, resolves once the guard says it loaded and verified it. */
+async function startGuard(docker: Docker, container: Docker.Container, spec: GuardSpec, tag: string): Promise<void> {
+  // Attach before starting, so the guard's "verified" line cannot be missed.
+  const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  let output = '';
+  const verified = new Promise<void>((resolve, reject) => {
+    const out = new PassThrough();
+    out.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes(`verified ${tag}`)) resolve();
+    });
+    docker.modem.demuxStream(stream, out, out);
+    stream.on('end', () => reject(new Error(output.trim() || 'the guard exited')));
+    stream.on('error', reject);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await container.start();
+    if (!spec.initialState) return;
+    await Promise.race([
+      verified,
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the guard within 20 s')), 20_000))),
+    ]);
+  } catch (error) {
+    throw new SandboxError(
+      'POLICY_FAILED',
+      `The network guard of sandbox ${spec.name} could not load and verify its ${spec.initialState ? modeOf(spec.initialState) : 'closed'} policy: ${error instanceof Error ? dockerMessage(error) : String(error)}.`,
+      'Check that the guard image has /bin/sh, iptables and ip6tables, and that Docker can run runc containers with NET_ADMIN (Sandboxes: Check Setup).',
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+    stream.destroy();
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
  * Names: create, exec, policy-apply, policy-overhead, tunnels, terminal, activation, tree, bundle,
- * settings-apply, files, tree-events (default: all). Prints a table and writes bench/results/latest.json.
+ * settings-apply, files, tree-events, load (default: all). Prints a table and writes bench/results/latest.json.
  * Each benchmark compares the engine or the extension with a baseline measured in the same run,
  * interleaved; the result is a ratio (targets the issues set in absolute units say so). `--check` exits 1 when a target is missed.
  *
@@ -11,7 +11,8 @@
  * BENCH_TUNNEL_N (default 400, at least 300), BENCH_TUNNEL_BULK_N (default 15, at least 10),
  * BENCH_TUNNEL_SECONDS (default 3, at least 1), BENCH_SETTINGS_N (default 16, at least 8),
  * BENCH_FILES_COPY_N (default 8, at least 5), BENCH_FILES_READ_N (default 20, at least 10),
- * BENCH_TREE_EVENTS_N (default 10, at least 6).
+ * BENCH_TREE_EVENTS_N (default 10, at least 6), BENCH_LOAD_ROUNDS (default 2, at least 1),
+ * BENCH_LOAD_ALONE_N (default 8, at least 3), BENCH_LOAD_VSCODE=0 (load without the extension host).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +22,7 @@ import { resolveEndpoint } from '../src/core/docker';
 import { createBench } from './create.bench';
 import { execBench } from './exec.bench';
 import { filesBench } from './files.bench';
+import { loadBench } from './load.bench';
 import { policyApplyBench } from './policy-apply.bench';
 import { policyOverheadBench } from './policy-overhead.bench';
 import { terminalBench } from './terminal.bench';
@@ -43,6 +45,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   files: filesBench,
   'settings-apply': settingsApplyBench,
   'tree-events': treeEventsBench,
+  load: loadBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;
@@ -103,6 +106,7 @@ function fmt(value: number | undefined, unit: string): string {
 /** The slow end: p90 (and p99 where measured) of times, p10 of throughputs. */
 function tail(s: BenchResult['ours'], unit: string): string {
   if (unit === 'MiB/s') return s.p10 === undefined ? `p90 ${fmt(s.p90, unit)}` : `p10 ${fmt(s.p10, unit)}`;
+  if (s.p95 !== undefined) return `p95 ${fmt(s.p95, unit)}`;
   return s.p99 === undefined ? `p90 ${fmt(s.p90, unit)}` : `p90 ${s.p90.toFixed(1)} / p99 ${fmt(s.p99, unit)}`;
 }
 

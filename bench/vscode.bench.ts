@@ -47,9 +47,11 @@ const KB = 1024;
 /** Plain .mjs helpers shared with the test runner (imported by path: they have no type declarations). */
 const SCRIPTS_LIB = '../scripts/lib/';
 
-interface Session {
+export interface Session {
   /** Reloads the page and waits for the probe's next line (by default for up to 240 s). */
   sample(config: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** The status bar's item of this extension as a screen reader gets it (its accessibility label), or null when hidden. */
+  statusBarLabel(): Promise<string | null>;
   userDataDir: string;
   emptyVsix: string;
   close(): Promise<void>;
@@ -372,7 +374,7 @@ async function packageEmpty(dir: string): Promise<string> {
 /** The probe extension's script: runs in the extension host, does what the config file says, appends one JSON line. */
 const PROBE_FILE = join(REPO, 'bench', 'vscode', 'probe.js');
 
-async function startSession(ctx: BenchContext): Promise<Session> {
+export async function startSession(ctx: BenchContext): Promise<Session> {
   const cs = (await import(SCRIPTS_LIB + 'codeServer.mjs')) as Record<string, (...args: never[]) => Promise<unknown>>;
   const tests = (await import(SCRIPTS_LIB + 'vscodeTests.mjs')) as { packageVsix: (dir: string, out: string) => string };
   const dir = mkdtempSync(join(tmpdir(), 'bench-vscode-'));
@@ -384,7 +386,7 @@ async function startSession(ctx: BenchContext): Promise<Session> {
   const resultFile = join(dir, 'probe-results.jsonl');
   writeFileSync(resultFile, '');
   let server: { folderUrl: string; stop(): Promise<void> } | undefined;
-  let browser: { newPage(): Promise<{ goto(url: string, o?: object): Promise<unknown>; reload(o?: object): Promise<unknown> }>; close(): Promise<void> } | undefined;
+  let browser: { newPage(): Promise<{ goto(url: string, o?: object): Promise<unknown>; reload(o?: object): Promise<unknown>; evaluate(expression: string): Promise<unknown> }>; close(): Promise<void> } | undefined;
   try {
     const vsix = join(REPO, 'dist', 'gvisor-sandboxes.vsix');
     const built = spawnSync('npm', ['run', 'package'], { cwd: REPO, encoding: 'utf8' });
@@ -411,6 +413,11 @@ async function startSession(ctx: BenchContext): Promise<Session> {
     return {
       userDataDir,
       emptyVsix,
+      async statusBarLabel() {
+        // One query in the page: a locator's getAttribute would wait (30 s) for an item that is hidden meanwhile.
+        const label = await page.evaluate(`document.querySelector('.statusbar [aria-label*="running sandbox"]')?.getAttribute('aria-label') ?? null`);
+        return typeof label === 'string' ? label : null;
+      },
       async sample(config, timeoutMs = 240_000) {
         const index = count++;
         writeFileSync(configFile, JSON.stringify({ ...config, sample: index, resultFile, extensionId: EXTENSION_ID }));

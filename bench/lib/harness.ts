@@ -102,7 +102,7 @@ export function result(
   labels: { ours: string; baseline: string },
   samples: { ours: number[]; baseline: number[] },
   target: Target | null,
-  options: { unit?: Unit; tails?: ReadonlyArray<10 | 99>; extra?: Record<string, unknown> } = {},
+  options: { unit?: Unit; tails?: ReadonlyArray<10 | 95 | 99>; extra?: Record<string, unknown> } = {},
 ): BenchResult {
   const unit = options.unit ?? 'ms';
   const ours = summarize(samples.ours, options.tails);

@@ -4,8 +4,9 @@ export interface Summary {
   median: number;
   p90: number;
   n: number;
-  /** Only where asked for: p99 of latencies (n ≥ 100), p10 of throughputs (their slow end). */
+  /** Only where asked for: p99 of latencies (n ≥ 100), p95 (the load benchmark's), p10 of throughputs (their slow end). */
   p99?: number;
+  p95?: number;
   p10?: number;
 }
 
@@ -24,7 +25,7 @@ export function median(samples: readonly number[]): number {
 }
 
 /** Median and p90 rounded to 0.1 ms (or MiB/s), with the sample count, plus any of p10/p99 asked for. */
-export function summarize(samples: readonly number[], extra: ReadonlyArray<10 | 99> = []): Summary {
+export function summarize(samples: readonly number[], extra: ReadonlyArray<10 | 95 | 99> = []): Summary {
   const summary: Summary = { median: round(median(samples)), p90: round(percentile(samples, 90)), n: samples.length };
   for (const p of extra) summary[`p${p}`] = round(percentile(samples, p));
   return summary;

@@ -99,6 +99,35 @@ async function treeEvents(config) {
   readMs.sort((a, b) => a - b);
   return { polls: readMs.length, readMs: { median: Math.round(readMs[Math.floor(readMs.length / 2)] * 10) / 10, max: Math.round(readMs[readMs.length - 1] * 10) / 10 } };
 }
+// load-tree (bench/load.bench.ts): the Sandboxes view open; until the stop file appears, a refresh
+// (sandboxes.refresh, then the tree read as VS Code reads it) every pauseMs, each appended to
+// seenFile with its start (Date.now()), duration, how many of the run's sandboxes the tree lists
+// (running or not) and this host's RSS; meanwhile the event loop's lag, sampled every 50 ms.
+async function loadTree(config) {
+  await vscode.extensions.getExtension(ours()).activate();
+  await vscode.commands.executeCommand('workbench.view.extension.sandboxes');
+  const note = (entry) => fs.appendFileSync(config.seenFile, JSON.stringify(entry) + '\n');
+  const lags = [];
+  let expected = performance.now() + 50;
+  const lagTimer = setInterval(() => { const now = performance.now(); lags.push([Date.now(), Math.max(0, now - expected)]); expected = now + 50; }, 50);
+  note({ what: 'ready', at: Date.now(), rss: process.memoryUsage().rss });
+  try {
+    for (let i = 0; i < 100000 && !fs.existsSync(config.stopFile); i++) {
+      const at = Date.now();
+      const t0 = performance.now();
+      await vscode.commands.executeCommand('sandboxes.refresh');
+      const nodes = await vscode.commands.executeCommand('sandboxes.tree.snapshot', { depth: 1 });
+      const ms = performance.now() - t0;
+      const ours = nodes.filter((node) => String(node.label).startsWith(config.prefix));
+      const running = (list) => list.filter((node) => node.contextValue === 'runningSandbox').length;
+      note({ what: 'refresh', at, ms, ours: ours.length, running: running(ours), all: nodes.length, allRunning: running(nodes), rss: process.memoryUsage().rss });
+      await sleep(config.pauseMs);
+    }
+  } finally {
+    clearInterval(lagTimer);
+  }
+  return { lags };
+}
 async function run() {
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const out = { pid: process.pid, sample: config.sample };
@@ -131,6 +160,8 @@ async function run() {
       Object.assign(out, details, { samples: { ours, baseline } });
     } else if (config.mode === 'tree-events') {
       Object.assign(out, await treeEvents(config));
+    } else if (config.mode === 'load-tree') {
+      Object.assign(out, await loadTree(config));
     }
   } catch (e) { out.error = String(e && e.stack || e); }
   fs.appendFileSync(config.resultFile, JSON.stringify(out) + '\n');

@@ -3,6 +3,7 @@ import { resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } 
 import { SETUP_FIX, SandboxError, dockerMessage } from './errors';
 import { newSandboxId } from './ids';
 import { ensureImage } from './images';
+import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
 import { LABEL, MANAGED_FILTER, tagFilters } from './labels';
@@ -115,8 +116,10 @@ export class SandboxClient {
     const { labels, guardLabels } = sandboxLabels({ id, name, createdAt: new Date(), runtime, networkMode, spec, probe: options.probe });
 
     options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
-    // Everything created so far, removed again if a later step fails: no orphans.
+    // Everything created so far, removed again if a later step fails: no orphans. If this process
+    // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
     const created: Docker.Container[] = [];
+    beginCreate(id);
     try {
       const guard = await attachGuard(
         this.docker,
@@ -151,6 +154,8 @@ export class SandboxClient {
       // Sandbox first, then its guard.
       for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
       throw error;
+    } finally {
+      endCreate(id);
     }
   }
 
@@ -238,6 +243,8 @@ export class SandboxClient {
     );
     const sandboxes = containers.filter(isSandboxContainer);
     this.guardCleanup.collect(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
+    // What a create that never finished left (its process died, or its clean-up failed): in the background.
+    void collectHalfMade(this.docker, containers, this.logger).catch(() => undefined);
     const infos = sandboxes
       .filter((c) => options.all !== false || c.State === 'running')
       .filter((c) => options.includeProbes === true || c.Labels?.[LABEL.probe] !== 'true')

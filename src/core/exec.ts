@@ -116,7 +116,7 @@ export class StreamDemuxer {
   }
 }
 
-class DockerExecProcess implements ExecProcess {
+export class DockerExecProcess implements ExecProcess {
   readonly stdin: Writable;
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
@@ -175,7 +175,16 @@ class DockerExecProcess implements ExecProcess {
     return this.exitCode;
   }
 
-  async resize(cols: number, rows: number): Promise<void> {
+  /** Resizes reach Docker one after another: the initial size must never land after a later one. */
+  private resizing: Promise<void> = Promise.resolve();
+
+  resize(cols: number, rows: number): Promise<void> {
+    const next = this.resizing.then(() => this.resizeNow(cols, rows));
+    this.resizing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async resizeNow(cols: number, rows: number): Promise<void> {
     if (!this.tty) return;
     const w = Math.max(1, Math.floor(cols));
     const h = Math.max(1, Math.floor(rows));

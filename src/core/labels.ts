@@ -22,6 +22,8 @@ export const LABEL = {
   /** On a spare: the upstream resolvers it recorded, so only a client with the same ones claims it. */
   spareDns: 'sandboxes.spare-dns',
   networkMode: 'sandboxes.network-mode',
+  /** The process that created the container (halfMade.ts): what is left of a create it never finished is removed. */
+  creator: 'sandboxes.creator',
   spec: 'sandboxes.spec',
   tagPrefix: 'sandboxes.tag.',
   /** On snapshot images (not containers): `true`, and which sandbox and image it was made from. */

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { dockerStatus } from './errors';
+import { collectHalfMade } from './halfMade';
 import { FILES_SPARE_NAME, LABEL, MANAGED_FILTER } from './labels';
 import { ensurePrivateDir, readNoFollow, replaceFile } from './runDir';
 import type { Logger } from './types';
@@ -63,9 +64,13 @@ export function decide(views: LifetimeView[], lastActive: Map<string, number>, n
   return { kill, nextCheckMs: next };
 }
 
-/** One pass: read deadlines from Docker, note activity, kill what is due. */
+/**
+ * One pass: read deadlines from Docker, note activity, kill what is due; and remove what creates
+ * that never finished left behind (halfMade.ts), from the same listing.
+ */
 export async function reapOnce(docker: Docker, lastActive: Map<string, number>, logger?: Logger, now = Date.now()): Promise<ReapDecision> {
-  const containers = await docker.listContainers({ filters: { label: [MANAGED_FILTER] } });
+  const everything = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER] } });
+  const containers = everything.filter((c) => c.State === 'running');
   const views: LifetimeView[] = [];
   const guardsOf = new Map<string, string[]>();
   for (const c of containers) {
@@ -103,6 +108,8 @@ export async function reapOnce(docker: Docker, lastActive: Map<string, number>, 
     }
     lastActive.delete(containerId);
   }
+  // After the deadlines, which must not wait for it.
+  await collectHalfMade(docker, everything, logger, now);
   return decision;
 }
 

@@ -5,6 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { OLD_RUNSC_FIX, OLD_RUNSC_SIGNATURE, SandboxError, dockerMessage, dockerStatus } from './errors';
+import { creatorLabel } from './halfMade';
 import { LABEL, tagLabels } from './labels';
 import { bindsOf, readonlyMountsOf } from './files/mounts';
 import { isGvisorRuntime } from './network/runtimeMode';
@@ -42,6 +43,7 @@ export function sandboxLabels(facts: {
     [LABEL.runtime]: runtime,
     [LABEL.networkMode]: networkMode,
     [LABEL.spec]: JSON.stringify(spec),
+    [LABEL.creator]: creatorLabel(),
     ...tagLabels(spec.tags),
     ...(facts.probe ? { [LABEL.probe]: 'true' } : {}),
   };

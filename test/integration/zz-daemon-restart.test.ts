@@ -1,7 +1,7 @@
 /**
- * Fail closed across a Docker daemon restart: nothing comes back with an open network. Runs only
- * where this project's setup started dockerd itself (no service manager), since it stops and
- * starts it.
+ * Fail closed across a Docker daemon restart: nothing comes back with an open network, and a create
+ * cut short by the restart leaves nothing behind once a client lists. Runs only where this
+ * project's setup started dockerd itself (no service manager), since it stops and starts it (twice).
  *
  * It KILLS EVERY SANDBOX ON THE ENGINE, not only its own: stopping dockerd stops every container,
  * other clients' sandboxes, spare guards and a VS Code window's sandboxes included, and none comes
@@ -12,7 +12,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { after, describe, it } from 'node:test';
+import type { Sandbox, SandboxSpec } from '../../src/core';
+import { FAULT_TAG, bigFolder, collectedByListing, faultTag, hostProcessesGone, killChild, leftoversOf, startCreator, watchNeverOpen } from './faultHelpers';
 import { cleanupAfterFile, client, docker, RUN_ID, testSpec, TEST_IMAGE, until } from './helpers';
 
 cleanupAfterFile();
@@ -71,6 +74,86 @@ describe('after a Docker daemon restart the policy still holds', { skip }, () =>
     await sandbox.terminate();
   });
 });
+
+/**
+ * #13, 6: a dockerd restart in the middle of creates, one in a child process (cut mid-copy of its
+ * workspace, and then exiting, as a script would) and one in this process (which lives on, as an
+ * editor would). Both creates fail; the containers they had made survive the restart (the guard
+ * exited, the sandbox container created, never started) and must be removed by the next listing:
+ * the first because its creator is gone, the second because this process's create is over. At no
+ * moment may a sandbox of either run with a network other than its restricted one.
+ */
+describe('a dockerd restart during a create leaves nothing behind and nothing open', { skip }, () => {
+  const POLICY = { cidrAllowlist: ['192.0.2.0/24'] }; // a documentation range: nothing is sent there
+  const specFor = (tag: string, extra: Partial<SandboxSpec>) => testSpec({ ...POLICY, ...extra, tags: { [FAULT_TAG]: tag } });
+  let tmp: string | undefined;
+  after(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('creates cut by the restart fail, and the next listing removes what they made', async (t) => {
+    // The case above restarted dockerd: find the one running now.
+    const pid = currentDockerdPid();
+    assert.ok(pid, 'dockerd runs');
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sandboxes-restart-create-'));
+    const folder = bigFolder(tmp, 3000, 40 * 1024 * 1024);
+    const childTag = faultTag('restart-child');
+    const selfTag = faultTag('restart-self');
+    const watches = [watchNeverOpen(childTag, POLICY), watchNeverOpen(selfTag, POLICY)];
+    const own = client();
+    const creator = startCreator(specFor(childTag, { mounts: [{ source: folder, mode: 'copy' }] }));
+    let selfCopied = 0;
+    const selfCreate: Promise<{ sandbox?: Sandbox; error?: Error }> = own
+      .create(specFor(selfTag, { mounts: [{ source: folder, mode: 'copy' }] }), { onCopyProgress: (p) => (selfCopied = p.files) })
+      .then((sandbox) => ({ sandbox }), (error: Error) => ({ error }));
+    try {
+      await creator.line((l) => {
+        if (!l.startsWith('copy ')) return false;
+        const p = JSON.parse(l.slice(5)) as { files: number; totalFiles: number };
+        return p.files >= p.totalFiles / 10 && p.files < p.totalFiles / 2;
+      }, 90_000, 'the child\'s copy under way');
+      t.diagnostic(`restarting dockerd (pid ${pid}); this process's copy at ${selfCopied} files`);
+      process.kill(pid, 'SIGTERM');
+      await until(async () => !isAlive(pid), 60_000, 'dockerd to stop');
+      execFileSync('bash', [path.resolve(__dirname, '../../scripts/setup-host.sh')], { stdio: 'ignore' });
+
+      // The child's create failed (Docker went away under it) and the child exited by itself.
+      const how = await Promise.race([creator.exited, new Promise((r) => setTimeout(() => r('still running'), 60_000))]);
+      killChild(creator.child);
+      t.diagnostic(`the child: ${creator.lines.filter((l) => !l.startsWith('copy ')).join(' | ')} (exit: ${String(how)})`);
+      assert.ok(!creator.lines.some((l) => l.startsWith('created ')), 'the child\'s create did not succeed');
+      const outcome = await Promise.race([selfCreate, new Promise<{ sandbox?: Sandbox; error?: Error }>((r) => setTimeout(() => r({ error: new Error('no answer 60 s after the restart') }), 60_000))]);
+      if (outcome.sandbox) {
+        // It finished before dockerd stopped: a whole sandbox, not a half-made one. Ended by hand,
+        // with the spare guard its client prepared for the next create (close() removes it).
+        t.diagnostic('this process\'s create had finished before the restart; its sandbox is terminated by hand');
+        await outcome.sandbox.terminate();
+        await own.close();
+      } else {
+        t.diagnostic(`this process's create failed: ${outcome.error?.message}`);
+      }
+      t.diagnostic(`left after the restart: ${[...(await leftoversOf(childTag)), ...(await leftoversOf(selfTag))].join('; ') || 'nothing'}`);
+
+      // Any client's listing (here: another client in this process) removes what is left of both.
+      const lister = client();
+      const listings = [await collectedByListing(lister, childTag, 15_000), await collectedByListing(lister, selfTag, 15_000)];
+      t.diagnostic(`gone after ${listings.join(' and ')} listing(s)`);
+      assert.deepEqual(await hostProcessesGone(new Set([...watches[0].seen, ...watches[1].seen])), [], 'no host process of their containers is left');
+    } finally {
+      killChild(creator.child);
+      for (const watch of watches) await watch.stop();
+    }
+    for (const watch of watches) assert.deepEqual(watch.violations, [], `never ran with another network (states seen: ${watch.states.join(' → ')})`);
+  });
+});
+
+function currentDockerdPid(): number {
+  try {
+    return Number(execFileSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' }).split('\n')[0]);
+  } catch {
+    return 0;
+  }
+}
 
 function isAlive(pid: number): boolean {
   try {

@@ -3,7 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { StreamDemuxer } from '../../src/core/exec';
+import { PassThrough } from 'node:stream';
+import { DockerExecProcess, StreamDemuxer } from '../../src/core/exec';
 import { SPARE_SCRIPT, spareRequest } from '../../src/core/files/sandboxFiles';
 
 function frame(stream: number, payload: Buffer): Buffer {
@@ -77,5 +78,26 @@ describe('files spare exec: the request line', () => {
     const r = spawnSync('/bin/sh', ['-c', SPARE_SCRIPT, 'spare'], { input: '' });
     assert.equal(r.status, 74);
     assert.equal(r.stdout.length, 0);
+  });
+});
+
+describe('PTY resizes', () => {
+  it('reach Docker in the order asked: the initial size never lands after a later resize', async () => {
+    const applied: string[] = [];
+    let first = true;
+    const exec = {
+      // The first call (the initial size) is slow, as under load; a later one is fast.
+      resize: async ({ w, h }: { w: number; h: number }) => {
+        const slow = first;
+        first = false;
+        await new Promise((r) => setTimeout(r, slow ? 50 : 0));
+        applied.push(`${w}x${h}`);
+      },
+    };
+    const socket = new PassThrough();
+    const proc = new DockerExecProcess({} as never, exec as never, socket, true, 'm', { cols: 100, rows: 30 });
+    await proc.resize(132, 43);
+    assert.deepEqual(applied, ['100x30', '132x43']);
+    proc.close();
   });
 });

@@ -1,29 +1,30 @@
 import type Docker from 'dockerode';
 import { resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
-import { OLD_RUNSC_FIX, OLD_RUNSC_SIGNATURE, SETUP_FIX, SandboxError, dockerMessage, dockerStatus } from './errors';
+import { SETUP_FIX, SandboxError, dockerMessage } from './errors';
 import { newSandboxId } from './ids';
 import { ensureImage } from './images';
-import { beginCreate, collectHalfMade, creatorLabel, endCreate } from './halfMade';
+import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
-import { LABEL, MANAGED_FILTER, tagFilters, tagLabels, tagsFromLabels } from './labels';
+import { LABEL, MANAGED_FILTER, tagFilters } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ExecTracker } from './execTracker';
 import { GuardCleanup } from './guardCleanup';
 import type { SandboxHost } from './sandboxHost';
 import { SpareGuards } from './spareGuards';
-import { DEFAULT_RUNTIME, KEEP_ALIVE_COMMAND, hostPidsLimit, validateSpec, withResourceDefaults } from './spec';
+import { DEFAULT_RUNTIME, validateSpec, withResourceDefaults } from './spec';
+import { createSandboxContainer, sandboxLabels, startSandboxContainer, type ContainerContext } from './sandboxContainer';
+import { attachGuard } from './guardSelection';
 import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
 import { infoFromList } from './listing';
-import { assertSourcesExist, bindsOf, copyMountsIn, readonlyMountsOf } from './files/mounts';
+import { assertSourcesExist, copyMountsIn } from './files/mounts';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
-import { DEFAULT_GUARD_IMAGE, applyPolicy, createGuard, ensureGuardImage, ensureNetwork, guardName, type NetworkInfo, type PolicyState } from './network/guard';
+import { DEFAULT_GUARD_IMAGE, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
 import { localUpstreamResolvers, validResolvers } from './network/resolvers';
 import { modeOf, validatePolicy } from './network/policy';
-import { assertEnforceable, isGvisorRuntime, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
-import { networkFileBinds } from './network/networkFiles';
+import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { forwardsOfSpec } from '../shared/tunnelKinds';
 
 const PING_TIMEOUT_MS = 5000;
@@ -104,6 +105,65 @@ export class SandboxClient {
 
   /** Create and start a sandbox. Nothing is left behind when any step fails. */
   async create(input: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
+    const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
+    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
+    // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
+    // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
+    const spare = network && networking === 'kernel' ? await this.spares.claim(spec.tags, initialState, network) : null;
+    const id = spare?.id ?? newSandboxId();
+    const name = spec.name ?? id;
+    const networkMode = networking === 'none' ? 'blocked' : modeOf(policy);
+    const { labels, guardLabels } = sandboxLabels({ id, name, createdAt: new Date(), runtime, networkMode, spec, probe: options.probe });
+
+    options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
+    // Everything created so far, removed again if a later step fails: no orphans. If this process
+    // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
+    const created: Docker.Container[] = [];
+    beginCreate(id);
+    try {
+      const guard = await attachGuard(
+        this.docker,
+        { spare, network },
+        { sandboxId: id, name, image: this.guardImage, labels: guardLabels, initialState, resolvers: this.resolvers() },
+        created,
+      );
+      const where = { name, runtime, runtimes, networkMode: guard.networkMode, guardId: guard.guardId };
+      const [, container] = await Promise.all([
+        guard.ready,
+        createSandboxContainer(this.containerContext(), spec, where, { ...labels, [LABEL.role]: 'sandbox' }).then(async (c) => {
+          created.push(c);
+          // Copy mounts go in before start (see copyMountsIn). Docker mounts the container's
+          // binds for that, the guard's copies of the network files among them, which exist once
+          // the guard is ready: before, Docker would make directories in their place.
+          if (spec.mounts?.some((m) => m.mode === 'copy')) {
+            await guard.ready;
+            await this.copyIn(c, spec, options);
+          }
+          return c;
+        }),
+      ]);
+      throwIfAborted(options.signal);
+      await startSandboxContainer(this.containerContext(), container, spec, runtime);
+      // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
+      if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
+      if (network && networking === 'kernel' && !options.probe) this.spares.prepare(spec.tags, network);
+      this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${networkMode}`);
+      return this.handle({ id, containerId: container.id, name });
+    } catch (error) {
+      this.networkReady = undefined; // look the network and guard image up again next time
+      // Sandbox first, then its guard.
+      for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
+      throw error;
+    } finally {
+      endCreate(id);
+    }
+  }
+
+  /**
+   * Everything create checks and looks up before it creates anything: the spec with its default
+   * limits, the policy, a registered runtime that can enforce it, the image, the network and the guard image.
+   */
+  private async prepare(input: SandboxSpec, options: CreateOptions) {
     // The default memory and process limits are applied here, so every caller gets them (finding 6 of #10).
     const spec = withResourceDefaults(validateSpec(input));
     const policy = validatePolicy(spec);
@@ -124,97 +184,12 @@ export class SandboxClient {
       ]),
     );
     throwIfAborted(options.signal);
-
-    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
-    // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
-    // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
-    const spare = network && networking === 'kernel' ? await this.spares.claim(spec.tags, initialState, network) : null;
-    const id = spare?.id ?? newSandboxId();
-    const name = spec.name ?? id;
-    const createdAt = new Date();
-    const labels: Record<string, string> = {
-      [LABEL.managed]: 'true',
-      [LABEL.id]: id,
-      [LABEL.name]: name,
-      [LABEL.createdAt]: createdAt.toISOString(),
-      [LABEL.runtime]: runtime,
-      [LABEL.networkMode]: networking === 'none' ? 'blocked' : modeOf(policy),
-      [LABEL.spec]: JSON.stringify(spec),
-      [LABEL.creator]: creatorLabel(),
-      ...tagLabels(spec.tags),
-      ...(options.probe ? { [LABEL.probe]: 'true' } : {}),
-    };
-    // The guard has no lifetime labels: the reaper ends it with its sandbox, never on its own.
-    const guardLabels = { ...labels };
-    if (spec.timeoutSeconds) labels[LABEL.expiresAt] = new Date(createdAt.getTime() + spec.timeoutSeconds * 1000).toISOString();
-    if (spec.idleTimeoutSeconds) labels[LABEL.idleTimeout] = String(spec.idleTimeoutSeconds);
-
-    options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
-    // Everything created so far, removed again if a later step fails: no orphans. If this process
-    // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
-    const created: Docker.Container[] = [];
-    beginCreate(id);
-    try {
-      let networkMode = 'none';
-      let guardId: string | undefined;
-      let guardReady: Promise<void> = Promise.resolve();
-      if (spare) {
-        // A spare guard, started earlier and now holding this sandbox's verified policy.
-        created.push(spare.container);
-        await spare.container.rename({ name: guardName(id) });
-        networkMode = `container:${spare.container.id}`;
-        guardId = spare.container.id;
-      } else if (network) {
-        const guard = await createGuard(this.docker, {
-          sandboxId: id,
-          name,
-          image: this.guardImage,
-          network,
-          labels: guardLabels,
-          initialState,
-          resolvers: this.resolvers(),
-        }).catch((error: unknown) => {
-          throw dockerStatus(error) === 409 ? nameInUse(name, error) : error;
-        });
-        created.push(guard.container);
-        networkMode = `container:${guard.container.id}`;
-        guardId = guard.container.id;
-        // Fail closed: the guard loads and verifies the policy before the sandbox may start.
-        // Meanwhile the sandbox container is created (creating does not join the namespace yet).
-        guardReady = guard.start();
-      }
-      const [, container] = await Promise.all([
-        guardReady,
-        this.createSandboxContainer(spec, name, runtime, networkMode, guardId, runtimes, { ...labels, [LABEL.role]: 'sandbox' }).then(async (c) => {
-          created.push(c);
-          // Copy mounts go in before start (see copyMountsIn). Docker mounts the container's
-          // binds for that, the guard's copies of the network files among them, which exist once
-          // the guard is ready: before, Docker would make directories in their place.
-          if (spec.mounts?.some((m) => m.mode === 'copy')) {
-            await guardReady;
-            await this.copyIn(c, spec, options);
-          }
-          return c;
-        }),
-      ]);
-      throwIfAborted(options.signal);
-      await this.startSandboxContainer(container, spec, runtime);
-      // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
-      if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
-      if (network && networking === 'kernel' && !options.probe) this.spares.prepare(spec.tags, network);
-      this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${labels[LABEL.networkMode]}`);
-      return this.handle({ id, containerId: container.id, name });
-    } catch (error) {
-      this.networkReady = undefined; // look the network and guard image up again next time
-      // Sandbox first, then its guard.
-      for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
-      throw error;
-    } finally {
-      endCreate(id);
-    }
+    return { spec, policy, runtime, runtimes, networking, network };
   }
 
-
+  private containerContext(): ContainerContext {
+    return { docker: this.docker, dockerRootDir: this.dockerRootDir(), mapError: (error, what) => this.mapError(error, what) };
+  }
 
   /** Upstream resolvers a new guard records (network/resolvers.ts); none for a remote engine. */
   private resolvers(): string[] {
@@ -249,70 +224,6 @@ export class SandboxClient {
   /** Removes a snapshot image; images that are not snapshots are refused (NOT_FOUND). */
   async removeSnapshot(ref: string): Promise<void> {
     await this.guard(() => removeSnapshot(this.docker, ref));
-  }
-
-  private async createSandboxContainer(
-    spec: SandboxSpec & Required<Pick<SandboxSpec, 'memoryMiB' | 'pidsLimit'>>,
-    name: string,
-    runtime: string,
-    networkMode: string,
-    guardId: string | undefined,
-    runtimes: Map<string, { path?: string; runtimeArgs?: string[] }>,
-    labels: Record<string, string>,
-  ): Promise<Docker.Container> {
-    const gvisor = isGvisorRuntime(runtime, runtimes.get(runtime));
-    // Read-only copies of the guard's network files instead of Docker's writable binds of its own.
-    const binds = [...(bindsOf(spec.mounts) ?? []), ...(guardId ? networkFileBinds(this.dockerRootDir(), guardId) : [])];
-    try {
-      return await this.docker.createContainer({
-        name: `sandboxes-${name}`,
-        Image: spec.image,
-        // The spec's command is the whole argv, as in Modal: the image's ENTRYPOINT is reset.
-        Entrypoint: [''],
-        Cmd: spec.command ?? KEEP_ALIVE_COMMAND,
-        Env: spec.env ? Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) : undefined,
-        WorkingDir: spec.workdir,
-        Hostname: networkMode === 'none' ? name.slice(0, 63) : undefined,
-        Labels: labels,
-        HostConfig: {
-          Runtime: runtime,
-          NetworkMode: networkMode,
-          NanoCpus: spec.cpu ? Math.round(spec.cpu * 1e9) : undefined,
-          Memory: spec.memoryMiB * 1024 * 1024,
-          MemorySwap: spec.memoryMiB * 1024 * 1024,
-          // Processes: gVisor enforces RLIMIT_NPROC inside (fork fails with EAGAIN, the sandbox
-          // lives on); the host's pids cgroup is the backstop (see hostPidsLimit). Under runc,
-          // RLIMIT_NPROC does not bind root and counts the user's processes host-wide: the cgroup does it.
-          PidsLimit: hostPidsLimit(spec.pidsLimit, gvisor),
-          Ulimits: gvisor ? [{ Name: 'nproc', Soft: spec.pidsLimit, Hard: spec.pidsLimit }] : undefined,
-          // Raw sockets would let code forge packets past the policy's intent; NET_ADMIN is never
-          // granted (it would let a runc sandbox rewrite the rules it shares a namespace with);
-          // SYS_RESOURCE (not granted by default either) would let root raise its process limit.
-          CapDrop: ['NET_RAW', 'NET_ADMIN', 'SYS_RESOURCE'],
-          Binds: binds.length ? binds : undefined,
-          Mounts: readonlyMountsOf(spec.mounts, { [LABEL.managed]: 'true', [LABEL.id]: labels[LABEL.id] }),
-          SecurityOpt: ['no-new-privileges'],
-        },
-      });
-    } catch (error) {
-      if (dockerStatus(error) === 409) throw nameInUse(name, error);
-      throw this.mapError(error, `Could not create the sandbox from ${spec.image}`);
-    }
-  }
-
-  private async startSandboxContainer(container: Docker.Container, spec: SandboxSpec, runtime: string): Promise<void> {
-    try {
-      await container.start();
-    } catch (error) {
-      const message = dockerMessage(error);
-      if (message.includes(OLD_RUNSC_SIGNATURE)) {
-        throw new SandboxError('RUNTIME_BROKEN', `The gVisor runtime "${runtime}" failed to start the sandbox: ${OLD_RUNSC_SIGNATURE}.`, OLD_RUNSC_FIX, { cause: error });
-      }
-      if (/\/bin\/sh/.test(message) && /executable file not found|no such file or directory/i.test(message) && !spec.command) {
-        throw new SandboxError('EXEC_FAILED', `Image ${spec.image} has no /bin/sh, which keeps a sandbox without a command alive.`, 'Set a command for the sandbox (sandboxes.defaults.command), or use an image with a shell.', { cause: error });
-      }
-      throw this.mapError(error, `The sandbox from ${spec.image} failed to start`);
-    }
   }
 
   /** Every sandbox this engine manages on the endpoint, newest first, optionally filtered by tags. */
@@ -448,11 +359,6 @@ function loadDockerode(): typeof Docker {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('dockerode') as typeof Docker;
 }
-
-function nameInUse(name: string, cause: unknown): SandboxError {
-  return new SandboxError('NAME_IN_USE', `A sandbox or container named "${name}" already exists.`, 'Choose another name, or terminate the existing sandbox first.', { cause });
-}
-
 
 /** Sandboxes, not their guards (sandboxes from before roles existed have no role label). */
 function isSandboxContainer(c: Docker.ContainerInfo): boolean {

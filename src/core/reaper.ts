@@ -21,13 +21,17 @@ const POLL_MS = 1000;
 /** Keep watching a little after the last deadline, in case a new sandbox is being created. */
 const LINGER_MS = 10_000;
 
-async function main(): Promise<void> {
+/**
+ * Takes this endpoint's pid file (or returns null: another reaper watches it), then starts the
+ * log and the watch on Docker's events.
+ */
+function startWatching() {
   const endpoint = resolveEndpoint(process.env.SANDBOXES_REAPER_DOCKER_HOST || undefined);
   const endpointDescription = process.env.SANDBOXES_REAPER_ENDPOINT || endpoint.description;
   const runDir = ensurePrivateDir(process.env.SANDBOXES_REAPER_RUN_DIR || defaultRunDir());
   const pidFile = reaperPidFile(runDir, endpointDescription);
   const lock = new PidLock(pidFile, endpointDescription);
-  if (!lock.take()) return;
+  if (!lock.take()) return null;
   process.on('exit', () => lock.release());
   process.on('SIGTERM', () => process.exit(0));
   process.on('SIGINT', () => process.exit(0));
@@ -38,6 +42,13 @@ async function main(): Promise<void> {
   const wakeup = new Wakeup();
   const events = new StartWatcher(docker, () => wakeup.wake(), (why) => logger.warn(`${why}; looking every second meanwhile`));
   events.start();
+  return { lock, logger, docker, wakeup, events };
+}
+
+async function main(): Promise<void> {
+  const watching = startWatching();
+  if (!watching) return;
+  const { lock, logger, docker, wakeup, events } = watching;
   const lastActive = new Map<string, number>();
   const nothingToWatch = (d: ReapDecision) => d.nextCheckMs === null && d.kill.length === 0;
   let idleSince: number | null = null;

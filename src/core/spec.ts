@@ -34,7 +34,7 @@ const TAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  */
 export function validateSpec(input: unknown): SandboxSpec {
   const problems: string[] = [];
-  const bad = (field: string, why: string) => problems.push(`${field} ${why}`);
+  const bad: Bad = (field, why) => problems.push(`${field} ${why}`);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw invalid(['the spec must be an object']);
   }
@@ -44,6 +44,26 @@ export function validateSpec(input: unknown): SandboxSpec {
   if (typeof raw.image !== 'string' || raw.image.trim() === '') bad('image', 'must be a non-empty image reference, e.g. "python:3.12-slim"');
   else spec.image = raw.image.trim();
 
+  checkProcess(raw, spec, bad);
+  checkResources(raw, spec, bad);
+  checkIdentity(raw, spec, bad);
+  checkNetwork(raw, spec, bad);
+  checkPorts(raw, spec, bad);
+  const mounts = validateMounts(raw.mounts, bad);
+  if (mounts?.length) {
+    spec.mounts = mounts;
+    // The workspace is where terminals and commands start, unless the spec says otherwise.
+    spec.workdir ??= mounts[0].target;
+  }
+  if (problems.length) throw invalid(problems);
+  return spec;
+}
+
+/** Records a problem with one field; validateSpec reports them all at once. */
+type Bad = (field: string, why: string) => void;
+
+/** The main process: command, environment, working folder. */
+function checkProcess(raw: Record<string, unknown>, spec: SandboxSpec, bad: Bad): void {
   if (raw.command !== undefined && raw.command !== null) {
     if (!isStringArray(raw.command) || raw.command.length === 0) bad('command', 'must be a non-empty array of strings, e.g. ["python3", "-m", "http.server"]');
     else spec.command = [...raw.command];
@@ -64,6 +84,10 @@ export function validateSpec(input: unknown): SandboxSpec {
     if (typeof raw.workdir !== 'string' || !raw.workdir.startsWith('/')) bad('workdir', 'must be an absolute path inside the sandbox, e.g. "/workspace"');
     else spec.workdir = raw.workdir;
   }
+}
+
+/** Limits and lifetimes. */
+function checkResources(raw: Record<string, unknown>, spec: SandboxSpec, bad: Bad): void {
   if (raw.cpu !== undefined && raw.cpu !== null) {
     if (typeof raw.cpu !== 'number' || !Number.isFinite(raw.cpu) || raw.cpu <= 0) bad('cpu', `must be a number of cores greater than 0 (got ${JSON.stringify(raw.cpu)})`);
     else spec.cpu = raw.cpu;
@@ -84,6 +108,10 @@ export function validateSpec(input: unknown): SandboxSpec {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) bad(field, `must be a number of seconds, at least 1, or 0 for none (got ${JSON.stringify(value)})`);
     else spec[field] = value;
   }
+}
+
+/** Name, tags and runtime. */
+function checkIdentity(raw: Record<string, unknown>, spec: SandboxSpec, bad: Bad): void {
   if (raw.name !== undefined && raw.name !== null && raw.name !== '') {
     if (typeof raw.name !== 'string' || !NAME_PATTERN.test(raw.name)) bad('name', 'must be 1-63 characters: letters, digits, "_", "." or "-", starting with a letter or digit');
     else spec.name = raw.name;
@@ -104,6 +132,10 @@ export function validateSpec(input: unknown): SandboxSpec {
     if (typeof raw.runtime !== 'string' || !RUNTIME_PATTERN.test(raw.runtime)) bad('runtime', 'must be the name of an OCI runtime registered with Docker, e.g. "runsc"');
     else spec.runtime = raw.runtime;
   }
+}
+
+/** The network policy's fields (policy.ts validates the policy as a whole). */
+function checkNetwork(raw: Record<string, unknown>, spec: SandboxSpec, bad: Bad): void {
   if (raw.blockNetwork !== undefined && raw.blockNetwork !== null) {
     if (typeof raw.blockNetwork !== 'boolean') bad('blockNetwork', 'must be true or false');
     else spec.blockNetwork = raw.blockNetwork;
@@ -122,6 +154,10 @@ export function validateSpec(input: unknown): SandboxSpec {
     if (typeof raw.followsNetworkDefaults !== 'boolean') bad('followsNetworkDefaults', 'must be true or false');
     else spec.followsNetworkDefaults = raw.followsNetworkDefaults;
   }
+}
+
+/** Forwarded ports, of every kind (TUNNEL_KINDS); a port may be in one list only. */
+function checkPorts(raw: Record<string, unknown>, spec: SandboxSpec, bad: Bad): void {
   const seenPorts = new Map<number, string>();
   // `spec[field] = ports` below does not compile until a new kind's field exists in SandboxSpec.
   for (const field of PORT_FIELDS) {
@@ -136,14 +172,6 @@ export function validateSpec(input: unknown): SandboxSpec {
     }
     spec[field] = ports;
   }
-  const mounts = validateMounts(raw.mounts, bad);
-  if (mounts?.length) {
-    spec.mounts = mounts;
-    // The workspace is where terminals and commands start, unless the spec says otherwise.
-    spec.workdir ??= mounts[0].target;
-  }
-  if (problems.length) throw invalid(problems);
-  return spec;
 }
 
 /**

@@ -125,6 +125,22 @@ export function checkForm(model: CreateFormModel, engine: FormEngine): CheckedFo
   if (typeof command === 'string') errors.command = command;
   else if (command.length > 0) spec.command = command;
 
+  checkNumbers(model, spec, errors, accepts);
+  checkNetwork(model, spec, errors, engine.parseCidr);
+  checkPorts(model, spec, errors);
+
+  if (Object.keys(errors).length === 0) {
+    try {
+      engine.validateSpec(spec);
+    } catch (err) {
+      errors.form = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return { spec, errors };
+}
+
+/** Limits and lifetimes: numbers the engine accepts, each checked alone (`accepts`). */
+function checkNumbers(model: CreateFormModel, spec: FormSpec, errors: FieldErrors, accepts: (fields: Record<string, unknown>) => boolean): void {
   const numbers: [field: 'cpu' | 'memoryMiB' | 'pidsLimit' | 'timeoutSeconds' | 'idleTimeoutSeconds', whole: boolean][] = [
     ['cpu', false],
     ['memoryMiB', true],
@@ -142,13 +158,16 @@ export function checkForm(model: CreateFormModel, engine: FormEngine): CheckedFo
       spec[field] = value;
     }
   }
+}
 
+/** The network mode, and for an allowlist each row (empty rows are ignored; at least one is needed). */
+function checkNetwork(model: CreateFormModel, spec: FormSpec, errors: FieldErrors, parseCidr: FormEngine['parseCidr']): void {
   spec.blockNetwork = model.networkMode === 'blocked';
   spec.cidrAllowlist = [];
   if (model.networkMode === 'allowlist') {
     model.cidrAllowlist.forEach((entry, index) => {
       if (entry.trim() === '') return; // an empty row is one not filled in yet
-      const checked = checkAllowlistEntry(entry, engine.parseCidr);
+      const checked = checkAllowlistEntry(entry, parseCidr);
       if (typeof checked === 'string') errors[`cidrAllowlist.${index}`] = checked;
       else if (!spec.cidrAllowlist?.includes(checked.cidr)) spec.cidrAllowlist?.push(checked.cidr);
     });
@@ -157,7 +176,10 @@ export function checkForm(model: CreateFormModel, engine: FormEngine): CheckedFo
       errors.cidrAllowlist = 'Add at least one network (e.g. 10.0.0.0/8), or choose Open or Blocked: an empty allowlist would mean an open network.';
     }
   }
+}
 
+/** Each port kind's list; a port may be forwarded one way only. */
+function checkPorts(model: CreateFormModel, spec: FormSpec, errors: FieldErrors): void {
   const seen = new Map<number, PortField>();
   for (const field of PORT_FIELDS) {
     const ports = parsePortList(model[field]);
@@ -175,15 +197,6 @@ export function checkForm(model: CreateFormModel, engine: FormEngine): CheckedFo
     if (problems.length > 0) errors[field] = problems.join(' ');
     else if (ports.length > 0) spec[field] = ports;
   }
-
-  if (Object.keys(errors).length === 0) {
-    try {
-      engine.validateSpec(spec);
-    } catch (err) {
-      errors.form = err instanceof Error ? err.message : String(err);
-    }
-  }
-  return { spec, errors };
 }
 
 /**

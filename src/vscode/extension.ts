@@ -15,6 +15,7 @@ import { ExtensionLog } from './log';
 import { NetworkDefaultsService } from './network/networkDefaults';
 import { SandboxTunnelService } from './ports/sandboxTunnels';
 import { SetupReportDocument } from './report/setupReportDocument';
+import { SandboxChanges } from './sandboxChanges';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
 import { readIgnoredWorkspaceSettings } from './settings';
@@ -39,13 +40,15 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const commandOutput = track(context, new CommandOutput());
   const setupReport = track(context, new SetupReportDocument());
   track(context, new IgnoredSettingsReporter(log, readIgnoredWorkspaceSettings));
-  const networkDefaults = track(context, new NetworkDefaultsService(clients, log));
-  const tunnels = track(context, new SandboxTunnelService(clients, log));
-  const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, policies: networkDefaults.onDidApply }));
+  // Every engine call that changes a sandbox goes through `changes`; the view follows it.
+  const changes = track(context, new SandboxChanges());
+  track(context, new NetworkDefaultsService(clients, log, changes));
+  const tunnels = track(context, new SandboxTunnelService(clients, log, changes));
+  const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, sandboxes: changes.onDidChange }));
   track(context, new SandboxStatusBar(sandboxesView.list));
-  const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, sandboxesView }));
+  const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
-  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, sandboxesView, webviews, files };
+  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);

@@ -6,9 +6,6 @@
  */
 import { parseCidr } from '../core/network/policy';
 import { validateSpec } from '../core/spec';
-import type { NetworkMode } from '../core/types';
-import { NETWORK_MODES, NETWORK_MODE_ORDER } from '../shared/networkModes';
-import { TUNNEL_KINDS, TUNNEL_KIND_NAMES } from '../shared/tunnelKinds';
 import { EMPTY_FORM, checkForm } from '../shared/createFormModel';
 import {
   isCreateFormState,
@@ -21,402 +18,367 @@ import {
 } from '../shared/webviewProtocol';
 import { h, replaceChildren, root } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
+import { MODES, SECTIONS, type TextFieldSpec } from './createFormFields';
 
 const ENGINE = { validateSpec, parseCidr };
 
-interface TextFieldSpec {
-  field: FormTextField;
-  label: string;
-  hint: string;
-  placeholder?: string;
-  inputmode?: 'decimal' | 'numeric';
-  required?: boolean;
-  /** Spans the whole row of its fieldset's grid. */
-  wide?: boolean;
-}
+/** One form: its model, what the user has touched, the extension's answers and its elements. */
+class CreateForm {
+  private model: CreateFormModel = { ...EMPTY_FORM };
+  private openDetails = true;
+  /** Fields the user has edited: their problems show as they type. All show after a submit. */
+  private readonly touched = new Set<string>();
+  private rowsTouched: boolean[] = [];
+  private submitted = false;
+  /** Problems the extension reported, shown until the field is edited. */
+  private serverErrors: FieldErrors = {};
+  private busy = false;
+  private saveUnavailable: string | undefined;
 
-const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; grid?: string }[] = [
-  {
-    title: 'Sandbox',
-    grid: 'grid two',
-    fields: [
-      { field: 'image', label: 'Image', hint: 'Pulled with progress when missing.', placeholder: 'python:3.12-slim', required: true },
-      { field: 'name', label: 'Name', hint: 'Optional; letters, digits, _ . -', placeholder: 'generated' },
-      { field: 'command', label: 'Command', hint: 'The main process, e.g. python3 -m http.server 8000. Empty: the sandbox stays up until you terminate it.', placeholder: 'keep alive', wide: true },
-    ],
-  },
-  {
-    title: 'Resources and lifetime',
-    fields: [
-      { field: 'cpu', label: 'CPU cores', hint: 'Fractions allowed.', placeholder: 'no limit', inputmode: 'decimal' },
-      { field: 'memoryMiB', label: 'Memory (MiB)', hint: 'At least 16.', placeholder: '2048', inputmode: 'numeric' },
-      { field: 'pidsLimit', label: 'Processes', hint: 'Processes and threads; at least 16.', placeholder: '512', inputmode: 'numeric' },
-      { field: 'timeoutSeconds', label: 'Timeout (s)', hint: 'From creation, editor closed or not.', placeholder: 'none', inputmode: 'numeric' },
-      { field: 'idleTimeoutSeconds', label: 'Idle timeout (s)', hint: 'With no terminal or command running.', placeholder: 'never', inputmode: 'numeric' },
-    ],
-  },
-  {
-    title: 'Forwarded ports',
-    note: 'Port numbers inside the sandbox, separated by commas; each port in one list only.',
-    fields: [
-      ...TUNNEL_KIND_NAMES.map((kind) => {
-        const { specField, label, formHint, placeholder } = TUNNEL_KINDS[kind];
-        return { field: specField, label, hint: formHint, placeholder, inputmode: 'numeric' as const };
-      }),
-    ],
-  },
-];
+  private readonly inputs = new Map<FormTextField, HTMLInputElement>();
+  private readonly errorSlots = new Map<string, HTMLElement>();
+  private rowsList!: HTMLElement;
+  private allowlistEditor!: HTMLElement;
+  private statusLine!: HTMLElement;
+  private createButton!: HTMLButtonElement;
+  private saveButton!: HTMLButtonElement;
+  private resetButton!: HTMLButtonElement;
+  private formElement!: HTMLFormElement;
 
-const MODES: { mode: NetworkMode; label: string; hint: string }[] = NETWORK_MODE_ORDER.map((mode) => ({ mode, label: NETWORK_MODES[mode].label, hint: NETWORK_MODES[mode].formHint }));
+  /** Whether an `init` has built the form in this page. */
+  private initialized = false;
 
-let model: CreateFormModel = { ...EMPTY_FORM };
-let openDetails = true;
-/** Fields the user has edited: their problems show as they type. All show after a submit. */
-const touched = new Set<string>();
-let rowsTouched: boolean[] = [];
-let submitted = false;
-/** Problems the extension reported, shown until the field is edited. */
-let serverErrors: FieldErrors = {};
-let busy = false;
-let saveUnavailable: string | undefined;
-
-const inputs = new Map<FormTextField, HTMLInputElement>();
-const errorSlots = new Map<string, HTMLElement>();
-let rowsList: HTMLElement;
-let allowlistEditor: HTMLElement;
-let statusLine: HTMLElement;
-let createButton: HTMLButtonElement;
-let saveButton: HTMLButtonElement;
-let resetButton: HTMLButtonElement;
-let formElement: HTMLFormElement;
-/** Whether an `init` has built the form in this page. */
-let initialized = false;
-
-const client = new WebviewClient<CreateFormMethods, CreateFormPush>((push) => {
-  // Built once per page: `ready` may be said more than once (webviewClient.ts), and a late second
-  // answer must not redraw the form under the user's hands.
-  if (push.type !== 'init' || initialized) return;
-  initialized = true;
-  saveUnavailable = push.saveUnavailable;
-  const saved = client.state;
-  if (isCreateFormState(saved)) {
-    model = saved.model;
-    openDetails = saved.openDetails;
-  } else {
-    model = push.defaults;
-  }
-  rowsTouched = model.cidrAllowlist.map(() => false);
-  render();
-});
-client.ready();
-
-function saveState(): void {
-  const state: CreateFormState = { model, openDetails };
-  client.state = state;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Building the form (once per init)
-
-function render(): void {
-  inputs.clear();
-  errorSlots.clear();
-  formElement = h('form', { novalidate: true, 'aria-describedby': 'intro' });
-  formElement.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void create();
-  });
-
-  formElement.append(
-    h('h1', {}, 'Create Sandbox'),
-    h('p', { id: 'intro', class: 'intro' }, 'A disposable container isolated by gVisor. The form starts from your settings; Save as Workspace Defaults writes it back to this workspace\'s settings.'),
-  );
-  const [sandboxSection, resources, ports] = SECTIONS.map((section) =>
-    h('fieldset', {}, h('legend', {}, section.title), section.note && h('p', { class: 'hint' }, section.note), h('div', { class: section.grid ?? 'grid' }, ...section.fields.map(textField))),
-  );
-  formElement.append(sandboxSection ?? '', resources ?? '', networkFieldset(), ports ?? '');
-
-  const detailsBox = h('input', { type: 'checkbox', id: 'openDetails', checked: openDetails });
-  detailsBox.addEventListener('change', () => {
-    openDetails = detailsBox.checked;
-    saveState();
-  });
-  formElement.append(h('div', { class: 'checkbox' }, detailsBox, h('label', { for: 'openDetails' }, 'Open the sandbox\'s details after creating it')));
-
-  createButton = h('button', { type: 'submit', class: 'primary' }, 'Create Sandbox');
-  saveButton = h('button', { type: 'button', class: 'secondary', title: saveUnavailable, 'aria-describedby': saveUnavailable ? 'save-note' : undefined }, 'Save as Workspace Defaults');
-  saveButton.addEventListener('click', () => void saveDefaults());
-  resetButton = h('button', { type: 'button', class: 'secondary' }, 'Reset to Settings');
-  resetButton.addEventListener('click', () => void resetToSettings());
-  formElement.append(errorSlot('form'), h('div', { class: 'actions' }, createButton, saveButton, resetButton));
-  if (saveUnavailable) formElement.append(h('p', { id: 'save-note', class: 'hint' }, saveUnavailable));
-  statusLine = h('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
-  formElement.append(statusLine);
-
-  const main = root();
-  replaceChildren(main, formElement);
-  main.removeAttribute('aria-busy');
-  update();
-  inputs.get('image')?.focus();
-}
-
-function textField(spec: TextFieldSpec): HTMLElement {
-  const id = `field-${spec.field}`;
-  const input = h('input', {
-    type: 'text',
-    id,
-    name: spec.field,
-    placeholder: spec.placeholder,
-    inputmode: spec.inputmode,
-    spellcheck: 'false',
-    autocomplete: 'off',
-    'aria-required': spec.required ? 'true' : undefined,
-    'aria-describedby': `hint-${spec.field} error-${spec.field}`,
-  });
-  input.value = model[spec.field];
-  input.addEventListener('input', () => {
-    model = { ...model, [spec.field]: input.value };
-    touched.add(spec.field);
-    delete serverErrors[spec.field];
-    delete serverErrors.form;
-    saveState();
-    update();
-  });
-  inputs.set(spec.field, input);
-  return h(
-    'div',
-    { class: spec.wide ? 'field wide' : 'field' },
-    h('label', { for: id }, spec.label, spec.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : false),
-    input,
-    h('p', { id: `hint-${spec.field}`, class: 'hint' }, spec.hint),
-    errorSlot(spec.field),
-  );
-}
-
-/** Where a field's problem is shown; `aria-live` so it is announced when it appears. */
-function errorSlot(key: string): HTMLElement {
-  const slot = h('p', { id: `error-${key}`, class: 'error', 'aria-live': 'polite' });
-  errorSlots.set(key, slot);
-  return slot;
-}
-
-function networkFieldset(): HTMLElement {
-  const radios = MODES.map(({ mode, label, hint }) => {
-    const id = `mode-${mode}`;
-    const radio = h('input', { type: 'radio', name: 'networkMode', id, value: mode, checked: model.networkMode === mode, 'aria-describedby': `hint-${id}` });
-    radio.addEventListener('change', () => {
-      if (!radio.checked) return;
-      model = { ...model, networkMode: mode };
-      if (mode === 'allowlist' && model.cidrAllowlist.length === 0) addRow(false);
-      delete serverErrors.cidrAllowlist;
-      saveState();
-      update();
-    });
-    return h('div', { class: 'radio' }, radio, h('label', { for: id }, label), h('span', { id: `hint-${id}`, class: 'hint inline' }, hint));
-  });
-  rowsList = h('ul', { class: 'rows', 'aria-label': 'Allowed networks' });
-  const add = h('button', { type: 'button', class: 'secondary small' }, 'Add Network');
-  add.addEventListener('click', () => addRow(true));
-  allowlistEditor = h(
-    'div',
-    { class: 'allowlist', id: 'allowlist' },
-    h('p', { class: 'hint', id: 'allowlist-hint' }, 'e.g. 10.0.0.0/8, fd00::/8 or 192.0.2.7. To resolve names, allow your DNS resolver too (the nameserver in /etc/resolv.conf).'),
-    rowsList,
-    errorSlot('cidrAllowlist'),
-    add,
-  );
-  renderRows();
-  return h('fieldset', { role: 'radiogroup', 'aria-labelledby': 'network-legend' }, h('legend', { id: 'network-legend' }, 'Network'), ...radios, allowlistEditor);
-}
-
-function renderRows(focusIndex?: number): void {
-  for (const key of [...errorSlots.keys()]) if (key.startsWith('cidrAllowlist.')) errorSlots.delete(key);
-  replaceChildren(
-    rowsList,
-    ...model.cidrAllowlist.map((entry, index) => {
-      const key = `cidrAllowlist.${index}`;
-      const id = `cidr-${index}`;
-      const input = h('input', {
-        type: 'text',
-        id,
-        class: 'cidr',
-        value: entry,
-        placeholder: '10.0.0.0/8',
-        spellcheck: 'false',
-        autocomplete: 'off',
-        'aria-label': `Allowed network ${index + 1}`,
-        'aria-describedby': `allowlist-hint error-${key}`,
-      });
-      input.value = entry;
-      input.addEventListener('input', () => {
-        const entries = [...model.cidrAllowlist];
-        entries[index] = input.value;
-        model = { ...model, cidrAllowlist: entries };
-        rowsTouched[index] = true;
-        delete serverErrors[key];
-        delete serverErrors.cidrAllowlist;
-        delete serverErrors.form;
-        saveState();
-        update();
-      });
-      const remove = h('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove network ${index + 1}` }, 'Remove');
-      remove.addEventListener('click', () => removeRow(index));
-      return h('li', {}, h('div', { class: 'row' }, input, remove), errorSlot(key));
-    }),
-  );
-  if (focusIndex !== undefined) rowsList.querySelectorAll<HTMLInputElement>('input.cidr')[focusIndex]?.focus();
-}
-
-function addRow(focus: boolean): void {
-  model = { ...model, cidrAllowlist: [...model.cidrAllowlist, ''] };
-  rowsTouched.push(false);
-  renderRows(focus ? model.cidrAllowlist.length - 1 : undefined);
-  saveState();
-  update();
-}
-
-function removeRow(index: number): void {
-  model = { ...model, cidrAllowlist: model.cidrAllowlist.filter((_, i) => i !== index) };
-  rowsTouched = rowsTouched.filter((_, i) => i !== index);
-  // Row numbers shift: problems the extension reported for rows no longer apply.
-  serverErrors = Object.fromEntries(Object.entries(serverErrors).filter(([key]) => !key.startsWith('cidrAllowlist')));
-  const next = Math.min(index, model.cidrAllowlist.length - 1);
-  renderRows(next >= 0 ? next : undefined);
-  if (next < 0) allowlistEditor.querySelector<HTMLButtonElement>('button:last-child')?.focus();
-  saveState();
-  update();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Showing problems and state
-
-/** The problems to show now: the form's own (for edited fields, or all after a submit) and the extension's. */
-function visibleErrors(): FieldErrors {
-  const { errors } = checkForm(model, ENGINE);
-  const shown: FieldErrors = {};
-  for (const [key, message] of Object.entries(errors)) {
-    const row = /^cidrAllowlist\.(\d+)$/.exec(key);
-    const edited = row ? rowsTouched[Number(row[1])] === true : touched.has(key);
-    // The whole-spec check runs on submit only, where the extension reports it.
-    if (key !== 'form' && (submitted || edited)) shown[key] = message;
-  }
-  return { ...serverErrors, ...shown };
-}
-
-function update(): void {
-  const errors = visibleErrors();
-  for (const [key, slot] of errorSlots) {
-    const message = errors[key] ?? '';
-    if (slot.textContent !== message) slot.textContent = message;
-    const input = key.startsWith('cidrAllowlist.') ? document.getElementById(`cidr-${key.split('.')[1]}`) : inputs.get(key as FormTextField);
-    input?.setAttribute('aria-invalid', message ? 'true' : 'false');
-  }
-  allowlistEditor.hidden = model.networkMode !== 'allowlist';
-  for (const button of [createButton, saveButton, resetButton]) button.disabled = busy;
-  saveButton.disabled = busy || saveUnavailable !== undefined;
-  createButton.textContent = busy ? 'Creating…' : 'Create Sandbox';
-  formElement.setAttribute('aria-busy', busy ? 'true' : 'false');
-}
-
-function setStatus(text: string, kind: 'info' | 'error' | 'success' = 'info'): void {
-  statusLine.textContent = text;
-  statusLine.className = `status ${kind}`;
-}
-
-/** Focuses the first field with a problem, in the order of the form. */
-function focusFirstProblem(errors: FieldErrors): void {
-  const order = [...formElement.querySelectorAll<HTMLInputElement>('input[type=text]')];
-  const first = order.find((input) => input.getAttribute('aria-invalid') === 'true');
-  if (first) first.focus();
-  else if (errors.cidrAllowlist) allowlistEditor.querySelector<HTMLButtonElement>('button:last-child')?.focus();
-}
-
-function problemCount(errors: FieldErrors): string {
-  const count = Object.keys(errors).length;
-  return count === 1 ? 'One field needs attention.' : `${count} fields need attention.`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Actions
-
-async function create(): Promise<void> {
-  if (busy) return;
-  submitted = true;
-  const local = visibleErrors();
-  update();
-  if (Object.keys(local).length > 0) {
-    setStatus(`Not created. ${problemCount(local)}`, 'error');
-    focusFirstProblem(local);
-    return;
-  }
-  busy = true;
-  update();
-  setStatus(`Creating a sandbox from ${model.image.trim()}… Progress is in the notification.`);
-  try {
-    const result = await client.request('create', { model, openDetails });
-    switch (result.outcome) {
-      case 'created': {
-        setStatus(`Created sandbox ${result.name}. It is selected in the Sandboxes view.`, 'success');
-        // A second sandbox from the same form needs another name.
-        model = { ...model, name: '' };
-        const nameInput = inputs.get('name');
-        if (nameInput) nameInput.value = '';
-        touched.delete('name');
-        submitted = false;
-        saveState();
-        break;
-      }
-      case 'invalid':
-        serverErrors = result.errors;
-        setStatus(`Not created. ${problemCount(result.errors)}`, 'error');
-        break;
-      case 'failed':
-        setStatus(`Not created: ${result.message}`, 'error');
-        break;
-      case 'cancelled':
-        setStatus('Cancelled: no sandbox was created.');
-        break;
-    }
-  } catch (error) {
-    setStatus(`Not created: ${(error as Error).message}`, 'error');
-  } finally {
-    busy = false;
-    update();
-  }
-  if (Object.keys(serverErrors).length > 0) focusFirstProblem(serverErrors);
-}
-
-async function saveDefaults(): Promise<void> {
-  if (busy) return;
-  busy = true;
-  update();
-  try {
-    const result = await client.request('saveDefaults', { model });
-    if (result.outcome === 'saved') {
-      serverErrors = {};
-      setStatus(`Saved ${result.keys.length} settings to this workspace's settings (.vscode/settings.json).`, 'success');
+  private readonly client = new WebviewClient<CreateFormMethods, CreateFormPush>((push) => {
+    // Built once per page: `ready` may be said more than once (webviewClient.ts), and a late second
+    // answer must not redraw the form under the user's hands.
+    if (push.type !== 'init' || this.initialized) return;
+    this.initialized = true;
+    this.saveUnavailable = push.saveUnavailable;
+    const saved = this.client.state;
+    if (isCreateFormState(saved)) {
+      this.model = saved.model;
+      this.openDetails = saved.openDetails;
     } else {
-      submitted = true;
-      serverErrors = result.errors;
-      setStatus(`Not saved. ${result.errors.form ?? problemCount(result.errors)}`, 'error');
+      this.model = push.defaults;
     }
-  } catch (error) {
-    setStatus(`Not saved: ${(error as Error).message}`, 'error');
-  } finally {
-    busy = false;
-    update();
+    this.rowsTouched = this.model.cidrAllowlist.map(() => false);
+    this.render();
+  });
+
+  start(): void {
+    this.client.ready();
   }
-  if (Object.keys(serverErrors).length > 0) focusFirstProblem(serverErrors);
+
+  private saveState(): void {
+    const state: CreateFormState = { model: this.model, openDetails: this.openDetails };
+    this.client.state = state;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Building the form (once per init)
+
+  private render(): void {
+    this.inputs.clear();
+    this.errorSlots.clear();
+    this.formElement = h('form', { novalidate: true, 'aria-describedby': 'intro' });
+    this.formElement.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.create();
+    });
+
+    this.formElement.append(
+      h('h1', {}, 'Create Sandbox'),
+      h('p', { id: 'intro', class: 'intro' }, 'A disposable container isolated by gVisor. The form starts from your settings; Save as Workspace Defaults writes it back to this workspace\'s settings.'),
+    );
+    const [sandboxSection, resources, ports] = SECTIONS.map((section) =>
+      h('fieldset', {}, h('legend', {}, section.title), section.note && h('p', { class: 'hint' }, section.note), h('div', { class: section.grid ?? 'grid' }, ...section.fields.map((field) => this.textField(field)))),
+    );
+    this.formElement.append(sandboxSection ?? '', resources ?? '', this.networkFieldset(), ports ?? '');
+
+    const detailsBox = h('input', { type: 'checkbox', id: 'openDetails', checked: this.openDetails });
+    detailsBox.addEventListener('change', () => {
+      this.openDetails = detailsBox.checked;
+      this.saveState();
+    });
+    this.formElement.append(h('div', { class: 'checkbox' }, detailsBox, h('label', { for: 'openDetails' }, 'Open the sandbox\'s details after creating it')));
+
+    this.createButton = h('button', { type: 'submit', class: 'primary' }, 'Create Sandbox');
+    this.saveButton = h('button', { type: 'button', class: 'secondary', title: this.saveUnavailable, 'aria-describedby': this.saveUnavailable ? 'save-note' : undefined }, 'Save as Workspace Defaults');
+    this.saveButton.addEventListener('click', () => void this.saveDefaults());
+    this.resetButton = h('button', { type: 'button', class: 'secondary' }, 'Reset to Settings');
+    this.resetButton.addEventListener('click', () => void this.resetToSettings());
+    this.formElement.append(this.errorSlot('form'), h('div', { class: 'actions' }, this.createButton, this.saveButton, this.resetButton));
+    if (this.saveUnavailable) this.formElement.append(h('p', { id: 'save-note', class: 'hint' }, this.saveUnavailable));
+    this.statusLine = h('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
+    this.formElement.append(this.statusLine);
+
+    const main = root();
+    replaceChildren(main, this.formElement);
+    main.removeAttribute('aria-busy');
+    this.update();
+    this.inputs.get('image')?.focus();
+  }
+
+  private textField(spec: TextFieldSpec): HTMLElement {
+    const id = `field-${spec.field}`;
+    const input = h('input', {
+      type: 'text',
+      id,
+      name: spec.field,
+      placeholder: spec.placeholder,
+      inputmode: spec.inputmode,
+      spellcheck: 'false',
+      autocomplete: 'off',
+      'aria-required': spec.required ? 'true' : undefined,
+      'aria-describedby': `hint-${spec.field} error-${spec.field}`,
+    });
+    input.value = this.model[spec.field];
+    input.addEventListener('input', () => {
+      this.model = { ...this.model, [spec.field]: input.value };
+      this.touched.add(spec.field);
+      delete this.serverErrors[spec.field];
+      delete this.serverErrors.form;
+      this.saveState();
+      this.update();
+    });
+    this.inputs.set(spec.field, input);
+    return h(
+      'div',
+      { class: spec.wide ? 'field wide' : 'field' },
+      h('label', { for: id }, spec.label, spec.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : false),
+      input,
+      h('p', { id: `hint-${spec.field}`, class: 'hint' }, spec.hint),
+      this.errorSlot(spec.field),
+    );
+  }
+
+  /** Where a field's problem is shown; `aria-live` so it is announced when it appears. */
+  private errorSlot(key: string): HTMLElement {
+    const slot = h('p', { id: `error-${key}`, class: 'error', 'aria-live': 'polite' });
+    this.errorSlots.set(key, slot);
+    return slot;
+  }
+
+  private networkFieldset(): HTMLElement {
+    const radios = MODES.map(({ mode, label, hint }) => {
+      const id = `mode-${mode}`;
+      const radio = h('input', { type: 'radio', name: 'networkMode', id, value: mode, checked: this.model.networkMode === mode, 'aria-describedby': `hint-${id}` });
+      radio.addEventListener('change', () => {
+        if (!radio.checked) return;
+        this.model = { ...this.model, networkMode: mode };
+        if (mode === 'allowlist' && this.model.cidrAllowlist.length === 0) this.addRow(false);
+        delete this.serverErrors.cidrAllowlist;
+        this.saveState();
+        this.update();
+      });
+      return h('div', { class: 'radio' }, radio, h('label', { for: id }, label), h('span', { id: `hint-${id}`, class: 'hint inline' }, hint));
+    });
+    this.rowsList = h('ul', { class: 'rows', 'aria-label': 'Allowed networks' });
+    const add = h('button', { type: 'button', class: 'secondary small' }, 'Add Network');
+    add.addEventListener('click', () => this.addRow(true));
+    this.allowlistEditor = h(
+      'div',
+      { class: 'allowlist', id: 'allowlist' },
+      h('p', { class: 'hint', id: 'allowlist-hint' }, 'e.g. 10.0.0.0/8, fd00::/8 or 192.0.2.7. To resolve names, allow your DNS resolver too (the nameserver in /etc/resolv.conf).'),
+      this.rowsList,
+      this.errorSlot('cidrAllowlist'),
+      add,
+    );
+    this.renderRows();
+    return h('fieldset', { role: 'radiogroup', 'aria-labelledby': 'network-legend' }, h('legend', { id: 'network-legend' }, 'Network'), ...radios, this.allowlistEditor);
+  }
+
+  private renderRows(focusIndex?: number): void {
+    for (const key of [...this.errorSlots.keys()]) if (key.startsWith('cidrAllowlist.')) this.errorSlots.delete(key);
+    replaceChildren(
+      this.rowsList,
+      ...this.model.cidrAllowlist.map((entry, index) => {
+        const key = `cidrAllowlist.${index}`;
+        const id = `cidr-${index}`;
+        const input = h('input', {
+          type: 'text',
+          id,
+          class: 'cidr',
+          value: entry,
+          placeholder: '10.0.0.0/8',
+          spellcheck: 'false',
+          autocomplete: 'off',
+          'aria-label': `Allowed network ${index + 1}`,
+          'aria-describedby': `allowlist-hint error-${key}`,
+        });
+        input.value = entry;
+        input.addEventListener('input', () => {
+          const entries = [...this.model.cidrAllowlist];
+          entries[index] = input.value;
+          this.model = { ...this.model, cidrAllowlist: entries };
+          this.rowsTouched[index] = true;
+          delete this.serverErrors[key];
+          delete this.serverErrors.cidrAllowlist;
+          delete this.serverErrors.form;
+          this.saveState();
+          this.update();
+        });
+        const remove = h('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove network ${index + 1}` }, 'Remove');
+        remove.addEventListener('click', () => this.removeRow(index));
+        return h('li', {}, h('div', { class: 'row' }, input, remove), this.errorSlot(key));
+      }),
+    );
+    if (focusIndex !== undefined) this.rowsList.querySelectorAll<HTMLInputElement>('input.cidr')[focusIndex]?.focus();
+  }
+
+  private addRow(focus: boolean): void {
+    this.model = { ...this.model, cidrAllowlist: [...this.model.cidrAllowlist, ''] };
+    this.rowsTouched.push(false);
+    this.renderRows(focus ? this.model.cidrAllowlist.length - 1 : undefined);
+    this.saveState();
+    this.update();
+  }
+
+  private removeRow(index: number): void {
+    this.model = { ...this.model, cidrAllowlist: this.model.cidrAllowlist.filter((_, i) => i !== index) };
+    this.rowsTouched = this.rowsTouched.filter((_, i) => i !== index);
+    // Row numbers shift: problems the extension reported for rows no longer apply.
+    this.serverErrors = Object.fromEntries(Object.entries(this.serverErrors).filter(([key]) => !key.startsWith('cidrAllowlist')));
+    const next = Math.min(index, this.model.cidrAllowlist.length - 1);
+    this.renderRows(next >= 0 ? next : undefined);
+    if (next < 0) this.allowlistEditor.querySelector<HTMLButtonElement>('button:last-child')?.focus();
+    this.saveState();
+    this.update();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Showing problems and state
+
+  /** The problems to show now: the form's own (for edited fields, or all after a submit) and the extension's. */
+  private visibleErrors(): FieldErrors {
+    const { errors } = checkForm(this.model, ENGINE);
+    const shown: FieldErrors = {};
+    for (const [key, message] of Object.entries(errors)) {
+      const row = /^cidrAllowlist\.(\d+)$/.exec(key);
+      const edited = row ? this.rowsTouched[Number(row[1])] === true : this.touched.has(key);
+      // The whole-spec check runs on submit only, where the extension reports it.
+      if (key !== 'form' && (this.submitted || edited)) shown[key] = message;
+    }
+    return { ...this.serverErrors, ...shown };
+  }
+
+  private update(): void {
+    const errors = this.visibleErrors();
+    for (const [key, slot] of this.errorSlots) {
+      const message = errors[key] ?? '';
+      if (slot.textContent !== message) slot.textContent = message;
+      const input = key.startsWith('cidrAllowlist.') ? document.getElementById(`cidr-${key.split('.')[1]}`) : this.inputs.get(key as FormTextField);
+      input?.setAttribute('aria-invalid', message ? 'true' : 'false');
+    }
+    this.allowlistEditor.hidden = this.model.networkMode !== 'allowlist';
+    for (const button of [this.createButton, this.saveButton, this.resetButton]) button.disabled = this.busy;
+    this.saveButton.disabled = this.busy || this.saveUnavailable !== undefined;
+    this.createButton.textContent = this.busy ? 'Creating…' : 'Create Sandbox';
+    this.formElement.setAttribute('aria-busy', this.busy ? 'true' : 'false');
+  }
+
+  private setStatus(text: string, kind: 'info' | 'error' | 'success' = 'info'): void {
+    this.statusLine.textContent = text;
+    this.statusLine.className = `status ${kind}`;
+  }
+
+  /** Focuses the first field with a problem, in the order of the form. */
+  private focusFirstProblem(errors: FieldErrors): void {
+    const order = [...this.formElement.querySelectorAll<HTMLInputElement>('input[type=text]')];
+    const first = order.find((input) => input.getAttribute('aria-invalid') === 'true');
+    if (first) first.focus();
+    else if (errors.cidrAllowlist) this.allowlistEditor.querySelector<HTMLButtonElement>('button:last-child')?.focus();
+  }
+
+  private problemCount(errors: FieldErrors): string {
+    const count = Object.keys(errors).length;
+    return count === 1 ? 'One field needs attention.' : `${count} fields need attention.`;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Actions
+
+  private async create(): Promise<void> {
+    if (this.busy) return;
+    this.submitted = true;
+    const local = this.visibleErrors();
+    this.update();
+    if (Object.keys(local).length > 0) {
+      this.setStatus(`Not created. ${this.problemCount(local)}`, 'error');
+      this.focusFirstProblem(local);
+      return;
+    }
+    this.busy = true;
+    this.update();
+    this.setStatus(`Creating a sandbox from ${this.model.image.trim()}… Progress is in the notification.`);
+    try {
+      const result = await this.client.request('create', { model: this.model, openDetails: this.openDetails });
+      switch (result.outcome) {
+        case 'created': {
+          this.setStatus(`Created sandbox ${result.name}. It is selected in the Sandboxes view.`, 'success');
+          // A second sandbox from the same form needs another name.
+          this.model = { ...this.model, name: '' };
+          const nameInput = this.inputs.get('name');
+          if (nameInput) nameInput.value = '';
+          this.touched.delete('name');
+          this.submitted = false;
+          this.saveState();
+          break;
+        }
+        case 'invalid':
+          this.serverErrors = result.errors;
+          this.setStatus(`Not created. ${this.problemCount(result.errors)}`, 'error');
+          break;
+        case 'failed':
+          this.setStatus(`Not created: ${result.message}`, 'error');
+          break;
+        case 'cancelled':
+          this.setStatus('Cancelled: no sandbox was created.');
+          break;
+      }
+    } catch (error) {
+      this.setStatus(`Not created: ${(error as Error).message}`, 'error');
+    } finally {
+      this.busy = false;
+      this.update();
+    }
+    if (Object.keys(this.serverErrors).length > 0) this.focusFirstProblem(this.serverErrors);
+  }
+
+  private async saveDefaults(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.update();
+    try {
+      const result = await this.client.request('saveDefaults', { model: this.model });
+      if (result.outcome === 'saved') {
+        this.serverErrors = {};
+        this.setStatus(`Saved ${result.keys.length} settings to this workspace's settings (.vscode/settings.json).`, 'success');
+      } else {
+        this.submitted = true;
+        this.serverErrors = result.errors;
+        this.setStatus(`Not saved. ${result.errors.form ?? this.problemCount(result.errors)}`, 'error');
+      }
+    } catch (error) {
+      this.setStatus(`Not saved: ${(error as Error).message}`, 'error');
+    } finally {
+      this.busy = false;
+      this.update();
+    }
+    if (Object.keys(this.serverErrors).length > 0) this.focusFirstProblem(this.serverErrors);
+  }
+
+  private async resetToSettings(): Promise<void> {
+    if (this.busy) return;
+    this.model = await this.client.request('readDefaults', {});
+    this.touched.clear();
+    this.rowsTouched = this.model.cidrAllowlist.map(() => false);
+    this.submitted = false;
+    this.serverErrors = {};
+    this.saveState();
+    this.render();
+    this.setStatus('The form shows your settings again.');
+  }
 }
 
-async function resetToSettings(): Promise<void> {
-  if (busy) return;
-  model = await client.request('readDefaults', {});
-  touched.clear();
-  rowsTouched = model.cidrAllowlist.map(() => false);
-  submitted = false;
-  serverErrors = {};
-  saveState();
-  render();
-  setStatus('The form shows your settings again.');
-}
+new CreateForm().start();

@@ -47,100 +47,11 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
   // The folder the chosen path is in, opened once before the sandbox's first byte (following
   // the user's own links on the way, e.g. /tmp on macOS): everything else is reached from it.
   const parentDir = await HostDir.openChosen(path.dirname(root));
-  const rootName = path.basename(root);
-  const rootWasLink = (await parentDir.lstat(rootName).catch(() => null))?.isSymbolicLink() ?? false;
-  let dirs: OpenDirs | undefined;
-  let first: string | undefined;
-  let entries = 0;
-  let bytes = 0;
+  const rootWasLink = (await parentDir.lstat(path.basename(root)).catch(() => null))?.isSymbolicLink() ?? false;
+  const run = new Extraction(root, parentDir, rootWasLink, progress, options);
   const extract = tar.extract();
-  const directories: { rel: string; mode: number; mtime?: Date }[] = [];
-  const links: { rel: string; name: string; linkname: string }[] = [];
-  // Links out of the folder are left out (a venv's bin/python → /usr/bin/python3 is common);
-  // the rest is extracted, then the caller hears which ones were refused.
-  const refusedLinks: string[] = [];
-  const throughLinks: string[] = [];
-  const refusedConfig = new Set<string>();
   extract.on('entry', (header, stream, next) => {
-    void (async () => {
-      if (options.signal?.aborted) throw cancelled();
-      if (++entries > options.maxEntries) throw tooMany(options.maxEntries);
-      // Names are `<item>/…`, the downloaded item's own name first: anything else is refused.
-      const parts = header.name.replace(/^\.\//, '').replace(/\/$/, '').split('/');
-      first ??= parts[0];
-      if (header.name.startsWith('/') || parts[0] !== first) {
-        throw new SandboxError('PATH_OUTSIDE', `The sandbox sent an entry "${header.name}" outside the folder being downloaded; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
-      }
-      const rel = parts.slice(1).join('/');
-      const target = hostEntryPath(root, rel);
-      // Nothing is written through a link (below), so where an entry lands is what its name says.
-      const folder = configFolderOf(rootName, rel);
-      if (folder !== undefined) {
-        const answer = options.configFolder(folder);
-        if (answer !== 'write') {
-          if (answer === 'refuse') refusedConfig.add(folder);
-          stream.resume();
-          return;
-        }
-      }
-      // A single file (or link) is written at the chosen path itself, in the folder around it;
-      // nothing else may come with it, nor a second top entry after the first.
-      const single = rel === '' && header.type !== 'directory';
-      if ((rel === '' && dirs) || (rel !== '' && dirs?.single)) {
-        throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" where only one item was asked for; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
-      }
-      dirs ??= await openDestination(parentDir, root, rootWasLink, single);
-      const parent = await dirs.get(single ? '' : parentOf(rel), true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error)));
-      if (!parent) {
-        throughLinks.push(header.name);
-        stream.resume();
-        return;
-      }
-      const name = rel === '' ? rootName : path.posix.basename(rel);
-      switch (header.type) {
-        case 'directory':
-          if (!(await dirs.get(rel, true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error))))) throughLinks.push(header.name);
-          else directories.push({ rel, mode: (header.mode ?? 0o755) & 0o777, mtime: header.mtime });
-          break;
-        case 'file':
-        case 'contiguous-file': {
-          const size = header.size ?? 0;
-          if (bytes + size > options.maxBytes) throw tooLarge(options.maxBytes, `with ${header.name} it would be ${formatCap(bytes + size)}`, bytes + size);
-          bytes += size;
-          // A symlink where a file is about to go is replaced, never written through.
-          await parent.unlinkIfLink(name);
-          const handle = await parent.openForWrite(name);
-          try {
-            // Through the descriptor, not the path: a link swapped in meanwhile changes nothing elsewhere.
-            await handle.chmod((header.mode ?? 0o644) & 0o777);
-            // Written by hand: a FileHandle's own stream would keep close() waiting.
-            for await (const chunk of stream as AsyncIterable<Buffer>) {
-              await handle.write(chunk);
-              progress.addBytes(chunk.length);
-            }
-            if (header.mtime) await handle.utimes(header.mtime, header.mtime).catch(() => undefined);
-          } finally {
-            await handle.close().catch(() => undefined);
-          }
-          progress.fileDone();
-          return;
-        }
-        case 'symlink': {
-          const linkname = header.linkname ?? '';
-          if (!symlinkStaysWithin(root, target, linkname)) {
-            refusedLinks.push(`${header.name} -> ${linkname}`);
-            break;
-          }
-          await parent.unlinkIfLink(name);
-          await parent.symlink(linkname, name);
-          links.push({ rel, name: header.name, linkname });
-          break;
-        }
-        default:
-          throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" as a ${header.type}, which is not copied to this machine.`, 'Download regular files, folders and relative symlinks only.');
-      }
-      stream.resume();
-    })().then(
+    run.entry(header, stream).then(
       () => next(),
       (error: unknown) => {
         stream.resume();
@@ -150,18 +61,151 @@ export async function extractToHost(archive: Readable, hostRoot: string, progres
   });
   try {
     await pipeline(archive, extract);
-    // Directory modes last: a read-only folder must not block writing its own contents.
-    for (const dir of directories.reverse()) {
-      const opened = await dirs?.get(dir.rel, false).catch(() => null);
+    await run.setDirectoryModes();
+  } finally {
+    await run.close();
+  }
+  run.throwIfRefused();
+}
+
+/** One extraction's state: what was written, what was refused, and the folders it has open. */
+class Extraction {
+  private readonly rootName: string;
+  private dirs: OpenDirs | undefined;
+  private first: string | undefined;
+  private entries = 0;
+  private bytes = 0;
+  private readonly directories: { rel: string; mode: number; mtime?: Date }[] = [];
+  private readonly links: { rel: string; name: string; linkname: string }[] = [];
+  // Links out of the folder are left out (a venv's bin/python → /usr/bin/python3 is common);
+  // the rest is extracted, then the caller hears which ones were refused.
+  private readonly refusedLinks: string[] = [];
+  private readonly throughLinks: string[] = [];
+  private readonly refusedConfig = new Set<string>();
+
+  constructor(
+    private readonly root: string,
+    private readonly parentDir: HostDir,
+    private readonly rootWasLink: boolean,
+    private readonly progress: ProgressTracker,
+    private readonly options: ExtractOptions,
+  ) {
+    this.rootName = path.basename(root);
+  }
+
+  async entry(header: tar.Headers, stream: Readable): Promise<void> {
+    const rel = this.relativeName(header);
+    // Confines every name to the root (no "..", no absolute path), whatever its type.
+    const target = hostEntryPath(this.root, rel);
+    // Nothing is written through a link (below), so where an entry lands is what its name says.
+    const folder = configFolderOf(this.rootName, rel);
+    if (folder !== undefined) {
+      const answer = this.options.configFolder(folder);
+      if (answer !== 'write') {
+        if (answer === 'refuse') this.refusedConfig.add(folder);
+        stream.resume();
+        return;
+      }
+    }
+    // A single file (or link) is written at the chosen path itself, in the folder around it;
+    // nothing else may come with it, nor a second top entry after the first.
+    const single = rel === '' && header.type !== 'directory';
+    if ((rel === '' && this.dirs) || (rel !== '' && this.dirs?.single)) {
+      throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" where only one item was asked for; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
+    }
+    const dirs = (this.dirs ??= await openDestination(this.parentDir, this.root, this.rootWasLink, single));
+    const parent = await dirs.get(single ? '' : parentOf(rel), true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error)));
+    if (!parent) {
+      this.throughLinks.push(header.name);
+      stream.resume();
+      return;
+    }
+    const name = rel === '' ? this.rootName : path.posix.basename(rel);
+    switch (header.type) {
+      case 'directory':
+        if (!(await dirs.get(rel, true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error))))) this.throughLinks.push(header.name);
+        else this.directories.push({ rel, mode: (header.mode ?? 0o755) & 0o777, mtime: header.mtime });
+        break;
+      case 'file':
+      case 'contiguous-file':
+        await this.file(header, stream, parent, name);
+        return;
+      case 'symlink':
+        await this.symlink(header, rel, target, parent, name);
+        break;
+      default:
+        throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" as a ${header.type}, which is not copied to this machine.`, 'Download regular files, folders and relative symlinks only.');
+    }
+    stream.resume();
+  }
+
+  /** The entry's path below the root; counts it, and refuses it when cancelled, past the cap or outside. */
+  private relativeName(header: tar.Headers): string {
+    if (this.options.signal?.aborted) throw cancelled();
+    if (++this.entries > this.options.maxEntries) throw tooMany(this.options.maxEntries);
+    // Names are `<item>/…`, the downloaded item's own name first: anything else is refused.
+    const parts = header.name.replace(/^\.\//, '').replace(/\/$/, '').split('/');
+    this.first ??= parts[0];
+    if (header.name.startsWith('/') || parts[0] !== this.first) {
+      throw new SandboxError('PATH_OUTSIDE', `The sandbox sent an entry "${header.name}" outside the folder being downloaded; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
+    }
+    return parts.slice(1).join('/');
+  }
+
+  private async file(header: tar.Headers, stream: Readable, parent: HostDir, name: string): Promise<void> {
+    const size = header.size ?? 0;
+    if (this.bytes + size > this.options.maxBytes) throw tooLarge(this.options.maxBytes, `with ${header.name} it would be ${formatCap(this.bytes + size)}`, this.bytes + size);
+    this.bytes += size;
+    // A symlink where a file is about to go is replaced, never written through.
+    await parent.unlinkIfLink(name);
+    const handle = await parent.openForWrite(name);
+    try {
+      // Through the descriptor, not the path: a link swapped in meanwhile changes nothing elsewhere.
+      await handle.chmod((header.mode ?? 0o644) & 0o777);
+      // Written by hand: a FileHandle's own stream would keep close() waiting.
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        await handle.write(chunk);
+        this.progress.addBytes(chunk.length);
+      }
+      if (header.mtime) await handle.utimes(header.mtime, header.mtime).catch(() => undefined);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    this.progress.fileDone();
+  }
+
+  private async symlink(header: tar.Headers, rel: string, target: string, parent: HostDir, name: string): Promise<void> {
+    const linkname = header.linkname ?? '';
+    if (!symlinkStaysWithin(this.root, target, linkname)) {
+      this.refusedLinks.push(`${header.name} -> ${linkname}`);
+      return;
+    }
+    await parent.unlinkIfLink(name);
+    await parent.symlink(linkname, name);
+    this.links.push({ rel, name: header.name, linkname });
+  }
+
+  /** Directory modes last: a read-only folder must not block writing its own contents. */
+  async setDirectoryModes(): Promise<void> {
+    for (const dir of this.directories.reverse()) {
+      const opened = await this.dirs?.get(dir.rel, false).catch(() => null);
       await opened?.setModeAndTimes(dir.mode, dir.mtime);
     }
-  } finally {
-    // Also after a failure: what was written must not leave a way out behind.
-    if (dirs && !dirs.single) refusedLinks.push(...(await removeLinksLeadingOut(links, dirs, await dirs.realRoot())));
-    await dirs?.closeAll();
-    await parentDir.close();
   }
-  if (refusedLinks.length || throughLinks.length || refusedConfig.size) throw refusedError(root, refusedLinks, throughLinks, [...refusedConfig]);
+
+  /** Also after a failure: what was written must not leave a way out behind. */
+  async close(): Promise<void> {
+    try {
+      if (this.dirs && !this.dirs.single) this.refusedLinks.push(...(await removeLinksLeadingOut(this.links, this.dirs, await this.dirs.realRoot())));
+      await this.dirs?.closeAll();
+    } finally {
+      await this.parentDir.close();
+    }
+  }
+
+  throwIfRefused(): void {
+    if (this.refusedLinks.length || this.throughLinks.length || this.refusedConfig.size) throw refusedError(this.root, this.refusedLinks, this.throughLinks, [...this.refusedConfig]);
+  }
 }
 
 /**

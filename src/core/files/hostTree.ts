@@ -136,53 +136,62 @@ export async function walkHost(root: string, options: { includeIgnored?: boolean
     if (!sameObject(rootDir.stat, top)) throw changedDuringCopy([path.basename(root)]);
     add({ ...base(root, '', rootDir.stat), type: 'directory' });
     const oracle = options.includeIgnored ? null : new IgnoreOracle();
-    const visit = async (dir: HostDir, dirRel: string): Promise<void> => {
-      const names = (await dir.readdir()).sort();
-      await oracle?.enter(dirRel, dir, names);
-      for (const name of names) {
-        const rel = dirRel ? `${dirRel}/${name}` : name;
-        const abs = path.join(dir.path, name);
-        // Gone since readdir: it was deleted, as if before the walk.
-        const stat = await dir.lstat(name).catch((error: unknown) => (isGone(error) ? null : Promise.reject(error)));
-        if (!stat) continue;
-        if (oracle?.ignores(rel, stat.isDirectory())) {
-          tree.skipped.push(rel);
-          continue;
-        }
-        if (stat.isSymbolicLink()) {
-          const linkTarget = await dir.readlink(name).catch((error: unknown) => {
-            if (isSwapError(error)) tree.changed.push(rel);
-            else if (!isGone(error)) throw error;
-            return undefined;
-          });
-          if (linkTarget !== undefined) add({ ...base(abs, rel, stat), type: 'symlink', linkTarget });
-          continue;
-        }
-        if (!stat.isDirectory()) {
-          const entry = entryOf(abs, rel, stat);
-          if (entry) add(entry);
-          continue;
-        }
-        // Opened through the folder above, never through a link: what is walked is this folder.
-        const child = await dir.child(name).catch((error: unknown) => {
-          if (isSwapError(error)) tree.changed.push(rel);
-          else if (!isGone(error)) throw error;
-          return null;
-        });
-        if (!child) continue;
-        try {
-          add({ ...base(abs, rel, child.stat), type: 'directory' });
-          await visit(child, rel);
-        } finally {
-          await child.close();
-        }
-      }
-    };
-    await visit(rootDir, '');
+    await visitFolder({ tree, add, oracle }, rootDir, '');
   } finally {
     await rootDir.close();
   }
   return tree;
+}
+
+/** One walk: the tree it fills, how entries are added (counted), and the ignore rules, unless ignored files are included. */
+interface Walk {
+  readonly tree: HostTree;
+  add(entry: HostEntry): void;
+  readonly oracle: IgnoreOracle | null;
+}
+
+/** Adds a folder's contents, depth first, each child folder opened through this one. */
+async function visitFolder(walk: Walk, dir: HostDir, dirRel: string): Promise<void> {
+  const names = (await dir.readdir()).sort();
+  await walk.oracle?.enter(dirRel, dir, names);
+  for (const name of names) {
+    const rel = dirRel ? `${dirRel}/${name}` : name;
+    const abs = path.join(dir.path, name);
+    // Gone since readdir: it was deleted, as if before the walk.
+    const stat = await dir.lstat(name).catch((error: unknown) => (isGone(error) ? null : Promise.reject(error)));
+    if (!stat) continue;
+    if (walk.oracle?.ignores(rel, stat.isDirectory())) {
+      walk.tree.skipped.push(rel);
+      continue;
+    }
+    if (stat.isSymbolicLink()) {
+      const linkTarget = await dir.readlink(name).catch((error: unknown) => {
+        if (isSwapError(error)) walk.tree.changed.push(rel);
+        else if (!isGone(error)) throw error;
+        return undefined;
+      });
+      if (linkTarget !== undefined) walk.add({ ...base(abs, rel, stat), type: 'symlink', linkTarget });
+      continue;
+    }
+    if (!stat.isDirectory()) {
+      const entry = entryOf(abs, rel, stat);
+      if (entry) walk.add(entry);
+      continue;
+    }
+    // Opened through the folder above, never through a link: what is walked is this folder.
+    const child = await dir.child(name).catch((error: unknown) => {
+      if (isSwapError(error)) walk.tree.changed.push(rel);
+      else if (!isGone(error)) throw error;
+      return null;
+    });
+    if (!child) continue;
+    try {
+      walk.add({ ...base(abs, rel, child.stat), type: 'directory' });
+      await visitFolder(walk, child, rel);
+    } finally {
+      await child.close();
+    }
+  }
 }
 
 function base(abs: string, rel: string, stat: import('node:fs').Stats) {

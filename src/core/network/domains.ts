@@ -41,10 +41,32 @@ const ADDRESS_HINT = 'is an IP address; addresses belong in the CIDR allowlist (
  * `parseCidr`), so callers can report every bad entry at once.
  */
 export function parseDomainEntry(entry: string): DomainEntry | string {
-  let text = entry.trim();
+  const text = entry.trim();
   if (!text) return 'is empty';
   if (/\s/.test(text)) return 'contains a space; write one name per entry';
+  const notHost = notAHostName(text);
+  if (notHost !== undefined) return notHost;
+  const withPort = splitPort(text);
+  if (typeof withPort === 'string') return withPort;
+  const { port } = withPort;
+  const portSuffix = port === undefined ? '' : `:${port}`;
+  const named = splitWildcard(withPort.name, portSuffix);
+  if (typeof named === 'string') return named;
+  const { name, wildcard } = named;
+  const spelling = spellingProblem(name, wildcard, portSuffix);
+  if (spelling !== undefined) return spelling;
+  const ascii = dnsName(name, wildcard);
+  if (ascii.problem !== undefined) return ascii.problem;
+  return {
+    entry: `${wildcard ? '*.' : ''}${ascii.name}${portSuffix}`,
+    name: ascii.name,
+    wildcard,
+    ports: port === undefined ? [...DEFAULT_DOMAIN_PORTS] : [port],
+  };
+}
 
+/** A URL, a user name, a path or an address where a host name belongs. */
+function notAHostName(text: string): string | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
   if (scheme) return `is a URL; ${suggest(fromUrl(text), 'write only the host name, e.g. pypi.org')}`;
   if (text.includes('@')) return `has a user name ("${text.slice(0, text.lastIndexOf('@') + 1)}"); ${suggest(cleanSuggestion(text.slice(text.lastIndexOf('@') + 1)), 'write only the host name')}`;
@@ -54,34 +76,43 @@ export function parseDomainEntry(entry: string): DomainEntry | string {
     if (text[cut] === '/' && isIP(text.slice(0, cut))) return `is a CIDR; addresses and networks belong in the CIDR allowlist (cidrAllowlist)`;
     return `has a path ("${text.slice(cut)}"); ${suggest(cleanSuggestion(text.slice(0, cut)), 'write only the host name')}`;
   }
-
   if (text.startsWith('[') || isIP(text)) return ADDRESS_HINT;
-  let port: number | undefined;
-  const colon = text.indexOf(':');
-  if (colon !== -1) {
-    if (text.indexOf(':', colon + 1) !== -1) return 'is not a host name (an IPv6 address belongs in the CIDR allowlist, cidrAllowlist)';
-    const portText = text.slice(colon + 1);
-    text = text.slice(0, colon);
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-      return `has an invalid port "${portText}"; write name:port with a TCP port from 1 to 65535, e.g. example.com:8443`;
-    }
-    port = Number(portText);
-    if (!text) return 'has a port but no name; write name:port, e.g. example.com:8443';
-    if (isIP(text)) return ADDRESS_HINT;
-  }
-  const portSuffix = port === undefined ? '' : `:${port}`;
+  return undefined;
+}
 
-  let wildcard = false;
+/** `name:port` into its parts (no port: `port` undefined). */
+function splitPort(text: string): { name: string; port: number | undefined } | string {
+  const colon = text.indexOf(':');
+  if (colon === -1) return { name: text, port: undefined };
+  if (text.indexOf(':', colon + 1) !== -1) return 'is not a host name (an IPv6 address belongs in the CIDR allowlist, cidrAllowlist)';
+  const portText = text.slice(colon + 1);
+  const name = text.slice(0, colon);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+    return `has an invalid port "${portText}"; write name:port with a TCP port from 1 to 65535, e.g. example.com:8443`;
+  }
+  if (!name) return 'has a port but no name; write name:port, e.g. example.com:8443';
+  if (isIP(name)) return ADDRESS_HINT;
+  return { name, port: Number(portText) };
+}
+
+/** `*.name` into the name and whether it is a wildcard; "*" anywhere else is refused. */
+function splitWildcard(text: string, portSuffix: string): { name: string; wildcard: boolean } | string {
   if (text === '*') return 'is "*" alone, which would allow every name; use open mode for that, or name the domains';
+  let name = text;
+  let wildcard = false;
   if (text.startsWith('*.')) {
     wildcard = true;
-    text = text.slice(2);
-    if (!text) return 'is "*." without a domain; write e.g. *.example.com for the names below example.com';
+    name = text.slice(2);
+    if (!name) return 'is "*." without a domain; write e.g. *.example.com for the names below example.com';
   } else if (text.startsWith('*')) {
     return `has "*" joined to a name; ${suggest(`*.${text.slice(1).replace(/^\.+/, '')}${portSuffix}`, 'write *.example.com')} ("*." matches the names below a domain)`;
   }
-  if (text.includes('*')) return '"*" may only stand as the whole first label, as in *.example.com (the names below example.com)';
+  if (name.includes('*')) return '"*" may only stand as the whole first label, as in *.example.com (the names below example.com)';
+  return { name, wildcard };
+}
 
+/** Dots, underscores and characters no host name has, each with what was probably meant. */
+function spellingProblem(text: string, wildcard: boolean, portSuffix: string): string | undefined {
   if (text.endsWith('.')) {
     const trimmed = text.replace(/\.+$/, '');
     return `ends with a dot; ${suggest(trimmed ? `${wildcard ? '*.' : ''}${trimmed}${portSuffix}` : undefined, 'remove the dot')}`;
@@ -94,30 +125,28 @@ export function parseDomainEntry(entry: string): DomainEntry | string {
   if (text.includes('_')) return 'contains "_", which host names cannot contain (only letters, digits and "-")';
   const bad = /[\x00-\x2c\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]/.exec(text);
   if (bad) return `contains "${bad[0]}", which host names cannot contain (only letters, digits, "-" and "." between labels)`;
-
   // URL parsers and resolvers take an all-digit last label for an IPv4 address ("1.2.3").
   if (/(^|\.)\d+$/.test(text)) return `${ADDRESS_HINT} (a host name never ends in an all-digit label)`;
+  return undefined;
+}
+
+/** The name in DNS form (IDNA), or why it is not a valid one (lengths, labels, a bare top-level domain). */
+function dnsName(text: string, wildcard: boolean): { name: string; problem?: undefined } | { name?: undefined; problem: string } {
   const ascii = domainToASCII(text.toLowerCase());
-  if (!ascii) return 'is not a valid international domain name';
+  if (!ascii) return { problem: 'is not a valid international domain name' };
   if (ascii.length > MAX_NAME - (wildcard ? 2 : 0)) {
-    return `is ${ascii.length} characters long${ascii !== text.toLowerCase() ? ` in DNS form (${ascii.slice(0, 24)}…)` : ''}; DNS names have at most ${MAX_NAME}${wildcard ? ', and a name below it needs room for at least "x."' : ''}`;
+    return { problem: `is ${ascii.length} characters long${ascii !== text.toLowerCase() ? ` in DNS form (${ascii.slice(0, 24)}…)` : ''}; DNS names have at most ${MAX_NAME}${wildcard ? ', and a name below it needs room for at least "x."' : ''}` };
   }
   const labels = ascii.split('.');
   for (const label of labels) {
-    if (label.length > MAX_LABEL) return `has a label of ${label.length} characters ("${label.slice(0, 16)}…"); DNS allows at most ${MAX_LABEL} per label`;
+    if (label.length > MAX_LABEL) return { problem: `has a label of ${label.length} characters ("${label.slice(0, 16)}…"); DNS allows at most ${MAX_LABEL} per label` };
     if (!LABEL.test(label)) {
-      if (label.startsWith('-') || label.endsWith('-')) return `has the label "${label}", which starts or ends with "-"`;
-      return `has the label "${label}", which is not a host name label (letters, digits and "-")`;
+      if (label.startsWith('-') || label.endsWith('-')) return { problem: `has the label "${label}", which starts or ends with "-"` };
+      return { problem: `has the label "${label}", which is not a host name label (letters, digits and "-")` };
     }
   }
-  if (wildcard && labels.length < 2) return `would allow every name under the top-level domain "${ascii}"; name a domain, e.g. *.example.${ascii}`;
-
-  return {
-    entry: `${wildcard ? '*.' : ''}${ascii}${portSuffix}`,
-    name: ascii,
-    wildcard,
-    ports: port === undefined ? [...DEFAULT_DOMAIN_PORTS] : [port],
-  };
+  if (wildcard && labels.length < 2) return { problem: `would allow every name under the top-level domain "${ascii}"; name a domain, e.g. *.example.${ascii}` };
+  return { name: ascii };
 }
 
 function suggest(candidate: string | undefined, otherwise: string): string {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as os from 'node:os';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from '../errors';
@@ -7,6 +6,7 @@ import { startExec } from '../exec';
 import { LABEL } from '../labels';
 import type { TunnelKind } from '../types';
 import { CHECK_NETWORK_FILES, COPY_NETWORK_FILES, NETWORK_FILES_BYTES } from './networkFiles';
+import { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo } from './sharedNetwork';
 import { RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, renderRules, type NetworkPolicy } from './policy';
 
 /**
@@ -19,7 +19,8 @@ import { RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, renderRules, type NetworkP
  * again (daemon restart, `docker start`) is closed until the engine applies the real policy.
  */
 
-export const NETWORK_NAME = 'sandboxes';
+// Moved to sharedNetwork.ts; still exported here for the callers that import them from the guard.
+export { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo };
 export const DEFAULT_GUARD_IMAGE = 'sandboxes/guard:1';
 const STATE_FILE = '/run/sandboxes-policy.json';
 
@@ -29,75 +30,6 @@ export interface PolicyState extends NetworkPolicy {
   followsDefaults: boolean;
   /** Ports in the sandbox that this machine may connect to, and how they are tunnelled. */
   forwards: { port: number; kind: TunnelKind }[];
-}
-
-export interface NetworkInfo {
-  name: string;
-  gatewayV4?: string;
-  gatewayV6?: string;
-  /**
-   * Addresses of Docker's own networks that open mode refuses even when they are public: the
-   * sandboxes network's and docker0's subnets, and every bridge network's gateway (this machine).
-   */
-  dockerAddresses?: string[];
-  /** The engine runs on this machine (a unix socket): its interface addresses are the host's. */
-  local?: boolean;
-}
-
-interface NetworkListing { Name: string; Driver?: string; IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] } }
-
-/** The shared user-defined bridge of all sandboxes (created once, labelled). */
-export async function ensureNetwork(docker: Docker): Promise<NetworkInfo> {
-  // Docker's other networks only add addresses to refuse: a failure to list them is not fatal.
-  const others = docker.listNetworks().catch(() => [] as NetworkListing[]);
-  const local = Boolean((docker.modem as { socketPath?: unknown }).socketPath);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      return networkInfo(await docker.getNetwork(NETWORK_NAME).inspect(), (await others) as NetworkListing[], local);
-    } catch (error) {
-      if (dockerStatus(error) !== 404) throw error;
-    }
-    try {
-      await docker.createNetwork({ Name: NETWORK_NAME, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'network' } });
-    } catch (error) {
-      if (dockerStatus(error) !== 409) throw error; // created concurrently by another client: use it
-    }
-  }
-  return networkInfo(await docker.getNetwork(NETWORK_NAME).inspect(), (await others) as NetworkListing[], local);
-}
-
-function networkInfo(network: NetworkListing, all: NetworkListing[], local: boolean): NetworkInfo {
-  const info: NetworkInfo = { name: network.Name, local, dockerAddresses: [] };
-  for (const config of network.IPAM?.Config ?? []) {
-    if (config.Gateway?.includes(':')) info.gatewayV6 ??= config.Gateway;
-    else if (config.Gateway) info.gatewayV4 ??= config.Gateway;
-  }
-  for (const other of [network, ...all]) {
-    if (other.Driver !== undefined && other.Driver !== 'bridge') continue;
-    for (const config of other.IPAM?.Config ?? []) {
-      if (config.Gateway) info.dockerAddresses!.push(config.Gateway);
-      // Subnets of our own network and docker0 (the default bridge); other networks' containers
-      // are reachable only if someone connects the guard to them, on purpose.
-      if (config.Subnet && (other.Name === network.Name || other.Name === 'bridge')) info.dockerAddresses!.push(config.Subnet);
-    }
-  }
-  return info;
-}
-
-/**
- * What open mode refuses of this machine and Docker beyond the non-public ranges: Docker's
- * network addresses and, when the engine is local, every address of this machine's interfaces
- * (read at each apply, so bridges created since are included). A remote engine's host addresses
- * cannot be known from here (documented in docs/security.md).
- */
-export function ownAddresses(network: NetworkInfo): string[] {
-  const addresses = [...(network.dockerAddresses ?? [])];
-  if (network.local) {
-    for (const entry of Object.values(os.networkInterfaces()).flat()) {
-      if (entry && !entry.internal && !/^fe80:/i.test(entry.address)) addresses.push(entry.address);
-    }
-  }
-  return addresses;
 }
 
 /** The guard runs iptables, so its image needs it; tests and offline machines provide it by tag. */
@@ -251,10 +183,16 @@ export interface CreatedGuard {
 
 /** Creates the guard (not started), so the sandbox can be created against it meanwhile. */
 export async function createGuard(docker: Docker, spec: GuardSpec): Promise<CreatedGuard> {
-  const deny = denyAllRules('sandboxes-deny-all');
   const { env, tag } = spec.initialState ? policyEnv(spec.initialState, spec.network) : { env: {}, tag: '' };
+  const container = await docker.createContainer(guardContainerOptions(spec, env));
+  return { container, start: () => startGuard(docker, container, spec, tag) };
+}
+
+/** The guard's container: runc, NET_ADMIN only, read-only, small; its script gets the rules through the environment. */
+function guardContainerOptions(spec: GuardSpec, env: Record<string, string>): Docker.ContainerCreateOptions {
+  const deny = denyAllRules('sandboxes-deny-all');
   const resolvers = (spec.resolvers ?? []).filter((ip) => /^[0-9a-fA-F.:]+$/.test(ip));
-  const container = await docker.createContainer({
+  return {
     name: spec.containerName ?? guardName(spec.sandboxId),
     Image: spec.image,
     Entrypoint: [''],
@@ -283,42 +221,43 @@ export async function createGuard(docker: Docker, spec: GuardSpec): Promise<Crea
       IpcMode: 'shareable',
       ShmSize: NETWORK_FILES_BYTES,
     },
-  });
-  const start = async () => {
-    // Attach before starting, so the guard's "verified" line cannot be missed.
-    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-    let output = '';
-    const verified = new Promise<void>((resolve, reject) => {
-      const out = new PassThrough();
-      out.on('data', (chunk) => {
-        output += chunk;
-        if (output.includes(`verified ${tag}`)) resolve();
-      });
-      docker.modem.demuxStream(stream, out, out);
-      stream.on('end', () => reject(new Error(output.trim() || 'the guard exited')));
-      stream.on('error', reject);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await container.start();
-      if (!spec.initialState) return;
-      await Promise.race([
-        verified,
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the guard within 20 s')), 20_000))),
-      ]);
-    } catch (error) {
-      throw new SandboxError(
-        'POLICY_FAILED',
-        `The network guard of sandbox ${spec.name} could not load and verify its ${spec.initialState ? modeOf(spec.initialState) : 'closed'} policy: ${error instanceof Error ? dockerMessage(error) : String(error)}.`,
-        'Check that the guard image has /bin/sh, iptables and ip6tables, and that Docker can run runc containers with NET_ADMIN (Sandboxes: Check Setup).',
-        { cause: error },
-      );
-    } finally {
-      clearTimeout(timer);
-      stream.destroy();
-    }
   };
-  return { container, start };
+}
+
+/** Starts the guard; with an initial policy, resolves once the guard says it loaded and verified it. */
+async function startGuard(docker: Docker, container: Docker.Container, spec: GuardSpec, tag: string): Promise<void> {
+  // Attach before starting, so the guard's "verified" line cannot be missed.
+  const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  let output = '';
+  const verified = new Promise<void>((resolve, reject) => {
+    const out = new PassThrough();
+    out.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes(`verified ${tag}`)) resolve();
+    });
+    docker.modem.demuxStream(stream, out, out);
+    stream.on('end', () => reject(new Error(output.trim() || 'the guard exited')));
+    stream.on('error', reject);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await container.start();
+    if (!spec.initialState) return;
+    await Promise.race([
+      verified,
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the guard within 20 s')), 20_000))),
+    ]);
+  } catch (error) {
+    throw new SandboxError(
+      'POLICY_FAILED',
+      `The network guard of sandbox ${spec.name} could not load and verify its ${spec.initialState ? modeOf(spec.initialState) : 'closed'} policy: ${error instanceof Error ? dockerMessage(error) : String(error)}.`,
+      'Check that the guard image has /bin/sh, iptables and ip6tables, and that Docker can run runc containers with NET_ADMIN (Sandboxes: Check Setup).',
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+    stream.destroy();
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { SandboxFileSystemProvider } from '../files/sandboxFileSystemProvid
 import type { ExtensionLog } from '../log';
 import type { TunnelService } from '../ports/tunnelService';
 import type { SetupReportDocument } from '../report/setupReportDocument';
+import type { SandboxChanges } from '../sandboxChanges';
 import type { SandboxesView } from '../tree/sandboxesView';
 import type { CommandHistory } from './commandHistory';
 import type { WebviewPanels } from '../webviews/webviewPanels';
@@ -20,6 +21,8 @@ export interface CommandContext {
   readonly setupReport: SetupReportDocument;
   /** This window's forwarded ports. */
   readonly tunnels: TunnelService;
+  /** The one path for engine calls that change a sandbox; the views follow its events. */
+  readonly changes: SandboxChanges;
   /** The Sandboxes view (and the sandbox list it shares with the status bar). */
   readonly sandboxesView: SandboxesView;
   /** The Create Sandbox form and the Sandbox Details panels. */

@@ -25,8 +25,7 @@ export async function removeSnapshot(context: CommandContext, snapshotArg?: unkn
       return false;
     }
   }
-  await context.clients.client.removeSnapshot(snapshot.ref);
+  await context.changes.removeSnapshot(context.clients.client, snapshot.ref, snapshot.sandboxId || undefined);
   context.log.info(`Removed snapshot ${snapshot.ref}.`);
-  void context.sandboxesView.refresh(snapshot.sandboxId || undefined);
   return true;
 }

@@ -18,10 +18,9 @@ export async function snapshotSandbox(context: CommandContext, sandboxArg?: unkn
   await requireRunning(sandbox, 'take a snapshot');
   const ref = await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Saving a snapshot of sandbox ${sandbox.name}…` },
-    () => sandbox.snapshotFilesystem(),
+    () => context.changes.snapshot(sandbox),
   );
   context.log.info(`Snapshot of sandbox ${sandbox.name}: ${ref}.`);
-  void context.sandboxesView.refresh(sandbox.id);
   void offerNext(context, sandbox.name, ref);
   return ref;
 }

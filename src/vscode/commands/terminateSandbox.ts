@@ -38,11 +38,9 @@ export async function terminateSandbox(
 
   await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Terminating sandbox "${sandbox.name}"…` },
-    () => sandbox.terminate(),
+    () => context.changes.terminate(sandbox),
   );
   context.log.info(`Terminated sandbox "${sandbox.name}" (${sandbox.id}).`);
-  // Docker's events reach the view only while it is visible; the status bar counts sandboxes too.
-  void context.sandboxesView.refresh(sandbox.id);
   vscode.window.setStatusBarMessage(`$(trash) Sandbox "${sandbox.name}" terminated`, 5000);
   return true;
 }

@@ -38,7 +38,10 @@ export async function toggleNetwork(
     return undefined;
   }
   await requireRunning(sandbox, 'change the network');
-  const current = await sandbox.networkPolicy();
+  const current = await context.sandboxesView.list.networkStateOf(sandbox);
+  if (current instanceof Error) {
+    throw current;
+  }
   const settings = readSettingsOrError();
   const choice = given ?? (await pickChoice(sandbox, current, settings));
   if (!choice) {
@@ -49,7 +52,7 @@ export async function toggleNetwork(
   refuseUnenforceable(current, change, sandbox.name);
   const state = await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Changing the network of sandbox "${sandbox.name}"…` },
-    () => sandbox.setNetworkPolicy(change.policy, { followsDefaults: change.followsDefaults }),
+    () => context.changes.setNetworkPolicy(sandbox, change.policy, { followsDefaults: change.followsDefaults }),
   );
 
   const outcome = describeOutcome(sandbox.name, state);
@@ -58,7 +61,6 @@ export async function toggleNetwork(
   );
   vscode.window.setStatusBarMessage(`$(shield) ${outcome}`, 5000);
   // No Docker event reports a policy change: the view and the status bar are told.
-  void context.sandboxesView.refresh(sandbox.id);
   if (!given) {
     void showInformationMessage(outcome);
   }

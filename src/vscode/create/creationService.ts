@@ -13,9 +13,9 @@ import { defaultMountChoice, mountOverrides, mountSettingsForSnapshot } from '..
 import type { ExtensionLog } from '../log';
 import { forwardsPorts } from '../ports/portSettings';
 import type { TunnelService } from '../ports/tunnelService';
+import type { SandboxChanges } from '../sandboxChanges';
 import { readWorkspaceMountSettings } from '../settings';
 import { withOverrides } from '../settingsToSpec';
-import type { SandboxesView } from '../tree/sandboxesView';
 import { showWarningMessage, withProgress } from '../uiText';
 import { excerpt } from '../untrustedText';
 
@@ -32,12 +32,12 @@ export interface CreateContext {
   clients: SandboxClientService;
   log: ExtensionLog;
   tunnels: TunnelService;
-  sandboxesView: SandboxesView;
+  changes: SandboxChanges;
 }
 
 /**
  * Creates with pull progress in a cancellable notification, opens the tunnels of its forwarded
- * ports and tells the view: the one path from a spec to a sandbox, for this command and the form.
+ * ports (the change service tells the views): the one path from a spec to a sandbox, for this command and the form.
  */
 export async function createWithProgress(
   context: CreateContext,
@@ -54,14 +54,14 @@ export async function createWithProgress(
       const cancellation = token.onCancellationRequested(() => abort.abort());
       const copied = progressIncrements();
       try {
-        const sandbox = await client.create(spec, {
+        const sandbox = await context.changes.create(client, spec, {
           signal: abort.signal,
           onProgress: (message) => progress.report({ message }),
           onCopyProgress: (p) => progress.report({ message: `Copying the workspace: ${formatCopyProgress(p)}`, increment: copied(p) }),
         });
         if (token.isCancellationRequested) {
           // Cancelled as creation finished: the user asked for no sandbox, so leave none behind.
-          await sandbox.terminate().catch((err: unknown) => context.log.failure(`terminating ${sandbox.name}`, err));
+          await context.changes.terminate(sandbox).catch((err: unknown) => context.log.failure(`terminating ${sandbox.name}`, err));
           throw new vscode.CancellationError();
         }
         return sandbox;
@@ -73,8 +73,6 @@ export async function createWithProgress(
   if (forwardsPorts(spec)) {
     await openForwards(context, sandbox);
   }
-  // Docker's events reach the view only while it is visible; the status bar counts sandboxes too.
-  void context.sandboxesView.refresh(sandbox.id);
   return sandbox;
 }
 

@@ -19,6 +19,7 @@ import type { SandboxClientService } from '../client';
 import { Disposable, toDisposable } from '../dispose';
 import { showErrorNotification } from '../errorNotification';
 import { UserFacingError, isSandboxErrorLike, presentError, withFix } from '../errors';
+import type { SandboxChanges } from '../sandboxChanges';
 import type { ExtensionLog } from '../log';
 import { currentWorkspaceTag, readNetworkSettings } from '../settings';
 import { NETWORK_SETTINGS_SECTION, SettingKeys } from '../../shared/settingKeys';
@@ -79,13 +80,11 @@ export class NetworkDefaultsService extends Disposable {
   /** The looser policy the user chose to apply: good for the next pass only. */
   private approved: string | undefined;
 
-  private readonly onDidApplyEmitter = this._register(new vscode.EventEmitter<string[]>());
-  /** Fires with the ids of the sandboxes whose policy a pass changed (no Docker event says so). */
-  readonly onDidApply = this.onDidApplyEmitter.event;
-
   constructor(
     private readonly clients: SandboxClientService,
     private readonly log: ExtensionLog,
+    /** Every policy change goes through it, so the views hear of it (no Docker event says so). */
+    private readonly changes: SandboxChanges,
   ) {
     super();
     this._register(
@@ -195,20 +194,24 @@ export class NetworkDefaultsService extends Disposable {
     // In parallel: the new policy must be in force everywhere within a second.
     const outcomes = await Promise.all(snapshot.sandboxes.map(({ sandbox, state }) => this.applyTo(sandbox, state, policy, writersIfLoosening)));
 
+    this.reportOutcomes(pass, policy, snapshot.sandboxes, outcomes, started);
+    const held = snapshot.sandboxes.flatMap(({ sandbox }, i) => {
+      const outcome = outcomes[i];
+      return outcome?.kind === 'held' ? [{ name: sandbox.name, writers: outcome.writers }] : [];
+    });
+    if (held.length > 0) this.askToLoosen(policy, key, held);
+  }
+
+  /** Logs the pass, shows how many it applied to, and reports the failures. */
+  private reportOutcomes(pass: Pass, policy: NetworkSettings, sandboxes: readonly { sandbox: Sandbox }[], outcomes: readonly Outcome[], started: number): void {
+    const count = sandboxes.length;
     const failures: ReapplyFailure[] = [];
     let applied = 0;
     outcomes.forEach((outcome, i) => {
-      const name = snapshot.sandboxes[i]?.sandbox.name ?? '?';
+      const name = sandboxes[i]?.sandbox.name ?? '?';
       if (outcome.kind === 'failed') failures.push({ name, message: outcome.message });
       if (outcome.kind === 'applied') applied++;
     });
-    const changed = snapshot.sandboxes
-      .filter((_, i) => {
-        const outcome = outcomes[i];
-        return outcome?.kind === 'applied' || outcome?.kind === 'failed' || (outcome?.kind === 'held' && outcome.narrowed);
-      })
-      .map(({ sandbox }) => sandbox.id);
-    if (changed.length > 0) this.onDidApplyEmitter.fire(changed);
     if (count > 0) {
       this.log.info(`${pass.reason}: applied to ${applied}, failed for ${failures.length}, of ${count} in ${Date.now() - started} ms.`);
     }
@@ -220,11 +223,6 @@ export class NetworkDefaultsService extends Disposable {
       this.log.error(text);
       this.notify({ kind: 'actionable', text, actions: ['showLog'], settingKeys: [] });
     }
-    const held = snapshot.sandboxes.flatMap(({ sandbox }, i) => {
-      const outcome = outcomes[i];
-      return outcome?.kind === 'held' ? [{ name: sandbox.name, writers: outcome.writers }] : [];
-    });
-    if (held.length > 0) this.askToLoosen(policy, key, held);
   }
 
   /**
@@ -316,7 +314,7 @@ export class NetworkDefaultsService extends Disposable {
         );
         if (unchanged) return { kind: 'held', writers, narrowed: false };
       }
-      const state = await sandbox.setNetworkPolicy(target, { followsDefaults: true, onlyIfFollowsDefaults: true });
+      const state = await this.changes.setNetworkPolicy(sandbox, target, { followsDefaults: true, onlyIfFollowsDefaults: true }, { background: true });
       const ms = Date.now() - started;
       this.log.info(`Sandbox ${sandbox.name} (${sandbox.id}): network ${describePolicy(current)} → ${describePolicy(state)} in ${ms} ms.`);
       return held ? { kind: 'held', writers, narrowed: true } : { kind: 'applied', ms };

@@ -14,6 +14,7 @@ import { Disposable, toDisposable } from '../dispose';
 import { isSandboxErrorLike, withFix } from '../errors';
 import type { ExtensionLog } from '../log';
 import { WORKSPACE_TAG } from '../network/workspaceTag';
+import type { SandboxChanges } from '../sandboxChanges';
 import { currentWorkspaceTag } from '../settings';
 import { describeTunnel } from './portFormat';
 import type { TunnelChange, TunnelService } from './tunnelService';
@@ -36,6 +37,7 @@ export class SandboxTunnelService extends Disposable implements TunnelService {
   constructor(
     private readonly clients: SandboxClientService,
     private readonly log: ExtensionLog,
+    private readonly changes: SandboxChanges,
   ) {
     super();
     this._register(
@@ -79,7 +81,7 @@ export class SandboxTunnelService extends Disposable implements TunnelService {
   forward(sandbox: Sandbox, port: number, options: ForwardOptions = {}): Promise<Tunnel> {
     return this.serialize(async () => {
       try {
-        return await sandbox.forwardPort(port, options);
+        return await this.changes.forwardPort(sandbox, port, options);
       } finally {
         // Also after a failed wait for the server: the forward stays (see forwardPort.ts).
         this.record(sandbox, 'forwarded');
@@ -90,7 +92,7 @@ export class SandboxTunnelService extends Disposable implements TunnelService {
   stop(sandbox: Sandbox, port: number): Promise<void> {
     return this.serialize(async () => {
       try {
-        await sandbox.stopForwarding(port);
+        await this.changes.stopForwarding(sandbox, port);
         this.log.info(`Stopped forwarding port ${port} of sandbox ${sandbox.name} (${sandbox.id}).`);
       } finally {
         this.record(sandbox, 'stopped');

@@ -50,103 +50,126 @@ export interface NodePresentation {
 export const MODE_ICONS = Object.fromEntries(NETWORK_MODE_ORDER.map((mode) => [mode, NETWORK_MODES[mode].icon])) as Record<NetworkMode, string>;
 
 export function presentNode(node: TreeNode, now: Date): NodePresentation {
-  const base = node.sandboxId;
   switch (node.kind) {
     case 'sandbox':
       return presentSandbox(node.info, node.network, now);
     case 'network':
-      return presentNetwork(base, node.state);
+      return presentNetwork(node.sandboxId, node.state);
     case 'allowlistEntry':
-      return {
-        id: `${base}/network/${node.cidr}`,
-        label: plainText(node.cidr),
-        description: '',
-        tooltip: `Traffic to ${markdownCode(node.cidr)} is allowed; everything else outbound is refused.`,
-        icon: { id: 'check' },
-        contextValue: ContextValues.allowlistEntry,
-        collapsible: 'none',
-      };
-    case 'ports': {
-      const count = node.ports.length;
-      return {
-        id: `${base}/ports`,
-        label: 'Ports',
-        description: count === 0 ? 'none forwarded' : `${count} forwarded`,
-        tooltip:
-          count === 0
-            ? 'No port of this sandbox is forwarded. **Forward Port…** makes one reachable from this machine.'
-            : `${count} port${count === 1 ? '' : 's'} of this sandbox ${count === 1 ? 'is' : 'are'} forwarded to this machine.`,
-        icon: { id: 'plug' },
-        contextValue: ContextValues.ports,
-        collapsible: count === 0 ? 'none' : 'expanded',
-      };
-    }
+      return presentAllowlistEntry(node);
+    case 'ports':
+      return presentPorts(node);
     case 'forwardedPort':
-      return {
-        id: `${base}/ports/${node.containerPort}`,
-        label: String(node.containerPort),
-        description: node.url ?? 'no tunnel in this window',
-        tooltip: node.url
-          ? `Port ${node.containerPort} in the sandbox is reachable at ${markdownCode(node.url)} (${TUNNEL_KINDS[node.tunnelKind].transport}).`
-          : `Port ${node.containerPort} in the sandbox is forwarded (${TUNNEL_KINDS[node.tunnelKind].transport}), but this window serves no tunnel for it.`,
-        icon: { id: 'radio-tower' },
-        contextValue: ContextValues.forwardedPort,
-        collapsible: 'none',
-      };
-    case 'terminals': {
-      const count = node.terminals.length;
-      return {
-        id: `${base}/terminals`,
-        label: 'Terminals',
-        description: count === 0 ? 'none open' : `${count} open`,
-        tooltip: count === 0 ? 'No terminal of this window runs in this sandbox.' : `Terminals of this window whose shell runs in this sandbox.`,
-        icon: { id: 'terminal' },
-        contextValue: ContextValues.terminals,
-        collapsible: count === 0 ? 'none' : 'expanded',
-      };
-    }
+      return presentForwardedPort(node);
+    case 'terminals':
+      return presentTerminals(node);
     case 'terminal':
-      return {
-        id: `${base}/terminals/${node.index}`,
-        label: plainText(node.terminal.name),
-        description: node.active ? 'active' : '',
-        tooltip: 'A shell in the sandbox. Click to show it.',
-        icon: { id: 'terminal' },
-        contextValue: ContextValues.sandboxTerminal,
-        collapsible: 'none',
-      };
-    case 'snapshots': {
-      const count = node.snapshots.length;
-      return {
-        id: `${base}/snapshots`,
-        label: 'Snapshots',
-        description: String(count),
-        tooltip: `${count} filesystem snapshot${count === 1 ? '' : 's'} of this sandbox, kept as images until removed.`,
-        icon: { id: 'device-camera' },
-        contextValue: ContextValues.snapshots,
-        collapsible: 'expanded',
-      };
-    }
-    case 'snapshot': {
-      const { ref, createdAt, sizeBytes } = node.snapshot;
-      return {
-        id: `${base}/snapshots/${ref}`,
-        label: formatAge(createdAt, now),
-        description: `${formatBytes(sizeBytes)} · ${plainText(ref)}`,
-        tooltip: [
-          `**Snapshot** ${code(ref)}`,
-          '',
-          `- Taken: ${createdAt.toLocaleString()} (${formatAge(createdAt, now)})`,
-          `- Size: ${formatBytes(sizeBytes)}`,
-          '',
-          '**Create Sandbox from Snapshot** starts a new sandbox with this filesystem.',
-        ].join('\n'),
-        icon: { id: 'device-camera' },
-        contextValue: ContextValues.snapshot,
-        collapsible: 'none',
-      };
-    }
+      return presentTerminal(node);
+    case 'snapshots':
+      return presentSnapshots(node);
+    case 'snapshot':
+      return presentSnapshot(node, now);
   }
+}
+
+function presentAllowlistEntry(node: Extract<TreeNode, { kind: 'allowlistEntry' }>): NodePresentation {
+  return {
+    id: `${node.sandboxId}/network/${node.cidr}`,
+    label: plainText(node.cidr),
+    description: '',
+    tooltip: `Traffic to ${markdownCode(node.cidr)} is allowed; everything else outbound is refused.`,
+    icon: { id: 'check' },
+    contextValue: ContextValues.allowlistEntry,
+    collapsible: 'none',
+  };
+}
+
+function presentPorts(node: Extract<TreeNode, { kind: 'ports' }>): NodePresentation {
+  const count = node.ports.length;
+  return {
+    id: `${node.sandboxId}/ports`,
+    label: 'Ports',
+    description: count === 0 ? 'none forwarded' : `${count} forwarded`,
+    tooltip:
+      count === 0
+        ? 'No port of this sandbox is forwarded. **Forward Port…** makes one reachable from this machine.'
+        : `${count} port${count === 1 ? '' : 's'} of this sandbox ${count === 1 ? 'is' : 'are'} forwarded to this machine.`,
+    icon: { id: 'plug' },
+    contextValue: ContextValues.ports,
+    collapsible: count === 0 ? 'none' : 'expanded',
+  };
+}
+
+function presentForwardedPort(node: Extract<TreeNode, { kind: 'forwardedPort' }>): NodePresentation {
+  return {
+    id: `${node.sandboxId}/ports/${node.containerPort}`,
+    label: String(node.containerPort),
+    description: node.url ?? 'no tunnel in this window',
+    tooltip: node.url
+      ? `Port ${node.containerPort} in the sandbox is reachable at ${markdownCode(node.url)} (${TUNNEL_KINDS[node.tunnelKind].transport}).`
+      : `Port ${node.containerPort} in the sandbox is forwarded (${TUNNEL_KINDS[node.tunnelKind].transport}), but this window serves no tunnel for it.`,
+    icon: { id: 'radio-tower' },
+    contextValue: ContextValues.forwardedPort,
+    collapsible: 'none',
+  };
+}
+
+function presentTerminals(node: Extract<TreeNode, { kind: 'terminals' }>): NodePresentation {
+  const count = node.terminals.length;
+  return {
+    id: `${node.sandboxId}/terminals`,
+    label: 'Terminals',
+    description: count === 0 ? 'none open' : `${count} open`,
+    tooltip: count === 0 ? 'No terminal of this window runs in this sandbox.' : `Terminals of this window whose shell runs in this sandbox.`,
+    icon: { id: 'terminal' },
+    contextValue: ContextValues.terminals,
+    collapsible: count === 0 ? 'none' : 'expanded',
+  };
+}
+
+function presentTerminal(node: Extract<TreeNode, { kind: 'terminal' }>): NodePresentation {
+  return {
+    id: `${node.sandboxId}/terminals/${node.index}`,
+    label: plainText(node.terminal.name),
+    description: node.active ? 'active' : '',
+    tooltip: 'A shell in the sandbox. Click to show it.',
+    icon: { id: 'terminal' },
+    contextValue: ContextValues.sandboxTerminal,
+    collapsible: 'none',
+  };
+}
+
+function presentSnapshots(node: Extract<TreeNode, { kind: 'snapshots' }>): NodePresentation {
+  const count = node.snapshots.length;
+  return {
+    id: `${node.sandboxId}/snapshots`,
+    label: 'Snapshots',
+    description: String(count),
+    tooltip: `${count} filesystem snapshot${count === 1 ? '' : 's'} of this sandbox, kept as images until removed.`,
+    icon: { id: 'device-camera' },
+    contextValue: ContextValues.snapshots,
+    collapsible: 'expanded',
+  };
+}
+
+function presentSnapshot(node: Extract<TreeNode, { kind: 'snapshot' }>, now: Date): NodePresentation {
+  const { ref, createdAt, sizeBytes } = node.snapshot;
+  return {
+    id: `${node.sandboxId}/snapshots/${ref}`,
+    label: formatAge(createdAt, now),
+    description: `${formatBytes(sizeBytes)} · ${plainText(ref)}`,
+    tooltip: [
+      `**Snapshot** ${code(ref)}`,
+      '',
+      `- Taken: ${createdAt.toLocaleString()} (${formatAge(createdAt, now)})`,
+      `- Size: ${formatBytes(sizeBytes)}`,
+      '',
+      '**Create Sandbox from Snapshot** starts a new sandbox with this filesystem.',
+    ].join('\n'),
+    icon: { id: 'device-camera' },
+    contextValue: ContextValues.snapshot,
+    collapsible: 'none',
+  };
 }
 
 function presentSandbox(info: SandboxInfo, network: NetworkState | undefined, now: Date): NodePresentation {

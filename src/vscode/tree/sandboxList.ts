@@ -93,13 +93,20 @@ export class SandboxList extends Disposable {
 
   /** The policy in force (read once, then cached), or why it could not be read. */
   networkState(info: SandboxInfo): Promise<NetworkState | Error> {
-    const cached = this.network.get(info.id);
+    return this.network.get(info.id)?.value ?? this.networkStateOf(this.clients.client.handle(info));
+  }
+
+  /**
+   * The same, for a handle a command holds: this cache is the one place sandbox state is kept,
+   * and the change service (sandboxChanges.ts) is what makes it forget a changed sandbox's.
+   */
+  networkStateOf(sandbox: Pick<Sandbox, 'id' | 'networkPolicy'>): Promise<NetworkState | Error> {
+    const cached = this.network.get(sandbox.id);
     if (cached) {
       return cached.value;
     }
-    const sandbox = this.clients.client.handle(info);
     const entry: NetworkEntry = { value: sandbox.networkPolicy().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))) };
-    this.network.set(info.id, entry);
+    this.network.set(sandbox.id, entry);
     void entry.value.then((value) => {
       entry.settled = value;
     });

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { SandboxClientService } from '../client';
 import { Disposable } from '../dispose';
 import type { ExtensionLog } from '../log';
+import type { SandboxChange } from '../sandboxChanges';
 import { DockerStateContextKey, HasSandboxesContextKey } from './dockerState';
 import { RefreshManager } from './refreshManager';
 import { SandboxList } from './sandboxList';
@@ -33,9 +34,10 @@ export class SandboxesView extends Disposable {
   /**
    * `changes`: what tells of changes Docker reports no event for. `tunnels`: this window's
    * forwarded ports (default: the engine's tunnel registry, which says nothing when they change);
-   * `policies`: sandboxes whose network policy was changed by re-applying the settings.
+   * `sandboxes`: the changes this extension made (sandboxChanges.ts), the one path every command
+   * and service takes, so none has to tell the view itself.
    */
-  constructor(clients: SandboxClientService, log: ExtensionLog, changes: { tunnels?: TunnelSource; policies?: vscode.Event<string[]> } = {}) {
+  constructor(clients: SandboxClientService, log: ExtensionLog, changes: { tunnels?: TunnelSource; sandboxes?: vscode.Event<SandboxChange> } = {}) {
     super();
     const { tunnels } = changes;
     this.list = this._register(new SandboxList(clients, log));
@@ -50,8 +52,8 @@ export class SandboxesView extends Disposable {
     if (tunnelSource.onDidChange) {
       this._register(tunnelSource.onDidChange((change) => this.refresher.request({ network: change.sandboxId ?? 'all' })));
     }
-    if (changes.policies) {
-      this._register(changes.policies((ids) => ids.forEach((id) => this.refresher.request({ network: id }))));
+    if (changes.sandboxes) {
+      this._register(changes.sandboxes((change) => this.onSandboxChanged(change)));
     }
     this._register(this.list.onDidChange(() => this.showState()));
     this._register(
@@ -65,6 +67,18 @@ export class SandboxesView extends Disposable {
    */
   refresh(sandboxId?: string): Promise<void> {
     return this.refresher.refreshNow(sandboxId === undefined ? { network: 'all', rereadRuntimes: true } : { network: sandboxId });
+  }
+
+  /**
+   * Docker's events reach the view only while it is visible, and say nothing of network policies
+   * or snapshots: what someone waits to see is loaded now, the rest with the next debounced load.
+   */
+  private onSandboxChanged(change: SandboxChange): void {
+    if (change.background) {
+      this.refresher.request({ network: change.id ?? 'all' });
+    } else {
+      void this.refresh(change.id);
+    }
   }
 
   /** Shows the view with the sandbox selected and expanded; `focus: false` leaves the keyboard focus where it is. */

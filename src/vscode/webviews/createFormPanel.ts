@@ -8,7 +8,8 @@
 import * as vscode from 'vscode';
 import { parseCidr, validateSpec } from '../../core';
 import type { SandboxSpec } from '../../core/types';
-import { createWithProgress, type CreateContext } from '../create/creationService';
+import { createWithProgress } from '../create/creationService';
+import type { PanelContext } from './panelContext';
 import { showWarningMessage } from '../uiText';
 import { Disposable } from '../dispose';
 import { showErrorNotification } from '../errorNotification';
@@ -30,7 +31,7 @@ import { preparePanel, renderWebviewHtml } from './webviewHtml';
  */
 const ENGINE: FormEngine = { validateSpec: (spec) => validateSpec(spec), parseCidr: (value) => parseCidr(value) };
 
-export interface CreateFormDeps extends CreateContext {
+export interface CreateFormDeps extends PanelContext {
   extensionUri: vscode.Uri;
   /** Opens the details panel of a sandbox just created (beside the form, which stays in view), when the form asks for it. */
   showDetails(sandboxId: string): Promise<void>;

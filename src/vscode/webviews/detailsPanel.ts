@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
 import type { NetworkState, SandboxInfo } from '../../core/types';
 import { CommandIds } from '../commands/commandIds';
-import type { CreateContext } from '../create/creationService';
+import type { PanelContext } from './panelContext';
 import { Disposable, toDisposable } from '../dispose';
 import { isSandboxErrorLike } from '../errors';
 import { isGvisorSandbox } from '../../shared/runtimes';
@@ -22,7 +22,7 @@ export const STATS_HISTORY = 120;
 export const LOG_TAIL_LINES = 200;
 const LOG_REFRESH_MS = 3000;
 
-export interface DetailsDeps extends CreateContext {
+export interface DetailsDeps extends PanelContext {
   extensionUri: vscode.Uri;
 }
 

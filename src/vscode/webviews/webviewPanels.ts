@@ -5,7 +5,7 @@
  * no webview script loaded, before one is opened.
  */
 import * as vscode from 'vscode';
-import type { CreateContext } from '../create/creationService';
+import type { PanelContext } from './panelContext';
 import { Disposable } from '../dispose';
 import { CreateFormPanel } from './createFormPanel';
 import { DetailsPanel } from './detailsPanel';
@@ -28,7 +28,7 @@ export class WebviewPanels extends Disposable {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly context: CreateContext,
+    private readonly context: PanelContext,
   ) {
     super();
     this._register(

@@ -239,6 +239,9 @@ async function startGuard(docker: Docker, container: Docker.Container, spec: Gua
     stream.on('end', () => reject(new Error(output.trim() || 'the guard exited')));
     stream.on('error', reject);
   });
+  // Once start() has settled nobody waits on this any more: a guard that exits later (a daemon
+  // restart, `docker stop`) must not become an unhandled rejection that ends the client's process.
+  verified.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   try {
     await container.start();

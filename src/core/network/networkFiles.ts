@@ -27,8 +27,17 @@ export const NETWORK_FILES_DIR = '/dev/shm';
 export const NETWORK_FILES_BYTES = 64 * 1024;
 export const NETWORK_FILES = ['hosts', 'resolv.conf', 'hostname'] as const;
 
-/** The guard's PID 1 runs this at every start (under `set -e`: a guard that cannot copy exits). */
-export const COPY_NETWORK_FILES = `cp ${NETWORK_FILES.map((f) => `/etc/${f}`).join(' ')} ${NETWORK_FILES_DIR}/`;
+/**
+ * The guard's PID 1 runs this at every start (under `set -e`: a guard that cannot copy exits).
+ * A sandbox started by hand right after its guard (after a daemon restart) can reach Docker
+ * before this copy: Docker then creates each missing bind source as an empty directory, which
+ * `cp` cannot overwrite, and the guard would exit. Such directories are removed first; that
+ * sandbox sees empty folders in place of the files (its network stays the guard's policy).
+ */
+export const COPY_NETWORK_FILES = [
+  `for f in ${NETWORK_FILES.join(' ')}; do if [ -d ${NETWORK_FILES_DIR}/$f ]; then rm -rf ${NETWORK_FILES_DIR}/$f; fi; done`,
+  `cp ${NETWORK_FILES.map((f) => `/etc/${f}`).join(' ')} ${NETWORK_FILES_DIR}/`,
+].join('\n');
 
 /** A claim refuses a spare guard without the copies (one started by an older version). */
 export const CHECK_NETWORK_FILES = `[ -s ${NETWORK_FILES_DIR}/hosts ] || { echo "this spare guard keeps no copies of its network files" >&2; exit 4; }`;

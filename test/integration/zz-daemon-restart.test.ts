@@ -37,7 +37,12 @@ describe('after a Docker daemon restart the policy still holds', { skip }, () =>
     for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.test=${RUN_ID}`] } })) {
       await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     }
-    await docker.getNetwork(NETWORK).remove().catch(() => undefined);
+    // The sandbox's guard was connected to it too, and outlives this hook (cleanupAfterFile removes
+    // it later): disconnect whatever is still attached, or the network stays behind.
+    const network = docker.getNetwork(NETWORK);
+    const attached = Object.keys((await network.inspect().catch(() => ({ Containers: {} }))).Containers ?? {});
+    for (const id of attached) await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
+    await network.remove().catch(() => undefined);
   });
 
   it('a restarted guard comes back closed; the engine re-applies the policy', async () => {

@@ -250,11 +250,24 @@ export async function runVsCodeTests(o = {}) {
           log: (...a) => note(`[${name}]`, ...a),
         };
         const limit = (mod.timeout ?? 120) * 1000;
-        let timer;
-        await Promise.race([
-          mod.default(ctx),
-          new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${limit / 1000} s`)), limit); }),
-        ]).finally(() => clearTimeout(timer));
+        const attempt = async () => {
+          let timer;
+          await Promise.race([
+            mod.default(ctx),
+            new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${limit / 1000} s`)), limit); }),
+          ]).finally(() => clearTimeout(timer));
+        };
+        // One retry, said in the output: a browser UI test can lose a race with the workbench (the
+        // Details panel's restore after a reload failed in 2 of 4 full runs, never alone). A real
+        // regression fails twice.
+        try {
+          await attempt();
+        } catch (first) {
+          await screenshot(`ui-${basename(f, '.mjs')}-first-failure`);
+          note(`[${name}] failed, retrying once: ${String(first?.message ?? first).split('\n')[0]}`);
+          await page.keyboard.press('Escape').catch(() => {});
+          await attempt();
+        }
         report({ name, ok: true, skipped: false, durationMs: Date.now() - start });
       } catch (e) {
         await screenshot(`ui-${basename(f, '.mjs')}-failure`);

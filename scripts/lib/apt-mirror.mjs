@@ -112,7 +112,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `No Debian archive serving "${suite} main" was found in this machine's APT configuration ` +
         '(/etc/apt/sources.list, /etc/apt/sources.list.d/*.list and *.sources). ' +
         `Set SANDBOXES_DEBIAN_MIRROR to the URL of a Debian archive that serves ${suite} (the URI of a "deb" line), ` +
-        'e.g. SANDBOXES_DEBIAN_MIRROR=http://<your-mirror>/debian, and run the script again.',
+        'e.g. SANDBOXES_DEBIAN_MIRROR=<the URL of the Debian archive your apt uses>, and run the script again.',
     );
     process.exit(2);
   }

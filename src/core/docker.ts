@@ -43,7 +43,16 @@ export function resolveEndpoint(dockerHost: string | undefined, env: NodeJS.Proc
     case 'ssh:':
       return {
         description: value,
-        options: { protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, username: url.username || undefined } as Docker.DockerOptions,
+        // The key comes from the user's ssh-agent, as the Docker CLI's `ssh://` does through
+        // `ssh`: docker-modem reads SSH_AUTH_SOCK only when it parses DOCKER_HOST itself, so
+        // explicit options must pass it, or every ssh:// endpoint fails to authenticate.
+        options: {
+          protocol: 'ssh',
+          host: url.hostname,
+          port: url.port ? Number(url.port) : 22,
+          username: url.username || undefined,
+          sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
+        } as Docker.DockerOptions,
       };
     default:
       throw badHost(value);

@@ -19,6 +19,16 @@ describe('resolveEndpoint', () => {
     assert.deepEqual([ssh.protocol, ssh.username, ssh.port], ['ssh', 'me', 22]);
   });
 
+  it('ssh endpoints authenticate with the ssh-agent, as the Docker CLI does', () => {
+    // Explicit options used to omit the agent (docker-modem adds it only when it parses
+    // DOCKER_HOST itself): every ssh:// endpoint failed with "All configured authentication
+    // methods failed", shown against a second dockerd reachable only over SSH.
+    const withAgent = resolveEndpoint('ssh://me@build-box', { SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1' }).options as { sshOptions?: { agent?: string } };
+    assert.equal(withAgent.sshOptions?.agent, '/tmp/ssh-x/agent.1');
+    const without = resolveEndpoint('ssh://me@build-box', {}).options as { sshOptions?: { agent?: string } };
+    assert.equal(without.sshOptions?.agent, undefined);
+  });
+
   it('refuses what it cannot use, naming the accepted forms', () => {
     assert.throws(() => resolveEndpoint('ftp://x', {}), /unix:\/\/\/var\/run\/docker\.sock, tcp:\/\/HOST:2375/);
     assert.throws(() => resolveEndpoint('not a url', {}), /not a Docker endpoint/);

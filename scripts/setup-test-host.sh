@@ -32,6 +32,19 @@ fi
 log "step 3/4: the offline test images (scripts/build-test-images.sh)"
 bash "$HERE/build-test-images.sh"
 
+# The remote-engine test runs a second dockerd reachable only over SSH and mutual TLS: it needs
+# sshd, ssh-agent and openssl. Installing openssh-server must not start an sshd on this machine
+# (Debian's postinst would): a policy-rc.d refuses service starts during the install, unless the
+# machine already has one (then it decides).
+if ! [ -x /usr/sbin/sshd ] || ! command -v ssh-agent >/dev/null || ! command -v openssl >/dev/null; then
+  log "step 3b: openssh-server, openssh-client and openssl for the remote-engine test (no sshd is started)"
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server openssh-client openssl >/dev/null \
+    || { apt-get update -qq || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server openssh-client openssl >/dev/null; }
+  if [ "$made_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+
 log "step 4/4: code-server and Chromium for the VS Code suites (scripts/install-code-server.sh)"
 if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
   # Debian's packages as root, then code-server into $SUDO_USER's own cache, as them.

@@ -37,6 +37,8 @@ export function checkTestHost() {
     const present = answers && docker(['image', 'inspect', '--format', '{{.Id}}', image]).status === 0;
     checks.push({ name: `${image} present`, ok: present, detail: what + unknown, suites: DOCKER });
   }
+  const remoteTools = ['/usr/sbin/sshd', '/usr/bin/ssh-agent', '/usr/bin/openssl'].filter((f) => !executable(f));
+  checks.push({ name: 'sshd, ssh-agent and openssl installed', ok: remoteTools.length === 0, detail: remoteTools.length ? `missing ${remoteTools.join(', ')} (the remote-engine test)` : 'the remote-engine test', suites: ['integration'] });
   const codeServerDir = process.env.SANDBOXES_CODE_SERVER_DIR || join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`);
   const codeServerBin = join(codeServerDir, 'node_modules', '.bin', 'code-server');
   const codeServer = executable(codeServerBin) && existsSync(join(codeServerDir, `.installed-${CODE_SERVER_VERSION}`));

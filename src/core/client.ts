@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
+import { isLocalEngine, resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
 import { SETUP_FIX, SandboxError, dockerMessage } from './errors';
 import { newSandboxId } from './ids';
 import { ensureImage } from './images';
@@ -18,7 +18,7 @@ import { createSandboxContainer, sandboxLabels, startSandboxContainer, type Cont
 import { attachGuard } from './guardSelection';
 import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
 import { infoFromList } from './listing';
-import { assertSourcesExist, copyMountsIn } from './files/mounts';
+import { assertMountsReachable, assertSourcesExist, copyMountsIn } from './files/mounts';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
 import { DEFAULT_GUARD_IMAGE, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
@@ -71,6 +71,7 @@ export class SandboxClient {
       trackExec: (containerId, proc) => this.execs.track(containerId, proc),
       closeExecs: (containerId) => this.execs.close(containerId),
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
+      portPath: options.portPath ?? (isLocalEngine(this.endpoint) ? 'bridge' : 'relay'),
     };
   }
 
@@ -168,6 +169,7 @@ export class SandboxClient {
     const spec = withResourceDefaults(validateSpec(input));
     const policy = validatePolicy(spec);
     const runtime = spec.runtime ?? DEFAULT_RUNTIME;
+    if (spec.mounts) assertMountsReachable(spec.mounts, isLocalEngine(this.endpoint), this.endpoint.description);
     if (spec.mounts) assertSourcesExist(spec.mounts);
     // Independent look-ups in parallel: creation time is what users wait on.
     const [, runtimes] = await Promise.all([this.ping(), this.runtimes()]);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { SandboxError, dockerMessage } from './errors';
+import { SshDialAgent } from './sshTransport';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -9,6 +10,8 @@ export interface DockerEndpoint {
   /** What users see in messages, e.g. "unix:///var/run/docker.sock". */
   readonly description: string;
   readonly options: Docker.DockerOptions;
+  /** For ssh:// endpoints: where and as whom the SSH connection goes, and the ssh-agent it authenticates with. */
+  readonly ssh?: { host: string; port: number; username?: string; agent?: string };
 }
 
 /**
@@ -40,23 +43,31 @@ export function resolveEndpoint(dockerHost: string | undefined, env: NodeJS.Proc
       }
       return { description: `${tls ? 'https' : 'tcp'}://${url.hostname}:${port}`, options };
     }
-    case 'ssh:':
+    case 'ssh:': {
+      // The key comes from the user's ssh-agent, as with the Docker CLI's `ssh://` (which runs
+      // `ssh`); all requests share one SSH connection (see sshTransport.ts).
+      const port = url.port ? Number(url.port) : 22;
+      const ssh = { host: url.hostname, port, username: url.username || undefined, agent: env.SSH_AUTH_SOCK || undefined };
       return {
         description: value,
-        // The key comes from the user's ssh-agent, as the Docker CLI's `ssh://` does through
-        // `ssh`: docker-modem reads SSH_AUTH_SOCK only when it parses DOCKER_HOST itself, so
-        // explicit options must pass it, or every ssh:// endpoint fails to authenticate.
-        options: {
-          protocol: 'ssh',
-          host: url.hostname,
-          port: url.port ? Number(url.port) : 22,
-          username: url.username || undefined,
-          sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
-        } as Docker.DockerOptions,
+        ssh,
+        options: { protocol: 'http', host: url.hostname, port, agent: new SshDialAgent(ssh) } as Docker.DockerOptions,
       };
+    }
     default:
       throw badHost(value);
   }
+}
+
+/**
+ * Whether the engine runs on this machine: a socket, or TCP to a loopback address. Only then
+ * can this machine reach the engine's bridges (forwarded ports connect to the guard's address)
+ * and name host folders to mount; a remote engine gets forwards relayed over its own
+ * connection and refuses bind mounts.
+ */
+export function isLocalEngine(endpoint: DockerEndpoint): boolean {
+  if (endpoint.options.socketPath) return true;
+  return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(String(endpoint.options.host ?? '').toLowerCase());
 }
 
 function badHost(value: string): SandboxError {

@@ -12,6 +12,7 @@ import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
 import { waitForListening, type TunnelTarget } from './tunnels/listener';
+import { openExecRelay } from './tunnels/execRelay';
 import { TUNNEL_KIND_NAMES, isTunnelKind } from '../shared/tunnelKinds';
 import { modeOf, validatePolicy } from './network/policy';
 import { ExecSandboxFiles } from './files/sandboxFiles';
@@ -231,8 +232,24 @@ export class Sandbox {
     }
   }
 
-  /** Where a tunnel connects: the guard's address (cached; looked up again after a failure). */
+  /**
+   * Where a tunnel connects: the guard's address (cached; looked up again after a failure), or,
+   * on a remote engine, a relay through the guard over the engine's connection.
+   */
   private target(port: number): () => Promise<TunnelTarget> {
+    if (this.host.portPath === 'relay') {
+      let guard: Promise<string> | undefined;
+      return async () => {
+        guard ??= this.requireGuard('reach its ports');
+        try {
+          const id = await guard;
+          return { relay: () => openExecRelay(this.docker, id, port).catch((error: unknown) => { guard = undefined; throw error; }) };
+        } catch (error) {
+          guard = undefined;
+          throw error;
+        }
+      };
+    }
     let address: Promise<string> | undefined;
     return async () => {
       address ??= this.requireGuard('reach its ports').then((guard) => guardAddress(this.docker, guard));

@@ -19,4 +19,8 @@ export interface SandboxHost {
   closeExecs(containerId: string): void;
   /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
   runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
+  /** How forwarded ports reach the sandbox: the guard's bridge address, or a relay over the engine's connection. */
+  readonly portPath: PortPath;
 }
+
+export type PortPath = 'bridge' | 'relay';

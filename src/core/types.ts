@@ -38,6 +38,13 @@ export interface ConnectOptions {
    * which is used too). `[]`: none, so outside names do not resolve in open sandboxes.
    */
   dnsServers?: string[];
+  /**
+   * How forwarded ports reach sandboxes. `bridge`: connect to the guard's address on the
+   * `sandboxes` network (an engine on this machine). `relay`: carry each connection over the
+   * engine's own connection (an engine on another machine, whose bridges are not reachable from
+   * here). Default: `bridge` for a socket or a loopback address, `relay` otherwise.
+   */
+  portPath?: 'bridge' | 'relay';
 }
 
 /** A sandbox's network mode, derived from its policy (network/modes.ts owns the modes). */

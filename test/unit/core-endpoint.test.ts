@@ -15,18 +15,16 @@ describe('resolveEndpoint', () => {
     assert.deepEqual(resolveEndpoint('tcp://127.0.0.1:2375', {}).options, { host: '127.0.0.1', port: 2375, protocol: 'http' });
     assert.equal(resolveEndpoint('tcp://docker.local', {}).description, 'tcp://docker.local:2375');
     assert.equal(resolveEndpoint('tcp://docker.local', { DOCKER_TLS_VERIFY: '1' }).description, 'https://docker.local:2376');
-    const ssh = resolveEndpoint('ssh://me@build-box', {}).options as { protocol: string; username: string; port: number };
-    assert.deepEqual([ssh.protocol, ssh.username, ssh.port], ['ssh', 'me', 22]);
+    const ssh = resolveEndpoint('ssh://me@build-box', {}).ssh;
+    assert.deepEqual([ssh?.host, ssh?.username, ssh?.port], ['build-box', 'me', 22]);
   });
 
   it('ssh endpoints authenticate with the ssh-agent, as the Docker CLI does', () => {
     // Explicit options used to omit the agent (docker-modem adds it only when it parses
     // DOCKER_HOST itself): every ssh:// endpoint failed with "All configured authentication
     // methods failed", shown against a second dockerd reachable only over SSH.
-    const withAgent = resolveEndpoint('ssh://me@build-box', { SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1' }).options as { sshOptions?: { agent?: string } };
-    assert.equal(withAgent.sshOptions?.agent, '/tmp/ssh-x/agent.1');
-    const without = resolveEndpoint('ssh://me@build-box', {}).options as { sshOptions?: { agent?: string } };
-    assert.equal(without.sshOptions?.agent, undefined);
+    assert.equal(resolveEndpoint('ssh://me@build-box', { SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1' }).ssh?.agent, '/tmp/ssh-x/agent.1');
+    assert.equal(resolveEndpoint('ssh://me@build-box', {}).ssh?.agent, undefined);
   });
 
   it('refuses what it cannot use, naming the accepted forms', () => {

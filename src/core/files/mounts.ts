@@ -21,6 +21,21 @@ export function assertSourcesExist(mounts: WorkspaceMount[]): void {
   }
 }
 
+/**
+ * `readonly` and `readwrite` mount a folder of the engine's host: on a remote engine that is not
+ * the user's folder but a same-named one over there (or nothing), so they are refused; `copy`
+ * sends the files through the engine's connection and works anywhere.
+ */
+export function assertMountsReachable(mounts: WorkspaceMount[], localEngine: boolean, endpoint: string): void {
+  const bound = mounts.find((m) => m.mode !== 'copy');
+  if (!bound || localEngine) return;
+  throw new SandboxError(
+    'INVALID_SPEC',
+    `The workspace folder ${bound.source} cannot be mounted ${bound.mode} on the Docker engine at ${endpoint}: that engine runs on another machine, where this folder does not exist.`,
+    'Use mode "copy" (the files are copied in through the engine\'s connection), or a Docker engine on this machine.',
+  );
+}
+
 /** Docker bind specs for the readwrite mounts. */
 export function bindsOf(mounts: WorkspaceMount[] | undefined): string[] | undefined {
   const binds = (mounts ?? []).filter((m) => m.mode === 'readwrite').map((m) => `${m.source}:${m.target ?? DEFAULT_MOUNT_TARGET}:rw`);

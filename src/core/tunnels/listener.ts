@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { SandboxError } from '../errors';
 
 import { TUNNEL_KINDS, type TunnelKind } from '../../shared/tunnelKinds';
@@ -9,10 +10,12 @@ export type { TunnelKind };
 /** Bytes per read from the sandbox (the size Node reads by default). */
 const READ_CHUNK = 64 * 1024;
 
-export interface TunnelTarget {
-  host: string;
-  port: number;
-}
+/**
+ * Where a forwarded connection goes: an address this machine can reach (the guard's address on
+ * the `sandboxes` bridge of a local engine), or a relay over the engine's own connection (a
+ * remote engine, whose bridge is not reachable from here: see execRelay.ts).
+ */
+export type TunnelTarget = { host: string; port: number } | { relay: () => Promise<Duplex> };
 
 /**
  * One forwarded port: a listener on this machine that pipes bytes to the port inside the
@@ -24,6 +27,8 @@ export interface TunnelTarget {
 export class TunnelListener {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Relayed upstreams (remote engines), closed with the listener like the sockets. */
+  private readonly streams = new Set<Duplex>();
   private closed = false;
 
   constructor(
@@ -79,6 +84,7 @@ export class TunnelListener {
     this.closed = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
+    for (const stream of this.streams) stream.destroy();
     await closed;
   }
 
@@ -93,10 +99,35 @@ export class TunnelListener {
       return;
     }
     if (client.destroyed) return;
+    if ('relay' in target) return this.pipeRelay(client, target.relay);
     // Sandbox → client, the direction downloads take, reads into reused buffers (see relayTo);
     // client → sandbox is an ordinary pipe.
     const upstream: net.Socket = net.connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true, onread: relayTo(client, () => upstream) });
     this.track(upstream);
+    this.join(client, upstream);
+  }
+
+  private async pipeRelay(client: net.Socket, relay: () => Promise<Duplex>): Promise<void> {
+    client.pause();
+    let upstream: Duplex;
+    try {
+      upstream = await relay();
+    } catch {
+      client.destroy();
+      return;
+    }
+    if (client.destroyed || this.closed) {
+      upstream.destroy();
+      return;
+    }
+    this.trackStream(upstream);
+    upstream.pipe(client, { end: false });
+    this.join(client, upstream);
+    client.resume();
+  }
+
+  /** Errors and closes end both sides; each side's FIN reaches the other after its last byte. */
+  private join(client: net.Socket, upstream: Duplex): void {
     upstream.on('error', () => {
       upstream.destroy();
       client.destroy();
@@ -106,6 +137,11 @@ export class TunnelListener {
     client.pipe(upstream);
     // Half-close: the server's FIN reaches the client after the last byte, as pipe() would do it.
     upstream.on('end', () => client.end());
+  }
+
+  private trackStream(stream: Duplex): void {
+    this.streams.add(stream);
+    stream.once('close', () => this.streams.delete(stream));
   }
 
   private track(socket: net.Socket): void {
@@ -139,7 +175,12 @@ export async function waitForListening(target: () => Promise<TunnelTarget>, time
   let lastError = 'no answer';
   for (;;) {
     try {
-      const { host, port } = await target();
+      const where = await target();
+      if ('relay' in where) {
+        (await where.relay()).destroy();
+        return;
+      }
+      const { host, port } = where;
       await new Promise<void>((resolve, reject) => {
         const socket = net.connect({ host, port });
         socket.setTimeout(1000, () => socket.destroy(new Error('timed out')));

@@ -1,0 +1,237 @@
+/**
+ * Sandboxes on a remote Docker engine (issue #17): a second dockerd in its own network namespace,
+ * reachable from here only over SSH and over TCP with mutual TLS (remoteEngine.ts). The test first
+ * shows that this machine has no route to the remote engine's bridges, then runs the lifecycle,
+ * the network policy, a terminal, the files API and every port kind through the engine's own
+ * connection. All traffic stays on the link to that namespace and inside it: the "public" target
+ * is a container of this test on a documentation range of the remote engine.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connect, type Sandbox, type SandboxClient, type SandboxError } from '../../src/core';
+import { TEST_IMAGE, cleanupAfterFile, client as localClient, testSpec } from './helpers';
+import { remoteEngineMissing, startRemoteEngine, type RemoteEngine } from './remoteEngine';
+
+cleanupAfterFile();
+
+const TARGET_NET = `sbx-remote-target-${process.pid}`;
+let remote: RemoteEngine;
+let overSsh: SandboxClient;
+let stateDir: string;
+let ca: string;
+
+function get(url: string, options: https.RequestOptions = {}): Promise<{ status: number; body: string }> {
+  const lib = url.startsWith('https') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.get(url, { ...options, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (let i = 0; i < 300 && Date.now() < end; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const reaches = async (sandbox: Sandbox, address: string) =>
+  (await sandbox.run(['python3', '-c', `import socket; socket.create_connection(("${address}", 80), 3)`])).exitCode === 0;
+
+async function serve(sandbox: Sandbox, argv: string[], port: number): Promise<void> {
+  await sandbox.exec(argv);
+  await until(async () => (await sandbox.run(['python3', '-c', `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).exitCode === 0, 20_000, `a server on port ${port}`);
+}
+
+before(async () => {
+  const missing = remoteEngineMissing();
+  if (missing) throw new Error(`The remote-engine test cannot run here: ${missing}`);
+  const probe = connect();
+  const guardImage = probe.guardImage;
+  await probe.close();
+  remote = await startRemoteEngine([TEST_IMAGE, guardImage]);
+  // Our "public" network on the remote engine, and two containers on it: one the allowlist names.
+  remote.cli(['network', 'create', '--subnet', '203.0.113.0/28', '--label', 'sandboxes-test=remote', TARGET_NET]);
+  for (const ip of ['203.0.113.2', '203.0.113.3']) {
+    remote.cli(['run', '-d', '--network', TARGET_NET, '--ip', ip, '--label', 'sandboxes-test=remote', TEST_IMAGE, 'python3', '-m', 'http.server', '80']);
+  }
+  process.env.SSH_AUTH_SOCK = remote.sshAuthSock;
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandboxes-remote-'));
+  overSsh = connect({ dockerHost: remote.sshHost, stateDir });
+  ca = await overSsh.caCertificate();
+});
+
+after(async () => {
+  await overSsh?.close();
+  await remote?.stop();
+  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('a remote Docker engine', () => {
+  it('is reachable only through its own connection: this machine has no route to its bridges', async () => {
+    const sandbox = await overSsh.create(testSpec({ blockNetwork: true }));
+    try {
+      const subnets = remote.cli(['network', 'inspect', 'sandboxes', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}']).trim().split(/\s+/);
+      assert.ok(subnets.every((s) => s.startsWith(remote.address.split('.').slice(0, 3).join('.'))), `the remote bridge ${subnets} is in the remote's own range`);
+      // No packet is sent: the kernel's route lookup says where one would go.
+      const gateway = subnets[0].replace(/\.\d+\/\d+$/, '.129');
+      // A blackhole route answers EINVAL; any route through a real interface would be printed.
+      let route: string;
+      try {
+        route = execFileSync('ip', ['route', 'get', gateway], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        route = String((error as { stderr?: string }).stderr);
+      }
+      assert.match(route, /blackhole|unreachable|Invalid argument|Network is unreachable/, `this machine would not deliver to ${gateway}: ${route}`);
+      assert.doesNotMatch(route, / dev /, 'no interface of this machine leads there');
+      assert.equal(overSsh.endpoint.description, remote.sshHost);
+    } finally {
+      await sandbox.terminate();
+    }
+  });
+
+  it('over SSH: gVisor, the policy (blocked, allowlist), a terminal and the files API', async () => {
+    const sandbox = await overSsh.create(testSpec({ cidrAllowlist: ['203.0.113.2/32'] }));
+    try {
+      const dmesg = await sandbox.run(['dmesg']);
+      assert.match(dmesg.stdout, /Starting gVisor/);
+      // On-link with the targets (as network.test.ts does locally), so only the policy stands between.
+      const guard = remote.cli(['ps', '-q', '--filter', `label=sandboxes.id=${sandbox.id}`, '--filter', 'label=sandboxes.role=guard']).trim();
+      assert.ok(guard, 'the sandbox has a guard on the remote engine');
+      remote.cli(['network', 'connect', TARGET_NET, guard]);
+      await until(() => reaches(sandbox, '203.0.113.2'), 20_000, 'the allowlisted target to answer');
+      assert.equal(await reaches(sandbox, '203.0.113.3'), false, 'another address on the same network does not');
+      await sandbox.setNetworkPolicy({ blockNetwork: true });
+      assert.equal(await reaches(sandbox, '203.0.113.2'), false, 'blocked: nothing answers');
+
+      const terminal = await sandbox.exec(['sh'], { pty: { cols: 80, rows: 24 } });
+      let seen = '';
+      terminal.stdout.on('data', (c: Buffer) => (seen += c.toString()));
+      terminal.stdin.write('stty size && echo remote-$((6*7))\r');
+      await until(async () => /remote-42/.test(seen) && /24 80/.test(seen), 20_000, 'the terminal').catch((e: Error) => assert.fail(`${e.message}; it showed: ${JSON.stringify(seen)}`));
+      await terminal.resize(100, 30);
+      terminal.stdin.write('stty size; exit\r');
+      await until(async () => /30 100/.test(seen), 20_000, 'the resize').catch((e: Error) => assert.fail(`${e.message}; it showed: ${JSON.stringify(seen)}`));
+
+      await sandbox.files.write('/tmp/remote/hello.txt', 'over ssh', { mkdirs: true });
+      assert.equal((await sandbox.files.read('/tmp/remote/hello.txt')).toString(), 'over ssh');
+    } finally {
+      await sandbox.terminate();
+    }
+  });
+
+  it('over SSH: every port kind through the engine connection (unencrypted, encrypted, h2)', async () => {
+    const sandbox = await overSsh.create(testSpec({ unencryptedPorts: [8000], encryptedPorts: [8001], h2Ports: [8443], blockNetwork: true }));
+    try {
+      await sandbox.run(['sh', '-c', 'mkdir -p /srv && echo "hello remote" > /srv/index.html']);
+      await serve(sandbox, ['python3', '-m', 'http.server', '8000', '--directory', '/srv'], 8000);
+      await serve(sandbox, ['python3', '-m', 'http.server', '8001', '--directory', '/srv'], 8001);
+      await serve(sandbox, ['nghttpd', '--no-tls', '-d', '/srv', '8443'], 8443);
+      const tunnels = await sandbox.tunnels();
+      assert.equal((await get(`${tunnels[8000].url}/index.html`)).body, 'hello remote\n');
+      const secure = await get(`${tunnels[8001].url}/index.html`, { ca });
+      assert.equal(secure.status, 200);
+      assert.equal(secure.body, 'hello remote\n');
+      const session = http2.connect(tunnels[8443].url, { ca });
+      try {
+        await new Promise<void>((resolve, reject) => session.once('connect', () => resolve()).once('error', reject));
+        assert.equal(session.alpnProtocol, 'h2');
+        const body = await new Promise<string>((resolve, reject) => {
+          const stream = session.request({ ':path': '/index.html' });
+          let text = '';
+          stream.on('data', (c) => (text += c));
+          stream.on('end', () => resolve(text));
+          stream.on('error', reject);
+        });
+        assert.equal(body, 'hello remote\n');
+      } finally {
+        session.close();
+      }
+      // A body bigger than any buffer, intact, both ways (the relay half-closes like a socket).
+      const big = await sandbox.run(['sh', '-c', 'head -c 3000000 /dev/urandom > /srv/big && sha256sum /srv/big']);
+      const res = await new Promise<Buffer>((resolve, reject) => {
+        http.get(`${tunnels[8000].url}/big`, (r) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => resolve(Buffer.concat(chunks)));
+        }).on('error', reject);
+      });
+      const { createHash } = await import('node:crypto');
+      assert.equal(createHash('sha256').update(res).digest('hex'), big.stdout.split(' ')[0]);
+    } finally {
+      await sandbox.terminate();
+    }
+  });
+
+  it('refuses to bind-mount a folder of this machine on the remote host, and says to copy', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sandboxes-remote-mount-'));
+    try {
+      for (const mode of ['readonly', 'readwrite'] as const) {
+        await assert.rejects(
+          overSsh.create(testSpec({ mounts: [{ source: folder, mode }] })),
+          (e: SandboxError) => e.code === 'INVALID_SPEC' && /another machine/.test(e.message) && /copy/.test(e.fix ?? ''),
+        );
+      }
+      fs.writeFileSync(path.join(folder, 'a.txt'), 'copied');
+      const sandbox = await overSsh.create(testSpec({ mounts: [{ source: folder, mode: 'copy' }] }));
+      try {
+        assert.equal((await sandbox.files.read('/workspace/a.txt')).toString(), 'copied');
+      } finally {
+        await sandbox.terminate();
+      }
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('over TCP with mutual TLS: create, run, a forwarded port; without a client certificate, refused', async () => {
+    const saved = process.env.DOCKER_CERT_PATH;
+    process.env.DOCKER_CERT_PATH = remote.certDir;
+    const overTls = connect({ dockerHost: remote.tlsHost, stateDir });
+    process.env.DOCKER_CERT_PATH = saved;
+    try {
+      const sandbox = await overTls.create(testSpec({ encryptedPorts: [8001], blockNetwork: true }));
+      try {
+        assert.match((await sandbox.run(['dmesg'])).stdout, /Starting gVisor/);
+        await sandbox.run(['sh', '-c', 'mkdir -p /srv && echo "hello tls" > /srv/index.html']);
+        await serve(sandbox, ['python3', '-m', 'http.server', '8001', '--directory', '/srv'], 8001);
+        const { 8001: tunnel } = await sandbox.tunnels();
+        assert.equal((await get(`${tunnel.url}/index.html`, { ca })).body, 'hello tls\n');
+      } finally {
+        await sandbox.terminate();
+      }
+      const noCert = connect({ dockerHost: remote.tlsHost.replace('https://', 'tcp://'), stateDir });
+      await assert.rejects(noCert.ping(), (e: SandboxError) => e.code === 'DOCKER_UNREACHABLE');
+      await noCert.close();
+    } finally {
+      await overTls.close();
+    }
+  });
+
+  it('the relay also works against the local engine (portPath: relay), for the benchmark baseline', async () => {
+    const local = localClient({ portPath: 'relay', stateDir });
+    const sandbox = await local.create(testSpec({ unencryptedPorts: [8000] }));
+    try {
+      await serve(sandbox, ['python3', '-m', 'http.server', '8000'], 8000);
+      const { 8000: tunnel } = await sandbox.tunnels();
+      assert.equal((await get(`${tunnel.url}/`)).status, 200);
+    } finally {
+      await sandbox.terminate();
+    }
+  });
+});

@@ -53,6 +53,14 @@ function quiet(cmd: string, args: string[]): void {
   }
 }
 
+function safe(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return '';
+  }
+}
+
 async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (let i = 0; i < 1000 && Date.now() < end; i++) {
@@ -93,6 +101,17 @@ export async function startRemoteEngine(images: string[]): Promise<RemoteEngine>
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    // Whatever still runs in the namespace was started by this engine (sshd's per-connection
+    // children outlive the listener, and would wait forever once the link is gone).
+    if (made.netns) {
+      for (const pid of safe(() => run('ip', ['netns', 'pids', NETNS])).split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
     }
     if (made.route) quiet('ip', ['route', 'del', 'blackhole', BRIDGE_RANGE]);
     if (made.link) quiet('ip', ['link', 'del', HOST_LINK]);

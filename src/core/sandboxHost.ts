@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { RuntimeNetworking } from '../shared/networkModes';
 import type { TunnelRegistry } from './tunnels/registry';
+import type { ManifestStore } from './review/manifest';
 import type { ExecProcess, Logger } from './types';
 
 /**
@@ -19,4 +20,6 @@ export interface SandboxHost {
   closeExecs(containerId: string): void;
   /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
   runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
+  /** What each copy-mode sandbox was copied from: the baseline of Review Sandbox Changes. */
+  readonly manifests: ManifestStore;
 }

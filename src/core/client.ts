@@ -57,7 +57,7 @@ export class SandboxClient {
     this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
     this.reaper = { runDir: options.runDir || defaultRunDir(), endpointDescription: this.endpoint.description, dockerHost: this.dockerHost };
     this.dnsServers = options.dnsServers ? validResolvers(options.dnsServers) : undefined;
-    this.manifests = new ManifestStore(path.join(options.stateDir || defaultStateDir(), 'review'));
+    this.manifests = new ManifestStore(options.reviewDir || path.join(defaultStateDir(), 'review'));
     this.tunnelRegistry = new TunnelRegistry(
       options.stateDir || defaultStateDir(),
       options.tunnelBindHost || '127.0.0.1',
@@ -78,7 +78,7 @@ export class SandboxClient {
     };
   }
 
-  /** Baselines of copy-mode sandboxes (Review Sandbox Changes), `<stateDir>/review`. */
+  /** Baselines of copy-mode sandboxes (Review Sandbox Changes): ConnectOptions.reviewDir. */
   private readonly manifests: ManifestStore;
 
   private readonly spares: SpareGuards;

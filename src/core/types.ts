@@ -20,6 +20,13 @@ export interface ConnectOptions {
   /** Where the local CA and tunnel state live. Default `$XDG_STATE_HOME/gvisor-sandboxes` (~/.local/state/…). */
   stateDir?: string;
   /**
+   * Where the baselines of copy-mode sandboxes (what was copied in, for `sandbox.changes()`) are
+   * kept: a folder only this user can use (0700). Default `$XDG_STATE_HOME/gvisor-sandboxes/review`,
+   * whatever `stateDir` is, so every client of this user (the editor, scripts, the MCP server)
+   * can review a sandbox another one created.
+   */
+  reviewDir?: string;
+  /**
    * Where the lifetime reaper keeps its pid file and log: a directory only this user can write
    * (created 0700; one owned by someone else or open to others is refused). Default
    * `$XDG_RUNTIME_DIR/gvisor-sandboxes`, else `~/.cache/gvisor-sandboxes/run`. Clients that
@@ -413,6 +420,11 @@ export interface FileChange {
   after?: TreeState;
   /** In a .vscode folder (VS Code runs tasks and applies settings from there): applied only with `configFolders: true`. */
   configFolder?: boolean;
+  /**
+   * The workspace's file changed too since the copy (and is not the sandbox's version): applying
+   * would overwrite that change, so apply reports a `conflict` unless `overwriteConflicts`.
+   */
+  conflict?: boolean;
 }
 
 /** What became of one change on apply or discard. */

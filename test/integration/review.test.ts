@@ -14,14 +14,14 @@ import { cleanupAfterFile, client, testSpec } from './helpers';
 cleanupAfterFile();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sandboxes-review-'));
-const stateDir = path.join(tmp, 'state');
+const reviewDir = path.join(tmp, 'review');
 const ws = path.join(tmp, 'ws');
 const outside = path.join(tmp, 'outside');
 
 const kinds = (changes: FileChange[]) => changes.map((c) => `${c.kind} ${c.rel}`);
 
 describe('review sandbox changes', { timeout: 240_000 }, () => {
-  const engine = client({ stateDir });
+  const engine = client({ reviewDir });
   let sandbox: Sandbox;
 
   before(async () => {
@@ -41,11 +41,11 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
 
   it('a fresh copy has no changes; its baseline is kept on this machine, 0600 in a 0700 folder', async () => {
     assert.deepEqual(await sandbox.changes(), []);
-    const file = path.join(stateDir, 'review', `${sandbox.id}.json`);
+    const file = path.join(reviewDir, `${sandbox.id}.json`);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
     // A second client (a reloaded window) sees the same baseline.
-    const again = (await client({ stateDir }).list()).find((s) => s.id === sandbox.id)!;
+    const again = (await client({ reviewDir }).list()).find((s) => s.id === sandbox.id)!;
     assert.deepEqual(await again.changes(), []);
   });
 
@@ -70,6 +70,7 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
   it('apply writes the chosen files, a workspace change is a conflict until overwriting is asked for', async () => {
     fs.writeFileSync(path.join(ws, 'conflict.txt'), 'edited on the host\n');
     const changes = await sandbox.changes();
+    assert.deepEqual(changes.filter((c) => c.conflict).map((c) => c.rel), ['conflict.txt']);
     const pick = (...rels: string[]) => changes.filter((c) => rels.includes(c.rel));
     const outcomes = await sandbox.applyChanges(pick('added.txt', 'change.txt', 'delete.txt', 'conflict.txt', 'src/main.py'));
     assert.deepEqual(
@@ -156,7 +157,7 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
 
   it('terminate removes the baseline', async () => {
     await sandbox.terminate();
-    assert.equal(fs.existsSync(path.join(stateDir, 'review', `${sandbox.id}.json`)), false);
+    assert.equal(fs.existsSync(path.join(reviewDir, `${sandbox.id}.json`)), false);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * The baseline of "Review Sandbox Changes": for each `copy` mount, path → state of what the copy
  * really sent (recorded while packing, tar.ts's CopyRecorder), kept on this machine in the
- * engine's state directory, one file per sandbox id (`<stateDir>/review/<id>.json`, 0600 in a
- * 0700 folder). Not in the sandbox: code there could rewrite its own baseline and hide a change
+ * user's state directory, one file per sandbox id (`$XDG_STATE_HOME/gvisor-sandboxes/review/<id>.json`,
+ * 0600 in a 0700 folder; ConnectOptions.reviewDir), shared by every client of this user. Not in the sandbox: code there could rewrite its own baseline and hide a change
  * or fake a conflict check. Not a label: labels are fixed at creation, before the copy, and a
  * big workspace would bloat every `docker inspect`. Survives reloads and restarts of the editor;
  * removed when the sandbox is terminated through the engine.

@@ -41,6 +41,8 @@ export class SandboxReview {
       const rules = ignoreRulesOf(now.gitignores);
       const leftOut = (rel: string) => underAny(rel, skipped) || ignoredByRules(rules, rel);
       for (const d of diffTrees(mount.entries, now.entries, leftOut)) {
+        const workspace = await readWorkspace(mount.source, d.rel, DEFAULT_APPLY_MAX_BYTES).catch(() => ({ other: 'unreadable' }));
+        const conflict = !('state' in workspace) || (!sameContent(workspace.state, d.before) && !sameContent(workspace.state, d.after));
         out.push({
           kind: d.kind,
           path: path.posix.join(mount.target, d.rel),
@@ -50,6 +52,7 @@ export class SandboxReview {
           ...(d.before ? { before: d.before } : {}),
           ...(d.after ? { after: d.after } : {}),
           ...(isConfigPath(d.rel) ? { configFolder: true } : {}),
+          ...(conflict ? { conflict: true } : {}),
         });
       }
     }

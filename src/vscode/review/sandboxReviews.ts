@@ -94,6 +94,7 @@ export class SandboxReviews extends Disposable {
   /** Lists the sandbox's changes in the Source Control view (again, if it is already there) and shows the view. */
   async open(sandbox: Sandbox): Promise<FileChange[]> {
     const changes = await withProgress({ location: vscode.ProgressLocation.Notification, title: `Reading the changes in sandbox ${sandbox.name}…` }, () => sandbox.changes());
+    await this.closeGone();
     let review = this.reviews.get(sandbox.id);
     if (!review) {
       review = new Review(sandbox);
@@ -104,6 +105,17 @@ export class SandboxReviews extends Disposable {
     await vscode.commands.executeCommand('workbench.view.scm');
     if (!changes.length) void showInformationMessage(`No changes in sandbox ${sandbox.name} since its workspace was copied in (or last applied).`);
     return changes;
+  }
+
+  /** Reviews of sandboxes removed elsewhere (a script, another window, the reaper) have nothing left to show. */
+  private async closeGone(): Promise<void> {
+    for (const review of [...this.reviews.values()]) {
+      const gone = await review.sandbox.info().then(
+        () => false,
+        (error: unknown) => (error as { code?: string } | null)?.code === 'NOT_FOUND',
+      );
+      if (gone) this.close(review.sandbox.id);
+    }
   }
 
   /** Reads the changes again. */

@@ -17,6 +17,7 @@ import { modeOf, validatePolicy } from './network/policy';
 import { ExecSandboxFiles } from './files/sandboxFiles';
 import { snapshotFilesystem } from './files/snapshot';
 import { SandboxReview } from './review/review';
+import { copiedOriginalReader } from './review/copiedOriginal';
 import type { ApplyChangesOptions, ChangeOutcome, FileChange, ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
 
 /**
@@ -63,7 +64,7 @@ export class Sandbox {
   }
 
   private review(): SandboxReview {
-    return new SandboxReview(this, this.host.manifests);
+    return new SandboxReview(this, this.host.manifests, copiedOriginalReader(this.docker, this.containerId));
   }
 
   /**

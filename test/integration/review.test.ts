@@ -155,6 +155,23 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
     assert.equal((await sandbox.applyChanges(changes, { configFolders: true }))[0].result, 'applied');
   });
 
+  it('discard of a file the workspace changed too restores the copied original (from Docker\'s side, checked by hash)', async () => {
+    await sandbox.files.write('/workspace/keep.txt', 'sandbox edit\n');
+    fs.writeFileSync(path.join(ws, 'keep.txt'), 'host edit\n');
+    let changes = (await sandbox.changes()).filter((c) => c.rel === 'keep.txt');
+    assert.equal(changes[0].conflict, true);
+    assert.deepEqual((await sandbox.discardChanges(changes)).map((o) => o.result), ['discarded']);
+    assert.equal((await sandbox.files.read('/workspace/keep.txt')).toString(), 'keep\n');
+    assert.equal(fs.readFileSync(path.join(ws, 'keep.txt'), 'utf8'), 'host edit\n');
+    // change.txt's baseline is "new" (applied above); Docker still has the first copy, "old", whose
+    // hash is not the baseline's, and the workspace has another edit: refused, never restored wrong.
+    await sandbox.files.write('/workspace/change.txt', 'sandbox edit\n');
+    fs.writeFileSync(path.join(ws, 'change.txt'), 'host edit\n');
+    changes = (await sandbox.changes()).filter((c) => c.rel === 'change.txt');
+    assert.deepEqual((await sandbox.discardChanges(changes)).map((o) => o.result), ['conflict']);
+    assert.equal((await sandbox.files.read('/workspace/change.txt')).toString(), 'sandbox edit\n');
+  });
+
   it('terminate removes the baseline', async () => {
     await sandbox.terminate();
     assert.equal(fs.existsSync(path.join(reviewDir, `${sandbox.id}.json`)), false);

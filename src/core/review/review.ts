@@ -12,6 +12,7 @@ import { IgnoreRules } from '../files/hostTree';
 import type { FilesHost } from '../files/fileTransport';
 import type { ApplyChangesOptions, ChangeOutcome, FileChange, RunResult, SandboxFiles, TreeState } from '../types';
 import { diffTrees, isConfigPath, sameContent, underAny } from './changeDiff';
+import type { CopiedOriginal } from './copiedOriginal';
 import type { CopyManifest, ManifestStore, MountBaseline } from './manifest';
 import { readSandboxTree } from './sandboxTree';
 import { readWorkspace, removeWorkspaceEntry, sha256, writeWorkspaceFile, writeWorkspaceLink } from './workspaceFiles';
@@ -29,6 +30,8 @@ export class SandboxReview {
   constructor(
     private readonly sandbox: ReviewHost,
     private readonly store: ManifestStore,
+    /** The file as copied in, from Docker's side of the container (copiedOriginal.ts). */
+    private readonly copiedOriginal?: CopiedOriginal,
   ) {}
 
   /** Files created, changed and deleted in the sandbox's copy mounts since the copy (or the last apply). */
@@ -137,11 +140,15 @@ export class SandboxReview {
       });
       return outcome(change, 'discarded');
     }
-    // The original, from the workspace: only while the workspace still holds exactly it.
-    const workspace = await readWorkspace(mount.source, change.rel, Math.max(before.type === 'file' ? before.size : 0, 1));
-    if (!('state' in workspace) || !sameContent(workspace.state, before)) {
-      return outcome(change, 'conflict', `${change.rel} changed in the workspace since the sandbox was created, so its original is not on this machine any more; nothing was changed in the sandbox.`);
+    // The original: from the workspace while it still holds exactly it, else as Docker still
+    // has it in the container; either way only when its hash is the baseline's.
+    const maxBytes = Math.max(before.type === 'file' ? before.size : 0, 1);
+    let original: { state: TreeState | null; data?: Buffer } | null = await readWorkspace(mount.source, change.rel, maxBytes).then((w) => ('state' in w ? w : null));
+    if (!original || !sameContent(original.state, before)) original = (await this.copiedOriginal?.(change.path, maxBytes)) ?? null;
+    if (!original || !sameContent(original.state, before)) {
+      return outcome(change, 'conflict', `${change.rel} changed in the workspace since the sandbox was created, and its original could not be found as it was copied; nothing was changed in the sandbox.`);
     }
+    const workspace = original;
     const existing = await this.sandbox.files.stat(change.path).catch((error: unknown) => (isSandboxError(error, 'FILE_NOT_FOUND') ? null : Promise.reject(error)));
     if (existing && existing.type !== 'file') await this.sandbox.files.remove(change.path, { recursive: existing.type === 'directory' });
     if (before.type === 'symlink') {

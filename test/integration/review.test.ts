@@ -172,6 +172,17 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
     assert.equal((await sandbox.files.read('/workspace/change.txt')).toString(), 'sandbox edit\n');
   });
 
+  it('a hard link made inside is the same file under a second name; two applies at once both land', async () => {
+    await sandbox.run(['sh', '-c', 'ln /workspace/src/main.py /workspace/hard.py']);
+    const changes = (await sandbox.changes()).filter((c) => c.rel === 'hard.py' || c.rel === 'src/main.py');
+    assert.deepEqual(kinds(changes), ['created hard.py']);
+    await sandbox.files.write('/workspace/two.txt', '2');
+    const all = (await sandbox.changes()).filter((c) => c.rel === 'hard.py' || c.rel === 'two.txt');
+    const results = await Promise.all(all.map((c) => sandbox.applyChanges([c])));
+    assert.deepEqual(results.map((r) => r[0].result), ['applied', 'applied']);
+    assert.deepEqual((await sandbox.changes()).filter((c) => c.rel === 'hard.py' || c.rel === 'two.txt'), []);
+  });
+
   it('terminate removes the baseline', async () => {
     await sandbox.terminate();
     assert.equal(fs.existsSync(path.join(reviewDir, `${sandbox.id}.json`)), false);

@@ -66,7 +66,11 @@ export class SandboxReview {
    * Writes the sandbox's version of each change into the workspace. A workspace file that
    * changed since the copy is a `conflict` and is left alone unless `overwriteConflicts`.
    */
-  async apply(changes: FileChange[], options: ApplyChangesOptions = {}): Promise<ChangeOutcome[]> {
+  apply(changes: FileChange[], options: ApplyChangesOptions = {}): Promise<ChangeOutcome[]> {
+    return oneAtATime(this.sandbox.id, () => this.applyNow(changes, options));
+  }
+
+  private async applyNow(changes: FileChange[], options: ApplyChangesOptions): Promise<ChangeOutcome[]> {
     const manifest = this.manifest();
     const maxBytes = options.maxBytes ?? DEFAULT_APPLY_MAX_BYTES;
     const outcomes: ChangeOutcome[] = [];
@@ -87,7 +91,11 @@ export class SandboxReview {
   }
 
   /** Puts each change back as it was copied in: the original restored in the sandbox, a created file removed. */
-  async discard(changes: FileChange[]): Promise<ChangeOutcome[]> {
+  discard(changes: FileChange[]): Promise<ChangeOutcome[]> {
+    return oneAtATime(this.sandbox.id, () => this.discardNow(changes));
+  }
+
+  private async discardNow(changes: FileChange[]): Promise<ChangeOutcome[]> {
     const manifest = this.manifest();
     const outcomes: ChangeOutcome[] = [];
     for (const change of changes) {
@@ -176,6 +184,23 @@ export class SandboxReview {
     const result = await this.sandbox.run(argv);
     if (result.exitCode !== 0) throw new SandboxError('EXEC_FAILED', `${argv.join(' ')} failed in sandbox ${this.sandbox.name} (exit ${result.exitCode}): ${result.stderr.trim()}`, 'Check the path in the sandbox.');
   }
+}
+
+/**
+ * Applies and discards of one sandbox run one after the other in this process: each reads the
+ * baseline, changes files and writes the baseline back, and two at once (quick clicks) would
+ * lose one's update. (Across processes the last write wins; the lost update only lists an
+ * applied file again, which a second apply finds "already so".)
+ */
+const running = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(sandboxId: string, task: () => Promise<T>): Promise<T> {
+  const previous = running.get(sandboxId) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(task);
+  running.set(sandboxId, next);
+  void next.catch(() => undefined).finally(() => {
+    if (running.get(sandboxId) === next) running.delete(sandboxId);
+  });
+  return next;
 }
 
 function sameModeBits(a: TreeState, b: TreeState): boolean {

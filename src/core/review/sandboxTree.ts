@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { SandboxError } from '../errors';
+import { SandboxError, isSandboxError } from '../errors';
 import { formatCap } from '../files/downloadLimits';
 import { FileTransport, type FilesHost } from '../files/fileTransport';
 import { EXIT } from '../files/fileScripts';
@@ -49,6 +49,13 @@ export async function readSandboxTree(host: FilesHost, target: string, caps: { m
           tree.entries.set(rel, { type: 'symlink', linkTarget: header.linkname ?? '', mode: (header.mode ?? 0o777) & 0o7777 });
           return stream.resume();
         }
+        // A hard link: tar sends the content once, with the first name; this name has the same.
+        if (header.type === 'link') {
+          const first = relativeName(header.linkname ?? '');
+          const state = first ? tree.entries.get(first) : undefined;
+          if (state) tree.entries.set(rel, { ...state });
+          return stream.resume();
+        }
         if (header.type !== 'file' && header.type !== 'contiguous-file') return stream.resume();
         const size = header.size ?? 0;
         bytes += size;
@@ -72,7 +79,13 @@ export async function readSandboxTree(host: FilesHost, target: string, caps: { m
     });
     await pipeline(stdout, extract);
   };
-  await new FileTransport(host).script('review', TREE_SCRIPT, [target], target, { consume, okCodes: [0, 1] });
+  try {
+    await new FileTransport(host).script('review', TREE_SCRIPT, [target], target, { consume, okCodes: [0, 1] });
+  } catch (error) {
+    // The whole folder removed in the sandbox: everything in it is deleted.
+    if (isSandboxError(error, 'FILE_NOT_FOUND')) return { entries: new Map(), gitignores: new Map() };
+    throw error;
+  }
   return tree;
 }
 

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { isLocalEngine, resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
 import { SETUP_FIX, SandboxError, dockerMessage } from './errors';
@@ -21,6 +22,7 @@ import { infoFromList } from './listing';
 import { assertMountsReachable, assertSourcesExist, copyMountsIn } from './files/mounts';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
+import { ManifestStore, type MountBaseline } from './review/manifest';
 import { DEFAULT_GUARD_IMAGE, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
 import { localUpstreamResolvers, validResolvers } from './network/resolvers';
 import { modeOf, validatePolicy } from './network/policy';
@@ -55,6 +57,7 @@ export class SandboxClient {
     this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
     this.reaper = { runDir: options.runDir || defaultRunDir(), endpointDescription: this.endpoint.description, dockerHost: this.dockerHost };
     this.dnsServers = options.dnsServers ? validResolvers(options.dnsServers) : undefined;
+    this.manifests = new ManifestStore(options.reviewDir || path.join(defaultStateDir(), 'review'));
     this.tunnelRegistry = new TunnelRegistry(
       options.stateDir || defaultStateDir(),
       options.tunnelBindHost || '127.0.0.1',
@@ -72,8 +75,12 @@ export class SandboxClient {
       closeExecs: (containerId) => this.execs.close(containerId),
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
       portPath: options.portPath ?? (isLocalEngine(this.endpoint) ? 'bridge' : 'relay'),
+      manifests: this.manifests,
     };
   }
+
+  /** Baselines of copy-mode sandboxes (Review Sandbox Changes): ConnectOptions.reviewDir. */
+  private readonly manifests: ManifestStore;
 
   private readonly spares: SpareGuards;
   private readonly guardCleanup: GuardCleanup;
@@ -120,6 +127,7 @@ export class SandboxClient {
     // Everything created so far, removed again if a later step fails: no orphans. If this process
     // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
     const created: Docker.Container[] = [];
+    let baselines: MountBaseline[] = [];
     beginCreate(id);
     try {
       const guard = await attachGuard(
@@ -138,7 +146,7 @@ export class SandboxClient {
           // the guard is ready: before, Docker would make directories in their place.
           if (spec.mounts?.some((m) => m.mode === 'copy')) {
             await guard.ready;
-            await this.copyIn(c, spec, options);
+            baselines = await this.copyIn(c, spec, options);
           }
           return c;
         }),
@@ -148,6 +156,7 @@ export class SandboxClient {
       // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
       if (network && networking === 'kernel' && !options.probe) this.spares.prepare(spec.tags, network);
+      if (baselines.length) this.recordBaselines(id, baselines);
       this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${networkMode}`);
       return this.handle({ id, containerId: container.id, name });
     } catch (error) {
@@ -209,9 +218,18 @@ export class SandboxClient {
   }
   private networkReady: Promise<NetworkInfo> | undefined;
 
-  private async copyIn(container: Docker.Container, spec: SandboxSpec, options: CreateOptions): Promise<void> {
+  /** A sandbox whose baseline cannot be kept still works; only its review is unavailable (logged). */
+  private recordBaselines(sandboxId: string, mounts: MountBaseline[]): void {
     try {
-      await copyMountsIn(container, spec.mounts ?? [], options.onCopyProgress, options.signal);
+      this.manifests.write({ version: 1, sandboxId, createdAt: new Date().toISOString(), mounts });
+    } catch (error) {
+      this.logger?.warn(`Sandbox ${sandboxId}: the record of its workspace copy could not be kept, so Review Sandbox Changes will not work for it: ${String((error as Error)?.message ?? error)}`);
+    }
+  }
+
+  private async copyIn(container: Docker.Container, spec: SandboxSpec, options: CreateOptions): Promise<MountBaseline[]> {
+    try {
+      return await copyMountsIn(container, spec.mounts ?? [], options.onCopyProgress, options.signal);
     } catch (error) {
       if (error instanceof SandboxError) throw error;
       throw new SandboxError('EXEC_FAILED', `Copying the workspace into the sandbox failed: ${dockerMessage(error)}`, 'Check that the folder is readable; for huge folders, keep .gitignore\'d paths out (the default).', { cause: error });

@@ -17,7 +17,9 @@ import { TUNNEL_KIND_NAMES, isTunnelKind } from '../shared/tunnelKinds';
 import { modeOf, validatePolicy } from './network/policy';
 import { ExecSandboxFiles } from './files/sandboxFiles';
 import { snapshotFilesystem } from './files/snapshot';
-import type { ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
+import { SandboxReview } from './review/review';
+import { copiedOriginalReader } from './review/copiedOriginal';
+import type { ApplyChangesOptions, ChangeOutcome, FileChange, ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -37,6 +39,33 @@ export class Sandbox {
   ) {
     this.docker = host.docker;
     this.files = new ExecSandboxFiles(this);
+  }
+
+  /**
+   * Files created, changed and deleted in the sandbox's `copy` mounts since they were copied in
+   * (or last applied), by content hash: "Review Sandbox Changes". NOT_FOUND when there is no
+   * record of the copy (no copy mount, or created by an engine with another state folder).
+   */
+  changes(): Promise<FileChange[]> {
+    return this.review().changes();
+  }
+
+  /**
+   * Writes these changes into the workspace (never through a symlink, never a link leading out
+   * of it). One outcome per change: a workspace file changed since the copy is a `conflict`,
+   * left alone unless `overwriteConflicts`. Applied changes are not listed again.
+   */
+  applyChanges(changes: FileChange[], options: ApplyChangesOptions = {}): Promise<ChangeOutcome[]> {
+    return this.review().apply(changes, options);
+  }
+
+  /** Undoes these changes in the sandbox: the copied original put back, a created file removed. */
+  discardChanges(changes: FileChange[]): Promise<ChangeOutcome[]> {
+    return this.review().discard(changes);
+  }
+
+  private review(): SandboxReview {
+    return new SandboxReview(this, this.host.manifests, copiedOriginalReader(this.docker, this.containerId));
   }
 
   /**
@@ -127,6 +156,8 @@ export class Sandbox {
         { cause },
       );
     }
+    // Its review baseline goes with it (gone means nothing left to review).
+    this.host.manifests.remove(this.id);
   }
 
   /** The network policy in force, as the sandbox's guard recorded it (any client, after reloads). */

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { RuntimeNetworking } from '../shared/networkModes';
 import type { TunnelRegistry } from './tunnels/registry';
+import type { ManifestStore } from './review/manifest';
 import type { ExecProcess, Logger } from './types';
 
 /**
@@ -21,6 +22,8 @@ export interface SandboxHost {
   runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
   /** How forwarded ports reach the sandbox: the guard's bridge address, or a relay over the engine's connection. */
   readonly portPath: PortPath;
+  /** What each copy-mode sandbox was copied from: the baseline of Review Sandbox Changes. */
+  readonly manifests: ManifestStore;
 }
 
 export type PortPath = 'bridge' | 'relay';

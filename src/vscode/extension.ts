@@ -21,6 +21,7 @@ import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
 import { readIgnoredWorkspaceSettings } from './settings';
 import { SandboxesView } from './tree/sandboxesView';
 import { WebviewPanels } from './webviews/webviewPanels';
+import { SandboxReviews } from './review/sandboxReviews';
 
 /**
  * What `vscode.extensions.getExtension('sandboxes.gvisor-sandboxes').activate()` resolves to:
@@ -48,7 +49,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   track(context, new SandboxStatusBar(sandboxesView.list));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
-  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files };
+  const reviews = track(context, new SandboxReviews(log, changes));
+  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, reviews };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);

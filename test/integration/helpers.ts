@@ -4,6 +4,8 @@
  * also when a test failed half way.
  */
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import Docker from 'dockerode';
@@ -16,9 +18,15 @@ export const docker = new Docker();
 
 const clients: SandboxClient[] = [];
 
+/**
+ * Review baselines of this run's copy-mode sandboxes: a folder of its own, removed with the run
+ * (cleanupRun removes containers without terminate(), which would leave them in the user's folder).
+ */
+const RUN_REVIEW_DIR = path.join(os.tmpdir(), `sandboxes-review-${RUN_ID}`);
+
 /** A client for this file; cleanupAfterFile() closes it (its spare guard included). */
 export function client(options: ConnectOptions = {}): SandboxClient {
-  const created = connect(options);
+  const created = connect({ reviewDir: RUN_REVIEW_DIR, ...options });
   clients.push(created);
   return created;
 }
@@ -50,6 +58,7 @@ export function cleanupAfterFile(): void {
   after(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await cleanupRun();
+    rmSync(RUN_REVIEW_DIR, { recursive: true, force: true });
     const leftovers = runscContainers().filter((id) => !before.has(id));
     if (leftovers.length) execFileSync('bash', [path.resolve(__dirname, '../../scripts/cleanup-runsc-leftovers.sh'), ...leftovers]);
   });

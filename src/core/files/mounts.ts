@@ -7,6 +7,7 @@ import { changedDuringCopy, walkHost } from './hostTree';
 import { ProgressTracker } from './progress';
 import { DEFAULT_MOUNT_TARGET } from './mountSpec';
 import { packHostTree } from './tar';
+import { newBaseline, type MountBaseline } from '../review/manifest';
 
 /** Every mount's source must be an existing folder: a typo must not become an empty workspace. */
 export function assertSourcesExist(mounts: WorkspaceMount[]): void {
@@ -72,21 +73,27 @@ export function readonlyMountsOf(mounts: WorkspaceMount[] | undefined, labels: R
  * endpoint. Before start is the one moment this is right under gVisor: the files land in the
  * container's root filesystem, which the sandbox then sees as its lower layer (after start,
  * its own writes shadow them in memory). One archive for all mounts, one progress.
+ * Returns what was sent, per mount, hashed as it went: the baseline of Review Sandbox Changes.
  */
-export async function copyMountsIn(container: Docker.Container, mounts: WorkspaceMount[], onProgress?: (p: CopyProgress) => void, signal?: AbortSignal): Promise<void> {
+export async function copyMountsIn(container: Docker.Container, mounts: WorkspaceMount[], onProgress?: (p: CopyProgress) => void, signal?: AbortSignal): Promise<MountBaseline[]> {
   const copies = mounts.filter((m) => m.mode === 'copy');
-  if (!copies.length) return;
+  if (!copies.length) return [];
   const trees = await Promise.all(copies.map((m) => walkHost(m.source, { includeIgnored: m.includeIgnored })));
   const progress = new ProgressTracker(
     trees.reduce((n, t) => n + t.totalFiles, 0),
     trees.reduce((n, t) => n + t.totalBytes, 0),
     onProgress,
   );
+  const baselines: MountBaseline[] = [];
   for (const [i, mount] of copies.entries()) {
-    const archive = packHostTree(trees[i], (mount.target ?? DEFAULT_MOUNT_TARGET).slice(1), progress, { parents: true, signal });
+    const target = mount.target ?? DEFAULT_MOUNT_TARGET;
+    const baseline = newBaseline(mount.source, target, trees[i].skipped);
+    const archive = packHostTree(trees[i], target.slice(1), progress, { parents: true, signal, record: (rel, state) => (baseline.entries[rel] = state) });
     await container.putArchive(archive, { path: '/' });
+    baselines.push(baseline);
   }
   progress.finish();
   const changed = copies.flatMap((m, i) => trees[i].changed.map((rel) => `${m.target ?? DEFAULT_MOUNT_TARGET}/${rel}`));
   if (changed.length) throw changedDuringCopy(changed);
+  return baselines;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import type * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -9,6 +10,13 @@ import { scrubGitConfig } from './gitConfig';
 import { HostDir, isGone, isSwapError, openFileNoFollow, sameObject } from './hostDir';
 import type { HostEntry, HostTree } from './hostTree';
 import type { ProgressTracker } from './progress';
+
+/**
+ * Told what a copy really sent, entry by entry (a file's SHA-256 over the bytes sent, a git
+ * config's over its scrubbed text): the baseline "Review Sandbox Changes" compares with
+ * (src/core/review). Entries left out (changed under the copy) are not told.
+ */
+export type CopyRecorder = (rel: string, state: { type: 'file'; hash: string; mode: number; size: number } | { type: 'symlink'; linkTarget: string; mode: number }) => void;
 
 /** A git config bigger than this is not a config: left out rather than held in memory. */
 const MAX_GIT_CONFIG = 16 * 1024 * 1024;
@@ -27,7 +35,7 @@ const CHUNK = 256 * 1024;
  * say so; a file that shrank while read is padded (tar needs the announced size) and listed
  * there too. Git config files go without credentials (scrubGitConfig).
  */
-export function packHostTree(tree: HostTree, prefix: string, progress: ProgressTracker, options: { parents?: boolean; signal?: AbortSignal } = {}): Readable {
+export function packHostTree(tree: HostTree, prefix: string, progress: ProgressTracker, options: { parents?: boolean; signal?: AbortSignal; record?: CopyRecorder } = {}): Readable {
   const pack = tar.pack();
   const name = (rel: string) => (rel ? `${prefix}/${rel}` : prefix);
   const open = new OpenDirs();
@@ -48,12 +56,15 @@ export function packHostTree(tree: HostTree, prefix: string, progress: ProgressT
         const dir = await reopenDir(entry, parent, tree);
         open.push(entry.rel, dir);
         if (dir) await addEntry(pack, { ...header, type: 'directory' });
-      } else if (entry.type === 'symlink') await addEntry(pack, { ...header, type: 'symlink', linkname: entry.linkTarget });
-      else {
+      } else if (entry.type === 'symlink') {
+        await addEntry(pack, { ...header, type: 'symlink', linkname: entry.linkTarget });
+        options.record?.(entry.rel, { type: 'symlink', linkTarget: entry.linkTarget ?? '', mode: entry.mode });
+      } else {
         const opened = await reopenFile(entry, parent, tree);
         if (!opened) continue;
         try {
-          await sendFile(pack, header, entry, opened.handle, opened.stat, progress, tree);
+          const sent = await sendFile(pack, header, entry, opened.handle, opened.stat, progress, tree);
+          if (sent) options.record?.(entry.rel, { type: 'file', mode: entry.mode, ...sent });
         } finally {
           await opened.handle.close().catch(() => undefined);
         }
@@ -125,17 +136,17 @@ async function reopenFile(entry: HostEntry, parent: HostDir | undefined, tree: H
 }
 
 /** Sends the file's current content (its size now, not at the walk); a git config scrubbed. */
-async function sendFile(pack: tar.Pack, header: tar.Headers, entry: HostEntry, handle: fsp.FileHandle, stat: Stats, progress: ProgressTracker, tree: HostTree): Promise<void> {
+async function sendFile(pack: tar.Pack, header: tar.Headers, entry: HostEntry, handle: fsp.FileHandle, stat: Stats, progress: ProgressTracker, tree: HostTree): Promise<{ hash: string; size: number } | undefined> {
   if (entry.gitConfig) {
     if (stat.size > MAX_GIT_CONFIG) {
       tree.skipped.push(entry.rel);
-      return;
+      return undefined;
     }
     const { text } = scrubGitConfig((await handle.readFile()).toString('utf8'));
     const body = Buffer.from(text, 'utf8');
     await addEntry(pack, { ...header, type: 'file', size: body.length }, body);
     progress.addBytes(stat.size);
-    return;
+    return { hash: createHash('sha256').update(body).digest('hex'), size: body.length };
   }
   const size = stat.size;
   let sink!: Writable;
@@ -145,11 +156,13 @@ async function sendFile(pack: tar.Pack, header: tar.Headers, entry: HostEntry, h
   done.catch(() => undefined);
   // Read by hand rather than through handle.createReadStream(): the handle stays ours, to stat again after.
   let sent = 0;
+  const hash = createHash('sha256');
   while (sent < size) {
     const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - sent));
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, sent);
     if (bytesRead === 0) break;
     sent += bytesRead;
+    hash.update(chunk.subarray(0, bytesRead));
     progress.addBytes(bytesRead);
     if (!sink.write(chunk.subarray(0, bytesRead))) await once(sink, 'drain');
   }
@@ -162,6 +175,7 @@ async function sendFile(pack: tar.Pack, header: tar.Headers, entry: HostEntry, h
   // Grew or was rewritten while read: what was sent may be a mix.
   const after = await handle.stat();
   if (after.size !== size || after.mtimeMs !== stat.mtimeMs) changed(tree, entry);
+  return { hash: hash.digest('hex'), size };
 }
 
 function changed(tree: HostTree, entry: HostEntry): void {

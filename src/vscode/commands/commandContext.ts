@@ -5,6 +5,7 @@ import type { ExtensionLog } from '../log';
 import type { TunnelService } from '../ports/tunnelService';
 import type { SetupReportDocument } from '../report/setupReportDocument';
 import type { SandboxChanges } from '../sandboxChanges';
+import type { SandboxReviews } from '../review/sandboxReviews';
 import type { SandboxesView } from '../tree/sandboxesView';
 import type { CommandHistory } from './commandHistory';
 import type { WebviewPanels } from '../webviews/webviewPanels';
@@ -29,6 +30,8 @@ export interface CommandContext {
   readonly webviews: WebviewPanels;
   /** The `sandbox:` file system, told about changes the file commands make. */
   readonly files: SandboxFileSystemProvider;
+  /** Review Sandbox Changes in the Source Control view. */
+  readonly reviews: SandboxReviews;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

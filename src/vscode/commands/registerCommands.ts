@@ -23,6 +23,7 @@ import { openTerminal } from './openTerminal';
 import { refreshSandboxes } from './refreshSandboxes';
 import { runActiveFile } from './runActiveFile';
 import { removeSnapshot } from './removeSnapshot';
+import { applyReviewChanges, closeReview, discardReviewChanges, refreshReview, reviewChanges } from './reviewChanges';
 import { runCommand } from './runCommand';
 import { showDetails } from './showDetails';
 import { showTerminalFromTree } from './showTerminalFromTree';
@@ -58,6 +59,11 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.snapshotSandbox]: snapshotSandbox,
   [CommandIds.createFromSnapshot]: createFromSnapshot,
   [CommandIds.removeSnapshot]: removeSnapshot,
+  [CommandIds.reviewChanges]: reviewChanges,
+  [CommandIds.applyReviewChanges]: applyReviewChanges,
+  [CommandIds.discardReviewChanges]: discardReviewChanges,
+  [CommandIds.refreshReview]: refreshReview,
+  [CommandIds.closeReview]: closeReview,
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,

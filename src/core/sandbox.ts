@@ -12,6 +12,9 @@ import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
 import { waitForListening, type TunnelTarget } from './tunnels/listener';
+import type { ListeningPort } from './tunnels/listeningPorts';
+import { PortScanner } from './tunnels/portScan';
+import { PortWatcher, type PortWatch, type PortWatchEvent, type PortWatchOptions } from './tunnels/portWatcher';
 import { TUNNEL_KIND_NAMES, isTunnelKind } from '../shared/tunnelKinds';
 import { modeOf, validatePolicy } from './network/policy';
 import { ExecSandboxFiles } from './files/sandboxFiles';
@@ -229,6 +232,42 @@ export class Sandbox {
     if (state?.forwards.some((f) => f.port === port)) {
       await applyPolicy(this.docker, guard, { ...state, forwards: state.forwards.filter((f) => f.port !== port) }, await ensureNetwork(this.docker));
     }
+  }
+
+  /**
+   * The TCP ports something in the sandbox listens on, in any image (tunnels/portScan.ts says how
+   * they are read: a file read on this machine when the engine is local, else an exec).
+   */
+  async listeningPorts(): Promise<ListeningPort[]> {
+    return (await this.portScanner()).scan();
+  }
+
+  /**
+   * Polls the listening ports and reports changes (tunnels/portWatcher.ts): about once a second,
+   * every 5 s while `setIdle(true)`, backing off after failures; stops by itself when the sandbox
+   * ends. Call `stop()` when nobody needs it any more.
+   */
+  watchPorts(onEvent: (event: PortWatchEvent) => void, options: PortWatchOptions = {}): PortWatch {
+    let scanner: Promise<PortScanner> | undefined;
+    const scan = async () => {
+      scanner ??= this.portScanner();
+      try {
+        return await (await scanner).scan();
+      } catch (error) {
+        scanner = undefined; // looked up again: the guard may have been replaced
+        throw error;
+      }
+    };
+    return new PortWatcher(scan, async () => (await this.info()).state === 'running', onEvent, options);
+  }
+
+  private async portScanner(): Promise<PortScanner> {
+    const info = await this.info();
+    if (info.state !== 'running') {
+      throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running (${info.state}), so nothing in it listens.`, 'Create a new sandbox.');
+    }
+    const [guardId] = await this.guardIds();
+    return new PortScanner(this.docker, { containerId: this.containerId, guardId, networking: await this.host.runtimeNetworking(info.runtime) });
   }
 
   /** Where a tunnel connects: the guard's address (cached; looked up again after a failure). */

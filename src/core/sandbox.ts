@@ -258,7 +258,9 @@ export class Sandbox {
         throw error;
       }
     };
-    return new PortWatcher(scan, async () => (await this.info()).state === 'running', onEvent, options);
+    // A removed sandbox (NOT_FOUND) has ended too; any other failure to ask says nothing.
+    const isRunning = () => this.info().then((info) => info.state === 'running', (error: unknown) => (error instanceof SandboxError && error.code === 'NOT_FOUND' ? false : Promise.reject(error)));
+    return new PortWatcher(scan, isRunning, onEvent, options);
   }
 
   private async portScanner(): Promise<PortScanner> {

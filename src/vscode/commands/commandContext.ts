@@ -3,6 +3,7 @@ import type { SandboxClientService } from '../client';
 import type { SandboxFileSystemProvider } from '../files/sandboxFileSystemProvider';
 import type { ExtensionLog } from '../log';
 import type { TunnelService } from '../ports/tunnelService';
+import type { PortDetectionService } from '../ports/portDetection';
 import type { SetupReportDocument } from '../report/setupReportDocument';
 import type { SandboxChanges } from '../sandboxChanges';
 import type { SandboxesView } from '../tree/sandboxesView';
@@ -29,6 +30,8 @@ export interface CommandContext {
   readonly webviews: WebviewPanels;
   /** The `sandbox:` file system, told about changes the file commands make. */
   readonly files: SandboxFileSystemProvider;
+  /** Ports that start listening in this window's sandboxes; Forward Port… suggests them. */
+  readonly ports: PortDetectionService;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

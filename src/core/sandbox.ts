@@ -224,6 +224,15 @@ export class Sandbox {
     return tunnel;
   }
 
+  /**
+   * A plain `http://127.0.0.1:<port>` URL serving what this process's forward of `port` serves,
+   * for viewing an HTTPS or HTTP/2 forward through a proxy that speaks plain HTTP (code-server's
+   * `/proxy/<port>/`); for an HTTP/TCP forward, its own URL. The forward must be open here.
+   */
+  viewUrl(port: number): Promise<string> {
+    return this.host.tunnelRegistry.viewUrl(this.id, port);
+  }
+
   /** Stop forwarding a port: closes this process's listener and refuses the port inbound again. */
   async stopForwarding(port: number): Promise<void> {
     await this.host.tunnelRegistry.close(this.id, port);

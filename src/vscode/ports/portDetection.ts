@@ -114,9 +114,21 @@ export class PortDetectionService extends Disposable {
       if (event.ports.length) this.log.info(`Sandbox ${sandbox.name}: already listening on ${event.ports.map((p) => p.port).join(', ')}.`);
       return;
     }
-    const forwarded = new Set(this.tunnels.list(sandbox.id).map((t) => t.containerPort));
-    for (const port of event.added) {
-      if (!forwarded.has(port.port)) void this.detected(sandbox, port);
+    const fresh = event.added.filter((p) => !this.tunnels.list(sandbox.id).some((t) => t.containerPort === p.port));
+    if (fresh.length > 0) void this.announce(sandbox, fresh);
+  }
+
+  /** Ports the sandbox already forwards (its spec, another window, a script) are not offered again. */
+  private async announce(sandbox: Sandbox, ports: readonly ListeningPort[]): Promise<void> {
+    let forwarded = new Set<number>();
+    try {
+      forwarded = new Set((await sandbox.networkPolicy()).forwards.map((f) => f.port));
+    } catch (err) {
+      this.log.info(`Could not read the forwards of sandbox ${sandbox.name}: ${describe(err)}`);
+    }
+    for (const port of ports) {
+      if (forwarded.has(port.port)) this.log.info(`Sandbox ${sandbox.name} (${sandbox.id}): port ${port.port} started listening; it is forwarded already.`);
+      else void this.detected(sandbox, port);
     }
   }
 

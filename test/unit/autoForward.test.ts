@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { autoForwardSettingsFrom, resolveAutoForward } from '../../src/vscode/ports/autoForward';
+import { AnnouncementBudget, autoForwardSettingsFrom, resolveAutoForward } from '../../src/vscode/ports/autoForward';
 
 const reader = (values: Record<string, unknown>) => ({ get: (key: string) => values[key] });
 
@@ -49,5 +49,18 @@ describe('onAutoForward resolution', () => {
     assert.deepEqual(resolveAutoForward(3000, settings, true).action, 'ignore');
     assert.deepEqual(resolveAutoForward(8000, settings, true).action, 'notify');
     assert.deepEqual(autoForwardSettingsFrom(reader({ 'sandboxes.ports.attributes': [1] })).problems.length, 1);
+  });
+});
+
+describe('AnnouncementBudget', () => {
+  it('lets a sandbox announce 3 ports a minute, each sandbox on its own', () => {
+    const budget = new AnnouncementBudget();
+    const t = 1_000_000;
+    assert.deepEqual([0, 1, 2, 3, 4].map((i) => budget.take('a', t + i)), [true, true, true, false, false]);
+    assert.equal(budget.take('b', t), true);
+    assert.equal(budget.take('a', t + 59_999), false);
+    assert.equal(budget.take('a', t + 60_001), true);
+    budget.forget('a');
+    assert.equal(budget.take('a', t + 60_002), true);
   });
 });

@@ -95,3 +95,29 @@ export function resolveAutoForward(port: number, settings: AutoForwardSettings, 
 function isAction(value: unknown): value is AutoForwardAction {
   return typeof value === 'string' && (AUTO_FORWARD_ACTIONS as readonly string[]).includes(value);
 }
+
+/**
+ * How many ports a sandbox may announce: a process inside can open and close ports at will, and
+ * each new one would be a notification. `take` allows `perWindow` announcements per sandbox per
+ * `windowMs`; the rest are only logged (and still suggested by Forward Port…).
+ */
+export class AnnouncementBudget {
+  private readonly taken = new Map<string, number[]>();
+
+  constructor(
+    private readonly perWindow = 3,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  take(sandboxId: string, now: number): boolean {
+    const recent = (this.taken.get(sandboxId) ?? []).filter((t) => now - t < this.windowMs);
+    const ok = recent.length < this.perWindow;
+    if (ok) recent.push(now);
+    this.taken.set(sandboxId, recent);
+    return ok;
+  }
+
+  forget(sandboxId: string): void {
+    this.taken.delete(sandboxId);
+  }
+}

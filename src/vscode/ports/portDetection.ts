@@ -23,7 +23,7 @@ import { WORKSPACE_TAG } from '../network/workspaceTag';
 import { currentWorkspaceTag, readEffectiveSettings } from '../settings';
 import type { SandboxList } from '../tree/sandboxList';
 import { showInformationMessage, showWarningMessage } from '../uiText';
-import { autoForwardSettingsFrom, resolveAutoForward, type AutoForwardAction } from './autoForward';
+import { AnnouncementBudget, autoForwardSettingsFrom, resolveAutoForward, type AutoForwardAction } from './autoForward';
 import { bindAddressFrom, isLoopback } from './portSettings';
 import type { TunnelService } from './tunnelService';
 
@@ -46,6 +46,8 @@ interface Watched {
 
 export class PortDetectionService extends Disposable {
   private readonly watched = new Map<string, Watched>();
+  /** A sandbox that opens port after port gets a few notifications a minute, not one per port. */
+  private readonly budget = new AnnouncementBudget();
   private readonly onDidDetectEmitter = this._register(new vscode.EventEmitter<PortDetected>());
   /** Fires for every port that started listening, after the action was chosen (tests, benchmarks). */
   readonly onDidDetect = this.onDidDetectEmitter.event;
@@ -87,6 +89,7 @@ export class PortDetectionService extends Disposable {
       if (!wanted.has(id)) {
         watch.stop();
         this.watched.delete(id);
+        this.budget.forget(id);
       }
     }
     for (const [id, info] of wanted) if (!this.watched.has(id)) this.start(info);
@@ -151,6 +154,10 @@ export class PortDetectionService extends Disposable {
     );
     this.onDidDetectEmitter.fire({ sandboxId: sandbox.id, port: port.port, loopbackOnly: port.loopbackOnly, action: decision.action, at });
     if (decision.action === 'ignore') return;
+    if ((decision.action === 'notify' || port.loopbackOnly) && !this.budget.take(sandbox.id, at)) {
+      this.log.info(`Sandbox ${sandbox.name}: not announcing port ${port.port}: it announced several ports within the last minute (Forward Port… lists them).`);
+      return;
+    }
     try {
       if (port.loopbackOnly) {
         // A forward connects from outside the sandbox's loopback: say why it would not work.

@@ -14,3 +14,5 @@ export { parseCidr, validatePolicy, modeOf } from './network/policy';
 export type { NetworkPolicy } from './network/policy';
 export type { RuntimeNetworking } from './network/runtimeMode';
 export type * from './types';
+export { parseListeningPorts, newlyListening, type ListeningPort } from './tunnels/listeningPorts';
+export type { PortWatch, PortWatchEvent, PortWatchOptions } from './tunnels/portWatcher';

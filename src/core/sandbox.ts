@@ -13,6 +13,9 @@ import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
 import { waitForListening, type TunnelTarget } from './tunnels/listener';
 import { openExecRelay } from './tunnels/execRelay';
+import type { ListeningPort } from './tunnels/listeningPorts';
+import { PortScanner } from './tunnels/portScan';
+import { PortWatcher, type PortWatch, type PortWatchEvent, type PortWatchOptions } from './tunnels/portWatcher';
 import { TUNNEL_KIND_NAMES, isTunnelKind } from '../shared/tunnelKinds';
 import { modeOf, validatePolicy } from './network/policy';
 import { ExecSandboxFiles } from './files/sandboxFiles';
@@ -253,6 +256,15 @@ export class Sandbox {
     return tunnel;
   }
 
+  /**
+   * A plain `http://127.0.0.1:<port>` URL serving what this process's forward of `port` serves,
+   * for viewing an HTTPS or HTTP/2 forward through a proxy that speaks plain HTTP (code-server's
+   * `/proxy/<port>/`); for an HTTP/TCP forward, its own URL. The forward must be open here.
+   */
+  viewUrl(port: number): Promise<string> {
+    return this.host.tunnelRegistry.viewUrl(this.id, port);
+  }
+
   /** Stop forwarding a port: closes this process's listener and refuses the port inbound again. */
   async stopForwarding(port: number): Promise<void> {
     await this.host.tunnelRegistry.close(this.id, port);
@@ -261,6 +273,44 @@ export class Sandbox {
     if (state?.forwards.some((f) => f.port === port)) {
       await applyPolicy(this.docker, guard, { ...state, forwards: state.forwards.filter((f) => f.port !== port) }, await ensureNetwork(this.docker));
     }
+  }
+
+  /**
+   * The TCP ports something in the sandbox listens on, in any image (tunnels/portScan.ts says how
+   * they are read: a file read on this machine when the engine is local, else an exec).
+   */
+  async listeningPorts(): Promise<ListeningPort[]> {
+    return (await this.portScanner()).scan();
+  }
+
+  /**
+   * Polls the listening ports and reports changes (tunnels/portWatcher.ts): about once a second,
+   * every 5 s while `setIdle(true)`, backing off after failures; stops by itself when the sandbox
+   * ends. Call `stop()` when nobody needs it any more.
+   */
+  watchPorts(onEvent: (event: PortWatchEvent) => void, options: PortWatchOptions = {}): PortWatch {
+    let scanner: Promise<PortScanner> | undefined;
+    const scan = async () => {
+      scanner ??= this.portScanner();
+      try {
+        return await (await scanner).scan();
+      } catch (error) {
+        scanner = undefined; // looked up again: the guard may have been replaced
+        throw error;
+      }
+    };
+    // A removed sandbox (NOT_FOUND) has ended too; any other failure to ask says nothing.
+    const isRunning = () => this.info().then((info) => info.state === 'running', (error: unknown) => (error instanceof SandboxError && error.code === 'NOT_FOUND' ? false : Promise.reject(error)));
+    return new PortWatcher(scan, isRunning, onEvent, options);
+  }
+
+  private async portScanner(): Promise<PortScanner> {
+    const info = await this.info();
+    if (info.state !== 'running') {
+      throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running (${info.state}), so nothing in it listens.`, 'Create a new sandbox.');
+    }
+    const [guardId] = await this.guardIds();
+    return new PortScanner(this.docker, { containerId: this.containerId, guardId, networking: await this.host.runtimeNetworking(info.runtime) });
   }
 
   /**

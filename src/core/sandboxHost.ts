@@ -13,7 +13,7 @@ export interface SandboxHost {
   readonly docker: Docker;
   readonly logger: Logger | undefined;
   /** Tunnels this process serves. */
-  readonly tunnelRegistry: Pick<TunnelRegistry, 'ensure' | 'close'>;
+  readonly tunnelRegistry: Pick<TunnelRegistry, 'ensure' | 'close' | 'viewUrl'>;
   /** Remembers an exec's connection, so terminate() and dispose() can end it. */
   trackExec(containerId: string, proc: ExecProcess): void;
   /** Hangs up the execs of one container. */

@@ -22,6 +22,8 @@ export const SettingKeys = {
   unencryptedPorts: 'sandboxes.ports.unencrypted',
   h2Ports: 'sandboxes.ports.h2',
   bindAddress: 'sandboxes.ports.bindAddress',
+  onAutoForward: 'sandboxes.ports.onAutoForward',
+  portsAttributes: 'sandboxes.ports.attributes',
   workspaceMount: 'sandboxes.workspace.mount',
   workspacePath: 'sandboxes.workspace.path',
   includeIgnored: 'sandboxes.workspace.includeIgnored',

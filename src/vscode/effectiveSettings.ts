@@ -12,7 +12,7 @@
  * - `workspace.mount`: only a mode at least as strict as the user's (`none` > `copy` >
  *   `readonly` > `readwrite`), and never `readwrite`;
  * - `workspace.includeIgnored`: a workspace may turn it off, never on;
- * - the image and forwarded ports: VS Code's precedence in a trusted workspace, the user's value
+ * - the image, forwarded ports and what a port that starts listening does: VS Code's precedence in a trusted workspace, the user's value
  *   in an untrusted one; an image from the workspace may not be a snapshot (which holds another
  *   sandbox's files);
  * - runtime, Docker endpoint, guard image, bind address: user scope only (they are
@@ -118,6 +118,9 @@ const RULES: { [K in SettingKey]: Rule } & Record<string, Rule | undefined> = {
   [SettingKeys.unencryptedPorts]: { kind: 'trustedPrecedence' },
   [SettingKeys.h2Ports]: { kind: 'trustedPrecedence' },
   [SettingKeys.bindAddress]: { kind: 'userOnly' },
+  // As the ports a workspace forwards at creation: it may decide what a port that opens does.
+  [SettingKeys.onAutoForward]: { kind: 'trustedPrecedence' },
+  [SettingKeys.portsAttributes]: { kind: 'trustedPrecedence' },
   [SettingKeys.workspaceMount]: { kind: 'mount' },
   [SettingKeys.workspacePath]: { kind: 'precedence' },
   [SettingKeys.includeIgnored]: { kind: 'flag', strict: false },

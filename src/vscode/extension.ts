@@ -14,6 +14,7 @@ import { IgnoredSettingsReporter } from './ignoredSettingsReporter';
 import { ExtensionLog } from './log';
 import { NetworkDefaultsService } from './network/networkDefaults';
 import { SandboxTunnelService } from './ports/sandboxTunnels';
+import { PortDetectionService } from './ports/portDetection';
 import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxChanges } from './sandboxChanges';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
@@ -50,7 +51,9 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const reviews = track(context, new SandboxReviews(log, changes));
-  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, reviews };
+  // Ports that start listening in this window's sandboxes are offered (sandboxes.ports.onAutoForward).
+  const ports = track(context, new PortDetectionService(clients, log, sandboxesView.list, tunnels));
+  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, reviews, ports };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);

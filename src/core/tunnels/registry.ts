@@ -2,10 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger, Tunnel, TunnelKind } from '../types';
+import { SandboxError } from '../errors';
 import type * as Ca from './ca';
 import { TUNNEL_KINDS } from '../../shared/tunnelKinds';
 import type { TlsMaterial } from './ca';
 import { TunnelListener, type TunnelTarget } from './listener';
+import { VIEW_HOST, openViewListener, type ViewListener } from './viewListener';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
@@ -15,6 +17,9 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 interface Open {
   listener: TunnelListener;
   tunnel: Tunnel;
+  target: () => Promise<TunnelTarget>;
+  /** A plain loopback listener for viewing a TLS forward through an HTTP proxy (viewListener.ts). */
+  view?: Promise<ViewListener>;
 }
 
 /**
@@ -89,19 +94,40 @@ export class TunnelRegistry {
       ...(!TUNNEL_KINDS[kind].tls ? { unencryptedHost: host, unencryptedPort: port } : {}),
     };
     if (!this.open.has(sandboxId)) this.open.set(sandboxId, new Map());
-    this.open.get(sandboxId)!.set(containerPort, { listener, tunnel });
+    this.open.get(sandboxId)!.set(containerPort, { listener, tunnel, target });
     this.remember(sandboxId, containerPort, port);
     this.logger?.debug(`Forwarding ${tunnel.url} → sandbox ${sandboxId} port ${containerPort} (${kind})`);
     this.startWatching();
     return tunnel;
   }
 
+  /**
+   * A plain `http://127.0.0.1:<port>` URL that serves what the open forward of `containerPort`
+   * serves, for a proxy that speaks plain HTTP to local ports (code-server's): the forward's own
+   * URL for HTTP/TCP, else a viewing listener opened on first use and closed with the forward.
+   */
+  async viewUrl(sandboxId: string, containerPort: number): Promise<string> {
+    const open = this.open.get(sandboxId)?.get(containerPort);
+    if (!open) {
+      throw new SandboxError('TUNNEL_FAILED', `Port ${containerPort} of sandbox ${sandboxId} is not forwarded in this window.`, 'Forward it first with "Forward Port…".');
+    }
+    if (!TUNNEL_KINDS[open.tunnel.kind].tls) return open.tunnel.url;
+    open.view ??= openViewListener(open.tunnel.kind, open.target).catch((error: unknown) => {
+      open.view = undefined;
+      throw error;
+    });
+    const view = await open.view;
+    this.logger?.debug(`Viewing ${open.tunnel.url} as http://${VIEW_HOST}:${view.port} (plain HTTP on loopback, for an HTTP proxy)`);
+    return `http://${VIEW_HOST}:${view.port}`;
+  }
+
   async close(sandboxId: string, containerPort?: number): Promise<void> {
     const ports = this.open.get(sandboxId);
     if (!ports) return;
-    for (const [port, { listener }] of [...ports]) {
+    for (const [port, { listener, view }] of [...ports]) {
       if (containerPort !== undefined && port !== containerPort) continue;
       await listener.close();
+      await view?.then((v) => v.close(), () => undefined);
       ports.delete(port);
     }
     if (ports.size === 0) this.open.delete(sandboxId);

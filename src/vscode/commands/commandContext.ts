@@ -3,6 +3,7 @@ import type { SandboxClientService } from '../client';
 import type { SandboxFileSystemProvider } from '../files/sandboxFileSystemProvider';
 import type { ExtensionLog } from '../log';
 import type { TunnelService } from '../ports/tunnelService';
+import type { PortDetectionService } from '../ports/portDetection';
 import type { SetupReportDocument } from '../report/setupReportDocument';
 import type { SandboxChanges } from '../sandboxChanges';
 import type { SandboxReviews } from '../review/sandboxReviews';
@@ -32,6 +33,8 @@ export interface CommandContext {
   readonly files: SandboxFileSystemProvider;
   /** Review Sandbox Changes in the Source Control view. */
   readonly reviews: SandboxReviews;
+  /** Ports that start listening in this window's sandboxes; Forward Port… suggests them. */
+  readonly ports: PortDetectionService;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

@@ -1,6 +1,7 @@
 /**
  * "Forward Port…": forwards a port of a running sandbox to this machine, also after creation:
- * HTTP/TCP (a byte pipe), HTTPS (TLS by the local CA) or HTTP/2. Waits briefly for a server;
+ * HTTP/TCP (a byte pipe), HTTPS (TLS by the local CA) or HTTP/2; suggests the ports listening in
+ * the sandbox (pickPort.ts). Waits briefly for a server;
  * when none listens yet, says so but keeps the forward, since the server may start later. Called
  * as `(sandbox, port, kind?)` it asks nothing. Returns the `Tunnel`.
  */
@@ -9,11 +10,12 @@ import type { Sandbox } from '../../core';
 import type { Tunnel, TunnelKind } from '../../core/types';
 import { isSandboxErrorLike } from '../errors';
 import { portTargetFromArgs, tunnelKindFromArg } from '../ports/portArgs';
-import { KIND_CHOICES, browsableUrl, parsePortInput, validatePortInput, type KindChoice } from '../ports/portFormat';
+import { KIND_CHOICES, browsableUrl, type KindChoice } from '../ports/portFormat';
+import { pickPort } from './pickPort';
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
 import { requireRunning, resolveSandbox } from './pickSandbox';
-import { showInformationMessage, showInputBox, showWarningMessage, withProgress } from '../uiText';
+import { showInformationMessage, showWarningMessage, withProgress } from '../uiText';
 
 /** Long enough for a server that is starting, short enough not to hold up one that starts later. */
 const WAIT_FOR_SERVER_MS = 3000;
@@ -33,7 +35,7 @@ export async function forwardPort(
   await requireRunning(sandbox, 'forward a port');
 
   const interactive = target.port === undefined;
-  const port = target.port ?? (await askPort(sandbox));
+  const port = target.port ?? (await pickPort(sandbox, await context.ports.listening(sandbox), new Set(context.tunnels.list(sandbox.id).map((t) => t.containerPort))));
   if (port === undefined) {
     return undefined;
   }
@@ -70,16 +72,6 @@ export async function forwardPort(
     vscode.window.setStatusBarMessage(`$(plug) Port ${port} of "${sandbox.name}" → ${url}`, 5000);
   }
   return tunnel;
-}
-
-async function askPort(sandbox: Sandbox): Promise<number | undefined> {
-  const value = await showInputBox({
-    title: `Forward Port: ${sandbox.name}`,
-    prompt: 'The port a server inside the sandbox listens on (on 0.0.0.0, not 127.0.0.1).',
-    placeHolder: 'e.g. 8000',
-    validateInput: validatePortInput,
-  });
-  return value === undefined ? undefined : parsePortInput(value);
 }
 
 interface KindItem extends vscode.QuickPickItem {

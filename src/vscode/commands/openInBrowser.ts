@@ -1,14 +1,15 @@
 /**
  * "Open Forwarded Port in Browser": opens a forward's URL in the built-in Simple Browser (the
  * system browser where that extension is missing), through `asExternalUri` so that it also works
- * when the editor runs remotely (code-server, Remote SSH). Called as `(sandbox, port)` it asks
- * nothing. Returns the URI opened.
+ * when the editor runs remotely (code-server, Remote SSH). In a browser-hosted editor an HTTPS or
+ * HTTP/2 forward is shown through a plain-HTTP view of it, since the editor's proxy speaks plain
+ * HTTP (ports/urlHere.ts). Called as `(sandbox, port)` it asks nothing. Returns the URI opened.
  */
 import * as vscode from 'vscode';
-import { KIND_LABELS, browsableUrl, opensThroughHttpProxy } from '../ports/portFormat';
+import { KIND_LABELS } from '../ports/portFormat';
+import { urlHere } from '../ports/urlHere';
 import type { CommandContext } from './commandContext';
 import { resolveForwardedPort } from './pickForwardedPort';
-import { showWarningMessage } from '../uiText';
 
 export async function openInBrowser(context: CommandContext, sandboxArg?: unknown, portArg?: unknown): Promise<string | undefined> {
   const picked = await resolveForwardedPort(context, sandboxArg, portArg, 'Open Forwarded Port in Browser');
@@ -16,22 +17,18 @@ export async function openInBrowser(context: CommandContext, sandboxArg?: unknow
     return undefined;
   }
   const { tunnel, sandbox } = picked;
-  const local = vscode.Uri.parse(browsableUrl(tunnel));
-  const external = await vscode.env.asExternalUri(local);
-  context.log.info(`Opening port ${tunnel.containerPort} of sandbox ${sandbox.name}: ${local.toString(true)}${external.toString() === local.toString() ? '' : ` as ${external.toString(true)}`}.`);
-  if (tunnel.kind !== 'unencrypted' && opensThroughHttpProxy(local.toString(true), external.toString(true))) {
-    const text =
-      `Port ${tunnel.containerPort} of sandbox "${sandbox.name}" is forwarded as ${KIND_LABELS[tunnel.kind]}, and this editor opens it through its own web proxy, which connects without TLS, so the page is unlikely to load. ` +
-      `To view it here, forward it as HTTP/TCP with "Sandboxes: Forward Port…"; on the machine running the sandboxes, ${local.toString(true)} opens in a browser that trusts the exported CA.`;
-    context.log.warn(text);
-    void showWarningMessage(text);
-  }
+  const { url, local, viewedAs } = await urlHere(sandbox, tunnel);
+  context.log.info(
+    `Opening port ${tunnel.containerPort} of sandbox ${sandbox.name}: ${local}` +
+      (viewedAs ? ` through ${viewedAs} (plain HTTP on loopback: this editor's proxy cannot speak ${KIND_LABELS[tunnel.kind]}) as ${url}` : url === local ? '' : ` as ${url}`) +
+      '.',
+  );
   try {
-    await vscode.commands.executeCommand('simpleBrowser.show', external.toString(true));
+    await vscode.commands.executeCommand('simpleBrowser.show', url);
   } catch (err) {
     // No Simple Browser (a build without it, or disabled): the system's browser will do.
     context.log.info(`Simple Browser unavailable (${err instanceof Error ? err.message : String(err)}); using the system browser.`);
-    await vscode.env.openExternal(external);
+    await vscode.env.openExternal(vscode.Uri.parse(url));
   }
-  return external.toString(true);
+  return url;
 }

@@ -2,8 +2,8 @@
 // page with a known text forwards two ports (created here with the engine, dist/core.js, so the
 // test needs no interactive Create Sandbox); the command's pickers choose the sandbox, then the
 // port; the page must show in the Simple Browser, reached through the editor's own URL for it
-// (code-server's proxy to the tunnel on 127.0.0.1). "Copy Forwarded Port URL" copies the tunnel's
-// URL; after "Developer: Reload Window" the extension reopens the forward at the same local port.
+// (code-server's proxy to the tunnel on 127.0.0.1). "Copy Forwarded Port URL" copies the URL that
+// works here (code-server's proxy URL for the tunnel); after "Developer: Reload Window" the extension reopens the forward at the same local port.
 // Only 127.0.0.1 and this sandbox are contacted.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -109,14 +109,18 @@ export default async function ports(ctx) {
     await ctx.runCommand('Sandboxes: Copy Forwarded Port URL');
     await rows.filter({ hasText: name }).first().click({ timeout: 20_000 });
     await rows.filter({ hasText: 'Port 8000' }).first().click({ timeout: 20_000 });
-    let copied = '';
-    for (let i = 0; i < 40 && !/^http:/.test(copied); i++) {
+    let copiedText = '';
+    for (let i = 0; i < 40 && !/^http:/.test(copiedText); i++) {
       await sleep(250);
-      copied = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
+      copiedText = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
     }
-    ctx.log(`copied: ${copied}`);
-    assert.match(copied, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const localPort = new URL(copied).port;
+    ctx.log(`copied: ${copiedText}`);
+    // The URL that works where the user is: in code-server, its proxy's URL for the tunnel.
+    const proxied = /^http:\/\/[^/]+\/proxy\/(\d+)\/$/.exec(copiedText);
+    assert.ok(proxied || /^http:\/\/127\.0\.0\.1:\d+$/.test(copiedText), `copied ${copiedText}`);
+    const localPort = proxied ? proxied[1] : new URL(copiedText).port;
+    // The tunnel's own URL on this machine.
+    const copied = `http://127.0.0.1:${localPort}`;
     assert.ok(urls.some((u) => u.includes(`/proxy/${localPort}/`) || u.includes(`:${localPort}/`)), `the Simple Browser showed ${JSON.stringify(urls)}, not the tunnel on port ${localPort}`);
 
     // A window reload ends the extension host and its tunnels; once the extension is active again

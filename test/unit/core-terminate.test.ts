@@ -24,6 +24,7 @@ function sandboxOn(containers: Record<string, FakeContainer>, guards: string[] =
     tunnelRegistry: { close: async () => undefined },
     closeExecs: () => undefined,
     logger: undefined,
+    manifests: { remove: () => undefined },
   } as unknown as SandboxHost;
   return new Sandbox(client, 'sb-test', 'c1', 'test');
 }

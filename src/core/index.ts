@@ -14,3 +14,4 @@ export { parseCidr, validatePolicy, modeOf } from './network/policy';
 export type { NetworkPolicy } from './network/policy';
 export type { RuntimeNetworking } from './network/runtimeMode';
 export type * from './types';
+export type { LocalImage } from '../shared/localImages';

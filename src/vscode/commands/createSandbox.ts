@@ -49,6 +49,8 @@ export async function createAndOfferTerminal(context: CommandContext, snapshot?:
   if (!sandbox) {
     return undefined;
   }
+  // Shown and selected in the Sandboxes view (issue #14), without taking the focus from the editor.
+  void context.sandboxesView.reveal(sandbox.id, { focus: false }).catch((err: unknown) => context.log.failure('revealing the new sandbox', err));
   void offerTerminal(context, sandbox);
   return sandbox.id;
 }

@@ -104,7 +104,7 @@ async function loadItems(context: CommandContext, options: PickOptions): Promise
   return infos
     .filter((info) => options.includeStopped || info.state === 'running')
     .sort((a, b) => runningFirst(a, b) || b.createdAt.getTime() - a.createdAt.getTime())
-    .map((info) => toItem(info, now));
+    .map((info) => toItem(info, now, context.sandboxesView.list.knownNetworkState(info.id)));
 }
 
 function toItem(info: SandboxInfo, now: Date, network?: NetworkState): SandboxItem {
@@ -128,7 +128,7 @@ async function showLiveNetwork(
   const states = await Promise.all(
     items.map((item) =>
       item.info?.state === 'running'
-        ? client.handle(item.info).networkPolicy().catch(() => undefined)
+        ? context.sandboxesView.list.networkStateOf(client.handle(item.info)).then((state) => (state instanceof Error ? undefined : state))
         : Promise.resolve(undefined),
     ),
   );

@@ -219,7 +219,7 @@ export class SandboxClient {
 
   /** The images on this machine a sandbox can start from, by name, with their sizes (no snapshots, no guard image). */
   async localImages(): Promise<LocalImage[]> {
-    return this.guard(() => listLocalImages(this.docker));
+    return this.guard(() => listLocalImages(this.docker, this.guardImage));
   }
 
   /** Filesystem snapshots (`sandbox.snapshotFilesystem()`), newest first; optionally of one sandbox. */

@@ -46,10 +46,16 @@ export async function ensureImage(docker: Docker, image: string, onProgress?: (m
   }
 }
 
-/** The images on this machine a sandbox can start from (no snapshots, no guard image), with their sizes. */
-export async function listLocalImages(docker: Docker): Promise<LocalImage[]> {
-  return localImagesFrom(await docker.listImages(), { snapshotLabel: LABEL.snapshot, internal: [DEFAULT_GUARD_IMAGE] });
+/** The images on this machine a sandbox can start from (no snapshots, no guard images), with their sizes. */
+export async function listLocalImages(docker: Docker, guardImage = DEFAULT_GUARD_IMAGE): Promise<LocalImage[]> {
+  return localImagesFrom(await docker.listImages(), {
+    hiddenLabels: { [LABEL.snapshot]: 'true', [LABEL.role]: GUARD_IMAGE_ROLE },
+    internal: [guardImage, DEFAULT_GUARD_IMAGE],
+  });
 }
+
+/** The `sandboxes.role` label of guard images (scripts/build-guard-image.sh sets it). */
+const GUARD_IMAGE_ROLE = 'guard-image';
 
 /**
  * Why a missing image could not be pulled, in words, with the local images to use instead.

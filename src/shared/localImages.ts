@@ -22,11 +22,11 @@ export interface ImageSummaryLike {
   Labels?: Record<string, string> | null;
 }
 
-/** What is not offered: snapshots (listed on their own), the engine's own guard image, dangling layers. */
+/** What is not offered: snapshots (listed on their own), the engine's own guard images, dangling layers. */
 export interface LocalImageFilter {
-  /** The label snapshot images carry (`LABEL.snapshot`). */
-  snapshotLabel: string;
-  /** Image references that are the engine's own (the guard image). */
+  /** Labels that mark an image as not for sandboxes (`sandboxes.snapshot=true`, `sandboxes.role=guard-image`). */
+  hiddenLabels: Record<string, string>;
+  /** Image references that are the engine's own (the configured guard image, whatever its labels). */
   internal: readonly string[];
 }
 
@@ -34,7 +34,7 @@ export interface LocalImageFilter {
 export function localImagesFrom(summaries: readonly ImageSummaryLike[], filter: LocalImageFilter): LocalImage[] {
   const images: LocalImage[] = [];
   for (const summary of summaries) {
-    if (summary.Labels?.[filter.snapshotLabel] === 'true') continue;
+    if (Object.entries(filter.hiddenLabels).some(([key, value]) => summary.Labels?.[key] === value)) continue;
     for (const ref of summary.RepoTags ?? []) {
       if (ref === '<none>:<none>' || ref.endsWith(':<none>') || filter.internal.includes(ref)) continue;
       images.push({ ref, sizeBytes: summary.Size ?? 0, created: summary.Created ?? 0 });

@@ -29,6 +29,7 @@ function fakeDocker(pullError: unknown, images: unknown[] = []): Docker {
 const LOCAL = [
   { RepoTags: ['sandboxes-test/base:bookworm-2'], Size: 170_123_456, Created: 2, Labels: {} },
   { RepoTags: ['sandboxes/guard:1'], Size: 9_000_000, Created: 3, Labels: {} },
+  { RepoTags: ['sandboxes/guard:2'], Size: 9_000_000, Created: 3, Labels: { 'sandboxes.role': 'guard-image' } },
   { RepoTags: ['sandboxes-snapshot/abc:1'], Size: 171_000_000, Created: 4, Labels: { 'sandboxes.snapshot': 'true' } },
   { RepoTags: ['<none>:<none>'], Size: 5, Created: 1, Labels: null },
 ];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeLocalImages, formatImageSize, imageChoices, localImagesFrom } from '../../src/shared/localImages';
 
-const FILTER = { snapshotLabel: 'sandboxes.snapshot', internal: ['sandboxes/guard:1'] };
+const FILTER = { hiddenLabels: { 'sandboxes.snapshot': 'true', 'sandboxes.role': 'guard-image' }, internal: ['sandboxes/guard:1'] };
 
 describe('local images', () => {
   it('lists one row per tag, without snapshots, the guard image or dangling layers, by name', () => {
@@ -11,6 +11,7 @@ describe('local images', () => {
         { RepoTags: ['python:3.12-slim', 'py:latest'], Size: 130_000_000, Created: 5, Labels: {} },
         { RepoTags: ['busybox:latest'], Size: 4_261_000, Created: 4 },
         { RepoTags: ['sandboxes/guard:1'], Size: 9_000_000, Created: 3 },
+        { RepoTags: ['sandboxes/guard:2'], Size: 9_000_000, Created: 3, Labels: { 'sandboxes.role': 'guard-image' } },
         { RepoTags: ['sandboxes-snapshot/x:1'], Size: 1, Created: 2, Labels: { 'sandboxes.snapshot': 'true' } },
         { RepoTags: ['<none>:<none>'], Size: 1, Created: 1 },
         { RepoTags: null, Size: 1, Created: 1 },

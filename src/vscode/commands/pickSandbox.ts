@@ -104,6 +104,7 @@ async function loadItems(context: CommandContext, options: PickOptions): Promise
   return infos
     .filter((info) => options.includeStopped || info.state === 'running')
     .sort((a, b) => runningFirst(a, b) || b.createdAt.getTime() - a.createdAt.getTime())
+    // The policy already read for the tree, if any, at once; the guard's answer replaces it (showLiveNetwork).
     .map((info) => toItem(info, now, context.sandboxesView.list.knownNetworkState(info.id)));
 }
 
@@ -128,7 +129,7 @@ async function showLiveNetwork(
   const states = await Promise.all(
     items.map((item) =>
       item.info?.state === 'running'
-        ? context.sandboxesView.list.networkStateOf(client.handle(item.info)).then((state) => (state instanceof Error ? undefined : state))
+        ? client.handle(item.info).networkPolicy().catch(() => undefined)
         : Promise.resolve(undefined),
     ),
   );

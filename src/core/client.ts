@@ -3,7 +3,8 @@ import type Docker from 'dockerode';
 import { isLocalEngine, resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
 import { SETUP_FIX, SandboxError, dockerMessage } from './errors';
 import { newSandboxId } from './ids';
-import { ensureImage } from './images';
+import { ensureImage, listLocalImages } from './images';
+import type { LocalImage } from '../shared/localImages';
 import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
@@ -234,6 +235,11 @@ export class SandboxClient {
       if (error instanceof SandboxError) throw error;
       throw new SandboxError('EXEC_FAILED', `Copying the workspace into the sandbox failed: ${dockerMessage(error)}`, 'Check that the folder is readable; for huge folders, keep .gitignore\'d paths out (the default).', { cause: error });
     }
+  }
+
+  /** The images on this machine a sandbox can start from, by name, with their sizes (no snapshots, no guard image). */
+  async localImages(): Promise<LocalImage[]> {
+    return this.guard(() => listLocalImages(this.docker, this.guardImage));
   }
 
   /** Filesystem snapshots (`sandbox.snapshotFilesystem()`), newest first; optionally of one sandbox. */

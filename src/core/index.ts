@@ -16,3 +16,4 @@ export type { RuntimeNetworking } from './network/runtimeMode';
 export type * from './types';
 export { parseListeningPorts, newlyListening, type ListeningPort } from './tunnels/listeningPorts';
 export type { PortWatch, PortWatchEvent, PortWatchOptions } from './tunnels/portWatcher';
+export type { LocalImage } from '../shared/localImages';

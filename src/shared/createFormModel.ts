@@ -160,13 +160,22 @@ function checkNumbers(model: CreateFormModel, spec: FormSpec, errors: FieldError
   }
 }
 
-/** The network mode, and for an allowlist each row (empty rows are ignored; at least one is needed). */
+/** Said under an allowlist row left empty. */
+export const EMPTY_ROW_ERROR = 'This row is empty: type a network (e.g. 10.0.0.0/8) or remove the row.';
+
+/**
+ * The network mode, and for an allowlist each row (at least one is needed). An empty row is
+ * flagged, not dropped: a row the user added and forgot would otherwise vanish silently on Create.
+ */
 function checkNetwork(model: CreateFormModel, spec: FormSpec, errors: FieldErrors, parseCidr: FormEngine['parseCidr']): void {
   spec.blockNetwork = model.networkMode === 'blocked';
   spec.cidrAllowlist = [];
   if (model.networkMode === 'allowlist') {
     model.cidrAllowlist.forEach((entry, index) => {
-      if (entry.trim() === '') return; // an empty row is one not filled in yet
+      if (entry.trim() === '') {
+        errors[`cidrAllowlist.${index}`] = EMPTY_ROW_ERROR;
+        return;
+      }
       const checked = checkAllowlistEntry(entry, parseCidr);
       if (typeof checked === 'string') errors[`cidrAllowlist.${index}`] = checked;
       else if (!spec.cidrAllowlist?.includes(checked.cidr)) spec.cidrAllowlist?.push(checked.cidr);
@@ -229,6 +238,15 @@ export function settingsFromForm(model: CreateFormModel, engine: FormEngine): { 
       ...PORT_FIELDS.map((field): [SettingKey, unknown] => [SettingKeys[field], spec[field] ?? []]),
     ],
   };
+}
+
+/**
+ * The entry a problem suggests instead ("… has host bits set; did you mean 10.0.0.0/8?" →
+ * "10.0.0.0/8"), so the form can apply it in one click; `undefined` when it suggests nothing.
+ */
+export function suggestionOf(message: string | undefined): string | undefined {
+  const match = /did you mean ([^\s?]+)\?/.exec(message ?? '');
+  return match?.[1];
 }
 
 /** "8000, 8443 9000" → [8000, 8443, 9000]; a sentence naming the first bad entry otherwise. */

@@ -12,6 +12,7 @@
  *
  * What a webview posts is checked with the guards below before anything acts on it.
  */
+import type { ImageChoice } from './localImages';
 import type { NetworkMode, SandboxState, TunnelKind } from '../core/types';
 import { isNetworkMode } from './networkModes';
 
@@ -94,6 +95,10 @@ export interface CreateFormMethods {
   saveDefaults: { params: { model: CreateFormModel }; result: SaveOutcome };
   /** The form as the settings fill it now (the "Reset to Settings" button). */
   readDefaults: { params: Record<string, never>; result: CreateFormModel };
+  /** The images on this machine, for the image field's list (`problem`: why there is none, e.g. Docker unreachable). */
+  localImages: { params: Record<string, never>; result: { images: ImageChoice[]; problem?: string } };
+  /** Opens the Settings editor at the `sandboxes.workspace` settings (the form's workspace note). */
+  openWorkspaceSettings: { params: Record<string, never>; result: void };
 }
 
 export type CreateOutcome =
@@ -112,6 +117,8 @@ export type CreateFormPush = {
   defaults: CreateFormModel;
   /** Why Save as workspace defaults is unavailable (no folder open), or `undefined`. */
   saveUnavailable: string | undefined;
+  /** What new sandboxes get of the workspace, e.g. "uxform copied to /workspace" (the settings decide). */
+  workspaceNote: string;
 };
 
 /** What the form script keeps with `setState` (restored after a reload or when the panel is shown again). */
@@ -219,6 +226,8 @@ export const CREATE_FORM_PARAMS: { [K in keyof CreateFormMethods & string]: (par
   create: (p) => isRecord(p) && isCreateFormModel(p.model) && typeof p.openDetails === 'boolean',
   saveDefaults: (p) => isRecord(p) && isCreateFormModel(p.model),
   readDefaults: (p) => isRecord(p),
+  localImages: (p) => isRecord(p),
+  openWorkspaceSettings: (p) => isRecord(p),
 };
 
 export const DETAILS_PARAMS: { [K in keyof DetailsMethods & string]: (params: unknown) => boolean } = {

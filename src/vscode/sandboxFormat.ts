@@ -40,14 +40,15 @@ export interface SandboxDescription {
 
 /**
  * A sandbox as a picker row: name; image; state · runtime · network · age · deadline. The network
- * is the live state when known, else the mode recorded at creation (running sandboxes only).
+ * is the live state when known, else "reading…" until it is (running sandboxes only): the mode
+ * recorded at creation may have changed since, so it is not shown as if it were current.
  * Name, image, runtime and mode are Docker labels a script can set: quick pick rows render icons,
  * so each part is label text (untrustedText.ts).
  */
 export function describeSandbox(info: SandboxInfo, now: Date, network?: NetworkState): SandboxDescription {
   const facts = [info.state, describeRuntime(info.runtime)];
   if (info.state === 'running') {
-    facts.push(network ? describeNetworkState(network) : `network ${info.networkMode} at creation`);
+    facts.push(network ? describeNetworkState(network) : 'network: reading the current policy…');
   }
   facts.push(`created ${formatAge(info.createdAt, now)}`);
   if (info.expiresAt) {

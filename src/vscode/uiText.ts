@@ -61,6 +61,49 @@ export function showInputBox(options: vscode.InputBoxOptions): Thenable<string |
   });
 }
 
+/** What `showInputBoxWithButtons` resolves to: the text on Enter, or the title-bar button pressed. */
+export type InputBoxAnswer = { value: string } | { button: vscode.QuickInputButton };
+
+/**
+ * `showInputBox` with title-bar buttons (e.g. Create Sandbox's "Choose Image…"): the same plain
+ * prompt and validation messages; Enter is ignored while the value is invalid; `undefined` on Escape.
+ */
+export function showInputBoxWithButtons(options: vscode.InputBoxOptions, buttons: readonly vscode.QuickInputButton[]): Promise<InputBoxAnswer | undefined> {
+  const box = vscode.window.createInputBox();
+  box.title = options.title;
+  box.prompt = options.prompt === undefined ? undefined : labelText(options.prompt);
+  box.placeholder = options.placeHolder;
+  box.value = options.value ?? '';
+  box.buttons = buttons;
+  box.ignoreFocusOut = options.ignoreFocusOut ?? false;
+  const validate = async (value: string): Promise<boolean> => {
+    const result = plainValidation(options.validateInput ? await options.validateInput(value) : undefined);
+    if (box.value === value) box.validationMessage = result ?? undefined;
+    return !result;
+  };
+  return new Promise<InputBoxAnswer | undefined>((resolve) => {
+    let settled = false;
+    const finish = (answer: InputBoxAnswer | undefined) => {
+      if (settled) return;
+      settled = true;
+      resolve(answer);
+      box.hide();
+    };
+    box.onDidChangeValue((value) => void validate(value));
+    box.onDidAccept(async () => {
+      const value = box.value;
+      if (await validate(value)) finish({ value });
+    });
+    box.onDidTriggerButton((button) => finish({ button }));
+    box.onDidHide(() => {
+      finish(undefined);
+      box.dispose();
+    });
+    box.show();
+    void validate(box.value);
+  });
+}
+
 function plainValidation(result: Validation): Validation {
   if (typeof result === 'string') return labelText(result);
   return result ? { ...result, message: labelText(result.message) } : result;

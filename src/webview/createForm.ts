@@ -6,7 +6,8 @@
  */
 import { parseCidr } from '../core/network/policy';
 import { validateSpec } from '../core/spec';
-import { EMPTY_FORM, checkForm } from '../shared/createFormModel';
+import { EMPTY_FORM, checkForm, suggestionOf } from '../shared/createFormModel';
+import type { ImageChoice } from '../shared/localImages';
 import {
   isCreateFormState,
   type CreateFormMethods,
@@ -34,12 +35,18 @@ class CreateForm {
   private serverErrors: FieldErrors = {};
   private busy = false;
   private saveUnavailable: string | undefined;
+  private workspaceNote = '';
 
   private readonly inputs = new Map<FormTextField, HTMLInputElement>();
   private readonly errorSlots = new Map<string, HTMLElement>();
   private rowsList!: HTMLElement;
   private allowlistEditor!: HTMLElement;
   private statusLine!: HTMLElement;
+  /** The list of problems at the top of the form after a failed Create or Save, each a link to its field. */
+  private summary!: HTMLElement;
+  private imageList!: HTMLDataListElement;
+  /** Each allowlist row's "Use 10.0.0.0/8" button, shown when its problem suggests an entry. */
+  private readonly suggestionButtons = new Map<number, HTMLButtonElement>();
   private createButton!: HTMLButtonElement;
   private saveButton!: HTMLButtonElement;
   private resetButton!: HTMLButtonElement;
@@ -54,6 +61,7 @@ class CreateForm {
     if (push.type !== 'init' || this.initialized) return;
     this.initialized = true;
     this.saveUnavailable = push.saveUnavailable;
+    this.workspaceNote = push.workspaceNote;
     const saved = this.client.state;
     if (isCreateFormState(saved)) {
       this.model = saved.model;
@@ -86,14 +94,23 @@ class CreateForm {
       void this.create();
     });
 
+    // Status and problems at the top, where the user looks after pressing Create (issue #14).
+    this.statusLine = h('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
+    this.summary = h('div', { id: 'error-summary', class: 'summary', hidden: true, 'aria-labelledby': 'status' });
     this.formElement.append(
       h('h1', {}, 'Create Sandbox'),
       h('p', { id: 'intro', class: 'intro' }, 'A disposable container isolated by gVisor. The form starts from your settings; Save as Workspace Defaults writes it back to this workspace\'s settings.'),
+      this.statusLine,
+      this.summary,
     );
     const [sandboxSection, resources, ports] = SECTIONS.map((section) =>
       h('fieldset', {}, h('legend', {}, section.title), section.note && h('p', { class: 'hint' }, section.note), h('div', { class: section.grid ?? 'grid' }, ...section.fields.map((field) => this.textField(field)))),
     );
-    this.formElement.append(sandboxSection ?? '', resources ?? '', this.networkFieldset(), ports ?? '');
+    sandboxSection?.append(this.workspaceLine());
+    this.imageList = h('datalist', { id: 'local-images' });
+    this.formElement.append(this.imageList, sandboxSection ?? '', resources ?? '', this.networkFieldset(), ports ?? '');
+    this.inputs.get('image')?.setAttribute('list', 'local-images');
+    void this.loadImages();
 
     const detailsBox = h('input', { type: 'checkbox', id: 'openDetails', checked: this.openDetails });
     detailsBox.addEventListener('change', () => {
@@ -109,8 +126,6 @@ class CreateForm {
     this.resetButton.addEventListener('click', () => void this.resetToSettings());
     this.formElement.append(this.errorSlot('form'), h('div', { class: 'actions' }, this.createButton, this.saveButton, this.resetButton));
     if (this.saveUnavailable) this.formElement.append(h('p', { id: 'save-note', class: 'hint' }, this.saveUnavailable));
-    this.statusLine = h('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
-    this.formElement.append(this.statusLine);
 
     const main = root();
     replaceChildren(main, this.formElement);
@@ -152,6 +167,35 @@ class CreateForm {
     );
   }
 
+  /** What the sandbox gets of the workspace, and where that is changed. */
+  private workspaceLine(): HTMLElement {
+    const change = h('button', { type: 'button', class: 'link', id: 'workspace-settings' }, 'Change in Settings…');
+    change.addEventListener('click', () => void this.client.request('openWorkspaceSettings', {}).catch(() => undefined));
+    return h(
+      'p',
+      { class: 'hint', id: 'workspace-note' },
+      `Workspace: ${this.workspaceNote} (the settings sandboxes.workspace.mount and sandboxes.workspace.path decide; a copy is made when the sandbox is created). `,
+      change,
+    );
+  }
+
+  /** Fills the image field's list with the local images and their sizes; the field stays free text. */
+  private async loadImages(): Promise<void> {
+    let images: ImageChoice[] = [];
+    let problem: string | undefined;
+    try {
+      ({ images, problem } = await this.client.request('localImages', {}));
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    replaceChildren(this.imageList, ...images.map((image) => h('option', { value: image.ref, label: `${image.ref} — ${image.size}` })));
+    const hint = document.getElementById('hint-image');
+    if (hint) {
+      const local = images.filter((image) => image.size !== 'not on this machine').length;
+      hint.textContent = problem ?? (local > 0 ? `${local} local image${local === 1 ? '' : 's'} in the list (sizes shown); other names are pulled, which needs a registry.` : 'No local images; the image is pulled, which needs a registry.');
+    }
+  }
+
   /** Where a field's problem is shown; `aria-live` so it is announced when it appears. */
   private errorSlot(key: string): HTMLElement {
     const slot = h('p', { id: `error-${key}`, class: 'error', 'aria-live': 'polite' });
@@ -190,6 +234,7 @@ class CreateForm {
 
   private renderRows(focusIndex?: number): void {
     for (const key of [...this.errorSlots.keys()]) if (key.startsWith('cidrAllowlist.')) this.errorSlots.delete(key);
+    this.suggestionButtons.clear();
     replaceChildren(
       this.rowsList,
       ...this.model.cidrAllowlist.map((entry, index) => {
@@ -200,7 +245,7 @@ class CreateForm {
           id,
           class: 'cidr',
           value: entry,
-          placeholder: '10.0.0.0/8',
+          placeholder: 'e.g. 10.0.0.0/8',
           spellcheck: 'false',
           autocomplete: 'off',
           'aria-label': `Allowed network ${index + 1}`,
@@ -220,7 +265,17 @@ class CreateForm {
         });
         const remove = h('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove network ${index + 1}` }, 'Remove');
         remove.addEventListener('click', () => this.removeRow(index));
-        return h('li', {}, h('div', { class: 'row' }, input, remove), this.errorSlot(key));
+        // "did you mean 10.0.0.0/8?" in one click: the suggestion replaces the row's entry.
+        const suggestion = h('button', { type: 'button', class: 'secondary small suggestion', id: `suggest-${index}`, hidden: true });
+        suggestion.addEventListener('click', () => {
+          const entry = suggestion.dataset.entry;
+          if (entry === undefined) return;
+          input.value = entry;
+          input.dispatchEvent(new Event('input'));
+          input.focus();
+        });
+        this.suggestionButtons.set(index, suggestion);
+        return h('li', {}, h('div', { class: 'row' }, input, remove), h('div', { class: 'row-problem' }, this.errorSlot(key), suggestion));
       }),
     );
     if (focusIndex !== undefined) this.rowsList.querySelectorAll<HTMLInputElement>('input.cidr')[focusIndex]?.focus();
@@ -270,11 +325,63 @@ class CreateForm {
       const input = key.startsWith('cidrAllowlist.') ? document.getElementById(`cidr-${key.split('.')[1]}`) : this.inputs.get(key as FormTextField);
       input?.setAttribute('aria-invalid', message ? 'true' : 'false');
     }
+    for (const [index, button] of this.suggestionButtons) {
+      const entry = suggestionOf(errors[`cidrAllowlist.${index}`]);
+      button.hidden = entry === undefined;
+      if (entry !== undefined && button.dataset.entry !== entry) {
+        button.dataset.entry = entry;
+        button.textContent = `Use ${entry}`;
+        button.setAttribute('aria-label', `Use ${entry} for allowed network ${index + 1}`);
+      }
+    }
+    this.renderSummary(errors);
     this.allowlistEditor.hidden = this.model.networkMode !== 'allowlist';
     for (const button of [this.createButton, this.saveButton, this.resetButton]) button.disabled = this.busy;
     this.saveButton.disabled = this.busy || this.saveUnavailable !== undefined;
     this.createButton.textContent = this.busy ? 'Creating…' : 'Create Sandbox';
     this.formElement.setAttribute('aria-busy', this.busy ? 'true' : 'false');
+  }
+
+  /**
+   * After a failed Create or Save, the problems listed at the top, each a link to its field; the
+   * list follows the fields as they are fixed and goes when none is left.
+   */
+  private renderSummary(errors: FieldErrors): void {
+    if (!this.summary) return;
+    const shown = this.submitted ? Object.entries(errors) : [];
+    this.summary.hidden = shown.length === 0;
+    replaceChildren(
+      this.summary,
+      shown.length > 0 &&
+        h(
+          'ul',
+          {},
+          ...shown.map(([key, message]) => {
+            const link = h('a', { href: `#${this.inputIdOf(key)}` }, `${this.labelOf(key)}: ${message}`);
+            link.addEventListener('click', (event) => {
+              event.preventDefault();
+              document.getElementById(this.inputIdOf(key))?.focus();
+            });
+            return h('li', {}, link);
+          }),
+        ),
+    );
+  }
+
+  private inputIdOf(key: string): string {
+    const row = /^cidrAllowlist\.(\d+)$/.exec(key);
+    if (row) return `cidr-${row[1]}`;
+    if (key === 'cidrAllowlist') return 'mode-allowlist';
+    if (key === 'form') return 'field-image';
+    return `field-${key}`;
+  }
+
+  private labelOf(key: string): string {
+    const row = /^cidrAllowlist\.(\d+)$/.exec(key);
+    if (row) return `Allowed network ${Number(row[1]) + 1}`;
+    if (key === 'cidrAllowlist') return 'Allowed networks';
+    if (key === 'form') return 'Sandbox';
+    return SECTIONS.flatMap((section) => section.fields).find((field) => field.field === key)?.label ?? key;
   }
 
   private setStatus(text: string, kind: 'info' | 'error' | 'success' = 'info'): void {

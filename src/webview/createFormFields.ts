@@ -4,6 +4,10 @@ import { NETWORK_MODES, NETWORK_MODE_ORDER } from '../shared/networkModes';
 import { TUNNEL_KINDS, TUNNEL_KIND_NAMES } from '../shared/tunnelKinds';
 import type { FormTextField } from '../shared/webviewProtocol';
 
+/**
+ * Placeholders read as hints, never as values (issue #14: "placeholders do not look like entries"):
+ * "e.g. …", "default …" or a word such as "none", and the stylesheet sets them in italics.
+ */
 export interface TextFieldSpec {
   field: FormTextField;
   label: string;
@@ -20,17 +24,17 @@ export const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; 
     title: 'Sandbox',
     grid: 'grid two',
     fields: [
-      { field: 'image', label: 'Image', hint: 'Pulled with progress when missing.', placeholder: 'python:3.12-slim', required: true },
-      { field: 'name', label: 'Name', hint: 'Optional; letters, digits, _ . -', placeholder: 'generated' },
-      { field: 'command', label: 'Command', hint: 'The main process, e.g. python3 -m http.server 8000. Empty: the sandbox stays up until you terminate it.', placeholder: 'keep alive', wide: true },
+      { field: 'image', label: 'Image', hint: 'Pick a local image from the list, or type any name (pulled when missing, which needs a registry).', placeholder: 'e.g. python:3.12-slim', required: true },
+      { field: 'name', label: 'Name', hint: 'Optional; letters, digits, _ . -', placeholder: 'generated when empty' },
+      { field: 'command', label: 'Command', hint: 'The main process, e.g. python3 -m http.server 8000. Empty: the sandbox stays up until you terminate it.', placeholder: 'empty: stays up', wide: true },
     ],
   },
   {
     title: 'Resources and lifetime',
     fields: [
       { field: 'cpu', label: 'CPU cores', hint: 'Fractions allowed.', placeholder: 'no limit', inputmode: 'decimal' },
-      { field: 'memoryMiB', label: 'Memory (MiB)', hint: 'At least 16.', placeholder: '2048', inputmode: 'numeric' },
-      { field: 'pidsLimit', label: 'Processes', hint: 'Processes and threads; at least 16.', placeholder: '512', inputmode: 'numeric' },
+      { field: 'memoryMiB', label: 'Memory (MiB)', hint: 'At least 16.', placeholder: 'default 2048', inputmode: 'numeric' },
+      { field: 'pidsLimit', label: 'Processes', hint: 'Processes and threads; at least 16.', placeholder: 'default 512', inputmode: 'numeric' },
       { field: 'timeoutSeconds', label: 'Timeout (s)', hint: 'From creation, editor closed or not.', placeholder: 'none', inputmode: 'numeric' },
       { field: 'idleTimeoutSeconds', label: 'Idle timeout (s)', hint: 'With no terminal or command running.', placeholder: 'never', inputmode: 'numeric' },
     ],

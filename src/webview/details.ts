@@ -149,7 +149,7 @@ function renderNetwork(network: SandboxView['network'], running: boolean): void 
     network.mode === 'allowlist' && h('ul', { class: 'cidrs', 'aria-label': 'Allowed networks' }, ...network.cidrAllowlist.map((cidr) => h('li', {}, h('code', {}, cidr)))),
     h('p', { class: 'hint' }, network.followsDefaults ? 'Follows this workspace\'s network settings: changing them changes this sandbox, live.' : 'This sandbox\'s own policy: settings changes leave it alone.'),
     !network.enforced && network.mode !== 'blocked' && h('p', { class: 'error' }, 'This runtime cannot enforce a policy: only an open network runs.'),
-    button('Toggle Network…', () => run('toggleNetwork'), 'Open, block, allowlist or follow the settings, live'),
+    button('Set Network Policy…', () => run('toggleNetwork'), 'Open, block, allowlist or follow the settings, live'),
   );
 }
 

@@ -5,12 +5,14 @@ import { validateSpec } from '../../src/core/spec';
 import { SettingKeys } from '../../src/shared/settingKeys';
 import {
   EMPTY_FORM,
+  EMPTY_ROW_ERROR,
   checkForm,
   formModelFromSettings,
   joinCommandLine,
   parsePortList,
   settingsFromForm,
   splitCommandLine,
+  suggestionOf,
 } from '../../src/shared/createFormModel';
 import type { CreateFormModel } from '../../src/shared/webviewProtocol';
 import { settings } from './fixtures';
@@ -75,7 +77,7 @@ describe('Create Sandbox form: checking', () => {
         timeoutSeconds: '600',
         idleTimeoutSeconds: '60',
         networkMode: 'allowlist',
-        cidrAllowlist: ['10.0.0.0/8', '', ' 192.0.2.7 ', '10.0.0.0/8'],
+        cidrAllowlist: ['10.0.0.0/8', ' 192.0.2.7 ', '10.0.0.0/8'],
         encryptedPorts: '8000',
         h2Ports: '50051',
       }),
@@ -116,8 +118,26 @@ describe('Create Sandbox form: checking', () => {
     assert.match(errors['cidrAllowlist.2'] ?? '', /is not an IPv4 or IPv6 address or CIDR/);
   });
 
+  it('flags an empty row instead of dropping it (issue #14: "an empty row is flagged, not silently dropped")', () => {
+    const { errors, spec } = checkForm(form({ networkMode: 'allowlist', cidrAllowlist: ['10.0.0.0/8', '  ', '192.0.2.7'] }), engine);
+    assert.deepEqual(Object.keys(errors), ['cidrAllowlist.1']);
+    assert.equal(errors['cidrAllowlist.1'], EMPTY_ROW_ERROR);
+    assert.deepEqual(spec.cidrAllowlist, ['10.0.0.0/8', '192.0.2.7/32']);
+    assert.deepEqual(Object.keys(checkForm(form({ networkMode: 'allowlist', cidrAllowlist: [''] }), engine).errors), ['cidrAllowlist.0']);
+    // Saving refuses it too: the saved list would not be what the form shows.
+    assert.ok('errors' in settingsFromForm(form({ networkMode: 'allowlist', cidrAllowlist: ['10.0.0.0/8', ''] }), engine));
+  });
+
+  it('reads the one-click suggestion out of a row problem', () => {
+    const { errors } = checkForm(form({ networkMode: 'allowlist', cidrAllowlist: ['10.0.0.1/8', 'fd00::1/8', '300.1.1.1'] }), engine);
+    assert.equal(suggestionOf(errors['cidrAllowlist.0']), '10.0.0.0/8');
+    assert.equal(suggestionOf(errors['cidrAllowlist.1']), 'fd00::/8');
+    assert.equal(suggestionOf(errors['cidrAllowlist.2']), undefined);
+    assert.equal(suggestionOf(undefined), undefined);
+  });
+
   it('refuses an allowlist without entries, and ignores the rows in other modes', () => {
-    assert.match(checkForm(form({ networkMode: 'allowlist', cidrAllowlist: [''] }), engine).errors.cidrAllowlist ?? '', /at least one network/);
+    assert.match(checkForm(form({ networkMode: 'allowlist', cidrAllowlist: [] }), engine).errors.cidrAllowlist ?? '', /at least one network/);
     const blocked = checkForm(form({ networkMode: 'blocked', cidrAllowlist: ['not a cidr'] }), engine);
     assert.deepEqual(blocked.errors, {});
     assert.deepEqual({ block: blocked.spec.blockNetwork, list: blocked.spec.cidrAllowlist }, { block: true, list: [] });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NetworkState } from '../../src/core/types';
 import { UserFacingError } from '../../src/vscode/errors';
-import { changeForChoice, choiceItems, describeOutcome, refuseUnenforceable } from '../../src/vscode/network/networkChoices';
+import { asksForAllowlist, changeForChoice, choiceItems, describeOutcome, parseTypedAllowlist, refuseUnenforceable } from '../../src/vscode/network/networkChoices';
+import { parseCidr } from '../../src/core/network/policy';
 import { describePolicy, summarizeReapplyFailures } from '../../src/vscode/network/networkFormat';
 import { SettingKeys } from '../../src/shared/settingKeys';
 
@@ -12,7 +13,7 @@ function state(overrides: Partial<NetworkState> = {}): NetworkState {
 const allowlistSettings = { blockNetwork: false, cidrAllowlist: ['192.0.2.0/24', '10.0.0.53/32'] };
 const invalidSettings = new UserFacingError('Setting "sandboxes.network.cidrAllowlist" has an invalid entry: "x".', 'Fix it.', [SettingKeys.cidrAllowlist]);
 
-describe('Toggle Network choices', () => {
+describe('Set Network Policy… choices', () => {
   it('turns each choice into a policy; only "settings" keeps following the settings', () => {
     assert.deepEqual(changeForChoice('open', allowlistSettings), { policy: { blockNetwork: false, cidrAllowlist: [] }, followsDefaults: false });
     assert.deepEqual(changeForChoice('blocked', allowlistSettings), { policy: { blockNetwork: true, cidrAllowlist: [] }, followsDefaults: false });
@@ -56,6 +57,29 @@ describe('Toggle Network choices', () => {
     const broken = choiceItems(state(), invalidSettings);
     assert.equal(broken[2]?.description, `${SettingKeys.cidrAllowlist} is invalid`);
     assert.equal(broken[3]?.description, 'the network settings are invalid');
+  });
+
+  it('with an empty allowlist setting, the Allowlist row says it asks for the networks; with invalid settings, why it is unavailable', () => {
+    const empty = { blockNetwork: false, cidrAllowlist: [] };
+    const row = choiceItems(state(), empty)[2];
+    assert.equal(row?.description, `type the networks (${SettingKeys.cidrAllowlist} is empty)`);
+    assert.match(row?.detail ?? '', /checked as you type/);
+    assert.equal(asksForAllowlist('allowlist', empty), true);
+    assert.equal(asksForAllowlist('allowlist', allowlistSettings), false);
+    assert.equal(asksForAllowlist('allowlist', invalidSettings), false);
+    assert.equal(asksForAllowlist('blocked', empty), false);
+    const broken = choiceItems(state(), invalidSettings)[2];
+    assert.match(broken?.detail ?? '', /^Not available: Setting "sandboxes\.network\.cidrAllowlist" has an invalid entry/);
+    // Typed networks make the sandbox's own allowlist.
+    assert.deepEqual(changeForChoice('allowlist', empty, ['10.0.0.0/8']), { policy: { blockNetwork: false, cidrAllowlist: ['10.0.0.0/8'] }, followsDefaults: false });
+  });
+
+  it('checks typed networks with the same words as the form, suggestion included', () => {
+    assert.deepEqual(parseTypedAllowlist(' 10.0.0.0/8, 192.0.2.7  fd00::/8 ', parseCidr), { cidrs: ['10.0.0.0/8', '192.0.2.7/32', 'fd00::/8'] });
+    assert.deepEqual(parseTypedAllowlist('10.0.0.0/8, 10.0.0.0/8', parseCidr), { cidrs: ['10.0.0.0/8'] });
+    assert.match(String(parseTypedAllowlist('10.0.0.1/8', parseCidr)), /"10\.0\.0\.1\/8" has host bits set; did you mean 10\.0\.0\.0\/8\?/);
+    assert.match(String(parseTypedAllowlist('10.1', parseCidr)), /"10\.1" is not an IPv4 or IPv6 address or CIDR/);
+    assert.match(String(parseTypedAllowlist('  ', parseCidr)), /at least one network/);
   });
 
   it('describes the outcome', () => {

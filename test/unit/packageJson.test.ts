@@ -18,6 +18,8 @@ interface Contributes {
 }
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
   main: string;
+  name: string;
+  publisher: string;
   capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
   activationEvents?: string[];
   engines: { vscode: string };
@@ -114,8 +116,23 @@ describe('package.json contributions', () => {
         else assert.match(event, /^onSettingChanged:sandboxes\./);
       }
       for (const [, command] of step.description.matchAll(/\(command:([\w.]+)/g)) {
-        assert.ok(commands.has(command!) || command!.startsWith('workbench.'), `${step.id}: link to ${command}`);
+        assert.ok(commands.has(command!) || command!.startsWith('workbench.') || command === 'extension.open', `${step.id}: link to ${command}`);
       }
     }
+  });
+
+  it('has a walkthrough for users of the published extension: no scripts/ path; the setup step runs Check Setup and opens the README at its setup section', () => {
+    const [walkthrough] = manifest.contributes.walkthroughs;
+    for (const step of walkthrough?.steps ?? []) {
+      const media = readFileSync(join(__dirname, '../..', step.media.markdown ?? step.media.svg ?? ''), 'utf8');
+      assert.doesNotMatch(`${step.description}\n${media}`, /scripts\//, `${step.id} names no path of the repository`);
+    }
+    const setup = walkthrough?.steps.find((step) => step.id === 'checkSetup');
+    assert.match(setup?.description ?? '', /\(command:sandboxes\.checkSetup\)/);
+    const readme = /\(command:extension\.open\?([^)]+)\)/.exec(setup?.description ?? '');
+    assert.deepEqual(JSON.parse(decodeURIComponent(readme?.[1] ?? '""')), [`${manifest.publisher}.${manifest.name}`], 'the README link opens this extension\'s page');
+    const section = /Setting up a machine for the installed extension/;
+    assert.match(setup?.description ?? '', section);
+    assert.match(readFileSync(join(__dirname, '../../README.md'), 'utf8'), /^### Setting up a machine for the installed extension$/m);
   });
 });

@@ -32,8 +32,8 @@ describe('sandbox descriptions', () => {
     assert.equal(expiring.detail, 'running · gVisor (runsc) · network open · created 5 minutes ago · expires in 30 minutes');
   });
 
-  it('shows the mode recorded at creation until the live network state is known, and none for stopped sandboxes', () => {
-    assert.equal(describeSandbox(info({ networkMode: 'blocked' }), now).detail, 'running · gVisor (runsc) · network blocked at creation · created 5 minutes ago');
+  it('says the current policy is being read until it is known (not the mode at creation), and nothing for stopped sandboxes', () => {
+    assert.equal(describeSandbox(info({ networkMode: 'blocked' }), now).detail, 'running · gVisor (runsc) · network: reading the current policy… · created 5 minutes ago');
     assert.equal(describeSandbox(info({ state: 'exited', exitCode: 0 }), now).detail, 'exited · gVisor (runsc) · created 5 minutes ago');
   });
 

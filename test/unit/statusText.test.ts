@@ -59,11 +59,11 @@ describe('status bar: the text', () => {
     assert.equal(shown.accessibilityLabel, '2 running sandboxes; sandbox web has network blocked');
   });
 
-  it('shows the mode at creation until the policy in force is known', () => {
+  it('says the policy in force is being read until it is known', () => {
     const shown = statusPresentation(1, { info: info('api', 1, { networkMode: 'allowlist' }), reason: 'newest' });
     assert.ok(shown);
     assert.equal(shown.text, '$(vm-running) 1 · $(filter) allowlist');
     assert.match(shown.tooltip, /1 running sandbox\*\*/);
-    assert.match(renderedText(shown.tooltip), /the newest running sandbox: network allowlist \(at creation\)/);
+    assert.match(renderedText(shown.tooltip), /the newest running sandbox: network allowlist as created \(reading the current policy…\)/);
   });
 });

@@ -84,12 +84,12 @@ describe('Sandboxes tree: root', () => {
       assert.ok(tooltip.includes(fact), `tooltip has ${fact}:\n${tooltip}`);
     }
     // Values are escaped Markdown (untrustedText.ts): what the reader sees.
-    for (const fact of ['Runtime: gVisor (runsc)', 'State: running', '(5 minutes ago)', '(in 25 minutes)', 'Network: open at creation']) {
+    for (const fact of ['Runtime: gVisor (runsc)', 'State: running', '(5 minutes ago)', '(in 25 minutes)', 'Network: reading the current policy…']) {
       assert.ok(renderedText(tooltip).includes(fact), `tooltip shows ${fact}:\n${tooltip}`);
     }
   });
 
-  it('prefers the policy in force, once known, to the mode at creation in the tooltip', () => {
+  it('shows the policy in force in the tooltip once known', () => {
     const [node] = rootNodes([info()], () => network({ mode: 'blocked', blockNetwork: true, followsDefaults: true }));
     assert.ok(node);
     assert.match(renderedText(presentNode(node, now).tooltip), /Network: blocked \(loopback only\), following the workspace settings/);

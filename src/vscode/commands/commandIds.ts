@@ -7,6 +7,7 @@ export const CommandIds = {
   openTerminal: 'sandboxes.openTerminal',
   runCommand: 'sandboxes.runCommand',
   terminateSandbox: 'sandboxes.terminateSandbox',
+  /** "Set Network Policy…"; the id keeps its old name (Toggle Network) so keybindings, links and callers keep working. */
   toggleNetwork: 'sandboxes.toggleNetwork',
   checkSetup: 'sandboxes.checkSetup',
   forwardPort: 'sandboxes.forwardPort',
@@ -46,7 +47,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.openTerminal]: 'Open Terminal',
   [CommandIds.runCommand]: 'Run Command in Sandbox…',
   [CommandIds.terminateSandbox]: 'Terminate Sandbox',
-  [CommandIds.toggleNetwork]: 'Toggle Network',
+  [CommandIds.toggleNetwork]: 'Set Network Policy…',
   [CommandIds.checkSetup]: 'Check Setup',
   [CommandIds.forwardPort]: 'Forward Port…',
   [CommandIds.stopForwarding]: 'Stop Forwarding Port…',

@@ -28,7 +28,11 @@ import { createWithProgress, workspaceMountSettings, type SnapshotSource } from 
 
 export type { SnapshotSource };
 import { CommandIds } from './commandIds';
-import { showInformationMessage, showInputBox, showWarningMessage, withProgress } from '../uiText';
+import { showInformationMessage, showInputBoxWithButtons, showWarningMessage, withProgress } from '../uiText';
+import { pickImage } from '../create/pickImage';
+
+/** The name prompt's title-bar button: the local images with their sizes, or any name typed. */
+const CHOOSE_IMAGE: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('package'), tooltip: 'Choose Image…' };
 import { excerpt } from '../untrustedText';
 
 /**
@@ -49,6 +53,8 @@ export async function createAndOfferTerminal(context: CommandContext, snapshot?:
   if (!sandbox) {
     return undefined;
   }
+  // Shown and selected in the Sandboxes view (issue #14), without taking the focus from the editor.
+  void context.sandboxesView.reveal(sandbox.id, { focus: false }).catch((err: unknown) => context.log.failure('revealing the new sandbox', err));
   void offerTerminal(context, sandbox);
   return sandbox.id;
 }
@@ -64,17 +70,33 @@ export async function promptAndCreateSandbox(context: CommandContext, snapshot?:
   const mountSettings = workspaceMountSettings(snapshot);
   const choices = currentMountChoices(mountSettings);
   const folders = choices.length === 1 ? `, ${describeMounts(choices[0]?.mounts)}` : '';
-  const name = await showInputBox({
-    title: snapshot ? 'Create Sandbox from Snapshot' : 'Create Sandbox',
-    prompt: `From ${snapshot?.label ?? defaults.image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}, network ${describePolicy(defaults)}${forwardsPorts(defaults) ? `, forwarding ${describePortSettings(defaults)}` : ''}${folders}. Press Enter for a generated name.`,
-    placeHolder: 'Name (optional)',
-    validateInput: validateSandboxName,
-  });
-  if (name === undefined) {
-    return undefined;
+  // The image from the settings, unless "Choose Image…" (a title-bar button) picks another; a
+  // snapshot is its own image.
+  let image = defaults.image;
+  let name = '';
+  for (;;) {
+    const answer = await showInputBoxWithButtons(
+      {
+        title: snapshot ? 'Create Sandbox from Snapshot' : 'Create Sandbox',
+        prompt: `From ${snapshot?.label ?? image}, ${describeRuntime(defaults.runtime ?? GVISOR_RUNTIME)}, network ${describePolicy(defaults)}${forwardsPorts(defaults) ? `, forwarding ${describePortSettings(defaults)}` : ''}${folders}. Press Enter for a generated name.`,
+        placeHolder: 'Name (optional)',
+        value: name,
+        validateInput: validateSandboxName,
+      },
+      snapshot ? [] : [CHOOSE_IMAGE],
+    );
+    if (answer === undefined) {
+      return undefined;
+    }
+    if ('value' in answer) {
+      name = answer.value;
+      break;
+    }
+    image = (await pickImage(context, image)) ?? image;
   }
   const mounts = mountOverrides(await chooseWorkspaceMounts(mountSettings, choices, true), defaults);
-  const overrides: Partial<SandboxSpec> = { ...mounts, ...(snapshot ? { image: snapshot.ref } : {}), ...(name.trim() ? { name: name.trim() } : {}) };
+  const chosenImage = snapshot ? { image: snapshot.ref } : image !== defaults.image ? { image } : {};
+  const overrides: Partial<SandboxSpec> = { ...mounts, ...chosenImage, ...(name.trim() ? { name: name.trim() } : {}) };
   return createWithProgress(context, overrides, defaults, snapshot);
 }
 

@@ -104,7 +104,8 @@ async function loadItems(context: CommandContext, options: PickOptions): Promise
   return infos
     .filter((info) => options.includeStopped || info.state === 'running')
     .sort((a, b) => runningFirst(a, b) || b.createdAt.getTime() - a.createdAt.getTime())
-    .map((info) => toItem(info, now));
+    // The policy already read for the tree, if any, at once; the guard's answer replaces it (showLiveNetwork).
+    .map((info) => toItem(info, now, context.sandboxesView.list.knownNetworkState(info.id)));
 }
 
 function toItem(info: SandboxInfo, now: Date, network?: NetworkState): SandboxItem {

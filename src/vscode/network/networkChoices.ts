@@ -1,11 +1,13 @@
 /**
- * The choices of "Toggle Network" and the policy each one applies. Pure, so it is unit-tested;
- * commands/toggleNetwork.ts shows them and calls the engine.
+ * The choices of "Set Network Policy…" (command id `sandboxes.toggleNetwork`, its name before) and
+ * the policy each one applies. Pure, so it is unit-tested; commands/toggleNetwork.ts shows them,
+ * asks for the networks when the allowlist setting is empty, and calls the engine.
  */
 import type { NetworkMode, NetworkState } from '../../core/types';
 import { NETWORK_MODES, NETWORK_MODE_ORDER } from '../../shared/networkModes';
 import { UserFacingError } from '../errors';
 import { SettingKeys } from '../../shared/settingKeys';
+import { checkAllowlistEntry, type CidrParser } from '../../shared/cidrPattern';
 import { MODE_SUMMARY, describePolicy } from './networkFormat';
 import { modeOfSettings, samePolicy, type NetworkSettings } from './networkSettings';
 
@@ -23,7 +25,14 @@ export interface NetworkChange {
 /** The workspace's network settings, or why they cannot be used. */
 export type SettingsOrError = NetworkSettings | UserFacingError;
 
-export function changeForChoice(choice: NetworkChoice, settings: SettingsOrError): NetworkChange {
+/**
+ * `typed`: the networks the user typed for this sandbox (the allowlist setting is empty, see
+ * `asksForAllowlist`); they make the sandbox's own allowlist.
+ */
+export function changeForChoice(choice: NetworkChoice, settings: SettingsOrError, typed?: readonly string[]): NetworkChange {
+  if (choice === 'allowlist' && typed && typed.length > 0) {
+    return { policy: { blockNetwork: false, cidrAllowlist: [...typed] }, followsDefaults: false };
+  }
   switch (choice) {
     case 'open':
       return { policy: { blockNetwork: false, cidrAllowlist: [] }, followsDefaults: false };
@@ -60,6 +69,26 @@ export function refuseUnenforceable(state: NetworkState, change: NetworkChange, 
   }
 }
 
+/** Whether choosing this asks for the networks: the allowlist setting is valid but empty, so there is no list to apply. */
+export function asksForAllowlist(choice: NetworkChoice, settings: SettingsOrError): boolean {
+  return choice === 'allowlist' && !(settings instanceof UserFacingError) && settings.cidrAllowlist.length === 0;
+}
+
+/**
+ * Networks typed in one line ("10.0.0.0/8, 192.0.2.7"), checked entry by entry as the Create form
+ * and the settings check them (`checkAllowlistEntry`): the normalised list, or the first problem
+ * (with the engine's "did you mean …?" when it has one).
+ */
+export function parseTypedAllowlist(text: string, parseCidr: CidrParser): { cidrs: string[] } | string {
+  const cidrs: string[] = [];
+  for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
+    const checked = checkAllowlistEntry(entry, parseCidr);
+    if (typeof checked === 'string') return checked;
+    if (!cidrs.includes(checked.cidr)) cidrs.push(checked.cidr);
+  }
+  return cidrs.length > 0 ? { cidrs } : 'Type at least one network, e.g. 10.0.0.0/8 or 192.0.2.7, separated by commas.';
+}
+
 export function currentChoice(state: NetworkState): NetworkChoice {
   return state.followsDefaults ? 'settings' : state.mode;
 }
@@ -81,13 +110,21 @@ export function choiceItems(state: NetworkState, settings: SettingsOrError): Cho
     !state.enforced && mode !== undefined && mode !== 'open' ? 'Not possible for this sandbox: its network policy cannot be enforced.' : undefined;
 
   let allowlistText: string;
-  if (invalid) allowlistText = `${SettingKeys.cidrAllowlist} is invalid`;
-  else if (settings.cidrAllowlist.length === 0) allowlistText = `${SettingKeys.cidrAllowlist} is empty`;
-  else allowlistText = `only ${settings.cidrAllowlist.join(', ')}`;
-  const allowlistNow =
-    current === 'allowlist' && (invalid || !samePolicy(state, { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist }))
-      ? `Now: ${state.cidrAllowlist.join(', ')}. Choosing it applies the list from the settings.`
-      : `The networks in ${SettingKeys.cidrAllowlist}.`;
+  let allowlistNow: string;
+  if (invalid) {
+    // Disabled, with the reason: choosing it shows the same error with its fix.
+    allowlistText = `${SettingKeys.cidrAllowlist} is invalid`;
+    allowlistNow = `Not available: ${settings.message}`;
+  } else if (settings.cidrAllowlist.length === 0) {
+    allowlistText = `type the networks (${SettingKeys.cidrAllowlist} is empty)`;
+    allowlistNow = `${current === 'allowlist' ? `Now: ${state.cidrAllowlist.join(', ')}. ` : ''}Asks for the networks this sandbox may reach, checked as you type (e.g. 10.0.0.0/8).`;
+  } else {
+    allowlistText = `only ${settings.cidrAllowlist.join(', ')}`;
+    allowlistNow =
+      current === 'allowlist' && !samePolicy(state, { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist })
+        ? `Now: ${state.cidrAllowlist.join(', ')}. Choosing it applies the list from the settings.`
+        : `The networks in ${SettingKeys.cidrAllowlist}.`;
+  }
 
   return [
     { choice: 'open', label: modeLabel('open'), description: mark('open', MODE_SUMMARY.open), current: current === 'open' },

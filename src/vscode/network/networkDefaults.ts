@@ -1,7 +1,7 @@
 /**
  * Keeps the network policy of this window's sandboxes in step with the `sandboxes.network.*`
  * settings, live. A sandbox follows the settings when it was created from them (the engine records
- * `followsDefaults`); one given an explicit policy, by the API or "Toggle Network", is left alone.
+ * `followsDefaults`); one given an explicit policy, by the API or "Set Network Policy…", is left alone.
  * Only sandboxes tagged with this window's workspace are touched: another window may have other
  * settings for its own sandboxes.
  *
@@ -232,7 +232,7 @@ export class NetworkDefaultsService extends Disposable {
   private askToLoosen(policy: NetworkSettings, key: string, held: { name: string; writers: SettingsWriter[] }[]): void {
     // One question at a time: its answer starts a pass, which asks again if the settings moved on.
     if (this.asking !== undefined || this.declined.has(key)) {
-      const why = this.asking !== undefined ? 'waiting for your answer' : 'you chose to keep the current policy (Toggle Network › Follow workspace settings applies them anyway)';
+      const why = this.asking !== undefined ? 'waiting for your answer' : 'you chose to keep the current policy (Set Network Policy… › Follow workspace settings applies them anyway)';
       this.log.info(`The network settings (${describePolicy(policy)}) stay held back for ${held.map((h) => h.name).join(', ')}: ${why}.`);
       return;
     }

@@ -42,7 +42,7 @@ export function statusPresentation(runningCount: number, active: ActiveSandbox |
   const mode: NetworkMode = network?.mode ?? active.info.networkMode;
   const count = `${runningCount} running sandbox${runningCount === 1 ? '' : 'es'}`;
   const which = active.reason === 'terminal' ? 'the sandbox of the active terminal' : 'the newest running sandbox';
-  const networkText = network ? describeNetwork(network) : `${mode} (at creation)`;
+  const networkText = network ? describeNetwork(network) : `${mode} as created (reading the current policy…)`;
   return {
     // The name and the mode at creation are Docker labels a script can set: escaped for each surface.
     text: `$(vm-running) ${runningCount} · $(${MODE_ICONS[mode] ?? 'question'}) ${labelText(mode)}`,

@@ -222,7 +222,8 @@ function sandboxTooltip(info: SandboxInfo, network: NetworkState | undefined, no
     facts.push(['Expires', markdownText(`${info.expiresAt.toLocaleString()} (${formatDeadline(info.expiresAt, now)})`)]);
   }
   if (isRunning(info)) {
-    facts.push(['Network', markdownText(network ? describeNetwork(network) : `${info.networkMode} at creation`)]);
+    // Unknown: the provider reads it on hover (resolveTreeItem); the mode at creation may be stale.
+    facts.push(['Network', markdownText(network ? describeNetwork(network) : 'reading the current policy…')]);
   }
   return [`**${markdownText(info.name)}**`, '', ...facts.map(([name, value]) => `- ${name}: ${value}`)].join('\n');
 }
@@ -244,7 +245,7 @@ function presentNetwork(base: string, state: NetworkState | Error): NodePresenta
     id: `${base}/network`,
     label: `Network: ${plainText(state.mode)}`,
     description: notes.join(' · '),
-    tooltip: `${markdownText(describeNetwork(state))}.\n\n**Toggle Network** changes it, live.`,
+    tooltip: `${markdownText(describeNetwork(state))}.\n\n**Set Network Policy…** changes it, live.`,
     // The mode is a label a script could set to anything: an unknown one gets a neutral icon.
     icon: { id: MODE_ICONS[state.mode] ?? 'question' },
     contextValue: ContextValues.networkPolicy,

@@ -44,7 +44,18 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    return toTreeItem(node, new Date());
+    const item = toTreeItem(node, new Date());
+    // The policy in force is not known yet: left for resolveTreeItem, which reads it on hover, so
+    // the tooltip shows the current policy, never the mode recorded at creation (issue #14).
+    if (needsLiveNetwork(node)) item.tooltip = undefined;
+    return item;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
+    if (!needsLiveNetwork(node) || node.kind !== 'sandbox') return item;
+    const network = await this.list.networkState(node.info);
+    item.tooltip = toTreeItem({ ...node, network: network instanceof Error ? undefined : network }, new Date()).tooltip;
+    return item;
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -71,4 +82,8 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
   getParent(node: TreeNode): TreeNode | undefined {
     return node.parent;
   }
+}
+
+function needsLiveNetwork(node: TreeNode): boolean {
+  return node.kind === 'sandbox' && node.network === undefined && isRunning(node.info);
 }

@@ -19,7 +19,11 @@ export async function snapshotTree<T>(provider: vscode.TreeDataProvider<T>, dept
   const nodes = (await provider.getChildren(parent)) ?? [];
   return Promise.all(
     nodes.map(async (node) => {
-      const item = await provider.getTreeItem(node);
+      let item = await provider.getTreeItem(node);
+      // As VS Code does on hover: a tooltip left undefined is resolved (the live network policy).
+      if (item.tooltip === undefined && provider.resolveTreeItem) {
+        item = (await provider.resolveTreeItem(item, node, NEVER_CANCELLED)) ?? item;
+      }
       const snapshot: NodeSnapshot = {
         label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
         description: typeof item.description === 'string' ? item.description : '',
@@ -33,3 +37,6 @@ export async function snapshotTree<T>(provider: vscode.TreeDataProvider<T>, dept
     }),
   );
 }
+
+/** A token nothing cancels (this module stays free of vscode values). */
+const NEVER_CANCELLED = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) } as unknown as vscode.CancellationToken;

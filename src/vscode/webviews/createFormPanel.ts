@@ -8,7 +8,10 @@
 import * as vscode from 'vscode';
 import { parseCidr, validateSpec } from '../../core';
 import type { SandboxSpec } from '../../core/types';
-import { createWithProgress } from '../create/creationService';
+import { createWithProgress, workspaceMountSettings } from '../create/creationService';
+import { currentMountChoices } from '../files/chooseWorkspaceMounts';
+import { defaultMountChoice, describeMounts } from '../files/workspaceMounts';
+import { imageChoices, type ImageChoice } from '../../shared/localImages';
 import type { PanelContext } from './panelContext';
 import { showWarningMessage } from '../uiText';
 import { Disposable } from '../dispose';
@@ -55,8 +58,12 @@ export class CreateFormPanel extends Disposable {
           create: ({ model, openDetails }) => this.create(model, openDetails),
           saveDefaults: ({ model }) => this.saveDefaults(model),
           readDefaults: async () => readFormDefaults(),
+          localImages: () => this.localImages(),
+          openWorkspaceSettings: async () => {
+            await vscode.commands.executeCommand('workbench.action.openSettings', 'sandboxes.workspace');
+          },
         },
-        onReady: () => this.channel.push({ type: 'init', defaults: readFormDefaults(), saveUnavailable: saveUnavailable() }),
+        onReady: () => this.channel.push({ type: 'init', defaults: readFormDefaults(), saveUnavailable: saveUnavailable(), workspaceNote: workspaceNote() }),
       }),
     );
     panel.webview.html = renderWebviewHtml(panel.webview, deps.extensionUri, { script: 'createForm', styles: ['createForm.css'], title: 'Create Sandbox' });
@@ -65,6 +72,17 @@ export class CreateFormPanel extends Disposable {
 
   reveal(): void {
     this.panel.reveal();
+  }
+
+  /** The image field's list: local images with sizes, the settings' image first. Docker unreachable is said, not thrown: the field stays free text. */
+  private async localImages(): Promise<{ images: ImageChoice[]; problem?: string }> {
+    try {
+      const images = await this.deps.clients.client.localImages();
+      return { images: imageChoices(images, readFormDefaults().image) };
+    } catch (err) {
+      this.deps.log.failure('listing the local images', err);
+      return { images: [], problem: `The local images could not be listed: ${err instanceof Error ? err.message : String(err)}` };
+    }
   }
 
   private async create(model: CreateFormModel, openDetails: boolean): Promise<CreateOutcome> {
@@ -137,6 +155,15 @@ export class CreateFormPanel extends Disposable {
 /** The form as the settings fill it: the values that count (settings.ts), never a workspace value that is ignored. */
 function readFormDefaults(): CreateFormModel {
   return formModelFromSettings(readEffectiveSettings());
+}
+
+/** "uxform copied to /workspace": what a sandbox from the form gets of the workspace, as the settings say now. */
+function workspaceNote(): string {
+  try {
+    return describeMounts(defaultMountChoice(currentMountChoices(workspaceMountSettings(undefined)))?.mounts);
+  } catch {
+    return 'as the sandboxes.workspace settings say';
+  }
 }
 
 function saveUnavailable(): string | undefined {

@@ -1,6 +1,6 @@
 // UI test: the Sandboxes view as a person meets it. A sandbox is created with the engine
 // (dist/core.js), as a script would; the view, opened from the activity bar, lists it with its
-// network, ports and terminals, and the status bar counts it. Right-click → Toggle Network → Open
+// network, ports and terminals, and the status bar counts it. Right-click → Set Network Policy… → Open
 // changes the network row; the inline Open Terminal action opens a shell that the view lists; the
 // status bar item picks a sandbox and selects it in the view. The screenshot `tree` is the README's.
 import assert from 'node:assert/strict';
@@ -48,16 +48,16 @@ export default async function tree(ctx) {
     await status.waitFor({ state: 'visible', timeout: 10_000 });
     ctx.log(`status bar: ${(await status.innerText()).replace(/\s+/g, ' ')}`);
 
-    // Right-click → Toggle Network → Open.
+    // Right-click → Set Network Policy… → Open.
     await sandboxRow.click({ button: 'right' });
-    const menuItem = page.locator('.monaco-menu .action-item', { hasText: 'Toggle Network' }).first();
+    const menuItem = page.locator('.monaco-menu .action-item', { hasText: 'Set Network Policy…' }).first();
     await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
     for (const entry of ['Open Terminal', 'Run Command in Sandbox…', 'Forward Port…', 'Terminate Sandbox…']) {
       assert.ok(await page.locator('.monaco-menu .action-item', { hasText: entry }).count(), `the context menu offers ${entry}`);
     }
     await ctx.screenshot('context-menu');
     await menuItem.click();
-    const title = page.locator('.quick-input-widget .quick-input-title', { hasText: `Toggle Network: ${name}` });
+    const title = page.locator('.quick-input-widget .quick-input-title', { hasText: `Set Network Policy: ${name}` });
     await title.waitFor({ state: 'visible', timeout: 15_000 });
     await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'outbound to public addresses only' }).first().click();
     await childRow('Network: open').waitFor({ state: 'visible', timeout: 15_000 });

@@ -8,6 +8,7 @@ import { ContainerRemoval } from './removal';
 import { statsFromDocker, type DockerStats } from './stats';
 import { demuxLogs } from './logs';
 import { infoFromInspect } from './listing';
+import { endReason } from './endReason';
 import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
@@ -16,7 +17,7 @@ import { TUNNEL_KIND_NAMES, isTunnelKind } from '../shared/tunnelKinds';
 import { modeOf, validatePolicy } from './network/policy';
 import { ExecSandboxFiles } from './files/sandboxFiles';
 import { snapshotFilesystem } from './files/snapshot';
-import type { ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
+import type { ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxEnding, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -65,6 +66,38 @@ export class Sandbox {
     } catch (error) {
       throw this.mapError(error);
     }
+  }
+
+  /**
+   * Why the sandbox ended, when it is not running (null while it runs), and the spec it was
+   * created with, for a Recreate. `engineWentAway`: the caller saw the Docker engine go away while
+   * the sandbox ran (nothing on the engine records a restart).
+   */
+  async ending(options: { engineWentAway?: boolean } = {}): Promise<SandboxEnding | null> {
+    let inspect: Docker.ContainerInspectInfo;
+    try {
+      inspect = await this.container().inspect();
+    } catch (error) {
+      throw this.mapError(error);
+    }
+    const info = infoFromInspect(inspect);
+    if (info.state === 'running' || info.state === 'created' || info.state === 'paused' || info.state === 'restarting') return null;
+    const labels = inspect.Config.Labels ?? {};
+    const [guardId] = await this.guardIds();
+    const guard = guardId ? await this.docker.getContainer(guardId).inspect().catch(() => null) : null;
+    const idle = labels[LABEL.idleTimeout] ? Number(labels[LABEL.idleTimeout]) : NaN;
+    const exitCode = inspect.State.ExitCode;
+    const finishedAt = dockerTime(inspect.State.FinishedAt);
+    const reason = endReason({
+      exitCode,
+      oomKilled: inspect.State.OOMKilled === true,
+      finishedAt,
+      expiresAt: info.expiresAt,
+      idleTimeoutSeconds: Number.isFinite(idle) ? idle : null,
+      guard: !guard ? { state: 'none' } : guard.State.Running ? { state: 'running' } : { state: 'ended', finishedAt: dockerTime(guard.State.FinishedAt) },
+      engineWentAway: options.engineWentAway,
+    });
+    return { reason, exitCode, finishedAt, spec: parseSpecLabel(labels[LABEL.spec]) };
   }
 
   /** Run a process in the sandbox; see ExecProcess for its streams. */
@@ -344,6 +377,12 @@ export class Sandbox {
 }
 
 const TERMINATE_TIMEOUT_MS = 30_000;
+
+/** Docker's zero time ("0001-01-01T00:00:00Z") means never. */
+function dockerTime(value: string | undefined): Date | null {
+  const ms = value ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms) : null;
+}
 
 function parseSpecLabel(value: string | undefined): SandboxSpec | null {
   try {

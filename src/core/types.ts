@@ -44,6 +44,8 @@ export interface ConnectOptions {
 export type { NetworkMode } from '../shared/networkModes';
 import type { NetworkMode } from '../shared/networkModes';
 import type { TunnelKind } from '../shared/tunnelKinds';
+import type { EndReason } from './endReason';
+export type { EndReason } from './endReason';
 
 export interface SandboxSpec {
   /** Image reference; pulled (with progress) when missing locally. */
@@ -267,6 +269,16 @@ export interface SandboxInfo {
    * (isGvisorSandbox falls back to the runtime's name).
    */
   gvisor?: boolean;
+}
+
+/** Why a sandbox that is not running ended (endReason.ts decides), and what recreating it needs. */
+export interface SandboxEnding {
+  reason: EndReason;
+  exitCode: number;
+  /** When Docker saw it end. */
+  finishedAt: Date | null;
+  /** The spec it was created with (its label), or null when the label is missing or unreadable. */
+  spec: SandboxSpec | null;
 }
 
 /** One sample of a sandbox's resource use, from Docker's stats (cgroup accounting; runsc reports it for gVisor). */

@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   track(context, new NetworkDefaultsService(clients, log, changes));
   const tunnels = track(context, new SandboxTunnelService(clients, log, changes));
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, sandboxes: changes.onDidChange }));
-  track(context, new SandboxStatusBar(sandboxesView.list));
+  track(context, new SandboxStatusBar(sandboxesView.list, { onDidSelect: sandboxesView.onDidSelect }));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files };

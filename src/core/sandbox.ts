@@ -97,7 +97,14 @@ export class Sandbox {
       guard: !guard ? { state: 'none' } : guard.State.Running ? { state: 'running' } : { state: 'ended', finishedAt: dockerTime(guard.State.FinishedAt) },
       engineWentAway: options.engineWentAway,
     });
-    return { reason, exitCode, finishedAt, spec: parseSpecLabel(labels[LABEL.spec]) };
+    const policy = guardId && guard?.State.Running ? await readPolicyState(this.docker, guardId).catch(() => null) : null;
+    return {
+      reason,
+      exitCode,
+      finishedAt,
+      spec: parseSpecLabel(labels[LABEL.spec]),
+      policy: policy && { blockNetwork: policy.blockNetwork, cidrAllowlist: policy.cidrAllowlist, followsDefaults: policy.followsDefaults, forwards: policy.forwards ?? [] },
+    };
   }
 
   /** Run a process in the sandbox; see ExecProcess for its streams. */

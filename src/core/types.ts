@@ -279,6 +279,11 @@ export interface SandboxEnding {
   finishedAt: Date | null;
   /** The spec it was created with (its label), or null when the label is missing or unreadable. */
   spec: SandboxSpec | null;
+  /**
+   * The policy and forwards last in force, when its network guard still runs and says (a `docker
+   * kill` of the sandbox leaves it running); null otherwise: the spec's are the best known then.
+   */
+  policy: Pick<NetworkState, 'blockNetwork' | 'cidrAllowlist' | 'followsDefaults' | 'forwards'> | null;
 }
 
 /** One sample of a sandbox's resource use, from Docker's stats (cgroup accounting; runsc reports it for gVisor). */

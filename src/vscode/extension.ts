@@ -17,6 +17,7 @@ import { SandboxTunnelService } from './ports/sandboxTunnels';
 import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxChanges } from './sandboxChanges';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
+import { EndedNotifier } from './lifecycle/endedNotifier';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
 import { readIgnoredWorkspaceSettings } from './settings';
 import { SandboxesView } from './tree/sandboxesView';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const tunnels = track(context, new SandboxTunnelService(clients, log, changes));
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, sandboxes: changes.onDidChange }));
   track(context, new SandboxStatusBar(sandboxesView.list, { onDidSelect: sandboxesView.onDidSelect }));
+  track(context, new EndedNotifier(sandboxesView, changes, log));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files };

@@ -26,6 +26,8 @@ export const CommandIds = {
   snapshotSandbox: 'sandboxes.snapshotSandbox',
   createFromSnapshot: 'sandboxes.createFromSnapshot',
   removeSnapshot: 'sandboxes.removeSnapshot',
+  recreateSandbox: 'sandboxes.recreateSandbox',
+  terminateWorkspaceSandboxes: 'sandboxes.terminateWorkspaceSandboxes',
   // Tree-only (hidden from the Command Palette): they adapt what a tree menu passes.
   createFromTree: 'sandboxes.tree.createSandbox',
   terminateFromTree: 'sandboxes.tree.terminateSandbox',
@@ -59,6 +61,8 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.snapshotSandbox]: 'Snapshot Sandbox',
   [CommandIds.createFromSnapshot]: 'Create Sandbox from Snapshot',
   [CommandIds.removeSnapshot]: 'Remove Snapshot…',
+  [CommandIds.recreateSandbox]: 'Recreate Sandbox…',
+  [CommandIds.terminateWorkspaceSandboxes]: 'Terminate All in This Workspace…',
   [CommandIds.createFromTree]: 'Create Sandbox',
   [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
   [CommandIds.showTerminalFromTree]: 'Show Terminal',

@@ -20,6 +20,7 @@ import { openCreateForm } from './openCreateForm';
 import { openInBrowser } from './openInBrowser';
 import { openSandboxFolder } from './openSandboxFolder';
 import { openTerminal } from './openTerminal';
+import { recreateSandbox } from './recreateSandbox';
 import { refreshSandboxes } from './refreshSandboxes';
 import { runActiveFile } from './runActiveFile';
 import { removeSnapshot } from './removeSnapshot';
@@ -31,6 +32,7 @@ import { stopForwarding } from './stopForwarding';
 import { syncWorkspace } from './syncWorkspace';
 import { terminateFromTree } from './terminateFromTree';
 import { terminateSandbox } from './terminateSandbox';
+import { terminateWorkspaceSandboxes } from './terminateWorkspaceSandboxes';
 import { toggleNetwork } from './toggleNetwork';
 import { uploadToSandbox } from './uploadToSandbox';
 
@@ -58,6 +60,8 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.snapshotSandbox]: snapshotSandbox,
   [CommandIds.createFromSnapshot]: createFromSnapshot,
   [CommandIds.removeSnapshot]: removeSnapshot,
+  [CommandIds.recreateSandbox]: recreateSandbox,
+  [CommandIds.terminateWorkspaceSandboxes]: terminateWorkspaceSandboxes,
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,

@@ -6,6 +6,7 @@ import { ensureImage } from './images';
 import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
+import { readReaped } from './reapRecord';
 import { LABEL, MANAGED_FILTER, tagFilters } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
@@ -71,6 +72,7 @@ export class SandboxClient {
       trackExec: (containerId, proc) => this.execs.track(containerId, proc),
       closeExecs: (containerId) => this.execs.close(containerId),
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
+      reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
     };
   }
 

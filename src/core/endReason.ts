@@ -1,11 +1,13 @@
 /**
- * Why a sandbox stopped when nobody asked it to, from what Docker kept about it. Pure (no Docker
- * call), so every rule is unit-tested; sandbox.ts `ending()` gathers the facts.
+ * Why a sandbox stopped when nobody asked it to, from what Docker kept about it and what the
+ * lifetime reaper recorded. Pure (no Docker call), so every rule is unit-tested; sandbox.ts
+ * `ending()` gathers the facts.
  *
- * Docker records no "who": a `docker kill`, the lifetime reaper and a daemon shutdown all end the
- * main process with a signal. What tells them apart is what else they do: the reaper and the
- * daemon end the sandbox's network guard too, `docker kill` of the sandbox leaves it running; the
- * reaper ends a sandbox only past its deadline (label) or with an idle timeout (label).
+ * Docker records no "who": `docker kill`, the reaper and a daemon shutdown all end the main
+ * process with a signal. The reaper writes down what it ended (reapRecord.ts); a deadline is a
+ * label; a daemon restart is seen by a client whose connection to the engine broke while the
+ * sandbox ran (nothing on the engine records it). A signal with none of these is a kill from
+ * outside. (The network guard is no witness: every client stops the guard of an ended sandbox.)
  */
 
 export type EndReason =
@@ -17,7 +19,7 @@ export type EndReason =
   | 'idleTimeout'
   /** The Docker engine stopped (restart, shutdown) and took its containers with it. */
   | 'daemonRestart'
-  /** Killed by a signal from outside (`docker kill`, `docker stop`), the guard left running. */
+  /** Killed by a signal from outside (`docker kill`, `docker stop`). */
   | 'killed'
   /** The main process exited by itself with `exitCode`. */
   | 'exited';
@@ -30,19 +32,12 @@ export interface EndFacts {
   finishedAt: Date | null;
   /** The deadline label, if the sandbox had one. */
   expiresAt: Date | null;
-  /** The idle-timeout label, if the sandbox had one. */
-  idleTimeoutSeconds: number | null;
-  /**
-   * The network guard: `running` (still up), `ended` with when, or `none` (no guard: runtimes
-   * without kernel networking, or already removed).
-   */
-  guard: { state: 'running' } | { state: 'ended'; finishedAt: Date | null } | { state: 'none' };
-  /** A client saw the engine go away while the sandbox ran (it knows of the restart first hand). */
+  /** What this user's reaper recorded when it ended the container, if it did. */
+  reapedFor: 'timeout' | 'idle' | null;
+  /** A client saw the engine go away while the sandbox ran. */
   engineWentAway?: boolean;
 }
 
-/** Within this of each other, the sandbox and its guard ended together (one cause ended both). */
-const TOGETHER_MS = 15_000;
 /** The reaper looks at least every second and kills at once: a deadline kill lands just after it. */
 const DEADLINE_SLACK_MS = 2_000;
 
@@ -51,20 +46,15 @@ const SIGTERM_EXIT = 128 + 15;
 
 export function endReason(facts: EndFacts): EndReason {
   if (facts.oomKilled) return 'outOfMemory';
+  if (facts.reapedFor === 'timeout') return 'timeout';
+  if (facts.reapedFor === 'idle') return 'idleTimeout';
   const bySignal = facts.exitCode === SIGKILL_EXIT || facts.exitCode === SIGTERM_EXIT;
-  if (facts.expiresAt && facts.finishedAt && facts.finishedAt.getTime() >= facts.expiresAt.getTime() - DEADLINE_SLACK_MS && bySignal) {
+  // Another user's reaper (its record is not ours to read) ends it at the deadline too.
+  if (bySignal && facts.expiresAt && facts.finishedAt && facts.finishedAt.getTime() >= facts.expiresAt.getTime() - DEADLINE_SLACK_MS) {
     return 'timeout';
   }
+  // Whatever the exit code: the issue saw `exited (0)` after a dockerd restart.
   if (facts.engineWentAway) return 'daemonRestart';
-  const guardEndedToo =
-    facts.guard.state === 'ended' &&
-    facts.finishedAt !== null &&
-    facts.guard.finishedAt !== null &&
-    Math.abs(facts.guard.finishedAt.getTime() - facts.finishedAt.getTime()) <= TOGETHER_MS;
-  if (guardEndedToo && facts.exitCode === SIGKILL_EXIT && facts.idleTimeoutSeconds !== null) return 'idleTimeout';
-  // A daemon shutdown stops every container, whatever its main process does with the signal
-  // (the issue saw `exited (0)` after a dockerd restart): the guard ending with it is the tell.
-  if (guardEndedToo) return 'daemonRestart';
   if (bySignal) return 'killed';
   return 'exited';
 }

@@ -83,9 +83,6 @@ export class Sandbox {
     const info = infoFromInspect(inspect);
     if (info.state === 'running' || info.state === 'created' || info.state === 'paused' || info.state === 'restarting') return null;
     const labels = inspect.Config.Labels ?? {};
-    const [guardId] = await this.guardIds();
-    const guard = guardId ? await this.docker.getContainer(guardId).inspect().catch(() => null) : null;
-    const idle = labels[LABEL.idleTimeout] ? Number(labels[LABEL.idleTimeout]) : NaN;
     const exitCode = inspect.State.ExitCode;
     const finishedAt = dockerTime(inspect.State.FinishedAt);
     const reason = endReason({
@@ -93,11 +90,12 @@ export class Sandbox {
       oomKilled: inspect.State.OOMKilled === true,
       finishedAt,
       expiresAt: info.expiresAt,
-      idleTimeoutSeconds: Number.isFinite(idle) ? idle : null,
-      guard: !guard ? { state: 'none' } : guard.State.Running ? { state: 'running' } : { state: 'ended', finishedAt: dockerTime(guard.State.FinishedAt) },
+      reapedFor: this.host.reapedFor?.(inspect.Id) ?? null,
       engineWentAway: options.engineWentAway,
     });
-    const policy = guardId && guard?.State.Running ? await readPolicyState(this.docker, guardId).catch(() => null) : null;
+    // A `docker kill` of the sandbox leaves its guard running a moment, with the policy in force.
+    const [guardId] = await this.guardIds();
+    const policy = guardId ? await readPolicyState(this.docker, guardId).catch(() => null) : null;
     return {
       reason,
       exitCode,

@@ -19,4 +19,6 @@ export interface SandboxHost {
   closeExecs(containerId: string): void;
   /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
   runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
+  /** Why this user's lifetime reaper ended the container, if it did (reapRecord.ts). */
+  reapedFor?(containerId: string): 'timeout' | 'idle' | null;
 }

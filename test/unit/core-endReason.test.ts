@@ -1,48 +1,62 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { endReason, type EndFacts } from '../../src/core/endReason';
+import { readReaped, recordReaped } from '../../src/core/reapRecord';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, s));
 
 function facts(over: Partial<EndFacts>): EndFacts {
-  return { exitCode: 0, oomKilled: false, finishedAt: at(30), expiresAt: null, idleTimeoutSeconds: null, guard: { state: 'running' }, ...over };
+  return { exitCode: 0, oomKilled: false, finishedAt: at(30), expiresAt: null, reapedFor: null, ...over };
 }
 
 test('out of memory wins over every other tell', () => {
-  assert.equal(endReason(facts({ oomKilled: true, exitCode: 137, guard: { state: 'ended', finishedAt: at(30) } })), 'outOfMemory');
+  assert.equal(endReason(facts({ oomKilled: true, exitCode: 137, reapedFor: 'idle' })), 'outOfMemory');
 });
 
-test('a SIGKILL at the deadline is the lifetime timeout', () => {
-  assert.equal(endReason(facts({ exitCode: 137, expiresAt: at(29), guard: { state: 'ended', finishedAt: at(30) } })), 'timeout');
-  // Before the deadline, it was something else.
-  assert.notEqual(endReason(facts({ exitCode: 137, expiresAt: at(59) })), 'timeout');
+test('what the reaper recorded: timeout or idle timeout', () => {
+  assert.equal(endReason(facts({ exitCode: 137, reapedFor: 'timeout' })), 'timeout');
+  assert.equal(endReason(facts({ exitCode: 137, reapedFor: 'idle' })), 'idleTimeout');
 });
 
-test('a SIGKILL of sandbox and guard together with an idle timeout set is the idle timeout', () => {
-  assert.equal(endReason(facts({ exitCode: 137, idleTimeoutSeconds: 60, guard: { state: 'ended', finishedAt: at(31) } })), 'idleTimeout');
+test('a signal at the deadline is the lifetime timeout even without a record (another user\'s reaper)', () => {
+  assert.equal(endReason(facts({ exitCode: 137, expiresAt: at(29) })), 'timeout');
+  assert.equal(endReason(facts({ exitCode: 137, expiresAt: at(59) })), 'killed', 'before the deadline it was something else');
+  assert.equal(endReason(facts({ exitCode: 0, expiresAt: at(29) })), 'exited', 'an exit by itself is not a kill');
 });
 
-test('docker kill of the sandbox leaves the guard running: killed from outside', () => {
+test('a signal with no deadline, record or restart is a kill from outside (docker kill, docker stop)', () => {
   assert.equal(endReason(facts({ exitCode: 137 })), 'killed');
   assert.equal(endReason(facts({ exitCode: 143 })), 'killed');
-  // Also with an idle timeout set: the reaper would have ended the guard too.
-  assert.equal(endReason(facts({ exitCode: 137, idleTimeoutSeconds: 60 })), 'killed');
-  assert.equal(endReason(facts({ exitCode: 137, guard: { state: 'none' } })), 'killed');
 });
 
-test('sandbox and guard ending together with no deadline is the engine stopping (the issue saw exit 0)', () => {
-  assert.equal(endReason(facts({ exitCode: 0, guard: { state: 'ended', finishedAt: at(32) } })), 'daemonRestart');
-  assert.equal(endReason(facts({ exitCode: 137, guard: { state: 'ended', finishedAt: at(30) } })), 'daemonRestart');
-  // A client that saw the engine go away knows it first hand.
+test('a client that saw the engine go away while it ran knows of the restart, whatever the exit code (the issue saw 0)', () => {
   assert.equal(endReason(facts({ exitCode: 0, engineWentAway: true })), 'daemonRestart');
-});
-
-test('a guard that ended long before or after is not the same cause', () => {
-  assert.equal(endReason(facts({ exitCode: 3, finishedAt: at(59), guard: { state: 'ended', finishedAt: new Date(at(0).getTime() - 60_000) } })), 'exited');
+  assert.equal(endReason(facts({ exitCode: 137, engineWentAway: true })), 'daemonRestart');
 });
 
 test('a main process that exits by itself exited with its code', () => {
   assert.equal(endReason(facts({ exitCode: 0 })), 'exited');
-  assert.equal(endReason(facts({ exitCode: 2 })), 'exited');
-  assert.equal(endReason(facts({ exitCode: 1, finishedAt: null, guard: { state: 'ended', finishedAt: null } })), 'exited');
+  assert.equal(endReason(facts({ exitCode: 2, finishedAt: null })), 'exited');
+});
+
+test('the reaper\'s record: written per container, read back, nothing else believed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reap-record-'));
+  try {
+    const id = 'a'.repeat(64);
+    assert.equal(readReaped(dir, id), null);
+    recordReaped(dir, id, 'idle');
+    assert.equal(readReaped(dir, id), 'idle');
+    recordReaped(dir, id, 'timeout');
+    assert.equal(readReaped(dir, id), 'timeout');
+    assert.equal(readReaped(dir, '../etc/passwd'), null, 'only container ids name records');
+    writeFileSync(join(dir, `ended-${'b'.repeat(64)}`), 'anything');
+    assert.equal(readReaped(dir, 'b'.repeat(64)), null, 'only the two reasons are believed');
+    symlinkSync(join(dir, `ended-${id}`), join(dir, `ended-${'c'.repeat(64)}`));
+    assert.equal(readReaped(dir, 'c'.repeat(64)), null, 'a symlink is not followed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -132,6 +132,14 @@ export class SandboxList extends Disposable {
     }));
   }
 
+  /**
+   * The connection to the engine broke (its event stream ended): the sandboxes running now may be
+   * ending with a daemon restart. The next load that finds one still running forgets this.
+   */
+  noteEngineWentAway(): void {
+    for (const info of this.state.sandboxes) if (info.state === 'running') this.wentAwayWhileRunning.add(info.containerId);
+  }
+
   /** Why a sandbox that is not running ended, once read (each load reads the new ones before it tells). */
   endingOf(info: Pick<SandboxInfo, 'containerId'>): SandboxEnding | undefined {
     return this.endings.get(info.containerId);

@@ -24,6 +24,7 @@ export default async function multiTerminate(ctx) {
     await expand(group);
     const [a, b, keep] = names.map((name) => row(sidebar, 2, name));
     for (const r of [a, b, keep]) await r.waitFor({ state: 'visible', timeout: 15_000 });
+    await widenSidebar(page, 640);
 
     await a.click();
     await b.click({ modifiers: ['ControlOrMeta'] });
@@ -40,7 +41,6 @@ export default async function multiTerminate(ctx) {
     assert.match(question, /Terminate 2 sandboxes\?/, 'one question naming the count');
     assert.ok(question.includes(`"${names[0]}"`) && question.includes(`"${names[1]}"`), 'it names them');
     assert.ok(!question.includes(names[2]), 'not the one that was not selected');
-    await widenSidebar(page, 640);
     await ctx.screenshot('multi-terminate');
     await dialog.locator('.monaco-button', { hasText: 'Terminate 2' }).click();
 
@@ -50,6 +50,10 @@ export default async function multiTerminate(ctx) {
     ctx.log(`left: ${left.join(', ')}`);
     assert.deepEqual(left, [names[2]]);
     assert.equal(await keep.count(), 1, 'the sandbox not selected is still listed');
+    // Terminated on purpose: no "stopped behind your back" notification for them.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const toasts = (await ctx.notifications()).filter((t) => t.includes(run));
+    assert.deepEqual(toasts, [], 'no notification that they stopped');
   } finally {
     await page.keyboard.press('Escape').catch(() => {});
     for (const s of await engine.list({ tags: { 'test-run': run } }).catch(() => [])) {

@@ -73,6 +73,8 @@ describe('Recreate: same spec, last policy and forwards, a free name', () => {
   it('reuses the name once the old one is removed, else counts up', () => {
     assert.equal(freeName('web', new Set()), 'web');
     assert.equal(freeName('web', new Set(['web'])), 'web-2');
-    assert.equal(freeName('web-2', new Set(['web-2', 'web-3'])), 'web-4');
+    assert.equal(freeName('web-2', new Set(['web-2', 'web-2-2'])), 'web-2-3');
+    // The in-host run found this: a trailing number is part of the name, not a copy counter.
+    assert.equal(freeName('life-26929', new Set(['life-26929'])), 'life-26929-2');
   });
 });

@@ -22,12 +22,14 @@ export function recreateSpec(spec: SandboxSpec, policy: LastPolicy | undefined, 
   return out;
 }
 
-/** `name` when no sandbox has it (the old one was removed), else `name-2`, `name-3`, … */
+/**
+ * `name` when no sandbox has it (the old one was removed), else `name-2`, `name-3`, … (a trailing
+ * number is part of the name: `build-2024` is not a copy of `build`).
+ */
 export function freeName(name: string, taken: ReadonlySet<string>): string {
   if (!taken.has(name)) return name;
-  const base = name.replace(/-\d+$/, '');
   for (let n = 2; ; n++) {
-    const candidate = `${base}-${n}`;
+    const candidate = `${name}-${n}`;
     if (!taken.has(candidate)) return candidate;
   }
 }

@@ -8,6 +8,7 @@
  * Returns the new sandbox's id, `undefined` when the user declined.
  */
 import * as vscode from 'vscode';
+import type { SandboxSpec } from '../../core/types';
 import { sandboxIdFromArg } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { UserFacingError } from '../errors';
@@ -45,7 +46,7 @@ export async function recreateSandbox(context: CommandContext, arg?: unknown, op
       `Recreate sandbox "${info.name}"?`,
       {
         modal: true,
-        detail: `It ${endingSentence(ending)}. A new sandbox starts with the same image, settings, network policy and forwarded ports. Files written in the stopped one are only in its container: remove it, or keep it beside the new one.`,
+        detail: `It ${endingSentence(ending)}. A new sandbox starts with the same image (${ending.spec.image}), settings, network policy and forwarded ports${describeMounts(ending.spec)}. Files written in the stopped one are only in its container: remove it, or keep it beside the new one.`,
       },
       remove,
       keep,
@@ -72,4 +73,14 @@ export async function recreateSandbox(context: CommandContext, arg?: unknown, op
   context.log.info(`Recreated sandbox "${info.name}" (${info.id}) as "${sandbox.name}" (${sandbox.id})${keepOld ? '; the stopped one is kept' : ''}.`);
   void context.sandboxesView.reveal(sandbox.id, { focus: false }).catch(() => undefined);
   return sandbox.id;
+}
+
+/**
+ * The host folders the recreated sandbox gets, said before it is created: the spec comes from a
+ * Docker label, which anything with access to the engine can write.
+ */
+function describeMounts(spec: SandboxSpec): string {
+  const mounts = spec.mounts ?? [];
+  if (mounts.length === 0) return ', with no folder of this machine';
+  return `, with ${mounts.map((m) => `${m.source} (${m.mode === 'copy' ? 'copied in' : m.mode})`).join(', ')}`;
 }

@@ -8,6 +8,7 @@ import type { LocalImage } from '../shared/localImages';
 import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
+import { readReaped } from './reapRecord';
 import { LABEL, MANAGED_FILTER, tagFilters } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
@@ -77,6 +78,7 @@ export class SandboxClient {
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
       portPath: options.portPath ?? (isLocalEngine(this.endpoint) ? 'bridge' : 'relay'),
       manifests: this.manifests,
+      reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
     };
   }
 

@@ -68,7 +68,14 @@ export function decide(views: LifetimeView[], lastActive: Map<string, number>, n
  * One pass: read deadlines from Docker, note activity, kill what is due; and remove what creates
  * that never finished left behind (halfMade.ts), from the same listing.
  */
-export async function reapOnce(docker: Docker, lastActive: Map<string, number>, logger?: Logger, now = Date.now()): Promise<ReapDecision> {
+export async function reapOnce(
+  docker: Docker,
+  lastActive: Map<string, number>,
+  logger?: Logger,
+  now = Date.now(),
+  /** Told before each kill, so the reason outlives it (reapRecord.ts): Docker keeps none. */
+  onKill?: (containerId: string, reason: 'timeout' | 'idle') => void,
+): Promise<ReapDecision> {
   const everything = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER] } });
   const containers = everything.filter((c) => c.State === 'running');
   const views: LifetimeView[] = [];
@@ -98,6 +105,11 @@ export async function reapOnce(docker: Docker, lastActive: Map<string, number>, 
   const decision = decide(views, lastActive, now);
   for (const { containerId, reason } of decision.kill) {
     logger?.info(`Ending sandbox ${containerId.slice(0, 12)}: ${reason === 'timeout' ? 'its timeoutSeconds passed' : 'idle longer than idleTimeoutSeconds'}`);
+    try {
+      onKill?.(containerId, reason);
+    } catch (error) {
+      logger?.warn(`Could not record why sandbox ${containerId.slice(0, 12)} ended: ${error instanceof Error ? error.message : String(error)}`);
+    }
     // The sandbox first, then the guard that holds its network namespace.
     for (const id of [containerId, ...(guardsOf.get(sandboxIdOf.get(containerId) ?? '') ?? [])]) {
       try {

@@ -13,6 +13,7 @@ import { resolveEndpoint } from './docker';
 import { isReaperProcess, readPidFile, reapOnce, reaperPidFile, type ReapDecision } from './lifetime';
 import { createExclusive, defaultRunDir, ensurePrivateDir, openAppendNoFollow, replaceFile } from './runDir';
 import { StartWatcher, Wakeup } from './reaperWake';
+import { recordReaped, type ReapReason } from './reapRecord';
 
 /** A look now and then even when Docker's events say nothing (they are the fast path, not the only one). */
 const MAX_SLEEP_MS = 30_000;
@@ -42,13 +43,14 @@ function startWatching() {
   const wakeup = new Wakeup();
   const events = new StartWatcher(docker, () => wakeup.wake(), (why) => logger.warn(`${why}; looking every second meanwhile`));
   events.start();
-  return { lock, logger, docker, wakeup, events };
+  return { lock, logger, docker, wakeup, events, runDir };
 }
 
 async function main(): Promise<void> {
   const watching = startWatching();
   if (!watching) return;
-  const { lock, logger, docker, wakeup, events } = watching;
+  const { lock, logger, docker, wakeup, events, runDir } = watching;
+  const onKill = (containerId: string, reason: ReapReason) => recordReaped(runDir, containerId, reason);
   const lastActive = new Map<string, number>();
   const nothingToWatch = (d: ReapDecision) => d.nextCheckMs === null && d.kill.length === 0;
   let idleSince: number | null = null;
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
     const maxSleep = events.connected() ? MAX_SLEEP_MS : POLL_MS;
     let sleepMs: number;
     try {
-      const decision = await reapOnce(docker, lastActive, logger);
+      const decision = await reapOnce(docker, lastActive, logger, Date.now(), onKill);
       failures = 0;
       if (nothingToWatch(decision)) {
         idleSince ??= Date.now();
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
           // before it was gone saw a reaper and started none, but that sandbox is seen by this
           // last look; a client that came later found no reaper and started one.
           lock.release();
-          const last = await reapOnce(docker, lastActive, logger).catch(() => null);
+          const last = await reapOnce(docker, lastActive, logger, Date.now(), onKill).catch(() => null);
           if (last === null || nothingToWatch(last) || !lock.take()) {
             logger.info('nothing left to watch; exiting');
             return;

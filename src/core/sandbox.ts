@@ -8,6 +8,7 @@ import { ContainerRemoval } from './removal';
 import { statsFromDocker, type DockerStats } from './stats';
 import { demuxLogs } from './logs';
 import { infoFromInspect } from './listing';
+import { endReason } from './endReason';
 import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
@@ -22,7 +23,7 @@ import { ExecSandboxFiles } from './files/sandboxFiles';
 import { snapshotFilesystem } from './files/snapshot';
 import { SandboxReview } from './review/review';
 import { copiedOriginalReader } from './review/copiedOriginal';
-import type { ApplyChangesOptions, ChangeOutcome, FileChange, ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
+import type { ApplyChangesOptions, ChangeOutcome, FileChange, ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxEnding, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -98,6 +99,43 @@ export class Sandbox {
     } catch (error) {
       throw this.mapError(error);
     }
+  }
+
+  /**
+   * Why the sandbox ended, when it is not running (null while it runs), and the spec it was
+   * created with, for a Recreate. `engineWentAway`: the caller saw the Docker engine go away while
+   * the sandbox ran (nothing on the engine records a restart).
+   */
+  async ending(options: { engineWentAway?: boolean } = {}): Promise<SandboxEnding | null> {
+    let inspect: Docker.ContainerInspectInfo;
+    try {
+      inspect = await this.container().inspect();
+    } catch (error) {
+      throw this.mapError(error);
+    }
+    const info = infoFromInspect(inspect);
+    if (info.state === 'running' || info.state === 'created' || info.state === 'paused' || info.state === 'restarting') return null;
+    const labels = inspect.Config.Labels ?? {};
+    const exitCode = inspect.State.ExitCode;
+    const finishedAt = dockerTime(inspect.State.FinishedAt);
+    const reason = endReason({
+      exitCode,
+      oomKilled: inspect.State.OOMKilled === true,
+      finishedAt,
+      expiresAt: info.expiresAt,
+      reapedFor: this.host.reapedFor?.(inspect.Id) ?? null,
+      engineWentAway: options.engineWentAway,
+    });
+    // A `docker kill` of the sandbox leaves its guard running a moment, with the policy in force.
+    const [guardId] = await this.guardIds();
+    const policy = guardId ? await readPolicyState(this.docker, guardId).catch(() => null) : null;
+    return {
+      reason,
+      exitCode,
+      finishedAt,
+      spec: parseSpecLabel(labels[LABEL.spec]),
+      policy: policy && { blockNetwork: policy.blockNetwork, cidrAllowlist: policy.cidrAllowlist, followsDefaults: policy.followsDefaults, forwards: policy.forwards ?? [] },
+    };
   }
 
   /** Run a process in the sandbox; see ExecProcess for its streams. */
@@ -442,6 +480,12 @@ export class Sandbox {
 }
 
 const TERMINATE_TIMEOUT_MS = 30_000;
+
+/** Docker's zero time ("0001-01-01T00:00:00Z") means never. */
+function dockerTime(value: string | undefined): Date | null {
+  const ms = value ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms) : null;
+}
 
 function parseSpecLabel(value: string | undefined): SandboxSpec | null {
   try {

@@ -24,6 +24,8 @@ export interface SandboxHost {
   readonly portPath: PortPath;
   /** What each copy-mode sandbox was copied from: the baseline of Review Sandbox Changes. */
   readonly manifests: ManifestStore;
+  /** Why this user's lifetime reaper ended the container, if it did (reapRecord.ts). */
+  reapedFor?(containerId: string): 'timeout' | 'idle' | null;
 }
 
 export type PortPath = 'bridge' | 'relay';

@@ -58,6 +58,8 @@ export interface ConnectOptions {
 export type { NetworkMode } from '../shared/networkModes';
 import type { NetworkMode } from '../shared/networkModes';
 import type { TunnelKind } from '../shared/tunnelKinds';
+import type { EndReason } from './endReason';
+export type { EndReason } from './endReason';
 
 export interface SandboxSpec {
   /** Image reference; pulled (with progress) when missing locally. */
@@ -281,6 +283,21 @@ export interface SandboxInfo {
    * (isGvisorSandbox falls back to the runtime's name).
    */
   gvisor?: boolean;
+}
+
+/** Why a sandbox that is not running ended (endReason.ts decides), and what recreating it needs. */
+export interface SandboxEnding {
+  reason: EndReason;
+  exitCode: number;
+  /** When Docker saw it end. */
+  finishedAt: Date | null;
+  /** The spec it was created with (its label), or null when the label is missing or unreadable. */
+  spec: SandboxSpec | null;
+  /**
+   * The policy and forwards last in force, when its network guard still runs and says (a `docker
+   * kill` of the sandbox leaves it running); null otherwise: the spec's are the best known then.
+   */
+  policy: Pick<NetworkState, 'blockNetwork' | 'cidrAllowlist' | 'followsDefaults' | 'forwards'> | null;
 }
 
 /** One sample of a sandbox's resource use, from Docker's stats (cgroup accounting; runsc reports it for gVisor). */

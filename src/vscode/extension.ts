@@ -18,6 +18,7 @@ import { PortDetectionService } from './ports/portDetection';
 import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxChanges } from './sandboxChanges';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
+import { EndedNotifier } from './lifecycle/endedNotifier';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
 import { readIgnoredWorkspaceSettings } from './settings';
 import { SandboxesView } from './tree/sandboxesView';
@@ -47,7 +48,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   track(context, new NetworkDefaultsService(clients, log, changes));
   const tunnels = track(context, new SandboxTunnelService(clients, log, changes));
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, sandboxes: changes.onDidChange }));
-  track(context, new SandboxStatusBar(sandboxesView.list));
+  track(context, new SandboxStatusBar(sandboxesView.list, { onDidSelect: sandboxesView.onDidSelect }));
+  track(context, new EndedNotifier(sandboxesView, changes, log));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const reviews = track(context, new SandboxReviews(log, changes));

@@ -28,6 +28,8 @@ export class SandboxChanges extends Disposable {
   private readonly onDidChangeEmitter = this._register(new vscode.EventEmitter<SandboxChange>());
   /** Fires after each change has settled, also after a call that failed partway: it may have changed something. */
   readonly onDidChange = this.onDidChangeEmitter.event;
+  /** Sandboxes this window terminated (ids are never reused: kept for the window's life). */
+  private readonly asked = new Set<string>();
 
   create(client: SandboxClient, spec: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
     return client.create(spec, options).then((sandbox) => {
@@ -37,7 +39,16 @@ export class SandboxChanges extends Disposable {
   }
 
   terminate(sandbox: Sandbox): Promise<void> {
+    this.asked.add(sandbox.id);
     return this.around({ id: sandbox.id, what: 'terminated' }, () => sandbox.terminate());
+  }
+
+  /**
+   * Whether this window was asked to end the sandbox: then its stopping is no news (it passes
+   * through `exited` on its way out); any other stop is (lifecycle/endedNotifier.ts).
+   */
+  wasAskedToEnd(sandboxId: string): boolean {
+    return this.asked.has(sandboxId);
   }
 
   setNetworkPolicy(

@@ -67,3 +67,23 @@ describe('status bar: the text', () => {
     assert.match(renderedText(shown.tooltip), /the newest running sandbox: network allowlist as created \(reading the current policy…\)/);
   });
 });
+
+describe('status bar: this workspace and the selection (issue #14)', () => {
+  const mineInfo = info('mine', 30, { tags: { workspace: 'w' } });
+  const newestOther = info('other', 1);
+  const mine = (i: SandboxInfo) => i.tags.workspace === 'w';
+
+  it('shows the policy of the sandbox selected in the tree, not the newest', () => {
+    assert.deepEqual(activeSandbox([mineInfo, newestOther], undefined, { selected: ['sb-other'], mine }), { info: newestOther, reason: 'selected' });
+  });
+
+  it('otherwise this workspace\'s newest, never another client\'s', () => {
+    assert.deepEqual(activeSandbox([mineInfo, newestOther], undefined, { mine }), { info: mineInfo, reason: 'newest' });
+  });
+
+  it('counts this workspace\'s sandboxes and says so', () => {
+    const shown = statusPresentation(1, { info: mineInfo, reason: 'newest' }, undefined, 'workspace');
+    assert.match(shown?.tooltip ?? '', /\*\*1 running sandbox in this workspace\*\*/);
+    assert.equal(statusPresentation(0, undefined, undefined, 'workspace'), undefined);
+  });
+});

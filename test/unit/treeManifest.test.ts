@@ -70,14 +70,18 @@ describe('package.json: the Sandboxes view', () => {
       assert.ok(running.has(id), `${id} on a running sandbox`);
     }
     assert.ok(running.has(CommandIds.showDetails), 'Show Sandbox Details on a running sandbox');
-    assert.deepEqual([...on(ContextValues.stoppedSandbox)].sort(), [CommandIds.showDetails, CommandIds.terminateFromTree].sort());
+    // A stopped sandbox can be recreated (issue #14: sandboxes that die behind your back).
+    assert.deepEqual([...on(ContextValues.stoppedSandbox)].sort(), [CommandIds.recreateSandbox, CommandIds.showDetails, CommandIds.terminateFromTree].sort());
+    assert.ok(!running.has(CommandIds.recreateSandbox), 'a running sandbox has nothing to recreate');
+    assert.deepEqual([...on(ContextValues.workspaceGroup)], [CommandIds.terminateWorkspaceSandboxes]);
+    assert.deepEqual([...on(ContextValues.othersGroup)], [], 'nothing acts on every other client\'s sandbox at once');
     assert.ok(!running.has(CommandIds.terminateSandbox), 'the tree terminates through the wrapper that asks first');
     assert.deepEqual([...on(ContextValues.forwardedPort)].sort(), [CommandIds.copyTunnelUrl, CommandIds.openInBrowser, CommandIds.stopForwarding].sort());
   });
 
-  it('has title actions Create Sandbox, the form, Refresh and Check Setup; Create asks (the title passes the focused node)', () => {
+  it('has title actions Create Sandbox, the form, Refresh and Check Setup; Create asks (the title passes the focused node); Terminate All in This Workspace in the overflow', () => {
     const title = (contributes.menus['view/title'] ?? []).filter((m) => m.when === `view == ${VIEW_ID}`).map((m) => m.command);
-    assert.deepEqual(title, [CommandIds.createFromTree, CommandIds.refresh, CommandIds.checkSetup, CommandIds.openCreateForm]);
+    assert.deepEqual(title, [CommandIds.createFromTree, CommandIds.refresh, CommandIds.checkSetup, CommandIds.openCreateForm, CommandIds.terminateWorkspaceSandboxes]);
   });
 
   it('has welcome content for no sandboxes, an unreachable Docker and a missing runtime, each with Check Setup', () => {

@@ -33,6 +33,8 @@ export const CommandIds = {
   discardReviewChanges: 'sandboxes.review.discard',
   refreshReview: 'sandboxes.review.refresh',
   closeReview: 'sandboxes.review.close',
+  recreateSandbox: 'sandboxes.recreateSandbox',
+  terminateWorkspaceSandboxes: 'sandboxes.terminateWorkspaceSandboxes',
   // Tree-only (hidden from the Command Palette): they adapt what a tree menu passes.
   createFromTree: 'sandboxes.tree.createSandbox',
   terminateFromTree: 'sandboxes.tree.terminateSandbox',
@@ -71,6 +73,8 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.discardReviewChanges]: 'Discard in Sandbox',
   [CommandIds.refreshReview]: 'Refresh Sandbox Changes',
   [CommandIds.closeReview]: 'Close Sandbox Review',
+  [CommandIds.recreateSandbox]: 'Recreate Sandbox…',
+  [CommandIds.terminateWorkspaceSandboxes]: 'Terminate All in This Workspace…',
   [CommandIds.createFromTree]: 'Create Sandbox',
   [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
   [CommandIds.showTerminalFromTree]: 'Show Terminal',

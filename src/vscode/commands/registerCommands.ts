@@ -20,6 +20,7 @@ import { openCreateForm } from './openCreateForm';
 import { openInBrowser } from './openInBrowser';
 import { openSandboxFolder } from './openSandboxFolder';
 import { openTerminal } from './openTerminal';
+import { recreateSandbox } from './recreateSandbox';
 import { refreshSandboxes } from './refreshSandboxes';
 import { runActiveFile } from './runActiveFile';
 import { removeSnapshot } from './removeSnapshot';
@@ -32,6 +33,7 @@ import { stopForwarding } from './stopForwarding';
 import { syncWorkspace } from './syncWorkspace';
 import { terminateFromTree } from './terminateFromTree';
 import { terminateSandbox } from './terminateSandbox';
+import { terminateWorkspaceSandboxes } from './terminateWorkspaceSandboxes';
 import { toggleNetwork } from './toggleNetwork';
 import { uploadToSandbox } from './uploadToSandbox';
 
@@ -64,6 +66,8 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.discardReviewChanges]: discardReviewChanges,
   [CommandIds.refreshReview]: refreshReview,
   [CommandIds.closeReview]: closeReview,
+  [CommandIds.recreateSandbox]: recreateSandbox,
+  [CommandIds.terminateWorkspaceSandboxes]: terminateWorkspaceSandboxes,
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,

@@ -1,6 +1,7 @@
 /**
- * The status bar item: how many sandboxes run and the network of the active one (the sandbox of
- * the active terminal, else the newest). Clicking it picks a sandbox and shows it in the
+ * The status bar item: how many sandboxes of this workspace run and the network of the active one
+ * (the one selected in the Sandboxes view, else the sandbox of the active terminal, else this
+ * workspace's newest). Clicking it picks a sandbox and shows it in the
  * Sandboxes view. Hidden while none runs.
  */
 import * as vscode from 'vscode';
@@ -10,14 +11,31 @@ import { sandboxNameOfTerminal } from '../tree/sandboxTerminals';
 import type { SandboxList } from '../tree/sandboxList';
 import { activeSandbox, statusPresentation, type StatusPresentation } from './statusText';
 import { untrustedMarkdown } from '../uiText';
+import type { SandboxInfo } from '../../core/types';
+import { WORKSPACE_TAG } from '../network/workspaceTag';
+import { currentWorkspaceTag } from '../settings';
 
 export class SandboxStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('sandboxes.status', vscode.StatusBarAlignment.Left, 50));
   /** Bumped on every update, so a slow network read does not overwrite a newer state. */
   private generation = 0;
+  private readonly workspaceTag: () => string;
 
-  constructor(private readonly list: SandboxList) {
+  /** What the Sandboxes view has selected: its policy is the one shown. */
+  private selected: readonly string[] = [];
+
+  constructor(
+    private readonly list: SandboxList,
+    options: { onDidSelect?: vscode.Event<string[]>; workspaceTag?: () => string } = {},
+  ) {
     super();
+    this.workspaceTag = options.workspaceTag ?? currentWorkspaceTag;
+    if (options.onDidSelect) {
+      this._register(options.onDidSelect((ids) => {
+        this.selected = ids;
+        void this.update();
+      }));
+    }
     this.item.name = 'Sandboxes';
     this.item.command = CommandIds.goToSandbox;
     this._register(list.onDidChange(() => void this.update()));
@@ -31,14 +49,17 @@ export class SandboxStatusBar extends Disposable {
     const generation = ++this.generation;
     const running = this.list.current.dockerState === 'unreachable' ? [] : this.list.running;
     const terminal = vscode.window.activeTerminal;
-    const active = activeSandbox(running, terminal && sandboxNameOfTerminal(terminal));
-    this.show(statusPresentation(running.length, active, active && this.list.knownNetworkState(active.info.id)));
+    const tag = this.workspaceTag();
+    const mine = (info: SandboxInfo) => info.tags[WORKSPACE_TAG] === tag;
+    const count = running.filter(mine).length;
+    const active = activeSandbox(running, terminal && sandboxNameOfTerminal(terminal), { selected: this.selected, mine });
+    this.show(statusPresentation(count, active, active && this.list.knownNetworkState(active.info.id), 'workspace'));
     if (!active) {
       return;
     }
     const network = await this.list.networkState(active.info);
     if (generation === this.generation && !(network instanceof Error)) {
-      this.show(statusPresentation(running.length, active, network));
+      this.show(statusPresentation(count, active, network, 'workspace'));
     }
   }
 

@@ -4,7 +4,8 @@
  * Names, images, runtimes and modes are Docker labels any script can set, refs and errors come
  * from Docker: they enter the Markdown only through untrustedText.ts (escaped, or as code spans).
  */
-import type { NetworkMode, NetworkState, SandboxInfo } from '../../core/types';
+import type { NetworkMode, NetworkState, SandboxEnding, SandboxInfo } from '../../core/types';
+import { endingIcon, endingSentence, endingWord } from './endingText';
 import { formatBytes } from '../files/fileFormat';
 import { describePolicy } from '../network/networkFormat';
 import { describeRuntime, formatAge, formatDeadline } from '../sandboxFormat';
@@ -26,6 +27,9 @@ export const ContextValues = {
   sandboxTerminal: 'sandboxTerminal',
   snapshots: 'snapshots',
   snapshot: 'snapshot',
+  workspaceGroup: 'workspaceGroup',
+  othersGroup: 'othersGroup',
+  snapshotSection: 'snapshotSection',
 } as const;
 
 export interface NodeIcon {
@@ -51,8 +55,12 @@ export const MODE_ICONS = Object.fromEntries(NETWORK_MODE_ORDER.map((mode) => [m
 
 export function presentNode(node: TreeNode, now: Date): NodePresentation {
   switch (node.kind) {
+    case 'group':
+      return presentGroup(node);
+    case 'snapshotSection':
+      return presentSnapshotSection(node);
     case 'sandbox':
-      return presentSandbox(node.info, node.network, now);
+      return presentSandbox(node.info, node.network, now, node.ending, node.parent !== undefined);
     case 'network':
       return presentNetwork(node.sandboxId, node.state);
     case 'allowlistEntry':
@@ -152,11 +160,53 @@ function presentSnapshots(node: Extract<TreeNode, { kind: 'snapshots' }>): NodeP
   };
 }
 
-function presentSnapshot(node: Extract<TreeNode, { kind: 'snapshot' }>, now: Date): NodePresentation {
-  const { ref, createdAt, sizeBytes } = node.snapshot;
+function presentGroup(node: Extract<TreeNode, { kind: 'group' }>): NodePresentation {
+  const count = node.sandboxes.length;
+  const running = node.sandboxes.filter((s) => isRunning(s.info)).length;
+  const counts = count === 0 ? 'none' : running === count ? `${count} running` : `${running} running, ${count - running} stopped`;
+  if (node.group === 'workspace') {
+    return {
+      id: 'group/workspace',
+      label: 'This workspace',
+      description: counts,
+      tooltip: 'Sandboxes created from this window\'s workspace: they follow its settings, and this window tells you when one stops.',
+      icon: { id: 'root-folder' },
+      contextValue: ContextValues.workspaceGroup,
+      collapsible: 'expanded',
+    };
+  }
   return {
-    id: `${node.sandboxId}/snapshots/${ref}`,
-    label: formatAge(createdAt, now),
+    id: 'group/others',
+    label: 'Other sandboxes on this engine',
+    description: counts,
+    tooltip: 'Sandboxes of other windows, scripts and tests on the same Docker engine. They are not this workspace\'s: handle them with care.',
+    icon: { id: 'server-environment' },
+    contextValue: ContextValues.othersGroup,
+    collapsible: 'collapsed',
+  };
+}
+
+function presentSnapshotSection(node: Extract<TreeNode, { kind: 'snapshotSection' }>): NodePresentation {
+  const count = node.snapshots.length;
+  const total = node.snapshots.reduce((sum, s) => sum + s.snapshot.sizeBytes, 0);
+  return {
+    id: 'section/snapshots',
+    label: 'Snapshots',
+    description: `${count} · ${formatBytes(total)}`,
+    tooltip: `${count} filesystem snapshot${count === 1 ? '' : 's'} on this engine, kept as images until removed, also after their sandbox is gone.`,
+    icon: { id: 'device-camera' },
+    contextValue: ContextValues.snapshotSection,
+    collapsible: 'collapsed',
+  };
+}
+
+function presentSnapshot(node: Extract<TreeNode, { kind: 'snapshot' }>, now: Date): NodePresentation {
+  const { ref, createdAt, sizeBytes, sandboxName } = node.snapshot;
+  const inSection = node.parent.kind === 'snapshotSection';
+  return {
+    id: inSection ? `snapshots/${ref}` : `${node.sandboxId}/snapshots/${ref}`,
+    // In the section, the sandbox it came from names it (that sandbox may be gone).
+    label: inSection ? `${plainText(sandboxName)} · ${formatAge(createdAt, now)}` : formatAge(createdAt, now),
     description: `${formatBytes(sizeBytes)} · ${plainText(ref)}`,
     tooltip: [
       `**Snapshot** ${code(ref)}`,
@@ -172,18 +222,29 @@ function presentSnapshot(node: Extract<TreeNode, { kind: 'snapshot' }>, now: Dat
   };
 }
 
-function presentSandbox(info: SandboxInfo, network: NetworkState | undefined, now: Date): NodePresentation {
+function presentSandbox(info: SandboxInfo, network: NetworkState | undefined, now: Date, ending?: SandboxEnding, grouped = false): NodePresentation {
   const running = isRunning(info);
   const gvisor = isGvisorSandbox(info);
+  const where = [plainText(info.image), gvisor ? 'gVisor' : `${plainText(info.runtime)}, not gVisor`];
+  // Grouped (the Sandboxes view): the state first, where a narrow sidebar does not cut it off.
+  const description = grouped
+    ? [stateWord(info, ending), ...where, ...(running ? [formatUptime(info.createdAt, now)] : [])]
+    : [...where, running ? formatUptime(info.createdAt, now) : describeState(info)];
   return {
     id: info.id,
     label: plainText(info.name),
-    description: [plainText(info.image), gvisor ? 'gVisor' : `${plainText(info.runtime)}, not gVisor`, running ? formatUptime(info.createdAt, now) : describeState(info)].join(' · '),
-    tooltip: sandboxTooltip(info, network, now),
-    icon: sandboxIcon(info),
+    description: description.join(' · '),
+    tooltip: sandboxTooltip(info, network, now, ending),
+    icon: !running && ending ? endingIcon(ending) : sandboxIcon(info),
     contextValue: running ? ContextValues.runningSandbox : ContextValues.stoppedSandbox,
     collapsible: running ? 'collapsed' : 'none',
   };
+}
+
+/** The first word of a sandbox's row: its state, or why it ended when that is known. */
+function stateWord(info: SandboxInfo, ending: SandboxEnding | undefined): string {
+  if (isRunning(info)) return 'running';
+  return ending ? endingWord(ending) : describeState(info);
 }
 
 function sandboxIcon(info: SandboxInfo): NodeIcon {
@@ -210,12 +271,12 @@ function describeState(info: SandboxInfo): string {
   return info.exitCode === null ? info.state : `${info.state} (${info.exitCode})`;
 }
 
-function sandboxTooltip(info: SandboxInfo, network: NetworkState | undefined, now: Date): string {
+function sandboxTooltip(info: SandboxInfo, network: NetworkState | undefined, now: Date, ending?: SandboxEnding): string {
   const facts: [string, string][] = [
     ['Id', code(info.id)],
     ['Image', code(info.image)],
     ['Runtime', isGvisorSandbox(info) ? describeRuntime(info.runtime) : `${code(info.runtime)}: **not isolated by gVisor**`],
-    ['State', markdownText(describeState(info))],
+    ['State', markdownText(!isRunning(info) && ending ? `${describeState(info)}: it ${endingSentence(ending)}${ending.finishedAt ? `, ${formatAge(ending.finishedAt, now)}` : ''}` : describeState(info))],
     ['Created', markdownText(`${info.createdAt.toLocaleString()} (${formatAge(info.createdAt, now)})`)],
   ];
   if (info.expiresAt) {

@@ -44,7 +44,11 @@ export class RefreshManager extends Disposable {
         source: () => clients.client.docker,
         onEvent: (event) => this.onEvent(event),
         onConnected: () => this.request({ network: 'all' }),
-        onDisconnected: () => this.request({ network: 'all' }),
+        onDisconnected: () => {
+          // A daemon restart ends every sandbox: what was running now may be stopped after it.
+          this.list.noteEngineWentAway();
+          this.request({ network: 'all' });
+        },
         log,
       }),
     );

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
-import type { NetworkState, SandboxInfo, SnapshotInfo } from '../../core/types';
+import type { NetworkState, SandboxEnding, SandboxInfo, SnapshotInfo } from '../../core/types';
 import type { SandboxClientService } from '../client';
 import { Disposable } from '../dispose';
 import type { ExtensionLog } from '../log';
@@ -37,6 +37,12 @@ export class SandboxList extends Disposable {
   private readonly network = new Map<string, NetworkEntry>();
   /** Every snapshot on the engine, read on first look after each load: one Docker call for all sandboxes. */
   private snapshotList: Promise<readonly SnapshotInfo[]> | undefined;
+  /** Why each stopped sandbox ended, by container id: read once (an ended container does not change). */
+  private readonly endings = new Map<string, SandboxEnding>();
+  /** Sandboxes that were running when the engine stopped answering: they ended with it. */
+  private readonly wentAwayWhileRunning = new Set<string>();
+  /** The last policy seen in force of sandboxes that ended, for Recreate (a stopped guard cannot be asked). */
+  private readonly lastPolicies = new Map<string, NetworkState>();
 
   private readonly onDidChangeEmitter = this._register(new vscode.EventEmitter<void>());
   /** Fires after every load. */
@@ -115,11 +121,33 @@ export class SandboxList extends Disposable {
 
   /** The sandbox's filesystem snapshots; none when they cannot be listed (the failure is logged). */
   async snapshotsOf(sandboxId: string): Promise<readonly SnapshotInfo[]> {
-    const all = (this.snapshotList ??= this.clients.client.listSnapshots().catch((err: unknown) => {
+    return (await this.allSnapshots()).filter((snapshot) => snapshot.sandboxId === sandboxId);
+  }
+
+  /** Every snapshot on the engine (one Docker call per load); none when they cannot be listed. */
+  allSnapshots(): Promise<readonly SnapshotInfo[]> {
+    return (this.snapshotList ??= this.clients.client.listSnapshots().catch((err: unknown) => {
       this.log.failure('listing the snapshots', err);
       return [];
     }));
-    return (await all).filter((snapshot) => snapshot.sandboxId === sandboxId);
+  }
+
+  /**
+   * The connection to the engine broke (its event stream ended): the sandboxes running now may be
+   * ending with a daemon restart. The next load that finds one still running forgets this.
+   */
+  noteEngineWentAway(): void {
+    for (const info of this.state.sandboxes) if (info.state === 'running') this.wentAwayWhileRunning.add(info.containerId);
+  }
+
+  /** Why a sandbox that is not running ended, once read (each load reads the new ones before it tells). */
+  endingOf(info: Pick<SandboxInfo, 'containerId'>): SandboxEnding | undefined {
+    return this.endings.get(info.containerId);
+  }
+
+  /** The policy last seen in force: while it runs the current one, after it ended the last one read. */
+  lastKnownPolicy(sandboxId: string): NetworkState | undefined {
+    return this.knownNetworkState(sandboxId) ?? this.lastPolicies.get(sandboxId);
   }
 
   /** The policy in force if it has been read already: for tooltips, which must not wait for it. */
@@ -141,6 +169,7 @@ export class SandboxList extends Disposable {
           () => undefined,
         ),
       ]);
+      await this.readEndings(sandboxes);
       this.state = { dockerState: dockerStateOf(registered, runtime), sandboxes, problem: undefined, runtime };
       this.forgetEnded(sandboxes);
     } catch (err) {
@@ -150,6 +179,7 @@ export class SandboxList extends Disposable {
       const message = err instanceof Error ? err.message : String(err);
       if (isUnreachable(err)) {
         if (this.state.dockerState !== 'unreachable') this.log.warn(`Sandboxes view: ${message}`);
+        for (const info of this.state.sandboxes) if (info.state === 'running') this.wentAwayWhileRunning.add(info.containerId);
         this.state = { dockerState: 'unreachable', sandboxes: [], problem: message, runtime };
         this.network.clear();
       } else {
@@ -166,10 +196,31 @@ export class SandboxList extends Disposable {
   /** Cached policies of sandboxes that are gone or no longer running, and failed reads, are dropped. */
   private forgetEnded(sandboxes: readonly SandboxInfo[]): void {
     const running = new Set(sandboxes.filter((info) => info.state === 'running').map((info) => info.id));
+    const present = new Set(sandboxes.map((info) => info.id));
     for (const [id, entry] of this.network) {
       if (!running.has(id) || entry.settled instanceof Error) {
+        if (present.has(id) && entry.settled && !(entry.settled instanceof Error)) this.lastPolicies.set(id, entry.settled);
         this.network.delete(id);
       }
     }
+    for (const id of this.lastPolicies.keys()) if (!present.has(id)) this.lastPolicies.delete(id);
+    const containers = new Set(sandboxes.map((info) => info.containerId));
+    for (const id of this.endings.keys()) if (!containers.has(id)) this.endings.delete(id);
+  }
+
+  /**
+   * Why each newly stopped sandbox ended (an inspect of it and its guard), before the list tells:
+   * the tree and the notification of a sandbox that died say why at once.
+   */
+  private async readEndings(sandboxes: readonly SandboxInfo[]): Promise<void> {
+    const unread = sandboxes.filter((info) => (info.state === 'exited' || info.state === 'dead') && !this.endings.has(info.containerId));
+    await Promise.all(
+      unread.map(async (info) => {
+        const engineWentAway = this.wentAwayWhileRunning.has(info.containerId);
+        const ending = await this.clients.client.handle(info).ending({ engineWentAway }).catch(() => null);
+        if (ending) this.endings.set(info.containerId, ending);
+      }),
+    );
+    for (const info of sandboxes) if (info.state === 'running') this.wentAwayWhileRunning.delete(info.containerId);
   }
 }

@@ -9,7 +9,7 @@ import { Disposable } from '../dispose';
 import type { SandboxList } from './sandboxList';
 import { sandboxNameOfTerminal, terminalsOfSandbox } from './sandboxTerminals';
 import { toTreeItem } from './treeItems';
-import { groupChildren, isRunning, rootNodes, sandboxChildren, type TreeNode } from './treeNodes';
+import { groupChildren, isRunning, sandboxChildren, treeRoots, type TreeNode } from './treeNodes';
 
 /** Where the tree reads this window's tunnels; ports/tunnelService.ts's `TunnelService` fits. */
 export interface TunnelSource {
@@ -25,6 +25,8 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
   constructor(
     private readonly list: SandboxList,
     private readonly tunnels: TunnelSource,
+    /** This window's workspace tag: its sandboxes are grouped first. */
+    private readonly workspaceTag: () => string,
   ) {
     super();
     this._register(list.onDidChange(() => this.refresh()));
@@ -61,7 +63,7 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) {
       await this.list.whenLoaded();
-      return rootNodes(this.list.current.sandboxes, (id) => this.list.knownNetworkState(id));
+      return this.roots();
     }
     if (node.kind !== 'sandbox') {
       return groupChildren(node);
@@ -76,6 +78,20 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
       tunnels: this.tunnels.list(node.sandboxId),
       terminals: terminalsOfSandbox(vscode.window.terminals, node.info.name),
       activeTerminal: vscode.window.activeTerminal,
+    });
+  }
+
+  /** The top level as it is now (groups, snapshots), from the shared list. */
+  async roots(): Promise<TreeNode[]> {
+    const snapshots = await this.list.allSnapshots();
+    return treeRoots(this.list.current.sandboxes, {
+      workspaceTag: this.workspaceTag(),
+      knownNetwork: (id) => this.list.knownNetworkState(id),
+      endingOf: (id) => {
+        const info = this.list.current.sandboxes.find((s) => s.id === id);
+        return info && this.list.endingOf(info);
+      },
+      snapshots,
     });
   }
 

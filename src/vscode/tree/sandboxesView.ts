@@ -12,7 +12,8 @@ import { DockerStateContextKey, HasSandboxesContextKey } from './dockerState';
 import { RefreshManager } from './refreshManager';
 import { SandboxList } from './sandboxList';
 import { SandboxTreeProvider, type TunnelSource } from './sandboxTreeProvider';
-import { rootNodes, type TreeNode } from './treeNodes';
+import type { TreeNode } from './treeNodes';
+import { currentWorkspaceTag } from '../settings';
 import { snapshotTree, type NodeSnapshot } from './treeSnapshot';
 
 export const SANDBOXES_VIEW_ID = 'sandboxes.views.sandboxes';
@@ -30,6 +31,9 @@ export class SandboxesView extends Disposable {
   private readonly provider: SandboxTreeProvider;
   private readonly treeView: vscode.TreeView<TreeNode>;
   private readonly contextKeys = new Map<string, unknown>();
+  private readonly onDidSelectEmitter = this._register(new vscode.EventEmitter<string[]>());
+  /** The sandboxes selected in the tree (a row below a sandbox selects it), for the status bar. */
+  readonly onDidSelect = this.onDidSelectEmitter.event;
 
   /**
    * `changes`: what tells of changes Docker reports no event for. `tunnels`: this window's
@@ -37,14 +41,21 @@ export class SandboxesView extends Disposable {
    * `sandboxes`: the changes this extension made (sandboxChanges.ts), the one path every command
    * and service takes, so none has to tell the view itself.
    */
-  constructor(clients: SandboxClientService, log: ExtensionLog, changes: { tunnels?: TunnelSource; sandboxes?: vscode.Event<SandboxChange> } = {}) {
+  constructor(
+    clients: SandboxClientService,
+    log: ExtensionLog,
+    changes: { tunnels?: TunnelSource; sandboxes?: vscode.Event<SandboxChange>; workspaceTag?: () => string } = {},
+  ) {
     super();
     const { tunnels } = changes;
     this.list = this._register(new SandboxList(clients, log));
     this.refresher = this._register(new RefreshManager(this.list, clients, log));
     const tunnelSource = tunnels ?? { list: (sandboxId: string) => clients.client.tunnelRegistry.get(sandboxId) };
-    this.provider = this._register(new SandboxTreeProvider(this.list, tunnelSource));
-    this.treeView = this._register(vscode.window.createTreeView(SANDBOXES_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true }));
+    this.provider = this._register(new SandboxTreeProvider(this.list, tunnelSource, changes.workspaceTag ?? currentWorkspaceTag));
+    this.treeView = this._register(
+      vscode.window.createTreeView(SANDBOXES_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true, canSelectMany: true }),
+    );
+    this._register(this.treeView.onDidChangeSelection((event) => this.onDidSelectEmitter.fire(selectedSandboxIds(event.selection))));
 
     this._register(this.treeView.onDidChangeVisibility((event) => this.refresher.setVisible(event.visible)));
     this.refresher.setVisible(this.treeView.visible);
@@ -57,7 +68,7 @@ export class SandboxesView extends Disposable {
     }
     this._register(this.list.onDidChange(() => this.showState()));
     this._register(
-      vscode.commands.registerCommand(TREE_SNAPSHOT_COMMAND, (options?: { depth?: number }) => this.snapshot(options?.depth)),
+      vscode.commands.registerCommand(TREE_SNAPSHOT_COMMAND, (options?: { depth?: number; groups?: boolean }) => this.snapshot(options?.depth, { groups: options?.groups })),
     );
   }
 
@@ -83,11 +94,11 @@ export class SandboxesView extends Disposable {
 
   /** Shows the view with the sandbox selected and expanded; `focus: false` leaves the keyboard focus where it is. */
   async reveal(sandboxId: string, options: { focus?: boolean } = {}): Promise<void> {
-    let node = this.rootNode(sandboxId);
+    let node = await this.rootNode(sandboxId);
     if (!node) {
       // Created a moment ago: its Docker event may not have been handled yet.
       await this.refresh(sandboxId);
-      node = this.rootNode(sandboxId);
+      node = await this.rootNode(sandboxId);
     }
     if (node) {
       await this.treeView.reveal(node, { select: true, focus: options.focus ?? true, expand: true });
@@ -102,13 +113,26 @@ export class SandboxesView extends Disposable {
     return this.refresher.hold();
   }
 
-  /** The tree as VS Code gets it from the provider, for tests. */
-  snapshot(depth = 3): Promise<NodeSnapshot[]> {
-    return snapshotTree(this.provider, depth);
+  /**
+   * The tree as VS Code gets it from the provider, for tests. `groups: false` (the default) lists
+   * the sandboxes of every group at the top, as tests written before the groups expect.
+   */
+  async snapshot(depth = 3, options: { groups?: boolean } = {}): Promise<NodeSnapshot[]> {
+    if (options.groups) return snapshotTree(this.provider, depth);
+    const sandboxes = (await this.provider.roots()).flatMap((root) => (root.kind === 'group' ? root.sandboxes : []));
+    return snapshotTree(this.provider, depth, undefined, sandboxes);
   }
 
-  private rootNode(sandboxId: string): TreeNode | undefined {
-    return rootNodes(this.list.current.sandboxes).find((node) => node.sandboxId === sandboxId);
+  /** The sandboxes this window created that are still there (Terminate All in This Workspace). */
+  async workspaceSandboxIds(): Promise<string[]> {
+    await this.list.whenLoaded();
+    const roots = await this.provider.roots();
+    return roots.flatMap((root) => (root.kind === 'group' && root.group === 'workspace' ? root.sandboxes.map((s) => s.sandboxId) : []));
+  }
+
+  private async rootNode(sandboxId: string): Promise<TreeNode | undefined> {
+    const roots = await this.provider.roots();
+    return roots.flatMap((root) => (root.kind === 'group' ? root.sandboxes : [])).find((node) => node.sandboxId === sandboxId);
   }
 
   /** The welcome content says what is wrong when the tree is empty; the message, when it is not. */
@@ -132,4 +156,9 @@ export class SandboxesView extends Disposable {
     this.contextKeys.set(key, value);
     void vscode.commands.executeCommand('setContext', key, value);
   }
+}
+
+/** The sandboxes a selection is about: a sandbox row, or any row below one; each once. */
+function selectedSandboxIds(selection: readonly TreeNode[]): string[] {
+  return [...new Set(selection.flatMap((node) => (node.kind === 'group' || node.kind === 'snapshotSection' || node.kind === 'snapshot' ? [] : [node.sandboxId])))];
 }

@@ -6,7 +6,8 @@
  * (commandArgs.ts `sandboxIdFromArg`), and a forwarded port is a `ForwardedPortRef`
  * (`{ sandboxId, containerPort }`), which the port commands accept: tree menus pass the node.
  */
-import type { NetworkState, SandboxInfo, SnapshotInfo, Tunnel, TunnelKind } from '../../core/types';
+import { WORKSPACE_TAG } from '../network/workspaceTag';
+import type { NetworkState, SandboxEnding, SandboxInfo, SnapshotInfo, Tunnel, TunnelKind } from '../../core/types';
 
 /** The part of `vscode.Terminal` the tree needs (kept structural, so this file stays pure). */
 export interface TerminalLike {
@@ -20,6 +21,29 @@ export interface SandboxNode {
   readonly info: SandboxInfo;
   /** The policy in force, when already known: the tooltip prefers it to the mode at creation. */
   readonly network: NetworkState | undefined;
+  /** Why it ended, when it is not running and that is known (the tree shows it instead of `exited (0)`). */
+  readonly ending?: SandboxEnding;
+  /** The group it is listed in; none for callers that list sandboxes flat. */
+  readonly parent?: GroupNode;
+}
+
+/**
+ * "This workspace" (sandboxes this window created, by their workspace tag) and "Other sandboxes
+ * on this engine" (other windows, scripts, tests): whose sandbox a row is, at a glance.
+ */
+export interface GroupNode {
+  readonly kind: 'group';
+  readonly group: 'workspace' | 'others';
+  readonly sandboxes: readonly SandboxNode[];
+  readonly sandboxId?: undefined;
+  readonly parent?: undefined;
+}
+
+/** Every snapshot on the engine, also of sandboxes that are gone: snapshots outlive their sandbox. */
+export interface SnapshotSectionNode {
+  readonly kind: 'snapshotSection';
+  readonly snapshots: readonly SnapshotNode[];
+  readonly sandboxId?: undefined;
   readonly parent?: undefined;
 }
 
@@ -85,10 +109,12 @@ export interface SnapshotNode {
   readonly kind: 'snapshot';
   readonly sandboxId: string;
   readonly snapshot: SnapshotInfo;
-  readonly parent: SnapshotsNode;
+  readonly parent: SnapshotsNode | SnapshotSectionNode;
 }
 
 export type TreeNode =
+  | GroupNode
+  | SnapshotSectionNode
   | SandboxNode
   | NetworkNode
   | AllowlistEntryNode
@@ -104,6 +130,44 @@ export function rootNodes(infos: readonly SandboxInfo[], knownNetwork: (id: stri
   return [...infos]
     .sort((a, b) => Number(isRunning(b)) - Number(isRunning(a)) || b.createdAt.getTime() - a.createdAt.getTime())
     .map((info) => ({ kind: 'sandbox', sandboxId: info.id, info, network: knownNetwork(info.id) }));
+}
+
+export interface RootSources {
+  /** This window's workspace tag (network/workspaceTag.ts). */
+  workspaceTag: string;
+  knownNetwork?: (id: string) => NetworkState | undefined;
+  endingOf?: (id: string) => SandboxEnding | undefined;
+  /** Every snapshot on the engine. */
+  snapshots?: readonly SnapshotInfo[];
+}
+
+/**
+ * The tree's top level: "This workspace" always (empty says so), "Other sandboxes on this engine"
+ * when there are any, "Snapshots" when there are any.
+ */
+export function treeRoots(infos: readonly SandboxInfo[], sources: RootSources): TreeNode[] {
+  const mine = (info: SandboxInfo) => info.tags[WORKSPACE_TAG] === sources.workspaceTag;
+  const group = (which: GroupNode['group'], members: readonly SandboxInfo[]): GroupNode => {
+    const sandboxes: SandboxNode[] = [];
+    const node: GroupNode = { kind: 'group', group: which, sandboxes };
+    for (const root of rootNodes(members, sources.knownNetwork)) {
+      sandboxes.push({ ...root, ending: sources.endingOf?.(root.sandboxId), parent: node });
+    }
+    return node;
+  };
+  const roots: TreeNode[] = [group('workspace', infos.filter(mine))];
+  const others = infos.filter((info) => !mine(info));
+  if (others.length > 0) roots.push(group('others', others));
+  const snapshots = sources.snapshots ?? [];
+  if (snapshots.length > 0) {
+    const nodes: SnapshotNode[] = [];
+    const section: SnapshotSectionNode = { kind: 'snapshotSection', snapshots: nodes };
+    for (const snapshot of [...snapshots].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
+      nodes.push({ kind: 'snapshot', sandboxId: snapshot.sandboxId, snapshot, parent: section });
+    }
+    roots.push(section);
+  }
+  return roots;
 }
 
 export function isRunning(info: SandboxInfo): boolean {
@@ -171,6 +235,10 @@ export function forwardedPorts(network: NetworkState | Error, tunnels: readonly 
 /** Children of the nodes below a sandbox; they carry them already. */
 export function groupChildren(node: Exclude<TreeNode, SandboxNode>): TreeNode[] {
   switch (node.kind) {
+    case 'group':
+      return [...node.sandboxes];
+    case 'snapshotSection':
+      return [...node.snapshots];
     case 'network':
       return node.state instanceof Error || node.state.mode !== 'allowlist'
         ? []

@@ -15,8 +15,8 @@ export interface NodeSnapshot {
 }
 
 /** `depth` 1: the sandboxes only; 2: with Network, Ports, Terminals; 3: with their entries. */
-export async function snapshotTree<T>(provider: vscode.TreeDataProvider<T>, depth: number, parent?: T): Promise<NodeSnapshot[]> {
-  const nodes = (await provider.getChildren(parent)) ?? [];
+export async function snapshotTree<T>(provider: vscode.TreeDataProvider<T>, depth: number, parent?: T, top?: readonly T[]): Promise<NodeSnapshot[]> {
+  const nodes = top ?? (await provider.getChildren(parent)) ?? [];
   return Promise.all(
     nodes.map(async (node) => {
       let item = await provider.getTreeItem(node);

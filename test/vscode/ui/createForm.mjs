@@ -67,7 +67,8 @@ export default async function createForm(ctx) {
     await status.filter({ hasText: `Created sandbox ${name}` }).waitFor({ state: 'visible', timeout: 60_000 });
     ctx.log(`status: ${await status.innerText()}`);
 
-    await sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: name }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    // Created by this window: listed under "This workspace".
+    await sidebar.locator('.monaco-list-row[aria-level="2"]', { hasText: name }).first().waitFor({ state: 'visible', timeout: 15_000 });
     assert.equal(await form.evaluate(() => document.activeElement?.id), 'field-name', 'the focus stays in the form');
 
     // The details panel opened beside the form; with the form closed it has the whole width.

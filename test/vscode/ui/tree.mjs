@@ -5,7 +5,7 @@
 // status bar item picks a sandbox and selects it in the view. The screenshot `tree` is the README's.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IMAGE, openEngine } from './lib/engine.mjs';
+import { IMAGE, openEngine, workspaceTagOf } from './lib/engine.mjs';
 
 export const timeout = 120; // seconds
 
@@ -15,12 +15,13 @@ export default async function tree(ctx) {
   const name = `ui-tree-${process.pid}`;
   const sidebar = page.locator('.part.sidebar');
   // Other runs may have sandboxes on the same engine: only ours is ever expanded, so the rows
-  // one level down are its own.
-  const sandboxRow = sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: name }).first();
-  const childRow = (text) => sidebar.locator('.monaco-list-row[aria-level="2"]', { hasText: text }).first();
+  // one level down are its own. Ours carries the window's workspace tag: it is listed under
+  // "This workspace" (level 1), so it is at level 2 and its rows at level 3.
+  const sandboxRow = sidebar.locator('.monaco-list-row[aria-level="2"]', { hasText: name }).first();
+  const childRow = (text) => sidebar.locator('.monaco-list-row[aria-level="3"]', { hasText: text }).first();
   let sandbox;
   try {
-    sandbox = await engine.create({ name, image: IMAGE, blockNetwork: true, tags: { 'test-run': name } });
+    sandbox = await engine.create({ name, image: IMAGE, blockNetwork: true, tags: { 'test-run': name, workspace: workspaceTagOf(ctx.workspaceFolder) } });
     ctx.log(`created ${name} (${sandbox.id})`);
 
     // From another view, so that the click opens the Sandboxes view rather than closing it.
@@ -29,12 +30,16 @@ export default async function tree(ctx) {
     await icon.click();
     await sidebar.locator('.title-label', { hasText: /sandboxes/i }).first().waitFor({ state: 'visible', timeout: 15_000 });
 
+    const group = sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: 'This workspace' }).first();
+    await group.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await group.getAttribute('aria-expanded')) !== 'true') await group.locator('.monaco-tl-twistie').click();
     await sandboxRow.waitFor({ state: 'visible', timeout: 15_000 });
     const description = await sandboxRow.locator('.label-description').innerText();
     ctx.log(`row: ${name} ${description}`);
     assert.match(description, /· gVisor · (just started|up )/);
 
     await sidebar.locator('.action-label[aria-label="Collapse All"]').click().catch(() => {});
+    if ((await group.getAttribute('aria-expanded')) !== 'true') await group.locator('.monaco-tl-twistie').click();
     // Rows move when sandboxes of other runs come and go: expand until ours says it is expanded.
     for (let i = 0; i < 10 && (await sandboxRow.getAttribute('aria-expanded')) !== 'true'; i++) {
       await sandboxRow.locator('.monaco-tl-twistie').click();
@@ -69,7 +74,7 @@ export default async function tree(ctx) {
     const terminals = childRow('1 open');
     await terminals.waitFor({ state: 'visible', timeout: 15_000 });
     if ((await terminals.getAttribute('aria-expanded')) !== 'true') await terminals.locator('.monaco-tl-twistie').click();
-    await sidebar.locator('.monaco-list-row[aria-level="3"]', { hasText: name }).first().waitFor({ state: 'visible', timeout: 5_000 });
+    await sidebar.locator('.monaco-list-row[aria-level="4"]', { hasText: name }).first().waitFor({ state: 'visible', timeout: 5_000 });
     await widenSidebar(page, 640);
     await ctx.screenshot('tree');
 
@@ -79,7 +84,7 @@ export default async function tree(ctx) {
     const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first();
     await pick.waitFor({ state: 'visible', timeout: 15_000 });
     await pick.click();
-    await sidebar.locator('.monaco-list-row.selected[aria-level="1"]', { hasText: name }).waitFor({ state: 'visible', timeout: 10_000 });
+    await sidebar.locator('.monaco-list-row.selected[aria-level="2"]', { hasText: name }).waitFor({ state: 'visible', timeout: 10_000 });
   } finally {
     await page.keyboard.press('Escape').catch(() => {});
     await ctx.runCommand('Terminal: Kill All Terminals').catch(() => {});

@@ -25,3 +25,21 @@ export function openEngine(label) {
     },
   };
 }
+
+/**
+ * The workspace tag the extension gives the sandboxes of the test window (src/vscode/network/
+ * workspaceTag.ts: a hash of the folder's URI), so a test can create a sandbox with the engine
+ * that the window counts as its own ("This workspace").
+ */
+export function workspaceTagOf(folder) {
+  const { createHash } = require('node:crypto');
+  const { pathToFileURL } = require('node:url');
+  return createHash('sha256').update(pathToFileURL(folder).href).digest('hex').slice(0, 12);
+}
+
+/** `docker kill` of one container this test created, as another client on the machine would. */
+export function dockerKill(containerId) {
+  const { spawnSync } = require('node:child_process');
+  const result = spawnSync('docker', ['kill', containerId], { encoding: 'utf8', timeout: 30_000 });
+  if (result.status !== 0) throw new Error(`docker kill ${containerId.slice(0, 12)} failed: ${result.stderr || result.error}`);
+}

@@ -1,6 +1,6 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
- * Names: create, exec, policy-apply, policy-overhead, tunnels, terminal, activation, tree, bundle,
+ * Names: create, exec, policy-apply, policy-overhead, tunnels, terminal, activation, tree, bundle, remote,
  * settings-apply, files, tree-events, load, port-detect (default: all). Prints a table and writes bench/results/latest.json.
  * Each benchmark compares the engine or the extension with a baseline measured in the same run,
  * interleaved; the result is a ratio (targets the issues set in absolute units say so). `--check` exits 1 when a target is missed.
@@ -27,6 +27,7 @@ import { loadBench } from './load.bench';
 import { policyApplyBench } from './policy-apply.bench';
 import { policyOverheadBench } from './policy-overhead.bench';
 import { portDetectBench } from './port-detect.bench';
+import { remoteBench } from './remote.bench';
 import { terminalBench } from './terminal.bench';
 import { tunnelsBench } from './tunnels.bench';
 import { activationBench, bundleBench, settingsApplyBench, treeBench, treeEventsBench } from './vscode.bench';
@@ -49,6 +50,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   'tree-events': treeEventsBench,
   load: loadBench,
   'port-detect': portDetectBench,
+  remote: remoteBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

@@ -23,7 +23,8 @@ import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
 import { DEFAULT_GUARD_IMAGE, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
 import { localUpstreamResolvers, validResolvers } from './network/resolvers';
-import { modeOf, validatePolicy } from './network/policy';
+import { modeOf, needsGateway, validatePolicy } from './network/policy';
+import { configureGateway, createGateway, removeGateway, type GatewayHandle } from './network/gateway';
 import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { forwardsOfSpec } from '../shared/tunnelKinds';
 
@@ -71,6 +72,7 @@ export class SandboxClient {
       trackExec: (containerId, proc) => this.execs.track(containerId, proc),
       closeExecs: (containerId) => this.execs.close(containerId),
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
+      gateway: { image: this.guardImage, resolvers: options.gatewayResolvers ? validResolvers(options.gatewayResolvers) : [] },
     };
   }
 
@@ -107,9 +109,11 @@ export class SandboxClient {
   async create(input: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
     const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
     const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
+    const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
     // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
     // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
-    const spare = network && networking === 'kernel' ? await this.spares.claim(spec.tags, initialState, network) : null;
+    // Not with a domain allowlist: the guard's rules name the gateway, which is made first.
+    const spare = network && networking === 'kernel' && !withGateway ? await this.spares.claim(spec.tags, initialState, network) : null;
     const id = spare?.id ?? newSandboxId();
     const name = spec.name ?? id;
     const networkMode = networking === 'none' ? 'blocked' : modeOf(policy);
@@ -120,7 +124,13 @@ export class SandboxClient {
     // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
     const created: Docker.Container[] = [];
     beginCreate(id);
+    let gateway: GatewayHandle | undefined;
     try {
+      if (withGateway && network) {
+        // The egress gateway first: the guard's initial rules DNAT to its address.
+        gateway = await createGateway(this.docker, { sandboxId: id, image: this.guardImage, network });
+        initialState.gateway = { v4: gateway.v4, v6: gateway.v6 };
+      }
       const guard = await attachGuard(
         this.docker,
         { spare, network },
@@ -143,6 +153,8 @@ export class SandboxClient {
         }),
       ]);
       throwIfAborted(options.signal);
+      // Until now the gateway refused everything (it had no policy): closed, never open.
+      if (gateway && network && guard.guardId) await configureGateway(this.docker, gateway, guard.guardId, policy, network, this.host.gateway.resolvers);
       await startSandboxContainer(this.containerContext(), container, spec, runtime);
       // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
@@ -153,6 +165,7 @@ export class SandboxClient {
       this.networkReady = undefined; // look the network and guard image up again next time
       // Sandbox first, then its guard.
       for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
+      if (gateway) await removeGateway(this.docker, gateway.id).catch(() => undefined);
       throw error;
     } finally {
       endCreate(id);

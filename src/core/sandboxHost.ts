@@ -19,4 +19,6 @@ export interface SandboxHost {
   closeExecs(containerId: string): void;
   /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
   runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
+  /** What a sandbox's egress gateway is made from and asks (domain allowlists: network/gateway.ts). */
+  readonly gateway: { image: string; resolvers: string[] };
 }

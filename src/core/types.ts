@@ -38,6 +38,11 @@ export interface ConnectOptions {
    * which is used too). `[]`: none, so outside names do not resolve in open sandboxes.
    */
   dnsServers?: string[];
+  /**
+   * Resolvers the egress gateway of domain-allowlist sandboxes asks (IP addresses). Default: the
+   * gateway's own resolv.conf (Docker's embedded DNS). Tests point it at a resolver of their own.
+   */
+  gatewayResolvers?: string[];
 }
 
 /** A sandbox's network mode, derived from its policy (network/modes.ts owns the modes). */
@@ -81,6 +86,11 @@ export interface SandboxSpec {
   blockNetwork?: boolean;
   /** When non-empty, outbound traffic only to these IPv4/IPv6 CIDRs or addresses. */
   cidrAllowlist?: string[];
+  /**
+   * Host names reachable through the sandbox's egress gateway, in addition to `cidrAllowlist`
+   * (issue #12): `pypi.org`, `*.example.com` (names below it), `name:port`. Non-empty: allowlist mode.
+   */
+  domainAllowlist?: string[];
   /**
    * The policy is the caller's defaults rather than a choice for this sandbox: callers that
    * re-apply defaults when they change (the VS Code extension, for workspace settings) look for it.
@@ -289,12 +299,35 @@ export interface StatsOptions {
 export interface NetworkPolicyInput {
   blockNetwork?: boolean;
   cidrAllowlist?: string[];
+  /** Host names through the egress gateway (see SandboxSpec.domainAllowlist). */
+  domainAllowlist?: string[];
+}
+
+/** A connection or lookup the egress gateway refused (`sandbox.networkEvents()`). */
+export interface NetworkEvent {
+  /** ISO time. */
+  time: string;
+  /** Sandbox id. */
+  sandbox: string;
+  protocol: 'dns' | 'tls' | 'http' | 'tcp';
+  /** The name asked for (DNS question, SNI, Host), when there was one. */
+  name?: string;
+  address?: string;
+  port?: number;
+  /** DNS question type (1 A, 28 AAAA, 16 TXT…). */
+  qtype?: number;
+  /** Why, e.g. "name not on the domain allowlist", "no SNI". */
+  reason: string;
+  /** The same refusal repeated this many times before, not logged one by one. */
+  repeats?: number;
 }
 
 export interface NetworkState {
   mode: NetworkMode;
   blockNetwork: boolean;
   cidrAllowlist: string[];
+  /** Host names through the egress gateway; absent or empty without one. */
+  domainAllowlist?: string[];
   followsDefaults: boolean;
   /** False when the runtime cannot have a policy enforced (gVisor netstack mode): only `open` runs there. */
   enforced: boolean;

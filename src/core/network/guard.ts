@@ -7,7 +7,7 @@ import { LABEL } from '../labels';
 import type { TunnelKind } from '../types';
 import { CHECK_NETWORK_FILES, COPY_NETWORK_FILES, NETWORK_FILES_BYTES } from './networkFiles';
 import { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo } from './sharedNetwork';
-import { RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, renderRules, type NetworkPolicy } from './policy';
+import { GATEWAY_CHAIN, RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, needsGateway, renderGatewayNat, renderRules, type NetworkPolicy } from './policy';
 
 /**
  * Where a sandbox's network policy is enforced: a small runc container, the guard, owns the
@@ -21,7 +21,8 @@ import { RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, renderRules, type NetworkP
 
 // Moved to sharedNetwork.ts; still exported here for the callers that import them from the guard.
 export { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo };
-export const DEFAULT_GUARD_IMAGE = 'sandboxes/guard:1';
+/** guard:2 adds Debian's nodejs, for the egress gateway of domain allowlists (network/gateway.ts). */
+export const DEFAULT_GUARD_IMAGE = 'sandboxes/guard:2';
 const STATE_FILE = '/run/sandboxes-policy.json';
 
 /** What the guard records of the policy in force (read back after reloads, by any client). */
@@ -30,6 +31,8 @@ export interface PolicyState extends NetworkPolicy {
   followsDefaults: boolean;
   /** Ports in the sandbox that this machine may connect to, and how they are tunnelled. */
   forwards: { port: number; kind: TunnelKind }[];
+  /** The egress gateway's addresses when the policy has a domain allowlist (network/gateway.ts). */
+  gateway?: { v4?: string; v6?: string };
 }
 
 /** The guard runs iptables, so its image needs it; tests and offline machines provide it by tag. */
@@ -98,13 +101,22 @@ export const EXPAND_RESOLVERS = [
   '}',
 ].join('\n');
 
-/** Loads $RULES_V4/$RULES_V6, verifies that the rules tagged $TAG are live, records $STATE. */
+/**
+ * Loads $RULES_V4/$RULES_V6 (filter) and $NAT_V4/$NAT_V6 (our nat chain, the egress gateway's
+ * DNAT: policy.ts renderGatewayNat), verifies that the rules tagged $TAG are live, records $STATE.
+ * Filter first: entering domain mode, nothing reaches the gateway's DNAT before the filter lets
+ * the sandbox reach only the gateway; leaving it, the filter refuses the gateway before the DNAT
+ * goes. Docker's own nat chains (its DNS) are never flushed: only our chain is rewritten.
+ */
 const APPLY = [
   EXPAND_RESOLVERS,
   'expand 4 "$RULES_V4" | iptables-restore',
   'if [ -e /proc/net/if_inet6 ]; then expand 6 "$RULES_V6" | ip6tables-restore; fi',
   'iptables-save -t filter | grep -qF -- "$TAG"',
   'if [ -e /proc/net/if_inet6 ]; then ip6tables-save -t filter | grep -qF -- "$TAG"; fi',
+  'nat() { $1 -t nat -N ' + GATEWAY_CHAIN + ' 2>/dev/null || true; $1 -t nat -C OUTPUT -j ' + GATEWAY_CHAIN + ' 2>/dev/null || $1 -t nat -A OUTPUT -j ' + GATEWAY_CHAIN + '; printf "%s" "$2" | $1-restore --noflush; $1-save -t nat | grep -qF -- "$TAG"; }',
+  'if [ -n "$NAT_V4" ]; then nat iptables "$NAT_V4"; fi',
+  'if [ -n "$NAT_V6" ] && [ -e /proc/net/if_inet6 ]; then nat ip6tables "$NAT_V6"; fi',
   `printf "%s" "$STATE" > ${STATE_FILE}`,
   'echo "verified $TAG"',
 ].join('\n');
@@ -171,8 +183,13 @@ export function guardName(sandboxId: string): string {
 
 function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<string, string>; tag: string } {
   const tag = `sandboxes-policy-${createHash('sha256').update(JSON.stringify(state)).update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`;
-  const rules = renderRules(state, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag, ownAddresses: ownAddresses(network) });
-  return { env: { RULES_V4: rules.v4, RULES_V6: rules.v6, TAG: tag, STATE: JSON.stringify(state) }, tag };
+  const ctx = { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag, ownAddresses: ownAddresses(network), gateway: state.gateway };
+  const rules = renderRules(state, ctx);
+  // Our nat chain is rewritten on every apply (emptied when there is no gateway); IPv6 only when
+  // the gateway has an IPv6 address (else the filter refuses all IPv6 but loopback anyway).
+  const nat = renderGatewayNat(state, ctx);
+  const v6 = Boolean(state.gateway?.v6 && needsGateway(state));
+  return { env: { RULES_V4: rules.v4, RULES_V6: rules.v6, NAT_V4: nat.v4, NAT_V6: v6 ? nat.v6 : '', TAG: tag, STATE: JSON.stringify(state) }, tag };
 }
 
 export interface CreatedGuard {

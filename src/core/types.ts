@@ -28,7 +28,7 @@ export interface ConnectOptions {
   runDir?: string;
   /** Address tunnel listeners bind to. Default 127.0.0.1: only this machine. */
   tunnelBindHost?: string;
-  /** Image of the network guard containers (needs /bin/sh, iptables, ip6tables). Default `sandboxes/guard:1`. */
+  /** Image of the network guard containers (needs /bin/sh, iptables, ip6tables; nodejs for domain allowlists). Default `sandboxes/guard:2`. */
   guardImage?: string;
   /**
    * The resolvers Docker's embedded DNS forwards outside lookups to: open sandboxes may reach

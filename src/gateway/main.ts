@@ -25,7 +25,7 @@ import * as ipaddr from 'ipaddr.js';
 import { domainAllowed, normaliseHost, parseDomainEntry, type DomainEntry } from '../core/network/domains';
 import { refusedAddress } from './addresses';
 import { readSni } from './clientHello';
-import { GATEWAY_DNS_PORT, gatewayListenPort } from './ports';
+import { GATEWAY_DNS_PORT, gatewayListenPort } from '../core/network/gatewayPorts';
 
 export interface GatewayPolicy {
   tag: string;

@@ -4,7 +4,7 @@
  * pure); the extension checks again before creating. What was typed is kept with `setState`, so
  * a reload or a hidden tab loses nothing.
  */
-import { parseCidr } from '../core/network/policy';
+import { parseCidr } from '../core/network/cidr';
 import { validateSpec } from '../core/spec';
 import { EMPTY_FORM, checkForm } from '../shared/createFormModel';
 import {

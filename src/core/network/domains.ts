@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { domainToASCII } from 'node:url';
+import * as ipaddr from 'ipaddr.js';
 import { SandboxError } from '../errors';
 
 /**
@@ -30,6 +29,21 @@ export interface DomainEntry {
 }
 
 export const DEFAULT_DOMAIN_PORTS: readonly number[] = [80, 443];
+
+// No Node imports: the create form's webview validates entries with this file too.
+/** An IPv4 address in four decimal parts or an IPv6 address (what node:net's isIP accepts). */
+function isIP(text: string): boolean {
+  return text.includes(':') ? ipaddr.IPv6.isValid(text) && !text.includes('%') : ipaddr.IPv4.isValidFourPartDecimal(text);
+}
+
+/** IDNA to ASCII (punycode), as node:url's domainToASCII: '' when the name cannot be converted. */
+function domainToASCII(text: string): string {
+  try {
+    return new URL(`http://${text}/`).hostname;
+  } catch {
+    return '';
+  }
+}
 
 const MAX_NAME = 253;
 const MAX_LABEL = 63;

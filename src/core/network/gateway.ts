@@ -49,8 +49,10 @@ export function gatewayScript(): string {
   if (fs.existsSync(bundled)) return (script = fs.readFileSync(bundled, 'utf8'));
   const source = path.join(__dirname, '..', '..', 'gateway', 'main.ts');
   if (fs.existsSync(source)) {
+    // Only in a checkout (a dev dependency): the name is not a literal, so bundles do not pull esbuild in.
+    const devOnly = 'esbuild';
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const esbuild = require('esbuild') as typeof import('esbuild');
+    const esbuild = require(devOnly) as typeof import('esbuild');
     const out = esbuild.buildSync({ entryPoints: [source], bundle: true, platform: 'node', target: 'node18', minify: true, write: false, logLevel: 'silent' });
     return (script = out.outputFiles[0].text);
   }

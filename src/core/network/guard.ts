@@ -44,7 +44,7 @@ export async function ensureGuardImage(docker: Docker, image: string): Promise<v
     throw new SandboxError(
       'IMAGE_UNAVAILABLE',
       `The network guard image "${image}" is not on this machine. Each sandbox's network policy is enforced by a small container from it.`,
-      `Build it once: \`docker build -t ${image} - <<'EOF'\nFROM alpine:3.20\nRUN apk add --no-cache iptables ip6tables\nEOF\`, or point the guardImage option (VS Code: sandboxes.network.guardImage) at an image with iptables and ip6tables.`,
+      `Build it once: \`docker build -t ${image} - <<'EOF'\nFROM alpine:3.20\nRUN apk add --no-cache iptables ip6tables nodejs\nEOF\` (on Debian: scripts/build-guard-image.sh), or point the guardImage option (VS Code: sandboxes.network.guardImage) at an image with iptables, ip6tables and, for domain allowlists, nodejs.`,
     );
   }
 }

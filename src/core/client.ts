@@ -6,7 +6,7 @@ import { ensureImage } from './images';
 import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
-import { LABEL, MANAGED_FILTER, tagFilters } from './labels';
+import { LABEL, MANAGED_FILTER, tagFilters, tagLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ExecTracker } from './execTracker';
@@ -128,7 +128,7 @@ export class SandboxClient {
     try {
       if (withGateway && network) {
         // The egress gateway first: the guard's initial rules DNAT to its address.
-        gateway = await createGateway(this.docker, { sandboxId: id, image: this.guardImage, network });
+        gateway = await createGateway(this.docker, { sandboxId: id, image: this.guardImage, network, labels: tagLabels(spec.tags) });
         initialState.gateway = { v4: gateway.v4, v6: gateway.v6 };
       }
       const guard = await attachGuard(

@@ -174,7 +174,10 @@ export class Sandbox {
       // Domain allowlist: the gateway first (it cuts what it no longer allows, and listens on new
       // ports before the guard sends them), then the guard's rules pointing at it.
       if (needsGateway(policy) && networking === 'kernel') {
-        const gateway = await ensureGateway(this.docker, { sandboxId: this.id, image: this.host.gateway.image, network });
+        // The sandbox's tags go on the gateway too (scripts and tests find their objects by them).
+        const guardLabels = (await this.docker.getContainer(guard).inspect()).Config.Labels ?? {};
+        const tags = Object.fromEntries(Object.entries(guardLabels).filter(([key]) => key.startsWith(LABEL.tagPrefix)));
+        const gateway = await ensureGateway(this.docker, { sandboxId: this.id, image: this.host.gateway.image, network, labels: tags });
         await configureGateway(this.docker, gateway, guard, policy, network, this.host.gateway.resolvers);
         state.gateway = { v4: gateway.v4, v6: gateway.v6 };
       }

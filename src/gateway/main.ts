@@ -288,7 +288,13 @@ httpServer.on('request', async (req: http.IncomingMessage, res: http.ServerRespo
   }
   const up = http.request({ host: address, port, method: req.method, path: req.url, headers: headers as unknown as http.OutgoingHttpHeaders, setHost: false });
   up.on('response', (r) => {
-    res.writeHead(r.statusCode ?? 502, r.rawHeaders as unknown as http.OutgoingHttpHeaders);
+    // Hop-by-hop headers are the gateway's to set: the upstream's "Connection: close" must not
+    // end the sandbox's keep-alive connection to the gateway.
+    const back: string[] = [];
+    for (let i = 0; i < r.rawHeaders.length; i += 2) {
+      if (!/^(connection|keep-alive)$/i.test(r.rawHeaders[i])) back.push(r.rawHeaders[i], r.rawHeaders[i + 1]);
+    }
+    res.writeHead(r.statusCode ?? 502, back as unknown as http.OutgoingHttpHeaders);
     r.pipe(res);
   });
   // Tracked while the request runs: an upstream that ends does not end the client's keep-alive.

@@ -7,7 +7,7 @@ import { LABEL } from '../labels';
 import type { TunnelKind } from '../types';
 import { CHECK_NETWORK_FILES, COPY_NETWORK_FILES, NETWORK_FILES_BYTES } from './networkFiles';
 import { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo } from './sharedNetwork';
-import { GATEWAY_CHAIN, RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, needsGateway, renderGatewayNat, renderRules, type NetworkPolicy } from './policy';
+import { GATEWAY_CHAIN, GATEWAY_POST_CHAIN, RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, needsGateway, renderGatewayNat, renderRules, type NetworkPolicy } from './policy';
 
 /**
  * Where a sandbox's network policy is enforced: a small runc container, the guard, owns the
@@ -114,7 +114,8 @@ const APPLY = [
   'if [ -e /proc/net/if_inet6 ]; then expand 6 "$RULES_V6" | ip6tables-restore; fi',
   'iptables-save -t filter | grep -qF -- "$TAG"',
   'if [ -e /proc/net/if_inet6 ]; then ip6tables-save -t filter | grep -qF -- "$TAG"; fi',
-  'nat() { $1 -t nat -N ' + GATEWAY_CHAIN + ' 2>/dev/null || true; $1 -t nat -C OUTPUT -j ' + GATEWAY_CHAIN + ' 2>/dev/null || $1 -t nat -A OUTPUT -j ' + GATEWAY_CHAIN + '; printf "%s" "$2" | $1-restore --noflush; $1-save -t nat | grep -qF -- "$TAG"; }',
+  'link() { $1 -t nat -N $3 2>/dev/null || true; $1 -t nat -C $2 -j $3 2>/dev/null || $1 -t nat -A $2 -j $3; }',
+  `nat() { link $1 OUTPUT ${GATEWAY_CHAIN}; link $1 POSTROUTING ${GATEWAY_POST_CHAIN}; printf "%s" "$2" | $1-restore --noflush; $1-save -t nat | grep -qF -- "$TAG"; }`,
   'if [ -n "$NAT_V4" ]; then nat iptables "$NAT_V4"; fi',
   'if [ -n "$NAT_V6" ] && [ -e /proc/net/if_inet6 ]; then nat ip6tables "$NAT_V6"; fi',
   `printf "%s" "$STATE" > ${STATE_FILE}`,

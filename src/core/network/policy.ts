@@ -80,6 +80,13 @@ export function needsGateway(policy: NetworkPolicy): boolean {
 
 /** Chain of ours in the nat table of the sandbox's namespace; Docker's own chains are never touched. */
 export const GATEWAY_CHAIN = 'SANDBOXES_GW';
+/**
+ * Linked from nat POSTROUTING: what goes to the gateway leaves with the guard's own address on
+ * the sandboxes network. The source was chosen for the address the sandbox dialled; when the
+ * guard is also on that address's network (connected by someone), it would be an address the
+ * gateway does not accept, and whose replies route elsewhere.
+ */
+export const GATEWAY_POST_CHAIN = 'SANDBOXES_GW_POST';
 
 /**
  * What "open" refuses unless an allowlist names it: everything that is not the public internet.
@@ -258,8 +265,9 @@ export function openRefusals(family: 4 | 6, ownAddresses: string[]): string[] {
 export function renderGatewayNat(policy: NetworkPolicy, ctx: RuleContext): { v4: string; v6: string } {
   const render = (family: 4 | 6): string => {
     const gw = family === 4 ? ctx.gateway?.v4 : ctx.gateway?.v6;
-    const lines = ['*nat', `:${GATEWAY_CHAIN} - [0:0]`, `-A ${GATEWAY_CHAIN} -o lo -m comment --comment "${ctx.tag}" -j RETURN`];
+    const lines = ['*nat', `:${GATEWAY_CHAIN} - [0:0]`, `:${GATEWAY_POST_CHAIN} - [0:0]`, `-A ${GATEWAY_CHAIN} -o lo -m comment --comment "${ctx.tag}" -j RETURN`];
     if (gw && needsGateway(policy) && modeOf(policy) === 'allowlist') {
+      lines.push(`-A ${GATEWAY_POST_CHAIN} -d ${gw} -j MASQUERADE`);
       for (const entry of policy.cidrAllowlist) {
         const parsed = parseCidr(entry);
         if (typeof parsed !== 'string' && parsed.family === family) lines.push(`-A ${GATEWAY_CHAIN} -d ${parsed.cidr} -j RETURN`);

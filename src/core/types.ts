@@ -88,7 +88,7 @@ export interface SandboxSpec {
   cidrAllowlist?: string[];
   /**
    * Host names reachable through the sandbox's egress gateway, in addition to `cidrAllowlist`
-   * (issue #12): `pypi.org`, `*.example.com` (names below it), `name:port`. Non-empty: allowlist mode.
+   * (issue #12): `example.org`, `*.example.com` (names below it), `name:port`. Non-empty: allowlist mode.
    */
   domainAllowlist?: string[];
   /**

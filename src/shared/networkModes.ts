@@ -20,7 +20,7 @@ export interface NetworkPolicy {
   blockNetwork: boolean;
   cidrAllowlist: string[];
   /**
-   * Host names (`pypi.org`, `*.example.com`, `name:port`) reachable through the sandbox's egress
+   * Host names (`example.org`, `*.example.com`, `name:port`) reachable through the sandbox's egress
    * gateway (issue #12), in addition to the CIDR list. Absent or empty: no gateway.
    */
   domainAllowlist?: string[];

@@ -9,18 +9,18 @@ const ctx = { forwardedPorts: [], tag: 'sandboxes-policy-t1', gateway: { v4: '17
 
 describe('validatePolicy with a domain allowlist', () => {
   it('normalises and de-duplicates names; a non-empty list is allowlist mode', () => {
-    const policy = validatePolicy({ domainAllowlist: ['PyPI.org', 'pypi.org', ' *.Example.com ', 'bücher.example:8443'] });
-    assert.deepEqual(policy.domainAllowlist, ['pypi.org', '*.example.com', 'xn--bcher-kva.example:8443']);
+    const policy = validatePolicy({ domainAllowlist: ['Example.ORG', 'example.org', ' *.Example.com ', 'bücher.example:8443'] });
+    assert.deepEqual(policy.domainAllowlist, ['example.org', '*.example.com', 'xn--bcher-kva.example:8443']);
     assert.equal(modeOf(policy), 'allowlist');
-    assert.equal(modeOf({ blockNetwork: true, cidrAllowlist: [], domainAllowlist: ['pypi.org'] }), 'blocked');
+    assert.equal(modeOf({ blockNetwork: true, cidrAllowlist: [], domainAllowlist: ['example.org'] }), 'blocked');
   });
   it('one error names bad CIDRs and bad names together, and applies nothing', () => {
     assert.throws(
-      () => validatePolicy({ cidrAllowlist: ['10.0.0.1/8'], domainAllowlist: ['https://pypi.org/simple', 'ok.test', '192.0.2.7'] }),
+      () => validatePolicy({ cidrAllowlist: ['10.0.0.1/8'], domainAllowlist: ['https://example.org/simple', 'ok.test', '192.0.2.7'] }),
       (error: unknown) => {
         assert.ok(isSandboxError(error, 'INVALID_POLICY'));
         assert.match(error.message, /cidrAllowlist\[0\] "10\.0\.0\.1\/8" has host bits set/);
-        assert.match(error.message, /domainAllowlist\[0\] "https:\/\/pypi\.org\/simple" is a URL; did you mean pypi\.org\?/);
+        assert.match(error.message, /domainAllowlist\[0\] "https:\/\/example\.org\/simple" is a URL; did you mean example\.org\?/);
         assert.match(error.message, /domainAllowlist\[2\] "192\.0\.2\.7" is an IP address/);
         assert.doesNotMatch(error.message, /ok\.test/);
         return true;
@@ -31,8 +31,8 @@ describe('validatePolicy with a domain allowlist', () => {
     assert.throws(() => validatePolicy({ domainAllowlist: ['a.test:15443'] }), /keeps for itself/);
   });
   it('the spec keeps and checks domainAllowlist', () => {
-    assert.deepEqual(validateSpec({ image: 'x', domainAllowlist: ['pypi.org'] }).domainAllowlist, ['pypi.org']);
-    assert.throws(() => validateSpec({ image: 'x', domainAllowlist: ['pypi.org/simple'] }), /did you mean pypi\.org/);
+    assert.deepEqual(validateSpec({ image: 'x', domainAllowlist: ['example.org'] }).domainAllowlist, ['example.org']);
+    assert.throws(() => validateSpec({ image: 'x', domainAllowlist: ['example.org/simple'] }), /did you mean example\.org/);
   });
   it('gateway ports: 80, 443 and every name:port', () => {
     assert.deepEqual(gatewayPorts({ blockNetwork: false, cidrAllowlist: [], domainAllowlist: ['a.test', 'b.test:8443'] }), [80, 443, 8443]);
@@ -40,7 +40,7 @@ describe('validatePolicy with a domain allowlist', () => {
 });
 
 describe('rules for a domain allowlist', () => {
-  const policy = validatePolicy({ cidrAllowlist: ['198.51.100.0/24'], domainAllowlist: ['pypi.org', 'git.test:8443'] });
+  const policy = validatePolicy({ cidrAllowlist: ['198.51.100.0/24'], domainAllowlist: ['example.org', 'git.test:8443'] });
   it('filter: the sandbox reaches only the gateway (its ports) and the CIDR list; replies matched by the gateway in the reply direction', () => {
     const { v4, v6 } = renderRules(policy, ctx);
     assert.match(v4, /-A OUTPUT -d 172\.18\.0\.9 -p udp -m udp --dport 15053 -j ACCEPT/);
@@ -62,7 +62,7 @@ describe('rules for a domain allowlist', () => {
     assert.match(v4, /--comment "sandboxes-policy-t1"/, 'the tag proves the chain is live');
   });
   it('without a domain list, or blocked, the chains are empty (but tagged)', () => {
-    for (const p of [validatePolicy({ cidrAllowlist: ['198.51.100.0/24'] }), validatePolicy({ blockNetwork: true, domainAllowlist: ['pypi.org'] })]) {
+    for (const p of [validatePolicy({ cidrAllowlist: ['198.51.100.0/24'] }), validatePolicy({ blockNetwork: true, domainAllowlist: ['example.org'] })]) {
       const { v4 } = renderGatewayNat(p, ctx);
       assert.doesNotMatch(v4, /DNAT|MASQUERADE/);
       assert.match(v4, /sandboxes-policy-t1/);

@@ -27,9 +27,9 @@ function sni(...names: string[]): Buffer {
 }
 
 describe('readSni', () => {
-  it('reads the one SNI name', () => assert.deepEqual(readSni(hello(sni('pypi.org'))), { name: 'pypi.org' }));
+  it('reads the one SNI name', () => assert.deepEqual(readSni(hello(sni('example.org'))), { name: 'example.org' }));
   it('waits for more when the record is incomplete', () => {
-    const full = hello(sni('pypi.org'));
+    const full = hello(sni('example.org'));
     assert.deepEqual(readSni(full.subarray(0, 3)), { need: true });
     assert.deepEqual(readSni(full.subarray(0, full.length - 1)), { need: true });
   });
@@ -41,10 +41,10 @@ describe('readSni', () => {
   });
   it('refuses what is not a ClientHello, and malformed lengths', () => {
     assert.deepEqual(readSni(Buffer.from('GET / HTTP/1.1\r\n')), { refused: 'not TLS' });
-    const bad = hello(sni('pypi.org'));
+    const bad = hello(sni('example.org'));
     bad[bad.length - 10] = 0xff; // a name length past the end
     assert.ok('refused' in readSni(bad) || 'name' in readSni(bad));
-    const lying = hello(sni('pypi.org'));
+    const lying = hello(sni('example.org'));
     lying.writeUInt16BE(0xffff, 3); // a record longer than TLS allows
     assert.deepEqual(readSni(lying), { refused: 'ClientHello too large' });
   });
@@ -52,11 +52,11 @@ describe('readSni', () => {
     const first = await new Promise<Buffer>((resolve) => {
       const server = net.createServer((s) => s.once('data', (d: Buffer) => (resolve(d), s.destroy(), server.close())));
       server.listen(0, '127.0.0.1', () => {
-        const c = tls.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, servername: 'files.pythonhosted.org' });
+        const c = tls.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, servername: 'files.example.net' });
         c.on('error', () => undefined);
       });
     });
-    assert.deepEqual(readSni(first), { name: 'files.pythonhosted.org' });
+    assert.deepEqual(readSni(first), { name: 'files.example.net' });
   });
 });
 

@@ -35,7 +35,7 @@ export function validatePolicy(input: { blockNetwork?: unknown; cidrAllowlist?: 
     throw new SandboxError(
       'INVALID_POLICY',
       `Invalid network policy: ${problems.join('; ')}. Nothing was applied.`,
-      `Correct the entries named above (${cidrProblems ? 'IPv4/IPv6 CIDRs such as 10.0.0.0/8 or single addresses such as 192.0.2.7' : ''}${cidrProblems && names ? '; ' : ''}${names ? 'host names such as pypi.org, *.example.com for the names below a domain, or name:port for another TCP port' : ''}), e.g. in the setting ${names && !cidrProblems ? 'sandboxes.network.domainAllowlist' : 'sandboxes.network.cidrAllowlist'}.`,
+      `Correct the entries named above (${cidrProblems ? 'IPv4/IPv6 CIDRs such as 10.0.0.0/8 or single addresses such as 192.0.2.7' : ''}${cidrProblems && names ? '; ' : ''}${names ? 'host names such as example.org, *.example.com for the names below a domain, or name:port for another TCP port' : ''}), e.g. in the setting ${names && !cidrProblems ? 'sandboxes.network.domainAllowlist' : 'sandboxes.network.cidrAllowlist'}.`,
     );
   }
   const policy: NetworkPolicy = { blockNetwork: input.blockNetwork === true, cidrAllowlist: cidrs };

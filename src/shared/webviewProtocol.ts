@@ -152,6 +152,10 @@ export interface SandboxView {
 export interface NetworkView {
   mode: NetworkMode;
   cidrAllowlist: string[];
+  /** Host names through the egress gateway. */
+  domainAllowlist?: string[];
+  /** The gateway's latest refusals, newest last: "time protocol name:port — reason". */
+  refused?: string[];
   followsDefaults: boolean;
   enforced: boolean;
 }

@@ -31,14 +31,14 @@ export function changeForChoice(choice: NetworkChoice, settings: SettingsOrError
       return { policy: { blockNetwork: true, cidrAllowlist: [] }, followsDefaults: false };
     case 'allowlist':
       if (settings instanceof UserFacingError) throw settings;
-      if (settings.cidrAllowlist.length === 0) {
+      if (settings.cidrAllowlist.length === 0 && (settings.domainAllowlist ?? []).length === 0) {
         throw new UserFacingError(
-          `The allowlist setting "${SettingKeys.cidrAllowlist}" is empty, so there is nothing to allow.`,
-          'Add the networks the sandbox may reach (e.g. 10.0.0.0/8, or your DNS resolver\'s address) to it, or choose Blocked.',
-          [SettingKeys.cidrAllowlist],
+          `The allowlist setting "${SettingKeys.cidrAllowlist}" is empty (and so is "${SettingKeys.domainAllowlist}"), so there is nothing to allow.`,
+          'Add the networks (e.g. 10.0.0.0/8) or host names (e.g. example.org, *.example.com) the sandbox may reach, or choose Blocked.',
+          [SettingKeys.cidrAllowlist, SettingKeys.domainAllowlist],
         );
       }
-      return { policy: { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist }, followsDefaults: false };
+      return { policy: { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist, ...(settings.domainAllowlist?.length ? { domainAllowlist: settings.domainAllowlist } : {}) }, followsDefaults: false };
     case 'settings':
       if (settings instanceof UserFacingError) throw settings;
       return { policy: settings, followsDefaults: true };
@@ -82,11 +82,11 @@ export function choiceItems(state: NetworkState, settings: SettingsOrError): Cho
 
   let allowlistText: string;
   if (invalid) allowlistText = `${SettingKeys.cidrAllowlist} is invalid`;
-  else if (settings.cidrAllowlist.length === 0) allowlistText = `${SettingKeys.cidrAllowlist} is empty`;
-  else allowlistText = `only ${settings.cidrAllowlist.join(', ')}`;
+  else if (settings.cidrAllowlist.length === 0 && (settings.domainAllowlist ?? []).length === 0) allowlistText = `${SettingKeys.cidrAllowlist} is empty`;
+  else allowlistText = `only ${[...settings.cidrAllowlist, ...(settings.domainAllowlist ?? [])].join(', ')}`;
   const allowlistNow =
-    current === 'allowlist' && (invalid || !samePolicy(state, { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist }))
-      ? `Now: ${state.cidrAllowlist.join(', ')}. Choosing it applies the list from the settings.`
+    current === 'allowlist' && (invalid || !samePolicy(state, { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist, domainAllowlist: settings.domainAllowlist }))
+      ? `Now: ${[...state.cidrAllowlist, ...(state.domainAllowlist ?? [])].join(', ')}. Choosing it applies the list from the settings.`
       : `The networks in ${SettingKeys.cidrAllowlist}.`;
 
   return [

@@ -1,7 +1,7 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
  * Names: create, exec, policy-apply, policy-overhead, tunnels, terminal, activation, tree, bundle,
- * settings-apply, files, tree-events, load (default: all). Prints a table and writes bench/results/latest.json.
+ * settings-apply, files, tree-events, load, domain (default: all). Prints a table and writes bench/results/latest.json.
  * Each benchmark compares the engine or the extension with a baseline measured in the same run,
  * interleaved; the result is a ratio (targets the issues set in absolute units say so). `--check` exits 1 when a target is missed.
  *
@@ -12,7 +12,8 @@
  * BENCH_TUNNEL_SECONDS (default 3, at least 1), BENCH_SETTINGS_N (default 16, at least 8),
  * BENCH_FILES_COPY_N (default 8, at least 5), BENCH_FILES_READ_N (default 20, at least 10),
  * BENCH_TREE_EVENTS_N (default 10, at least 6), BENCH_LOAD_ROUNDS (default 2, at least 1),
- * BENCH_LOAD_ALONE_N (default 8, at least 3), BENCH_LOAD_VSCODE=0 (load without the extension host).
+ * BENCH_LOAD_ALONE_N (default 8, at least 3), BENCH_LOAD_VSCODE=0 (load without the extension host),
+ * BENCH_DOMAIN_N (default 150, at least 50).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +21,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { resolveEndpoint } from '../src/core/docker';
 import { createBench } from './create.bench';
+import { domainBench } from './domain.bench';
 import { execBench } from './exec.bench';
 import { filesBench } from './files.bench';
 import { loadBench } from './load.bench';
@@ -46,6 +48,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   'settings-apply': settingsApplyBench,
   'tree-events': treeEventsBench,
   load: loadBench,
+  domain: domainBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

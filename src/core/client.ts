@@ -256,6 +256,8 @@ export class SandboxClient {
     );
     const sandboxes = containers.filter(isSandboxContainer);
     this.guardCleanup.collect(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
+    // Only from a full listing: a tag-filtered one would take other sandboxes' gateways for orphans.
+    if (Object.keys(options.tags ?? {}).length === 0) this.guardCleanup.collectGateways(sandboxes);
     // What a create that never finished left (its process died, or its clean-up failed): in the background.
     void collectHalfMade(this.docker, containers, this.logger).catch(() => undefined);
     const infos = sandboxes

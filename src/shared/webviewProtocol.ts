@@ -64,6 +64,8 @@ export interface CreateFormModel {
   unencryptedPorts: string;
   encryptedPorts: string;
   h2Ports: string;
+  /** Host names through the egress gateway, separated by commas or spaces (with Allowlist). */
+  domainAllowlist: string;
 }
 
 export const FORM_TEXT_FIELDS = [
@@ -78,6 +80,7 @@ export const FORM_TEXT_FIELDS = [
   'unencryptedPorts',
   'encryptedPorts',
   'h2Ports',
+  'domainAllowlist',
 ] as const satisfies readonly (keyof CreateFormModel)[];
 
 export type FormTextField = (typeof FORM_TEXT_FIELDS)[number];

@@ -5,6 +5,7 @@
  * a reload or a hidden tab loses nothing.
  */
 import { parseCidr } from '../core/network/cidr';
+import { parseDomainEntry } from '../core/network/domains';
 import { validateSpec } from '../core/spec';
 import { EMPTY_FORM, checkForm } from '../shared/createFormModel';
 import {
@@ -20,7 +21,7 @@ import { h, replaceChildren, root } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
 import { MODES, SECTIONS, type TextFieldSpec } from './createFormFields';
 
-const ENGINE = { validateSpec, parseCidr };
+const ENGINE = { validateSpec, parseCidr, parseDomainEntry };
 
 /** One form: its model, what the user has touched, the extension's answers and its elements. */
 class CreateForm {

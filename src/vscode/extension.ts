@@ -16,6 +16,7 @@ import { NetworkDefaultsService } from './network/networkDefaults';
 import { SandboxTunnelService } from './ports/sandboxTunnels';
 import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxChanges } from './sandboxChanges';
+import { RefusalWatcher } from './network/refusalWatcher';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
 import { readIgnoredWorkspaceSettings } from './settings';
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, sandboxes: changes.onDidChange }));
   track(context, new SandboxStatusBar(sandboxesView.list));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
+  track(context, new RefusalWatcher(clients, log, changes, sandboxesView.list));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));

@@ -294,12 +294,15 @@ for (const runtime of ['runsc', 'runc']) {
       const exfil = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.exfil-${runtime}.test`;
       const r = await probe(sandbox, [
         ['unlisted', 'resolve', `secret-${runtime}.unlisted.test`],
-        ['long labels', 'dns', '127.0.0.11', exfil, 1],
+        ['long labels', 'dns', upstream.v4, exfil, 1],
+        ['docker dns', 'dns', '127.0.0.11', `docker-${runtime}.test`, 1],
+        ['docker dns tcp', 'dns', '127.0.0.11', `docker-tcp-${runtime}.test`, 1, true],
+        ['resolv.conf', 'cmd', 'grep', '-q', '^nameserver 172\\.', '/etc/resolv.conf'],
         ['txt allowed', 'dns', upstream.v4, 'allowed.test', 16],
         ['https rr', 'dns', upstream.v4, 'allowed.test', 65],
         ['direct to upstream', 'dns', upstream.v4, `direct-${runtime}.test`, 1],
         ['tcp to a target', 'dns', denied.v4, `tcp-${runtime}.test`, 1, true],
-        ['binary label', 'dns', '127.0.0.11', `a\u0001b-${runtime}.exfil.test`, 1],
+        ['binary label', 'dns', upstream.v4, `a\u0001b-${runtime}.exfil.test`, 1],
       ]);
       assert.equal(r.unlisted, 'ERR -2');
       assert.deepEqual(r['long labels'], { rcode: 3, answers: 0 });
@@ -308,6 +311,11 @@ for (const runtime of ['runsc', 'runc']) {
       assert.deepEqual(r['direct to upstream'], { rcode: 3, answers: 0 }, 'a query to the upstream address is answered by the gateway');
       assert.deepEqual(r['tcp to a target'], { rcode: 3, answers: 0 });
       assert.equal((r['binary label'] as { rcode: number }).rcode, 3);
+      // Docker's embedded DNS is refused (it names containers itself, and some engines forward from
+      // the host's namespace, past the gateway); the sandbox's resolv.conf names the gateway.
+      assert.ok(String(r['docker dns']).startsWith('ERR'), `127.0.0.11 refused: ${JSON.stringify(r['docker dns'])}`);
+      assert.ok(String(r['docker dns tcp']).startsWith('ERR'), `127.0.0.11 over TCP refused: ${JSON.stringify(r['docker dns tcp'])}`);
+      assert.equal(r['resolv.conf'], 0, "the sandbox's resolv.conf names the gateway");
       const seen = await asked();
       for (const q of seen) {
         const [name, type] = q.split(' ');
@@ -399,6 +407,7 @@ open('/tmp/state','a').write(r+'\\n')`;
     it('leaving domain mode removes the gateway; terminate removes it too', async () => {
       await sandbox.setNetworkPolicy({ blockNetwork: true });
       assert.equal((await docker.listContainers({ all: true, filters: { label: [`${GATEWAY_OF}=${sandbox.id}`] } })).length, 0);
+      assert.match((await sandbox.run(['cat', '/etc/resolv.conf'])).stdout, /nameserver 127\.0\.0\.11/, "Docker's resolv.conf is back");
       await sandbox.setNetworkPolicy({ domainAllowlist: ['allowed.test'] });
       const gateway = await gatewayOf(sandbox);
       await sandbox.terminate();

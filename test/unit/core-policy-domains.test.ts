@@ -69,3 +69,12 @@ describe('rules for a domain allowlist', () => {
     }
   });
 });
+
+describe("Docker's DNS in domain mode", () => {
+  it('is refused (the sandbox resolves through the gateway, named in its resolv.conf)', () => {
+    const { v4 } = renderRules(validatePolicy({ domainAllowlist: ['example.org'] }), ctx);
+    assert.match(v4, /-A OUTPUT -d 127\.0\.0\.11\/32 -j REJECT/);
+    const cidrOnly = renderRules(validatePolicy({ cidrAllowlist: ['198.51.100.0/24'] }), ctx).v4;
+    assert.doesNotMatch(cidrOnly, /127\.0\.0\.11/, 'CIDR allowlist mode keeps Docker DNS as before');
+  });
+});

@@ -5,7 +5,7 @@ import { SandboxError, dockerMessage, dockerStatus } from '../errors';
 import { startExec } from '../exec';
 import { LABEL } from '../labels';
 import type { TunnelKind } from '../types';
-import { CHECK_NETWORK_FILES, COPY_NETWORK_FILES, NETWORK_FILES_BYTES } from './networkFiles';
+import { CHECK_NETWORK_FILES, COPY_NETWORK_FILES, NETWORK_FILES_BYTES, NETWORK_FILES_DIR } from './networkFiles';
 import { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo } from './sharedNetwork';
 import { GATEWAY_CHAIN, GATEWAY_POST_CHAIN, RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, needsGateway, renderGatewayNat, renderRules, type NetworkPolicy } from './policy';
 
@@ -24,6 +24,8 @@ export { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo };
 /** guard:2 adds Debian's nodejs, for the egress gateway of domain allowlists (network/gateway.ts). */
 export const DEFAULT_GUARD_IMAGE = 'sandboxes/guard:2';
 const STATE_FILE = '/run/sandboxes-policy.json';
+/** Docker's resolv.conf for the sandbox, kept while domain mode points it at the gateway. */
+const RESOLV_ORIG = '/run/sandboxes-resolv.conf.docker';
 
 /** What the guard records of the policy in force (read back after reloads, by any client). */
 export interface PolicyState extends NetworkPolicy {
@@ -118,6 +120,9 @@ const APPLY = [
   `nat() { link $1 OUTPUT ${GATEWAY_CHAIN}; link $1 POSTROUTING ${GATEWAY_POST_CHAIN}; printf "%s" "$2" | $1-restore --noflush; $1-save -t nat | grep -qF -- "$TAG"; }`,
   'if [ -n "$NAT_V4" ]; then nat iptables "$NAT_V4"; fi',
   'if [ -n "$NAT_V6" ] && [ -e /proc/net/if_inet6 ]; then nat ip6tables "$NAT_V6"; fi',
+  // Domain allowlist: the sandbox's resolv.conf (its read-only bind of the guard's copy, rewritten
+  // in place so the bind sees it) names the gateway; Docker's own is kept to restore it after.
+  `if [ -n "$DNS_GATEWAY" ]; then [ -e ${RESOLV_ORIG} ] || cp ${NETWORK_FILES_DIR}/resolv.conf ${RESOLV_ORIG}; printf 'nameserver %s\\n' "$DNS_GATEWAY" > ${NETWORK_FILES_DIR}/resolv.conf; elif [ -e ${RESOLV_ORIG} ]; then cat ${RESOLV_ORIG} > ${NETWORK_FILES_DIR}/resolv.conf; rm -f ${RESOLV_ORIG}; fi`,
   `printf "%s" "$STATE" > ${STATE_FILE}`,
   'echo "verified $TAG"',
 ].join('\n');
@@ -190,7 +195,8 @@ function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<stri
   // the gateway has an IPv6 address (else the filter refuses all IPv6 but loopback anyway).
   const nat = renderGatewayNat(state, ctx);
   const v6 = Boolean(state.gateway?.v6 && needsGateway(state));
-  return { env: { RULES_V4: rules.v4, RULES_V6: rules.v6, NAT_V4: nat.v4, NAT_V6: v6 ? nat.v6 : '', TAG: tag, STATE: JSON.stringify(state) }, tag };
+  const dnsGateway = needsGateway(state) && modeOf(state) === 'allowlist' && state.gateway?.v4 ? state.gateway.v4 : '';
+  return { env: { RULES_V4: rules.v4, RULES_V6: rules.v6, NAT_V4: nat.v4, NAT_V6: v6 ? nat.v6 : '', DNS_GATEWAY: dnsGateway, TAG: tag, STATE: JSON.stringify(state) }, tag };
 }
 
 export interface CreatedGuard {

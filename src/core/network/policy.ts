@@ -186,7 +186,11 @@ export function renderRules(policy: NetworkPolicy, ctx: RuleContext): { v4: stri
     for (const port of ctx.forwardedPorts) {
       if (gateway) lines.push(`-A INPUT -s ${gateway} -p tcp -m tcp --dport ${port} -j ACCEPT`);
     }
-    if (mode === 'blocked' && family === 4) {
+    // Domain allowlist: the sandbox's resolv.conf names the gateway (guard.ts), and Docker's DNS is
+    // refused too: it answers container names itself and, on engines that forward from the host's
+    // namespace (a loopback resolver), would resolve any name past the gateway.
+    const viaGateway = mode === 'allowlist' && needsGateway(policy) && Boolean(ctx.gateway?.v4);
+    if ((mode === 'blocked' || viaGateway) && family === 4) {
       // Not even Docker's DNS: it would name the other containers on the sandbox's networks.
       lines.push(`-A OUTPUT -d ${DOCKER_DNS}/32 -p tcp -j REJECT --reject-with tcp-reset`);
       lines.push(`-A OUTPUT -d ${DOCKER_DNS}/32 -j REJECT --reject-with icmp-port-unreachable`);

@@ -17,6 +17,8 @@ const entries = [
   { entry: 'src/vscode/extension.ts', outfile: `${outdir}/extension.js`, external: ['vscode'], coreAsLibrary: true },
   { entry: 'src/core/index.ts', outfile: `${outdir}/core.js`, external: [], forbidVscode: true },
   { entry: 'src/core/reaper.ts', outfile: `${outdir}/reaper.js`, external: [], forbidVscode: true },
+  // The egress gateway of domain allowlists: runs on Debian's nodejs 18 in the guard image (src/core/network/gateway.ts).
+  { entry: 'src/gateway/main.ts', outfile: `${outdir}/gateway.js`, external: [], forbidVscode: true, node18: true },
   // Webview scripts run in the browser inside a panel (strict CSP, no Node): loaded only when one opens.
   { entry: 'src/webview/createForm.ts', outfile: `${outdir}/webview/createForm.js`, external: [], forbidVscode: true, browser: true },
   { entry: 'src/webview/details.ts', outfile: `${outdir}/webview/details.js`, external: [], forbidVscode: true, browser: true },
@@ -127,7 +129,7 @@ if (production && existsSync(outdir)) {
 }
 
 const contexts = await Promise.all(
-  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary, browser }) =>
+  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary, browser, node18 }) =>
     esbuild.context({
       entryPoints: [entry],
       outfile,
@@ -135,10 +137,11 @@ const contexts = await Promise.all(
       format: browser ? 'iife' : 'cjs',
       platform: browser ? 'browser' : 'node',
       // The webviews of VS Code 1.90's Electron (Chromium 122) and of code-server's browsers.
-      target: browser ? 'es2022' : 'node20',
+      // The gateway runs on Debian's nodejs 18, and goes on a command line: always minified.
+      target: browser ? 'es2022' : node18 ? 'node18' : 'node20',
       external,
-      minify: production,
-      sourcemap: !production,
+      minify: production || Boolean(node18),
+      sourcemap: !production && !node18,
       sourcesContent: false,
       logLevel: watch ? 'silent' : 'warning',
       plugins: [optionalNativeAddons, ...(asLibrary ? [coreAsLibrary, sharedVscode] : []), ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],

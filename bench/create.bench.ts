@@ -26,7 +26,7 @@ import { median, round } from './lib/stats';
 /** Untimed pause after each removal, so a runsc teardown finishing late does not land in the next sample. */
 const SETTLE_MS = 250;
 /** The engine's default guard image (ConnectOptions.guardImage). */
-const GUARD_IMAGE = 'sandboxes/guard:1';
+const GUARD_IMAGE = 'sandboxes/guard:2';
 
 /**
  * The CLI twin of the container the engine creates (see SandboxClient.create): same runtime,

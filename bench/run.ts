@@ -1,7 +1,7 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
  * Names: create, exec, policy-apply, policy-overhead, tunnels, terminal, activation, tree, bundle, remote,
- * settings-apply, files, tree-events, load, port-detect (default: all). Prints a table and writes bench/results/latest.json.
+ * settings-apply, files, tree-events, load, port-detect, domain (default: all). Prints a table and writes bench/results/latest.json.
  * Each benchmark compares the engine or the extension with a baseline measured in the same run,
  * interleaved; the result is a ratio (targets the issues set in absolute units say so). `--check` exits 1 when a target is missed.
  *
@@ -13,7 +13,8 @@
  * BENCH_FILES_COPY_N (default 8, at least 5), BENCH_FILES_READ_N (default 20, at least 10),
  * BENCH_TREE_EVENTS_N (default 10, at least 6), BENCH_LOAD_ROUNDS (default 2, at least 1),
  * BENCH_LOAD_ALONE_N (default 8, at least 3), BENCH_LOAD_VSCODE=0 (load without the extension host),
- * BENCH_PORTS_N (default 15, at least 8), BENCH_PORTS_IDLE_SECONDS (default 20, at least 5).
+ * BENCH_PORTS_N (default 15, at least 8), BENCH_PORTS_IDLE_SECONDS (default 20, at least 5),
+ * BENCH_DOMAIN_N (default 150, at least 50).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +22,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { resolveEndpoint } from '../src/core/docker';
 import { createBench } from './create.bench';
+import { domainBench } from './domain.bench';
 import { execBench } from './exec.bench';
 import { filesBench } from './files.bench';
 import { loadBench } from './load.bench';
@@ -51,6 +53,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   load: loadBench,
   'port-detect': portDetectBench,
   remote: remoteBench,
+  domain: domainBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

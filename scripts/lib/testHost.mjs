@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CHROMIUM_PATH, CODE_SERVER_VERSION, cacheRoot } from './codeServer.mjs';
 
 export const TEST_IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
-export const GUARD_IMAGE = process.env.SANDBOXES_GUARD_IMAGE || 'sandboxes/guard:1';
+export const GUARD_IMAGE = process.env.SANDBOXES_GUARD_IMAGE || 'sandboxes/guard:2';
 
 const DOCKER = ['integration', 'vscode'];
 

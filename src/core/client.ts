@@ -9,7 +9,7 @@ import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
 import { readReaped } from './reapRecord';
-import { LABEL, MANAGED_FILTER, tagFilters } from './labels';
+import { LABEL, MANAGED_FILTER, tagFilters, tagLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ExecTracker } from './execTracker';
@@ -27,7 +27,8 @@ import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
 import { ManifestStore, type MountBaseline } from './review/manifest';
 import { DEFAULT_GUARD_IMAGE, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
 import { localUpstreamResolvers, validResolvers } from './network/resolvers';
-import { modeOf, validatePolicy } from './network/policy';
+import { modeOf, needsGateway, validatePolicy } from './network/policy';
+import { configureGateway, createGateway, removeGateway, type GatewayHandle } from './network/gateway';
 import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { forwardsOfSpec } from '../shared/tunnelKinds';
 
@@ -79,6 +80,7 @@ export class SandboxClient {
       portPath: options.portPath ?? (isLocalEngine(this.endpoint) ? 'bridge' : 'relay'),
       manifests: this.manifests,
       reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
+      gateway: { image: this.guardImage, resolvers: options.gatewayResolvers ? validResolvers(options.gatewayResolvers) : [] },
     };
   }
 
@@ -118,9 +120,11 @@ export class SandboxClient {
   async create(input: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
     const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
     const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
+    const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
     // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
     // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
-    const spare = network && networking === 'kernel' ? await this.spares.claim(spec.tags, initialState, network) : null;
+    // Not with a domain allowlist: the guard's rules name the gateway, which is made first.
+    const spare = network && networking === 'kernel' && !withGateway ? await this.spares.claim(spec.tags, initialState, network) : null;
     const id = spare?.id ?? newSandboxId();
     const name = spec.name ?? id;
     const networkMode = networking === 'none' ? 'blocked' : modeOf(policy);
@@ -132,7 +136,13 @@ export class SandboxClient {
     const created: Docker.Container[] = [];
     let baselines: MountBaseline[] = [];
     beginCreate(id);
+    let gateway: GatewayHandle | undefined;
     try {
+      if (withGateway && network) {
+        // The egress gateway first: the guard's initial rules DNAT to its address.
+        gateway = await createGateway(this.docker, { sandboxId: id, image: this.guardImage, network, labels: tagLabels(spec.tags) });
+        initialState.gateway = { v4: gateway.v4, v6: gateway.v6 };
+      }
       const guard = await attachGuard(
         this.docker,
         { spare, network },
@@ -155,6 +165,8 @@ export class SandboxClient {
         }),
       ]);
       throwIfAborted(options.signal);
+      // Until now the gateway refused everything (it had no policy): closed, never open.
+      if (gateway && network && guard.guardId) await configureGateway(this.docker, gateway, guard.guardId, policy, network, this.host.gateway.resolvers);
       await startSandboxContainer(this.containerContext(), container, spec, runtime);
       // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
@@ -166,6 +178,7 @@ export class SandboxClient {
       this.networkReady = undefined; // look the network and guard image up again next time
       // Sandbox first, then its guard.
       for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
+      if (gateway) await removeGateway(this.docker, gateway.id).catch(() => undefined);
       throw error;
     } finally {
       endCreate(id);
@@ -271,6 +284,8 @@ export class SandboxClient {
     );
     const sandboxes = containers.filter(isSandboxContainer);
     this.guardCleanup.collect(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
+    // Only from a full listing: a tag-filtered one would take other sandboxes' gateways for orphans.
+    if (Object.keys(options.tags ?? {}).length === 0) this.guardCleanup.collectGateways(sandboxes);
     // What a create that never finished left (its process died, or its clean-up failed): in the background.
     void collectHalfMade(this.docker, containers, this.logger).catch(() => undefined);
     const infos = sandboxes

@@ -1,6 +1,11 @@
 import type Docker from 'dockerode';
 import { LABEL } from './labels';
 import { SPARE_MAX_IDLE_MS, isUnclaimedSpare } from './spareGuards';
+import { GATEWAY_OF } from './network/gateway';
+
+/** A gateway is made before its sandbox's containers: one younger than this is never an orphan. */
+const GATEWAY_GRACE_MS = 60_000;
+const GATEWAY_SWEEP_MS = 30_000;
 
 /** Cleans up after guards whose sandbox ended or vanished; the client runs it on each listing. */
 export class GuardCleanup {
@@ -8,7 +13,34 @@ export class GuardCleanup {
   /** When this client first saw a claimed spare guard without its sandbox. */
   private readonly orphanSince = new Map<string, number>();
 
+  private gatewaysSweptAt = 0;
+
   constructor(private readonly docker: Docker) {}
+
+  /**
+   * Egress gateways (domain allowlists) are not managed containers, so listings never see them:
+   * now and then, stop the gateway of an ended sandbox and remove one whose sandbox is gone.
+   */
+  collectGateways(sandboxes: Docker.ContainerInfo[]): void {
+    const now = Date.now();
+    if (now - this.gatewaysSweptAt < GATEWAY_SWEEP_MS) return;
+    this.gatewaysSweptAt = now;
+    const byId = new Map(sandboxes.map((c) => [c.Labels?.[LABEL.id], c]));
+    void this.docker
+      .listContainers({ all: true, filters: { label: [GATEWAY_OF] } })
+      .then((gateways) => {
+        for (const gateway of gateways) {
+          const sandbox = byId.get(gateway.Labels?.[GATEWAY_OF]);
+          const container = this.docker.getContainer(gateway.Id);
+          if (!sandbox) {
+            if (now - gateway.Created * 1000 > GATEWAY_GRACE_MS) void container.remove({ force: true, v: true }).catch(() => undefined);
+          } else if ((sandbox.State === 'exited' || sandbox.State === 'dead') && gateway.State === 'running') {
+            void container.kill().catch(() => undefined);
+          }
+        }
+      })
+      .catch(() => undefined);
+  }
 
   /**
    * Guards outlive their sandbox when it was removed behind our back or ended by itself: stop a

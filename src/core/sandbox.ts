@@ -18,12 +18,13 @@ import type { ListeningPort } from './tunnels/listeningPorts';
 import { PortScanner } from './tunnels/portScan';
 import { PortWatcher, type PortWatch, type PortWatchEvent, type PortWatchOptions } from './tunnels/portWatcher';
 import { TUNNEL_KIND_NAMES, isTunnelKind } from '../shared/tunnelKinds';
-import { modeOf, validatePolicy } from './network/policy';
+import { modeOf, needsGateway, validatePolicy } from './network/policy';
+import { configureGateway, ensureGateway, findGateway, gatewayEvents, removeGateway } from './network/gateway';
 import { ExecSandboxFiles } from './files/sandboxFiles';
 import { snapshotFilesystem } from './files/snapshot';
 import { SandboxReview } from './review/review';
 import { copiedOriginalReader } from './review/copiedOriginal';
-import type { ApplyChangesOptions, ChangeOutcome, FileChange, ExecOptions, ExecProcess, ForwardOptions, NetworkPolicyInput, NetworkState, RunResult, SandboxEnding, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
+import type { ApplyChangesOptions, ChangeOutcome, FileChange, ExecOptions, ExecProcess, ForwardOptions, NetworkEvent, NetworkPolicyInput, NetworkState, RunResult, SandboxEnding, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -185,7 +186,9 @@ export class Sandbox {
     this.host.closeExecs(this.containerId);
     const removal = new ContainerRemoval(this.docker, Date.now() + (options.timeoutMs ?? TERMINATE_TIMEOUT_MS));
     const guards = await this.guardIds();
-    for (const [id, what] of [[this.containerId, 'the sandbox'], ...guards.map((g) => [g, 'its network guard'])] as const) {
+    const gateway = await findGateway(this.docker, this.id).catch(() => undefined);
+    const companions = [...guards.map((g) => [g, 'its network guard'] as const), ...(gateway ? [[gateway.Id, 'its egress gateway'] as const] : [])];
+    for (const [id, what] of [[this.containerId, 'the sandbox'] as const, ...companions]) {
       const outcome = await removal.remove(id);
       if (outcome === true) continue;
       if (outcome instanceof SandboxError) throw outcome;
@@ -205,7 +208,7 @@ export class Sandbox {
   async networkPolicy(): Promise<NetworkState> {
     const info = await this.info();
     const networking = await this.host.runtimeNetworking(info.runtime);
-    if (networking === 'none') return { mode: 'blocked', blockNetwork: true, cidrAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [] };
+    if (networking === 'none') return { mode: 'blocked', blockNetwork: true, cidrAllowlist: [], domainAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [] };
     const [guard] = await this.guardIds();
     const state = guard && info.state === 'running' ? await readPolicyState(this.docker, guard).catch(() => null) : null;
     // No recorded state: the guard holds its deny-all rules (or the sandbox predates guards).
@@ -241,7 +244,22 @@ export class Sandbox {
     const state: PolicyState = { ...policy, followsDefaults: options.followsDefaults === true, forwards: previous?.forwards ?? [] };
     const network = await ensureNetwork(this.docker);
     try {
+      // Domain allowlist: the gateway first (it cuts what it no longer allows, and listens on new
+      // ports before the guard sends them), then the guard's rules pointing at it.
+      if (needsGateway(policy) && networking === 'kernel') {
+        // The sandbox's tags go on the gateway too (scripts and tests find their objects by them).
+        const guardLabels = (await this.docker.getContainer(guard).inspect()).Config.Labels ?? {};
+        const tags = Object.fromEntries(Object.entries(guardLabels).filter(([key]) => key.startsWith(LABEL.tagPrefix)));
+        const gateway = await ensureGateway(this.docker, { sandboxId: this.id, image: this.host.gateway.image, network, labels: tags });
+        await configureGateway(this.docker, gateway, guard, policy, network, this.host.gateway.resolvers);
+        state.gateway = { v4: gateway.v4, v6: gateway.v6 };
+      }
       await applyPolicy(this.docker, guard, state, network);
+      // Leaving domain mode: the guard no longer points at the gateway, so it can go.
+      if (!state.gateway) {
+        const old = await findGateway(this.docker, this.id).catch(() => undefined);
+        if (old) await removeGateway(this.docker, old.Id).catch(() => undefined);
+      }
     } catch (error) {
       let outcome = 'It now has no network (blocked).';
       try {
@@ -253,7 +271,8 @@ export class Sandbox {
       const cause = error instanceof SandboxError ? error : undefined;
       throw new SandboxError('POLICY_FAILED', `${cause?.message ?? String(error)} ${outcome}`, cause?.fix ?? 'See the log for details.', { cause: error });
     }
-    this.host.logger?.info(`Sandbox ${this.name}: network policy is now ${modeOf(state)}${state.cidrAllowlist.length ? ` (${state.cidrAllowlist.join(', ')})` : ''}`);
+    const listed = [...state.cidrAllowlist, ...(state.domainAllowlist ?? [])];
+    this.host.logger?.info(`Sandbox ${this.name}: network policy is now ${modeOf(state)}${listed.length ? ` (${listed.join(', ')})` : ''}`);
     // The guard verified exactly this state: no need to read it back (an exec saved per change).
     return stateView(state, true);
   }
@@ -398,6 +417,24 @@ export class Sandbox {
     await this.docker.getContainer(this.containerId).kill().catch(() => undefined);
   }
 
+  /**
+   * What the sandbox's egress gateway refused (domain allowlist): the last `history` events, then,
+   * with `follow`, each new one as it happens until `signal` aborts. Nothing when the sandbox has
+   * no gateway. Refusals by the guard's rules (direct addresses, other ports) are not reported.
+   */
+  async *networkEvents(options: { history?: number; follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<NetworkEvent> {
+    const gateway = await findGateway(this.docker, this.id);
+    if (!gateway) return;
+    yield* gatewayEvents(this.docker, gateway.Id, this.id, { tail: options.history ?? 100, follow: options.follow, signal: options.signal });
+  }
+
+  /** The last `limit` refusals of the egress gateway, oldest first. */
+  async recentNetworkEvents(limit = 100): Promise<NetworkEvent[]> {
+    const events: NetworkEvent[] = [];
+    for await (const event of this.networkEvents({ history: limit * 2 })) events.push(event);
+    return events.slice(-limit);
+  }
+
   /** The guard container(s) holding this sandbox's network namespace. */
   private async guardIds(): Promise<string[]> {
     try {
@@ -500,6 +537,7 @@ function stateView(policy: PolicyState, enforced: boolean): NetworkState {
     mode: modeOf(policy),
     blockNetwork: policy.blockNetwork,
     cidrAllowlist: policy.cidrAllowlist,
+    domainAllowlist: policy.domainAllowlist ?? [],
     followsDefaults: policy.followsDefaults,
     enforced,
     forwardedPorts: policy.forwards.map((f) => f.port),

@@ -26,6 +26,8 @@ export interface SandboxHost {
   readonly manifests: ManifestStore;
   /** Why this user's lifetime reaper ended the container, if it did (reapRecord.ts). */
   reapedFor?(containerId: string): 'timeout' | 'idle' | null;
+  /** What a sandbox's egress gateway is made from and asks (domain allowlists: network/gateway.ts). */
+  readonly gateway: { image: string; resolvers: string[] };
 }
 
 export type PortPath = 'bridge' | 'relay';

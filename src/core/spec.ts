@@ -3,6 +3,7 @@ import { GVISOR_RUNTIME } from '../shared/runtimes';
 import { validateMounts } from './files/mountSpec';
 import { modeOf } from '../shared/networkModes';
 import { parseCidr } from './network/policy';
+import { parseDomainEntry } from './network/domains';
 import { PORT_FIELDS } from '../shared/tunnelKinds';
 import type { NetworkMode, SandboxSpec } from './types';
 
@@ -150,6 +151,16 @@ function checkNetwork(raw: Record<string, unknown>, spec: SandboxSpec, bad: Bad)
       spec.cidrAllowlist = [...raw.cidrAllowlist];
     }
   }
+  if (raw.domainAllowlist !== undefined && raw.domainAllowlist !== null) {
+    if (!isStringArray(raw.domainAllowlist)) bad('domainAllowlist', 'must be an array of host names');
+    else {
+      raw.domainAllowlist.forEach((entry, i) => {
+        const parsed = parseDomainEntry(entry);
+        if (typeof parsed === 'string') bad(`domainAllowlist[${i}] "${entry}"`, parsed);
+      });
+      spec.domainAllowlist = [...raw.domainAllowlist];
+    }
+  }
   if (raw.followsNetworkDefaults !== undefined && raw.followsNetworkDefaults !== null) {
     if (typeof raw.followsNetworkDefaults !== 'boolean') bad('followsNetworkDefaults', 'must be true or false');
     else spec.followsNetworkDefaults = raw.followsNetworkDefaults;
@@ -209,7 +220,7 @@ function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
-export function networkModeOf(spec: Pick<SandboxSpec, 'blockNetwork' | 'cidrAllowlist'>): NetworkMode {
+export function networkModeOf(spec: Pick<SandboxSpec, 'blockNetwork' | 'cidrAllowlist' | 'domainAllowlist'>): NetworkMode {
   return modeOf(spec);
 }
 

@@ -35,7 +35,7 @@ export interface ConnectOptions {
   runDir?: string;
   /** Address tunnel listeners bind to. Default 127.0.0.1: only this machine. */
   tunnelBindHost?: string;
-  /** Image of the network guard containers (needs /bin/sh, iptables, ip6tables). Default `sandboxes/guard:1`. */
+  /** Image of the network guard containers (needs /bin/sh, iptables, ip6tables; nodejs for domain allowlists). Default `sandboxes/guard:2`. */
   guardImage?: string;
   /**
    * The resolvers Docker's embedded DNS forwards outside lookups to: open sandboxes may reach
@@ -52,6 +52,11 @@ export interface ConnectOptions {
    * here). Default: `bridge` for a socket or a loopback address, `relay` otherwise.
    */
   portPath?: 'bridge' | 'relay';
+  /**
+   * Resolvers the egress gateway of domain-allowlist sandboxes asks (IP addresses). Default: the
+   * gateway's own resolv.conf (Docker's embedded DNS). Tests point it at a resolver of their own.
+   */
+  gatewayResolvers?: string[];
 }
 
 /** A sandbox's network mode, derived from its policy (network/modes.ts owns the modes). */
@@ -97,6 +102,11 @@ export interface SandboxSpec {
   blockNetwork?: boolean;
   /** When non-empty, outbound traffic only to these IPv4/IPv6 CIDRs or addresses. */
   cidrAllowlist?: string[];
+  /**
+   * Host names reachable through the sandbox's egress gateway, in addition to `cidrAllowlist`
+   * (issue #12): `example.org`, `*.example.com` (names below it), `name:port`. Non-empty: allowlist mode.
+   */
+  domainAllowlist?: string[];
   /**
    * The policy is the caller's defaults rather than a choice for this sandbox: callers that
    * re-apply defaults when they change (the VS Code extension, for workspace settings) look for it.
@@ -320,12 +330,35 @@ export interface StatsOptions {
 export interface NetworkPolicyInput {
   blockNetwork?: boolean;
   cidrAllowlist?: string[];
+  /** Host names through the egress gateway (see SandboxSpec.domainAllowlist). */
+  domainAllowlist?: string[];
+}
+
+/** A connection or lookup the egress gateway refused (`sandbox.networkEvents()`). */
+export interface NetworkEvent {
+  /** ISO time. */
+  time: string;
+  /** Sandbox id. */
+  sandbox: string;
+  protocol: 'dns' | 'tls' | 'http' | 'tcp';
+  /** The name asked for (DNS question, SNI, Host), when there was one. */
+  name?: string;
+  address?: string;
+  port?: number;
+  /** DNS question type (1 A, 28 AAAA, 16 TXT…). */
+  qtype?: number;
+  /** Why, e.g. "name not on the domain allowlist", "no SNI". */
+  reason: string;
+  /** The same refusal repeated this many times before, not logged one by one. */
+  repeats?: number;
 }
 
 export interface NetworkState {
   mode: NetworkMode;
   blockNetwork: boolean;
   cidrAllowlist: string[];
+  /** Host names through the egress gateway; absent or empty without one. */
+  domainAllowlist?: string[];
   followsDefaults: boolean;
   /** False when the runtime cannot have a policy enforced (gVisor netstack mode): only `open` runs there. */
   enforced: boolean;

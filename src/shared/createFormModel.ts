@@ -18,12 +18,14 @@ import type { CreateFormModel, FieldErrors, FormTextField } from './webviewProto
 export interface FormEngine {
   validateSpec: (spec: unknown) => SandboxSpec;
   parseCidr: CidrParser;
+  /** The engine's `parseDomainEntry` (src/core/network/domains.ts): the same messages as the API. */
+  parseDomainEntry?: (entry: string) => { entry: string } | string;
 }
 
 /** The spec fields the form sets. */
 export type FormSpec = Pick<
   SandboxSpec,
-  'name' | 'image' | 'command' | 'cpu' | 'memoryMiB' | 'pidsLimit' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'blockNetwork' | 'cidrAllowlist' | PortField
+  'name' | 'image' | 'command' | 'cpu' | 'memoryMiB' | 'pidsLimit' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'blockNetwork' | 'cidrAllowlist' | 'domainAllowlist' | PortField
 >;
 
 /** Labels of the port fields, for messages about a port in two of them. */
@@ -43,6 +45,7 @@ export const EMPTY_FORM: CreateFormModel = {
   unencryptedPorts: '',
   encryptedPorts: '',
   h2Ports: '',
+  domainAllowlist: '',
 };
 
 /**
@@ -61,7 +64,8 @@ export function formModelFromSettings(settings: SettingsReader): CreateFormModel
   };
   const command = list(SettingKeys.command);
   const allowlist = list(SettingKeys.cidrAllowlist).filter((entry): entry is string => typeof entry === 'string');
-  const networkMode: NetworkMode = modeOf({ blockNetwork: settings.get(SettingKeys.blockNetwork) === true, cidrAllowlist: allowlist });
+  const domains = list(SettingKeys.domainAllowlist).filter((entry): entry is string => typeof entry === 'string');
+  const networkMode: NetworkMode = modeOf({ blockNetwork: settings.get(SettingKeys.blockNetwork) === true, cidrAllowlist: allowlist, domainAllowlist: domains });
   const ports = (key: string) => list(key).map(String).join(', ');
   return {
     ...EMPTY_FORM,
@@ -75,12 +79,13 @@ export function formModelFromSettings(settings: SettingsReader): CreateFormModel
     idleTimeoutSeconds: text(SettingKeys.idleTimeoutSeconds) === '0' ? '' : text(SettingKeys.idleTimeoutSeconds),
     networkMode,
     cidrAllowlist: allowlist,
+    domainAllowlist: domains.join(', '),
     ...(Object.fromEntries(PORT_FIELDS.map((field) => [field, ports(SettingKeys[field])])) as Record<PortField, string>),
   };
 }
 
 /** What each field accepts, as the sentence shown under it. */
-const EXPECTED: Record<Exclude<FormTextField, PortField | 'name' | 'command'>, string> = {
+const EXPECTED: Record<Exclude<FormTextField, PortField | 'name' | 'command' | 'domainAllowlist'>, string> = {
   image: 'Enter an image reference without spaces, e.g. python:3.12-slim.',
   cpu: 'Enter a number of CPU cores greater than 0, e.g. 1.5, or leave empty for no limit.',
   memoryMiB: 'Enter a whole number of MiB, at least 16, e.g. 4096, or leave empty for the default (2048).',
@@ -126,7 +131,7 @@ export function checkForm(model: CreateFormModel, engine: FormEngine): CheckedFo
   else if (command.length > 0) spec.command = command;
 
   checkNumbers(model, spec, errors, accepts);
-  checkNetwork(model, spec, errors, engine.parseCidr);
+  checkNetwork(model, spec, errors, engine.parseCidr, engine.parseDomainEntry);
   checkPorts(model, spec, errors);
 
   if (Object.keys(errors).length === 0) {
@@ -167,9 +172,13 @@ export const EMPTY_ROW_ERROR = 'This row is empty: type a network (e.g. 10.0.0.0
  * The network mode, and for an allowlist each row (at least one is needed). An empty row is
  * flagged, not dropped: a row the user added and forgot would otherwise vanish silently on Create.
  */
-function checkNetwork(model: CreateFormModel, spec: FormSpec, errors: FieldErrors, parseCidr: FormEngine['parseCidr']): void {
+function checkNetwork(model: CreateFormModel, spec: FormSpec, errors: FieldErrors, parseCidr: FormEngine['parseCidr'], parseDomain: FormEngine['parseDomainEntry']): void {
   spec.blockNetwork = model.networkMode === 'blocked';
   spec.cidrAllowlist = [];
+  // Host names: checked in every mode (a typo is flagged as it is typed), used with Allowlist.
+  const names = parseDomainList(model.domainAllowlist ?? '', parseDomain);
+  if (typeof names === 'string') errors.domainAllowlist = names;
+  else if (model.networkMode === 'allowlist' && names.length > 0) spec.domainAllowlist = names;
   if (model.networkMode === 'allowlist') {
     model.cidrAllowlist.forEach((entry, index) => {
       if (entry.trim() === '') {
@@ -181,10 +190,25 @@ function checkNetwork(model: CreateFormModel, spec: FormSpec, errors: FieldError
       else if (!spec.cidrAllowlist?.includes(checked.cidr)) spec.cidrAllowlist?.push(checked.cidr);
     });
     const bad = Object.keys(errors).some((key) => key.startsWith('cidrAllowlist.'));
-    if (!bad && spec.cidrAllowlist.length === 0) {
-      errors.cidrAllowlist = 'Add at least one network (e.g. 10.0.0.0/8), or choose Open or Blocked: an empty allowlist would mean an open network.';
+    if (!bad && spec.cidrAllowlist.length === 0 && !errors.domainAllowlist && (spec.domainAllowlist ?? []).length === 0) {
+      errors.cidrAllowlist = 'Add at least one network (e.g. 10.0.0.0/8) or host name, or choose Open or Blocked: an empty allowlist would mean an open network.';
     }
   }
+}
+
+/**
+ * "example.org, *.example.com git.example.net:8443" → normalised entries; the engine's message for
+ * the first bad one otherwise ("… is a URL; did you mean example.org?").
+ */
+export function parseDomainList(text: string, parseDomain: FormEngine['parseDomainEntry']): string[] | string {
+  const out: string[] = [];
+  for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
+    if (!parseDomain) return 'Host names cannot be checked here.';
+    const parsed = parseDomain(entry);
+    if (typeof parsed === 'string') return `"${entry}" ${parsed}.`;
+    if (!out.includes(parsed.entry)) out.push(parsed.entry);
+  }
+  return out;
 }
 
 /** Each port kind's list; a port may be forwarded one way only. */
@@ -235,6 +259,7 @@ export function settingsFromForm(model: CreateFormModel, engine: FormEngine): { 
       [SettingKeys.idleTimeoutSeconds, spec.idleTimeoutSeconds ?? null],
       [SettingKeys.blockNetwork, spec.blockNetwork === true],
       [SettingKeys.cidrAllowlist, allowlist],
+      [SettingKeys.domainAllowlist, model.networkMode === 'open' ? [] : (spec.domainAllowlist ?? (model.networkMode === 'blocked' ? (() => { const kept = parseDomainList(model.domainAllowlist ?? '', engine.parseDomainEntry); return typeof kept === 'string' ? [] : kept; })() : []))],
       ...PORT_FIELDS.map((field): [SettingKey, unknown] => [SettingKeys[field], spec[field] ?? []]),
     ],
   };

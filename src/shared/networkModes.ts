@@ -19,6 +19,11 @@ export type NetworkMode = 'open' | 'blocked' | 'allowlist';
 export interface NetworkPolicy {
   blockNetwork: boolean;
   cidrAllowlist: string[];
+  /**
+   * Host names (`example.org`, `*.example.com`, `name:port`) reachable through the sandbox's egress
+   * gateway (issue #12), in addition to the CIDR list. Absent or empty: no gateway.
+   */
+  domainAllowlist?: string[];
 }
 
 /**
@@ -34,7 +39,7 @@ export type RuntimeNetworking = 'kernel' | 'netstack' | 'none';
 
 export interface NetworkModeInfo {
   /** Whether a policy is in this mode; `modeOf` asks the rows in table order, `open` last. */
-  applies: (policy: Pick<NetworkPolicy, 'blockNetwork'> & { cidrAllowlist?: readonly string[] }) => boolean;
+  applies: (policy: Pick<NetworkPolicy, 'blockNetwork'> & { cidrAllowlist?: readonly string[]; domainAllowlist?: readonly string[] }) => boolean;
   /** Whether sandboxes of a runtime that networks this way can have this mode (else refused: fail closed). */
   enforceable: Record<RuntimeNetworking, boolean>;
   /** "Open", for form options and picker rows. */
@@ -63,7 +68,7 @@ export const NETWORK_MODES: Record<NetworkMode, NetworkModeInfo> = {
     icon: 'circle-slash',
   },
   allowlist: {
-    applies: (policy) => (policy.cidrAllowlist?.length ?? 0) > 0,
+    applies: (policy) => (policy.cidrAllowlist?.length ?? 0) > 0 || (policy.domainAllowlist?.length ?? 0) > 0,
     enforceable: { kernel: true, netstack: false, none: false },
     label: 'Allowlist',
     summary: 'outbound only to the allowlisted networks',
@@ -88,7 +93,7 @@ export const NETWORK_MODES: Record<NetworkMode, NetworkModeInfo> = {
 export const NETWORK_MODE_ORDER: readonly NetworkMode[] = (Object.keys(NETWORK_MODES) as NetworkMode[]).sort((a, b) => NETWORK_MODES[a].order - NETWORK_MODES[b].order);
 
 /** The mode of a policy, a spec or settings (missing fields count as empty). */
-export function modeOf(policy: { blockNetwork?: boolean; cidrAllowlist?: readonly string[] }): NetworkMode {
+export function modeOf(policy: { blockNetwork?: boolean; cidrAllowlist?: readonly string[]; domainAllowlist?: readonly string[] }): NetworkMode {
   // Every field reaches the rows' tests (a new mode's field too); absent lists count as empty.
   const normalised = { ...policy, blockNetwork: policy.blockNetwork === true };
   for (const mode of Object.keys(NETWORK_MODES) as NetworkMode[]) if (NETWORK_MODES[mode].applies(normalised)) return mode;

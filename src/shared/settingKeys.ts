@@ -17,6 +17,7 @@ export const SettingKeys = {
   dockerHost: 'sandboxes.docker.host',
   blockNetwork: 'sandboxes.network.blockNetwork',
   cidrAllowlist: 'sandboxes.network.cidrAllowlist',
+  domainAllowlist: 'sandboxes.network.domainAllowlist',
   guardImage: 'sandboxes.network.guardImage',
   encryptedPorts: 'sandboxes.ports.encrypted',
   unencryptedPorts: 'sandboxes.ports.unencrypted',

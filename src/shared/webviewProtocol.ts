@@ -65,6 +65,8 @@ export interface CreateFormModel {
   unencryptedPorts: string;
   encryptedPorts: string;
   h2Ports: string;
+  /** Host names through the egress gateway, separated by commas or spaces (with Allowlist). */
+  domainAllowlist: string;
 }
 
 export const FORM_TEXT_FIELDS = [
@@ -79,6 +81,7 @@ export const FORM_TEXT_FIELDS = [
   'unencryptedPorts',
   'encryptedPorts',
   'h2Ports',
+  'domainAllowlist',
 ] as const satisfies readonly (keyof CreateFormModel)[];
 
 export type FormTextField = (typeof FORM_TEXT_FIELDS)[number];
@@ -159,6 +162,10 @@ export interface SandboxView {
 export interface NetworkView {
   mode: NetworkMode;
   cidrAllowlist: string[];
+  /** Host names through the egress gateway. */
+  domainAllowlist?: string[];
+  /** The gateway's latest refusals, newest last: "time protocol name:port — reason". */
+  refused?: string[];
   followsDefaults: boolean;
   enforced: boolean;
 }

@@ -9,6 +9,10 @@
  * - `blockNetwork`: a workspace may turn it on, never off when the user's is on;
  * - `cidrAllowlist`: a workspace's list counts when the user's is empty (open), or when every
  *   entry lies inside one of the user's entries; an empty list (open) only when the user's is;
+ * - `domainAllowlist`: a workspace's names count when each lies within one of the user's names
+ *   (`a.example.com` within `*.example.com`), or when the user's network is open (both lists
+ *   empty); names never add to a user CIDR list; an empty list only when that cannot open the
+ *   network (the user has no names, or has a CIDR list);
  * - `workspace.mount`: only a mode at least as strict as the user's (`none` > `copy` >
  *   `readonly` > `readwrite`), and never `readwrite`;
  * - `workspace.includeIgnored`: a workspace may turn it off, never on;
@@ -28,6 +32,7 @@
 import type { CidrParser } from '../shared/cidrPattern';
 import { checkAllowlistEntry } from '../shared/cidrPattern';
 import { cidrWithinList } from './network/cidrRanges';
+import { domainWithinList } from '../shared/domainCover';
 import type { SettingsReader } from './network/networkSettings';
 import { SettingKeys, type SettingKey } from '../shared/settingKeys';
 
@@ -63,6 +68,8 @@ export interface ResolveOptions {
   /** `vscode.workspace.isTrusted`. */
   trusted: boolean;
   parseCidr: CidrParser;
+  /** The user's (or default) `cidrAllowlist`, for judging a workspace's domain list; filled in here. */
+  userCidrAllowlist?: unknown;
 }
 
 /** Settings as they count: a `SettingsReader` for the pure readers, plus what was ignored on the way. */
@@ -79,6 +86,7 @@ type Rule =
   | { kind: 'limit'; zeroIsNone: boolean; unsetMeans?: number }
   | { kind: 'flag'; strict: boolean }
   | { kind: 'allowlist' }
+  | { kind: 'domains' }
   | { kind: 'mount' };
 
 const LIMIT: Rule = { kind: 'limit', zeroIsNone: false };
@@ -113,6 +121,7 @@ const RULES: { [K in SettingKey]: Rule } & Record<string, Rule | undefined> = {
   [SettingKeys.dockerHost]: { kind: 'userOnly' },
   [SettingKeys.blockNetwork]: { kind: 'flag', strict: true },
   [SettingKeys.cidrAllowlist]: { kind: 'allowlist' },
+  [SettingKeys.domainAllowlist]: { kind: 'domains' },
   [SettingKeys.guardImage]: { kind: 'userOnly' },
   [SettingKeys.encryptedPorts]: { kind: 'trustedPrecedence' },
   [SettingKeys.unencryptedPorts]: { kind: 'trustedPrecedence' },
@@ -166,7 +175,7 @@ export function effectiveSettings(inspect: Inspect, options: ResolveOptions): Ef
     ignored,
     get(key: string): unknown {
       if (!resolved.has(key)) {
-        const result = resolveSetting(key, inspect(key), options);
+        const result = resolveSetting(key, inspect(key), withUserCidrs(key, inspect, options));
         resolved.set(key, result.value);
         ignored.push(...result.ignored);
       }
@@ -177,7 +186,14 @@ export function effectiveSettings(inspect: Inspect, options: ResolveOptions): Ef
 
 /** Every ignored workspace-level value among the settings this extension has rules for. */
 export function ignoredSettings(inspect: Inspect, options: ResolveOptions, keys: readonly string[] = RULED_KEYS): IgnoredSetting[] {
-  return keys.flatMap((key) => resolveSetting(key, inspect(key), options).ignored);
+  return keys.flatMap((key) => resolveSetting(key, inspect(key), withUserCidrs(key, inspect, options)).ignored);
+}
+
+/** A domain list is judged against the user's CIDR list too (names and networks add up). */
+function withUserCidrs(key: string, inspect: Inspect, options: ResolveOptions): ResolveOptions {
+  if (key !== SettingKeys.domainAllowlist || options.userCidrAllowlist !== undefined) return options;
+  const cidrs = inspect(SettingKeys.cidrAllowlist);
+  return { ...options, userCidrAllowlist: cidrs?.globalValue !== undefined ? cidrs.globalValue : (cidrs?.defaultValue ?? []) };
 }
 
 /** One line for the log, naming the setting, where its value is and why it does not count. */
@@ -211,6 +227,8 @@ function judge(rule: Rule, current: unknown, candidate: unknown, options: Resolv
       return judgeFlag(rule.strict, current, candidate);
     case 'allowlist':
       return judgeAllowlist(current, candidate, options.parseCidr);
+    case 'domains':
+      return judgeDomains(current, candidate, options.userCidrAllowlist);
     case 'mount':
       return judgeMount(current, candidate);
   }
@@ -273,6 +291,26 @@ function judgeAllowlist(current: unknown, candidate: unknown, parseCidr: CidrPar
   const outside = wanted.filter((cidr) => !cidrWithinList(cidr, allowed));
   if (outside.length === 0) return accept(candidate);
   return refuse(`${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside what your user settings allow (${allowed.join(', ')}); workspace settings may only narrow it`);
+}
+
+function judgeDomains(current: unknown, candidate: unknown, userCidrs: unknown): Verdict {
+  const list = (v: unknown): string[] | undefined => (v === undefined || v === null ? [] : Array.isArray(v) && v.every((e) => typeof e === 'string') ? v : undefined);
+  const wanted = list(candidate);
+  if (!wanted) return accept(candidate); // invalid: networkSettingsFrom names it
+  const allowed = list(current);
+  if (!allowed) return refuse('your own user setting is invalid; correct it first');
+  const cidrs = list(userCidrs) ?? [];
+  if (wanted.length === 0) {
+    if (allowed.length === 0 || cidrs.length > 0) return accept(candidate);
+    return refuse(`an empty list with no CIDR list means an open network, and your user settings allow only ${allowed.join(', ')}; workspace settings may only narrow it`);
+  }
+  if (allowed.length === 0) {
+    if (cidrs.length === 0) return accept(candidate); // open → any list of names is narrower
+    return refuse(`names would add to the networks your user settings allow (${cidrs.map(String).join(', ')}); workspace settings may only narrow them`);
+  }
+  const outside = wanted.filter((entry) => !domainWithinList(entry, allowed));
+  if (outside.length === 0) return accept(candidate);
+  return refuse(`${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside the names your user settings allow (${allowed.join(', ')}); workspace settings may only narrow them`);
 }
 
 function judgeMount(current: unknown, candidate: unknown): Verdict {

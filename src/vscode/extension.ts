@@ -17,6 +17,7 @@ import { SandboxTunnelService } from './ports/sandboxTunnels';
 import { PortDetectionService } from './ports/portDetection';
 import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxChanges } from './sandboxChanges';
+import { RefusalWatcher } from './network/refusalWatcher';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
 import { EndedNotifier } from './lifecycle/endedNotifier';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   track(context, new SandboxStatusBar(sandboxesView.list, { onDidSelect: sandboxesView.onDidSelect }));
   track(context, new EndedNotifier(sandboxesView, changes, log));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
+  track(context, new RefusalWatcher(clients, log, changes, sandboxesView.list));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const reviews = track(context, new SandboxReviews(log, changes));
   // Ports that start listening in this window's sandboxes are offered (sandboxes.ports.onAutoForward).

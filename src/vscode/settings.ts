@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { validateSpec } from '../core';
-import { parseCidr } from '../core';
+import { parseCidr, parseDomainEntry } from '../core';
 import type { SandboxSpec } from '../core/types';
 import { effectiveSettings, ignoredSettings, type EffectiveSettings, type IgnoredSetting, type ResolveOptions } from './effectiveSettings';
 import { networkSettingsFrom, type NetworkSettings } from './network/networkSettings';
@@ -25,12 +25,12 @@ export { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
  * naming each invalid setting and what it must be.
  */
 export function readSandboxDefaults(scope: vscode.ConfigurationScope | undefined = windowScope()): SandboxSpec {
-  return newSandboxSpecFromSettings(readEffectiveSettings(scope), { validateSpec, parseCidr }, currentWorkspaceTag());
+  return newSandboxSpecFromSettings(readEffectiveSettings(scope), { validateSpec, parseCidr, parseDomainEntry }, currentWorkspaceTag());
 }
 
 /** The workspace's network policy; throws a `UserFacingError` naming every bad entry. */
 export function readNetworkSettings(): NetworkSettings {
-  return networkSettingsFrom(readEffectiveSettings(), parseCidr);
+  return networkSettingsFrom(readEffectiveSettings(), parseCidr, parseDomainEntry);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { SandboxSpec } from '../core/types';
 import { UserFacingError, asSentence } from './errors';
-import { networkSettingsFrom, type CidrParser, type SettingsReader } from './network/networkSettings';
+import { networkSettingsFrom, type CidrParser, type DomainParser, type SettingsReader } from './network/networkSettings';
 import { WORKSPACE_TAG } from './network/workspaceTag';
 import { PORT_FIELDS, portSettingsFrom } from './ports/portSettings';
 import { SettingKeys } from '../shared/settingKeys';
@@ -82,6 +82,8 @@ export function sandboxDefaultsFromSettings(settings: SettingsReader, validate: 
 export interface SpecEngine {
   validateSpec: SpecValidator;
   parseCidr: CidrParser;
+  /** The engine's domain entry parser; without it a non-empty domain list is refused. */
+  parseDomainEntry?: DomainParser;
 }
 
 /**
@@ -104,7 +106,7 @@ export function newSandboxSpecFromSettings(settings: SettingsReader, engine: Spe
     }
   };
   const defaults = attempt(() => sandboxDefaultsFromSettings(settings, engine.validateSpec));
-  const network = attempt(() => networkSettingsFrom(settings, engine.parseCidr));
+  const network = attempt(() => networkSettingsFrom(settings, engine.parseCidr, engine.parseDomainEntry));
   const ports = attempt(() => portSettingsFrom(settings));
   if (!defaults || !network || !ports) {
     throw combineErrors(errors);
@@ -114,6 +116,7 @@ export function newSandboxSpecFromSettings(settings: SettingsReader, engine: Spe
     ...ports,
     blockNetwork: network.blockNetwork,
     cidrAllowlist: network.cidrAllowlist,
+    ...(network.domainAllowlist?.length ? { domainAllowlist: network.domainAllowlist } : {}),
     followsNetworkDefaults: true,
     tags: { [WORKSPACE_TAG]: workspaceTag },
   });
@@ -143,7 +146,7 @@ function combineErrors(errors: UserFacingError[]): UserFacingError {
  * forwarded ports chose all of them (a port in two lists would be refused).
  */
 export function withOverrides(defaults: SandboxSpec, overrides: Partial<SandboxSpec>): Record<string, unknown> {
-  const explicitNetwork = overrides.blockNetwork !== undefined || overrides.cidrAllowlist !== undefined;
+  const explicitNetwork = overrides.blockNetwork !== undefined || overrides.cidrAllowlist !== undefined || overrides.domainAllowlist !== undefined;
   const explicitPorts = PORT_FIELDS.some((field) => overrides[field] !== undefined);
   const tags: unknown = overrides.tags;
   const merged: Record<string, unknown> = {
@@ -155,6 +158,7 @@ export function withOverrides(defaults: SandboxSpec, overrides: Partial<SandboxS
   if (explicitNetwork) {
     merged.blockNetwork = overrides.blockNetwork ?? false;
     merged.cidrAllowlist = overrides.cidrAllowlist ?? [];
+    merged.domainAllowlist = overrides.domainAllowlist ?? [];
     merged.followsNetworkDefaults = overrides.followsNetworkDefaults ?? false;
   }
   if (explicitPorts) {

@@ -4,7 +4,8 @@
  * pure); the extension checks again before creating. What was typed is kept with `setState`, so
  * a reload or a hidden tab loses nothing.
  */
-import { parseCidr } from '../core/network/policy';
+import { parseCidr } from '../core/network/cidr';
+import { parseDomainEntry } from '../core/network/domains';
 import { validateSpec } from '../core/spec';
 import { EMPTY_FORM, checkForm, suggestionOf } from '../shared/createFormModel';
 import type { ImageChoice } from '../shared/localImages';
@@ -21,7 +22,7 @@ import { h, replaceChildren, root } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
 import { MODES, SECTIONS, type TextFieldSpec } from './createFormFields';
 
-const ENGINE = { validateSpec, parseCidr };
+const ENGINE = { validateSpec, parseCidr, parseDomainEntry };
 
 /** One form: its model, what the user has touched, the extension's answers and its elements. */
 class CreateForm {

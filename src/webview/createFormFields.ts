@@ -40,6 +40,11 @@ export const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; 
     ],
   },
   {
+    title: 'Host names (with Allowlist)',
+    note: 'Reachable through an egress gateway outside the sandbox, besides the networks above: the gateway checks the TLS name or HTTP Host and connects only to that name\'s public addresses.',
+    fields: [{ field: 'domainAllowlist', label: 'Host names', hint: 'example.org, *.example.com (names below it), name:port; separated by commas or spaces.', placeholder: 'none', wide: true }],
+  },
+  {
     title: 'Forwarded ports',
     note: 'Port numbers inside the sandbox, separated by commas; each port in one list only.',
     fields: [

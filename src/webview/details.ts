@@ -147,6 +147,8 @@ function renderNetwork(network: SandboxView['network'], running: boolean): void 
     parts.network,
     h('p', { class: 'mode' }, h('strong', {}, modeLabel(network)), ` — ${modeSummary(network)}`),
     network.mode === 'allowlist' && h('ul', { class: 'cidrs', 'aria-label': 'Allowed networks' }, ...network.cidrAllowlist.map((cidr) => h('li', {}, h('code', {}, cidr)))),
+    network.mode === 'allowlist' && (network.domainAllowlist ?? []).length > 0 && h('ul', { class: 'cidrs', 'aria-label': 'Allowed host names' }, ...(network.domainAllowlist ?? []).map((name) => h('li', {}, h('code', {}, name)))),
+    (network.refused ?? []).length > 0 && h('details', { class: 'refused' }, h('summary', {}, `Refused by the egress gateway (${(network.refused ?? []).length} latest)`), h('ul', { 'aria-label': 'Refused connections and lookups' }, ...(network.refused ?? []).map((line) => h('li', {}, h('code', {}, line))))),
     h('p', { class: 'hint' }, network.followsDefaults ? 'Follows this workspace\'s network settings: changing them changes this sandbox, live.' : 'This sandbox\'s own policy: settings changes leave it alone.'),
     !network.enforced && network.mode !== 'blocked' && h('p', { class: 'error' }, 'This runtime cannot enforce a policy: only an open network runs.'),
     button('Set Network Policy…', () => run('toggleNetwork'), 'Open, block, allowlist or follow the settings, live'),

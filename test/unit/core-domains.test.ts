@@ -17,7 +17,7 @@ function problem(entry: string): string {
 
 describe('parseDomainEntry: accepted forms, normalised', () => {
   it('a name: that name on 80 and 443', () => {
-    assert.deepEqual(parsed('pypi.org'), { entry: 'pypi.org', name: 'pypi.org', wildcard: false, ports: [80, 443] });
+    assert.deepEqual(parsed('pkgindex.test'), { entry: 'pkgindex.test', name: 'pkgindex.test', wildcard: false, ports: [80, 443] });
   });
   it('*.name: the names below it, not the name itself', () => {
     assert.deepEqual(parsed('*.example.com'), { entry: '*.example.com', name: 'example.com', wildcard: true, ports: [80, 443] });
@@ -28,7 +28,7 @@ describe('parseDomainEntry: accepted forms, normalised', () => {
     assert.deepEqual(parsed('example.com:443').ports, [443]);
   });
   it('lower case, surrounding spaces trimmed', () => {
-    assert.equal(parsed('  Files.PythonHosted.ORG ').entry, 'files.pythonhosted.org');
+    assert.equal(parsed('  Files.PkgFiles.TEST ').entry, 'files.pkgfiles.test');
   });
   it('international names in punycode, as DNS, SNI and Host carry them', () => {
     assert.equal(parsed('bücher.example').entry, 'xn--bcher-kva.example');
@@ -48,14 +48,14 @@ describe('parseDomainEntry: accepted forms, normalised', () => {
 
 describe('parseDomainEntry: each mistake named, with a suggestion where one is obvious', () => {
   it('URLs', () => {
-    assert.equal(problem('https://pypi.org/simple'), 'is a URL; did you mean pypi.org?');
+    assert.equal(problem('https://pkgindex.test/simple'), 'is a URL; did you mean pkgindex.test?');
     assert.equal(problem('http://Example.com'), 'is a URL; did you mean example.com?');
     assert.equal(problem('https://example.com:8443/x'), 'is a URL; did you mean example.com:8443?');
     assert.equal(problem('https://example.com:443/'), 'is a URL; did you mean example.com?');
     assert.match(problem('ftp://'), /^is a URL; write only the host name/);
   });
   it('paths, queries, user names', () => {
-    assert.equal(problem('pypi.org/simple'), 'has a path ("/simple"); did you mean pypi.org?');
+    assert.equal(problem('pkgindex.test/simple'), 'has a path ("/simple"); did you mean pkgindex.test?');
     assert.equal(problem('example.com?x=1'), 'has a path ("?x=1"); did you mean example.com?');
     assert.equal(problem('git@github.com'), 'has a user name ("git@"); did you mean github.com?');
   });
@@ -107,9 +107,9 @@ describe('parseDomainEntry: each mistake named, with a suggestion where one is o
 
 describe('validateDomainAllowlist', () => {
   it('names every bad entry at once and applies nothing', () => {
-    assert.throws(() => validateDomainAllowlist(['pypi.org', 'https://pypi.org/simple', '*foo.com', 3, '192.0.2.1']), (error: unknown) => {
+    assert.throws(() => validateDomainAllowlist(['pkgindex.test', 'https://pkgindex.test/simple', '*foo.com', 3, '192.0.2.1']), (error: unknown) => {
       assert.ok(error instanceof SandboxError && error.code === 'INVALID_POLICY');
-      assert.match(error.message, /domainAllowlist\[1\] "https:\/\/pypi\.org\/simple" is a URL; did you mean pypi\.org\?/);
+      assert.match(error.message, /domainAllowlist\[1\] "https:\/\/pkgindex\.test\/simple" is a URL; did you mean pkgindex\.test\?/);
       assert.match(error.message, /domainAllowlist\[2\] "\*foo\.com" .*\*\.foo\.com/);
       assert.match(error.message, /domainAllowlist\[3\] must be a string/);
       assert.match(error.message, /domainAllowlist\[4\] "192\.0\.2\.1" .*CIDR allowlist/);
@@ -121,10 +121,10 @@ describe('validateDomainAllowlist', () => {
   });
   it('uses the given source in messages (a setting, a form field)', () => {
     assert.throws(() => validateDomainAllowlist(['a_b.com'], 'sandboxes.network.domainAllowlist'), /sandboxes\.network\.domainAllowlist\[0\] "a_b\.com"/);
-    assert.throws(() => validateDomainAllowlist('pypi.org'), /domainAllowlist must be an array/);
+    assert.throws(() => validateDomainAllowlist('pkgindex.test'), /domainAllowlist must be an array/);
   });
   it('normalises and removes duplicates, keeping the first order', () => {
-    assert.deepEqual(validateDomainAllowlist(['PyPI.org', 'pypi.org', '*.Example.com', 'bücher.example', 'xn--bcher-kva.example']), ['pypi.org', '*.example.com', 'xn--bcher-kva.example']);
+    assert.deepEqual(validateDomainAllowlist(['PkgIndex.TEST', 'pkgindex.test', '*.Example.com', 'bücher.example', 'xn--bcher-kva.example']), ['pkgindex.test', '*.example.com', 'xn--bcher-kva.example']);
     assert.deepEqual(validateDomainAllowlist(undefined), []);
     assert.deepEqual(validateDomainAllowlist([]), []);
   });
@@ -132,8 +132,8 @@ describe('validateDomainAllowlist', () => {
 
 describe('normaliseHost', () => {
   it('normalises what SNI, Host and DNS questions carry', () => {
-    assert.equal(normaliseHost('PyPI.org'), 'pypi.org');
-    assert.equal(normaliseHost('pypi.org.'), 'pypi.org');
+    assert.equal(normaliseHost('PkgIndex.TEST'), 'pkgindex.test');
+    assert.equal(normaliseHost('pkgindex.test.'), 'pkgindex.test');
     assert.equal(normaliseHost('bücher.example'), 'xn--bcher-kva.example');
     assert.equal(normaliseHost('_acme-challenge.example.com'), '_acme-challenge.example.com');
   });
@@ -145,14 +145,14 @@ describe('normaliseHost', () => {
 });
 
 describe('domainAllowed', () => {
-  const list = validateDomainAllowlist(['pypi.org', '*.example.com', 'git.example.org:22', 'bücher.example']);
+  const list = validateDomainAllowlist(['pkgindex.test', '*.example.com', 'git.example.org:22', 'bücher.example']);
   it('a name matches itself on 80 and 443 only', () => {
-    assert.equal(domainAllowed(list, 'pypi.org', 443), true);
-    assert.equal(domainAllowed(list, 'PYPI.ORG.', 80), true);
-    assert.equal(domainAllowed(list, 'pypi.org', 8443), false);
-    assert.equal(domainAllowed(list, 'files.pypi.org', 443), false, 'a name entry does not cover its subdomains');
-    assert.equal(domainAllowed(list, 'evilpypi.org', 443), false);
-    assert.equal(domainAllowed(list, 'pypi.org.evil.test', 443), false);
+    assert.equal(domainAllowed(list, 'pkgindex.test', 443), true);
+    assert.equal(domainAllowed(list, 'PKGINDEX.TEST.', 80), true);
+    assert.equal(domainAllowed(list, 'pkgindex.test', 8443), false);
+    assert.equal(domainAllowed(list, 'files.pkgindex.test', 443), false, 'a name entry does not cover its subdomains');
+    assert.equal(domainAllowed(list, 'evilpkgindex.test', 443), false);
+    assert.equal(domainAllowed(list, 'pkgindex.test.evil.test', 443), false);
   });
   it('*. matches subdomains at any depth, never the apex or look-alikes', () => {
     assert.equal(domainAllowed(list, 'a.example.com', 443), true);
@@ -175,6 +175,6 @@ describe('domainAllowed', () => {
     assert.equal(domainAllowed(list, 'nothing.test'), false);
   });
   it('entries that do not parse match nothing (a bad list can only refuse more)', () => {
-    assert.equal(domainAllowed(['https://pypi.org/', '*'], 'pypi.org', 443), false);
+    assert.equal(domainAllowed(['https://pkgindex.test/', '*'], 'pkgindex.test', 443), false);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseCidr } from '../../src/core/network/policy';
 import { validateSpec } from '../../src/core/spec';
+import { parseDomainEntry } from '../../src/core/network/domains';
 import { SettingKeys } from '../../src/shared/settingKeys';
 import {
   EMPTY_FORM,
@@ -167,6 +168,7 @@ describe('Create Sandbox form: Save as workspace defaults', () => {
       [SettingKeys.idleTimeoutSeconds]: null,
       [SettingKeys.blockNetwork]: false,
       [SettingKeys.cidrAllowlist]: ['192.0.2.7/32'],
+      [SettingKeys.domainAllowlist]: [],
       [SettingKeys.unencryptedPorts]: [],
       [SettingKeys.encryptedPorts]: [],
       [SettingKeys.h2Ports]: [50051],
@@ -198,5 +200,22 @@ describe('command lines', () => {
       assert.deepEqual(splitCommandLine(joinCommandLine(args)), args);
     }
     assert.equal(joinCommandLine(['python3', '-m', 'http.server', '8000']), 'python3 -m http.server 8000');
+  });
+});
+
+describe('Create Sandbox form: host names (domain allowlist)', () => {
+  const engine = { validateSpec, parseCidr, parseDomainEntry };
+  const base = { ...EMPTY_FORM, image: 'python:3.12-slim', networkMode: 'allowlist' as const };
+  it('takes names alone as an allowlist, normalised, with the engine messages for mistakes', () => {
+    const ok = checkForm({ ...base, domainAllowlist: 'Example.ORG, *.example.com  git.example.net:8443' }, engine);
+    assert.deepEqual(ok.errors, {});
+    assert.deepEqual(ok.spec.domainAllowlist, ['example.org', '*.example.com', 'git.example.net:8443']);
+    const bad = checkForm({ ...base, domainAllowlist: 'https://example.org/simple' }, engine);
+    assert.equal(bad.errors.domainAllowlist, '"https://example.org/simple" is a URL; did you mean example.org?.');
+    assert.equal(bad.errors.cidrAllowlist, undefined, 'no "add a network" error on top of the name error');
+  });
+  it('flags a bad name in any mode but uses names only with Allowlist', () => {
+    assert.match(String(checkForm({ ...base, networkMode: 'open', domainAllowlist: '192.0.2.7' }, engine).errors.domainAllowlist), /IP address/);
+    assert.equal(checkForm({ ...base, networkMode: 'open', domainAllowlist: 'example.org' }, engine).spec.domainAllowlist, undefined);
   });
 });

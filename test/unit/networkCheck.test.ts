@@ -11,7 +11,7 @@ const input: NetworkCheckInput = {
     { name: 'runsc', networking: 'kernel' },
   ],
   configuredRuntime: 'runsc',
-  guardImage: { name: 'sandboxes/guard:1', present: true },
+  guardImage: { name: 'sandboxes/guard:2', present: true },
   settingsMode: 'blocked',
 };
 
@@ -42,10 +42,10 @@ describe('network setup check', () => {
   });
 
   it('fails without the guard image, unless the runtime in use never needs one', () => {
-    const missing = { ...input, guardImage: { name: 'sandboxes/guard:1', present: false } };
+    const missing = { ...input, guardImage: { name: 'sandboxes/guard:2', present: false } };
     const guard = networkCheckItems(missing).at(-1);
     assert.equal(guard?.ok, false);
-    assert.match(guard?.detail ?? '', /"sandboxes\/guard:1" is not on this machine.*creating sandboxes fails/);
+    assert.match(guard?.detail ?? '', /"sandboxes\/guard:2" is not on this machine.*creating sandboxes fails/);
     assert.match(guard?.fix ?? '', /sandboxes\.network\.guardImage/);
     const noneOnly = { ...missing, runtimes: [{ name: 'runsc-none', networking: 'none' as const }], configuredRuntime: 'runsc-none' };
     assert.equal(networkCheckItems(noneOnly).at(-1)?.ok, true);

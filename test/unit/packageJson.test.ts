@@ -58,7 +58,7 @@ describe('package.json contributions', () => {
   it('lets workspaces set the network policy, open by default', () => {
     assert.equal(properties[SettingKeys.blockNetwork]?.default, false);
     assert.deepEqual(properties[SettingKeys.cidrAllowlist]?.default, []);
-    assert.equal(properties[SettingKeys.guardImage]?.default, 'sandboxes/guard:1');
+    assert.equal(properties[SettingKeys.guardImage]?.default, 'sandboxes/guard:2');
     for (const key of [SettingKeys.blockNetwork, SettingKeys.cidrAllowlist]) assert.notEqual(properties[key]?.scope, 'machine');
     assert.match(properties[SettingKeys.cidrAllowlist]?.markdownDescription ?? '', /\/etc\/resolv\.conf/);
   });

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { domainToASCII } from 'node:url';
+import * as ipaddr from 'ipaddr.js';
 import { SandboxError } from '../errors';
 
 /**
@@ -14,12 +13,12 @@ import { SandboxError } from '../errors';
  * Names are stored normalised — lower case, international names in punycode (what DNS, SNI and
  * the Host header carry) — so comparing entries is comparing strings. Anything that is not a
  * plain host name is refused with a message that says what is wrong and, where it is obvious,
- * what was meant (`https://pypi.org/simple` → `pypi.org`): an allowlist entry that silently
+ * what was meant (`https://example.org/simple` → `example.org`): an allowlist entry that silently
  * meant something else would allow the wrong thing or nothing at all.
  */
 
 export interface DomainEntry {
-  /** Normalised text of the entry, e.g. `pypi.org`, `*.example.com`, `example.com:8443`. */
+  /** Normalised text of the entry, e.g. `example.org`, `*.example.com`, `example.com:8443`. */
   entry: string;
   /** The name in ASCII without `*.` and port, e.g. `example.com`. */
   name: string;
@@ -30,6 +29,21 @@ export interface DomainEntry {
 }
 
 export const DEFAULT_DOMAIN_PORTS: readonly number[] = [80, 443];
+
+// No Node imports: the create form's webview validates entries with this file too.
+/** An IPv4 address in four decimal parts or an IPv6 address (what node:net's isIP accepts). */
+function isIP(text: string): boolean {
+  return text.includes(':') ? ipaddr.IPv6.isValid(text) && !text.includes('%') : ipaddr.IPv4.isValidFourPartDecimal(text);
+}
+
+/** IDNA to ASCII (punycode), as node:url's domainToASCII: '' when the name cannot be converted. */
+function domainToASCII(text: string): string {
+  try {
+    return new URL(`http://${text}/`).hostname;
+  } catch {
+    return '';
+  }
+}
 
 const MAX_NAME = 253;
 const MAX_LABEL = 63;
@@ -68,7 +82,7 @@ export function parseDomainEntry(entry: string): DomainEntry | string {
 /** A URL, a user name, a path or an address where a host name belongs. */
 function notAHostName(text: string): string | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
-  if (scheme) return `is a URL; ${suggest(fromUrl(text), 'write only the host name, e.g. pypi.org')}`;
+  if (scheme) return `is a URL; ${suggest(fromUrl(text), 'write only the host name, e.g. example.org')}`;
   if (text.includes('@')) return `has a user name ("${text.slice(0, text.lastIndexOf('@') + 1)}"); ${suggest(cleanSuggestion(text.slice(text.lastIndexOf('@') + 1)), 'write only the host name')}`;
 
   const cut = text.search(/[/?#]/);
@@ -191,7 +205,7 @@ export function validateDomainAllowlist(list: unknown, source = 'domainAllowlist
     throw new SandboxError(
       'INVALID_POLICY',
       `Invalid network policy: ${problems.join('; ')}. Nothing was applied.`,
-      `Correct the entries named above: host names such as pypi.org, *.example.com for the names below a domain, or name:port for a TCP port other than 80 and 443 (e.g. in the setting sandboxes.network.domainAllowlist). Addresses and networks belong in the CIDR allowlist.`,
+      `Correct the entries named above: host names such as example.org, *.example.com for the names below a domain, or name:port for a TCP port other than 80 and 443 (e.g. in the setting sandboxes.network.domainAllowlist). Addresses and networks belong in the CIDR allowlist.`,
     );
   }
   return entries;

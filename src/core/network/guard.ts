@@ -5,9 +5,9 @@ import { SandboxError, dockerMessage, dockerStatus } from '../errors';
 import { startExec } from '../exec';
 import { LABEL } from '../labels';
 import type { TunnelKind } from '../types';
-import { CHECK_NETWORK_FILES, COPY_NETWORK_FILES, NETWORK_FILES_BYTES } from './networkFiles';
+import { CHECK_NETWORK_FILES, COPY_NETWORK_FILES, NETWORK_FILES_BYTES, NETWORK_FILES_DIR } from './networkFiles';
 import { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo } from './sharedNetwork';
-import { RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, renderRules, type NetworkPolicy } from './policy';
+import { GATEWAY_CHAIN, GATEWAY_POST_CHAIN, RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, needsGateway, renderGatewayNat, renderRules, type NetworkPolicy } from './policy';
 
 /**
  * Where a sandbox's network policy is enforced: a small runc container, the guard, owns the
@@ -21,8 +21,11 @@ import { RESOLVERS_PLACEHOLDER, denyAllRules, modeOf, renderRules, type NetworkP
 
 // Moved to sharedNetwork.ts; still exported here for the callers that import them from the guard.
 export { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo };
-export const DEFAULT_GUARD_IMAGE = 'sandboxes/guard:1';
+/** guard:2 adds Debian's nodejs, for the egress gateway of domain allowlists (network/gateway.ts). */
+export const DEFAULT_GUARD_IMAGE = 'sandboxes/guard:2';
 const STATE_FILE = '/run/sandboxes-policy.json';
+/** Docker's resolv.conf for the sandbox, kept while domain mode points it at the gateway. */
+const RESOLV_ORIG = '/run/sandboxes-resolv.conf.docker';
 
 /** What the guard records of the policy in force (read back after reloads, by any client). */
 export interface PolicyState extends NetworkPolicy {
@@ -30,6 +33,8 @@ export interface PolicyState extends NetworkPolicy {
   followsDefaults: boolean;
   /** Ports in the sandbox that this machine may connect to, and how they are tunnelled. */
   forwards: { port: number; kind: TunnelKind }[];
+  /** The egress gateway's addresses when the policy has a domain allowlist (network/gateway.ts). */
+  gateway?: { v4?: string; v6?: string };
 }
 
 /** The guard runs iptables, so its image needs it; tests and offline machines provide it by tag. */
@@ -41,7 +46,7 @@ export async function ensureGuardImage(docker: Docker, image: string): Promise<v
     throw new SandboxError(
       'IMAGE_UNAVAILABLE',
       `The network guard image "${image}" is not on this machine. Each sandbox's network policy is enforced by a small container from it.`,
-      `Build it once: \`docker build -t ${image} - <<'EOF'\nFROM alpine:3.20\nRUN apk add --no-cache iptables ip6tables\nEOF\`, or point the guardImage option (VS Code: sandboxes.network.guardImage) at an image with iptables and ip6tables.`,
+      `Build it once: \`docker build -t ${image} - <<'EOF'\nFROM alpine:3.20\nRUN apk add --no-cache iptables ip6tables nodejs\nEOF\` (on Debian: scripts/build-guard-image.sh), or point the guardImage option (VS Code: sandboxes.network.guardImage) at an image with iptables, ip6tables and, for domain allowlists, nodejs.`,
     );
   }
 }
@@ -98,13 +103,26 @@ export const EXPAND_RESOLVERS = [
   '}',
 ].join('\n');
 
-/** Loads $RULES_V4/$RULES_V6, verifies that the rules tagged $TAG are live, records $STATE. */
+/**
+ * Loads $RULES_V4/$RULES_V6 (filter) and $NAT_V4/$NAT_V6 (our nat chain, the egress gateway's
+ * DNAT: policy.ts renderGatewayNat), verifies that the rules tagged $TAG are live, records $STATE.
+ * Filter first: entering domain mode, nothing reaches the gateway's DNAT before the filter lets
+ * the sandbox reach only the gateway; leaving it, the filter refuses the gateway before the DNAT
+ * goes. Docker's own nat chains (its DNS) are never flushed: only our chain is rewritten.
+ */
 const APPLY = [
   EXPAND_RESOLVERS,
   'expand 4 "$RULES_V4" | iptables-restore',
   'if [ -e /proc/net/if_inet6 ]; then expand 6 "$RULES_V6" | ip6tables-restore; fi',
   'iptables-save -t filter | grep -qF -- "$TAG"',
   'if [ -e /proc/net/if_inet6 ]; then ip6tables-save -t filter | grep -qF -- "$TAG"; fi',
+  'link() { $1 -t nat -N $3 2>/dev/null || true; $1 -t nat -C $2 -j $3 2>/dev/null || $1 -t nat -A $2 -j $3; }',
+  `nat() { link $1 OUTPUT ${GATEWAY_CHAIN}; link $1 POSTROUTING ${GATEWAY_POST_CHAIN}; printf "%s" "$2" | $1-restore --noflush; $1-save -t nat | grep -qF -- "$TAG"; }`,
+  'if [ -n "$NAT_V4" ]; then nat iptables "$NAT_V4"; fi',
+  'if [ -n "$NAT_V6" ] && [ -e /proc/net/if_inet6 ]; then nat ip6tables "$NAT_V6"; fi',
+  // Domain allowlist: the sandbox's resolv.conf (its read-only bind of the guard's copy, rewritten
+  // in place so the bind sees it) names the gateway; Docker's own is kept to restore it after.
+  `if [ -n "$DNS_GATEWAY" ]; then [ -e ${RESOLV_ORIG} ] || cp ${NETWORK_FILES_DIR}/resolv.conf ${RESOLV_ORIG}; printf 'nameserver %s\\n' "$DNS_GATEWAY" > ${NETWORK_FILES_DIR}/resolv.conf; elif [ -e ${RESOLV_ORIG} ]; then cat ${RESOLV_ORIG} > ${NETWORK_FILES_DIR}/resolv.conf; rm -f ${RESOLV_ORIG}; fi`,
   `printf "%s" "$STATE" > ${STATE_FILE}`,
   'echo "verified $TAG"',
 ].join('\n');
@@ -171,8 +189,14 @@ export function guardName(sandboxId: string): string {
 
 function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<string, string>; tag: string } {
   const tag = `sandboxes-policy-${createHash('sha256').update(JSON.stringify(state)).update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`;
-  const rules = renderRules(state, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag, ownAddresses: ownAddresses(network) });
-  return { env: { RULES_V4: rules.v4, RULES_V6: rules.v6, TAG: tag, STATE: JSON.stringify(state) }, tag };
+  const ctx = { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag, ownAddresses: ownAddresses(network), gateway: state.gateway };
+  const rules = renderRules(state, ctx);
+  // Our nat chain is rewritten on every apply (emptied when there is no gateway); IPv6 only when
+  // the gateway has an IPv6 address (else the filter refuses all IPv6 but loopback anyway).
+  const nat = renderGatewayNat(state, ctx);
+  const v6 = Boolean(state.gateway?.v6 && needsGateway(state));
+  const dnsGateway = needsGateway(state) && modeOf(state) === 'allowlist' && state.gateway?.v4 ? state.gateway.v4 : '';
+  return { env: { RULES_V4: rules.v4, RULES_V6: rules.v6, NAT_V4: nat.v4, NAT_V6: v6 ? nat.v6 : '', DNS_GATEWAY: dnsGateway, TAG: tag, STATE: JSON.stringify(state) }, tag };
 }
 
 export interface CreatedGuard {

@@ -1,60 +1,20 @@
 import * as ipaddr from 'ipaddr.js';
 import { SandboxError } from '../errors';
+import { GATEWAY_DNS_PORT, RESERVED_PORTS, gatewayListenPort } from './gatewayPorts';
+import { parseDomainEntry } from './domains';
+import { parseCidr } from './cidr';
 import { modeOf, type NetworkPolicy } from '../../shared/networkModes';
 
 // The policy type and its mode live in modes.ts (pure: the webviews use them too).
 export { modeOf, type NetworkPolicy };
 
-export interface ParsedCidr {
-  family: 4 | 6;
-  /** Normalised "address/prefix". */
-  cidr: string;
-}
+// parseCidr lives in cidr.ts (no Node imports: the create form's webview bundles it).
+export { parseCidr, type ParsedCidr } from './cidr';
 
 export const OPEN_POLICY: NetworkPolicy = { blockNetwork: false, cidrAllowlist: [] };
 
-/**
- * Parses one allowlist entry: a CIDR or a single address (which means /32 or /128). Returns an
- * error text instead of throwing, so callers can report every bad entry at once. Host bits set
- * ("10.0.0.1/8") are an error, never silently widened to the network.
- */
-export function parseCidr(entry: string): ParsedCidr | string {
-  const text = entry.trim();
-  if (!text) return 'is empty';
-  const slash = text.indexOf('/');
-  const address = slash === -1 ? text : text.slice(0, slash);
-  // ipaddr.js also accepts inet_aton forms ("10", "10.1", octal "010.0.0.1", hex): ambiguous in
-  // an allowlist, so only four-part decimal IPv4 and plain IPv6 without a zone are accepted.
-  if (address.includes('%')) return 'has an IPv6 zone id (%…), which a network policy cannot use';
-  if (!address.includes(':') && !/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(address)) {
-    return 'is not an IPv4 or IPv6 address or CIDR (IPv4 is four decimal numbers, e.g. 10.0.0.0/8)';
-  }
-  if (slash !== -1 && !/^\d{1,3}$/.test(text.slice(slash + 1))) return 'is not a valid CIDR (expected e.g. 10.0.0.0/8 or fd00::/8)';
-  if (slash === -1) {
-    if (!ipaddr.isValid(text)) return 'is not an IPv4 or IPv6 address or CIDR';
-    if (ipaddr.parse(text).kind() === 'ipv6' && (ipaddr.parse(text) as ipaddr.IPv6).isIPv4MappedAddress()) return 'is an IPv4-mapped IPv6 address; write the IPv4 address instead';
-    const addr = ipaddr.parse(text);
-    const family = addr.kind() === 'ipv4' ? 4 : 6;
-    return { family, cidr: `${addr.toString()}/${family === 4 ? 32 : 128}` };
-  }
-  let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
-  try {
-    parsed = ipaddr.parseCIDR(text);
-  } catch {
-    return 'is not a valid CIDR (expected e.g. 10.0.0.0/8 or fd00::/8)';
-  }
-  const [addr, prefix] = parsed;
-  const family = addr.kind() === 'ipv4' ? 4 : 6;
-  if (family === 6 && (addr as ipaddr.IPv6).isIPv4MappedAddress()) return 'is an IPv4-mapped IPv6 CIDR; write the IPv4 CIDR instead';
-  const network = family === 4 ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
-  if (network.toString() !== addr.toString()) {
-    return `has host bits set; did you mean ${network.toString()}/${prefix}?`;
-  }
-  return { family, cidr: `${addr.toString()}/${prefix}` };
-}
-
-/** Validates a policy from any source; one error names every bad entry. */
-export function validatePolicy(input: { blockNetwork?: unknown; cidrAllowlist?: unknown }, source = 'cidrAllowlist'): NetworkPolicy {
+/** Validates a policy from any source; one error names every bad entry (CIDRs and names together). */
+export function validatePolicy(input: { blockNetwork?: unknown; cidrAllowlist?: unknown; domainAllowlist?: unknown }, source = 'cidrAllowlist', domainSource = 'domainAllowlist'): NetworkPolicy {
   const problems: string[] = [];
   if (input.blockNetwork !== undefined && input.blockNetwork !== null && typeof input.blockNetwork !== 'boolean') problems.push('blockNetwork must be true or false');
   const list = input.cidrAllowlist ?? [];
@@ -68,15 +28,65 @@ export function validatePolicy(input: { blockNetwork?: unknown; cidrAllowlist?: 
       else if (!cidrs.includes(parsed.cidr)) cidrs.push(parsed.cidr);
     });
   }
+  const cidrProblems = problems.length;
+  const domains = validDomains(input.domainAllowlist, domainSource, problems);
   if (problems.length) {
+    const names = problems.length > cidrProblems;
     throw new SandboxError(
       'INVALID_POLICY',
       `Invalid network policy: ${problems.join('; ')}. Nothing was applied.`,
-      'Correct the entries named above (IPv4/IPv6 CIDRs such as 10.0.0.0/8 or single addresses such as 192.0.2.7), e.g. in the setting sandboxes.network.cidrAllowlist.',
+      `Correct the entries named above (${cidrProblems ? 'IPv4/IPv6 CIDRs such as 10.0.0.0/8 or single addresses such as 192.0.2.7' : ''}${cidrProblems && names ? '; ' : ''}${names ? 'host names such as example.org, *.example.com for the names below a domain, or name:port for another TCP port' : ''}), e.g. in the setting ${names && !cidrProblems ? 'sandboxes.network.domainAllowlist' : 'sandboxes.network.cidrAllowlist'}.`,
     );
   }
-  return { blockNetwork: input.blockNetwork === true, cidrAllowlist: cidrs };
+  const policy: NetworkPolicy = { blockNetwork: input.blockNetwork === true, cidrAllowlist: cidrs };
+  if (domains.length) policy.domainAllowlist = domains;
+  return policy;
 }
+
+/** The normalised domain entries (no duplicates); problems are added to `problems`. */
+function validDomains(list: unknown, source: string, problems: string[]): string[] {
+  const entries: string[] = [];
+  if (list === undefined || list === null) return entries;
+  if (!Array.isArray(list)) {
+    problems.push(`${source} must be an array of host names`);
+    return entries;
+  }
+  list.forEach((entry, i) => {
+    if (typeof entry !== 'string') return void problems.push(`${source}[${i}] must be a string`);
+    const parsed = parseDomainEntry(entry);
+    if (typeof parsed === 'string') return void problems.push(`${source}[${i}] "${entry}" ${parsed}`);
+    // The gateway listens on 15000 + port for ports below 1024 (gateway/ports.ts).
+    const reserved = parsed.ports.find((p) => p !== 80 && p !== 443 && p >= RESERVED_PORTS.from && p <= RESERVED_PORTS.to);
+    if (reserved !== undefined) return void problems.push(`${source}[${i}] "${entry}" uses port ${reserved}, which the egress gateway keeps for itself (${RESERVED_PORTS.from}–${RESERVED_PORTS.to})`);
+    if (!entries.includes(parsed.entry)) entries.push(parsed.entry);
+  });
+  return entries;
+}
+
+/** The TCP ports a domain list sends through the gateway: 80 and 443, and every `name:port`. */
+export function gatewayPorts(policy: NetworkPolicy): number[] {
+  const ports = new Set<number>([80, 443]);
+  for (const entry of policy.domainAllowlist ?? []) {
+    const parsed = parseDomainEntry(entry);
+    if (typeof parsed !== 'string') for (const port of parsed.ports) ports.add(port);
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** Whether the policy needs an egress gateway: a domain list, and the network not blocked. */
+export function needsGateway(policy: NetworkPolicy): boolean {
+  return !policy.blockNetwork && (policy.domainAllowlist?.length ?? 0) > 0;
+}
+
+/** Chain of ours in the nat table of the sandbox's namespace; Docker's own chains are never touched. */
+export const GATEWAY_CHAIN = 'SANDBOXES_GW';
+/**
+ * Linked from nat POSTROUTING: what goes to the gateway leaves with the guard's own address on
+ * the sandboxes network. The source was chosen for the address the sandbox dialled; when the
+ * guard is also on that address's network (connected by someone), it would be an address the
+ * gateway does not accept, and whose replies route elsewhere.
+ */
+export const GATEWAY_POST_CHAIN = 'SANDBOXES_GW_POST';
 
 /**
  * What "open" refuses unless an allowlist names it: everything that is not the public internet.
@@ -139,6 +149,8 @@ export interface RuleContext {
    * Docker's networks (any family; single addresses or CIDRs), which may well be public ones.
    */
   ownAddresses?: string[];
+  /** The egress gateway's addresses (domain allowlist): the only place DNS and web traffic go. */
+  gateway?: { v4?: string; v6?: string };
 }
 
 /**
@@ -174,7 +186,11 @@ export function renderRules(policy: NetworkPolicy, ctx: RuleContext): { v4: stri
     for (const port of ctx.forwardedPorts) {
       if (gateway) lines.push(`-A INPUT -s ${gateway} -p tcp -m tcp --dport ${port} -j ACCEPT`);
     }
-    if (mode === 'blocked' && family === 4) {
+    // Domain allowlist: the sandbox's resolv.conf names the gateway (guard.ts), and Docker's DNS is
+    // refused too: it answers container names itself and, on engines that forward from the host's
+    // namespace (a loopback resolver), would resolve any name past the gateway.
+    const viaGateway = mode === 'allowlist' && needsGateway(policy) && Boolean(ctx.gateway?.v4);
+    if ((mode === 'blocked' || viaGateway) && family === 4) {
       // Not even Docker's DNS: it would name the other containers on the sandbox's networks.
       lines.push(`-A OUTPUT -d ${DOCKER_DNS}/32 -p tcp -j REJECT --reject-with tcp-reset`);
       lines.push(`-A OUTPUT -d ${DOCKER_DNS}/32 -j REJECT --reject-with icmp-port-unreachable`);
@@ -200,6 +216,16 @@ export function renderRules(policy: NetworkPolicy, ctx: RuleContext): { v4: stri
       }
       lines.push('-A PUBLIC-OUT -j ACCEPT', '-A PUBLIC-IN -j ACCEPT');
     } else if (mode === 'allowlist') {
+      const gw = family === 4 ? ctx.gateway?.v4 : ctx.gateway?.v6;
+      if (gw && needsGateway(policy)) {
+        // After the nat chain's DNAT: the gateway's own ports only. Replies come back un-NATed
+        // (their source is what the sandbox dialled), so they are matched by the gateway's
+        // address in the reply direction of the connection.
+        const ports = [GATEWAY_DNS_PORT, ...gatewayPorts(policy).map(gatewayListenPort)].join(',');
+        lines.push(`-A OUTPUT -d ${gw} -p udp -m udp --dport ${GATEWAY_DNS_PORT} -j ACCEPT`);
+        lines.push(`-A OUTPUT -d ${gw} -p tcp -m multiport --dports ${ports} -j ACCEPT`);
+        lines.push(`-A INPUT -m conntrack --ctstate ESTABLISHED --ctreplsrc ${gw} -j ACCEPT`);
+      }
       for (const entry of policy.cidrAllowlist) {
         const parsed = parseCidr(entry);
         if (typeof parsed === 'string' || parsed.family !== family) continue;
@@ -231,6 +257,34 @@ export function openRefusals(family: 4 | 6, ownAddresses: string[]): string[] {
     parsed.push(ipaddr.parseCIDR(own.cidr));
   }
   return ranges;
+}
+
+/**
+ * iptables-restore --noflush input for the nat table: our chain GATEWAY_CHAIN only (linked from
+ * nat OUTPUT once, by the guard). With a gateway: loopback (Docker's DNS at 127.0.0.11) and the
+ * CIDR list go on as they are; DNS (UDP/TCP 53 to any address, also Docker's DNS forwarding from
+ * inside the namespace) and the gateway's TCP ports go to the gateway, whatever address the
+ * sandbox dialled. Without one the chain is empty. The tag proves the chain is live.
+ */
+export function renderGatewayNat(policy: NetworkPolicy, ctx: RuleContext): { v4: string; v6: string } {
+  const render = (family: 4 | 6): string => {
+    const gw = family === 4 ? ctx.gateway?.v4 : ctx.gateway?.v6;
+    const lines = ['*nat', `:${GATEWAY_CHAIN} - [0:0]`, `:${GATEWAY_POST_CHAIN} - [0:0]`, `-A ${GATEWAY_CHAIN} -o lo -m comment --comment "${ctx.tag}" -j RETURN`];
+    if (gw && needsGateway(policy) && modeOf(policy) === 'allowlist') {
+      lines.push(`-A ${GATEWAY_POST_CHAIN} -d ${gw} -j MASQUERADE`);
+      for (const entry of policy.cidrAllowlist) {
+        const parsed = parseCidr(entry);
+        if (typeof parsed !== 'string' && parsed.family === family) lines.push(`-A ${GATEWAY_CHAIN} -d ${parsed.cidr} -j RETURN`);
+      }
+      const to = (port: number) => (family === 4 ? `${gw}:${port}` : `[${gw}]:${port}`);
+      lines.push(`-A ${GATEWAY_CHAIN} -p udp -m udp --dport 53 -j DNAT --to-destination ${to(GATEWAY_DNS_PORT)}`);
+      lines.push(`-A ${GATEWAY_CHAIN} -p tcp -m tcp --dport 53 -j DNAT --to-destination ${to(GATEWAY_DNS_PORT)}`);
+      for (const port of gatewayPorts(policy)) lines.push(`-A ${GATEWAY_CHAIN} -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${to(gatewayListenPort(port))}`);
+    }
+    lines.push('COMMIT', '');
+    return lines.join('\n');
+  };
+  return { v4: render(4), v6: render(6) };
 }
 
 /** What a guard applies when it starts, before anyone asks: nothing but loopback. */

@@ -40,14 +40,14 @@ export function changeForChoice(choice: NetworkChoice, settings: SettingsOrError
       return { policy: { blockNetwork: true, cidrAllowlist: [] }, followsDefaults: false };
     case 'allowlist':
       if (settings instanceof UserFacingError) throw settings;
-      if (settings.cidrAllowlist.length === 0) {
+      if (settings.cidrAllowlist.length === 0 && (settings.domainAllowlist ?? []).length === 0) {
         throw new UserFacingError(
-          `The allowlist setting "${SettingKeys.cidrAllowlist}" is empty, so there is nothing to allow.`,
-          'Add the networks the sandbox may reach (e.g. 10.0.0.0/8, or your DNS resolver\'s address) to it, or choose Blocked.',
-          [SettingKeys.cidrAllowlist],
+          `The allowlist setting "${SettingKeys.cidrAllowlist}" is empty (and so is "${SettingKeys.domainAllowlist}"), so there is nothing to allow.`,
+          'Add the networks (e.g. 10.0.0.0/8) or host names (e.g. example.org, *.example.com) the sandbox may reach, or choose Blocked.',
+          [SettingKeys.cidrAllowlist, SettingKeys.domainAllowlist],
         );
       }
-      return { policy: { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist }, followsDefaults: false };
+      return { policy: { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist, ...(settings.domainAllowlist?.length ? { domainAllowlist: settings.domainAllowlist } : {}) }, followsDefaults: false };
     case 'settings':
       if (settings instanceof UserFacingError) throw settings;
       return { policy: settings, followsDefaults: true };
@@ -71,7 +71,7 @@ export function refuseUnenforceable(state: NetworkState, change: NetworkChange, 
 
 /** Whether choosing this asks for the networks: the allowlist setting is valid but empty, so there is no list to apply. */
 export function asksForAllowlist(choice: NetworkChoice, settings: SettingsOrError): boolean {
-  return choice === 'allowlist' && !(settings instanceof UserFacingError) && settings.cidrAllowlist.length === 0;
+  return choice === 'allowlist' && !(settings instanceof UserFacingError) && settings.cidrAllowlist.length === 0 && (settings.domainAllowlist ?? []).length === 0;
 }
 
 /**
@@ -111,18 +111,19 @@ export function choiceItems(state: NetworkState, settings: SettingsOrError): Cho
 
   let allowlistText: string;
   let allowlistNow: string;
+  const names = settings instanceof UserFacingError ? [] : (settings.domainAllowlist ?? []);
   if (invalid) {
     // Disabled, with the reason: choosing it shows the same error with its fix.
     allowlistText = `${SettingKeys.cidrAllowlist} is invalid`;
     allowlistNow = `Not available: ${settings.message}`;
-  } else if (settings.cidrAllowlist.length === 0) {
+  } else if (settings.cidrAllowlist.length === 0 && names.length === 0) {
     allowlistText = `type the networks (${SettingKeys.cidrAllowlist} is empty)`;
-    allowlistNow = `${current === 'allowlist' ? `Now: ${state.cidrAllowlist.join(', ')}. ` : ''}Asks for the networks this sandbox may reach, checked as you type (e.g. 10.0.0.0/8).`;
+    allowlistNow = `${current === 'allowlist' ? `Now: ${[...state.cidrAllowlist, ...(state.domainAllowlist ?? [])].join(', ')}. ` : ''}Asks for the networks this sandbox may reach, checked as you type (e.g. 10.0.0.0/8).`;
   } else {
-    allowlistText = `only ${settings.cidrAllowlist.join(', ')}`;
+    allowlistText = `only ${[...settings.cidrAllowlist, ...names].join(', ')}`;
     allowlistNow =
-      current === 'allowlist' && !samePolicy(state, { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist })
-        ? `Now: ${state.cidrAllowlist.join(', ')}. Choosing it applies the list from the settings.`
+      current === 'allowlist' && !samePolicy(state, { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist, domainAllowlist: settings.domainAllowlist })
+        ? `Now: ${[...state.cidrAllowlist, ...(state.domainAllowlist ?? [])].join(', ')}. Choosing it applies the list from the settings.`
         : `The networks in ${SettingKeys.cidrAllowlist}.`;
   }
 

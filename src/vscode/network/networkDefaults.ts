@@ -92,7 +92,7 @@ export class NetworkDefaultsService extends Disposable {
         // guardImage is in the section too, but changes no policy (the client service handles it).
         if (
           event.affectsConfiguration(NETWORK_SETTINGS_SECTION) &&
-          (event.affectsConfiguration(SettingKeys.blockNetwork) || event.affectsConfiguration(SettingKeys.cidrAllowlist))
+          (event.affectsConfiguration(SettingKeys.blockNetwork) || event.affectsConfiguration(SettingKeys.cidrAllowlist) || event.affectsConfiguration(SettingKeys.domainAllowlist))
         ) {
           this.schedule({ reason: 'Network settings changed', notify: true });
         }

@@ -10,14 +10,14 @@ export const MODE_SUMMARY = Object.fromEntries(NETWORK_MODE_ORDER.map((mode) => 
 /** "blocked (loopback only)", "allowlist: 192.0.2.0/24, 10.0.0.53/32", "open (outbound to public addresses only)". */
 export function describePolicy(policy: NetworkPolicyInput): string {
   const mode = modeOfSettings(policy);
-  return mode === 'allowlist' ? `allowlist: ${(policy.cidrAllowlist ?? []).join(', ')}` : `${mode} (${MODE_SUMMARY[mode]})`;
+  return mode === 'allowlist' ? `allowlist: ${[...(policy.cidrAllowlist ?? []), ...(policy.domainAllowlist ?? [])].join(', ')}` : `${mode} (${MODE_SUMMARY[mode]})`;
 }
 
 /** A fact for a sandbox picker row: "network blocked · follows settings". */
 export function describeNetworkState(state: NetworkState): string {
   let text = `network ${state.mode}`;
   if (state.mode === 'allowlist') {
-    const [first, second, ...rest] = state.cidrAllowlist;
+    const [first, second, ...rest] = [...state.cidrAllowlist, ...(state.domainAllowlist ?? [])];
     text += ` (${[first, second].filter(Boolean).join(', ')}${rest.length ? ` +${rest.length}` : ''})`;
   }
   if (!state.enforced && state.mode !== 'blocked') {

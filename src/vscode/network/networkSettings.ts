@@ -17,13 +17,18 @@ import type { SettingsReader } from '../../shared/settingsReader';
 export interface NetworkSettings {
   blockNetwork: boolean;
   cidrAllowlist: string[];
+  /** Host names through the egress gateway (`sandboxes.network.domainAllowlist`), normalised. */
+  domainAllowlist?: string[];
 }
+
+/** The engine's domain entry parser (`parseDomainEntry`): the normalised entry, or what is wrong. */
+export type DomainParser = (entry: string) => { entry: string } | string;
 
 /**
  * Throws one `UserFacingError` naming every bad entry and the setting it is in: a policy is
  * applied whole or not at all, never from the valid part of a list.
  */
-export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrParser): NetworkSettings {
+export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrParser, parseDomain?: DomainParser): NetworkSettings {
   const problems: string[] = [];
   const keys: string[] = [];
 
@@ -52,24 +57,53 @@ export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrPar
     }
   }
 
+  const domains: string[] = [];
+  const names = settings.get(SettingKeys.domainAllowlist);
+  if (names !== undefined && names !== null && !Array.isArray(names)) {
+    problems.push(`Setting "${SettingKeys.domainAllowlist}" is ${describeValue(names)}, but it must be a list such as ["example.org", "*.example.com"].`);
+    keys.push(SettingKeys.domainAllowlist);
+  } else if (Array.isArray(names) && names.length > 0) {
+    const bad: string[] = [];
+    for (const entry of names as unknown[]) {
+      // Without the engine's parser (never in the extension) nothing from this list is used.
+      const parsed = typeof entry !== 'string' ? 'must be a string' : parseDomain ? parseDomain(entry) : 'cannot be checked';
+      if (typeof parsed === 'string') bad.push(`${JSON.stringify(entry)} ${parsed}.`);
+      else if (!domains.includes(parsed.entry)) domains.push(parsed.entry);
+    }
+    if (bad.length > 0) {
+      problems.push(`Setting "${SettingKeys.domainAllowlist}" has ${bad.length === 1 ? 'an invalid entry' : `${bad.length} invalid entries`}: ${bad.join(' ')}`);
+      keys.push(SettingKeys.domainAllowlist);
+    }
+  }
+
   if (problems.length > 0) {
-    const fix = keys.includes(SettingKeys.cidrAllowlist)
+    const fix = keys.includes(SettingKeys.domainAllowlist) && !keys.includes(SettingKeys.cidrAllowlist)
+      ? 'Correct or remove the entries named, in Settings or settings.json: host names such as example.org, *.example.com for the names below a domain, or name:port for another TCP port.'
+      : keys.includes(SettingKeys.cidrAllowlist)
       ? 'Correct or remove the entries named, in Settings or settings.json: IPv4 or IPv6 CIDRs such as 10.0.0.0/8 or fd00::/8, or single addresses such as 192.0.2.7.'
       : 'Correct it in Settings or settings.json; removing it restores the default.';
     throw new UserFacingError(problems.join(' '), fix, keys);
   }
-  return { blockNetwork: block === true, cidrAllowlist: cidrs };
+  return { blockNetwork: block === true, cidrAllowlist: cidrs, ...(domains.length ? { domainAllowlist: domains } : {}) };
 }
 
 export function modeOfSettings(settings: NetworkPolicyInput): NetworkMode {
-  return modeOf({ blockNetwork: settings.blockNetwork === true, cidrAllowlist: settings.cidrAllowlist });
+  return modeOf({ blockNetwork: settings.blockNetwork === true, cidrAllowlist: settings.cidrAllowlist, domainAllowlist: settings.domainAllowlist });
 }
 
 /** Whether two normalised policies enforce the same thing (the allowlist's order does not matter). */
 export function samePolicy(a: NetworkSettings, b: NetworkSettings): boolean {
   const ours = new Set(a.cidrAllowlist);
   const theirs = new Set(b.cidrAllowlist);
-  return a.blockNetwork === b.blockNetwork && ours.size === theirs.size && [...ours].every((cidr) => theirs.has(cidr));
+  const ourNames = new Set(a.domainAllowlist ?? []);
+  const theirNames = new Set(b.domainAllowlist ?? []);
+  return (
+    a.blockNetwork === b.blockNetwork &&
+    ours.size === theirs.size &&
+    [...ours].every((cidr) => theirs.has(cidr)) &&
+    ourNames.size === theirNames.size &&
+    [...ourNames].every((name) => theirNames.has(name))
+  );
 }
 
 function describeValue(value: unknown): string {

@@ -5,11 +5,19 @@
  * meanwhile gives the sandbox only what both policies allow. Pure.
  */
 import { cidrWithinList, intersectAllowlists } from './cidrRanges';
+import { domainWithinList, intersectDomainLists } from '../../shared/domainCover';
 import type { NetworkSettings } from './networkSettings';
 
 /** Blocking wins over a list: a blocked policy is one thing whatever list it keeps. */
 export function normalizePolicy(policy: NetworkSettings): NetworkSettings {
-  return policy.blockNetwork ? { blockNetwork: true, cidrAllowlist: [] } : { blockNetwork: false, cidrAllowlist: [...new Set(policy.cidrAllowlist)] };
+  if (policy.blockNetwork) return { blockNetwork: true, cidrAllowlist: [] };
+  const domains = [...new Set(policy.domainAllowlist ?? [])];
+  return { blockNetwork: false, cidrAllowlist: [...new Set(policy.cidrAllowlist)], ...(domains.length ? { domainAllowlist: domains } : {}) };
+}
+
+/** Open: neither list limits anything. */
+function isOpen(p: NetworkSettings): boolean {
+  return p.cidrAllowlist.length === 0 && (p.domainAllowlist ?? []).length === 0;
 }
 
 /** Whether `a` allows nothing that `b` does not (entries normalised, as the engine and the settings give them). */
@@ -18,9 +26,10 @@ export function atLeastAsStrict(a: NetworkSettings, b: NetworkSettings): boolean
   const y = normalizePolicy(b);
   if (x.blockNetwork) return true;
   if (y.blockNetwork) return false;
-  if (y.cidrAllowlist.length === 0) return true; // b is open
-  if (x.cidrAllowlist.length === 0) return false; // a is open, b is not
-  return x.cidrAllowlist.every((cidr) => cidrWithinList(cidr, y.cidrAllowlist));
+  if (isOpen(y)) return true; // b is open
+  if (isOpen(x)) return false; // a is open, b is not
+  // Names and networks add up (the gateway's names besides the CIDR list): each within b's own kind.
+  return x.cidrAllowlist.every((cidr) => cidrWithinList(cidr, y.cidrAllowlist)) && (x.domainAllowlist ?? []).every((d) => domainWithinList(d, y.domainAllowlist ?? []));
 }
 
 /** The policy that allows exactly what both allow. Nothing in common is blocking (an empty allowlist would be open). */
@@ -28,10 +37,12 @@ export function strictestOf(a: NetworkSettings, b: NetworkSettings): NetworkSett
   const x = normalizePolicy(a);
   const y = normalizePolicy(b);
   if (x.blockNetwork || y.blockNetwork) return { blockNetwork: true, cidrAllowlist: [] };
-  if (x.cidrAllowlist.length === 0) return y;
-  if (y.cidrAllowlist.length === 0) return x;
+  if (isOpen(x)) return y;
+  if (isOpen(y)) return x;
   const both = intersectAllowlists(x.cidrAllowlist, y.cidrAllowlist);
-  return both.length > 0 ? { blockNetwork: false, cidrAllowlist: both } : { blockNetwork: true, cidrAllowlist: [] };
+  const names = intersectDomainLists(x.domainAllowlist ?? [], y.domainAllowlist ?? []);
+  if (both.length === 0 && names.length === 0) return { blockNetwork: true, cidrAllowlist: [] };
+  return { blockNetwork: false, cidrAllowlist: both, ...(names.length ? { domainAllowlist: names } : {}) };
 }
 
 /**
@@ -48,5 +59,7 @@ export function planReapply(current: NetworkSettings, proposed: NetworkSettings,
 /** A stable key of what a policy allows, to remember which one the user was asked about. */
 export function policyKey(policy: NetworkSettings): string {
   const p = normalizePolicy(policy);
-  return p.blockNetwork ? 'blocked' : JSON.stringify([...p.cidrAllowlist].sort());
+  if (p.blockNetwork) return 'blocked';
+  const names = [...(p.domainAllowlist ?? [])].sort();
+  return JSON.stringify(names.length ? [...[...p.cidrAllowlist].sort(), ...names] : [...p.cidrAllowlist].sort());
 }

@@ -310,7 +310,7 @@ function presentNetwork(base: string, state: NetworkState | Error): NodePresenta
     // The mode is a label a script could set to anything: an unknown one gets a neutral icon.
     icon: { id: MODE_ICONS[state.mode] ?? 'question' },
     contextValue: ContextValues.networkPolicy,
-    collapsible: state.mode === 'allowlist' && state.cidrAllowlist.length > 0 ? 'expanded' : 'none',
+    collapsible: state.mode === 'allowlist' && state.cidrAllowlist.length + (state.domainAllowlist ?? []).length > 0 ? 'expanded' : 'none',
   };
 }
 

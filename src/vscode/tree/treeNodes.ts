@@ -242,7 +242,8 @@ export function groupChildren(node: Exclude<TreeNode, SandboxNode>): TreeNode[] 
     case 'network':
       return node.state instanceof Error || node.state.mode !== 'allowlist'
         ? []
-        : node.state.cidrAllowlist.map((cidr) => ({ kind: 'allowlistEntry', sandboxId: node.sandboxId, cidr, parent: node }));
+        : // Networks, then host names (through the egress gateway): one row each.
+          [...node.state.cidrAllowlist, ...(node.state.domainAllowlist ?? [])].map((cidr) => ({ kind: 'allowlistEntry', sandboxId: node.sandboxId, cidr, parent: node }));
     case 'ports':
       return [...node.ports];
     case 'terminals':

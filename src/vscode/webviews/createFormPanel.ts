@@ -6,7 +6,7 @@
  * workspace's settings.
  */
 import * as vscode from 'vscode';
-import { parseCidr, validateSpec } from '../../core';
+import { parseCidr, parseDomainEntry, validateSpec } from '../../core';
 import type { SandboxSpec } from '../../core/types';
 import { createWithProgress, workspaceMountSettings } from '../create/creationService';
 import { currentMountChoices } from '../files/chooseWorkspaceMounts';
@@ -32,7 +32,7 @@ import { preparePanel, renderWebviewHtml } from './webviewHtml';
  * (dist/coreLoader.js), and this module is loaded with the extension — a top-level read put
  * compiling core.js (~65 ms) on every activation.
  */
-const ENGINE: FormEngine = { validateSpec: (spec) => validateSpec(spec), parseCidr: (value) => parseCidr(value) };
+const ENGINE: FormEngine = { validateSpec: (spec) => validateSpec(spec), parseCidr: (value) => parseCidr(value), parseDomainEntry: (value) => parseDomainEntry(value) };
 
 export interface CreateFormDeps extends PanelContext {
   extensionUri: vscode.Uri;
@@ -188,7 +188,7 @@ function followsSettings(spec: FormSpec, settings: SettingsReader): boolean {
   // Blocking wins over a list: two blocked policies are the same whatever lists they keep.
   const effective = (policy: NetworkSettings): NetworkSettings => (policy.blockNetwork ? { blockNetwork: true, cidrAllowlist: [] } : policy);
   try {
-    return samePolicy(effective(networkSettingsFrom(settings, parseCidr)), effective({ blockNetwork: spec.blockNetwork === true, cidrAllowlist: spec.cidrAllowlist ?? [] }));
+    return samePolicy(effective(networkSettingsFrom(settings, parseCidr, parseDomainEntry)), effective({ blockNetwork: spec.blockNetwork === true, cidrAllowlist: spec.cidrAllowlist ?? [], domainAllowlist: spec.domainAllowlist ?? [] }));
   } catch {
     return false; // invalid settings: there is nothing to follow
   }

@@ -117,10 +117,23 @@ export class DetailsPanel extends Disposable {
     this.info = info;
     this.panel.title = `Sandbox: ${info.name}`;
     this.network = info.state === 'running' ? await list.networkState(info) : undefined;
+    // With host names, the egress gateway's latest refusals (one Docker call; none without a gateway).
+    this.refused = this.network && !(this.network instanceof Error) && (this.network.domainAllowlist ?? []).length > 0 ? await this.readRefused(info.id, info.containerId, info.name) : [];
     if (this.isDisposed) return;
     const view = this.view();
     if (view) this.channel.push({ type: 'sandbox', sandbox: view });
     if (wasRunning !== (info.state === 'running')) this.setActive(this.panel.visible);
+  }
+
+  private refused: string[] = [];
+
+  private async readRefused(id: string, containerId: string, name: string): Promise<string[]> {
+    try {
+      const events = await this.deps.clients.client.handle({ id, containerId, name }).recentNetworkEvents(20);
+      return events.map((e) => `${e.time.slice(11, 19)} ${e.protocol} ${e.name ?? e.address ?? ''}${e.port ? `:${e.port}` : ''} — ${e.reason}`);
+    } catch {
+      return [];
+    }
   }
 
   private async checkGone(): Promise<void> {
@@ -158,7 +171,7 @@ export class DetailsPanel extends Disposable {
           ? null
           : network instanceof Error
             ? { error: network.message }
-            : { mode: network.mode, cidrAllowlist: network.cidrAllowlist, followsDefaults: network.followsDefaults, enforced: network.enforced },
+            : { mode: network.mode, cidrAllowlist: network.cidrAllowlist, domainAllowlist: network.domainAllowlist ?? [], refused: this.refused, followsDefaults: network.followsDefaults, enforced: network.enforced },
       tunnels:
         network === undefined
           ? []

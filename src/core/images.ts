@@ -50,7 +50,8 @@ export async function ensureImage(docker: Docker, image: string, onProgress?: (m
 export async function listLocalImages(docker: Docker, guardImage = DEFAULT_GUARD_IMAGE): Promise<LocalImage[]> {
   return localImagesFrom(await docker.listImages(), {
     hiddenLabels: { [LABEL.snapshot]: 'true', [LABEL.role]: GUARD_IMAGE_ROLE },
-    internal: [guardImage, DEFAULT_GUARD_IMAGE],
+    // The previous default guard image stays on machines that upgraded: not a sandbox image either.
+    internal: [guardImage, DEFAULT_GUARD_IMAGE, 'sandboxes/guard:1'],
   });
 }
 

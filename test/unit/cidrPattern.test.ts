@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as ipaddr from 'ipaddr.js';
 import { parseCidr } from '../../src/core/network/policy';
 import { CIDR_ENTRY_PATTERN, CIDR_ENTRY_PATTERN_ERROR, matchesCidrSyntax } from '../../src/shared/cidrPattern';
+import { localizedManifest } from '../lib/manifest';
 
-const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+const manifest = localizedManifest() as {
   contributes: { configuration: { properties: Record<string, { items?: { pattern?: string; patternErrorMessage?: string } }> }[] };
 };
 const allowlist = manifest.contributes.configuration

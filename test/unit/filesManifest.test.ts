@@ -1,13 +1,12 @@
 /** package.json's contributions for workspace files and snapshots agree with the code. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CommandIds } from '../../src/vscode/commands/commandIds';
 import { DEFAULT_MOUNT_MODE, DEFAULT_WORKSPACE_PATH, MOUNT_MODES, WORKSPACE_PATH_PATTERN } from '../../src/vscode/files/mountSettings';
 import { SANDBOX_SCHEME } from '../../src/vscode/files/sandboxUri';
 import { SettingKeys } from '../../src/shared/settingKeys';
 import { ContextValues } from '../../src/vscode/tree/nodePresentation';
+import { localizedManifest } from '../lib/manifest';
 
 interface Property {
   default?: unknown;
@@ -21,7 +20,7 @@ interface MenuItem {
   when?: string;
   group?: string;
 }
-const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+const manifest = localizedManifest() as {
   activationEvents: string[];
   capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] }; virtualWorkspaces: boolean | { supported: boolean | string } };
   contributes: { configuration: { properties: Record<string, Property> }[]; menus: Record<string, MenuItem[]> };

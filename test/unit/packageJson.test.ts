@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { validateSpec } from '../../src/core/spec';
@@ -8,6 +8,8 @@ import { RUNNABLE_LANGUAGES } from '../../src/vscode/commands/interpreters';
 import { SettingKeys } from '../../src/shared/settingKeys';
 import { PanelTypes } from '../../src/shared/webviewProtocol';
 import { sandboxDefaultsFromSettings } from '../../src/vscode/settingsToSpec';
+import { localizedManifest, nlsStrings, rawManifest } from '../lib/manifest';
+import { contributionStrings, jsonPath, nlsKeyOf } from '../../scripts/lib/nlsRules.cjs';
 
 interface Contributes {
   commands: { command: string; title: string; category: string }[];
@@ -16,7 +18,7 @@ interface Contributes {
   terminal: { profiles: { id: string; title: string }[] };
   walkthroughs: { id: string; steps: { id: string; description: string; media: { markdown?: string; svg?: string }; completionEvents: string[] }[] }[];
 }
-const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+const manifest = localizedManifest() as {
   main: string;
   name: string;
   publisher: string;
@@ -134,5 +136,50 @@ describe('package.json contributions', () => {
     const section = /Setting up a machine for the installed extension/;
     assert.match(setup?.description ?? '', section);
     assert.match(readFileSync(join(__dirname, '../../README.md'), 'utf8'), /^### Setting up a machine for the installed extension$/m);
+  });
+});
+
+describe('package.nls.json: contribution strings, as VS Code\'s own extensions have them', () => {
+  const raw = rawManifest();
+  const nls = nlsStrings();
+
+  it('holds every user-facing string of package.json: none is left plain (node scripts/nls.mjs moves them)', () => {
+    const plain = contributionStrings(raw)
+      .filter((s) => nlsKeyOf(s.value) === undefined)
+      .map((s) => `${jsonPath(s.path)} is plain text (${JSON.stringify(s.value.slice(0, 40))}): run node scripts/nls.mjs`);
+    assert.deepEqual(plain, []);
+  });
+
+  it('resolves every "%key%" of package.json, and every key it holds is used', () => {
+    const used = new Set<string>();
+    const missing: string[] = [];
+    const visit = (value: unknown, path: (string | number)[]): void => {
+      if (typeof value === 'string') {
+        const key = nlsKeyOf(value);
+        if (key === undefined) return;
+        used.add(key);
+        if (typeof nls[key] !== 'string' || nls[key] === '') missing.push(`${jsonPath(path)}: %${key}% is not in package.nls.json`);
+      } else if (Array.isArray(value)) {
+        value.forEach((v, i) => visit(v, [...path, i]));
+      } else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+      }
+    };
+    visit(raw, []);
+    assert.deepEqual(missing, []);
+    assert.deepEqual(Object.keys(nls).filter((key) => !used.has(key)), [], 'keys of package.nls.json that package.json no longer uses');
+  });
+
+  it('keeps "%key%" out of what VS Code never localizes: ids, commands, when clauses, settings keys', () => {
+    const localized = new Set(contributionStrings(raw).map((s) => jsonPath(s.path)));
+    const stray: string[] = [];
+    const visit = (value: unknown, path: (string | number)[]): void => {
+      if (typeof value === 'string') {
+        if (nlsKeyOf(value) !== undefined && !localized.has(jsonPath(path))) stray.push(jsonPath(path));
+      } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+      else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+    };
+    visit(raw, []);
+    assert.deepEqual(stray, []);
   });
 });

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { refused, settings } from './fixtures';
 import { parseCidr } from '../../src/core/network/policy';
@@ -16,12 +14,13 @@ import {
 } from '../../src/vscode/ports/portSettings';
 import { SettingKeys } from '../../src/shared/settingKeys';
 import { newSandboxSpecFromSettings, withOverrides } from '../../src/vscode/settingsToSpec';
+import { localizedManifest } from '../lib/manifest';
 
 const engine = { validateSpec, parseCidr };
 const base = { [SettingKeys.image]: 'python:3.12-slim', [SettingKeys.runtime]: 'runsc' };
 
 type Schema = { default?: unknown; pattern?: string; patternErrorMessage?: string; scope?: string; markdownDescription?: string; uniqueItems?: boolean; items?: { type?: string; minimum?: number; maximum?: number } };
-const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+const manifest = localizedManifest() as {
   contributes: { configuration: { properties: Record<string, Schema> }[] };
 };
 const properties = Object.assign({}, ...manifest.contributes.configuration.map((section) => section.properties)) as Record<string, Schema>;

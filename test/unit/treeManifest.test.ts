@@ -6,13 +6,14 @@ import { describe, it } from 'node:test';
 import { CommandIds } from '../../src/vscode/commands/commandIds';
 import { DockerStateContextKey, HasSandboxesContextKey } from '../../src/vscode/tree/dockerState';
 import { ContextValues } from '../../src/vscode/tree/nodePresentation';
+import { localizedManifest } from '../lib/manifest';
 
 interface MenuItem {
   command: string;
   when?: string;
   group?: string;
 }
-const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+const manifest = localizedManifest() as {
   contributes: {
     commands: { command: string; icon?: string }[];
     viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };

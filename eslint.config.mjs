@@ -8,6 +8,7 @@
 // stays on TypeScript 7. package.json's `overrides` let npm accept the peer range.
 import Module from 'node:module';
 import js from '@eslint/js';
+import globals from 'globals';
 
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
@@ -24,7 +25,41 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
-    rules: {},
+    // Scripts, the build and the test harness run in Node.
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['**/*.{js,cjs}'],
+    languageOptions: { sourceType: 'commonjs' },
+    // CommonJS files load modules with require().
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // UI tests and the editor benchmark pass functions to the browser page (page.evaluate).
+    files: ['test/vscode/ui/**', 'bench/vscode/**', 'bench/vscode.bench.ts', 'scripts/lib/codeServer.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
+    rules: {
+      // `_` names a value dropped on purpose (`for await (const _ of …)`, `{ dropped: _, ...rest }`).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      // `run(…) || fail(…)` and `socket.resetAndDestroy?.() ?? socket.destroy()` read as "or else".
+      '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
+    },
+  },
+  {
+    // Issue #11: one job per file, no function over 60 lines (pure tables are not functions).
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 350 }],
+      'max-lines-per-function': ['error', { max: 60, IIFEs: true }],
+    },
+  },
+  {
+    // These match control characters on purpose: terminal escapes and C0 controls stripped from
+    // untrusted text, NUL refused in domain names, and the tests that feed them.
+    files: ['src/vscode/untrustedText.ts', 'src/core/network/domains.ts', 'test/unit/markupInjection.test.ts'],
+    rules: { 'no-control-regex': 'off' },
   },
 );

@@ -63,7 +63,7 @@ function readJsonEnv(name) {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${name} is not valid JSON: ${e.message}`);
+    throw new Error(`${name} is not valid JSON: ${e.message}`, { cause: e });
   }
 }
 

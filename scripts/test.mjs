@@ -1,6 +1,6 @@
-// `npm test`: every suite, in order — build and type check, unit tests (pure logic), integration
-// tests (real Docker + runsc), then the extension in a real VS Code (code-server + Chromium).
-// Choose suites with SANDBOXES_TEST_SUITES=unit,integration,vscode.
+// `npm test`: every suite, in order — lint (ESLint, and Prettier's check), build and type check,
+// unit tests (pure logic), integration tests (real Docker + runsc), then the extension in a real
+// VS Code (code-server + Chromium). Choose suites with SANDBOXES_TEST_SUITES=lint,unit,integration,vscode.
 //
 // It sets up what it needs first: dependencies (`npm ci`) when node_modules is missing, and, when
 // the chosen suites need something the test host lacks (Docker, the runsc runtimes, the guard and
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { TEST_IMAGE, checkTestHost, dockerPermissionHint } from './lib/testHost.mjs';
 
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const wanted = (process.env.SANDBOXES_TEST_SUITES || 'unit,integration,vscode').split(',').map((s) => s.trim());
+const wanted = (process.env.SANDBOXES_TEST_SUITES || 'lint,unit,integration,vscode').split(',').map((s) => s.trim());
 // Sorted, and the daemon restart last whatever the locale: it kills every sandbox on the engine.
 const files = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort((a, b) => Number(a.startsWith('zz-')) - Number(b.startsWith('zz-')) || (a < b ? -1 : 1)).map((f) => `${dir}/${f}`);
 const say = (m) => console.log(`[test] ${m}`);
@@ -22,6 +22,14 @@ prepare();
 if (process.argv.includes('--setup-only')) process.exit(0);
 
 const steps = [
+  {
+    name: 'lint',
+    // Both checks run, whatever the first says: one run names every problem.
+    cmds: [
+      ['npx', '--no-install', 'eslint', '.'],
+      ['npx', '--no-install', 'prettier', '--check', '.'],
+    ],
+  },
   { name: 'build', always: true, cmd: ['npm', 'run', '--silent', 'build'] },
   { name: 'typecheck', always: true, cmd: ['npm', 'run', 'typecheck'] },
   { name: 'unit', cmd: ['node', '--import', 'tsx', '--test', '--test-reporter=spec', ...files('test/unit')] },
@@ -42,9 +50,16 @@ let failed = 0;
 const failedSteps = [];
 for (const step of steps) {
   if (!step.always && !wanted.includes(step.name)) continue;
-  console.log(`\n=== ${step.name}: ${step.cmd.join(' ').slice(0, 160)}`);
+  const cmds = step.cmds ?? [step.cmd];
+  console.log(`\n=== ${step.name}: ${cmds.map((cmd) => cmd.join(' ')).join(' && ').slice(0, 160)}`);
   const started = Date.now();
-  const { code, output } = await run(step.cmd, step.env);
+  let code = 0;
+  let output = '';
+  for (const cmd of cmds) {
+    const result = await run(cmd, step.env);
+    code ||= result.code;
+    output += result.output;
+  }
   const counts = count(output);
   passed += counts.passed;
   failed += counts.failed;

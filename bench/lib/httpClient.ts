@@ -134,7 +134,7 @@ export async function fetchOnce(target: ClientTarget, urlPath: string, ca?: stri
 export async function waitUntilServing(targets: ClientTarget[], urlPath: string, ca: string | undefined, timeoutMs = 30_000): Promise<void> {
   for (const target of targets) {
     const deadline = Date.now() + timeoutMs;
-    let last = 'no answer';
+    let last: string;
     for (;;) {
       checkInterrupted();
       try {

@@ -263,7 +263,7 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
       break;
     } catch (e) {
       await page.keyboard.press('Escape').catch(() => {});
-      if (Date.now() > deadline) throw new Error(`command "${title}" not found in the command palette within ${timeoutMs / 1000} s (${e.message.split('\n')[0]})`);
+      if (Date.now() > deadline) throw new Error(`command "${title}" not found in the command palette within ${timeoutMs / 1000} s (${e.message.split('\n')[0]})`, { cause: e });
     }
   }
   // Run exactly the command asked for: a filter also matches longer titles ("Create Sandbox" →

@@ -215,6 +215,7 @@ describe('download caps and .git/.vscode, enforced while extracting', () => {
 
   it('maxBytes also holds when the archive only announces a huge file (nothing written, nothing read)', async () => {
     // tar-stream's own header encoder: a header that announces 2 GiB, with no data behind it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of tar-stream, without types
     const { encode } = require('tar-stream/headers') as { encode: (h: object) => Buffer };
     const dir = encode({ name: 'dl/', type: 'directory', mode: 0o755, mtime: new Date(), size: 0, uid: 0, gid: 0 });
     const huge = encode({ name: 'dl/sparse', type: 'file', mode: 0o644, mtime: new Date(), size: 2 * 1024 ** 3, uid: 0, gid: 0 });

@@ -31,7 +31,7 @@ export const HOSTILE: readonly string[] = [
  * progress notifications and input box prompts/validation messages turn these into links whose
  * target runs with `allowCommands: true`. Notifications first replace line breaks with spaces.
  */
-const LINKED_TEXT = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^\)\s]+)(?: (["'])(.+?)(\3))?\)/gi;
+const LINKED_TEXT = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/gi;
 
 /** The link targets VS Code would render in a notification with this message. */
 export function notificationLinks(message: string): string[] {

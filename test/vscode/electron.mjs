@@ -65,7 +65,7 @@ if (!values['no-build'] && !dryRun) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'sandboxes-electron-'));
-let code = 1;
+let code;
 try {
   const runnerDir = join(tmp, 'runner');
   const suites = await buildRunner(runnerDir);

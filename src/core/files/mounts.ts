@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { SandboxError } from '../errors';
 import type { CopyProgress, WorkspaceMount } from '../types';

@@ -172,7 +172,7 @@ function relayTo(client: net.Socket, upstream: () => net.Socket): net.OnReadOpts
 /** Resolves once something accepts connections on the target, or throws after `timeoutMs`. */
 export async function waitForListening(target: () => Promise<TunnelTarget>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let lastError = 'no answer';
+  let lastError: string;
   for (;;) {
     try {
       const where = await target();

@@ -3,7 +3,6 @@
  * reference itself (scripts, tests). Docker refuses while a sandbox made from it exists; its
  * message says so. Returns whether it was removed.
  */
-import * as vscode from 'vscode';
 import { confirmsSnapshotRemoval } from '../files/fileArgs';
 import { resolveSnapshot, snapshotLabel } from '../files/pickSnapshot';
 import type { CommandContext } from './commandContext';

@@ -17,23 +17,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SandboxError, type ExecProcess, type Sandbox } from '../../src/core';
-import { cleanupAfterFile, client, testSpec } from './helpers';
+import type { ExecProcess, Sandbox } from '../../src/core';
+import { cleanupAfterFile, client, testSpec, isError } from './helpers';
 
 cleanupAfterFile();
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'attack-files-')));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function isError(code: SandboxError['code'], pattern?: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof SandboxError, `expected a SandboxError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    assert.ok(error.fix.length > 10, 'names a fix');
-    if (pattern) assert.match(error.message, pattern);
-    return true;
-  };
-}
 
 /** Every path under `root` on the host (lstat, never following links). */
 function hostTree(root: string): string[] {

@@ -25,10 +25,10 @@ import type Docker from 'dockerode';
 import { connect, type Sandbox, type SandboxClient } from '../../src/core';
 import { ensureNetwork, NETWORK_NAME } from '../../src/core/network/guard';
 import { cleanupAfterFile, client, docker, RUN_ID, testSpec, TEST_IMAGE, until } from './helpers';
+import { checkKey as key, guardIdOf, probe, type Check } from './netProbe';
 
 cleanupAfterFile();
 
-const PROBE = fs.readFileSync(path.join(__dirname, 'fixtures/probe.py'), 'utf8');
 const TARGET = fs.readFileSync(path.join(__dirname, 'fixtures/attack-target.py'), 'utf8');
 const LABELS = { 'sandboxes.test': RUN_ID };
 
@@ -134,9 +134,7 @@ async function hostServers(address: string): Promise<{ tcp: number; udp: number;
 }
 
 async function guardOf(sandbox: Sandbox): Promise<Docker.ContainerInspectInfo> {
-  const [guard] = await docker.listContainers({ filters: { label: [`sandboxes.id=${sandbox.id}`, 'sandboxes.role=guard'] } });
-  assert.ok(guard, 'every sandbox on a kernel-networked runtime has a guard');
-  return docker.getContainer(guard.Id).inspect();
+  return docker.getContainer(await guardIdOf(sandbox)).inspect();
 }
 
 /** Puts the sandbox on-link with our targets, so only the policy stands between them. */
@@ -147,13 +145,6 @@ async function wire(sandbox: Sandbox, ...nets: OwnNetwork[]): Promise<string[]> 
   return Object.values(inspect.NetworkSettings.Networks).flatMap((s) => [s.IPAddress, s.GlobalIPv6Address].filter(Boolean));
 }
 
-type Check = [kind: string, host: string, port: number];
-async function probe(sandbox: Sandbox, checks: Check[]): Promise<Record<string, string>> {
-  const result = await sandbox.run(['python3', '-c', PROBE, JSON.stringify(checks)]);
-  assert.equal(result.exitCode, 0, result.stderr);
-  return JSON.parse(result.stdout);
-}
-const key = (c: Check) => c.join(' ');
 
 /** Looks names up (A records, and PTR for addresses) inside the sandbox: name -> "ok:…" / "err:…". */
 async function lookups(sandbox: Sandbox, names: string[]): Promise<Record<string, string>> {

@@ -13,22 +13,12 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SandboxError, type CopyProgress, type Sandbox } from '../../src/core';
 import { FILES_SPARE_NAME } from '../../src/core/labels';
-import { cleanupAfterFile, client, docker, runContainers, testSpec, until } from './helpers';
+import { cleanupAfterFile, client, docker, runContainers, testSpec, until, isError } from './helpers';
 
 cleanupAfterFile();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'files-it-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function isError(code: SandboxError['code'], pattern?: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof SandboxError, `expected a SandboxError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    assert.ok(error.fix.length > 10, 'names a fix');
-    if (pattern) assert.match(error.message, pattern);
-    return true;
-  };
-}
 
 /** A workspace like a real project: sources, an ignored heavy folder, odd names, binary data. */
 function makeWorkspace(root: string, files = 200): { binary: Buffer } {

@@ -3,13 +3,14 @@
  * creates carries the tag `test-run=<id of this process>`, and `cleanupRun()` removes them all,
  * also when a test failed half way.
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import Docker from 'dockerode';
-import { connect, type ConnectOptions, type SandboxClient, type SandboxSpec } from '../../src/core';
+import { connect, SandboxError, type ConnectOptions, type SandboxClient, type SandboxSpec } from '../../src/core';
 
 export const TEST_IMAGE = process.env.SANDBOXES_TEST_IMAGE || 'sandboxes-test/base:bookworm-2';
 export const RUN_ID = `t${process.pid}-${Date.now().toString(36)}`;
@@ -80,4 +81,18 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * For `assert.rejects`: the error is a SandboxError with this code, names a fix (longer than
+ * `fixLongerThan` characters) and, given a pattern, says it in its message.
+ */
+export function isError(code: SandboxError['code'], pattern?: RegExp, fixLongerThan = 10) {
+  return (error: unknown) => {
+    assert.ok(error instanceof SandboxError, `expected a SandboxError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    assert.ok(error.fix.length > fixLongerThan, 'names a fix');
+    if (pattern) assert.match(error.message, pattern);
+    return true;
+  };
 }

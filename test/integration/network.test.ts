@@ -12,10 +12,10 @@ import type Docker from 'dockerode';
 import { SandboxError, type Sandbox } from '../../src/core';
 import { NETWORK_NAME } from '../../src/core/network/guard';
 import { cleanupAfterFile, client, docker, RUN_ID, runContainers, testSpec, TEST_IMAGE, until } from './helpers';
+import { checkKey as key, guardIdOf, probe, type Check } from './netProbe';
 
 cleanupAfterFile();
 
-const PROBE = fs.readFileSync(path.join(__dirname, 'fixtures/probe.py'), 'utf8');
 const TARGETS = fs.readFileSync(path.join(__dirname, 'fixtures/targets.py'), 'utf8');
 const TEST_LABELS = { 'sandboxes.test': RUN_ID };
 const TARGET_NETWORK = `sandboxes-test-targets-${RUN_ID}`;
@@ -42,24 +42,11 @@ async function startTarget(name: string, networkName: string): Promise<Target> {
   return { v4: settings.IPAddress, v6: settings.GlobalIPv6Address || undefined };
 }
 
-async function guardOf(sandbox: Sandbox): Promise<string> {
-  const [guard] = await docker.listContainers({ filters: { label: [`sandboxes.id=${sandbox.id}`, 'sandboxes.role=guard'] } });
-  assert.ok(guard, 'every sandbox on a kernel-networked runtime has a guard');
-  return guard.Id;
-}
-
 /** Puts the targets on-link for the sandbox (v4 and v6), so only the policy stands between them. */
 async function wireToTargets(sandbox: Sandbox): Promise<void> {
-  await targetNetwork.connect({ Container: await guardOf(sandbox) });
+  await targetNetwork.connect({ Container: await guardIdOf(sandbox) });
 }
 
-type Check = [kind: string, host: string, port: number];
-async function probe(sandbox: Sandbox, checks: Check[]): Promise<Record<string, string>> {
-  const result = await sandbox.run(['python3', '-c', PROBE, JSON.stringify(checks)]);
-  assert.equal(result.exitCode, 0, result.stderr);
-  return JSON.parse(result.stdout);
-}
-const key = (c: Check) => c.join(' ');
 
 before(async () => {
   const subnet6 = `fd00:5b${(process.pid % 256).toString(16).padStart(2, '0')}:${(Date.now() % 65536).toString(16)}::/64`;
@@ -277,7 +264,7 @@ describe('network policy input and fail-closed behaviour', () => {
 
   it('gVisor with extra capabilities in the namespace still cannot touch the rules', async () => {
     const sandbox = await engine.create(testSpec({ cidrAllowlist: [`${allowed.v4}/32`] }));
-    const guard = await guardOf(sandbox);
+    const guard = await guardIdOf(sandbox);
     await targetNetwork.connect({ Container: guard });
     const attacker = await docker.createContainer({
       Image: TEST_IMAGE,
@@ -302,7 +289,7 @@ describe('network policy input and fail-closed behaviour', () => {
     const other = await engine.create(testSpec());
     try {
       await wireToTargets(other);
-      const serverIp = (await docker.getContainer(await guardOf(server)).inspect()).NetworkSettings.Networks[NETWORK_NAME].IPAddress;
+      const serverIp = (await docker.getContainer(await guardIdOf(server)).inspect()).NetworkSettings.Networks[NETWORK_NAME].IPAddress;
       const results = await probe(other, [['tcp', denied.v4, 8080], ['tcp', serverIp, 8000]]);
       // The targets' network is one of Docker's private subnets: open means public addresses only.
       assert.match(results[`tcp ${denied.v4} 8080`], /^err:/, 'open mode does not reach private addresses');

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import * as tar from 'tar-stream';
+import { packArchive as archive } from '../lib/tarArchive';
 import { SandboxError } from '../../src/core';
 import { DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_DOWNLOAD_ENTRIES, configFolderOf, formatCap, parseSurvey } from '../../src/core/files/downloadLimits';
 import { extractToHost, type ExtractOptions } from '../../src/core/files/extract';
@@ -38,15 +38,6 @@ function code(expected: string, pattern?: RegExp) {
 
 function extract(archive: Readable, root: string, options: Partial<ExtractOptions> = {}): Promise<void> {
   return extractToHost(archive, root, tracker(), { maxBytes: DEFAULT_MAX_DOWNLOAD_BYTES, maxEntries: DEFAULT_MAX_DOWNLOAD_ENTRIES, configFolder: () => 'refuse', ...options });
-}
-
-async function archive(entries: (tar.Headers & { body?: string })[]): Promise<Readable> {
-  const pack = tar.pack();
-  for (const { body, ...header } of entries) {
-    await new Promise<void>((resolve, reject) => pack.entry(header, body ?? '', (error) => (error ? reject(error) : resolve())));
-  }
-  pack.finalize();
-  return pack as unknown as Readable;
 }
 
 /** Packs a walked tree and unpacks it under `out`; returns the file contents by path. */

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import * as tar from 'tar-stream';
+import { packArchive as archive } from '../lib/tarArchive';
 import { SandboxError, validateSpec } from '../../src/core';
 import { IgnoreRules, walkHost } from '../../src/core/files/hostTree';
 import { bindsOf, readonlyMountsOf } from '../../src/core/files/mounts';
@@ -285,14 +285,6 @@ describe('tar round trip on the host', () => {
 });
 
 describe('extractToHost with a hostile archive', () => {
-  async function archive(entries: (tar.Headers & { body?: string })[]): Promise<Readable> {
-    const pack = tar.pack();
-    for (const { body, ...header } of entries) {
-      await new Promise<void>((resolve, reject) => pack.entry(header, body ?? '', (error) => (error ? reject(error) : resolve())));
-    }
-    pack.finalize();
-    return pack as unknown as Readable;
-  }
   const tracker = () => new ProgressTracker(0, 0, undefined);
 
   it('refuses entries that climb out, and writes nothing outside', async () => {

@@ -6,7 +6,8 @@
 // so the UI tests after this one see the workspace they expect.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IMAGE, openEngine } from './lib/engine.mjs';
+import { createWithWorkspaceCopy, openEngine } from './lib/engine.mjs';
+import { quickPickRow } from './lib/workbench.mjs';
 
 export const timeout = 180; // seconds
 
@@ -16,25 +17,18 @@ export default async function files(ctx) {
   const name = `ui-files-${process.pid}`;
   const explorer = page.locator('.explorer-folders-view');
   const row = (text) => explorer.locator('.monaco-list-row', { hasText: text }).first();
-  const quickPickRow = (text) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
   let sandbox;
   try {
-    sandbox = await engine.create({
-      name,
-      image: IMAGE,
-      blockNetwork: true,
-      mounts: [{ source: ctx.workspaceFolder, mode: 'copy', target: '/workspace' }],
-      tags: { 'test-run': name },
-    });
+    sandbox = await createWithWorkspaceCopy(engine, name, ctx.workspaceFolder);
     await sandbox.files.write('/workspace/hello.py', 'print("hello from the sandbox")\n');
     ctx.log(`created ${name} (${sandbox.id})`);
 
     const addSandboxFolder = async () => {
       await ctx.runCommand('Sandboxes: Open Sandbox Folder in Explorer');
-      await quickPickRow(name).waitFor({ state: 'visible', timeout: 20_000 });
-      await quickPickRow(name).click();
-      await quickPickRow('/workspace').waitFor({ state: 'visible', timeout: 20_000 });
-      await quickPickRow('/workspace').click();
+      await quickPickRow(page, name).waitFor({ state: 'visible', timeout: 20_000 });
+      await quickPickRow(page, name).click();
+      await quickPickRow(page, '/workspace').waitFor({ state: 'visible', timeout: 20_000 });
+      await quickPickRow(page, '/workspace').click();
       // In a single-folder window it first asks (adding a folder reloads the window): add here.
       const add = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Add to This Window (Reloads)' });
       if (await add.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await add.click();

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openEngine } from './lib/engine.mjs';
+import { quickPickRow } from './lib/workbench.mjs';
 
 export const timeout = 240; // seconds (a window reload)
 
 export default async function followsAfterOpenFolder(ctx) {
   const { page } = ctx;
   const { engine, dispose: disposeEngine } = openEngine('follows');
-  const quickPickRow = (text) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
   const name = `ui-follows-${process.pid}`;
   let sandbox;
   try {
@@ -48,10 +48,10 @@ export default async function followsAfterOpenFolder(ctx) {
 
     const addFolder = async () => {
       await ctx.runCommand('Sandboxes: Open Sandbox Folder in Explorer');
-      await quickPickRow(sandbox.name).waitFor({ state: 'visible', timeout: 20_000 });
-      await quickPickRow(sandbox.name).click();
-      await quickPickRow('the whole filesystem').waitFor({ state: 'visible', timeout: 20_000 });
-      await quickPickRow('the whole filesystem').click();
+      await quickPickRow(page, sandbox.name).waitFor({ state: 'visible', timeout: 20_000 });
+      await quickPickRow(page, sandbox.name).click();
+      await quickPickRow(page, 'the whole filesystem').waitFor({ state: 'visible', timeout: 20_000 });
+      await quickPickRow(page, 'the whole filesystem').click();
       const add = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Add to This Window (Reloads)' });
       if (await add.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await add.click();
     };

@@ -5,7 +5,8 @@
 // Cancel changes nothing. (Adding to this window, with its reload, is ui/files.mjs.)
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IMAGE, openEngine } from './lib/engine.mjs';
+import { createWithWorkspaceCopy, openEngine } from './lib/engine.mjs';
+import { quickPickRow } from './lib/workbench.mjs';
 
 export const timeout = 180; // seconds
 
@@ -13,18 +14,11 @@ export default async function openFolderAsk(ctx) {
   const { page } = ctx;
   const { engine, dispose: disposeEngine } = openEngine('ask');
   const name = `ui-ask-${process.pid}`;
-  const quickPickRow = (text) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
   const dialog = page.locator('.monaco-dialog-box');
   let sandbox;
   let other;
   try {
-    sandbox = await engine.create({
-      name,
-      image: IMAGE,
-      blockNetwork: true,
-      mounts: [{ source: ctx.workspaceFolder, mode: 'copy', target: '/workspace' }],
-      tags: { 'test-run': name },
-    });
+    sandbox = await createWithWorkspaceCopy(engine, name, ctx.workspaceFolder);
     ctx.log(`created ${name} (${sandbox.id})`);
     // A reload would lose this (the page's JavaScript state), and change the URL.
     const urlBefore = page.url();
@@ -32,16 +26,16 @@ export default async function openFolderAsk(ctx) {
 
     const chooseFolder = async () => {
       await ctx.runCommand('Sandboxes: Open Sandbox Folder in Explorer');
-      if (!(await quickPickRow(name).waitFor({ state: 'visible', timeout: 20_000 }).then(() => true, () => false))) {
+      if (!(await quickPickRow(page, name).waitFor({ state: 'visible', timeout: 20_000 }).then(() => true, () => false))) {
         await ctx.screenshot('open-folder-no-picker');
         ctx.log(`no sandbox picker; quick input shows: ${JSON.stringify(await page.locator('.quick-input-widget').allInnerTexts().catch(() => []))}`);
         await page.keyboard.press('Escape');
         await ctx.runCommand('Sandboxes: Open Sandbox Folder in Explorer');
-        await quickPickRow(name).waitFor({ state: 'visible', timeout: 20_000 });
+        await quickPickRow(page, name).waitFor({ state: 'visible', timeout: 20_000 });
       }
-      await quickPickRow(name).click();
-      await quickPickRow('/workspace').waitFor({ state: 'visible', timeout: 20_000 });
-      await quickPickRow('/workspace').click();
+      await quickPickRow(page, name).click();
+      await quickPickRow(page, '/workspace').waitFor({ state: 'visible', timeout: 20_000 });
+      await quickPickRow(page, '/workspace').click();
     };
     const notReloaded = async (when) => {
       assert.equal(page.url(), urlBefore, `${when}: the window still shows its folder`);

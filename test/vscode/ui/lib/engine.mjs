@@ -43,3 +43,14 @@ export function dockerKill(containerId) {
   const result = spawnSync('docker', ['kill', containerId], { encoding: 'utf8', timeout: 30_000 });
   if (result.status !== 0) throw new Error(`docker kill ${containerId.slice(0, 12)} failed: ${result.stderr || result.error}`);
 }
+
+/** A sandbox with no network and a copy of `workspaceFolder` at /workspace, tagged `test-run=<name>`. */
+export function createWithWorkspaceCopy(engine, name, workspaceFolder) {
+  return engine.create({
+    name,
+    image: IMAGE,
+    blockNetwork: true,
+    mounts: [{ source: workspaceFolder, mode: 'copy', target: '/workspace' }],
+    tags: { 'test-run': name },
+  });
+}

@@ -6,6 +6,7 @@ import { ensureImage } from './images';
 import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
+import { SessionClient } from './sessions/sessionClient';
 import { LABEL, MANAGED_FILTER, tagFilters } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
@@ -217,6 +218,14 @@ export class SandboxClient {
   }
 
   /** Filesystem snapshots (`sandbox.snapshotFilesystem()`), newest first; optionally of one sandbox. */
+  /**
+   * Terminal sessions kept by this user's session host (sessions/), which outlive window
+   * reloads; it lives beside the reaper, in the same private run directory.
+   */
+  terminalSessions(hostEnv: NodeJS.ProcessEnv = {}): SessionClient {
+    return new SessionClient(this.reaper, hostEnv);
+  }
+
   async listSnapshots(options: { sandboxId?: string } = {}): Promise<SnapshotInfo[]> {
     return this.guard(() => listSnapshots(this.docker, options.sandboxId));
   }

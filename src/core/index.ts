@@ -5,6 +5,7 @@
  */
 export { connect, SandboxClient } from './client';
 export { Sandbox } from './sandbox';
+export { SessionClient, SessionProcess } from './sessions/sessionClient';
 export { SandboxError, isSandboxError } from './errors';
 export { validateSpec, networkModeOf, withResourceDefaults, DEFAULT_RUNTIME, DEFAULT_MEMORY_MIB, DEFAULT_PIDS_LIMIT } from './spec';
 export { LABEL } from './labels';
@@ -14,3 +15,4 @@ export { parseCidr, validatePolicy, modeOf } from './network/policy';
 export type { NetworkPolicy } from './network/policy';
 export type { RuntimeNetworking } from './network/runtimeMode';
 export type * from './types';
+export type { SessionInfo, HostStats } from './sessions/sessionProtocol';

@@ -384,4 +384,7 @@ export type SandboxErrorCode =
   | 'PATH_OUTSIDE'
   | 'FILE_TOO_LARGE'
   | 'PERMISSION_DENIED'
-  | 'UNSAFE_RUN_DIR';
+  | 'UNSAFE_RUN_DIR'
+  /** Terminal sessions (sessions/): the host is missing or failed, or the session ended. */
+  | 'SESSION_FAILED'
+  | 'SESSION_GONE';

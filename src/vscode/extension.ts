@@ -18,6 +18,7 @@ import { SetupReportDocument } from './report/setupReportDocument';
 import { SandboxChanges } from './sandboxChanges';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
+import { TerminalSessions } from './terminal/terminalSessions';
 import { readIgnoredWorkspaceSettings } from './settings';
 import { SandboxesView } from './tree/sandboxesView';
 import { WebviewPanels } from './webviews/webviewPanels';
@@ -48,9 +49,12 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   track(context, new SandboxStatusBar(sandboxesView.list));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
-  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files };
+  const terminals = track(context, new TerminalSessions(clients, log, context.globalState, context.workspaceState));
+  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, terminals };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
+  // After activation, not inside it: reattaching loads the engine and asks the session host.
+  setTimeout(() => void terminals.restore(), 0);
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);
   return engineApi(() => clients.client);
 }

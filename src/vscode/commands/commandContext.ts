@@ -9,6 +9,7 @@ import type { SandboxesView } from '../tree/sandboxesView';
 import type { CommandHistory } from './commandHistory';
 import type { WebviewPanels } from '../webviews/webviewPanels';
 import type { CommandOutput } from './commandOutput';
+import type { TerminalSessions } from '../terminal/terminalSessions';
 
 export interface CommandContext {
   readonly clients: SandboxClientService;
@@ -29,6 +30,8 @@ export interface CommandContext {
   readonly webviews: WebviewPanels;
   /** The `sandbox:` file system, told about changes the file commands make. */
   readonly files: SandboxFileSystemProvider;
+  /** Sandbox shells as sessions that survive a window reload (and reattach after it). */
+  readonly terminals: TerminalSessions;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

@@ -44,6 +44,8 @@ export async function openSandboxFolder(context: CommandContext, sandboxArg?: un
       await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
       return uri.toString();
     }
+    // The reload that follows opens another workspace: name this window's terminals so it reattaches them.
+    if (where === 'reload') await context.terminals.handOver();
     // Appended, never first: changing the first folder restarts every extension (updateWorkspaceFolders' docs).
     const added = vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name: workspaceFolderName(sandbox.name, path) });
     if (!added) {
@@ -63,7 +65,7 @@ export async function openSandboxFolder(context: CommandContext, sandboxArg?: un
  * VS Code reload the window: editors reopen, but terminals close and webviews restart. That is
  * not done without asking (issue #14); a new window changes nothing here. `undefined`: cancelled.
  */
-async function askWhereIfReloading(sandboxName: string, path: string): Promise<'newWindow' | 'thisWindow' | undefined> {
+async function askWhereIfReloading(sandboxName: string, path: string): Promise<'newWindow' | 'thisWindow' | 'reload' | undefined> {
   if (vscode.workspace.workspaceFile !== undefined) {
     return 'thisWindow'; // already a workspace: the folder is appended without a reload
   }
@@ -74,10 +76,10 @@ async function askWhereIfReloading(sandboxName: string, path: string): Promise<'
     (single
       ? 'Adding a second folder turns this window into a multi-root workspace, and VS Code reloads the window to do that. '
       : 'Adding a folder to a window with none opens it as this window\'s folder, and VS Code reloads the window to do that. ') +
-    'Editors and the Create Sandbox form come back (unsaved changes are kept), but terminals close: ' +
-    'their shells keep running inside the sandboxes until you end them. A new window leaves this one as it is.';
+    'Editors, the Create Sandbox form and sandbox terminals (with their scrollback) come back; unsaved changes are kept. ' +
+    'A new window leaves this one as it is.';
   const choice = await showWarningMessage(`Open ${path} of sandbox "${sandboxName}" in a new window, or add it to this one?`, { modal: true, detail }, newWindow, thisWindow);
-  return choice === newWindow ? 'newWindow' : choice === thisWindow ? 'thisWindow' : undefined;
+  return choice === newWindow ? 'newWindow' : choice === thisWindow ? 'reload' : undefined;
 }
 
 interface FolderItem extends vscode.QuickPickItem {

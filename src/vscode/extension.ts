@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   track(context, new SandboxStatusBar(sandboxesView.list));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
-  const terminals = track(context, new TerminalSessions(clients, log, context.globalState, context.workspaceState));
+  const terminals = track(context, new TerminalSessions(clients, log));
   const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, terminals };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 

@@ -44,8 +44,6 @@ export async function openSandboxFolder(context: CommandContext, sandboxArg?: un
       await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
       return uri.toString();
     }
-    // The reload that follows opens another workspace: name this window's terminals so it reattaches them.
-    if (where === 'reload') await context.terminals.handOver();
     // Appended, never first: changing the first folder restarts every extension (updateWorkspaceFolders' docs).
     const added = vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name: workspaceFolderName(sandbox.name, path) });
     if (!added) {
@@ -65,7 +63,7 @@ export async function openSandboxFolder(context: CommandContext, sandboxArg?: un
  * VS Code reload the window: editors reopen, but terminals close and webviews restart. That is
  * not done without asking (issue #14); a new window changes nothing here. `undefined`: cancelled.
  */
-async function askWhereIfReloading(sandboxName: string, path: string): Promise<'newWindow' | 'thisWindow' | 'reload' | undefined> {
+async function askWhereIfReloading(sandboxName: string, path: string): Promise<'newWindow' | 'thisWindow' | undefined> {
   if (vscode.workspace.workspaceFile !== undefined) {
     return 'thisWindow'; // already a workspace: the folder is appended without a reload
   }
@@ -79,7 +77,7 @@ async function askWhereIfReloading(sandboxName: string, path: string): Promise<'
     'Editors, the Create Sandbox form and sandbox terminals (with their scrollback) come back; unsaved changes are kept. ' +
     'A new window leaves this one as it is.';
   const choice = await showWarningMessage(`Open ${path} of sandbox "${sandboxName}" in a new window, or add it to this one?`, { modal: true, detail }, newWindow, thisWindow);
-  return choice === newWindow ? 'newWindow' : choice === thisWindow ? 'reload' : undefined;
+  return choice === newWindow ? 'newWindow' : choice === thisWindow ? 'thisWindow' : undefined;
 }
 
 interface FolderItem extends vscode.QuickPickItem {

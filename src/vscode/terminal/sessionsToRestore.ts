@@ -1,37 +1,13 @@
 /**
- * Which terminal sessions a window reattaches when it starts: detached ones (nobody else shows
- * them) of this workspace, of an earlier workspace of this window (Open Sandbox Folder turns a
- * folder window into a workspace with another tag), or handed over by the window that reloaded.
- * Pure, so it is unit-tested.
+ * Which terminal sessions a window reattaches when it starts: the detached ones (no other window
+ * shows them) opened by this workspace. The workspace tag (network/workspaceTag.ts) stays the same
+ * when Open Sandbox Folder turns a folder window into an untitled workspace, so its terminals come
+ * back after that reload too. Pure, so it is unit-tested.
  */
 import type { SessionInfo } from '../../core';
 
-export interface RestoreScope {
-  /** This window's workspace tag (settings.ts `currentWorkspaceTag`). */
-  workspace: string;
-  /** Sessions this workspace adopted before (kept in its workspace state). */
-  adopted: ReadonlySet<string>;
-  /** Sessions the window handed over just before it reloaded into another workspace. */
-  handedOver: ReadonlySet<string>;
-}
-
-export function sessionsToRestore(sessions: readonly SessionInfo[], scope: RestoreScope): SessionInfo[] {
+export function sessionsToRestore(sessions: readonly SessionInfo[], workspace: string): SessionInfo[] {
   return sessions
-    .filter((session) => session.attached === 0)
-    .filter((session) => session.workspace === scope.workspace || scope.adopted.has(session.id) || scope.handedOver.has(session.id))
+    .filter((session) => session.attached === 0 && session.workspace === workspace)
     .sort((a, b) => a.createdAt - b.createdAt);
-}
-
-/** A hand-over is for the reload that follows it, not for a window opened days later. */
-export const HANDOVER_MAX_AGE_MS = 5 * 60_000;
-
-export interface Handover {
-  sessionIds: string[];
-  at: number;
-}
-
-export function handedOverIds(handover: unknown, now: number): Set<string> {
-  const value = handover as Partial<Handover> | undefined;
-  if (!value || typeof value.at !== 'number' || !Array.isArray(value.sessionIds) || now - value.at > HANDOVER_MAX_AGE_MS || value.at > now + 60_000) return new Set();
-  return new Set(value.sessionIds.filter((id): id is string => typeof id === 'string'));
 }

@@ -3,7 +3,8 @@
  * "Sandbox shell" profile runs as a session of the session host (src/core/sessions), a detached
  * process on this machine that keeps it and its scrollback while the window reloads. When the
  * extension starts, it reattaches this workspace's detached sessions as terminals, scrollback
- * first. A terminal the user closes ends its session; one closed by a reload only detaches.
+ * first (also after Open Sandbox Folder's reload: the workspace tag stays the same). A terminal
+ * the user closes ends its session; one closed by a reload only detaches.
  *
  * Where the host cannot run (not built), terminals are plain execs, as before.
  */
@@ -15,10 +16,7 @@ import { Disposable } from '../dispose';
 import type { ExtensionLog } from '../log';
 import { currentWorkspaceTag } from '../settings';
 import { SandboxPseudoterminal, SHELL_ARGV, TERMINAL_ENV, type SandboxPseudoterminalOptions } from './sandboxPseudoterminal';
-import { handedOverIds, sessionsToRestore, type Handover } from './sessionsToRestore';
-
-const HANDOVER_KEY = 'sandboxes.terminalHandover';
-const ADOPTED_KEY = 'sandboxes.adoptedTerminalSessions';
+import { sessionsToRestore } from './sessionsToRestore';
 
 export class TerminalSessions extends Disposable {
   /** The session each of this window's session terminals is attached to. */
@@ -28,8 +26,6 @@ export class TerminalSessions extends Disposable {
   constructor(
     private readonly clients: SandboxClientService,
     private readonly log: ExtensionLog,
-    private readonly globalState: vscode.Memento,
-    private readonly workspaceState: vscode.Memento,
   ) {
     super();
     this._register(vscode.window.onDidCloseTerminal((terminal) => this.closed(terminal)));
@@ -74,26 +70,11 @@ export class TerminalSessions extends Disposable {
     return this.restoring;
   }
 
-  /**
-   * Before this window reloads into another workspace (Open Sandbox Folder), names its terminal
-   * sessions so the reloaded window, whose workspace tag differs, reattaches them.
-   */
-  async handOver(): Promise<void> {
-    const handover: Handover = { sessionIds: [...this.sessionOf.values()], at: Date.now() };
-    await this.globalState.update(HANDOVER_KEY, handover);
-  }
-
   private async restoreNow(): Promise<number> {
     const started = performance.now();
     const all = await this.sessions().list();
     if (all.length === 0) return 0;
-    const adopted = new Set(this.workspaceState.get<string[]>(ADOPTED_KEY, []));
-    const handedOver = handedOverIds(this.globalState.get(HANDOVER_KEY), Date.now());
-    const mine = sessionsToRestore(all, { workspace: currentWorkspaceTag(), adopted, handedOver });
-    if (handedOver.size > 0) await this.globalState.update(HANDOVER_KEY, undefined);
-    // Sessions of this workspace under another tag are remembered, so later reloads find them too.
-    const live = new Set(all.map((session) => session.id));
-    await this.workspaceState.update(ADOPTED_KEY, [...new Set([...adopted, ...mine.map((s) => s.id)])].filter((id) => live.has(id)));
+    const mine = sessionsToRestore(all, currentWorkspaceTag());
     let last: vscode.Terminal | undefined;
     for (const session of mine) {
       const sandbox = await this.clients.client.fromId(session.sandboxId).catch(() => undefined);

@@ -1,8 +1,7 @@
 // UI test (issue #14, terminals survive Open Sandbox Folder's reload): adding a sandbox folder to a
-// folder window turns it into an untitled workspace and reloads it, so the window's workspace tag
-// changes. The sandbox terminal opened before must come back in the reloaded window with its
-// scrollback: the window hands its terminal sessions over before the reload
-// (src/vscode/terminal/terminalSessions.ts), since they are not tagged with the new workspace.
+// folder window turns it into an untitled workspace and reloads it. The sandbox terminal opened
+// before must come back in the reloaded window with its scrollback (the window reattaches the
+// sessions of its workspace tag, which that transition keeps: network/workspaceTag.ts).
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';

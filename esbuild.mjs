@@ -19,6 +19,8 @@ const entries = [
   { entry: 'src/core/reaper.ts', outfile: `${outdir}/reaper.js`, external: [], forbidVscode: true },
   // The egress gateway of domain allowlists: runs on Debian's nodejs 18 in the guard image (src/core/network/gateway.ts).
   { entry: 'src/gateway/main.ts', outfile: `${outdir}/gateway.js`, external: [], forbidVscode: true, node18: true },
+  // The terminal session host: a detached process that keeps sandbox shells across window reloads.
+  { entry: 'src/core/sessionHost.ts', outfile: `${outdir}/sessionHost.js`, external: [], forbidVscode: true },
   // Webview scripts run in the browser inside a panel (strict CSP, no Node): loaded only when one opens.
   { entry: 'src/webview/createForm.ts', outfile: `${outdir}/webview/createForm.js`, external: [], forbidVscode: true, browser: true },
   { entry: 'src/webview/details.ts', outfile: `${outdir}/webview/details.js`, external: [], forbidVscode: true, browser: true },

@@ -9,6 +9,7 @@ import { beginCreate, collectHalfMade, endCreate } from './halfMade';
 import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
 import { readReaped } from './reapRecord';
+import { SessionClient } from './sessions/sessionClient';
 import { LABEL, MANAGED_FILTER, tagFilters, tagLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
@@ -255,6 +256,14 @@ export class SandboxClient {
   /** The images on this machine a sandbox can start from, by name, with their sizes (no snapshots, no guard image). */
   async localImages(): Promise<LocalImage[]> {
     return this.guard(() => listLocalImages(this.docker, this.guardImage));
+  }
+
+  /**
+   * Terminal sessions kept by this user's session host (sessions/), which outlive window
+   * reloads; it lives beside the reaper, in the same private run directory.
+   */
+  terminalSessions(hostEnv: NodeJS.ProcessEnv = {}): SessionClient {
+    return new SessionClient(this.reaper, hostEnv);
   }
 
   /** Filesystem snapshots (`sandbox.snapshotFilesystem()`), newest first; optionally of one sandbox. */

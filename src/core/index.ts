@@ -5,6 +5,7 @@
  */
 export { connect, SandboxClient } from './client';
 export { Sandbox } from './sandbox';
+export { SessionClient, SessionProcess } from './sessions/sessionClient';
 export { SandboxError, isSandboxError } from './errors';
 export { validateSpec, networkModeOf, withResourceDefaults, DEFAULT_RUNTIME, DEFAULT_MEMORY_MIB, DEFAULT_PIDS_LIMIT } from './spec';
 export { LABEL } from './labels';
@@ -18,3 +19,4 @@ export type * from './types';
 export { parseListeningPorts, newlyListening, type ListeningPort } from './tunnels/listeningPorts';
 export type { PortWatch, PortWatchEvent, PortWatchOptions } from './tunnels/portWatcher';
 export type { LocalImage } from '../shared/localImages';
+export type { SessionInfo, HostStats } from './sessions/sessionProtocol';

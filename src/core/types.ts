@@ -450,7 +450,10 @@ export type SandboxErrorCode =
   | 'PERMISSION_DENIED'
   | 'UNSAFE_RUN_DIR'
   /** Review Sandbox Changes: the workspace file changed since the copy; nothing was overwritten. */
-  | 'CONFLICT';
+  | 'CONFLICT'
+  /** Terminal sessions (sessions/): the host is missing or failed, or the session ended. */
+  | 'SESSION_FAILED'
+  | 'SESSION_GONE';
 
 /**
  * A file or symlink of a `copy` mount, as it was copied in (the review's baseline) or as it is

@@ -21,6 +21,7 @@ import { RefusalWatcher } from './network/refusalWatcher';
 import { SandboxStatusBar } from './statusBar/sandboxStatusBar';
 import { EndedNotifier } from './lifecycle/endedNotifier';
 import { registerSandboxShellProfile } from './terminal/sandboxShellProfile';
+import { TerminalSessions } from './terminal/terminalSessions';
 import { readIgnoredWorkspaceSettings } from './settings';
 import { SandboxesView } from './tree/sandboxesView';
 import { WebviewPanels } from './webviews/webviewPanels';
@@ -57,9 +58,12 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const reviews = track(context, new SandboxReviews(log, changes));
   // Ports that start listening in this window's sandboxes are offered (sandboxes.ports.onAutoForward).
   const ports = track(context, new PortDetectionService(clients, log, sandboxesView.list, tunnels));
-  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, reviews, ports };
+  const terminals = track(context, new TerminalSessions(clients, log));
+  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, reviews, ports, terminals };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
 
+  // After activation, not inside it: reattaching loads the engine and asks the session host.
+  setTimeout(() => void terminals.restore(), 0);
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);
   return engineApi(() => clients.client);
 }

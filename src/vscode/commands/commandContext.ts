@@ -11,6 +11,7 @@ import type { SandboxesView } from '../tree/sandboxesView';
 import type { CommandHistory } from './commandHistory';
 import type { WebviewPanels } from '../webviews/webviewPanels';
 import type { CommandOutput } from './commandOutput';
+import type { TerminalSessions } from '../terminal/terminalSessions';
 
 export interface CommandContext {
   readonly clients: SandboxClientService;
@@ -35,6 +36,8 @@ export interface CommandContext {
   readonly reviews: SandboxReviews;
   /** Ports that start listening in this window's sandboxes; Forward Port… suggests them. */
   readonly ports: PortDetectionService;
+  /** Sandbox shells as sessions that survive a window reload (and reattach after it). */
+  readonly terminals: TerminalSessions;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

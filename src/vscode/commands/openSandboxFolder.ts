@@ -74,8 +74,8 @@ async function askWhereIfReloading(sandboxName: string, path: string): Promise<'
     (single
       ? 'Adding a second folder turns this window into a multi-root workspace, and VS Code reloads the window to do that. '
       : 'Adding a folder to a window with none opens it as this window\'s folder, and VS Code reloads the window to do that. ') +
-    'Editors and the Create Sandbox form come back (unsaved changes are kept), but terminals close: ' +
-    'their shells keep running inside the sandboxes until you end them. A new window leaves this one as it is.';
+    'Editors, the Create Sandbox form and sandbox terminals (with their scrollback) come back; unsaved changes are kept. ' +
+    'A new window leaves this one as it is.';
   const choice = await showWarningMessage(`Open ${path} of sandbox "${sandboxName}" in a new window, or add it to this one?`, { modal: true, detail }, newWindow, thisWindow);
   return choice === newWindow ? 'newWindow' : choice === thisWindow ? 'thisWindow' : undefined;
 }

@@ -1,9 +1,9 @@
 /** "Open Terminal": an interactive shell in a running sandbox. Returns the `vscode.Terminal`. */
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core';
-import type { Logger, SandboxInfo } from '../../core/types';
+import type { SandboxInfo } from '../../core/types';
 import { isGvisorSandbox } from '../../shared/runtimes';
-import { SandboxPseudoterminal, type SandboxPseudoterminalOptions } from '../terminal/sandboxPseudoterminal';
+import type { SandboxPseudoterminalOptions } from '../terminal/sandboxPseudoterminal';
 import type { CommandContext } from './commandContext';
 import { requireRunning, resolveSandbox } from './pickSandbox';
 
@@ -14,23 +14,18 @@ export async function openTerminal(context: CommandContext, arg?: unknown): Prom
   }
   // Checked here, where a failure is a notification, rather than inside a terminal.
   const info = await requireRunning(sandbox, 'open a terminal');
-  const terminal = vscode.window.createTerminal(shellTerminalOptions(sandbox, info, context.log));
+  const terminal = vscode.window.createTerminal(shellTerminalOptions(context, sandbox, info));
   terminal.show();
   return terminal;
 }
 
 /**
  * A shell in `sandbox`, as a terminal's options: also what the "Sandbox shell" terminal profile
- * (terminal/sandboxShellProfile.ts) hands to VS Code.
+ * (terminal/sandboxShellProfile.ts) hands to VS Code. It runs as a terminal session that a window
+ * reload reattaches (terminal/terminalSessions.ts).
  */
-export function shellTerminalOptions(sandbox: Sandbox, info: SandboxInfo, log: Logger): vscode.ExtensionTerminalOptions {
-  return {
-    name: info.name,
-    pty: new SandboxPseudoterminal(sandbox, log, { banner: banner(info) }),
-    iconPath: new vscode.ThemeIcon('vm'),
-    // The shell lives in the sandbox: a window reload cannot reattach to it, so do not restore the tab.
-    isTransient: true,
-  };
+export function shellTerminalOptions(context: Pick<CommandContext, 'terminals'>, sandbox: Sandbox, info: SandboxInfo): vscode.ExtensionTerminalOptions {
+  return context.terminals.shellOptions(sandbox, info, banner(info));
 }
 
 export function banner(info: SandboxInfo): NonNullable<SandboxPseudoterminalOptions['banner']> {

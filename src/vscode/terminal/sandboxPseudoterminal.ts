@@ -14,10 +14,10 @@ import { ResizeQueue, type TerminalSize } from './resizeQueue';
 import { exitMessage, terminalMessage, Utf8StreamDecoder } from './terminalText';
 
 /** xterm.js understands 256 colours and truecolor; the image's default TERM may claim less. */
-const TERMINAL_ENV = { TERM: 'xterm-256color', COLORTERM: 'truecolor' };
+export const TERMINAL_ENV = { TERM: 'xterm-256color', COLORTERM: 'truecolor' };
 
 /** A login shell (so the image's profile sets PATH and friends): bash when present, else sh. */
-const SHELL_ARGV = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'];
+export const SHELL_ARGV = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'];
 
 type State =
   | 'new'
@@ -35,6 +35,17 @@ export interface SandboxPseudoterminalOptions {
    * after it exits, showing the exit code, until a key is pressed.
    */
   argv?: string[];
+  /**
+   * Starts the process instead of a plain exec: a terminal session in the session host
+   * (terminalSessions.ts), new or reattached, whose first output is its scrollback.
+   */
+  start?: (size: TerminalSize | undefined) => Promise<ExecProcess>;
+  /**
+   * Closing the terminal detaches from the session rather than hanging the shell up: VS Code
+   * also closes terminals when the window reloads. A terminal the user closes ends its session
+   * (terminalSessions.ts, from `onDidCloseTerminal`'s reason).
+   */
+  detachOnClose?: boolean;
 }
 
 export class SandboxPseudoterminal implements vscode.Pseudoterminal {
@@ -106,7 +117,8 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
   /** The user closed the terminal (or the window is closing). */
   close(): void {
     if (this.state === 'running' && this.shell) {
-      void this.hangUp(this.shell);
+      if (this.options.detachOnClose) this.shell.close();
+      else void this.hangUp(this.shell);
     }
     // A shell still starting is hung up by `run()` once it is there.
     this.state = 'closed';
@@ -121,10 +133,12 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
     const initialSize = this.size;
     let shell: ExecProcess;
     try {
-      shell = await this.sandbox.exec(this.options.argv ?? SHELL_ARGV, {
-        pty: initialSize ?? true,
-        env: TERMINAL_ENV,
-      });
+      shell = this.options.start
+        ? await this.options.start(initialSize)
+        : await this.sandbox.exec(this.options.argv ?? SHELL_ARGV, {
+            pty: initialSize ?? true,
+            env: TERMINAL_ENV,
+          });
     } catch (err) {
       this.fail(`Could not start a shell in sandbox "${this.sandbox.name}"`, err);
       return;

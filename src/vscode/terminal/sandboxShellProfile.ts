@@ -29,7 +29,7 @@ async function provideProfile(context: CommandContext): Promise<vscode.TerminalP
     if (sandbox) {
       const info = await requireRunning(sandbox, 'open a terminal');
       context.log.info(`${TITLE}: opening a shell in ${info.name}.`);
-      return new vscode.TerminalProfile(shellTerminalOptions(sandbox, info, context.log));
+      return new vscode.TerminalProfile(shellTerminalOptions(context, sandbox, info));
     }
   } catch (err) {
     const presentation = presentError(err, TITLE);

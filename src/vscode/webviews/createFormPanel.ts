@@ -24,6 +24,7 @@ import { currentWorkspaceTag, readEffectiveSettings, readIgnoredWorkspaceSetting
 import { specFromSettings, type SettingsReader } from '../settingsToSpec';
 import { checkForm, formModelFromSettings, settingsFromForm, type FormEngine, type FormSpec } from '../../shared/createFormModel';
 import { PanelChannel } from './panelChannel';
+import { ReadyWatchdog } from './readyWatchdog';
 import { CREATE_FORM_PARAMS, type CreateFormMethods, type CreateFormModel, type CreateFormPush, type CreateOutcome, type SaveOutcome } from '../../shared/webviewProtocol';
 import { preparePanel, renderWebviewHtml } from './webviewHtml';
 
@@ -42,6 +43,8 @@ export interface CreateFormDeps extends PanelContext {
 
 export class CreateFormPanel extends Disposable {
   readonly channel: PanelChannel<CreateFormMethods, CreateFormPush>;
+  /** Sets the page again when its script never says `ready` (a restored panel always renders). */
+  private readonly watchdog: ReadyWatchdog;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -49,6 +52,7 @@ export class CreateFormPanel extends Disposable {
   ) {
     super();
     preparePanel(panel, deps.extensionUri);
+    this.watchdog = this._register(new ReadyWatchdog(panel, () => this.render(), (message) => deps.log.warn(`Create Sandbox form: ${message}`)));
     this.channel = this._register(
       new PanelChannel<CreateFormMethods, CreateFormPush>(panel.webview, {
         name: 'Create Sandbox form',
@@ -63,11 +67,19 @@ export class CreateFormPanel extends Disposable {
             await vscode.commands.executeCommand('workbench.action.openSettings', 'sandboxes.workspace');
           },
         },
-        onReady: () => this.channel.push({ type: 'init', defaults: readFormDefaults(), saveUnavailable: saveUnavailable(), workspaceNote: workspaceNote() }),
+        onReady: () => {
+          this.watchdog.ready();
+          this.channel.push({ type: 'init', defaults: readFormDefaults(), saveUnavailable: saveUnavailable(), workspaceNote: workspaceNote() });
+        },
       }),
     );
-    panel.webview.html = renderWebviewHtml(panel.webview, deps.extensionUri, { script: 'createForm', styles: ['createForm.css'], title: 'Create Sandbox' });
+    this.render();
     this._register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  private render(): void {
+    this.panel.webview.html = renderWebviewHtml(this.panel.webview, this.deps.extensionUri, { script: 'createForm', styles: ['createForm.css'], title: 'Create Sandbox' });
+    this.watchdog.rendered();
   }
 
   reveal(): void {

@@ -14,6 +14,7 @@ import { isSandboxErrorLike } from '../errors';
 import { isGvisorSandbox } from '../../shared/runtimes';
 import { forwardedPorts } from '../tree/treeNodes';
 import { PanelChannel } from './panelChannel';
+import { ReadyWatchdog } from './readyWatchdog';
 import { DETAILS_PARAMS, type DetailsAction, type DetailsMethods, type DetailsPush, type SandboxView, type StatsPoint } from '../../shared/webviewProtocol';
 import { preparePanel, renderWebviewHtml } from './webviewHtml';
 
@@ -37,6 +38,8 @@ const ACTION_COMMANDS: Record<DetailsAction, string> = {
 
 export class DetailsPanel extends Disposable {
   readonly channel: PanelChannel<DetailsMethods, DetailsPush>;
+  /** Sets the page again when its script never says `ready` (a restored panel always renders). */
+  private readonly watchdog: ReadyWatchdog;
   private info: SandboxInfo | undefined;
   private network: NetworkState | Error | undefined;
   private stats: StatsPoint[] = [];
@@ -54,6 +57,7 @@ export class DetailsPanel extends Disposable {
   ) {
     super();
     preparePanel(panel, deps.extensionUri);
+    this.watchdog = this._register(new ReadyWatchdog(panel, () => this.render(), (message) => deps.log.warn(`Sandbox Details (${sandboxId}): ${message}`)));
     this.channel = this._register(
       new PanelChannel<DetailsMethods, DetailsPush>(panel.webview, {
         name: `Sandbox Details (${sandboxId})`,
@@ -72,7 +76,7 @@ export class DetailsPanel extends Disposable {
         onReady: () => this.onReady(),
       }),
     );
-    panel.webview.html = renderWebviewHtml(panel.webview, deps.extensionUri, { script: 'details', styles: ['details.css'], title: 'Sandbox Details' });
+    this.render();
 
     const list = deps.sandboxesView.list;
     this._register(deps.sandboxesView.watch());
@@ -94,7 +98,13 @@ export class DetailsPanel extends Disposable {
     return { sandbox: this.view(), stats: [...this.stats], logs: this.logs, gone: this.gone };
   }
 
+  private render(): void {
+    this.panel.webview.html = renderWebviewHtml(this.panel.webview, this.deps.extensionUri, { script: 'details', styles: ['details.css'], title: 'Sandbox Details' });
+    this.watchdog.rendered();
+  }
+
   private onReady(): void {
+    this.watchdog.ready();
     this.channel.push({ type: 'init', sandboxId: this.sandboxId });
     const view = this.view();
     if (view) this.channel.push({ type: 'sandbox', sandbox: view });

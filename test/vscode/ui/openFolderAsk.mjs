@@ -53,7 +53,7 @@ export default async function openFolderAsk(ctx) {
     ctx.log(`asked: ${text.replace(/\s+/g, ' ')}`);
     await ctx.screenshot('open-folder-ask');
     assert.match(text, /reloads the window/);
-    assert.match(text, /terminals close/);
+    assert.match(text, /sandbox terminals \(with their scrollback\) come back/);
     const newWindowButton = dialog.locator('.monaco-button', { hasText: 'Open in New Window' });
     assert.equal(await newWindowButton.count(), 1, 'an "Open in New Window" button');
     assert.equal(await dialog.locator('.monaco-button', { hasText: 'Add to This Window (Reloads)' }).count(), 1, 'an "Add to This Window (Reloads)" button');

@@ -17,6 +17,8 @@ const entries = [
   { entry: 'src/vscode/extension.ts', outfile: `${outdir}/extension.js`, external: ['vscode'], coreAsLibrary: true },
   { entry: 'src/core/index.ts', outfile: `${outdir}/core.js`, external: [], forbidVscode: true },
   { entry: 'src/core/reaper.ts', outfile: `${outdir}/reaper.js`, external: [], forbidVscode: true },
+  // The MCP server (issue #15): the agent tools over stdio, with the engine bundled in, no editor.
+  { entry: 'src/mcp/server.ts', outfile: `${outdir}/mcp.js`, external: [], forbidVscode: true },
   // Webview scripts run in the browser inside a panel (strict CSP, no Node): loaded only when one opens.
   { entry: 'src/webview/createForm.ts', outfile: `${outdir}/webview/createForm.js`, external: [], forbidVscode: true, browser: true },
   { entry: 'src/webview/details.ts', outfile: `${outdir}/webview/details.js`, external: [], forbidVscode: true, browser: true },

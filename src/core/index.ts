@@ -14,3 +14,5 @@ export { parseCidr, validatePolicy, modeOf } from './network/policy';
 export type { NetworkPolicy } from './network/policy';
 export type { RuntimeNetworking } from './network/runtimeMode';
 export type * from './types';
+export { AGENT_TOOLS, AGENT_LIMITS, AgentSession, AgentToolError, agentToolDefinition } from './agent';
+export type { AgentHost, AgentLimits, AgentToolDefinition, AgentToolName, AgentToolResult, NetworkDecision, NetworkRequest, RunView } from './agent';

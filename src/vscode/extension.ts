@@ -5,6 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type * as core from '../core';
+import { AgentTools } from './agent/agentTools';
 import { SandboxClientService } from './client';
 import { CommandHistory } from './commands/commandHistory';
 import { CommandOutput } from './commands/commandOutput';
@@ -50,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
+  // Language Model tools and the MCP server definition for agents (issue #15).
+  track(context, new AgentTools({ clients, log, tunnels, changes }, context.extension));
 
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);
   return engineApi(() => clients.client);

@@ -178,7 +178,8 @@ function presentSandbox(info: SandboxInfo, network: NetworkState | undefined, no
   return {
     id: info.id,
     label: plainText(info.name),
-    description: [plainText(info.image), gvisor ? 'gVisor' : `${plainText(info.runtime)}, not gVisor`, running ? formatUptime(info.createdAt, now) : describeState(info)].join(' · '),
+    // "agent": made by the agent tools (issue #15; tag `agent`), so the user tells it from their own.
+    description: [...(info.tags.agent ? ['agent'] : []), plainText(info.image), gvisor ? 'gVisor' : `${plainText(info.runtime)}, not gVisor`, running ? formatUptime(info.createdAt, now) : describeState(info)].join(' · '),
     tooltip: sandboxTooltip(info, network, now),
     icon: sandboxIcon(info),
     contextValue: running ? ContextValues.runningSandbox : ContextValues.stoppedSandbox,

@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { resolveEndpoint } from '../src/core/docker';
+import { agentToolOverheadBench, mcpRoundTripBench } from './agents.bench';
 import { createBench } from './create.bench';
 import { execBench } from './exec.bench';
 import { filesBench } from './files.bench';
@@ -46,6 +47,8 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   'settings-apply': settingsApplyBench,
   'tree-events': treeEventsBench,
   load: loadBench,
+  'agent-tool-overhead': agentToolOverheadBench,
+  'mcp-roundtrip': mcpRoundTripBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { RUN_ID, TEST_IMAGE, cleanupAfterFile, docker } from './helpers';
+import { RUN_ID, TEST_IMAGE, cleanupAfterFile, client as client_, docker } from './helpers';
 
 const SERVER = path.resolve(__dirname, '../../dist/mcp.js');
 const workspace = mkdtempSync(path.join(tmpdir(), 'sandboxes-mcp-ws-'));
@@ -74,7 +74,12 @@ test('runs dmesg under gVisor in a sandbox with the workspace copied in', async 
   const copied = await call('sandbox_read_file', { path: 'hello.txt' });
   assert.equal(copied.isError, false, text(copied));
   assert.equal(text(copied), 'from the workspace\n');
-  assert.equal((await agentSandboxes()).length, 1, 'one agent sandbox, reused');
+  const ids = await agentSandboxes();
+  assert.equal(ids.length, 1, 'one agent sandbox, reused');
+  // Should the server die without cleaning up (SIGKILL), the reaper ends the sandbox after this.
+  const inspect = await docker.getContainer(ids[0]!).inspect();
+  assert.equal(inspect.Config.Labels['sandboxes.idle-timeout'], '300');
+  assert.equal(inspect.HostConfig.Runtime, 'runsc');
 });
 
 test('writes and reads a file; the workspace on the host is unchanged', async () => {
@@ -118,6 +123,24 @@ test('bad input, a failing command, a timeout and huge output give structured er
   assert.equal(huge.structuredContent?.stdoutBytes, 1_000_000);
   assert.ok(String(huge.structuredContent?.stdout).length < 70_000);
   assert.match(String(huge.structuredContent?.stdout), /over the cap of 65536 bytes/);
+});
+
+test('cancelling a call (the client aborts it) kills its command in the sandbox', async () => {
+  const engine = client_();
+  const [sandbox] = await engine.list({ tags: { 'test-run': RUN_ID, agent: 'mcp' }, all: false });
+  assert.ok(sandbox);
+  const sleeping = async () => (await sandbox.run(['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\000" " " < $p/cmdline 2>/dev/null; echo; done'])).stdout.includes('sleep 317');
+  const abort = new AbortController();
+  const pending = client.callTool({ name: 'sandbox_run', arguments: { command: 'sleep 317' } }, undefined, { signal: abort.signal, timeout: 120_000 }).then(
+    () => 'resolved',
+    (error: unknown) => `rejected: ${String(error)}`,
+  );
+  for (let i = 0; i < 100 && !(await sleeping()); i++) await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(await sleeping(), true, 'sleep started');
+  abort.abort();
+  assert.match(await pending, /rejected/);
+  for (let i = 0; i < 50 && (await sleeping()); i++) await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(await sleeping(), false, 'sleep was killed in the sandbox');
 });
 
 test('a network request is declined when the client cannot ask the user; the policy stays blocked', async () => {

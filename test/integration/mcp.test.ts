@@ -143,6 +143,32 @@ test('cancelling a call (the client aborts it) kills its command in the sandbox'
   assert.equal(await sleeping(), false, 'sleep was killed in the sandbox');
 });
 
+test('a scripted agent session: create a project, test it, fix it, serve it, fetch it (about ten calls)', async () => {
+  const ok = (r: ToolResult) => {
+    assert.equal(r.isError, false, text(r));
+    return r;
+  };
+  ok(await call('sandbox_write_file', { path: 'proj/calc.py', content: 'def add(a, b):\n    return a - b\n' }));
+  ok(await call('sandbox_write_file', { path: 'proj/test_calc.py', content: 'from calc import add\nassert add(2, 3) == 5, add(2, 3)\nprint("ok")\n' }));
+  const failing = ok(await call('sandbox_run', { command: 'python3 test_calc.py', cwd: '/workspace/proj' }));
+  assert.equal(failing.structuredContent?.exitCode, 1);
+  assert.match(String(failing.structuredContent?.stderr), /AssertionError: -1/);
+  // A fix of the same size within the same second would meet Python's stale .pyc (mtime + size): as with any editor.
+  ok(await call('sandbox_write_file', { path: 'proj/calc.py', content: 'def add(a, b):\n    return a + b  # fixed\n' }));
+  const passing = ok(await call('sandbox_run', { command: 'python3 test_calc.py', cwd: '/workspace/proj' }));
+  assert.equal(passing.structuredContent?.stdout, 'ok\n');
+  ok(await call('sandbox_write_file', { path: 'proj/index.html', content: 'calc ok' }));
+  ok(await call('sandbox_run', { command: 'cd /workspace/proj && nohup python3 -m http.server 8766 >/tmp/serve.log 2>&1 &' }));
+  const forwarded = ok(await call('sandbox_forward_port', { port: 8766, waitSeconds: 20 }));
+  const url = String(forwarded.structuredContent?.url);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const response = await fetch(`${url}/index.html`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(await response.text(), 'calc ok');
+  const state = ok(await call('sandbox_state', {}));
+  assert.deepEqual((state.structuredContent?.forwards as { port: number }[]).map((f) => f.port), [8766]);
+  assert.equal(existsSync(path.join(workspace, 'proj')), false, 'the host workspace is untouched until reviewed');
+});
+
 test('a network request is declined when the client cannot ask the user; the policy stays blocked', async () => {
   const result = await call('sandbox_request_network', { change: 'open', reason: 'test' });
   assert.equal(result.isError, false, text(result));

@@ -11,7 +11,7 @@ import type { SandboxClientService } from '../client';
 import type { CreateContext } from '../create/creationService';
 import { Disposable } from '../dispose';
 import { SettingKeys } from '../../shared/settingKeys';
-import { readEffectiveSettings } from '../settings';
+import { readEffectiveSettings, readSandboxDefaults } from '../settings';
 import { AgentTerminal } from './agentTerminal';
 import { prepareMessages } from './confirmations';
 import { lmTools, mcpStdioDefinition, textResult, type LanguageModelTool } from './lmApi';
@@ -21,6 +21,26 @@ import { vscodeAgentHost } from './vscodeAgentHost';
 export function contributedToolNames(packageJSON: unknown): string[] {
   const tools = (packageJSON as { contributes?: { languageModelTools?: { name?: unknown }[] } }).contributes?.languageModelTools ?? [];
   return tools.map((tool) => tool.name).filter((name): name is string => typeof name === 'string');
+}
+
+/**
+ * The MCP server as this window's settings describe the agent sandbox: the image, the network
+ * policy and the first folder (copied). Settings that cannot be read leave the server's own
+ * defaults (blocked network), never a looser one.
+ */
+function mcpArgsFromSettings(): string[] {
+  const args: string[] = [];
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+  args.push(...(folder ? ['--workspace', folder.uri.fsPath] : ['--no-workspace']));
+  try {
+    const spec = readSandboxDefaults();
+    args.push('--image', spec.image);
+    if (spec.runtime) args.push('--runtime', spec.runtime);
+    args.push('--network', spec.blockNetwork ? 'blocked' : spec.cidrAllowlist?.length ? spec.cidrAllowlist.join(',') : 'open');
+  } catch {
+    // Invalid settings: the server's defaults.
+  }
+  return args;
 }
 
 export class AgentTools extends Disposable {
@@ -42,7 +62,7 @@ export class AgentTools extends Disposable {
       try {
         this._register(lm.registerMcpServerDefinitionProvider('sandboxes.mcp', {
           provideMcpServerDefinitions: () => {
-            const definition = mcpStdioDefinition('gVisor Sandboxes', process.execPath, [`${extension.extensionPath}/dist/mcp.js`]);
+            const definition = mcpStdioDefinition('gVisor Sandboxes', process.execPath, [`${extension.extensionPath}/dist/mcp.js`, ...mcpArgsFromSettings()]);
             return definition ? [definition] : [];
           },
         }));

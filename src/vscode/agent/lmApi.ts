@@ -71,5 +71,6 @@ export function textResult(text: string): LanguageModelToolResultLike {
 
 /** `new vscode.McpStdioServerDefinition(...)` where it exists. */
 export function mcpStdioDefinition(label: string, command: string, args: string[]): unknown {
-  return api.McpStdioServerDefinition ? new api.McpStdioServerDefinition(label, command, args, {}) : undefined;
+  // In desktop VS Code the extension host's executable is Electron's: this makes it run as Node.
+  return api.McpStdioServerDefinition ? new api.McpStdioServerDefinition(label, command, args, { ELECTRON_RUN_AS_NODE: '1' }) : undefined;
 }

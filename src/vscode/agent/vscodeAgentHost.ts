@@ -50,7 +50,8 @@ async function createAgentSandbox(context: CreateContext): Promise<Sandbox> {
   const mountSettings = readWorkspaceMountSettings();
   // The agent never writes the user's files: a folder reaches its sandbox as a copy, or not at all.
   const choice = defaultMountChoice(currentMountChoices({ ...mountSettings, mode: mountSettings.mode === 'none' ? 'none' : 'copy' }));
-  const idle = numberSetting(SettingKeys.agentIdleTimeoutSeconds, 1800);
+  // `null` (like 0) means never, as the setting's description says; unset means the default.
+  const idle = readEffectiveSettings().get(SettingKeys.agentIdleTimeoutSeconds) === null ? 0 : numberSetting(SettingKeys.agentIdleTimeoutSeconds, 1800);
   const tags = agentTags();
   return createWithProgress(context, {
     ...mountOverrides(choice, { workdir: defaults.workdir }),

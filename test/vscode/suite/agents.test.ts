@@ -12,6 +12,7 @@ import * as http from 'node:http';
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../../src/core';
 import type { SandboxesApi } from '../../../src/vscode/extension';
+import { workspaceTagFor } from '../../../src/vscode/network/workspaceTag';
 import { after, before, test } from '../harness';
 
 export { run, runTests } from '../harness';
@@ -39,8 +40,11 @@ after(async () => {
   for (const s of await agentSandboxes()) await s.terminate();
 });
 
+/** The workspace tag of this window's agent sandbox (the test folder is a fresh temp folder): only ours are touched. */
+const workspaceTag = workspaceTagFor(vscode.workspace.workspaceFile?.toString(), (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()));
+
 async function agentSandboxes(): Promise<Sandbox[]> {
-  return api.client().list({ tags: { agent: 'vscode' }, all: true });
+  return api.client().list({ tags: { agent: 'vscode', workspace: workspaceTag }, all: true });
 }
 
 async function invoke(name: string, input: object, token?: vscode.CancellationToken): Promise<string> {
@@ -77,7 +81,7 @@ test('sandbox_run runs dmesg in the agent sandbox under gVisor; the sandbox is m
   assert.match(text, /exit code 0/);
   assert.match(text, /Starting gVisor/);
   await invoke('sandbox_run', { command: 'true' });
-  const sandboxes = await api.client().list({ tags: { agent: 'vscode' }, all: false });
+  const sandboxes = await agentSandboxes();
   assert.equal(sandboxes.length, 1, 'one agent sandbox, reused');
   const info = await sandboxes[0]!.info();
   assert.equal(info.tags.agent, 'vscode');

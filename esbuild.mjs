@@ -21,6 +21,9 @@ const entries = [
   { entry: 'src/gateway/main.ts', outfile: `${outdir}/gateway.js`, external: [], forbidVscode: true, node18: true },
   // The terminal session host: a detached process that keeps sandbox shells across window reloads.
   { entry: 'src/core/sessionHost.ts', outfile: `${outdir}/sessionHost.js`, external: [], forbidVscode: true },
+  // The MCP server (issue #15): the agent tools over stdio, with the engine bundled in, no editor.
+  // It loads the engine from dist/core.js beside it rather than bundling a second copy (the .vsix ships both).
+  { entry: 'src/mcp/server.ts', outfile: `${outdir}/mcp.js`, external: [], forbidVscode: true, coreBeside: true },
   // Webview scripts run in the browser inside a panel (strict CSP, no Node): loaded only when one opens.
   { entry: 'src/webview/createForm.ts', outfile: `${outdir}/webview/createForm.js`, external: [], forbidVscode: true, browser: true },
   { entry: 'src/webview/details.ts', outfile: `${outdir}/webview/details.js`, external: [], forbidVscode: true, browser: true },
@@ -103,6 +106,18 @@ const coreAsLibrary = {
   },
 };
 
+/** src/mcp imports the engine's index: at run time that is dist/core.js, next to dist/mcp.js. */
+const coreBeside = {
+  name: 'core-beside',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)core(\/index)?$/ }, (args) => {
+      if (!args.importer.includes('/src/mcp/')) return undefined;
+      const target = path.resolve(args.resolveDir, args.path);
+      return target === path.resolve('src/core') || target === path.resolve('src/core/index') ? { path: './core.js', external: true } : undefined;
+    });
+  },
+};
+
 /** One line per build, in the format the esbuild problem matcher of VS Code tasks understands. */
 const reportProblems = (outfile) => ({
   name: 'report-problems',
@@ -131,7 +146,7 @@ if (production && existsSync(outdir)) {
 }
 
 const contexts = await Promise.all(
-  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary, browser, node18 }) =>
+  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary, coreBeside: beside, browser, node18 }) =>
     esbuild.context({
       entryPoints: [entry],
       outfile,
@@ -146,7 +161,7 @@ const contexts = await Promise.all(
       sourcemap: !production && !node18,
       sourcesContent: false,
       logLevel: watch ? 'silent' : 'warning',
-      plugins: [optionalNativeAddons, ...(asLibrary ? [coreAsLibrary, sharedVscode] : []), ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],
+      plugins: [optionalNativeAddons, ...(asLibrary ? [coreAsLibrary, sharedVscode] : []), ...(beside ? [coreBeside] : []), ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],
     }),
   ),
 );

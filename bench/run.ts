@@ -21,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { resolveEndpoint } from '../src/core/docker';
+import { agentToolOverheadBench, mcpRoundTripBench } from './agents.bench';
 import { createBench } from './create.bench';
 import { domainBench } from './domain.bench';
 import { execBench } from './exec.bench';
@@ -54,6 +55,8 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   'port-detect': portDetectBench,
   remote: remoteBench,
   domain: domainBench,
+  'agent-tool-overhead': agentToolOverheadBench,
+  'mcp-roundtrip': mcpRoundTripBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

@@ -128,6 +128,49 @@ async function loadTree(config) {
   }
   return { lags };
 }
+// agent-tools (bench/agents.bench.ts): Create Sandbox timed, then the first agent tool call (which
+// creates the agent sandbox and copies the workspace) timed; then, alternating which goes first,
+// vscode.lm.invokeTool('sandbox_run', argv ['true']) against the engine's sandbox.run(['true']) on
+// the same agent sandbox, both called from this extension host.
+async function agentTools(config) {
+  const api = await vscode.extensions.getExtension(ours()).activate();
+  const cfg = vscode.workspace.getConfiguration('sandboxes');
+  await cfg.update('agent.confirmCalls', false, vscode.ConfigurationTarget.Global);
+  const invoke = async () => {
+    const result = await vscode.lm.invokeTool('sandbox_run', { input: { argv: ['true'] }, toolInvocationToken: undefined });
+    const text = result.content.map((part) => part.value || '').join('');
+    if (!text.startsWith('exit code 0')) throw new Error('sandbox_run true: ' + text);
+  };
+  const out = { samples: { ours: [], baseline: [] } };
+  let sandbox;
+  try {
+    const t0 = performance.now();
+    const id = await vscode.commands.executeCommand('sandboxes.createSandbox', { tags: config.tags });
+    out.createMs = performance.now() - t0;
+    await (await api.client().fromId(id)).terminate();
+    const t1 = performance.now();
+    await invoke();
+    out.firstCallMs = performance.now() - t1;
+    [sandbox] = await api.client().list({ tags: { agent: 'vscode' }, all: false });
+    if (!sandbox) throw new Error('no agent sandbox after the first call');
+    const engine = async () => { const r = await sandbox.run(['true']); if (r.exitCode !== 0) throw new Error('run true: ' + r.exitCode); };
+    for (let i = 0; i < config.warmup + config.n; i++) {
+      const order = i % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
+      const ms = {};
+      for (const side of order) ms[side] = (await time(side === 'ours' ? invoke : engine)).ms;
+      if (i >= config.warmup) { out.samples.ours.push(ms.ours); out.samples.baseline.push(ms.baseline); }
+    }
+    // The tool service's own round trip: a call the session refuses at once (bad input, no Docker).
+    const empty = [];
+    for (let i = 0; i < 20; i++) empty.push((await time(() => vscode.lm.invokeTool('sandbox_state', { input: { bad: 1 }, toolInvocationToken: undefined }))).ms);
+    empty.sort((a, b) => a - b);
+    out.emptyCallMs = empty[10];
+  } finally {
+    await sandbox?.terminate().catch(() => undefined);
+    await cfg.update('agent.confirmCalls', undefined, vscode.ConfigurationTarget.Global);
+  }
+  return out;
+}
 async function run() {
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const out = { pid: process.pid, sample: config.sample };
@@ -160,6 +203,8 @@ async function run() {
       Object.assign(out, details, { samples: { ours, baseline } });
     } else if (config.mode === 'tree-events') {
       Object.assign(out, await treeEvents(config));
+    } else if (config.mode === 'agent-tools') {
+      Object.assign(out, await agentTools(config));
     } else if (config.mode === 'load-tree') {
       Object.assign(out, await loadTree(config));
     }

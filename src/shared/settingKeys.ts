@@ -28,6 +28,9 @@ export const SettingKeys = {
   workspaceMount: 'sandboxes.workspace.mount',
   workspacePath: 'sandboxes.workspace.path',
   includeIgnored: 'sandboxes.workspace.includeIgnored',
+  agentIdleTimeoutSeconds: 'sandboxes.agent.idleTimeoutSeconds',
+  agentConfirmCalls: 'sandboxes.agent.confirmCalls',
+  agentNetworkRequestTimeoutSeconds: 'sandboxes.agent.networkRequestTimeoutSeconds',
 } as const;
 
 /** The section of the network settings, for `affectsConfiguration`. */

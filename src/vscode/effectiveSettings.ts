@@ -133,6 +133,10 @@ const RULES: { [K in SettingKey]: Rule } & Record<string, Rule | undefined> = {
   [SettingKeys.workspaceMount]: { kind: 'mount' },
   [SettingKeys.workspacePath]: { kind: 'precedence' },
   [SettingKeys.includeIgnored]: { kind: 'flag', strict: false },
+  // Agents (issue #15): a workspace may shorten the agent sandbox's idle time and turn confirmations on, never the reverse.
+  [SettingKeys.agentIdleTimeoutSeconds]: LIFETIME,
+  [SettingKeys.agentConfirmCalls]: { kind: 'flag', strict: true },
+  [SettingKeys.agentNetworkRequestTimeoutSeconds]: { kind: 'precedence' },
 };
 
 /** Every key with a rule, for reporting what is ignored. */

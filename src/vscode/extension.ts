@@ -5,6 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type * as core from '../core';
+import { AgentTools } from './agent/agentTools';
 import { SandboxClientService } from './client';
 import { CommandHistory } from './commands/commandHistory';
 import { CommandOutput } from './commands/commandOutput';
@@ -61,6 +62,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const terminals = track(context, new TerminalSessions(clients, log));
   const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, reviews, ports, terminals };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
+  // Language Model tools and the MCP server definition for agents (issue #15).
+  track(context, new AgentTools({ clients, log, tunnels, changes }, context.extension));
 
   // After activation, not inside it: reattaching loads the engine and asks the session host.
   setTimeout(() => void terminals.restore(), 0);

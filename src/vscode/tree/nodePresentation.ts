@@ -233,7 +233,8 @@ function presentSandbox(info: SandboxInfo, network: NetworkState | undefined, no
   return {
     id: info.id,
     label: plainText(info.name),
-    description: description.join(' · '),
+    // "agent": made by the agent tools (issue #15; tag `agent`), so the user tells it from their own.
+    description: [...(info.tags.agent ? ['agent'] : []), ...description].join(' · '),
     tooltip: sandboxTooltip(info, network, now, ending),
     icon: !running && ending ? endingIcon(ending) : sandboxIcon(info),
     contextValue: running ? ContextValues.runningSandbox : ContextValues.stoppedSandbox,

@@ -5,12 +5,13 @@
  * `npm run build` first (dist/mcp.js). No network traffic at all: the sandbox's network is blocked.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connect } from '../../src/core';
 import { RUN_ID, TEST_IMAGE, cleanupAfterFile, client as client_, docker } from './helpers';
 
 const SERVER = path.resolve(__dirname, '../../dist/mcp.js');
@@ -167,6 +168,35 @@ test('a scripted agent session: create a project, test it, fix it, serve it, fet
   const state = ok(await call('sandbox_state', {}));
   assert.deepEqual((state.structuredContent?.forwards as { port: number }[]).map((f) => f.port), [8766]);
   assert.equal(existsSync(path.join(workspace, 'proj')), false, 'the host workspace is untouched until reviewed');
+});
+
+test('after the session, Review Sandbox Changes applies two files and discards one: the workspace ends exactly as chosen', async () => {
+  // The engine's review API on the agent sandbox, as the Source Control view uses it; the MCP
+  // server recorded the copy's baseline in this user's default review folder, so a default client reads it.
+  const [id] = await agentSandboxes();
+  assert.ok(id, 'the agent sandbox is running');
+  const reviewer = connect();
+  try {
+    const containers = await docker.listContainers({ all: true, filters: { id: [id] } });
+    const sandbox = await reviewer.fromId(containers[0]!.Labels['sandboxes.id']!);
+    const changes = await sandbox.changes();
+    const byRel = new Map(changes.map((c) => [c.rel, c]));
+    for (const rel of ['proj/calc.py', 'proj/test_calc.py', 'proj/index.html']) assert.equal(byRel.get(rel)?.kind, 'created', `${rel} is listed as created`);
+    const applied = await sandbox.applyChanges([byRel.get('proj/calc.py')!, byRel.get('proj/test_calc.py')!]);
+    assert.deepEqual(applied.map((o) => o.result), ['applied', 'applied']);
+    const discarded = await sandbox.discardChanges([byRel.get('proj/index.html')!]);
+    assert.deepEqual(discarded.map((o) => o.result), ['discarded']);
+    assert.equal(readFileSync(path.join(workspace, 'proj/calc.py'), 'utf8'), 'def add(a, b):\n    return a + b  # fixed\n');
+    assert.match(readFileSync(path.join(workspace, 'proj/test_calc.py'), 'utf8'), /assert add\(2, 3\) == 5/);
+    assert.deepEqual(readdirSync(path.join(workspace, 'proj')).sort(), ['calc.py', 'test_calc.py'], 'nothing else reached the workspace');
+    assert.equal(readFileSync(path.join(workspace, 'hello.txt'), 'utf8'), 'from the workspace\n');
+    const gone = await call('sandbox_run', { command: 'test -e /workspace/proj/index.html; echo $?' });
+    assert.equal(gone.structuredContent?.stdout, '1\n', 'the discarded file is gone in the sandbox too');
+    const left = (await sandbox.changes()).map((c) => c.rel);
+    assert.ok(!left.includes('proj/calc.py') && !left.includes('proj/test_calc.py') && !left.includes('proj/index.html'), `reviewed files are no longer listed: ${left}`);
+  } finally {
+    await reviewer.close();
+  }
 });
 
 test('a network request is declined when the client cannot ask the user; the policy stays blocked', async () => {

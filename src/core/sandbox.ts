@@ -8,6 +8,7 @@ import { ContainerRemoval } from './removal';
 import { statsFromDocker, type DockerStats } from './stats';
 import { demuxLogs } from './logs';
 import { infoFromInspect } from './listing';
+import { claimName } from './pool/claims';
 import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
@@ -114,7 +115,8 @@ export class Sandbox {
     this.host.closeExecs(this.containerId);
     const removal = new ContainerRemoval(this.docker, Date.now() + (options.timeoutMs ?? TERMINATE_TIMEOUT_MS));
     const guards = await this.guardIds();
-    for (const [id, what] of [[this.containerId, 'the sandbox'], ...guards.map((g) => [g, 'its network guard'])] as const) {
+    // Last, a pooled sandbox's claim record (pool/claims.ts; by name: a sandbox created cold has none, 404 is gone).
+    for (const [id, what] of [[this.containerId, 'the sandbox'], ...guards.map((g) => [g, 'its network guard']), [claimName(this.id), 'its claim record']] as const) {
       const outcome = await removal.remove(id);
       if (outcome === true) continue;
       if (outcome instanceof SandboxError) throw outcome;

@@ -1,0 +1,37 @@
+/**
+ * Which pooled sandbox may serve which create: everything a running container fixes for good
+ * (image, runtime, command, limits, environment, working directory, bind mounts, tags, the
+ * upstream resolvers its guard recorded). What a claim sets (name, lifetimes, network policy,
+ * ports: claims.ts) is left out. Copy-mode mounts take the cold path: the copy goes in before start.
+ */
+import { createHash } from 'node:crypto';
+import type { SandboxSpec } from '../types';
+
+/** The spec fields a pooled sandbox is made from; the rest is applied at claim. */
+export type PoolSpec = Omit<SandboxSpec, 'name' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'blockNetwork' | 'cidrAllowlist' | 'followsNetworkDefaults' | 'encryptedPorts' | 'unencryptedPorts' | 'h2Ports'>;
+
+/** The part of a spec a pooled sandbox is made from (no name, no policy, no ports). */
+export function poolSpecOf(spec: SandboxSpec): PoolSpec {
+  const { name: _n, timeoutSeconds: _t, idleTimeoutSeconds: _i, blockNetwork: _b, cidrAllowlist: _c, followsNetworkDefaults: _f, encryptedPorts: _e, unencryptedPorts: _u, h2Ports: _h, ...rest } = spec;
+  return rest;
+}
+
+/**
+ * A short stable key for a spec with its defaults applied (withResourceDefaults), or null when no
+ * pool can serve it (a copy-mode mount). Object keys are sorted, so `{a, b}` and `{b, a}` agree.
+ */
+export function poolKey(spec: SandboxSpec, runtime: string, resolvers: readonly string[]): string | null {
+  if (spec.mounts?.some((m) => m.mode === 'copy')) return null;
+  const fixed = { ...poolSpecOf(spec), runtime, mounts: spec.mounts ?? [], resolvers: [...resolvers] };
+  return createHash('sha256').update(canonical(fixed)).digest('hex').slice(0, 24);
+}
+
+/** JSON with sorted object keys and no undefined fields. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -70,7 +70,7 @@ export class Sandbox {
 
   /** Run a process in the sandbox; see ExecProcess for its streams. */
   async exec(argv: string[], options: ExecOptions = {}): Promise<ExecProcess> {
-    const proc = await startExec(this.docker, this.containerId, argv, options);
+    const proc = (await this.host.readyExec?.(this.containerId, argv, options)) ?? (await startExec(this.docker, this.containerId, argv, options));
     this.host.trackExec(this.containerId, proc);
     return proc;
   }

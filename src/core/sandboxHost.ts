@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { RuntimeNetworking } from '../shared/networkModes';
 import type { TunnelRegistry } from './tunnels/registry';
-import type { ExecProcess, Logger } from './types';
+import type { ExecOptions, ExecProcess, Logger } from './types';
 
 /**
  * What a `Sandbox` handle needs from the client that made it, and nothing more (as the files API
@@ -17,6 +17,8 @@ export interface SandboxHost {
   trackExec(containerId: string, proc: ExecProcess): void;
   /** Hangs up the execs of one container. */
   closeExecs(containerId: string): void;
+  /** A process started ahead for this container's first command, if there is one (pool/readyExec.ts). */
+  readyExec?(containerId: string, argv: string[], options: ExecOptions): Promise<ExecProcess | undefined>;
   /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
   runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
 }

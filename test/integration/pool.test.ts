@@ -210,6 +210,26 @@ describe('warm pool', () => {
     assert.deepEqual(after.map((c) => c.Id), [member.Id], 'the pooled sandbox is still there, unclaimed');
   });
 
+  it('the first command of a claimed sandbox (served by the exec started ahead) gets its exact argv, stdin and exit code', async () => {
+    const engine = poolClient();
+    const spec = poolSpec('first-exec');
+    await engine.warm(spec, 1);
+    const [member] = await pooled('first-exec');
+    const [readyExec] = await until(async () => (await docker.getContainer(member.Id).inspect()).ExecIDs ?? undefined, 20_000, 'the pool to start an exec ahead');
+    const sandbox = await engine.create(spec);
+    assert.equal(sandbox.containerId, member.Id, 'create claimed the pooled sandbox');
+    const script = 'read -r line; printf "%s|" "$0" "$1" "$line"; echo "$FROM_IMAGE_ENV:$(id -u)" >&2; exit 7';
+    const first = await sandbox.run(['/bin/sh', '-c', script, "it's $HOME", 'a  b'], { stdin: 'from stdin\n' });
+    assert.equal(first.exitCode, 7);
+    assert.equal(first.stdout, "it's $HOME|a  b|from stdin|");
+    assert.equal(first.stderr, ':0\n');
+    assert.equal((await docker.getExec(readyExec).inspect()).ExitCode, 7, 'the exec started ahead ran the first command');
+    // The second command starts an exec of its own, as always.
+    assert.equal((await sandbox.run(['echo', 'again'])).stdout, 'again\n');
+    const waiting = (await sandbox.run(['sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f"; echo; done | grep -c "sandboxes-ready-exe[c]" || true'])).stdout.trim();
+    assert.equal(waiting, '0', 'no waiting shell is left in the claimed sandbox');
+  });
+
   it('close() leaves no pooled container behind', async () => {
     const engine = poolClient();
     const spec = poolSpec('close');

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { applyClaims, unclaimedPoolMembers } from '../../src/core/pool/claims';
 import { canonical, poolKey } from '../../src/core/pool/poolKey';
 import { orphanedPoolMembers } from '../../src/core/pool/poolOrphans';
+import { commandLine, servable } from '../../src/core/pool/readyExec';
 import type { SandboxSpec } from '../../src/core';
 
 const base: SandboxSpec = { image: 'img:1', env: { A: '1', B: '2' }, memoryMiB: 512, pidsLimit: 64, tags: { t: 'x' } };
@@ -62,5 +64,22 @@ describe('applyClaims', () => {
     const deadClaimed = container('dc', { 'sandboxes.id': 'sb-dc', 'sandboxes.role': 'sandbox', 'sandboxes.pool': 'true', 'sandboxes.pool-owner': 'dead#2' });
     const itsClaim = container('claim-dc', { 'sandboxes.id': 'sb-dc', 'sandboxes.role': 'claim' }, 'created');
     assert.deepEqual(orphanedPoolMembers([member, dead, deadClaimed, itsClaim], status), ['sb-d']);
+  });
+});
+
+describe('ready exec command line', () => {
+  it('sh turns the line back into exactly the argv (quotes, spaces, $, backslashes, globs)', () => {
+    const argv = ['printf', '%s|', "it's", 'a b', '$HOME', '`id`', '\\n', '*', '', '"q"', ';exit 3'];
+    const line = commandLine(argv);
+    assert.ok(line);
+    const out = execFileSync('/bin/sh', ['-c', `eval "set -- ${'$'}LINE"; for a in "$@"; do printf '%s\\0' "$a"; done`], { env: { LINE: line, PATH: process.env.PATH }, encoding: 'utf8' });
+    assert.deepEqual(out.split('\0').slice(0, -1), argv);
+  });
+  it('refuses what one line cannot carry, and execs with settings of their own', () => {
+    assert.equal(commandLine(['echo', 'a\nb']), null);
+    assert.equal(commandLine([]), null);
+    assert.equal(servable({}), true);
+    assert.equal(servable({ timeoutSeconds: 3 }), true);
+    for (const options of [{ pty: true }, { env: { A: '1' } }, { workdir: '/' }, { user: 'nobody' }]) assert.equal(servable(options), false);
   });
 });

@@ -18,6 +18,7 @@ import { createSandboxContainer, nameInUse, sandboxLabels, startSandboxContainer
 import type { Logger, SandboxSpec } from '../types';
 import { RETIRING, claimName, createClaim, isClaimRecord, unclaimedPoolMembers } from './claims';
 import { poolKey, poolSpecOf } from './poolKey';
+import { ReadyExecs } from './readyExec';
 
 /** A pooled sandbox's container name until a claim renames it to the caller's `sandboxes-<name>`. */
 export const POOL_PREFIX = 'sandboxes-pool-';
@@ -82,7 +83,12 @@ export class WarmPool {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly context: PoolContext) {}
+  /** A waiting exec per pooled sandbox, for the claimer's first command (readyExec.ts). */
+  readonly readyExecs: ReadyExecs;
+
+  constructor(private readonly context: PoolContext) {
+    this.readyExecs = new ReadyExecs(context.docker);
+  }
 
   /**
    * Keeps `size` sandboxes for `spec` started ahead (0 ends the pool); resolves once they are
@@ -148,6 +154,9 @@ export class WarmPool {
       const guard = found.find((c) => c.Labels[LABEL.role] === 'guard' && c.Labels[LABEL.id] === id);
       if (!guard) continue;
       const name = spec.name ?? id;
+      // Started now for another client's member (ours have one already): it overlaps the claim.
+      const useReady = !spec.idleTimeoutSeconds;
+      if (useReady) this.readyExecs.prepare(member.Id);
       const now = new Date();
       const claim = await createClaim(docker, this.context.guardImage, {
         [LABEL.managed]: 'true',
@@ -162,7 +171,11 @@ export class WarmPool {
         ...(spec.timeoutSeconds ? { [LABEL.expiresAt]: new Date(now.getTime() + spec.timeoutSeconds * 1000).toISOString() } : {}),
         ...(spec.idleTimeoutSeconds ? { [LABEL.idleTimeout]: String(spec.idleTimeoutSeconds) } : {}),
       }).catch(() => false as const);
-      if (!claim) continue; // another client won it
+      if (!claim) {
+        this.readyExecs.drop(member.Id);
+        continue; // another client won it
+      }
+      if (!useReady) this.readyExecs.drop(member.Id);
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) this.context.ensureReaper();
       const container = docker.getContainer(member.Id);
       try {
@@ -175,6 +188,7 @@ export class WarmPool {
         void renamed;
       } catch (error) {
         // Fail closed: this member is never handed out; its policy may be half-way, so it is removed.
+        this.readyExecs.drop(member.Id);
         await this.remove([member.Id, guard.Id, claim.id]);
         void this.refill(key);
         if (dockerStatus(error) === 409 && !(error instanceof SandboxError)) throw nameInUse(name, error);
@@ -182,6 +196,7 @@ export class WarmPool {
         continue;
       }
       this.context.logger?.info(`Claimed pooled sandbox ${id} as ${name}, network ${facts.networkMode}`);
+      this.readyExecs.arm(member.Id);
       void this.refill(key);
       return { id, containerId: member.Id, name };
     }
@@ -198,6 +213,7 @@ export class WarmPool {
     this.pools.clear();
     await Promise.all(filling.map((f) => f?.catch(() => undefined)));
     await this.retire(undefined);
+    this.readyExecs.dispose();
     void keys;
   }
 
@@ -207,6 +223,8 @@ export class WarmPool {
   }
 
   private maintain(): void {
+    // Ready execs of members another client claimed, or that are gone, are closed.
+    void this.members(undefined).catch(() => undefined);
     for (const pool of this.pools.values()) void this.fill(pool).catch((error: unknown) => this.context.logger?.debug(`Warm pool: ${error instanceof Error ? error.message : String(error)}`));
   }
 
@@ -242,6 +260,7 @@ export class WarmPool {
       if (sandbox?.State === 'running' && guard?.State === 'running') ready.push(sandbox);
       else broken.push(...group.map((c) => c.Id));
     }
+    if (!key) this.readyExecs.keepOnly(new Set(ready.map((c) => c.Id)));
     return { ready, broken };
   }
   private readonly starting = new Set<string>();
@@ -267,6 +286,7 @@ export class WarmPool {
       const container = await createSandboxContainer(this.context.containerContext(), spec, where, { ...labels, ...poolLabels, [LABEL.role]: 'sandbox' });
       created.push(container);
       await startSandboxContainer(this.context.containerContext(), container, spec, runtime);
+      this.readyExecs.prepare(container.id);
       this.context.logger?.debug(`Warm pool: started ${id} for ${spec.image}`);
     } catch (error) {
       for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);

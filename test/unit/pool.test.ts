@@ -6,6 +6,7 @@ import { applyClaims, unclaimedPoolMembers } from '../../src/core/pool/claims';
 import { canonical, poolKey } from '../../src/core/pool/poolKey';
 import { orphanedPoolMembers } from '../../src/core/pool/poolOrphans';
 import { commandLine, servable } from '../../src/core/pool/readyExec';
+import { READ_POLICY, policyLine } from '../../src/core/pool/readyPolicy';
 import type { SandboxSpec } from '../../src/core';
 
 const base: SandboxSpec = { image: 'img:1', env: { A: '1', B: '2' }, memoryMiB: 512, pidsLimit: 64, tags: { t: 'x' } };
@@ -81,5 +82,23 @@ describe('ready exec command line', () => {
     assert.equal(servable({}), true);
     assert.equal(servable({ timeoutSeconds: 3 }), true);
     for (const options of [{ pty: true }, { env: { A: '1' } }, { workdir: '/' }, { user: 'nobody' }]) assert.equal(servable(options), false);
+  });
+});
+
+describe('ready policy line', () => {
+  const env = { RULES_V4: '*filter\n-A OUTPUT -j DROP\nCOMMIT\n', RULES_V6: '', TAG: 'sandboxes-policy-abc', STATE: '{"cidrAllowlist":["198.51.100.7/32"],"x":"a b\'c"}' };
+  const run = (input: string) => {
+    try {
+      return { code: 0, out: execFileSync('/bin/sh', ['-c', `${READ_POLICY}\nprintf '%s|' "$RULES_V4" "$RULES_V6" "$TAG" "$STATE"`], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }) };
+    } catch (error) {
+      return { code: (error as { status: number }).status, out: '' };
+    }
+  };
+  it('the guard\'s shell reads back exactly the rules, tag and state', () => {
+    assert.deepEqual(run(policyLine(env)), { code: 0, out: `${env.RULES_V4.replace(/\n$/, '')}||${env.TAG}|${env.STATE}|` });
+  });
+  it('applies nothing from a line that was cut off', () => {
+    const line = policyLine(env);
+    for (const cut of [line.slice(0, 10), line.slice(0, -1), line.slice(0, -5)]) assert.equal(run(cut).out, '', `nothing exported from ${JSON.stringify(cut)}`);
   });
 });

@@ -12,13 +12,14 @@ import { SandboxError, dockerStatus } from '../errors';
 import { beginCreate, creatorLabel, endCreate } from '../halfMade';
 import { newSandboxId } from '../ids';
 import { LABEL, MANAGED_FILTER, tagLabels } from '../labels';
-import { applyPolicy, createGuard, type NetworkInfo, type PolicyState } from '../network/guard';
+import { createGuard, type NetworkInfo, type PolicyState } from '../network/guard';
 import type { RuntimeNetworking } from '../network/runtimeMode';
 import { createSandboxContainer, nameInUse, sandboxLabels, startSandboxContainer, type ContainerContext, type RuntimeRegistrations } from '../sandboxContainer';
 import type { Logger, SandboxSpec } from '../types';
 import { RETIRING, claimName, createClaim, isClaimRecord, unclaimedPoolMembers } from './claims';
 import { poolKey, poolSpecOf } from './poolKey';
 import { ReadyExecs } from './readyExec';
+import { ReadyPolicies } from './readyPolicy';
 
 /** A pooled sandbox's container name until a claim renames it to the caller's `sandboxes-<name>`. */
 export const POOL_PREFIX = 'sandboxes-pool-';
@@ -86,8 +87,12 @@ export class WarmPool {
   /** A waiting exec per pooled sandbox, for the claimer's first command (readyExec.ts). */
   readonly readyExecs: ReadyExecs;
 
+  /** A waiting shell per pooled sandbox's guard, for the claimer's policy (readyPolicy.ts). */
+  private readonly readyPolicies: ReadyPolicies;
+
   constructor(private readonly context: PoolContext) {
     this.readyExecs = new ReadyExecs(context.docker);
+    this.readyPolicies = new ReadyPolicies(context.docker);
   }
 
   /**
@@ -153,54 +158,68 @@ export class WarmPool {
       const id = member.Labels[LABEL.id];
       const guard = found.find((c) => c.Labels[LABEL.role] === 'guard' && c.Labels[LABEL.id] === id);
       if (!guard) continue;
-      const name = spec.name ?? id;
       // Started now for another client's member (ours have one already): it overlaps the claim.
-      const useReady = !spec.idleTimeoutSeconds;
-      if (useReady) this.readyExecs.prepare(member.Id);
-      const now = new Date();
-      const claim = await createClaim(docker, this.context.guardImage, {
-        [LABEL.managed]: 'true',
-        [LABEL.id]: id,
-        [LABEL.name]: name,
-        [LABEL.createdAt]: now.toISOString(),
-        [LABEL.networkMode]: facts.networkMode,
-        [LABEL.creator]: creatorLabel(),
-        [LABEL.poolKey]: key,
-        [LABEL.poolOwner]: member.Labels[LABEL.poolOwner] ?? '',
-        ...tagLabels(spec.tags),
-        ...(spec.timeoutSeconds ? { [LABEL.expiresAt]: new Date(now.getTime() + spec.timeoutSeconds * 1000).toISOString() } : {}),
-        ...(spec.idleTimeoutSeconds ? { [LABEL.idleTimeout]: String(spec.idleTimeoutSeconds) } : {}),
-      }).catch(() => false as const);
-      if (!claim) {
-        this.readyExecs.drop(member.Id);
-        continue; // another client won it
-      }
-      if (!useReady) this.readyExecs.drop(member.Id);
-      if (spec.timeoutSeconds || spec.idleTimeoutSeconds) this.context.ensureReaper();
-      const container = docker.getContainer(member.Id);
+      if (!spec.idleTimeoutSeconds) this.readyExecs.prepare(member.Id);
+      // Until handed out, maintain() must not close this member's waiting shells.
+      this.claiming.add(member.Id).add(guard.Id);
       try {
-        // The rename and the policy in parallel: the sandbox is handed out only once both are done.
-        const [renamed] = await Promise.allSettled([container.rename({ name: `sandboxes-${name}` }), applyPolicy(docker, guard.Id, facts.initialState, network)]).then((results) => {
-          const failed = results.find((r) => r.status === 'rejected');
-          if (failed) throw (failed as PromiseRejectedResult).reason;
-          return results;
-        });
-        void renamed;
-      } catch (error) {
-        // Fail closed: this member is never handed out; its policy may be half-way, so it is removed.
-        this.readyExecs.drop(member.Id);
-        await this.remove([member.Id, guard.Id, claim.id]);
-        void this.refill(key);
-        if (dockerStatus(error) === 409 && !(error instanceof SandboxError)) throw nameInUse(name, error);
-        this.context.logger?.warn(`Pooled sandbox ${id} could not be claimed (${error instanceof Error ? error.message : String(error)}); trying the next one`);
-        continue;
+        const claimed = await this.claimOne(facts, key, member, guard);
+        if (claimed) return claimed;
+      } finally {
+        this.claiming.delete(member.Id);
+        this.claiming.delete(guard.Id);
       }
-      this.context.logger?.info(`Claimed pooled sandbox ${id} as ${name}, network ${facts.networkMode}`);
-      this.readyExecs.arm(member.Id);
-      void this.refill(key);
-      return { id, containerId: member.Id, name };
     }
     return null;
+  }
+  private readonly claiming = new Set<string>();
+
+  /** Claims this member, or returns null (another client won it, or it could not be made ready: removed). */
+  private async claimOne(facts: ClaimFacts, key: string, member: Docker.ContainerInfo, guard: Docker.ContainerInfo): Promise<{ id: string; containerId: string; name: string } | null> {
+    const { spec, network } = facts;
+    const docker = this.context.docker;
+    const id = member.Labels[LABEL.id];
+    const name = spec.name ?? id;
+    const useReady = !spec.idleTimeoutSeconds;
+    const now = new Date();
+    const claim = await createClaim(docker, this.context.guardImage, {
+      [LABEL.managed]: 'true',
+      [LABEL.id]: id,
+      [LABEL.name]: name,
+      [LABEL.createdAt]: now.toISOString(),
+      [LABEL.networkMode]: facts.networkMode,
+      [LABEL.creator]: creatorLabel(),
+      [LABEL.poolKey]: key,
+      [LABEL.poolOwner]: member.Labels[LABEL.poolOwner] ?? '',
+      ...tagLabels(spec.tags),
+      ...(spec.timeoutSeconds ? { [LABEL.expiresAt]: new Date(now.getTime() + spec.timeoutSeconds * 1000).toISOString() } : {}),
+      ...(spec.idleTimeoutSeconds ? { [LABEL.idleTimeout]: String(spec.idleTimeoutSeconds) } : {}),
+    }).catch(() => false as const);
+    if (!claim) {
+      this.readyExecs.drop(member.Id);
+      return null; // another client won it
+    }
+    if (!useReady) this.readyExecs.drop(member.Id);
+    if (spec.timeoutSeconds || spec.idleTimeoutSeconds) this.context.ensureReaper();
+    try {
+      // The rename and the policy in parallel: the sandbox is handed out only once both are done.
+      const results = await Promise.allSettled([docker.getContainer(member.Id).rename({ name: `sandboxes-${name}` }), this.readyPolicies.apply(guard.Id, facts.initialState, network!)]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } catch (error) {
+      // Fail closed: this member is never handed out; its policy may be half-way, so it is removed.
+      this.readyExecs.drop(member.Id);
+      this.readyPolicies.drop(guard.Id);
+      await this.remove([member.Id, guard.Id, claim.id]);
+      void this.refill(key);
+      if (dockerStatus(error) === 409 && !(error instanceof SandboxError)) throw nameInUse(name, error);
+      this.context.logger?.warn(`Pooled sandbox ${id} could not be claimed (${error instanceof Error ? error.message : String(error)}); trying the next one`);
+      return null;
+    }
+    this.context.logger?.info(`Claimed pooled sandbox ${id} as ${name}, network ${facts.networkMode}`);
+    this.readyExecs.arm(member.Id);
+    void this.refill(key);
+    return { id, containerId: member.Id, name };
   }
 
   /** Stops refilling and removes this client's unclaimed members; resolves once they are gone. */
@@ -214,6 +233,7 @@ export class WarmPool {
     await Promise.all(filling.map((f) => f?.catch(() => undefined)));
     await this.retire(undefined);
     this.readyExecs.dispose();
+    this.readyPolicies.dispose();
     void keys;
   }
 
@@ -251,16 +271,23 @@ export class WarmPool {
     const all = await this.context.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${LABEL.poolOwner}=${this.owner}`, ...(key ? [`${LABEL.poolKey}=${key}`] : [])] } });
     const unclaimed = new Set(unclaimedPoolMembers(all).map((c) => c.Labels[LABEL.id]));
     const ready: Docker.ContainerInfo[] = [];
+    const readyGuards = new Set<string>();
     const broken: string[] = [];
     for (const id of unclaimed) {
       if (this.starting.has(id)) continue;
       const group = all.filter((c) => c.Labels[LABEL.id] === id && !isClaimRecord(c));
       const sandbox = group.find((c) => c.Labels[LABEL.role] === 'sandbox');
       const guard = group.find((c) => c.Labels[LABEL.role] === 'guard');
-      if (sandbox?.State === 'running' && guard?.State === 'running') ready.push(sandbox);
+      if (sandbox?.State === 'running' && guard?.State === 'running') {
+        ready.push(sandbox);
+        readyGuards.add(guard.Id);
+      }
       else broken.push(...group.map((c) => c.Id));
     }
-    if (!key) this.readyExecs.keepOnly(new Set(ready.map((c) => c.Id)));
+    if (!key) {
+      this.readyExecs.keepOnly(new Set([...ready.map((c) => c.Id), ...this.claiming]));
+      this.readyPolicies.keepOnly(new Set([...readyGuards, ...this.claiming]));
+    }
     return { ready, broken };
   }
   private readonly starting = new Set<string>();
@@ -287,6 +314,7 @@ export class WarmPool {
       created.push(container);
       await startSandboxContainer(this.context.containerContext(), container, spec, runtime);
       this.readyExecs.prepare(container.id);
+      this.readyPolicies.prepare(guard.container.id);
       this.context.logger?.debug(`Warm pool: started ${id} for ${spec.image}`);
     } catch (error) {
       for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);

@@ -25,6 +25,7 @@ export const SettingKeys = {
   workspaceMount: 'sandboxes.workspace.mount',
   workspacePath: 'sandboxes.workspace.path',
   includeIgnored: 'sandboxes.workspace.includeIgnored',
+  poolSize: 'sandboxes.pool.size',
 } as const;
 
 /** The section of the network settings, for `affectsConfiguration`. */

@@ -121,6 +121,7 @@ const RULES: { [K in SettingKey]: Rule } & Record<string, Rule | undefined> = {
   [SettingKeys.workspaceMount]: { kind: 'mount' },
   [SettingKeys.workspacePath]: { kind: 'precedence' },
   [SettingKeys.includeIgnored]: { kind: 'flag', strict: false },
+  [SettingKeys.poolSize]: { kind: 'userOnly' },
 };
 
 /** Every key with a rule, for reporting what is ignored. */

@@ -29,6 +29,7 @@ import { forwardsOfSpec } from '../shared/tunnelKinds';
 import { WarmPool, type PoolStatus } from './pool/warmPool';
 import { applyClaims, withClaimedSandboxes } from './pool/claims';
 import { removeOrphanedPoolMembers } from './pool/poolOrphans';
+import { forkSandbox } from './fork';
 
 const PING_TIMEOUT_MS = 5000;
 const RUNTIME_CACHE_MS = 10_000;
@@ -85,6 +86,7 @@ export class SandboxClient {
       closeExecs: (containerId) => this.execs.close(containerId),
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
       readyExec: (containerId, argv, execOptions) => this.pool.readyExecs.take(containerId, argv, execOptions),
+      fork: (source, overrides) => forkSandbox(this.docker, this.handle(source), (spec) => this.create(spec), overrides),
     };
   }
 

@@ -59,6 +59,16 @@ export class Sandbox {
     return ref;
   }
 
+  /**
+   * A new sandbox with this one's files and, unless `overrides` say otherwise, its network policy
+   * and forwarded ports (fork.ts: through a filesystem snapshot; processes are not carried over).
+   */
+  async fork(overrides: Partial<SandboxSpec> = {}): Promise<Sandbox> {
+    if (!this.host.fork) throw new SandboxError('EXEC_FAILED', 'This sandbox handle cannot fork.', 'Get the handle from a SandboxClient (create, fromId or list).');
+    const ref = await this.host.fork(this, overrides);
+    return new Sandbox(this.host, ref.id, ref.containerId, ref.name);
+  }
+
   /** Current state from Docker. Throws NOT_FOUND when the container was removed behind our back. */
   async info(): Promise<SandboxInfo> {
     try {

@@ -1,7 +1,7 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
  * Names: create, exec, policy-apply, policy-overhead, tunnels, terminal, activation, tree, bundle,
- * settings-apply, files, tree-events, load, create-pooled (default: all). Prints a table and writes bench/results/latest.json.
+ * settings-apply, files, tree-events, load, create-pooled, fork (default: all). Prints a table and writes bench/results/latest.json.
  * Each benchmark compares the engine or the extension with a baseline measured in the same run,
  * interleaved; the result is a ratio (targets the issues set in absolute units say so). `--check` exits 1 when a target is missed.
  *
@@ -21,6 +21,7 @@ import Docker from 'dockerode';
 import { resolveEndpoint } from '../src/core/docker';
 import { createBench } from './create.bench';
 import { createPooledBench } from './create-pooled.bench';
+import { forkBench } from './fork.bench';
 import { execBench } from './exec.bench';
 import { filesBench } from './files.bench';
 import { loadBench } from './load.bench';
@@ -48,6 +49,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   'tree-events': treeEventsBench,
   load: loadBench,
   'create-pooled': createPooledBench,
+  fork: forkBench,
 };
 
 const IMAGE = process.env.SANDBOXES_BENCH_IMAGE || DEFAULT_IMAGE;

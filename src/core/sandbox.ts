@@ -8,7 +8,7 @@ import { ContainerRemoval } from './removal';
 import { statsFromDocker, type DockerStats } from './stats';
 import { demuxLogs } from './logs';
 import { infoFromInspect } from './listing';
-import { claimName } from './pool/claims';
+import { removeClaimRecord } from './pool/claims';
 import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
@@ -125,8 +125,7 @@ export class Sandbox {
     this.host.closeExecs(this.containerId);
     const removal = new ContainerRemoval(this.docker, Date.now() + (options.timeoutMs ?? TERMINATE_TIMEOUT_MS));
     const guards = await this.guardIds();
-    // Last, a pooled sandbox's claim record (pool/claims.ts; by name: a sandbox created cold has none, 404 is gone).
-    for (const [id, what] of [[this.containerId, 'the sandbox'], ...guards.map((g) => [g, 'its network guard']), [claimName(this.id), 'its claim record']] as const) {
+    for (const [id, what] of [[this.containerId, 'the sandbox'], ...guards.map((g) => [g, 'its network guard'])] as const) {
       const outcome = await removal.remove(id);
       if (outcome === true) continue;
       if (outcome instanceof SandboxError) throw outcome;
@@ -138,6 +137,8 @@ export class Sandbox {
         { cause },
       );
     }
+    // A claimed pool member's claim record (pool/claims.ts): only labels; one left behind goes with the next listing.
+    await removeClaimRecord(this.docker, this.id);
   }
 
   /** The network policy in force, as the sandbox's guard recorded it (any client, after reloads). */

@@ -99,3 +99,12 @@ export async function createClaim(docker: Docker, image: string, labels: Record<
     throw error;
   }
 }
+
+/** Removes a sandbox's claim record if it has one (a sandbox created cold has none). */
+export async function removeClaimRecord(docker: Docker, sandboxId: string): Promise<void> {
+  try {
+    await docker.getContainer(claimName(sandboxId)).remove({ force: true, v: true });
+  } catch {
+    // None (404), or already being removed: nothing to do.
+  }
+}

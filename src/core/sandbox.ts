@@ -8,7 +8,7 @@ import { ContainerRemoval } from './removal';
 import { statsFromDocker, type DockerStats } from './stats';
 import { demuxLogs } from './logs';
 import { infoFromInspect } from './listing';
-import { removeClaimRecord } from './pool/claims';
+import { removeClaimRecord, withClaimLabels } from './pool/claims';
 import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
@@ -72,7 +72,7 @@ export class Sandbox {
   /** Current state from Docker. Throws NOT_FOUND when the container was removed behind our back. */
   async info(): Promise<SandboxInfo> {
     try {
-      return infoFromInspect(await this.container().inspect());
+      return infoFromInspect(await withClaimLabels(this.docker, await this.container().inspect()));
     } catch (error) {
       throw this.mapError(error);
     }

@@ -130,6 +130,7 @@ describe('warm pool', () => {
     assert.equal(info?.networkMode, 'allowlist');
     assert.equal((await engine.fromId(`pool-policy-${RUN_ID}`)).id, memberId);
     assert.equal((await sandbox.info()).name, `pool-policy-${RUN_ID}`);
+    assert.equal((await sandbox.info()).networkMode, 'allowlist');
     assert.equal((await sandbox.networkPolicy()).mode, 'allowlist');
     await sandbox.terminate();
     assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`sandboxes.id=${memberId}`] } }), [], 'terminate removes the sandbox, its guard and its claim record');
@@ -147,6 +148,7 @@ describe('warm pool', () => {
     assert.ok(info, 'list({ tags }) finds the claimed sandbox');
     assert.deepEqual(info.tags, spec.tags);
     assert.ok(info.expiresAt && Math.abs(info.expiresAt.getTime() - (claimedAt + 3000)) < 2000, `expires 3 s after the claim (${info.expiresAt?.toISOString()})`);
+    assert.deepEqual((await sandbox.info()).expiresAt, info.expiresAt, 'info() agrees with list()');
     const exitCode = await until(async () => sandbox.poll(), 20_000, 'the reaper to end the claimed sandbox at its timeout');
     assert.equal(exitCode, 137);
     assert.ok(Date.now() - claimedAt >= 2500, 'not ended before its timeout');

@@ -108,3 +108,16 @@ export async function removeClaimRecord(docker: Docker, sandboxId: string): Prom
     // None (404), or already being removed: nothing to do.
   }
 }
+
+/**
+ * An inspect of a claimed pool member with its claim's labels (name, lifetimes, network mode), as
+ * `applyClaims` gives listings: `sandbox.info()` then agrees with `list()`. One more look-up, for
+ * pool members only.
+ */
+export async function withClaimLabels(docker: Docker, inspect: Docker.ContainerInspectInfo): Promise<Docker.ContainerInspectInfo> {
+  const labels = inspect.Config.Labels ?? {};
+  if (labels[LABEL.pool] !== 'true' || !labels[LABEL.id]) return inspect;
+  const claim = await docker.getContainer(claimName(labels[LABEL.id])).inspect().catch(() => null);
+  if (!claim || claim.Config.Labels?.[LABEL.role] !== CLAIM_ROLE) return inspect;
+  return { ...inspect, Config: { ...inspect.Config, Labels: { ...labels, ...claimedLabels(claim.Config.Labels ?? {}) } } };
+}

@@ -16,7 +16,7 @@ import { createGuard, type NetworkInfo, type PolicyState } from '../network/guar
 import type { RuntimeNetworking } from '../network/runtimeMode';
 import { createSandboxContainer, nameInUse, sandboxLabels, startSandboxContainer, type ContainerContext, type RuntimeRegistrations } from '../sandboxContainer';
 import type { Logger, SandboxSpec } from '../types';
-import { RETIRING, claimName, createClaim, isClaimRecord, unclaimedPoolMembers } from './claims';
+import { RETIRING, createClaim, isClaimRecord, unclaimedPoolMembers } from './claims';
 import { poolKey, poolSpecOf } from './poolKey';
 import { ReadyExecs } from './readyExec';
 import { ReadyPolicies } from './readyPolicy';
@@ -227,14 +227,12 @@ export class WarmPool {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    const keys = [...this.pools.keys()];
     const filling = [...this.pools.values()].map((p) => p.filling);
     this.pools.clear();
     await Promise.all(filling.map((f) => f?.catch(() => undefined)));
     await this.retire(undefined);
     this.readyExecs.dispose();
     this.readyPolicies.dispose();
-    void keys;
   }
 
   private refill(key: string): Promise<void> {
@@ -347,5 +345,3 @@ export class WarmPool {
     }
   }
 }
-
-export { claimName };

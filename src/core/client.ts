@@ -30,6 +30,7 @@ import { WarmPool, type PoolStatus } from './pool/warmPool';
 import { applyClaims, withClaimedSandboxes } from './pool/claims';
 import { removeOrphanedPoolMembers } from './pool/poolOrphans';
 import { forkSandbox } from './fork';
+import { copyAtClaim } from './pool/copyAtClaim';
 
 const PING_TIMEOUT_MS = 5000;
 const RUNTIME_CACHE_MS = 10_000;
@@ -127,7 +128,11 @@ export class SandboxClient {
     const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
     // Fastest path: a warm pool's sandbox for this spec, claimed and given this policy (pool/warmPool.ts).
     const pooled = await this.pool.claim({ spec, runtime, networking, network, initialState, networkMode: networking === 'none' ? 'blocked' : modeOf(policy), probe: options.probe });
-    if (pooled) return this.handle(pooled);
+    if (pooled) {
+      const sandbox = this.handle(pooled);
+      await copyAtClaim(sandbox, spec, options);
+      return sandbox;
+    }
     // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
     // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
     const spare = network && networking === 'kernel' ? await this.spares.claim(spec.tags, initialState, network) : null;

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
@@ -230,6 +231,30 @@ describe('warm pool', () => {
     assert.equal((await sandbox.run(['echo', 'again'])).stdout, 'again\n');
     const waiting = (await sandbox.run(['sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f"; echo; done | grep -c "sandboxes-ready-exe[c]" || true'])).stdout.trim();
     assert.equal(waiting, '0', 'no waiting shell is left in the claimed sandbox');
+  });
+
+  it('a copy-mode spec claims a pooled sandbox and gets the workspace copied in at claim (ignored files stay out)', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sandboxes-pool-copy-'));
+    try {
+      fs.writeFileSync(path.join(folder, 'main.py'), 'print("hi")\n');
+      fs.mkdirSync(path.join(folder, 'src'));
+      fs.writeFileSync(path.join(folder, 'src', 'lib.py'), 'X = 1\n');
+      fs.writeFileSync(path.join(folder, '.gitignore'), '.env\n');
+      fs.writeFileSync(path.join(folder, '.env'), 'SECRET=1\n');
+      const engine = poolClient();
+      const spec = poolSpec('copy', { mounts: [{ source: folder, mode: 'copy', target: '/workspace' }], workdir: '/workspace' });
+      await engine.warm(spec, 1);
+      const [member] = await pooled('copy');
+      const sandbox = await engine.create(spec);
+      assert.equal(sandbox.containerId, member.Id, 'create claimed the pooled sandbox');
+      const out = await sandbox.run(['sh', '-c', 'pwd; cat main.py src/lib.py; ls -a']);
+      assert.equal(out.exitCode, 0, out.stderr);
+      assert.match(out.stdout, /^\/workspace\nprint\("hi"\)\nX = 1\n/);
+      assert.doesNotMatch(out.stdout, /\.env/, 'a git-ignored file is not copied');
+      assert.match(out.stdout, /\.gitignore/);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('close() leaves no pooled container behind', async () => {

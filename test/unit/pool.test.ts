@@ -29,8 +29,9 @@ describe('poolKey', () => {
     assert.equal(poolKey({ ...base, env: { B: '2', A: '1' } }, 'runsc', []), poolKey(base, 'runsc', []));
     assert.equal(canonical({ b: 1, a: [{ d: 1, c: undefined }] }), '{"a":[{"d":1}],"b":1}');
   });
-  it('has no key for a copy-mode mount (the copy goes in before start)', () => {
-    assert.equal(poolKey({ ...base, mounts: [{ source: '/s', mode: 'copy' }] }, 'runsc', []), null);
+  it('leaves copy-mode mounts out (they are copied in at claim); bind mounts stay in', () => {
+    assert.equal(poolKey({ ...base, mounts: [{ source: '/s', mode: 'copy' }] }, 'runsc', []), poolKey(base, 'runsc', []));
+    assert.equal(poolKey({ ...base, mounts: [{ source: '/s', mode: 'copy' }, { source: '/b', mode: 'readonly' }] }, 'runsc', []), poolKey({ ...base, mounts: [{ source: '/b', mode: 'readonly' }] }, 'runsc', []));
   });
 });
 

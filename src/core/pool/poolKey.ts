@@ -2,7 +2,8 @@
  * Which pooled sandbox may serve which create: everything a running container fixes for good
  * (image, runtime, command, limits, environment, working directory, bind mounts, tags, the
  * upstream resolvers its guard recorded). What a claim sets (name, lifetimes, network policy,
- * ports: claims.ts) is left out. Copy-mode mounts take the cold path: the copy goes in before start.
+ * ports: claims.ts) is left out, and so are copy-mode mounts: they are copied in at claim
+ * (copyAtClaim.ts), through the running sandbox.
  */
 import { createHash } from 'node:crypto';
 import type { SandboxSpec } from '../types';
@@ -21,9 +22,15 @@ export function poolSpecOf(spec: SandboxSpec): PoolSpec {
  * pool can serve it (a copy-mode mount). Object keys are sorted, so `{a, b}` and `{b, a}` agree.
  */
 export function poolKey(spec: SandboxSpec, runtime: string, resolvers: readonly string[]): string | null {
-  if (spec.mounts?.some((m) => m.mode === 'copy')) return null;
-  const fixed = { ...poolSpecOf(spec), runtime, mounts: spec.mounts ?? [], resolvers: [...resolvers] };
+  // Copy mounts go in at claim, through the running sandbox (copyAtClaim.ts): not part of the container.
+  const fixed = { ...poolSpecOf(spec), runtime, mounts: withoutCopies(spec.mounts) ?? [], resolvers: [...resolvers] };
   return createHash('sha256').update(canonical(fixed)).digest('hex').slice(0, 24);
+}
+
+/** The mounts a container is created with: `copy` mounts are files put in, not mounts. */
+export function withoutCopies<T extends { mode: string }>(mounts: T[] | undefined): T[] | undefined {
+  const kept = mounts?.filter((m) => m.mode !== 'copy');
+  return kept?.length ? kept : undefined;
 }
 
 /** JSON with sorted object keys and no undefined fields. */

@@ -17,7 +17,7 @@ import type { RuntimeNetworking } from '../network/runtimeMode';
 import { createSandboxContainer, nameInUse, sandboxLabels, startSandboxContainer, type ContainerContext, type RuntimeRegistrations } from '../sandboxContainer';
 import type { Logger, SandboxSpec } from '../types';
 import { RETIRING, createClaim, isClaimRecord, unclaimedPoolMembers } from './claims';
-import { poolKey, poolSpecOf } from './poolKey';
+import { poolKey, poolSpecOf, withoutCopies } from './poolKey';
 import { ReadyExecs } from './readyExec';
 import { ReadyPolicies } from './readyPolicy';
 
@@ -97,7 +97,7 @@ export class WarmPool {
 
   /**
    * Keeps `size` sandboxes for `spec` started ahead (0 ends the pool); resolves once they are
-   * ready. Only specs a pool can serve: a runtime whose network the guard enforces, no copy mounts.
+   * ready. Only specs a pool can serve: a runtime whose network the guard enforces (copy mounts are copied in at claim).
    */
   async warm(input: SandboxSpec, size: number): Promise<void> {
     if (!Number.isInteger(size) || size < 0 || size > 32) throw new SandboxError('INVALID_SPEC', `A pool size must be a whole number from 0 to 32 (got ${size}).`, 'Pass a size from 0 (no pool) to 32.');
@@ -106,7 +106,7 @@ export class WarmPool {
       throw new SandboxError('POLICY_UNSUPPORTED', `Runtime ${prepared.runtime} cannot hold a sandbox closed until it is claimed (its network is not enforced by a guard), so it has no warm pool.`, 'Use a pool with the default runtime (runsc), or create these sandboxes without one.');
     }
     const key = poolKey(prepared.spec, prepared.runtime, this.context.resolvers());
-    if (!key) throw new SandboxError('INVALID_SPEC', 'A spec with a copy-mode mount has no warm pool: the copy goes in before the sandbox starts.', 'Use a readonly or readwrite mount for pooled sandboxes, or create these sandboxes without a pool.');
+    if (!key) throw new SandboxError('INVALID_SPEC', 'This spec has no warm pool.', 'Create these sandboxes without a pool.');
     if (size === 0) {
       this.pools.delete(key);
       await this.retire(key);
@@ -293,7 +293,9 @@ export class WarmPool {
   /** Starts one member: a guard with the blocked policy verified, then the sandbox in its namespace. */
   private async startMember(pool: Pool): Promise<void> {
     const { docker, guardImage } = this.context;
-    const { spec, runtime, runtimes, network } = pool.prepared;
+    const { runtime, runtimes, network } = pool.prepared;
+    // Copy mounts are copied in at claim (copyAtClaim.ts), not made part of the container.
+    const spec = { ...pool.prepared.spec, mounts: withoutCopies(pool.prepared.spec.mounts) };
     if (!network) return;
     const id = newSandboxId();
     const poolLabels = { [LABEL.pool]: 'true', [LABEL.poolKey]: pool.key, [LABEL.poolOwner]: this.owner };

@@ -32,6 +32,10 @@ import { modeOf, needsGateway, validatePolicy } from './network/policy';
 import { configureGateway, createGateway, removeGateway, type GatewayHandle } from './network/gateway';
 import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { forwardsOfSpec } from '../shared/tunnelKinds';
+import { WarmPool, type PoolStatus } from './pool/warmPool';
+import { applyClaims, withClaimedSandboxes } from './pool/claims';
+import { removeOrphanedPoolMembers } from './pool/poolOrphans';
+import { forkSandbox } from './fork';
 
 const PING_TIMEOUT_MS = 5000;
 const RUNTIME_CACHE_MS = 10_000;
@@ -70,6 +74,16 @@ export class SandboxClient {
     );
     this.spares = new SpareGuards(this.docker, this.guardImage, () => this.resolvers(), this.logger);
     this.guardCleanup = new GuardCleanup(this.docker);
+    this.pool = new WarmPool({
+      docker: this.docker,
+      logger: this.logger,
+      guardImage: this.guardImage,
+      resolvers: () => this.resolvers(),
+      containerContext: () => this.containerContext(),
+      prepare: (spec) => this.prepare(spec, {}),
+      ensureReaper: () => ensureReaper(this.reaper, this.logger),
+    });
+    for (const { spec, size } of options.pool ?? []) void this.warm(spec, size).catch((error: unknown) => this.logger?.warn(`Warm pool for ${spec.image}: ${error instanceof Error ? error.toString() : String(error)}`));
     this.execs = new ExecTracker(() => this.docker);
     this.host = {
       docker: this.docker,
@@ -82,6 +96,8 @@ export class SandboxClient {
       manifests: this.manifests,
       reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
       gateway: { image: this.guardImage, resolvers: options.gatewayResolvers ? validResolvers(options.gatewayResolvers) : [] },
+      readyExec: (containerId, argv, execOptions) => this.pool.readyExecs.take(containerId, argv, execOptions),
+      fork: (source, overrides) => forkSandbox(this.docker, this.handle(source), (spec) => this.create(spec), overrides),
     };
   }
 
@@ -89,6 +105,8 @@ export class SandboxClient {
   private readonly manifests: ManifestStore;
 
   private readonly spares: SpareGuards;
+  /** Sandboxes started ahead that create claims (pool/warmPool.ts). */
+  private readonly pool: WarmPool;
   private readonly guardCleanup: GuardCleanup;
   /** Exec connections this client opened (terminate and dispose end them). */
   private readonly execs: ExecTracker;
@@ -122,6 +140,13 @@ export class SandboxClient {
     const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
     const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
     const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
+    // The pool serves neither domain allowlists (their gateway is made before the guard's rules
+    // name it) nor copy mounts (Review Sandbox Changes needs the baseline recorded while the copy
+    // is sent): those take the paths below.
+    const poolable = !withGateway && !(spec.mounts ?? []).some((m) => m.mode === 'copy');
+    // Fastest path: a warm pool's sandbox for this spec, claimed and given this policy (pool/warmPool.ts).
+    const pooled = poolable ? await this.pool.claim({ spec, runtime, networking, network, initialState, networkMode: networking === 'none' ? 'blocked' : modeOf(policy), probe: options.probe }) : null;
+    if (pooled) return this.handle(pooled);
     // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
     // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
     // Not with a domain allowlist: the guard's rules name the gateway, which is made first.
@@ -266,6 +291,20 @@ export class SandboxClient {
     return new SessionClient(this.reaper, hostEnv);
   }
 
+  /**
+   * Keeps `size` sandboxes for `spec` started ahead, closed (no network), so that a `create` with
+   * a matching spec claims one instead of starting it (pool/warmPool.ts; 0 ends the pool). Resolves
+   * once they are ready. The pool is this client's: `close()` removes it.
+   */
+  warm(spec: SandboxSpec, size: number): Promise<void> {
+    return this.guard(() => this.pool.warm(spec, size));
+  }
+
+  /** This client's warm pools and how many sandboxes each has ready. */
+  poolStatus(): Promise<PoolStatus[]> {
+    return this.guard(() => this.pool.status());
+  }
+
   /** Filesystem snapshots (`sandbox.snapshotFilesystem()`), newest first; optionally of one sandbox. */
   async listSnapshots(options: { sandboxId?: string } = {}): Promise<SnapshotInfo[]> {
     return this.guard(() => listSnapshots(this.docker, options.sandboxId));
@@ -297,7 +336,9 @@ export class SandboxClient {
     if (Object.keys(options.tags ?? {}).length === 0) this.guardCleanup.collectGateways(sandboxes);
     // What a create that never finished left (its process died, or its clean-up failed): in the background.
     void collectHalfMade(this.docker, containers, this.logger).catch(() => undefined);
-    const infos = sandboxes
+    void removeOrphanedPoolMembers(this.docker, containers).catch(() => undefined);
+    // Claimed pool members as created sandboxes, unclaimed ones not at all (pool/claims.ts).
+    const infos = applyClaims(containers).filter(isSandboxContainer)
       .filter((c) => options.all !== false || c.State === 'running')
       .filter((c) => options.includeProbes === true || c.Labels?.[LABEL.probe] !== 'true')
       .map(infoFromList)
@@ -318,7 +359,7 @@ export class SandboxClient {
   /** A sandbox by its id (`sb-…`), its name, or its container id. */
   async fromId(idOrName: string): Promise<Sandbox> {
     for (const label of [LABEL.id, LABEL.name]) {
-      const found = (await this.guard(() => this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } }))).filter(isSandboxContainer);
+      const found = (await this.guard(async () => withClaimedSandboxes(this.docker, await this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } })))).filter(isSandboxContainer);
       if (found.length > 0) {
         return this.handle(infoFromList(found[0]));
       }
@@ -326,7 +367,7 @@ export class SandboxClient {
     try {
       const c = await this.docker.getContainer(idOrName).inspect();
       const labels = c.Config.Labels ?? {};
-      if (labels[LABEL.managed] === 'true' && labels[LABEL.role] !== 'guard' && labels[LABEL.role] !== 'network') return this.handle({ id: labels[LABEL.id], containerId: c.Id, name: labels[LABEL.name] ?? labels[LABEL.id] });
+      if (labels[LABEL.managed] === 'true' && labels[LABEL.role] !== 'guard' && labels[LABEL.role] !== 'network' && labels[LABEL.role] !== 'claim' && labels[LABEL.pool] !== 'true') return this.handle({ id: labels[LABEL.id], containerId: c.Id, name: labels[LABEL.name] ?? labels[LABEL.id] });
     } catch (error) {
       if (isConnectionError(error)) throw unreachable(this.endpoint, error);
     }
@@ -373,13 +414,14 @@ export class SandboxClient {
    * starting in the background after a create): scripts and tests that must leave nothing behind.
    */
   async close(): Promise<void> {
-    await this.spares.close();
+    await Promise.all([this.spares.close(), this.pool.close()]);
     this.dispose();
   }
 
   /** Releases the Docker client's sockets, exec connections, tunnels and unclaimed spare guards. Sandboxes keep running. */
   dispose(): void {
     this.spares.dispose();
+    void this.pool.close().catch(() => undefined);
     void this.tunnelRegistry.closeAll();
     this.execs.close();
     const agent = (this.docker.modem as unknown as { agent?: { destroy?: () => void } }).agent;

@@ -21,6 +21,12 @@ export const LABEL = {
   probe: 'sandboxes.probe',
   /** On a spare: the upstream resolvers it recorded, so only a client with the same ones claims it. */
   spareDns: 'sandboxes.spare-dns',
+  /** `true` on a warm pool's sandbox and guard (pool/warmPool.ts); a pooled sandbox is nobody's until claimed. */
+  pool: 'sandboxes.pool',
+  /** Which specs a pooled sandbox serves (pool/poolKey.ts): only a create with the same key claims it. */
+  poolKey: 'sandboxes.pool-key',
+  /** The client that keeps the pool (`<creator>#<client>`): its pool members go when it closes or its process is gone. */
+  poolOwner: 'sandboxes.pool-owner',
   networkMode: 'sandboxes.network-mode',
   /** The process that created the container (halfMade.ts): what is left of a create it never finished is removed. */
   creator: 'sandboxes.creator',

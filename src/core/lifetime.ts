@@ -8,6 +8,11 @@ import { collectHalfMade } from './halfMade';
 import { FILES_SPARE_NAME, LABEL, MANAGED_FILTER } from './labels';
 import { ensurePrivateDir, readNoFollow, replaceFile } from './runDir';
 import type { Logger } from './types';
+import { applyClaims } from './pool/claims';
+import { hasPoolMembers, removeOrphanedPoolMembers } from './pool/poolOrphans';
+
+/** How often the reaper looks for pools whose owner is gone, while there are pools. */
+const POOL_CHECK_MS = 5_000;
 
 /**
  * Lifetimes (`timeoutSeconds`, `idleTimeoutSeconds`) must hold when no editor is running, so
@@ -77,7 +82,8 @@ export async function reapOnce(
   onKill?: (containerId: string, reason: 'timeout' | 'idle') => void,
 ): Promise<ReapDecision> {
   const everything = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER] } });
-  const containers = everything.filter((c) => c.State === 'running');
+  // Claimed pool members with their claim's lifetimes; unclaimed ones have none (pool/claims.ts).
+  const containers = applyClaims(everything).filter((c) => c.State === 'running');
   const views: LifetimeView[] = [];
   const guardsOf = new Map<string, string[]>();
   for (const c of containers) {
@@ -122,6 +128,10 @@ export async function reapOnce(
   }
   // After the deadlines, which must not wait for it.
   await collectHalfMade(docker, everything, logger, now);
+  const orphans = await removeOrphanedPoolMembers(docker, everything);
+  if (orphans) logger?.info(`Removed ${orphans} pooled sandbox(es) whose pool's process is gone`);
+  // While pools exist, keep looking: their owner may die without closing them.
+  if (hasPoolMembers(everything)) decision.nextCheckMs = Math.min(decision.nextCheckMs ?? POOL_CHECK_MS, POOL_CHECK_MS);
   return decision;
 }
 

@@ -27,7 +27,8 @@ function infoFromFacts(f: ContainerFacts): SandboxInfo {
   return {
     id: labels[LABEL.id] ?? f.containerId.slice(0, 12),
     containerId: f.containerId,
-    name: labels[LABEL.name] ?? f.containerName,
+    // A claimed pool member has no name label of its own (pool/claims.ts): its container is `sandboxes-<name>`.
+    name: labels[LABEL.name] ?? (labels[LABEL.pool] === 'true' ? f.containerName.replace(/^sandboxes-/, '') : f.containerName),
     image: f.image,
     runtime,
     state: f.state,

@@ -9,6 +9,7 @@ import { statsFromDocker, type DockerStats } from './stats';
 import { demuxLogs } from './logs';
 import { infoFromInspect } from './listing';
 import { endReason } from './endReason';
+import { removeClaimRecord, withClaimLabels } from './pool/claims';
 import { jsonLines } from './jsonLines';
 import { assertEnforceable } from './network/runtimeMode';
 import { applyPolicy, ensureNetwork, guardAddress, readPolicyState, type PolicyState } from './network/guard';
@@ -93,10 +94,20 @@ export class Sandbox {
     return ref;
   }
 
+  /**
+   * A new sandbox with this one's files and, unless `overrides` say otherwise, its network policy
+   * and forwarded ports (fork.ts: through a filesystem snapshot; processes are not carried over).
+   */
+  async fork(overrides: Partial<SandboxSpec> = {}): Promise<Sandbox> {
+    if (!this.host.fork) throw new SandboxError('EXEC_FAILED', 'This sandbox handle cannot fork.', 'Get the handle from a SandboxClient (create, fromId or list).');
+    const ref = await this.host.fork(this, overrides);
+    return new Sandbox(this.host, ref.id, ref.containerId, ref.name);
+  }
+
   /** Current state from Docker. Throws NOT_FOUND when the container was removed behind our back. */
   async info(): Promise<SandboxInfo> {
     try {
-      return infoFromInspect(await this.container().inspect());
+      return infoFromInspect(await withClaimLabels(this.docker, await this.container().inspect()));
     } catch (error) {
       throw this.mapError(error);
     }
@@ -141,7 +152,7 @@ export class Sandbox {
 
   /** Run a process in the sandbox; see ExecProcess for its streams. */
   async exec(argv: string[], options: ExecOptions = {}): Promise<ExecProcess> {
-    const proc = await startExec(this.docker, this.containerId, argv, options);
+    const proc = (await this.host.readyExec?.(this.containerId, argv, options)) ?? (await startExec(this.docker, this.containerId, argv, options));
     this.host.trackExec(this.containerId, proc);
     return proc;
   }
@@ -202,6 +213,8 @@ export class Sandbox {
     }
     // Its review baseline goes with it (gone means nothing left to review).
     this.host.manifests.remove(this.id);
+    // A claimed pool member's claim record (pool/claims.ts): only labels; one left behind goes with the next listing.
+    await removeClaimRecord(this.docker, this.id);
   }
 
   /** The network policy in force, as the sandbox's guard recorded it (any client, after reloads). */

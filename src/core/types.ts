@@ -14,6 +14,8 @@ export interface Logger {
 }
 
 export interface ConnectOptions {
+  /** Warm pools to keep from the start (`client.warm(spec, size)` for each; see there). */
+  pool?: { spec: SandboxSpec; size: number }[];
   /** Docker endpoint: `unix:///path/docker.sock`, `tcp://host:2375`, or a bare socket path. Falls back to DOCKER_HOST, then the default socket. */
   dockerHost?: string;
   logger?: Logger;

@@ -31,6 +31,7 @@ export const SettingKeys = {
   agentIdleTimeoutSeconds: 'sandboxes.agent.idleTimeoutSeconds',
   agentConfirmCalls: 'sandboxes.agent.confirmCalls',
   agentNetworkRequestTimeoutSeconds: 'sandboxes.agent.networkRequestTimeoutSeconds',
+  poolSize: 'sandboxes.pool.size',
 } as const;
 
 /** The section of the network settings, for `affectsConfiguration`. */

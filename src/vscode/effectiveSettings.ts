@@ -137,6 +137,7 @@ const RULES: { [K in SettingKey]: Rule } & Record<string, Rule | undefined> = {
   [SettingKeys.agentIdleTimeoutSeconds]: LIFETIME,
   [SettingKeys.agentConfirmCalls]: { kind: 'flag', strict: true },
   [SettingKeys.agentNetworkRequestTimeoutSeconds]: { kind: 'precedence' },
+  [SettingKeys.poolSize]: { kind: 'userOnly' },
 };
 
 /** Every key with a rule, for reporting what is ignored. */

@@ -16,6 +16,7 @@ import { workspaceMountSettingsFrom, type WorkspaceMountSettings } from './files
 import { bindAddressFrom, type BindAddress } from './ports/portSettings';
 import { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 import { newSandboxSpecFromSettings } from './settingsToSpec';
+import { poolSizeFrom } from './create/poolSettings';
 
 export { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 
@@ -89,6 +90,11 @@ export function readDockerHost(): string | undefined {
 /** The image of the network guard containers, or `undefined` for the engine's default. */
 export function readGuardImage(): string | undefined {
   return readString(SettingKeys.guardImage);
+}
+
+/** `sandboxes.pool.size` (user settings only): how many sandboxes to keep started ahead; 0 when unset or invalid. */
+export function readPoolSize(): number {
+  return poolSizeFrom(readEffectiveSettings().get(SettingKeys.poolSize));
 }
 
 /** The runtime new sandboxes would use, even when other settings are invalid (for Check Setup). */

@@ -154,7 +154,7 @@ const GUARD_SCRIPT = [
 const WAIT_READY = `i=0; while [ ! -e ${READY_FILE} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "the guard never became ready" >&2; exit 3; fi; sleep 0.05; done`;
 const CLAIMED_EXIT = 9;
 
-const APPLY_SCRIPT = [
+export const APPLY_SCRIPT = [
   'set -e',
   // Wait (bounded) until PID 1 has loaded its deny-all rules, so they cannot land after ours.
   WAIT_READY,
@@ -187,7 +187,7 @@ export function guardName(sandboxId: string): string {
   return `sandboxes-guard-${sandboxId}`;
 }
 
-function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<string, string>; tag: string } {
+export function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<string, string>; tag: string } {
   const tag = `sandboxes-policy-${createHash('sha256').update(JSON.stringify(state)).update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`;
   const ctx = { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag, ownAddresses: ownAddresses(network), gateway: state.gateway };
   const rules = renderRules(state, ctx);

@@ -12,7 +12,8 @@ import { describePolicy } from '../network/networkFormat';
 import { modeOfSettings, type NetworkSettings } from '../network/networkSettings';
 import { networkCheckItems } from '../report/networkCheck';
 import { renderSetupReport, summarizeSetupReport, type SetupCheckTarget } from '../report/renderSetupReport';
-import { readDockerHost, readImageSetting, readNetworkSettings, readRuntimeSetting, readSandboxDefaults } from '../settings';
+import { readDockerHost, readImageSetting, readNetworkSettings, readPoolSize, readRuntimeSetting, readSandboxDefaults } from '../settings';
+import { poolCheckItem } from '../create/poolSettings';
 import type { CommandContext } from './commandContext';
 import { CommandIds } from './commandIds';
 import { showErrorMessage, showInformationMessage, withProgress } from '../uiText';
@@ -38,7 +39,9 @@ export async function checkSetup(context: CommandContext): Promise<CheckReport> 
       return { engineReport, networkItems: reachable ? await checkNetwork(client, target.runtime, network) : [] };
     },
   );
-  const items = [...engineReport.items, settings, ...networkItems];
+  // The warm pool as a setting and its state, never as sandboxes (create/poolSettings.ts).
+  const pool = poolCheckItem(readPoolSize(), await client.poolStatus().catch(() => []));
+  const items = [...engineReport.items, settings, ...networkItems, pool];
   const report: CheckReport = { ok: items.every((item) => item.ok), items };
 
   for (const item of report.items) {

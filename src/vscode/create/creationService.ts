@@ -18,6 +18,7 @@ import { readWorkspaceMountSettings } from '../settings';
 import { withOverrides } from '../settingsToSpec';
 import { showWarningMessage, withProgress } from '../uiText';
 import { excerpt } from '../untrustedText';
+import { keepPoolWarm } from './keepPoolWarm';
 
 /** A snapshot a sandbox is made from (Create Sandbox from Snapshot). */
 export interface SnapshotSource {
@@ -70,6 +71,8 @@ export async function createWithProgress(
       }
     },
   );
+  // The next Create Sandbox with this spec claims a sandbox started ahead (sandboxes.pool.size).
+  keepPoolWarm(client, spec, context.log);
   if (forwardsPorts(spec)) {
     await openForwards(context, sandbox);
   }

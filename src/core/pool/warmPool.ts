@@ -1,0 +1,349 @@
+/**
+ * The warm pool (issue #16): sandboxes started ahead for a spec, with no network (their guard
+ * holds the blocked policy: loopback only), so that `create` only has to claim one, apply the
+ * caller's policy and rename it. A pooled sandbox is nobody's until claimed (claims.ts): lists,
+ * `fromId`, the tree and the reaper do not see it. Each client keeps its own pools full (a timer
+ * and every claim refill them) and removes its unclaimed members on close; the reaper and any
+ * listing remove those of a client whose process is gone (poolOrphans.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { SandboxError, dockerStatus } from '../errors';
+import { beginCreate, creatorLabel, endCreate } from '../halfMade';
+import { newSandboxId } from '../ids';
+import { LABEL, MANAGED_FILTER, tagLabels } from '../labels';
+import { createGuard, type NetworkInfo, type PolicyState } from '../network/guard';
+import type { RuntimeNetworking } from '../network/runtimeMode';
+import { createSandboxContainer, nameInUse, sandboxLabels, startSandboxContainer, type ContainerContext, type RuntimeRegistrations } from '../sandboxContainer';
+import type { Logger, SandboxSpec } from '../types';
+import { RETIRING, createClaim, isClaimRecord, unclaimedPoolMembers } from './claims';
+import { poolKey, poolSpecOf, withoutCopies } from './poolKey';
+import { ReadyExecs } from './readyExec';
+import { ReadyPolicies } from './readyPolicy';
+
+/** A pooled sandbox's container name until a claim renames it to the caller's `sandboxes-<name>`. */
+export const POOL_PREFIX = 'sandboxes-pool-';
+/** How often a client looks at its pools (members killed from outside are replaced). */
+const MAINTAIN_MS = 3_000;
+const BLOCKED: PolicyState = { blockNetwork: true, cidrAllowlist: [], followsDefaults: false, forwards: [] };
+
+/** What the pool needs of the client. */
+export interface PoolContext {
+  readonly docker: Docker;
+  readonly logger: Logger | undefined;
+  readonly guardImage: string;
+  resolvers(): string[];
+  containerContext(): ContainerContext;
+  /** The client's own checks and look-ups before a create (spec defaults, runtime, image, network). */
+  prepare(spec: SandboxSpec): Promise<Prepared>;
+  /** Starts the reaper when a claimed sandbox has a lifetime. */
+  ensureReaper(): void;
+}
+
+export interface Prepared {
+  spec: SandboxSpec & Required<Pick<SandboxSpec, 'memoryMiB' | 'pidsLimit'>>;
+  runtime: string;
+  runtimes: RuntimeRegistrations;
+  networking: RuntimeNetworking;
+  network: NetworkInfo | undefined;
+}
+
+/** One pool of this client, as `client.poolStatus()` reports it. */
+export interface PoolStatus {
+  key: string;
+  image: string;
+  runtime: string;
+  /** Members this client keeps ready. */
+  size: number;
+  /** Running, unclaimed members now. */
+  ready: number;
+}
+
+interface Pool {
+  key: string;
+  size: number;
+  prepared: Prepared;
+  filling?: Promise<void>;
+}
+
+/** What `claim` needs from create's own preparation. */
+export interface ClaimFacts {
+  spec: SandboxSpec;
+  runtime: string;
+  networking: RuntimeNetworking;
+  network: NetworkInfo | undefined;
+  initialState: PolicyState;
+  networkMode: string;
+  probe?: boolean;
+}
+
+export class WarmPool {
+  /** Names this client (not only its process: two clients of one process keep separate pools). */
+  readonly owner = `${creatorLabel()}#${randomBytes(4).toString('hex')}`;
+  private readonly pools = new Map<string, Pool>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** A waiting exec per pooled sandbox, for the claimer's first command (readyExec.ts). */
+  readonly readyExecs: ReadyExecs;
+
+  /** A waiting shell per pooled sandbox's guard, for the claimer's policy (readyPolicy.ts). */
+  private readonly readyPolicies: ReadyPolicies;
+
+  constructor(private readonly context: PoolContext) {
+    this.readyExecs = new ReadyExecs(context.docker);
+    this.readyPolicies = new ReadyPolicies(context.docker);
+  }
+
+  /**
+   * Keeps `size` sandboxes for `spec` started ahead (0 ends the pool); resolves once they are
+   * ready. Only specs a pool can serve: a runtime whose network the guard enforces (copy mounts are copied in at claim).
+   */
+  async warm(input: SandboxSpec, size: number): Promise<void> {
+    if (!Number.isInteger(size) || size < 0 || size > 32) throw new SandboxError('INVALID_SPEC', `A pool size must be a whole number from 0 to 32 (got ${size}).`, 'Pass a size from 0 (no pool) to 32.');
+    const prepared = await this.context.prepare(input);
+    if (prepared.networking !== 'kernel' || !prepared.network) {
+      throw new SandboxError('POLICY_UNSUPPORTED', `Runtime ${prepared.runtime} cannot hold a sandbox closed until it is claimed (its network is not enforced by a guard), so it has no warm pool.`, 'Use a pool with the default runtime (runsc), or create these sandboxes without one.');
+    }
+    const key = poolKey(prepared.spec, prepared.runtime, this.context.resolvers());
+    if (!key) throw new SandboxError('INVALID_SPEC', 'This spec has no warm pool.', 'Create these sandboxes without a pool.');
+    if (size === 0) {
+      this.pools.delete(key);
+      await this.retire(key);
+      return;
+    }
+    this.closed = false;
+    const pool = this.pools.get(key) ?? { key, size, prepared };
+    pool.size = size;
+    this.pools.set(key, pool);
+    this.timer ??= setInterval(() => this.maintain(), MAINTAIN_MS).unref();
+    // The reaper removes this pool if this process dies without closing it (poolOrphans.ts).
+    try {
+      this.context.ensureReaper();
+    } catch (error) {
+      this.context.logger?.warn(`Warm pool: no reaper (${error instanceof Error ? error.message : String(error)}); a pool left by a crash is removed by the next listing instead`);
+    }
+    await this.fill(pool);
+  }
+
+  /** This client's pools and how many members each has ready. */
+  async status(): Promise<PoolStatus[]> {
+    const out: PoolStatus[] = [];
+    for (const pool of this.pools.values()) {
+      const { ready } = await this.members(pool.key);
+      out.push({ key: pool.key, image: pool.prepared.spec.image, runtime: pool.prepared.runtime, size: pool.size, ready: ready.length });
+    }
+    return out;
+  }
+
+  /**
+   * Claims a pooled sandbox for this create, any client's, or returns null (the caller takes the
+   * cold path). The claim record makes it ours alone; the caller's policy is loaded and verified
+   * before it is handed out (fail closed: a member that cannot be is removed, the next one tried).
+   */
+  async claim(facts: ClaimFacts): Promise<{ id: string; containerId: string; name: string } | null> {
+    const { spec, runtime, networking, network } = facts;
+    if (facts.probe || networking !== 'kernel' || !network) return null;
+    const key = poolKey(spec, runtime, this.context.resolvers());
+    if (!key) return null;
+    const docker = this.context.docker;
+    let found: Docker.ContainerInfo[];
+    try {
+      found = await docker.listContainers({ filters: { label: [MANAGED_FILTER, `${LABEL.poolKey}=${key}`], status: ['running'] } });
+    } catch {
+      return null;
+    }
+    const members = found.filter((c) => c.Labels[LABEL.pool] === 'true' && c.Labels[LABEL.role] === 'sandbox' && (c.Names ?? []).some((n) => n.startsWith(`/${POOL_PREFIX}`)));
+    for (const member of members) {
+      const id = member.Labels[LABEL.id];
+      const guard = found.find((c) => c.Labels[LABEL.role] === 'guard' && c.Labels[LABEL.id] === id);
+      if (!guard) continue;
+      // Started now for another client's member (ours have one already): it overlaps the claim.
+      if (!spec.idleTimeoutSeconds) this.readyExecs.prepare(member.Id);
+      // Until handed out, maintain() must not close this member's waiting shells.
+      this.claiming.add(member.Id).add(guard.Id);
+      try {
+        const claimed = await this.claimOne(facts, key, member, guard);
+        if (claimed) return claimed;
+      } finally {
+        this.claiming.delete(member.Id);
+        this.claiming.delete(guard.Id);
+      }
+    }
+    return null;
+  }
+  private readonly claiming = new Set<string>();
+
+  /** Claims this member, or returns null (another client won it, or it could not be made ready: removed). */
+  private async claimOne(facts: ClaimFacts, key: string, member: Docker.ContainerInfo, guard: Docker.ContainerInfo): Promise<{ id: string; containerId: string; name: string } | null> {
+    const { spec, network } = facts;
+    const docker = this.context.docker;
+    const id = member.Labels[LABEL.id];
+    const name = spec.name ?? id;
+    const useReady = !spec.idleTimeoutSeconds;
+    const now = new Date();
+    const claim = await createClaim(docker, this.context.guardImage, {
+      [LABEL.managed]: 'true',
+      [LABEL.id]: id,
+      [LABEL.name]: name,
+      [LABEL.createdAt]: now.toISOString(),
+      [LABEL.networkMode]: facts.networkMode,
+      [LABEL.creator]: creatorLabel(),
+      [LABEL.poolKey]: key,
+      [LABEL.poolOwner]: member.Labels[LABEL.poolOwner] ?? '',
+      ...tagLabels(spec.tags),
+      ...(spec.timeoutSeconds ? { [LABEL.expiresAt]: new Date(now.getTime() + spec.timeoutSeconds * 1000).toISOString() } : {}),
+      ...(spec.idleTimeoutSeconds ? { [LABEL.idleTimeout]: String(spec.idleTimeoutSeconds) } : {}),
+    }).catch(() => false as const);
+    if (!claim) {
+      this.readyExecs.drop(member.Id);
+      return null; // another client won it
+    }
+    if (!useReady) this.readyExecs.drop(member.Id);
+    if (spec.timeoutSeconds || spec.idleTimeoutSeconds) this.context.ensureReaper();
+    try {
+      // The rename and the policy in parallel: the sandbox is handed out only once both are done.
+      const results = await Promise.allSettled([docker.getContainer(member.Id).rename({ name: `sandboxes-${name}` }), this.readyPolicies.apply(guard.Id, facts.initialState, network!)]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } catch (error) {
+      // Fail closed: this member is never handed out; its policy may be half-way, so it is removed.
+      this.readyExecs.drop(member.Id);
+      this.readyPolicies.drop(guard.Id);
+      await this.remove([member.Id, guard.Id, claim.id]);
+      void this.refill(key);
+      if (dockerStatus(error) === 409 && !(error instanceof SandboxError)) throw nameInUse(name, error);
+      this.context.logger?.warn(`Pooled sandbox ${id} could not be claimed (${error instanceof Error ? error.message : String(error)}); trying the next one`);
+      return null;
+    }
+    this.context.logger?.info(`Claimed pooled sandbox ${id} as ${name}, network ${facts.networkMode}`);
+    this.readyExecs.arm(member.Id);
+    void this.refill(key);
+    return { id, containerId: member.Id, name };
+  }
+
+  /** Stops refilling and removes this client's unclaimed members; resolves once they are gone. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const filling = [...this.pools.values()].map((p) => p.filling);
+    this.pools.clear();
+    await Promise.all(filling.map((f) => f?.catch(() => undefined)));
+    await this.retire(undefined);
+    this.readyExecs.dispose();
+    this.readyPolicies.dispose();
+  }
+
+  private refill(key: string): Promise<void> {
+    const pool = this.pools.get(key);
+    return pool ? this.fill(pool).catch(() => undefined) : Promise.resolve();
+  }
+
+  private maintain(): void {
+    // Ready execs of members another client claimed, or that are gone, are closed.
+    void this.members(undefined).catch(() => undefined);
+    for (const pool of this.pools.values()) void this.fill(pool).catch((error: unknown) => this.context.logger?.debug(`Warm pool: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** Starts members one at a time until `size` are ready; removes members that died (killed from outside). */
+  private fill(pool: Pool): Promise<void> {
+    pool.filling ??= (async () => {
+      // Bounded: a pool whose members keep dying does not start sandboxes for ever.
+      for (let attempt = 0; attempt < pool.size * 2 + 2; attempt++) {
+        if (this.closed || this.pools.get(pool.key) !== pool) return;
+        const { ready, broken } = await this.members(pool.key);
+        if (broken.length) await this.remove(broken);
+        if (ready.length >= pool.size) return;
+        await this.startMember(pool);
+      }
+    })().finally(() => (pool.filling = undefined));
+    return pool.filling;
+  }
+
+  /**
+   * This client's unclaimed members of a pool (every pool when `key` is undefined): the ready
+   * ones, and the containers of those that are not running (to be removed).
+   */
+  private async members(key: string | undefined): Promise<{ ready: Docker.ContainerInfo[]; broken: string[] }> {
+    const all = await this.context.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${LABEL.poolOwner}=${this.owner}`, ...(key ? [`${LABEL.poolKey}=${key}`] : [])] } });
+    const unclaimed = new Set(unclaimedPoolMembers(all).map((c) => c.Labels[LABEL.id]));
+    const ready: Docker.ContainerInfo[] = [];
+    const readyGuards = new Set<string>();
+    const broken: string[] = [];
+    for (const id of unclaimed) {
+      if (this.starting.has(id)) continue;
+      const group = all.filter((c) => c.Labels[LABEL.id] === id && !isClaimRecord(c));
+      const sandbox = group.find((c) => c.Labels[LABEL.role] === 'sandbox');
+      const guard = group.find((c) => c.Labels[LABEL.role] === 'guard');
+      if (sandbox?.State === 'running' && guard?.State === 'running') {
+        ready.push(sandbox);
+        readyGuards.add(guard.Id);
+      }
+      else broken.push(...group.map((c) => c.Id));
+    }
+    if (!key) {
+      this.readyExecs.keepOnly(new Set([...ready.map((c) => c.Id), ...this.claiming]));
+      this.readyPolicies.keepOnly(new Set([...readyGuards, ...this.claiming]));
+    }
+    return { ready, broken };
+  }
+  private readonly starting = new Set<string>();
+
+  /** Starts one member: a guard with the blocked policy verified, then the sandbox in its namespace. */
+  private async startMember(pool: Pool): Promise<void> {
+    const { docker, guardImage } = this.context;
+    const { runtime, runtimes, network } = pool.prepared;
+    // Copy mounts are not part of the container (specs with them take the cold path: client.ts).
+    const spec = { ...pool.prepared.spec, mounts: withoutCopies(pool.prepared.spec.mounts) };
+    if (!network) return;
+    const id = newSandboxId();
+    const poolLabels = { [LABEL.pool]: 'true', [LABEL.poolKey]: pool.key, [LABEL.poolOwner]: this.owner };
+    const { labels, guardLabels } = sandboxLabels({ id, name: id, createdAt: new Date(), runtime, networkMode: 'blocked', spec: poolSpecOf(spec) });
+    // A claim supplies these (claims.ts); the pooled sandbox itself has none.
+    for (const label of [LABEL.name, LABEL.expiresAt, LABEL.idleTimeout, LABEL.networkMode]) delete labels[label];
+    const created: Docker.Container[] = [];
+    this.starting.add(id);
+    beginCreate(id);
+    try {
+      const guard = await createGuard(docker, { sandboxId: id, name: id, image: guardImage, network, labels: { ...guardLabels, ...poolLabels }, initialState: BLOCKED, resolvers: this.context.resolvers() });
+      created.push(guard.container);
+      await guard.start();
+      const where = { name: `pool-${id}`, runtime, runtimes, networkMode: `container:${guard.container.id}`, guardId: guard.container.id };
+      const container = await createSandboxContainer(this.context.containerContext(), spec, where, { ...labels, ...poolLabels, [LABEL.role]: 'sandbox' });
+      created.push(container);
+      await startSandboxContainer(this.context.containerContext(), container, spec, runtime);
+      this.readyExecs.prepare(container.id);
+      this.readyPolicies.prepare(guard.container.id);
+      this.context.logger?.debug(`Warm pool: started ${id} for ${spec.image}`);
+    } catch (error) {
+      for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
+      throw error;
+    } finally {
+      endCreate(id);
+      this.starting.delete(id);
+    }
+  }
+
+  /**
+   * Removes this client's unclaimed members (of one pool, or all). Each is claimed by this client
+   * first, so a create racing for it either got it before (and it is not removed) or never does.
+   */
+  private async retire(key: string | undefined): Promise<void> {
+    const all = await this.context.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${LABEL.poolOwner}=${this.owner}`, ...(key ? [`${LABEL.poolKey}=${key}`] : [])] } }).catch(() => []);
+    await Promise.all(
+      unclaimedPoolMembers(all).map(async (member) => {
+        const id = member.Labels[LABEL.id];
+        const lock = await createClaim(this.context.docker, this.context.guardImage, { [LABEL.managed]: 'true', [LABEL.id]: id, [LABEL.pool]: RETIRING, [LABEL.poolOwner]: this.owner, [LABEL.creator]: creatorLabel() }).catch(() => false as const);
+        if (!lock) return;
+        await this.remove([...all.filter((c) => c.Labels[LABEL.id] === id && !isClaimRecord(c)).map((c) => c.Id), lock.id]);
+      }),
+    );
+  }
+
+  private async remove(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      await this.context.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+    }
+  }
+}

@@ -2,8 +2,11 @@
  * The Engine API over SSH on few SSH connections. docker-modem's own `ssh://` transport opens a
  * new SSH connection (TCP + key exchange + authentication) for every API request, and one
  * sandbox create or command makes several: a create over SSH took ~7 s. Here every HTTP request
- * gets a channel running `docker system dial-stdio` (what the Docker CLI's ssh:// does) on a
- * shared connection. sshd allows 10 sessions per connection by default (`MaxSessions`), and
+ * gets a channel on a shared connection: preferably a stream forwarded straight to the engine's
+ * socket on the remote host (OpenSSH's `direct-streamlocal`, what `ssh -L local.sock:/var/run/docker.sock`
+ * uses; the socket is the remote user's `DOCKER_HOST` when it names one, else Docker's default),
+ * and where sshd refuses that (`AllowStreamLocalForwarding no`), `docker system dial-stdio` run
+ * on the remote host (what the Docker CLI's ssh:// does), which costs a process start per request. sshd allows 10 sessions per connection by default (`MaxSessions`), and
  * terminals, relayed ports and followed logs hold theirs for long, so a connection takes at most
  * CHANNELS_PER_CONNECTION and another one is opened beyond that. A connection without channels
  * is closed after a short idle time, so scripts still exit.
@@ -17,6 +20,8 @@ const IDLE_CLOSE_MS = 5_000;
 
 interface Connection {
   ready: Promise<Client>;
+  /** The engine's socket on the remote host, or null when streams cannot be forwarded to it. */
+  socket?: Promise<string | null>;
   open: number;
   idleTimer?: NodeJS.Timeout;
   client: Client;
@@ -50,9 +55,15 @@ export class SshDialAgent extends http.Agent {
     let stream: Duplex;
     try {
       const client = await connection.ready;
-      stream = await new Promise<Duplex>((resolve, reject) => {
-        client.exec('docker system dial-stdio', (error, channel) => (error ? reject(error) : resolve(channel)));
-      });
+      connection.socket ??= remoteSocket(client);
+      const socket = await connection.socket;
+      const forwarded = socket ? await forwardTo(client, socket).catch(() => null) : null;
+      if (socket && !forwarded) connection.socket = Promise.resolve(null); // refused: dial-stdio from now on
+      stream =
+        forwarded ??
+        (await new Promise<Duplex>((resolve, reject) => {
+          client.exec('docker system dial-stdio', (error, channel) => (error ? reject(error) : resolve(channel)));
+        }));
     } catch (error) {
       // A connection that cannot open a channel is not used again.
       this.drop(connection);
@@ -88,4 +99,26 @@ export class SshDialAgent extends http.Agent {
     this.connections.delete(connection);
     connection.client.end();
   }
+}
+
+/** The remote user's engine socket: `DOCKER_HOST` when it is a unix:// URL, Docker's default when unset, else null. */
+function remoteSocket(client: Client): Promise<string | null> {
+  return new Promise((resolve) => {
+    client.exec('printf %s "$DOCKER_HOST"', (error, channel) => {
+      if (error) return resolve(null);
+      let out = '';
+      channel.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+      channel.stderr.resume();
+      channel.on('close', () => {
+        const value = out.trim();
+        if (!value) return resolve('/var/run/docker.sock');
+        resolve(value.startsWith('unix://') ? value.slice('unix://'.length) : value.startsWith('/') ? value : null);
+      });
+    });
+  });
+}
+
+/** A stream to a unix socket on the remote host (sshd's streamlocal forwarding). */
+function forwardTo(client: Client, socketPath: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => client.openssh_forwardOutStreamLocal(socketPath, (error, channel) => (error ? reject(error) : resolve(channel))));
 }

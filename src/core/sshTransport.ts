@@ -82,7 +82,12 @@ export class SshDialAgent extends http.Agent {
       client,
       open: 0,
       ready: new Promise<Client>((resolve, reject) => {
-        client.once('ready', () => resolve(client));
+        client.once('ready', () => {
+          // Small writes (a forwarded port's request, an exec's keystrokes) go out at once, not
+          // after Nagle's wait for the previous segment's ACK.
+          client.setNoDelay(true);
+          resolve(client);
+        });
         client.once('error', reject);
       }),
     };

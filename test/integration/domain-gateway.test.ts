@@ -47,7 +47,7 @@ let denied: Target;
 let victim: Target;
 let certs: { ca: string; key: string; cert: string };
 let hostContacts: string[] = [];
-let hostServers: net.Server[] = [];
+const hostServers: net.Server[] = [];
 let domainClient: SandboxClient;
 let otherGuardIp: string;
 
@@ -355,7 +355,7 @@ for (const runtime of ['runsc', 'runc']) {
     it('every refusal is in networkEvents() with its reason', async () => {
       const events = await sandbox.recentNetworkEvents(500);
       const reasons = events.map((e) => `${e.protocol} ${e.name ?? ''} ${e.reason}`);
-      for (const expected of [/^dns denied\.test name not on the domain allowlist/, /^tls  no SNI/, /^tls  encrypted ClientHello/, /^tls victim\.test resolves only to addresses that are not public/, /^http denied\.test name not on the domain allowlist/, /^dns victim\.test resolves to addresses that are not public/]) {
+      for (const expected of [/^dns denied\.test name not on the domain allowlist/, /^tls {2}no SNI/, /^tls {2}encrypted ClientHello/, /^tls victim\.test resolves only to addresses that are not public/, /^http denied\.test name not on the domain allowlist/, /^dns victim\.test resolves to addresses that are not public/]) {
         assert.ok(reasons.some((r) => expected.test(r)), `an event matching ${expected} among:\n${reasons.join('\n')}`);
       }
       assert.ok(events.every((e) => e.sandbox === sandbox.id && e.time));

@@ -274,7 +274,7 @@ describe('warm pool', () => {
       const { connect } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/index.ts'))});
       const c = connect({ runDir: ${JSON.stringify(home.runDir)} });
       c.warm(${JSON.stringify(spec)}, 1).then(() => { process.stdout.write('ready'); process.kill(process.pid, 'SIGKILL'); });`;
-    let out = '';
+    let out: string;
     try {
       out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', env: home.env, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { localizedManifest } from '../lib/manifest';
-import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { AGENT_TOOLS } from '../../src/core/agent/toolDefinitions';
@@ -20,7 +19,7 @@ import type { Sandbox } from '../../src/core/sandbox';
 import type { NetworkState } from '../../src/core/types';
 
 // package.json as VS Code shows it: %key% strings replaced from package.nls.json.
-const manifest = localizedManifest<any>();
+const manifest = localizedManifest<{ contributes: { languageModelTools: Record<string, unknown>[] }; bin: Record<string, string> }>();
 
 describe('agent tools: contributions', () => {
   it('package.json contributes every tool of the engine table, field for field', () => {
@@ -29,7 +28,7 @@ describe('agent tools: contributions', () => {
       contributed.map((t: Record<string, unknown>) => ({ name: t.name, displayName: t.displayName, toolReferenceName: t.toolReferenceName, userDescription: t.userDescription, modelDescription: t.modelDescription, inputSchema: t.inputSchema })),
       AGENT_TOOLS.map((t) => ({ name: t.name, displayName: t.displayName, toolReferenceName: t.toolReferenceName, userDescription: t.userDescription, modelDescription: t.modelDescription, inputSchema: t.inputSchema })),
     );
-    for (const tool of contributed) assert.equal(tool.canBeReferencedInPrompt, true, tool.name);
+    for (const tool of contributed) assert.equal(tool.canBeReferencedInPrompt, true, String(tool.name));
   });
 
   it('ships the MCP server as a bin', () => {

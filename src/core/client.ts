@@ -1,28 +1,30 @@
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { isLocalEngine, resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
-import { SETUP_FIX, SandboxError, dockerMessage } from './errors';
+import { isLocalEngine, pingEngine, resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
+import { SandboxError, dockerMessage } from './errors';
 import { newSandboxId } from './ids';
 import { ensureImage, listLocalImages } from './images';
 import type { LocalImage } from '../shared/localImages';
-import { beginCreate, collectHalfMade, endCreate } from './halfMade';
-import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
+import { beginCreate, endCreate } from './halfMade';
+import { ensureReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
 import { readReaped } from './reapRecord';
 import { SessionClient } from './sessions/sessionClient';
-import { LABEL, MANAGED_FILTER, tagFilters, tagLabels } from './labels';
+import { LABEL, tagLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ExecTracker } from './execTracker';
 import { GuardCleanup } from './guardCleanup';
 import type { SandboxHost } from './sandboxHost';
 import { SpareGuards } from './spareGuards';
+import { RuntimeRegistry, type RuntimeEntry } from './runtimeRegistry';
 import { DEFAULT_RUNTIME, validateSpec, withResourceDefaults } from './spec';
 import { createSandboxContainer, sandboxLabels, startSandboxContainer, type ContainerContext } from './sandboxContainer';
 import { attachGuard } from './guardSelection';
-import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
-import { infoFromList } from './listing';
-import { assertMountsReachable, assertSourcesExist, copyMountsIn } from './files/mounts';
+import type { CheckReport, ConnectOptions, CreateOptions, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
+import { findSandbox, listSandboxes } from './sandboxLookup';
+import { assertMountsReachable, assertSourcesExist } from './files/mounts';
+import { copyWorkspaceIn, recordBaselines } from './files/workspaceCopy';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
 import { ManifestStore, type MountBaseline } from './review/manifest';
@@ -32,9 +34,6 @@ import { modeOf, needsGateway, validatePolicy } from './network/policy';
 import { configureGateway, createGateway, removeGateway, type GatewayHandle } from './network/gateway';
 import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { forwardsOfSpec } from '../shared/tunnelKinds';
-
-const PING_TIMEOUT_MS = 5000;
-const RUNTIME_CACHE_MS = 10_000;
 
 /** Entry point of the engine (Modal's `Sandbox.create` / `Sandbox.from_id` / `Sandbox.list`). */
 export function connect(options: ConnectOptions = {}): SandboxClient {
@@ -71,6 +70,7 @@ export class SandboxClient {
     this.spares = new SpareGuards(this.docker, this.guardImage, () => this.resolvers(), this.logger);
     this.guardCleanup = new GuardCleanup(this.docker);
     this.execs = new ExecTracker(() => this.docker);
+    this.registry = new RuntimeRegistry(this.docker, this.endpoint.description, (call) => this.guard(call));
     this.host = {
       docker: this.docker,
       logger: this.logger,
@@ -90,6 +90,8 @@ export class SandboxClient {
 
   private readonly spares: SpareGuards;
   private readonly guardCleanup: GuardCleanup;
+  /** Registered runtimes and the data root, from `docker info` (cached briefly). */
+  private readonly registry: RuntimeRegistry;
   /** Exec connections this client opened (terminate and dispose end them). */
   private readonly execs: ExecTracker;
   /** What the sandbox handles this client makes may use of it. */
@@ -102,35 +104,12 @@ export class SandboxClient {
 
   /** Resolves when the engine answers; otherwise a DOCKER_UNREACHABLE error naming the endpoint and the fix. */
   async ping(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.docker.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
-        }),
-      ]);
-    } catch (error) {
-      throw unreachable(this.endpoint, error);
-    } finally {
-      clearTimeout(timer);
-    }
+    await pingEngine(this.docker, this.endpoint);
   }
 
   /** Create and start a sandbox. Nothing is left behind when any step fails. */
   async create(input: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
-    const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
-    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
-    const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
-    // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
-    // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
-    // Not with a domain allowlist: the guard's rules name the gateway, which is made first.
-    const spare = network && networking === 'kernel' && !withGateway ? await this.spares.claim(spec.tags, initialState, network) : null;
-    const id = spare?.id ?? newSandboxId();
-    const name = spec.name ?? id;
-    const networkMode = networking === 'none' ? 'blocked' : modeOf(policy);
-    const { labels, guardLabels } = sandboxLabels({ id, name, createdAt: new Date(), runtime, networkMode, spec, probe: options.probe });
-
+    const { spec, policy, runtime, runtimes, networking, network, initialState, withGateway, spare, id, name, networkMode, labels, guardLabels } = await this.plan(input, options);
     options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
     // Everything created so far, removed again if a later step fails: no orphans. If this process
     // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
@@ -160,7 +139,7 @@ export class SandboxClient {
           // the guard is ready: before, Docker would make directories in their place.
           if (spec.mounts?.some((m) => m.mode === 'copy')) {
             await guard.ready;
-            baselines = await this.copyIn(c, spec, options);
+            baselines = await copyWorkspaceIn(c, spec, options);
           }
           return c;
         }),
@@ -172,7 +151,7 @@ export class SandboxClient {
       // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
       if (network && networking === 'kernel' && !options.probe) this.spares.prepare(spec.tags, network);
-      if (baselines.length) this.recordBaselines(id, baselines);
+      if (baselines.length) recordBaselines(this.manifests, id, baselines, this.logger);
       this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${networkMode}`);
       return this.handle({ id, containerId: container.id, name });
     } catch (error) {
@@ -184,6 +163,22 @@ export class SandboxClient {
     } finally {
       endCreate(id);
     }
+  }
+
+  /** What create makes: the checked inputs, the initial policy state, a claimed spare guard, the sandbox's id, name and labels. */
+  private async plan(input: SandboxSpec, options: CreateOptions) {
+    const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
+    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
+    const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
+    // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
+    // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
+    // Not with a domain allowlist: the guard's rules name the gateway, which is made first.
+    const spare = network && networking === 'kernel' && !withGateway ? await this.spares.claim(spec.tags, initialState, network) : null;
+    const id = spare?.id ?? newSandboxId();
+    const name = spec.name ?? id;
+    const networkMode = networking === 'none' ? 'blocked' : modeOf(policy);
+    const { labels, guardLabels } = sandboxLabels({ id, name, createdAt: new Date(), runtime, networkMode, spec, probe: options.probe });
+    return { spec, policy, runtime, runtimes, networking, network, initialState, withGateway, spare, id, name, networkMode, labels, guardLabels };
   }
 
   /**
@@ -200,7 +195,7 @@ export class SandboxClient {
     // Independent look-ups in parallel: creation time is what users wait on.
     const [, runtimes] = await Promise.all([this.ping(), this.runtimes()]);
     throwIfAborted(options.signal);
-    this.requireRuntime(runtime, runtimes);
+    this.registry.require(runtime, runtimes);
     const networking = runtimeNetworking(runtime, runtimes.get(runtime));
     assertEnforceable(runtime, networking, policy);
     const [, network] = await this.guard(() =>
@@ -216,7 +211,7 @@ export class SandboxClient {
   }
 
   private containerContext(): ContainerContext {
-    return { docker: this.docker, dockerRootDir: this.dockerRootDir(), mapError: (error, what) => this.mapError(error, what) };
+    return { docker: this.docker, dockerRootDir: this.registry.rootDir(), mapError: (error, what) => this.mapError(error, what) };
   }
 
   /** Upstream resolvers a new guard records (network/resolvers.ts); none for a remote engine. */
@@ -234,24 +229,6 @@ export class SandboxClient {
     return ready;
   }
   private networkReady: Promise<NetworkInfo> | undefined;
-
-  /** A sandbox whose baseline cannot be kept still works; only its review is unavailable (logged). */
-  private recordBaselines(sandboxId: string, mounts: MountBaseline[]): void {
-    try {
-      this.manifests.write({ version: 1, sandboxId, createdAt: new Date().toISOString(), mounts });
-    } catch (error) {
-      this.logger?.warn(`Sandbox ${sandboxId}: the record of its workspace copy could not be kept, so Review Sandbox Changes will not work for it: ${String((error as Error)?.message ?? error)}`);
-    }
-  }
-
-  private async copyIn(container: Docker.Container, spec: SandboxSpec, options: CreateOptions): Promise<MountBaseline[]> {
-    try {
-      return await copyMountsIn(container, spec.mounts ?? [], options.onCopyProgress, options.signal);
-    } catch (error) {
-      if (error instanceof SandboxError) throw error;
-      throw new SandboxError('EXEC_FAILED', `Copying the workspace into the sandbox failed: ${dockerMessage(error)}`, 'Check that the folder is readable; for huge folders, keep .gitignore\'d paths out (the default).', { cause: error });
-    }
-  }
 
   /** The images on this machine a sandbox can start from, by name, with their sizes (no snapshots, no guard image). */
   async localImages(): Promise<LocalImage[]> {
@@ -288,49 +265,12 @@ export class SandboxClient {
 
   /** Like `list`, with each sandbox's state, from one Docker call (for trees and pickers). */
   async listInfo(options: ListOptions = {}): Promise<SandboxInfo[]> {
-    const containers = await this.guard(() =>
-      this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, ...tagFilters(options.tags)] } }),
-    );
-    const sandboxes = containers.filter(isSandboxContainer);
-    this.guardCleanup.collect(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
-    // Only from a full listing: a tag-filtered one would take other sandboxes' gateways for orphans.
-    if (Object.keys(options.tags ?? {}).length === 0) this.guardCleanup.collectGateways(sandboxes);
-    // What a create that never finished left (its process died, or its clean-up failed): in the background.
-    void collectHalfMade(this.docker, containers, this.logger).catch(() => undefined);
-    const infos = sandboxes
-      .filter((c) => options.all !== false || c.State === 'running')
-      .filter((c) => options.includeProbes === true || c.Labels?.[LABEL.probe] !== 'true')
-      .map(infoFromList)
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-    // Self-healing: if the reaper died (reboot, kill), the next client to look restarts it.
-    if (infos.some((i) => i.state === 'running' && (i.expiresAt || i.idleTimeoutSeconds)) && !runningReaper(this.reaper.runDir, this.reaper.endpointDescription)) {
-      try {
-        ensureReaper(this.reaper, this.logger);
-      } catch (error) {
-        // Listing must work anyway; creating a sandbox with a lifetime says the same, as an error.
-        this.logger?.warn(error instanceof Error ? error.toString() : String(error));
-      }
-    }
-    return infos.map(({ idleTimeoutSeconds: _, ...info }) => info);
+    return listSandboxes({ docker: this.docker, guard: (call) => this.guard(call), guardCleanup: this.guardCleanup, reaper: this.reaper, logger: this.logger }, options);
   }
-
 
   /** A sandbox by its id (`sb-…`), its name, or its container id. */
   async fromId(idOrName: string): Promise<Sandbox> {
-    for (const label of [LABEL.id, LABEL.name]) {
-      const found = (await this.guard(() => this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } }))).filter(isSandboxContainer);
-      if (found.length > 0) {
-        return this.handle(infoFromList(found[0]));
-      }
-    }
-    try {
-      const c = await this.docker.getContainer(idOrName).inspect();
-      const labels = c.Config.Labels ?? {};
-      if (labels[LABEL.managed] === 'true' && labels[LABEL.role] !== 'guard' && labels[LABEL.role] !== 'network') return this.handle({ id: labels[LABEL.id], containerId: c.Id, name: labels[LABEL.name] ?? labels[LABEL.id] });
-    } catch (error) {
-      if (isConnectionError(error)) throw unreachable(this.endpoint, error);
-    }
-    throw new SandboxError('NOT_FOUND', `No sandbox "${idOrName}" on ${this.endpoint.description}: it ended and was removed, or it was never created here.`, 'List the sandboxes (Sandboxes view, or client.list()) and use one that exists, or create a new one.');
+    return this.handle(await findSandbox(this.docker, this.endpoint, idOrName, (call) => this.guard(call)));
   }
 
   /** Docker, runtime registration and a trial sandbox, each with the fix when it fails. */
@@ -339,34 +279,14 @@ export class SandboxClient {
   }
 
   /** Registered runtimes as Docker reports them (cached briefly: create calls it every time). */
-  async runtimes(refresh = false): Promise<Map<string, { path?: string; runtimeArgs?: string[] }>> {
-    if (!refresh && this.runtimes_ && Date.now() - this.runtimes_.at < RUNTIME_CACHE_MS) return this.runtimes_.names;
-    const info = await this.guard(() => this.docker.info());
-    const names = new Map(Object.entries((info.Runtimes ?? {}) as Record<string, { path?: string; runtimeArgs?: string[] }>));
-    this.runtimes_ = { at: Date.now(), names, rootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir ? info.DockerRootDir : undefined };
-    return names;
-  }
-  private runtimes_: { at: number; names: Map<string, { path?: string; runtimeArgs?: string[] }>; rootDir?: string } | undefined;
-
-  /** The engine's data root on its host (from the `docker info` that runtimes() reads). */
-  private dockerRootDir(): string {
-    return this.runtimes_?.rootDir ?? '/var/lib/docker';
-  }
-
-  private requireRuntime(runtime: string, names: Map<string, { path?: string; runtimeArgs?: string[] }>): void {
-    if (names.has(runtime)) return;
-    const registered = [...names.keys()].join(', ') || 'none';
-    if (runtime === DEFAULT_RUNTIME) {
-      throw new SandboxError('RUNTIME_MISSING', `gVisor's runtime "runsc" is not registered with the Docker engine at ${this.endpoint.description} (registered: ${registered}). Sandboxes never fall back to runc silently.`, SETUP_FIX);
-    }
-    throw new SandboxError('RUNTIME_MISSING', `Runtime "${runtime}" is not registered with the Docker engine (registered: ${registered}).`, `Use one of the registered runtimes (normally "runsc"), or register "${runtime}" in /etc/docker/daemon.json and reload Docker.`);
+  async runtimes(refresh = false): Promise<Map<string, RuntimeEntry>> {
+    return this.registry.names(refresh);
   }
 
   /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
   async runtimeNetworking(runtime: string): Promise<RuntimeNetworking> {
     return runtimeNetworking(runtime, (await this.runtimes()).get(runtime));
   }
-
 
   /**
    * Like dispose(), and resolves once this client's spare guards are gone (one may still be
@@ -410,12 +330,6 @@ export class SandboxClient {
 function loadDockerode(): typeof Docker {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('dockerode') as typeof Docker;
-}
-
-/** Sandboxes, not their guards (sandboxes from before roles existed have no role label). */
-function isSandboxContainer(c: Docker.ContainerInfo): boolean {
-  const role = c.Labels?.[LABEL.role];
-  return role === undefined || role === 'sandbox';
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

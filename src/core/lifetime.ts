@@ -257,3 +257,17 @@ export function ensureReaper(target: ReaperTarget, logger?: Logger): number | nu
   logger?.debug(`Started the sandbox reaper (pid ${child.pid}) for ${target.endpointDescription}`);
   return child.pid ?? null;
 }
+
+/**
+ * Self-healing: when a listed sandbox has a lifetime and its endpoint's reaper is not running (a
+ * reboot, a kill), start it again. Listing must work anyway: a failure is logged; creating a
+ * sandbox with a lifetime reports the same, as an error.
+ */
+export function healReaper(infos: readonly { state: string; expiresAt: Date | null; idleTimeoutSeconds: number | null }[], target: ReaperTarget, logger?: Logger): void {
+  if (!infos.some((i) => i.state === 'running' && (i.expiresAt || i.idleTimeoutSeconds)) || runningReaper(target.runDir, target.endpointDescription)) return;
+  try {
+    ensureReaper(target, logger);
+  } catch (error) {
+    logger?.warn(error instanceof Error ? error.toString() : String(error));
+  }
+}

@@ -22,7 +22,7 @@ import { h, replaceChildren, root } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
 import { MODES, SECTIONS, type TextFieldSpec } from './createFormFields';
 import { AllowlistEditor } from './createFormAllowlist';
-import { fieldBox, imageHint, textInput, workspaceLine } from './createFormElements';
+import { fieldBox, imageHint, modeRadio, textInput, workspaceLine } from './createFormElements';
 import { problemCount, shownErrors, summaryList } from './formErrors';
 
 const ENGINE = { validateSpec, parseCidr, parseDomainEntry };
@@ -120,6 +120,17 @@ class CreateForm {
     });
     this.formElement.append(h('div', { class: 'checkbox' }, detailsBox, h('label', { for: 'openDetails' }, 'Open the sandbox\'s details after creating it')));
 
+    this.appendActions();
+
+    const main = root();
+    replaceChildren(main, this.formElement);
+    main.removeAttribute('aria-busy');
+    this.update();
+    this.inputs.get('image')?.focus();
+  }
+
+  /** The form's problem slot and its buttons: Create, Save as Workspace Defaults (with why not, when it cannot), Reset. */
+  private appendActions(): void {
     this.createButton = h('button', { type: 'submit', class: 'primary' }, 'Create Sandbox');
     this.saveButton = h('button', { type: 'button', class: 'secondary', title: this.saveUnavailable, 'aria-describedby': this.saveUnavailable ? 'save-note' : undefined }, 'Save as Workspace Defaults');
     this.saveButton.addEventListener('click', () => void this.saveDefaults());
@@ -127,12 +138,6 @@ class CreateForm {
     this.resetButton.addEventListener('click', () => void this.resetToSettings());
     this.formElement.append(this.errorSlot('form'), h('div', { class: 'actions' }, this.createButton, this.saveButton, this.resetButton));
     if (this.saveUnavailable) this.formElement.append(h('p', { id: 'save-note', class: 'hint' }, this.saveUnavailable));
-
-    const main = root();
-    replaceChildren(main, this.formElement);
-    main.removeAttribute('aria-busy');
-    this.update();
-    this.inputs.get('image')?.focus();
   }
 
   private textField(spec: TextFieldSpec): HTMLElement {
@@ -177,19 +182,15 @@ class CreateForm {
   }
 
   private networkFieldset(): HTMLElement {
-    const radios = MODES.map(({ mode, label, hint }) => {
-      const id = `mode-${mode}`;
-      const radio = h('input', { type: 'radio', name: 'networkMode', id, value: mode, checked: this.model.networkMode === mode, 'aria-describedby': `hint-${id}` });
-      radio.addEventListener('change', () => {
-        if (!radio.checked) return;
+    const radios = MODES.map(({ mode, label, hint }) =>
+      modeRadio(mode, label, hint, this.model.networkMode === mode, () => {
         this.model = { ...this.model, networkMode: mode };
         if (mode === 'allowlist' && this.model.cidrAllowlist.length === 0) this.allowlist.addRow(false);
         delete this.serverErrors.cidrAllowlist;
         this.saveState();
         this.update();
-      });
-      return h('div', { class: 'radio' }, radio, h('label', { for: id }, label), h('span', { id: `hint-${id}`, class: 'hint inline' }, hint));
-    });
+      }),
+    );
     this.allowlist = new AllowlistEditor(this);
     return h('fieldset', { role: 'radiogroup', 'aria-labelledby': 'network-legend' }, h('legend', { id: 'network-legend' }, 'Network'), ...radios, this.allowlist.element);
   }

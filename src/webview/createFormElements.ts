@@ -1,4 +1,5 @@
 /** Stateless element builders of the Create Sandbox form (createForm.ts wires them to its model). */
+import type { NetworkMode } from '../core/types';
 import type { ImageChoice } from '../shared/localImages';
 import { h } from './lib/dom';
 import type { TextFieldSpec } from './createFormFields';
@@ -46,4 +47,14 @@ export function workspaceLine(note: string, openSettings: () => void): HTMLEleme
 export function imageHint(images: ImageChoice[], problem: string | undefined): string {
   const local = images.filter((image) => image.size !== 'not on this machine').length;
   return problem ?? (local > 0 ? `${local} local image${local === 1 ? '' : 's'} in the list (sizes shown); other names are pulled, which needs a registry.` : 'No local images; the image is pulled, which needs a registry.');
+}
+
+/** One network mode's radio button with its label and hint; `onChecked` when the user picks it. */
+export function modeRadio(mode: NetworkMode, label: string, hint: string, checked: boolean, onChecked: () => void): HTMLElement {
+  const id = `mode-${mode}`;
+  const radio = h('input', { type: 'radio', name: 'networkMode', id, value: mode, checked, 'aria-describedby': `hint-${id}` });
+  radio.addEventListener('change', () => {
+    if (radio.checked) onChecked();
+  });
+  return h('div', { class: 'radio' }, radio, h('label', { for: id }, label), h('span', { id: `hint-${id}`, class: 'hint inline' }, hint));
 }

@@ -10,7 +10,7 @@ import { ensureReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
 import { readReaped } from './reapRecord';
 import { SessionClient } from './sessions/sessionClient';
-import { LABEL, tagLabels } from './labels';
+import { tagLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ExecTracker } from './execTracker';
@@ -19,15 +19,16 @@ import type { SandboxHost } from './sandboxHost';
 import { SpareGuards } from './spareGuards';
 import { RuntimeRegistry, type RuntimeEntry } from './runtimeRegistry';
 import { DEFAULT_RUNTIME, validateSpec, withResourceDefaults } from './spec';
-import { createSandboxContainer, sandboxLabels, startSandboxContainer, type ContainerContext } from './sandboxContainer';
+import { sandboxLabels, startSandboxContainer, type ContainerContext } from './sandboxContainer';
 import { attachGuard } from './guardSelection';
 import type { CheckReport, ConnectOptions, CreateOptions, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
 import { findSandbox, listSandboxes } from './sandboxLookup';
 import { assertMountsReachable, assertSourcesExist } from './files/mounts';
-import { copyWorkspaceIn, recordBaselines } from './files/workspaceCopy';
+import { recordBaselines } from './files/workspaceCopy';
+import { createContainerWithCopy } from './containerWithCopy';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
-import { ManifestStore, type MountBaseline } from './review/manifest';
+import { ManifestStore } from './review/manifest';
 import { DEFAULT_GUARD_IMAGE, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
 import { localUpstreamResolvers, validResolvers } from './network/resolvers';
 import { modeOf, needsGateway, validatePolicy } from './network/policy';
@@ -109,12 +110,22 @@ export class SandboxClient {
 
   /** Create and start a sandbox. Nothing is left behind when any step fails. */
   async create(input: SandboxSpec, options: CreateOptions = {}): Promise<Sandbox> {
-    const { spec, policy, runtime, runtimes, networking, network, initialState, withGateway, spare, id, name, networkMode, labels, guardLabels } = await this.plan(input, options);
+    const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
+    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
+    const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
+    // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
+    // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
+    // Not with a domain allowlist: the guard's rules name the gateway, which is made first.
+    const spare = network && networking === 'kernel' && !withGateway ? await this.spares.claim(spec.tags, initialState, network) : null;
+    const id = spare?.id ?? newSandboxId();
+    const name = spec.name ?? id;
+    const networkMode = networking === 'none' ? 'blocked' : modeOf(policy);
+    const { labels, guardLabels } = sandboxLabels({ id, name, createdAt: new Date(), runtime, networkMode, spec, probe: options.probe });
+
     options.onProgress?.(`Creating sandbox ${name} (${runtime})…`);
     // Everything created so far, removed again if a later step fails: no orphans. If this process
     // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
     const created: Docker.Container[] = [];
-    let baselines: MountBaseline[] = [];
     beginCreate(id);
     let gateway: GatewayHandle | undefined;
     try {
@@ -129,21 +140,7 @@ export class SandboxClient {
         { sandboxId: id, name, image: this.guardImage, labels: guardLabels, initialState, resolvers: this.resolvers() },
         created,
       );
-      const where = { name, runtime, runtimes, networkMode: guard.networkMode, guardId: guard.guardId };
-      const [, container] = await Promise.all([
-        guard.ready,
-        createSandboxContainer(this.containerContext(), spec, where, { ...labels, [LABEL.role]: 'sandbox' }).then(async (c) => {
-          created.push(c);
-          // Copy mounts go in before start (see copyMountsIn). Docker mounts the container's
-          // binds for that, the guard's copies of the network files among them, which exist once
-          // the guard is ready: before, Docker would make directories in their place.
-          if (spec.mounts?.some((m) => m.mode === 'copy')) {
-            await guard.ready;
-            baselines = await copyWorkspaceIn(c, spec, options);
-          }
-          return c;
-        }),
-      ]);
+      const { container, baselines } = await createContainerWithCopy(this.containerContext(), guard, created, { spec, name, runtime, runtimes, labels }, options);
       throwIfAborted(options.signal);
       // Until now the gateway refused everything (it had no policy): closed, never open.
       if (gateway && network && guard.guardId) await configureGateway(this.docker, gateway, guard.guardId, policy, network, this.host.gateway.resolvers);
@@ -163,22 +160,6 @@ export class SandboxClient {
     } finally {
       endCreate(id);
     }
-  }
-
-  /** What create makes: the checked inputs, the initial policy state, a claimed spare guard, the sandbox's id, name and labels. */
-  private async plan(input: SandboxSpec, options: CreateOptions) {
-    const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
-    const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
-    const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
-    // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
-    // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
-    // Not with a domain allowlist: the guard's rules name the gateway, which is made first.
-    const spare = network && networking === 'kernel' && !withGateway ? await this.spares.claim(spec.tags, initialState, network) : null;
-    const id = spare?.id ?? newSandboxId();
-    const name = spec.name ?? id;
-    const networkMode = networking === 'none' ? 'blocked' : modeOf(policy);
-    const { labels, guardLabels } = sandboxLabels({ id, name, createdAt: new Date(), runtime, networkMode, spec, probe: options.probe });
-    return { spec, policy, runtime, runtimes, networking, network, initialState, withGateway, spare, id, name, networkMode, labels, guardLabels };
   }
 
   /**

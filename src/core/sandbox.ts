@@ -1,16 +1,15 @@
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from './errors';
-import { startExec } from './exec';
+import { collectOutput, startExec } from './exec';
 import { LABEL } from './labels';
 import type { SandboxHost } from './sandboxHost';
 import { ContainerRemoval } from './removal';
-import { statsFromDocker, type DockerStats } from './stats';
 import { demuxLogs } from './logs';
 import { infoFromInspect } from './listing';
 import { endingOf, parseSpecLabel } from './sandboxEnding';
 import { SandboxNetwork } from './sandboxNetwork';
 import { SandboxPorts } from './sandboxPorts';
-import { streamStats } from './statsStream';
+import { statsSample, streamStats } from './statsStream';
 import type { ListeningPort } from './tunnels/listeningPorts';
 import type { PortWatch, PortWatchEvent, PortWatchOptions } from './tunnels/portWatcher';
 import { findGateway, gatewayEvents } from './network/gateway';
@@ -126,14 +125,7 @@ export class Sandbox {
 
   /** Run to completion and collect output as text. */
   async run(argv: string[], options: ExecOptions & { stdin?: string | Buffer } = {}): Promise<RunResult> {
-    const proc = await this.exec(argv, options);
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    proc.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    proc.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    proc.stdin.end(options.stdin ?? undefined);
-    const exitCode = await proc.wait();
-    return { exitCode, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+    return collectOutput(await this.exec(argv, options), options.stdin);
   }
 
   /** null while running, else the main process's exit code (Modal's `poll`). */
@@ -273,15 +265,7 @@ export class Sandbox {
    * that long; `stats()` streams samples instead.
    */
   async statsOnce(): Promise<SandboxStats> {
-    let raw: DockerStats;
-    try {
-      raw = (await this.container().stats({ stream: false })) as DockerStats;
-    } catch (error) {
-      throw this.mapError(error);
-    }
-    const sample = statsFromDocker(raw);
-    if (!sample) throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running, so it uses no CPU or memory.`, 'Create a new sandbox.');
-    return sample;
+    return statsSample(this.container(), this.name, (error) => this.mapError(error));
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { SandboxError } from './errors';
 import { jsonLines } from './jsonLines';
 import { statsFromDocker, type DockerStats } from './stats';
 import type { SandboxStats } from './types';
@@ -32,4 +33,17 @@ export async function* streamStats(container: Docker.Container, signal: AbortSig
     signal?.removeEventListener('abort', stop);
     stream.destroy();
   }
+}
+
+/** One sample of the container `name` (Docker measures CPU over about a second); NOT_RUNNING when it has stopped. */
+export async function statsSample(container: Docker.Container, name: string, mapError: (error: unknown) => Error): Promise<SandboxStats> {
+  let raw: DockerStats;
+  try {
+    raw = (await container.stats({ stream: false })) as DockerStats;
+  } catch (error) {
+    throw mapError(error);
+  }
+  const sample = statsFromDocker(raw);
+  if (!sample) throw new SandboxError('NOT_RUNNING', `Sandbox ${name} is not running, so it uses no CPU or memory.`, 'Create a new sandbox.');
+  return sample;
 }

@@ -1,44 +1,41 @@
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { isLocalEngine, resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
-import { SETUP_FIX, SandboxError, dockerMessage } from './errors';
+import { isLocalEngine, pingEngine, resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
+import { SandboxError, dockerMessage } from './errors';
 import { newSandboxId } from './ids';
-import { ensureImage, listLocalImages } from './images';
+import { listLocalImages } from './images';
 import type { LocalImage } from '../shared/localImages';
-import { beginCreate, collectHalfMade, endCreate } from './halfMade';
-import { ensureReaper, runningReaper, type ReaperTarget } from './lifetime';
+import { beginCreate, endCreate } from './halfMade';
+import { ensureReaper, type ReaperTarget } from './lifetime';
 import { defaultRunDir } from './runDir';
 import { readReaped } from './reapRecord';
 import { SessionClient } from './sessions/sessionClient';
-import { LABEL, MANAGED_FILTER, tagFilters, tagLabels } from './labels';
+import { tagLabels } from './labels';
 import { Sandbox } from './sandbox';
 import { runSetupCheck } from './setupCheck';
 import { ExecTracker } from './execTracker';
 import { GuardCleanup } from './guardCleanup';
 import type { SandboxHost } from './sandboxHost';
 import { SpareGuards } from './spareGuards';
-import { DEFAULT_RUNTIME, validateSpec, withResourceDefaults } from './spec';
-import { createSandboxContainer, sandboxLabels, startSandboxContainer, type ContainerContext } from './sandboxContainer';
+import { RuntimeRegistry, type RuntimeEntry } from './runtimeRegistry';
+import { prepareCreate, throwIfAborted } from './createPreparation';
+import { sandboxLabels, startSandboxContainer, type ContainerContext } from './sandboxContainer';
 import { attachGuard } from './guardSelection';
-import type { CheckReport, ConnectOptions, CreateOptions, ExecProcess, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
-import { infoFromList } from './listing';
-import { assertMountsReachable, assertSourcesExist, copyMountsIn } from './files/mounts';
+import type { CheckReport, ConnectOptions, CreateOptions, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
+import { findSandbox, listSandboxes } from './sandboxLookup';
+import { recordBaselines } from './files/workspaceCopy';
+import { createContainerWithCopy } from './containerWithCopy';
 import { listSnapshots, removeSnapshot } from './files/snapshot';
 import { TunnelRegistry, defaultStateDir } from './tunnels/registry';
-import { ManifestStore, type MountBaseline } from './review/manifest';
+import { ManifestStore } from './review/manifest';
 import { DEFAULT_GUARD_IMAGE, ensureGuardImage, ensureNetwork, type NetworkInfo, type PolicyState } from './network/guard';
 import { localUpstreamResolvers, validResolvers } from './network/resolvers';
-import { modeOf, needsGateway, validatePolicy } from './network/policy';
+import { modeOf, needsGateway } from './network/policy';
 import { configureGateway, createGateway, removeGateway, type GatewayHandle } from './network/gateway';
-import { assertEnforceable, runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
+import { runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { forwardsOfSpec } from '../shared/tunnelKinds';
 import { WarmPool, type PoolStatus } from './pool/warmPool';
-import { applyClaims, withClaimedSandboxes } from './pool/claims';
-import { removeOrphanedPoolMembers } from './pool/poolOrphans';
 import { forkSandbox } from './fork';
-
-const PING_TIMEOUT_MS = 5000;
-const RUNTIME_CACHE_MS = 10_000;
 
 /** Entry point of the engine (Modal's `Sandbox.create` / `Sandbox.from_id` / `Sandbox.list`). */
 export function connect(options: ConnectOptions = {}): SandboxClient {
@@ -85,6 +82,7 @@ export class SandboxClient {
     });
     for (const { spec, size } of options.pool ?? []) void this.warm(spec, size).catch((error: unknown) => this.logger?.warn(`Warm pool for ${spec.image}: ${error instanceof Error ? error.toString() : String(error)}`));
     this.execs = new ExecTracker(() => this.docker);
+    this.registry = new RuntimeRegistry(this.docker, this.endpoint.description, (call) => this.guard(call));
     this.host = {
       docker: this.docker,
       logger: this.logger,
@@ -108,6 +106,8 @@ export class SandboxClient {
   /** Sandboxes started ahead that create claims (pool/warmPool.ts). */
   private readonly pool: WarmPool;
   private readonly guardCleanup: GuardCleanup;
+  /** Registered runtimes and the data root, from `docker info` (cached briefly). */
+  private readonly registry: RuntimeRegistry;
   /** Exec connections this client opened (terminate and dispose end them). */
   private readonly execs: ExecTracker;
   /** What the sandbox handles this client makes may use of it. */
@@ -120,19 +120,7 @@ export class SandboxClient {
 
   /** Resolves when the engine answers; otherwise a DOCKER_UNREACHABLE error naming the endpoint and the fix. */
   async ping(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.docker.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
-        }),
-      ]);
-    } catch (error) {
-      throw unreachable(this.endpoint, error);
-    } finally {
-      clearTimeout(timer);
-    }
+    await pingEngine(this.docker, this.endpoint);
   }
 
   /** Create and start a sandbox. Nothing is left behind when any step fails. */
@@ -160,7 +148,6 @@ export class SandboxClient {
     // Everything created so far, removed again if a later step fails: no orphans. If this process
     // dies first, or the removal fails, the next listing removes them once this create is over (halfMade.ts).
     const created: Docker.Container[] = [];
-    let baselines: MountBaseline[] = [];
     beginCreate(id);
     let gateway: GatewayHandle | undefined;
     try {
@@ -175,21 +162,7 @@ export class SandboxClient {
         { sandboxId: id, name, image: this.guardImage, labels: guardLabels, initialState, resolvers: this.resolvers() },
         created,
       );
-      const where = { name, runtime, runtimes, networkMode: guard.networkMode, guardId: guard.guardId };
-      const [, container] = await Promise.all([
-        guard.ready,
-        createSandboxContainer(this.containerContext(), spec, where, { ...labels, [LABEL.role]: 'sandbox' }).then(async (c) => {
-          created.push(c);
-          // Copy mounts go in before start (see copyMountsIn). Docker mounts the container's
-          // binds for that, the guard's copies of the network files among them, which exist once
-          // the guard is ready: before, Docker would make directories in their place.
-          if (spec.mounts?.some((m) => m.mode === 'copy')) {
-            await guard.ready;
-            baselines = await this.copyIn(c, spec, options);
-          }
-          return c;
-        }),
-      ]);
+      const { container, baselines } = await createContainerWithCopy(this.containerContext(), guard, created, { spec, name, runtime, runtimes, labels }, options);
       throwIfAborted(options.signal);
       // Until now the gateway refused everything (it had no policy): closed, never open.
       if (gateway && network && guard.guardId) await configureGateway(this.docker, gateway, guard.guardId, policy, network, this.host.gateway.resolvers);
@@ -197,7 +170,7 @@ export class SandboxClient {
       // A lifetime nothing would enforce is refused (UNSAFE_RUN_DIR): the sandbox is removed below.
       if (spec.timeoutSeconds || spec.idleTimeoutSeconds) ensureReaper(this.reaper, this.logger);
       if (network && networking === 'kernel' && !options.probe) this.spares.prepare(spec.tags, network);
-      if (baselines.length) this.recordBaselines(id, baselines);
+      if (baselines.length) recordBaselines(this.manifests, id, baselines, this.logger);
       this.logger?.info(`Created sandbox ${name} (${id}) from ${spec.image} with runtime ${runtime}, network ${networkMode}`);
       return this.handle({ id, containerId: container.id, name });
     } catch (error) {
@@ -211,37 +184,17 @@ export class SandboxClient {
     }
   }
 
-  /**
-   * Everything create checks and looks up before it creates anything: the spec with its default
-   * limits, the policy, a registered runtime that can enforce it, the image, the network and the guard image.
-   */
-  private async prepare(input: SandboxSpec, options: CreateOptions) {
-    // The default memory and process limits are applied here, so every caller gets them (finding 6 of #10).
-    const spec = withResourceDefaults(validateSpec(input));
-    const policy = validatePolicy(spec);
-    const runtime = spec.runtime ?? DEFAULT_RUNTIME;
-    if (spec.mounts) assertMountsReachable(spec.mounts, isLocalEngine(this.endpoint), this.endpoint.description);
-    if (spec.mounts) assertSourcesExist(spec.mounts);
-    // Independent look-ups in parallel: creation time is what users wait on.
-    const [, runtimes] = await Promise.all([this.ping(), this.runtimes()]);
-    throwIfAborted(options.signal);
-    this.requireRuntime(runtime, runtimes);
-    const networking = runtimeNetworking(runtime, runtimes.get(runtime));
-    assertEnforceable(runtime, networking, policy);
-    const [, network] = await this.guard(() =>
-      Promise.all([
-        ensureImage(this.docker, spec.image, options.onProgress, options.signal),
-        // A --network=none runtime needs no network, but still a guard: it holds the copies of the
-        // sandbox's /etc/hosts, resolv.conf and hostname (network/networkFiles.ts).
-        networking === 'none' ? ensureGuardImage(this.docker, this.guardImage).then((): NetworkInfo => ({ name: 'none' })) : this.networkAndGuardImage(),
-      ]),
+  /** The checks and look-ups before a create (createPreparation.ts). */
+  private prepare(input: SandboxSpec, options: CreateOptions) {
+    return prepareCreate(
+      { docker: this.docker, endpoint: this.endpoint, guardImage: this.guardImage, registry: this.registry, ping: () => this.ping(), runtimes: () => this.runtimes(), guard: (call) => this.guard(call), networkAndGuardImage: () => this.networkAndGuardImage() },
+      input,
+      options,
     );
-    throwIfAborted(options.signal);
-    return { spec, policy, runtime, runtimes, networking, network };
   }
 
   private containerContext(): ContainerContext {
-    return { docker: this.docker, dockerRootDir: this.dockerRootDir(), mapError: (error, what) => this.mapError(error, what) };
+    return { docker: this.docker, dockerRootDir: this.registry.rootDir(), mapError: (error, what) => this.mapError(error, what) };
   }
 
   /** Upstream resolvers a new guard records (network/resolvers.ts); none for a remote engine. */
@@ -259,24 +212,6 @@ export class SandboxClient {
     return ready;
   }
   private networkReady: Promise<NetworkInfo> | undefined;
-
-  /** A sandbox whose baseline cannot be kept still works; only its review is unavailable (logged). */
-  private recordBaselines(sandboxId: string, mounts: MountBaseline[]): void {
-    try {
-      this.manifests.write({ version: 1, sandboxId, createdAt: new Date().toISOString(), mounts });
-    } catch (error) {
-      this.logger?.warn(`Sandbox ${sandboxId}: the record of its workspace copy could not be kept, so Review Sandbox Changes will not work for it: ${String((error as Error)?.message ?? error)}`);
-    }
-  }
-
-  private async copyIn(container: Docker.Container, spec: SandboxSpec, options: CreateOptions): Promise<MountBaseline[]> {
-    try {
-      return await copyMountsIn(container, spec.mounts ?? [], options.onCopyProgress, options.signal);
-    } catch (error) {
-      if (error instanceof SandboxError) throw error;
-      throw new SandboxError('EXEC_FAILED', `Copying the workspace into the sandbox failed: ${dockerMessage(error)}`, 'Check that the folder is readable; for huge folders, keep .gitignore\'d paths out (the default).', { cause: error });
-    }
-  }
 
   /** The images on this machine a sandbox can start from, by name, with their sizes (no snapshots, no guard image). */
   async localImages(): Promise<LocalImage[]> {
@@ -327,51 +262,12 @@ export class SandboxClient {
 
   /** Like `list`, with each sandbox's state, from one Docker call (for trees and pickers). */
   async listInfo(options: ListOptions = {}): Promise<SandboxInfo[]> {
-    const containers = await this.guard(() =>
-      this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, ...tagFilters(options.tags)] } }),
-    );
-    const sandboxes = containers.filter(isSandboxContainer);
-    this.guardCleanup.collect(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
-    // Only from a full listing: a tag-filtered one would take other sandboxes' gateways for orphans.
-    if (Object.keys(options.tags ?? {}).length === 0) this.guardCleanup.collectGateways(sandboxes);
-    // What a create that never finished left (its process died, or its clean-up failed): in the background.
-    void collectHalfMade(this.docker, containers, this.logger).catch(() => undefined);
-    void removeOrphanedPoolMembers(this.docker, containers).catch(() => undefined);
-    // Claimed pool members as created sandboxes, unclaimed ones not at all (pool/claims.ts).
-    const infos = applyClaims(containers).filter(isSandboxContainer)
-      .filter((c) => options.all !== false || c.State === 'running')
-      .filter((c) => options.includeProbes === true || c.Labels?.[LABEL.probe] !== 'true')
-      .map(infoFromList)
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-    // Self-healing: if the reaper died (reboot, kill), the next client to look restarts it.
-    if (infos.some((i) => i.state === 'running' && (i.expiresAt || i.idleTimeoutSeconds)) && !runningReaper(this.reaper.runDir, this.reaper.endpointDescription)) {
-      try {
-        ensureReaper(this.reaper, this.logger);
-      } catch (error) {
-        // Listing must work anyway; creating a sandbox with a lifetime says the same, as an error.
-        this.logger?.warn(error instanceof Error ? error.toString() : String(error));
-      }
-    }
-    return infos.map(({ idleTimeoutSeconds: _, ...info }) => info);
+    return listSandboxes({ docker: this.docker, guard: (call) => this.guard(call), guardCleanup: this.guardCleanup, reaper: this.reaper, logger: this.logger }, options);
   }
-
 
   /** A sandbox by its id (`sb-…`), its name, or its container id. */
   async fromId(idOrName: string): Promise<Sandbox> {
-    for (const label of [LABEL.id, LABEL.name]) {
-      const found = (await this.guard(async () => withClaimedSandboxes(this.docker, await this.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } })))).filter(isSandboxContainer);
-      if (found.length > 0) {
-        return this.handle(infoFromList(found[0]));
-      }
-    }
-    try {
-      const c = await this.docker.getContainer(idOrName).inspect();
-      const labels = c.Config.Labels ?? {};
-      if (labels[LABEL.managed] === 'true' && labels[LABEL.role] !== 'guard' && labels[LABEL.role] !== 'network' && labels[LABEL.role] !== 'claim' && labels[LABEL.pool] !== 'true') return this.handle({ id: labels[LABEL.id], containerId: c.Id, name: labels[LABEL.name] ?? labels[LABEL.id] });
-    } catch (error) {
-      if (isConnectionError(error)) throw unreachable(this.endpoint, error);
-    }
-    throw new SandboxError('NOT_FOUND', `No sandbox "${idOrName}" on ${this.endpoint.description}: it ended and was removed, or it was never created here.`, 'List the sandboxes (Sandboxes view, or client.list()) and use one that exists, or create a new one.');
+    return this.handle(await findSandbox(this.docker, this.endpoint, idOrName, (call) => this.guard(call)));
   }
 
   /** Docker, runtime registration and a trial sandbox, each with the fix when it fails. */
@@ -380,34 +276,14 @@ export class SandboxClient {
   }
 
   /** Registered runtimes as Docker reports them (cached briefly: create calls it every time). */
-  async runtimes(refresh = false): Promise<Map<string, { path?: string; runtimeArgs?: string[] }>> {
-    if (!refresh && this.runtimes_ && Date.now() - this.runtimes_.at < RUNTIME_CACHE_MS) return this.runtimes_.names;
-    const info = await this.guard(() => this.docker.info());
-    const names = new Map(Object.entries((info.Runtimes ?? {}) as Record<string, { path?: string; runtimeArgs?: string[] }>));
-    this.runtimes_ = { at: Date.now(), names, rootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir ? info.DockerRootDir : undefined };
-    return names;
-  }
-  private runtimes_: { at: number; names: Map<string, { path?: string; runtimeArgs?: string[] }>; rootDir?: string } | undefined;
-
-  /** The engine's data root on its host (from the `docker info` that runtimes() reads). */
-  private dockerRootDir(): string {
-    return this.runtimes_?.rootDir ?? '/var/lib/docker';
-  }
-
-  private requireRuntime(runtime: string, names: Map<string, { path?: string; runtimeArgs?: string[] }>): void {
-    if (names.has(runtime)) return;
-    const registered = [...names.keys()].join(', ') || 'none';
-    if (runtime === DEFAULT_RUNTIME) {
-      throw new SandboxError('RUNTIME_MISSING', `gVisor's runtime "runsc" is not registered with the Docker engine at ${this.endpoint.description} (registered: ${registered}). Sandboxes never fall back to runc silently.`, SETUP_FIX);
-    }
-    throw new SandboxError('RUNTIME_MISSING', `Runtime "${runtime}" is not registered with the Docker engine (registered: ${registered}).`, `Use one of the registered runtimes (normally "runsc"), or register "${runtime}" in /etc/docker/daemon.json and reload Docker.`);
+  async runtimes(refresh = false): Promise<Map<string, RuntimeEntry>> {
+    return this.registry.names(refresh);
   }
 
   /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
   async runtimeNetworking(runtime: string): Promise<RuntimeNetworking> {
     return runtimeNetworking(runtime, (await this.runtimes()).get(runtime));
   }
-
 
   /**
    * Like dispose(), and resolves once this client's spare guards are gone (one may still be
@@ -452,14 +328,4 @@ export class SandboxClient {
 function loadDockerode(): typeof Docker {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('dockerode') as typeof Docker;
-}
-
-/** Sandboxes, not their guards (sandboxes from before roles existed have no role label). */
-function isSandboxContainer(c: Docker.ContainerInfo): boolean {
-  const role = c.Labels?.[LABEL.role];
-  return role === undefined || role === 'sandbox';
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new SandboxError('CANCELLED', 'Creating the sandbox was cancelled.', 'Run the command again when you are ready.');
 }

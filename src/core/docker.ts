@@ -95,3 +95,22 @@ export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return typeof code === 'string' && ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code);
 }
+
+const PING_TIMEOUT_MS = 5000;
+
+/** Resolves when the engine answers; otherwise a DOCKER_UNREACHABLE error naming the endpoint and the fix. */
+export async function pingEngine(docker: Docker, endpoint: DockerEndpoint): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    throw unreachable(endpoint, error);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, dockerMessage, dockerStatus } from './errors';
-import type { ExecOptions, ExecProcess } from './types';
+import type { ExecOptions, ExecProcess, RunResult } from './types';
 
 /**
  * Starts a process in a running container through the Docker Engine API (never the CLI): one
@@ -250,4 +250,15 @@ export class DockerExecProcess implements ExecProcess {
   private sandboxGone(cause?: unknown): SandboxError {
     return new SandboxError('NOT_RUNNING', 'The sandbox stopped or was removed while the process ran, so it has no exit code.', 'Create a new sandbox; an ended sandbox cannot run commands.', { cause });
   }
+}
+
+/** Runs `proc` to completion with `stdin` written and closed, and collects its output as text (`Sandbox.run`). */
+export async function collectOutput(proc: ExecProcess, stdin: string | Buffer | undefined): Promise<RunResult> {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  proc.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  proc.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  proc.stdin.end(stdin ?? undefined);
+  const exitCode = await proc.wait();
+  return { exitCode, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
 }

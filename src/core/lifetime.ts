@@ -109,15 +109,33 @@ export async function reapOnce(
     views.push(view);
   }
   const decision = decide(views, lastActive, now);
-  for (const { containerId, reason } of decision.kill) {
+  await endSandboxes(docker, decision.kill, (containerId) => guardsOf.get(sandboxIdOf.get(containerId) ?? '') ?? [], lastActive, logger, onKill);
+  // After the deadlines, which must not wait for it.
+  await collectHalfMade(docker, everything, logger, now);
+  const orphans = await removeOrphanedPoolMembers(docker, everything);
+  if (orphans) logger?.info(`Removed ${orphans} pooled sandbox(es) whose pool's process is gone`);
+  // While pools exist, keep looking: their owner may die without closing them.
+  if (hasPoolMembers(everything)) decision.nextCheckMs = Math.min(decision.nextCheckMs ?? POOL_CHECK_MS, POOL_CHECK_MS);
+  return decision;
+}
+
+/** Ends what the decision says must end: each sandbox first, then the guards holding its network namespace. */
+async function endSandboxes(
+  docker: Docker,
+  kill: ReapDecision['kill'],
+  guardsOf: (containerId: string) => string[],
+  lastActive: Map<string, number>,
+  logger: Logger | undefined,
+  onKill: ((containerId: string, reason: 'timeout' | 'idle') => void) | undefined,
+): Promise<void> {
+  for (const { containerId, reason } of kill) {
     logger?.info(`Ending sandbox ${containerId.slice(0, 12)}: ${reason === 'timeout' ? 'its timeoutSeconds passed' : 'idle longer than idleTimeoutSeconds'}`);
     try {
       onKill?.(containerId, reason);
     } catch (error) {
       logger?.warn(`Could not record why sandbox ${containerId.slice(0, 12)} ended: ${error instanceof Error ? error.message : String(error)}`);
     }
-    // The sandbox first, then the guard that holds its network namespace.
-    for (const id of [containerId, ...(guardsOf.get(sandboxIdOf.get(containerId) ?? '') ?? [])]) {
+    for (const id of [containerId, ...guardsOf(containerId)]) {
       try {
         await docker.getContainer(id).kill({ signal: 'SIGKILL' });
       } catch (error) {
@@ -126,13 +144,6 @@ export async function reapOnce(
     }
     lastActive.delete(containerId);
   }
-  // After the deadlines, which must not wait for it.
-  await collectHalfMade(docker, everything, logger, now);
-  const orphans = await removeOrphanedPoolMembers(docker, everything);
-  if (orphans) logger?.info(`Removed ${orphans} pooled sandbox(es) whose pool's process is gone`);
-  // While pools exist, keep looking: their owner may die without closing them.
-  if (hasPoolMembers(everything)) decision.nextCheckMs = Math.min(decision.nextCheckMs ?? POOL_CHECK_MS, POOL_CHECK_MS);
-  return decision;
 }
 
 const busyAtLastCheck = new Set<string>();
@@ -266,4 +277,18 @@ export function ensureReaper(target: ReaperTarget, logger?: Logger): number | nu
   if (child.pid) replaceFile(reaperPidFile(runDir, target.endpointDescription), String(child.pid));
   logger?.debug(`Started the sandbox reaper (pid ${child.pid}) for ${target.endpointDescription}`);
   return child.pid ?? null;
+}
+
+/**
+ * Self-healing: when a listed sandbox has a lifetime and its endpoint's reaper is not running (a
+ * reboot, a kill), start it again. Listing must work anyway: a failure is logged; creating a
+ * sandbox with a lifetime reports the same, as an error.
+ */
+export function healReaper(infos: readonly { state: string; expiresAt: Date | null; idleTimeoutSeconds: number | null }[], target: ReaperTarget, logger?: Logger): void {
+  if (!infos.some((i) => i.state === 'running' && (i.expiresAt || i.idleTimeoutSeconds)) || runningReaper(target.runDir, target.endpointDescription)) return;
+  try {
+    ensureReaper(target, logger);
+  } catch (error) {
+    logger?.warn(error instanceof Error ? error.toString() : String(error));
+  }
 }

@@ -44,9 +44,9 @@ async function main(): Promise<void> {
   // The pid file is ours: whatever is at the socket's path is a dead host's.
   fs.rmSync(socketPath, { force: true });
   const logger = fileLogger(path.join(runDir, 'sessions.log'));
-  let server: SessionServer | undefined;
+  // `server` is made below; a signal cannot arrive before (no await in between).
   const stop = () => {
-    server?.close();
+    server.close();
     if (readPidFile(pidFile) === process.pid) {
       fs.rmSync(socketPath, { force: true });
       fs.rmSync(pidFile, { force: true });
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  server = new SessionServer({
+  const server = new SessionServer({
     socketPath,
     docker: new Docker(endpoint.options),
     logger,

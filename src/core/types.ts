@@ -64,7 +64,15 @@ export interface ConnectOptions {
 /** A sandbox's network mode, derived from its policy (network/modes.ts owns the modes). */
 export type { NetworkMode } from '../shared/networkModes';
 import type { NetworkMode } from '../shared/networkModes';
-import type { TunnelKind } from '../shared/tunnelKinds';
+import type { CopyProgress, WorkspaceMount } from './types/files';
+import type { NetworkState } from './types/network';
+
+// The contract's parts, each in its own file (types/), all importable from here.
+export type * from './types/files';
+export type * from './types/network';
+export type * from './types/review';
+/** How a forwarded port is served (tunnels/kinds.ts owns the kinds). */
+export type { TunnelKind } from '../shared/tunnelKinds';
 import type { EndReason } from './endReason';
 export type { EndReason } from './endReason';
 
@@ -124,120 +132,6 @@ export interface SandboxSpec {
   mounts?: WorkspaceMount[];
 }
 
-/** How a host folder reaches a sandbox; `none` is simply no mount. */
-export type WorkspaceMountMode = 'none' | 'copy' | 'readonly' | 'readwrite';
-
-export interface WorkspaceMount {
-  /** Absolute host folder; must exist (INVALID_SPEC otherwise). */
-  source: string;
-  /**
-   * `copy`: copied in before the sandbox starts; nothing inside can touch the originals, and
-   * nothing is written back unless you download it. `readonly`: bind mount that even root
-   * inside cannot write. `readwrite`: bind mount; writes inside change your files at once.
-   */
-  mode: 'copy' | 'readonly' | 'readwrite';
-  /** Absolute path inside the sandbox, default `/workspace`. */
-  target?: string;
-  /** `copy` mode: also copy paths that the folder's .gitignore files exclude (default false: node_modules etc. stay out). */
-  includeIgnored?: boolean;
-}
-
-/** Progress of a copy into or out of a sandbox; totals are known before the first byte moves. */
-export interface CopyProgress {
-  files: number;
-  totalFiles: number;
-  bytes: number;
-  totalBytes: number;
-}
-
-export type FileType = 'file' | 'directory' | 'symlink' | 'other';
-
-export interface FileStat {
-  /** Absolute, normalised path inside the sandbox. */
-  path: string;
-  type: FileType;
-  size: number;
-  mtimeMs: number;
-  /** Permission bits (e.g. 0o644), without the file type. */
-  mode: number;
-  /** Symlinks: where the link points (as stored, not resolved). */
-  linkTarget?: string;
-}
-
-export interface FileEntry extends FileStat {
-  name: string;
-}
-
-/**
- * Files of a running sandbox, through the Docker API (no bind mount needed). Paths are absolute
- * inside the sandbox; `..` is resolved lexically and may not climb above `/`. Operations run as
- * root inside the sandbox: gVisor, not file permissions, is the boundary. Under gVisor a
- * sandbox's own writes live in its memory-backed overlay, so they are read through the sandbox
- * itself and are gone once it stops: a sandbox that is not running answers NOT_RUNNING.
- */
-export interface SandboxFiles {
-  /** Whole file contents; FILE_TOO_LARGE when bigger than `maxBytes` (default 64 MiB). */
-  read(path: string, options?: { maxBytes?: number }): Promise<Buffer>;
-  /** `create` (default true): may create the file; `overwrite` (default true): may replace it; `mkdirs`: create missing parents. */
-  write(path: string, data: Buffer | string, options?: { create?: boolean; overwrite?: boolean; mkdirs?: boolean }): Promise<void>;
-  /** Entries of a directory (not `.`/`..`), sorted by name; symlinks are not followed. */
-  list(path: string): Promise<FileEntry[]>;
-  /** Metadata of a path; a symlink is reported as a symlink (lstat). */
-  stat(path: string): Promise<FileStat>;
-  mkdir(path: string, options?: { parents?: boolean }): Promise<void>;
-  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
-  rename(from: string, to: string, options?: { overwrite?: boolean }): Promise<void>;
-  /**
-   * Copy a host file or folder to `sandboxPath` (created or replaced). Folders skip what git
-   * ignores (.gitignore, .git/info/exclude, the global excludes file) unless `includeIgnored`;
-   * git config files go without credentials. A path that changes under the copy (swapped for a
-   * symlink, replaced) is left out and named in a PATH_OUTSIDE error once the rest is copied.
-   */
-  upload(hostPath: string, sandboxPath: string, options?: { includeIgnored?: boolean; onProgress?: (p: CopyProgress) => void; signal?: AbortSignal }): Promise<void>;
-  /**
-   * Copy a sandbox file or folder to `hostPath` (created or replaced). Nothing is written outside
-   * `hostPath`: entries that would escape it, and symlinks that resolve out of it once all is
-   * written, are refused. See DownloadOptions for the caps and for .git and .vscode folders.
-   */
-  download(sandboxPath: string, hostPath: string, options?: DownloadOptions): Promise<void>;
-}
-
-/** What a download does with files that would land in a .git or .vscode folder. */
-export type ConfigFolderAnswer = 'refuse' | 'skip' | 'write';
-
-/** The .git and .vscode folders a download holds (relative to its root, '.' for the root), and the git hooks among them. */
-export interface ConfigFoldersFound {
-  folders: string[];
-  hooks: string[];
-}
-
-export interface DownloadOptions {
-  onProgress?: (p: CopyProgress) => void;
-  signal?: AbortSignal;
-  /** Most bytes of file content to write (default 1 GiB); more: FILE_TOO_LARGE before they are written. */
-  maxBytes?: number;
-  /** Most files, folders and links to write (default 100,000); more: FILE_TOO_LARGE. */
-  maxEntries?: number;
-  /**
-   * Files into a `.git` or `.vscode` folder make this machine run code from the sandbox (git
-   * hooks, core.fsmonitor; VS Code tasks and settings). `'refuse'` (default): not written, and
-   * the download ends with a PERMISSION_DENIED error naming them once the rest is written.
-   * `'skip'`: not written, no error. `'write'`: written as they are, hooks executable. A
-   * function is asked once, before anything is written, with what the download holds; folders
-   * that appear after it answered are refused.
-   */
-  configFolders?: ConfigFolderAnswer | ((found: ConfigFoldersFound) => ConfigFolderAnswer | Promise<ConfigFolderAnswer>);
-}
-
-/** A filesystem snapshot image (Modal's `snapshot_filesystem`), labelled with its sandbox. */
-export interface SnapshotInfo {
-  /** Image reference; pass it as `image` to create a sandbox from the snapshot. */
-  ref: string;
-  sandboxId: string;
-  sandboxName: string;
-  createdAt: Date;
-  sizeBytes: number;
-}
 
 export interface ExecOptions {
   /** Allocate a pseudo-terminal (stdout and stderr merged). `true` or an initial size. */
@@ -329,68 +223,6 @@ export interface StatsOptions {
   signal?: AbortSignal;
 }
 
-export interface NetworkPolicyInput {
-  blockNetwork?: boolean;
-  cidrAllowlist?: string[];
-  /** Host names through the egress gateway (see SandboxSpec.domainAllowlist). */
-  domainAllowlist?: string[];
-}
-
-/** A connection or lookup the egress gateway refused (`sandbox.networkEvents()`). */
-export interface NetworkEvent {
-  /** ISO time. */
-  time: string;
-  /** Sandbox id. */
-  sandbox: string;
-  protocol: 'dns' | 'tls' | 'http' | 'tcp';
-  /** The name asked for (DNS question, SNI, Host), when there was one. */
-  name?: string;
-  address?: string;
-  port?: number;
-  /** DNS question type (1 A, 28 AAAA, 16 TXT…). */
-  qtype?: number;
-  /** Why, e.g. "name not on the domain allowlist", "no SNI". */
-  reason: string;
-  /** The same refusal repeated this many times before, not logged one by one. */
-  repeats?: number;
-}
-
-export interface NetworkState {
-  mode: NetworkMode;
-  blockNetwork: boolean;
-  cidrAllowlist: string[];
-  /** Host names through the egress gateway; absent or empty without one. */
-  domainAllowlist?: string[];
-  followsDefaults: boolean;
-  /** False when the runtime cannot have a policy enforced (gVisor netstack mode): only `open` runs there. */
-  enforced: boolean;
-  forwardedPorts: number[];
-  forwards: { port: number; kind: TunnelKind }[];
-}
-
-/** How a forwarded port is served (tunnels/kinds.ts owns the kinds). */
-export type { TunnelKind } from '../shared/tunnelKinds';
-
-/** A forwarded port, as Modal's Tunnel. */
-export interface Tunnel {
-  containerPort: number;
-  kind: TunnelKind;
-  host: string;
-  port: number;
-  /** `http://` for unencrypted (raw TCP underneath), `https://` for encrypted and h2. */
-  url: string;
-  /** Raw TCP endpoint (unencrypted tunnels). */
-  unencryptedHost?: string;
-  unencryptedPort?: number;
-}
-
-export interface ForwardOptions {
-  kind?: TunnelKind;
-  /** Local port to bind; default: the one used before for this sandbox and port, else a free one. */
-  localPort?: number;
-  /** Wait up to this many ms for a server to listen inside; 0 (default) does not wait. */
-  waitMs?: number;
-}
 
 export interface ListOptions {
   tags?: Record<string, string>;
@@ -456,58 +288,3 @@ export type SandboxErrorCode =
   /** Terminal sessions (sessions/): the host is missing or failed, or the session ended. */
   | 'SESSION_FAILED'
   | 'SESSION_GONE';
-
-/**
- * A file or symlink of a `copy` mount, as it was copied in (the review's baseline) or as it is
- * in the sandbox now: content by SHA-256, never the content itself.
- */
-export type TreeState = { type: 'file'; hash: string; mode: number; size: number } | { type: 'symlink'; linkTarget: string; mode: number };
-
-export type FileChangeKind = 'created' | 'changed' | 'deleted';
-
-/** One file created, changed or deleted in a sandbox relative to the copy it started from (`sandbox.changes()`). */
-export interface FileChange {
-  kind: FileChangeKind;
-  /** Absolute path in the sandbox. */
-  path: string;
-  /** Where it lands in the workspace on this machine. */
-  hostPath: string;
-  /** The `copy` mount it belongs to. */
-  mount: { source: string; target: string };
-  /** POSIX path below the mount (the same on both sides). */
-  rel: string;
-  /** As copied in (or as last applied); absent for a created file. */
-  before?: TreeState;
-  /** In the sandbox at review time; absent for a deleted file. */
-  after?: TreeState;
-  /** In a .vscode folder (VS Code runs tasks and applies settings from there): applied only with `configFolders: true`. */
-  configFolder?: boolean;
-  /**
-   * The workspace's file changed too since the copy (and is not the sandbox's version): applying
-   * would overwrite that change, so apply reports a `conflict` unless `overwriteConflicts`.
-   */
-  conflict?: boolean;
-}
-
-/** What became of one change on apply or discard. */
-export interface ChangeOutcome {
-  path: string;
-  rel: string;
-  /**
-   * `applied` / `discarded`: done. `conflict`: the workspace file changed since the copy, nothing
-   * written (apply again with `overwriteConflicts` once the user agreed). `stale`: the sandbox's
-   * file changed since the review, nothing written (review again). `refused`: not allowed (a
-   * symlink leading out of the workspace, a path through a symlink, a .vscode file, too large).
-   */
-  result: 'applied' | 'discarded' | 'conflict' | 'stale' | 'refused';
-  message?: string;
-}
-
-export interface ApplyChangesOptions {
-  /** Overwrite (or delete) workspace files that changed since the copy. Only after asking the user. */
-  overwriteConflicts?: boolean;
-  /** Apply files in .vscode folders too. Default false (refused). */
-  configFolders?: boolean;
-  /** Largest file applied, bytes. Default 64 MiB. */
-  maxBytes?: number;
-}

@@ -16,184 +16,20 @@
  *   - prints every refusal as one JSON line on stdout (network events, read by the engine).
  * Bundled by esbuild.mjs to dist/gateway.js; runs on Debian's nodejs (18) in the guard image.
  */
-import * as dgram from 'node:dgram';
-import { promises as dnsp, type RecordWithTtl } from 'node:dns';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as ipaddr from 'ipaddr.js';
 import { domainAllowed, normaliseHost, parseDomainEntry, type DomainEntry } from '../core/network/domains';
-import { refusedAddress } from './addresses';
 import { readSni } from './clientHello';
-import { GATEWAY_DNS_PORT, gatewayListenPort } from '../core/network/gatewayPorts';
+import { gatewayListenPort } from '../core/network/gatewayPorts';
+import { startDns } from './dns';
+import { emit, refused } from './events';
+import { EMPTY, closePolicy, entries, fromClient, resolveName, setPolicy, type GatewayPolicy } from './state';
 
-export interface GatewayPolicy {
-  tag: string;
-  domains: string[];
-  /** The CIDR allowlist: addresses reachable even when not public (explicit wins). */
-  cidrs: string[];
-  /** This machine's and Docker's addresses: never connected to. */
-  deny: string[];
-  /** Resolvers the gateway asks; empty: its own resolv.conf (Docker's embedded DNS). */
-  upstream: string[];
-  /** Answer AAAA (the sandbox's network has IPv6). */
-  ipv6: boolean;
-  /** The only sources accepted: the guard's addresses. Empty: none (closed). */
-  clients: string[];
-}
+// The policy's contract with the engine (network/gateway.ts writes it) lives in state.ts.
+export type { GatewayPolicy } from './state';
 
 const POLICY_FILE = process.env.GATEWAY_POLICY ?? '/run/gateway/policy.json';
-const EMPTY: GatewayPolicy = { tag: 'none', domains: [], cidrs: [], deny: [], upstream: [], ipv6: false, clients: [] };
-let policy: GatewayPolicy = EMPTY;
-let entries: DomainEntry[] = [];
-let resolver = new dnsp.Resolver({ timeout: 2000, tries: 2 });
-
-/** Same name refused again within this time: counted, not printed again (a loop must not flood the log). */
-const REPEAT_MS = 2000;
-const recent = new Map<string, { at: number; repeats: number }>();
-function refused(protocol: string, fields: Record<string, unknown>): void {
-  const key = `${protocol} ${String(fields.name ?? fields.address ?? '')} ${String(fields.port ?? '')} ${String(fields.reason)}`;
-  const now = Date.now();
-  const seen = recent.get(key);
-  if (seen && now - seen.at < REPEAT_MS) {
-    seen.repeats++;
-    return;
-  }
-  recent.set(key, { at: now, repeats: 0 });
-  if (recent.size > 1000) recent.clear();
-  emit('refused', { protocol, ...fields, ...(seen?.repeats ? { repeatsBefore: seen.repeats } : {}) });
-}
-function emit(kind: string, fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), kind, ...fields })}\n`);
-}
-
-function fromClient(address: string | undefined): boolean {
-  if (!address) return false;
-  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return policy.clients.includes(plain);
-}
-
-// ---- resolution (the gateway's own, cached per TTL) ------------------------------------------
-interface Resolved { v4: string[]; v6: string[]; refused: string[]; expires: number }
-const cache = new Map<string, Promise<Resolved>>();
-
-function resolveName(name: string): Promise<Resolved> {
-  const hit = cache.get(name);
-  if (hit) return hit;
-  const job = (async () => {
-    const [a, aaaa] = await Promise.all([
-      resolver.resolve4(name, { ttl: true }).catch(() => [] as RecordWithTtl[]),
-      resolver.resolve6(name, { ttl: true }).catch(() => [] as RecordWithTtl[]),
-    ]);
-    const refusedList: string[] = [];
-    const keep = (records: RecordWithTtl[]) =>
-      records
-        .filter((r) => {
-          const why = refusedAddress(r.address, policy);
-          if (why) refusedList.push(`${r.address}: ${why}`);
-          return !why;
-        })
-        .map((r) => r.address);
-    const ttl = Math.min(300, Math.max(5, ...[...a, ...aaaa].map((r) => r.ttl)));
-    return { v4: keep(a), v6: keep(aaaa), refused: refusedList, expires: Date.now() + ttl * 1000 };
-  })();
-  cache.set(name, job);
-  void job.then(
-    (r) => setTimeout(() => cache.get(name) === job && cache.delete(name), Math.max(0, r.expires - Date.now())).unref(),
-    () => cache.delete(name),
-  );
-  return job;
-}
-
-// ---- DNS server ------------------------------------------------------------------------------
-async function dnsAnswer(query: Buffer): Promise<Buffer | null> {
-  if (query.length < 12) return null;
-  const id = query.readUInt16BE(0);
-  const flags = query.readUInt16BE(2);
-  const reply = (rcode: number, question: Buffer, answers: Buffer[] = []) => {
-    const header = Buffer.alloc(12);
-    header.writeUInt16BE(id, 0);
-    header.writeUInt16BE(0x8000 | (flags & 0x7900) | 0x0080 | rcode, 2); // QR, opcode+RD kept, RA
-    header.writeUInt16BE(question.length ? 1 : 0, 4);
-    header.writeUInt16BE(answers.length, 6);
-    return Buffer.concat([header, question, ...answers]);
-  };
-  if (query.readUInt16BE(4) !== 1 || flags & 0x8000) return reply(1, Buffer.alloc(0)); // FORMERR
-  const labels: string[] = [];
-  let off = 12;
-  let binary = false;
-  for (;;) {
-    if (off >= query.length) return reply(1, Buffer.alloc(0));
-    const len = query[off];
-    if (len === 0) {
-      off++;
-      break;
-    }
-    if (len > 63 || off + 1 + len > query.length) return reply(1, Buffer.alloc(0)); // no compression in questions
-    const label = query.subarray(off + 1, off + 1 + len);
-    if (label.some((b) => b <= 0x20 || b >= 0x7f || b === 0x2e)) binary = true;
-    labels.push(label.toString('latin1'));
-    off += 1 + len;
-  }
-  if (off + 4 > query.length) return reply(1, Buffer.alloc(0));
-  const qtype = query.readUInt16BE(off);
-  const question = query.subarray(12, off + 4);
-  const raw = labels.join('.');
-  const name = binary ? null : normaliseHost(raw);
-  if (name === null || !domainAllowed(entries, name)) {
-    refused('dns', { name: raw.slice(0, 255), qtype, reason: name === null ? 'not a host name' : 'name not on the domain allowlist' });
-    return reply(3, question); // NXDOMAIN, and no one else was asked
-  }
-  if (qtype !== 1 && qtype !== 28) return reply(0, question); // only addresses are ever looked up
-  const resolved = await resolveName(name);
-  if (resolved.refused.length) refused('dns', { name, qtype, reason: `resolves to addresses that are not public (${resolved.refused.join(', ')})` });
-  const list = qtype === 1 ? resolved.v4 : policy.ipv6 ? resolved.v6 : [];
-  const answers = list.map((address) => {
-    const rdata = Buffer.from(ipaddr.parse(address).toByteArray());
-    const rr = Buffer.alloc(12);
-    rr.writeUInt16BE(0xc00c, 0);
-    rr.writeUInt16BE(qtype, 2);
-    rr.writeUInt16BE(1, 4);
-    rr.writeUInt32BE(Math.max(1, Math.round((resolved.expires - Date.now()) / 1000)), 6);
-    rr.writeUInt16BE(rdata.length, 10);
-    return Buffer.concat([rr, rdata]);
-  });
-  return reply(0, question, answers);
-}
-
-function startDns(): void {
-  for (const family of ['udp4', 'udp6'] as const) {
-    const udp = dgram.createSocket({ type: family, ipv6Only: family === 'udp6' });
-    udp.on('error', () => undefined);
-    udp.on('message', (msg, rinfo) => {
-      if (!fromClient(rinfo.address)) return;
-      void dnsAnswer(msg).then((out) => out && udp.send(out, rinfo.port, rinfo.address), () => undefined);
-    });
-    udp.bind(GATEWAY_DNS_PORT);
-  }
-  net
-    .createServer((socket) => {
-      if (!fromClient(socket.remoteAddress)) return void socket.destroy();
-      let buf = Buffer.alloc(0);
-      socket.setTimeout(10_000, () => socket.destroy());
-      socket.on('error', () => undefined);
-      socket.on('data', (chunk) => {
-        buf = Buffer.concat([buf, chunk]);
-        if (buf.length > 70_000) return void socket.destroy();
-        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-          const msg = Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-          buf = buf.subarray(2 + msg.length);
-          void dnsAnswer(msg).then((out) => {
-            if (!out) return void socket.destroy();
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(out.length);
-            socket.write(Buffer.concat([len, out]));
-          }, () => socket.destroy());
-        }
-      });
-    })
-    .listen(GATEWAY_DNS_PORT);
-}
 
 // ---- connections -----------------------------------------------------------------------------
 interface Open { name: string; port: number; sockets: net.Socket[] }
@@ -348,11 +184,7 @@ function loadPolicy(): void {
   try {
     const next = { ...EMPTY, ...(JSON.parse(fs.readFileSync(POLICY_FILE, 'utf8')) as Partial<GatewayPolicy>) };
     const parsed = next.domains.map(parseDomainEntry).filter((e): e is DomainEntry => typeof e !== 'string');
-    policy = next;
-    entries = parsed;
-    resolver = new dnsp.Resolver({ timeout: 2000, tries: 2 });
-    if (next.upstream.length) resolver.setServers(next.upstream);
-    cache.clear();
+    setPolicy(next, parsed);
     const ports = new Set([80, 443, ...parsed.flatMap((e) => e.ports)]);
     for (const port of ports) listen(port);
     for (const [port, server] of listeners) {
@@ -375,8 +207,7 @@ function loadPolicy(): void {
     emit('applied', { tag: next.tag, domains: entries.length, cut });
   } catch (error) {
     // A policy that cannot be read leaves nothing allowed: closed, never open.
-    entries = [];
-    policy = EMPTY;
+    closePolicy();
     for (const o of [...open]) for (const s of o.sockets) s.destroy();
     open.clear();
     emit('error', { reason: `policy not loaded: ${(error as Error).message}; everything is refused` });

@@ -18,6 +18,20 @@ import { McpUsageError, parseMcpOptions } from './options';
 const log = (line: string) => process.stderr.write(`[gvisor-sandboxes-mcp] ${line}\n`);
 const logger: Logger = { trace: () => undefined, debug: () => undefined, info: log, warn: log, error: log };
 
+/** A network change asked of the user through the MCP client's elicitation; declined when it cannot ask. */
+async function askThroughClient(server: Server, request: NetworkRequest): Promise<NetworkDecision> {
+  if (!server.getClientCapabilities()?.elicitation) {
+    return { approved: false, note: 'this MCP client cannot ask the user; restart the server with the --network you want' };
+  }
+  const what = request.change === 'allow' ? `allow ${request.cidrs.join(', ')}` : request.change === 'open' ? 'open all outbound traffic' : 'block all network';
+  const answer = await server.elicitInput({
+    message: `The agent asks to ${what} for sandbox ${request.sandboxName} (now ${request.current.mode}). Reason given: ${request.reason}`,
+    requestedSchema: { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve this network change' } }, required: ['approve'] },
+  });
+  const approved = answer.action === 'accept' && answer.content?.approve === true;
+  return { approved, note: approved ? 'approved by the user' : `the user answered ${answer.action === 'accept' ? 'no' : answer.action}` };
+}
+
 async function main(): Promise<void> {
   let options;
   try {
@@ -32,18 +46,7 @@ async function main(): Promise<void> {
   const client = connect({ dockerHost: options.dockerHost, logger });
   const server = new Server({ name: 'gvisor-sandboxes', version: '0.1.0' }, { capabilities: { tools: {} } });
 
-  const askNetwork = async (request: NetworkRequest): Promise<NetworkDecision> => {
-    if (!server.getClientCapabilities()?.elicitation) {
-      return { approved: false, note: 'this MCP client cannot ask the user; restart the server with the --network you want' };
-    }
-    const what = request.change === 'allow' ? `allow ${request.cidrs.join(', ')}` : request.change === 'open' ? 'open all outbound traffic' : 'block all network';
-    const answer = await server.elicitInput({
-      message: `The agent asks to ${what} for sandbox ${request.sandboxName} (now ${request.current.mode}). Reason given: ${request.reason}`,
-      requestedSchema: { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve this network change' } }, required: ['approve'] },
-    });
-    const approved = answer.action === 'accept' && answer.content?.approve === true;
-    return { approved, note: approved ? 'approved by the user' : `the user answered ${answer.action === 'accept' ? 'no' : answer.action}` };
-  };
+  const askNetwork = (request: NetworkRequest) => askThroughClient(server, request);
 
   const session = new AgentSession({
     client: () => client,
@@ -69,6 +72,17 @@ async function main(): Promise<void> {
     return { content: [{ type: 'text', text: result.text }], structuredContent: result.data, isError: !result.ok };
   });
 
+  const transport = new StdioServerTransport();
+  onShutdown(transport, async () => {
+    if (!options.keep) await session.terminate();
+    await client.close().catch(() => undefined);
+  });
+  await server.connect(transport);
+  log(`ready (image ${options.spec.image}, network ${options.spec.blockNetwork ? 'blocked' : options.spec.cidrAllowlist?.length ? options.spec.cidrAllowlist.join(',') : 'open'}${options.spec.mounts ? `, workspace ${options.spec.mounts[0]!.source} copied to /workspace` : ''})`);
+}
+
+/** Ends the agent sandbox (unless kept) and the process when the client goes away or a signal comes. */
+function onShutdown(transport: StdioServerTransport, cleanUp: () => Promise<void>): void {
   let closing = false;
   const shutdown = async (why: string): Promise<void> => {
     if (closing) return;
@@ -77,20 +91,16 @@ async function main(): Promise<void> {
     const deadline = setTimeout(() => process.exit(1), 40_000);
     deadline.unref();
     try {
-      if (!options.keep) await session.terminate();
+      await cleanUp();
     } catch (error) {
       log(`could not end the agent sandbox (its idle timeout will): ${String(error)}`);
     }
-    await client.close().catch(() => undefined);
     process.exit(0);
   };
-  const transport = new StdioServerTransport();
   transport.onclose = () => void shutdown('transport closed');
   process.stdin.on('end', () => void shutdown('the client closed stdin'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  await server.connect(transport);
-  log(`ready (image ${options.spec.image}, network ${options.spec.blockNetwork ? 'blocked' : options.spec.cidrAllowlist?.length ? options.spec.cidrAllowlist.join(',') : 'open'}${options.spec.mounts ? `, workspace ${options.spec.mounts[0]!.source} copied to /workspace` : ''})`);
 }
 
 main().catch((error: unknown) => {

@@ -7,7 +7,7 @@
 import { parseCidr } from '../core/network/cidr';
 import { parseDomainEntry } from '../core/network/domains';
 import { validateSpec } from '../core/spec';
-import { EMPTY_FORM, checkForm, suggestionOf } from '../shared/createFormModel';
+import { EMPTY_FORM, checkForm } from '../shared/createFormModel';
 import type { ImageChoice } from '../shared/localImages';
 import {
   isCreateFormState,
@@ -21,33 +21,33 @@ import {
 import { h, replaceChildren, root } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
 import { MODES, SECTIONS, type TextFieldSpec } from './createFormFields';
+import { AllowlistEditor } from './createFormAllowlist';
+import { fieldBox, imageHint, modeRadio, textInput, workspaceLine } from './createFormElements';
+import { problemCount, shownErrors, summaryList } from './formErrors';
 
 const ENGINE = { validateSpec, parseCidr, parseDomainEntry };
 
 /** One form: its model, what the user has touched, the extension's answers and its elements. */
 class CreateForm {
-  private model: CreateFormModel = { ...EMPTY_FORM };
+  model: CreateFormModel = { ...EMPTY_FORM };
   private openDetails = true;
   /** Fields the user has edited: their problems show as they type. All show after a submit. */
   private readonly touched = new Set<string>();
-  private rowsTouched: boolean[] = [];
+  rowsTouched: boolean[] = [];
   private submitted = false;
   /** Problems the extension reported, shown until the field is edited. */
-  private serverErrors: FieldErrors = {};
+  serverErrors: FieldErrors = {};
   private busy = false;
   private saveUnavailable: string | undefined;
   private workspaceNote = '';
 
   private readonly inputs = new Map<FormTextField, HTMLInputElement>();
-  private readonly errorSlots = new Map<string, HTMLElement>();
-  private rowsList!: HTMLElement;
-  private allowlistEditor!: HTMLElement;
+  readonly errorSlots = new Map<string, HTMLElement>();
+  private allowlist!: AllowlistEditor;
   private statusLine!: HTMLElement;
   /** The list of problems at the top of the form after a failed Create or Save, each a link to its field. */
   private summary!: HTMLElement;
   private imageList!: HTMLDataListElement;
-  /** Each allowlist row's "Use 10.0.0.0/8" button, shown when its problem suggests an entry. */
-  private readonly suggestionButtons = new Map<number, HTMLButtonElement>();
   private createButton!: HTMLButtonElement;
   private saveButton!: HTMLButtonElement;
   private resetButton!: HTMLButtonElement;
@@ -78,7 +78,7 @@ class CreateForm {
     this.client.ready();
   }
 
-  private saveState(): void {
+  saveState(): void {
     const state: CreateFormState = { model: this.model, openDetails: this.openDetails };
     this.client.state = state;
   }
@@ -120,13 +120,7 @@ class CreateForm {
     });
     this.formElement.append(h('div', { class: 'checkbox' }, detailsBox, h('label', { for: 'openDetails' }, 'Open the sandbox\'s details after creating it')));
 
-    this.createButton = h('button', { type: 'submit', class: 'primary' }, 'Create Sandbox');
-    this.saveButton = h('button', { type: 'button', class: 'secondary', title: this.saveUnavailable, 'aria-describedby': this.saveUnavailable ? 'save-note' : undefined }, 'Save as Workspace Defaults');
-    this.saveButton.addEventListener('click', () => void this.saveDefaults());
-    this.resetButton = h('button', { type: 'button', class: 'secondary' }, 'Reset to Settings');
-    this.resetButton.addEventListener('click', () => void this.resetToSettings());
-    this.formElement.append(this.errorSlot('form'), h('div', { class: 'actions' }, this.createButton, this.saveButton, this.resetButton));
-    if (this.saveUnavailable) this.formElement.append(h('p', { id: 'save-note', class: 'hint' }, this.saveUnavailable));
+    this.appendActions();
 
     const main = root();
     replaceChildren(main, this.formElement);
@@ -135,19 +129,19 @@ class CreateForm {
     this.inputs.get('image')?.focus();
   }
 
+  /** The form's problem slot and its buttons: Create, Save as Workspace Defaults (with why not, when it cannot), Reset. */
+  private appendActions(): void {
+    this.createButton = h('button', { type: 'submit', class: 'primary' }, 'Create Sandbox');
+    this.saveButton = h('button', { type: 'button', class: 'secondary', title: this.saveUnavailable, 'aria-describedby': this.saveUnavailable ? 'save-note' : undefined }, 'Save as Workspace Defaults');
+    this.saveButton.addEventListener('click', () => void this.saveDefaults());
+    this.resetButton = h('button', { type: 'button', class: 'secondary' }, 'Reset to Settings');
+    this.resetButton.addEventListener('click', () => void this.resetToSettings());
+    this.formElement.append(this.errorSlot('form'), h('div', { class: 'actions' }, this.createButton, this.saveButton, this.resetButton));
+    if (this.saveUnavailable) this.formElement.append(h('p', { id: 'save-note', class: 'hint' }, this.saveUnavailable));
+  }
+
   private textField(spec: TextFieldSpec): HTMLElement {
-    const id = `field-${spec.field}`;
-    const input = h('input', {
-      type: 'text',
-      id,
-      name: spec.field,
-      placeholder: spec.placeholder,
-      inputmode: spec.inputmode,
-      spellcheck: 'false',
-      autocomplete: 'off',
-      'aria-required': spec.required ? 'true' : undefined,
-      'aria-describedby': `hint-${spec.field} error-${spec.field}`,
-    });
+    const input = textInput(spec);
     input.value = this.model[spec.field];
     input.addEventListener('input', () => {
       this.model = { ...this.model, [spec.field]: input.value };
@@ -158,26 +152,12 @@ class CreateForm {
       this.update();
     });
     this.inputs.set(spec.field, input);
-    return h(
-      'div',
-      { class: spec.wide ? 'field wide' : 'field' },
-      h('label', { for: id }, spec.label, spec.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : false),
-      input,
-      h('p', { id: `hint-${spec.field}`, class: 'hint' }, spec.hint),
-      this.errorSlot(spec.field),
-    );
+    return fieldBox(spec, input, this.errorSlot(spec.field));
   }
 
   /** What the sandbox gets of the workspace, and where that is changed. */
   private workspaceLine(): HTMLElement {
-    const change = h('button', { type: 'button', class: 'link', id: 'workspace-settings' }, 'Change in Settings…');
-    change.addEventListener('click', () => void this.client.request('openWorkspaceSettings', {}).catch(() => undefined));
-    return h(
-      'p',
-      { class: 'hint', id: 'workspace-note' },
-      `Workspace: ${this.workspaceNote} (the settings sandboxes.workspace.mount and sandboxes.workspace.path decide; a copy is made when the sandbox is created). `,
-      change,
-    );
+    return workspaceLine(this.workspaceNote, () => void this.client.request('openWorkspaceSettings', {}).catch(() => undefined));
   }
 
   /** Fills the image field's list with the local images and their sizes; the field stays free text. */
@@ -191,115 +171,28 @@ class CreateForm {
     }
     replaceChildren(this.imageList, ...images.map((image) => h('option', { value: image.ref, label: `${image.ref} — ${image.size}` })));
     const hint = document.getElementById('hint-image');
-    if (hint) {
-      const local = images.filter((image) => image.size !== 'not on this machine').length;
-      hint.textContent = problem ?? (local > 0 ? `${local} local image${local === 1 ? '' : 's'} in the list (sizes shown); other names are pulled, which needs a registry.` : 'No local images; the image is pulled, which needs a registry.');
-    }
+    if (hint) hint.textContent = imageHint(images, problem);
   }
 
   /** Where a field's problem is shown; `aria-live` so it is announced when it appears. */
-  private errorSlot(key: string): HTMLElement {
+  errorSlot(key: string): HTMLElement {
     const slot = h('p', { id: `error-${key}`, class: 'error', 'aria-live': 'polite' });
     this.errorSlots.set(key, slot);
     return slot;
   }
 
   private networkFieldset(): HTMLElement {
-    const radios = MODES.map(({ mode, label, hint }) => {
-      const id = `mode-${mode}`;
-      const radio = h('input', { type: 'radio', name: 'networkMode', id, value: mode, checked: this.model.networkMode === mode, 'aria-describedby': `hint-${id}` });
-      radio.addEventListener('change', () => {
-        if (!radio.checked) return;
+    const radios = MODES.map(({ mode, label, hint }) =>
+      modeRadio(mode, label, hint, this.model.networkMode === mode, () => {
         this.model = { ...this.model, networkMode: mode };
-        if (mode === 'allowlist' && this.model.cidrAllowlist.length === 0) this.addRow(false);
+        if (mode === 'allowlist' && this.model.cidrAllowlist.length === 0) this.allowlist.addRow(false);
         delete this.serverErrors.cidrAllowlist;
         this.saveState();
         this.update();
-      });
-      return h('div', { class: 'radio' }, radio, h('label', { for: id }, label), h('span', { id: `hint-${id}`, class: 'hint inline' }, hint));
-    });
-    this.rowsList = h('ul', { class: 'rows', 'aria-label': 'Allowed networks' });
-    const add = h('button', { type: 'button', class: 'secondary small' }, 'Add Network');
-    add.addEventListener('click', () => this.addRow(true));
-    this.allowlistEditor = h(
-      'div',
-      { class: 'allowlist', id: 'allowlist' },
-      h('p', { class: 'hint', id: 'allowlist-hint' }, 'e.g. 10.0.0.0/8, fd00::/8 or 192.0.2.7. To resolve names, allow your DNS resolver too (the nameserver in /etc/resolv.conf).'),
-      this.rowsList,
-      this.errorSlot('cidrAllowlist'),
-      add,
-    );
-    this.renderRows();
-    return h('fieldset', { role: 'radiogroup', 'aria-labelledby': 'network-legend' }, h('legend', { id: 'network-legend' }, 'Network'), ...radios, this.allowlistEditor);
-  }
-
-  private renderRows(focusIndex?: number): void {
-    for (const key of [...this.errorSlots.keys()]) if (key.startsWith('cidrAllowlist.')) this.errorSlots.delete(key);
-    this.suggestionButtons.clear();
-    replaceChildren(
-      this.rowsList,
-      ...this.model.cidrAllowlist.map((entry, index) => {
-        const key = `cidrAllowlist.${index}`;
-        const id = `cidr-${index}`;
-        const input = h('input', {
-          type: 'text',
-          id,
-          class: 'cidr',
-          value: entry,
-          placeholder: 'e.g. 10.0.0.0/8',
-          spellcheck: 'false',
-          autocomplete: 'off',
-          'aria-label': `Allowed network ${index + 1}`,
-          'aria-describedby': `allowlist-hint error-${key}`,
-        });
-        input.value = entry;
-        input.addEventListener('input', () => {
-          const entries = [...this.model.cidrAllowlist];
-          entries[index] = input.value;
-          this.model = { ...this.model, cidrAllowlist: entries };
-          this.rowsTouched[index] = true;
-          delete this.serverErrors[key];
-          delete this.serverErrors.cidrAllowlist;
-          delete this.serverErrors.form;
-          this.saveState();
-          this.update();
-        });
-        const remove = h('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove network ${index + 1}` }, 'Remove');
-        remove.addEventListener('click', () => this.removeRow(index));
-        // "did you mean 10.0.0.0/8?" in one click: the suggestion replaces the row's entry.
-        const suggestion = h('button', { type: 'button', class: 'secondary small suggestion', id: `suggest-${index}`, hidden: true });
-        suggestion.addEventListener('click', () => {
-          const entry = suggestion.dataset.entry;
-          if (entry === undefined) return;
-          input.value = entry;
-          input.dispatchEvent(new Event('input'));
-          input.focus();
-        });
-        this.suggestionButtons.set(index, suggestion);
-        return h('li', {}, h('div', { class: 'row' }, input, remove), h('div', { class: 'row-problem' }, this.errorSlot(key), suggestion));
       }),
     );
-    if (focusIndex !== undefined) this.rowsList.querySelectorAll<HTMLInputElement>('input.cidr')[focusIndex]?.focus();
-  }
-
-  private addRow(focus: boolean): void {
-    this.model = { ...this.model, cidrAllowlist: [...this.model.cidrAllowlist, ''] };
-    this.rowsTouched.push(false);
-    this.renderRows(focus ? this.model.cidrAllowlist.length - 1 : undefined);
-    this.saveState();
-    this.update();
-  }
-
-  private removeRow(index: number): void {
-    this.model = { ...this.model, cidrAllowlist: this.model.cidrAllowlist.filter((_, i) => i !== index) };
-    this.rowsTouched = this.rowsTouched.filter((_, i) => i !== index);
-    // Row numbers shift: problems the extension reported for rows no longer apply.
-    this.serverErrors = Object.fromEntries(Object.entries(this.serverErrors).filter(([key]) => !key.startsWith('cidrAllowlist')));
-    const next = Math.min(index, this.model.cidrAllowlist.length - 1);
-    this.renderRows(next >= 0 ? next : undefined);
-    if (next < 0) this.allowlistEditor.querySelector<HTMLButtonElement>('button:last-child')?.focus();
-    this.saveState();
-    this.update();
+    this.allowlist = new AllowlistEditor(this);
+    return h('fieldset', { role: 'radiogroup', 'aria-labelledby': 'network-legend' }, h('legend', { id: 'network-legend' }, 'Network'), ...radios, this.allowlist.element);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -307,18 +200,10 @@ class CreateForm {
 
   /** The problems to show now: the form's own (for edited fields, or all after a submit) and the extension's. */
   private visibleErrors(): FieldErrors {
-    const { errors } = checkForm(this.model, ENGINE);
-    const shown: FieldErrors = {};
-    for (const [key, message] of Object.entries(errors)) {
-      const row = /^cidrAllowlist\.(\d+)$/.exec(key);
-      const edited = row ? this.rowsTouched[Number(row[1])] === true : this.touched.has(key);
-      // The whole-spec check runs on submit only, where the extension reports it.
-      if (key !== 'form' && (this.submitted || edited)) shown[key] = message;
-    }
-    return { ...this.serverErrors, ...shown };
+    return shownErrors(checkForm(this.model, ENGINE).errors, this.serverErrors, { submitted: this.submitted, touched: this.touched, rowsTouched: this.rowsTouched });
   }
 
-  private update(): void {
+  update(): void {
     const errors = this.visibleErrors();
     for (const [key, slot] of this.errorSlots) {
       const message = errors[key] ?? '';
@@ -326,17 +211,9 @@ class CreateForm {
       const input = key.startsWith('cidrAllowlist.') ? document.getElementById(`cidr-${key.split('.')[1]}`) : this.inputs.get(key as FormTextField);
       input?.setAttribute('aria-invalid', message ? 'true' : 'false');
     }
-    for (const [index, button] of this.suggestionButtons) {
-      const entry = suggestionOf(errors[`cidrAllowlist.${index}`]);
-      button.hidden = entry === undefined;
-      if (entry !== undefined && button.dataset.entry !== entry) {
-        button.dataset.entry = entry;
-        button.textContent = `Use ${entry}`;
-        button.setAttribute('aria-label', `Use ${entry} for allowed network ${index + 1}`);
-      }
-    }
+    this.allowlist.showSuggestions(errors);
     this.renderSummary(errors);
-    this.allowlistEditor.hidden = this.model.networkMode !== 'allowlist';
+    this.allowlist.element.hidden = this.model.networkMode !== 'allowlist';
     for (const button of [this.createButton, this.saveButton, this.resetButton]) button.disabled = this.busy;
     this.saveButton.disabled = this.busy || this.saveUnavailable !== undefined;
     this.createButton.textContent = this.busy ? 'Creating…' : 'Create Sandbox';
@@ -351,38 +228,7 @@ class CreateForm {
     if (!this.summary) return;
     const shown = this.submitted ? Object.entries(errors) : [];
     this.summary.hidden = shown.length === 0;
-    replaceChildren(
-      this.summary,
-      shown.length > 0 &&
-        h(
-          'ul',
-          {},
-          ...shown.map(([key, message]) => {
-            const link = h('a', { href: `#${this.inputIdOf(key)}` }, `${this.labelOf(key)}: ${message}`);
-            link.addEventListener('click', (event) => {
-              event.preventDefault();
-              document.getElementById(this.inputIdOf(key))?.focus();
-            });
-            return h('li', {}, link);
-          }),
-        ),
-    );
-  }
-
-  private inputIdOf(key: string): string {
-    const row = /^cidrAllowlist\.(\d+)$/.exec(key);
-    if (row) return `cidr-${row[1]}`;
-    if (key === 'cidrAllowlist') return 'mode-allowlist';
-    if (key === 'form') return 'field-image';
-    return `field-${key}`;
-  }
-
-  private labelOf(key: string): string {
-    const row = /^cidrAllowlist\.(\d+)$/.exec(key);
-    if (row) return `Allowed network ${Number(row[1]) + 1}`;
-    if (key === 'cidrAllowlist') return 'Allowed networks';
-    if (key === 'form') return 'Sandbox';
-    return SECTIONS.flatMap((section) => section.fields).find((field) => field.field === key)?.label ?? key;
+    replaceChildren(this.summary, shown.length > 0 && summaryList(shown));
   }
 
   private setStatus(text: string, kind: 'info' | 'error' | 'success' = 'info'): void {
@@ -395,12 +241,7 @@ class CreateForm {
     const order = [...this.formElement.querySelectorAll<HTMLInputElement>('input[type=text]')];
     const first = order.find((input) => input.getAttribute('aria-invalid') === 'true');
     if (first) first.focus();
-    else if (errors.cidrAllowlist) this.allowlistEditor.querySelector<HTMLButtonElement>('button:last-child')?.focus();
-  }
-
-  private problemCount(errors: FieldErrors): string {
-    const count = Object.keys(errors).length;
-    return count === 1 ? 'One field needs attention.' : `${count} fields need attention.`;
+    else if (errors.cidrAllowlist) this.allowlist.focusAdd();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -412,7 +253,7 @@ class CreateForm {
     const local = this.visibleErrors();
     this.update();
     if (Object.keys(local).length > 0) {
-      this.setStatus(`Not created. ${this.problemCount(local)}`, 'error');
+      this.setStatus(`Not created. ${problemCount(local)}`, 'error');
       this.focusFirstProblem(local);
       return;
     }
@@ -435,7 +276,7 @@ class CreateForm {
         }
         case 'invalid':
           this.serverErrors = result.errors;
-          this.setStatus(`Not created. ${this.problemCount(result.errors)}`, 'error');
+          this.setStatus(`Not created. ${problemCount(result.errors)}`, 'error');
           break;
         case 'failed':
           this.setStatus(`Not created: ${result.message}`, 'error');
@@ -465,7 +306,7 @@ class CreateForm {
       } else {
         this.submitted = true;
         this.serverErrors = result.errors;
-        this.setStatus(`Not saved. ${result.errors.form ?? this.problemCount(result.errors)}`, 'error');
+        this.setStatus(`Not saved. ${result.errors.form ?? problemCount(result.errors)}`, 'error');
       }
     } catch (error) {
       this.setStatus(`Not saved: ${(error as Error).message}`, 'error');

@@ -7,31 +7,18 @@
  * is shown) comes in through `AgentHost`. `call()` never throws: failures are results.
  */
 import * as posixPath from 'node:path/posix';
+
+export type { AgentToolResult, RunView } from './agentResult';
 import type { SandboxClient } from '../client';
 import { isSandboxError } from '../errors';
 import { modeOf, validatePolicy } from '../network/policy';
 import type { Sandbox } from '../sandbox';
 import type { ForwardOptions, NetworkPolicyInput, NetworkState, Tunnel } from '../types';
-import { CappedText } from './cappedText';
+import { runInSandbox } from './agentRun';
+import type { AgentToolResult, RunView } from './agentResult';
 import { AGENT_LIMITS, type AgentLimits } from './limits';
 import { agentToolDefinition, type AgentToolName } from './toolDefinitions';
 import { AgentToolError, forwardInput, networkInput, noInput, pathInput, runInput, writeInput, type NetworkChange, type RunInput } from './toolInput';
-
-export interface AgentToolResult {
-  ok: boolean;
-  /** What the model reads: the outcome in words, with output. */
-  text: string;
-  /** The same, structured (MCP `structuredContent`). Failures: `{ error: { code, message, fix } }`. */
-  data: Record<string, unknown>;
-}
-
-/** Where a running command's output is shown live (VS Code: a terminal the user can stop it from). */
-export interface RunView {
-  output(chunk: Buffer): void;
-  end(summary: string): void;
-  /** Called when the user stops the command there. */
-  onStop(stop: () => void): void;
-}
 
 export interface NetworkRequest {
   change: NetworkChange;
@@ -174,76 +161,8 @@ export class AgentSession {
     }
   }
 
-  private async runIn(sandbox: Sandbox, input: RunInput, signal: AbortSignal): Promise<AgentToolResult> {
-    const started = Date.now();
-    const proc = await sandbox.exec(input.argv, { workdir: input.cwd });
-    const view = this.host.startRunView?.(sandbox.name, input.display);
-    const stdout = new CappedText(this.limits.outputBytes);
-    const stderr = new CappedText(this.limits.outputBytes);
-    proc.stdout.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      view?.output(chunk);
-    });
-    proc.stderr.on('data', (chunk: Buffer) => {
-      stderr.push(chunk);
-      view?.output(chunk);
-    });
-    proc.stdin.end();
-    let stopped: 'timeout' | 'cancelled' | 'stopped' | undefined;
-    let killed: (() => void) | undefined;
-    const gaveUp = new Promise<number>((resolve) => (killed = () => setTimeout(() => resolve(-1), 5000).unref()));
-    const stop = (why: 'timeout' | 'cancelled' | 'stopped') => {
-      if (stopped) return;
-      stopped = why;
-      // Kill the whole process tree inside the sandbox; if that cannot work, stop waiting.
-      void proc.kill('KILL').catch(() => undefined).finally(() => killed?.());
-    };
-    const timer = setTimeout(() => stop('timeout'), input.timeoutSeconds * 1000);
-    const onAbort = () => stop('cancelled');
-    signal.addEventListener('abort', onAbort);
-    view?.onStop(() => stop('stopped'));
-    let exitCode: number;
-    try {
-      exitCode = await Promise.race([proc.wait(), gaveUp]);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      if (stopped) proc.close();
-    }
-    const seconds = (Date.now() - started) / 1000;
-    const data = {
-      sandbox: sandbox.name,
-      exitCode,
-      stdout: stdout.text('stdout'),
-      stderr: stderr.text('stderr'),
-      stdoutBytes: stdout.total,
-      stderrBytes: stderr.total,
-      truncated: stdout.truncated || stderr.truncated,
-      outputCapBytes: this.limits.outputBytes,
-      seconds: Math.round(seconds * 1000) / 1000,
-    };
-    const outcome =
-      stopped === 'timeout'
-        ? `killed after the timeout of ${input.timeoutSeconds} s`
-        : stopped === 'cancelled'
-          ? 'killed: the tool call was cancelled'
-          : stopped === 'stopped'
-            ? 'killed: the user stopped it in the terminal'
-            : `exit code ${exitCode}`;
-    view?.end(`[${outcome}, ${data.seconds} s]`);
-    const text = [
-      `${outcome} (${data.seconds} s, in sandbox ${sandbox.name}; stdout and stderr are each capped at ${this.limits.outputBytes} bytes).`,
-      `--- stdout (${stdout.total} bytes) ---`,
-      data.stdout,
-      `--- stderr (${stderr.total} bytes) ---`,
-      data.stderr,
-    ].join('\n');
-    if (stopped) {
-      const code = stopped === 'timeout' ? 'TIMED_OUT' : 'CANCELLED';
-      const fix = stopped === 'timeout' ? 'Give a larger "timeoutSeconds" (within the cap), or run it in the background and poll.' : 'Run it again if it is still needed.';
-      return { ok: false, text: `Error (${code}): ${text}\nFix: ${fix}`, data: { ...data, error: { code, message: `The command was ${outcome}.`, fix } } };
-    }
-    return { ok: true, text, data };
+  private runIn(sandbox: Sandbox, input: RunInput, signal: AbortSignal): Promise<AgentToolResult> {
+    return runInSandbox(sandbox, input, signal, this.limits, this.host.startRunView?.(sandbox.name, input.display));
   }
 
   private async readFile(path: string, signal: AbortSignal): Promise<AgentToolResult> {

@@ -69,27 +69,14 @@ export async function snapshotFilesystem(
 ): Promise<string> {
   const ref = snapshotRef(info.id, tag);
   const [image, container] = await Promise.all([docker.getImage(info.image).inspect().catch(() => null), docker.getContainer(info.containerId).inspect()]);
-  // Own label keys: a sandbox created from the image inherits its labels, and must not look
-  // like the sandbox the snapshot came from.
-  const labels = {
-    [LABEL.snapshot]: 'true',
-    [LABEL.snapshotSandboxId]: info.id,
-    [LABEL.snapshotSandboxName]: info.name,
-    [LABEL.snapshotOf]: info.image,
-    [LABEL.snapshotCreatedAt]: new Date().toISOString(),
-  };
   const excludes = snapshotExcludes(mounts);
   const proc = await exec(snapshotTarArgv(excludes));
   const stderr: Buffer[] = [];
   proc.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   proc.stdin.end();
   const archive = withoutExcluded(proc.stdout as Readable, excludes);
-  const [repo, tagPart] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
   // Started at once (Docker reads while tar writes); its failure is judged after tar's, which explains more.
-  const imported = (async () => {
-    const stream = (await docker.importImage(archive.output as never, { repo, tag: tagPart, changes: configChanges(image?.Config as never, container.Config, labels) } as never)) as unknown as NodeJS.ReadableStream;
-    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
-  })();
+  const imported = importSnapshot(docker, archive.output, ref, configChanges(image?.Config as never, container.Config, snapshotLabels(info)));
   // Docker refusing the archive half way leaves tar blocked on a full pipe: end it, and report
   // Docker's reason rather than the broken pipe that follows.
   let archiveEnded = false;
@@ -105,26 +92,60 @@ export async function snapshotFilesystem(
     archive.done.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
     imported.then(() => null, (error: unknown) => error),
   ]);
-  if (importFailedFirst) {
+  const failure = snapshotFailure(info.name, { importFailedFirst, importError, code, stderr: Buffer.concat(stderr).toString('utf8'), read });
+  if (failure) {
     await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
-    throw new SandboxError('EXEC_FAILED', `Docker refused the snapshot of ${info.name}: ${dockerMessage(importError)}`, 'See the Docker engine log.', { cause: importError });
-  }
-  const detail = Buffer.concat(stderr).toString('utf8').trim().split('\n').slice(-3).join(' ');
-  // A snapshot is the whole filesystem or nothing: never an empty or cut-off archive imported.
-  if (!tarSucceeded(code, detail)) {
-    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
-    throw new SandboxError('EXEC_FAILED', `Reading the filesystem of ${info.name} failed (tar exit ${code}): ${detail || 'no message'}. No snapshot was saved.`, code === 127 ? 'The image has no tar; snapshots need tar inside the sandbox.' : 'Check the sandbox is still running, then retry.');
-  }
-  if (read instanceof Error || read.entries === 0) {
-    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
-    const why = read instanceof Error ? `the archive from the sandbox was incomplete (${read.message})` : 'the archive from the sandbox was empty';
-    throw new SandboxError('EXEC_FAILED', `Reading the filesystem of ${info.name} failed: ${why}. No snapshot was saved.`, 'Check the sandbox is still running and its tar works (`tar -c -f - /etc | tar -t`), then retry.');
-  }
-  if (importError) {
-    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
-    throw new SandboxError('EXEC_FAILED', `Importing the snapshot of ${info.name} failed: ${dockerMessage(importError)}`, 'See the Docker engine log.', { cause: importError });
+    throw failure;
   }
   return ref;
+}
+
+/**
+ * The snapshot image's own labels: a sandbox created from the image inherits its labels, and must
+ * not look like the sandbox the snapshot came from.
+ */
+function snapshotLabels(info: SandboxInfo): Record<string, string> {
+  return {
+    [LABEL.snapshot]: 'true',
+    [LABEL.snapshotSandboxId]: info.id,
+    [LABEL.snapshotSandboxName]: info.name,
+    [LABEL.snapshotOf]: info.image,
+    [LABEL.snapshotCreatedAt]: new Date().toISOString(),
+  };
+}
+
+/** Imports `archive` as the image `ref` with these Dockerfile `changes`; resolves once Docker has read all of it. */
+async function importSnapshot(docker: Docker, archive: NodeJS.ReadableStream | Readable, ref: string, changes: string[]): Promise<void> {
+  const [repo, tag] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
+  const stream = (await docker.importImage(archive as never, { repo, tag, changes } as never)) as unknown as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Why a snapshot must not be kept, or undefined when it is whole. A snapshot is the whole
+ * filesystem or nothing: never an empty or cut-off archive imported. When Docker refused the
+ * archive first, its reason explains more than tar's broken pipe that followed.
+ */
+function snapshotFailure(
+  name: string,
+  outcome: { importFailedFirst: boolean; importError: unknown; code: number; stderr: string; read: { entries: number } | Error },
+): SandboxError | undefined {
+  const { importFailedFirst, importError, code, read } = outcome;
+  if (importFailedFirst) {
+    return new SandboxError('EXEC_FAILED', `Docker refused the snapshot of ${name}: ${dockerMessage(importError)}`, 'See the Docker engine log.', { cause: importError });
+  }
+  const detail = outcome.stderr.trim().split('\n').slice(-3).join(' ');
+  if (!tarSucceeded(code, detail)) {
+    return new SandboxError('EXEC_FAILED', `Reading the filesystem of ${name} failed (tar exit ${code}): ${detail || 'no message'}. No snapshot was saved.`, code === 127 ? 'The image has no tar; snapshots need tar inside the sandbox.' : 'Check the sandbox is still running, then retry.');
+  }
+  if (read instanceof Error || read.entries === 0) {
+    const why = read instanceof Error ? `the archive from the sandbox was incomplete (${read.message})` : 'the archive from the sandbox was empty';
+    return new SandboxError('EXEC_FAILED', `Reading the filesystem of ${name} failed: ${why}. No snapshot was saved.`, 'Check the sandbox is still running and its tar works (`tar -c -f - /etc | tar -t`), then retry.');
+  }
+  if (importError) {
+    return new SandboxError('EXEC_FAILED', `Importing the snapshot of ${name} failed: ${dockerMessage(importError)}`, 'See the Docker engine log.', { cause: importError });
+  }
+  return undefined;
 }
 
 export async function listSnapshots(docker: Docker, sandboxId?: string): Promise<SnapshotInfo[]> {

@@ -3,7 +3,7 @@ import { SandboxError } from '../errors';
 import { GATEWAY_DNS_PORT, RESERVED_PORTS, gatewayListenPort } from './gatewayPorts';
 import { parseDomainEntry } from './domains';
 import { parseCidr } from './cidr';
-import { modeOf, type NetworkPolicy } from '../../shared/networkModes';
+import { modeOf, type NetworkMode, type NetworkPolicy } from '../../shared/networkModes';
 
 // The policy type and its mode live in modes.ts (pure: the webviews use them too).
 export { modeOf, type NetworkPolicy };
@@ -204,41 +204,46 @@ export function renderRules(policy: NetworkPolicy, ctx: RuleContext): { v4: stri
     for (const port of ctx.forwardedPorts) {
       if (gateway) lines.push(`-A OUTPUT -d ${gateway} -p tcp -m tcp --sport ${port} -m conntrack --ctstate ESTABLISHED -j ACCEPT`);
     }
-    if (mode === 'open') {
-      // Replaced by the guard: -A OUTPUT/-A INPUT accepts for its upstream resolvers, port 53.
-      lines.push(RESOLVERS_PLACEHOLDER);
-      lines.push('-A INPUT -m conntrack --ctstate ESTABLISHED -j PUBLIC-IN');
-      lines.push('-A OUTPUT -j PUBLIC-OUT');
-      if (family === 4) lines.push('-A PUBLIC-OUT -m addrtype --dst-type BROADCAST -j RETURN');
-      for (const cidr of openRefusals(family, ctx.ownAddresses ?? [])) {
-        lines.push(`-A PUBLIC-OUT -d ${cidr} -j RETURN`);
-        lines.push(`-A PUBLIC-IN -s ${cidr} -j RETURN`);
-      }
-      lines.push('-A PUBLIC-OUT -j ACCEPT', '-A PUBLIC-IN -j ACCEPT');
-    } else if (mode === 'allowlist') {
-      const gw = family === 4 ? ctx.gateway?.v4 : ctx.gateway?.v6;
-      if (gw && needsGateway(policy)) {
-        // After the nat chain's DNAT: the gateway's own ports only. Replies come back un-NATed
-        // (their source is what the sandbox dialled), so they are matched by the gateway's
-        // address in the reply direction of the connection.
-        const ports = [GATEWAY_DNS_PORT, ...gatewayPorts(policy).map(gatewayListenPort)].join(',');
-        lines.push(`-A OUTPUT -d ${gw} -p udp -m udp --dport ${GATEWAY_DNS_PORT} -j ACCEPT`);
-        lines.push(`-A OUTPUT -d ${gw} -p tcp -m multiport --dports ${ports} -j ACCEPT`);
-        lines.push(`-A INPUT -m conntrack --ctstate ESTABLISHED --ctreplsrc ${gw} -j ACCEPT`);
-      }
-      for (const entry of policy.cidrAllowlist) {
-        const parsed = parseCidr(entry);
-        if (typeof parsed === 'string' || parsed.family !== family) continue;
-        lines.push(`-A OUTPUT -d ${parsed.cidr} -j ACCEPT`);
-        lines.push(`-A INPUT -s ${parsed.cidr} -m conntrack --ctstate ESTABLISHED -j ACCEPT`);
-      }
-    }
+    pushModeRules(lines, policy, mode, family, ctx);
     lines.push('-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset');
     lines.push(`-A OUTPUT -j REJECT --reject-with ${family === 4 ? 'icmp-port-unreachable' : 'icmp6-port-unreachable'}`);
     lines.push('COMMIT', '');
     return lines.join('\n');
   };
   return { v4: render(4), v6: render(6) };
+}
+
+/** The rules that make each mode what it is (after the common ones, before the final rejects). */
+function pushModeRules(lines: string[], policy: NetworkPolicy, mode: NetworkMode, family: 4 | 6, ctx: RuleContext): void {
+  if (mode === 'open') {
+    // Replaced by the guard: -A OUTPUT/-A INPUT accepts for its upstream resolvers, port 53.
+    lines.push(RESOLVERS_PLACEHOLDER);
+    lines.push('-A INPUT -m conntrack --ctstate ESTABLISHED -j PUBLIC-IN');
+    lines.push('-A OUTPUT -j PUBLIC-OUT');
+    if (family === 4) lines.push('-A PUBLIC-OUT -m addrtype --dst-type BROADCAST -j RETURN');
+    for (const cidr of openRefusals(family, ctx.ownAddresses ?? [])) {
+      lines.push(`-A PUBLIC-OUT -d ${cidr} -j RETURN`);
+      lines.push(`-A PUBLIC-IN -s ${cidr} -j RETURN`);
+    }
+    lines.push('-A PUBLIC-OUT -j ACCEPT', '-A PUBLIC-IN -j ACCEPT');
+  } else if (mode === 'allowlist') {
+    const gw = family === 4 ? ctx.gateway?.v4 : ctx.gateway?.v6;
+    if (gw && needsGateway(policy)) {
+      // After the nat chain's DNAT: the gateway's own ports only. Replies come back un-NATed
+      // (their source is what the sandbox dialled), so they are matched by the gateway's
+      // address in the reply direction of the connection.
+      const ports = [GATEWAY_DNS_PORT, ...gatewayPorts(policy).map(gatewayListenPort)].join(',');
+      lines.push(`-A OUTPUT -d ${gw} -p udp -m udp --dport ${GATEWAY_DNS_PORT} -j ACCEPT`);
+      lines.push(`-A OUTPUT -d ${gw} -p tcp -m multiport --dports ${ports} -j ACCEPT`);
+      lines.push(`-A INPUT -m conntrack --ctstate ESTABLISHED --ctreplsrc ${gw} -j ACCEPT`);
+    }
+    for (const entry of policy.cidrAllowlist) {
+      const parsed = parseCidr(entry);
+      if (typeof parsed === 'string' || parsed.family !== family) continue;
+      lines.push(`-A OUTPUT -d ${parsed.cidr} -j ACCEPT`);
+      lines.push(`-A INPUT -s ${parsed.cidr} -m conntrack --ctstate ESTABLISHED -j ACCEPT`);
+    }
+  }
 }
 
 /**

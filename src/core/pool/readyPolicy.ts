@@ -13,7 +13,8 @@
  */
 import type Docker from 'dockerode';
 import { startExec } from '../exec';
-import { APPLY_SCRIPT, applyPolicy, policyEnv, type NetworkInfo, type PolicyState } from '../network/guard';
+import { applyPolicy, policyEnv, type NetworkInfo, type PolicyState } from '../network/guard';
+import { APPLY_SCRIPT } from '../network/guardScripts';
 import type { ExecProcess } from '../types';
 
 export const READ_POLICY = [

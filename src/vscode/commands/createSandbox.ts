@@ -9,31 +9,27 @@
  * Returns the new sandbox's id (for tests and other extensions).
  */
 import * as vscode from 'vscode';
-import { validateSpec, type Sandbox } from '../../core';
+import type { Sandbox } from '../../core';
 import type { SandboxSpec } from '../../core/types';
 import { chooseWorkspaceMounts, currentMountChoices } from '../files/chooseWorkspaceMounts';
-import { formatCopyProgress, progressIncrements } from '../files/fileFormat';
-import type { WorkspaceMountSettings } from '../files/mountSettings';
-import { defaultMountChoice, describeMounts, mountOverrides, mountSettingsForSnapshot } from '../files/workspaceMounts';
+import { describeMounts, mountOverrides } from '../files/workspaceMounts';
 import { describePolicy } from '../network/networkFormat';
 import { describePortSettings, summarizeTunnels } from '../ports/portFormat';
 import { forwardsPorts } from '../ports/portSettings';
 import { describeRuntime } from '../sandboxFormat';
 import { isGvisorSandbox } from '../../shared/runtimes';
-import { GVISOR_RUNTIME, readSandboxDefaults, readWorkspaceMountSettings } from '../settings';
-import { withOverrides } from '../settingsToSpec';
+import { GVISOR_RUNTIME, readSandboxDefaults } from '../settings';
 import { createOverridesFromArg, validateSandboxName } from './commandArgs';
 import type { CommandContext } from './commandContext';
 import { createWithProgress, workspaceMountSettings, type SnapshotSource } from '../create/creationService';
 
 export type { SnapshotSource };
 import { CommandIds } from './commandIds';
-import { showInformationMessage, showInputBoxWithButtons, showWarningMessage, withProgress } from '../uiText';
+import { showInformationMessage, showInputBoxWithButtons, showWarningMessage } from '../uiText';
 import { pickImage } from '../create/pickImage';
 
 /** The name prompt's title-bar button: the local images with their sizes, or any name typed. */
 const CHOOSE_IMAGE: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('package'), tooltip: 'Choose Image…' };
-import { excerpt } from '../untrustedText';
 
 /**
  * With no argument, asks for an optional name and afterwards offers a terminal. With an object

@@ -26,10 +26,10 @@ import { NETWORK_SETTINGS_SECTION, SettingKeys } from '../../shared/settingKeys'
 import { describePolicy, summarizeReapplyFailures, type ReapplyFailure } from './networkFormat';
 import { samePolicy, type NetworkSettings } from './networkSettings';
 import { atLeastAsStrict, normalizePolicy, planReapply, policyKey } from './policyOrder';
-import { sandboxesThatCanWrite, type SettingsWriter } from './settingsWriters';
-import { workspaceSettingsFiles } from './workspaceSettingsFiles';
+import type { SettingsWriter } from './settingsWriters';
+import { findSettingsWriters } from './settingsWriterLookup';
+import { LoosenPrompt } from './loosenPrompt';
 import { WORKSPACE_TAG } from './workspaceTag';
-import { showWarningMessage } from '../uiText';
 
 /**
  * Settings edits can come in bursts (settings sync, several keys written at once): apply the last.
@@ -70,15 +70,8 @@ export class NetworkDefaultsService extends Disposable {
   private snapshot: Promise<Snapshot> | undefined;
   /** The last invalid-settings message shown, so an unchanged mistake is not shown again on every save. */
   private shownInvalid: string | undefined;
-  /** The looser policy (`policyKey`) the user is being asked about: one modal at a time. */
-  private asking: string | undefined;
-  /**
-   * The looser policies the user kept out in this window: not asked about again, so a sandbox that
-   * keeps rewriting the settings cannot wear the user down with the same question.
-   */
-  private readonly declined = new Set<string>();
-  /** The looser policy the user chose to apply: good for the next pass only. */
-  private approved: string | undefined;
+  /** The modal before looser settings, and what the user answered (loosenPrompt.ts). */
+  private readonly loosen: LoosenPrompt;
 
   constructor(
     private readonly clients: SandboxClientService,
@@ -87,6 +80,7 @@ export class NetworkDefaultsService extends Disposable {
     private readonly changes: SandboxChanges,
   ) {
     super();
+    this.loosen = new LoosenPrompt(log, (pass) => this.schedule(pass));
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         // guardImage is in the section too, but changes no policy (the client service handles it).
@@ -143,7 +137,7 @@ export class NetworkDefaultsService extends Disposable {
   }
 
   private async takeSnapshot(): Promise<Snapshot> {
-    const writers = this.findSettingsWriters();
+    const writers = findSettingsWriters(() => this.clients.client.docker, this.log);
     try {
       const sandboxes = await this.clients.client.list({ tags: { [WORKSPACE_TAG]: currentWorkspaceTag() }, all: false });
       const states = await Promise.all(
@@ -187,8 +181,7 @@ export class NetworkDefaultsService extends Disposable {
       this.log.info(`${pass.reason}: now ${describePolicy(policy)}; checking ${count} running sandbox${count === 1 ? '' : 'es'} of this workspace.`);
     }
     const key = policyKey(policy);
-    const approved = this.approved === key;
-    this.approved = undefined;
+    const approved = this.loosen.takeApproval(key);
     // Looked at only when some sandbox would be allowed more, and not when the user allowed this policy.
     const writersIfLoosening = () => (approved ? Promise.resolve([]) : snapshot.writers);
     // In parallel: the new policy must be in force everywhere within a second.
@@ -199,7 +192,7 @@ export class NetworkDefaultsService extends Disposable {
       const outcome = outcomes[i];
       return outcome?.kind === 'held' ? [{ name: sandbox.name, writers: outcome.writers }] : [];
     });
-    if (held.length > 0) this.askToLoosen(policy, key, held);
+    if (held.length > 0) this.loosen.ask(policy, key, held);
   }
 
   /** Logs the pass, shows how many it applied to, and reports the failures. */
@@ -222,70 +215,6 @@ export class NetworkDefaultsService extends Disposable {
       const text = summarizeReapplyFailures(policy, failures, count);
       this.log.error(text);
       this.notify({ kind: 'actionable', text, actions: ['showLog'], settingKeys: [] });
-    }
-  }
-
-  /**
-   * Not awaited: the modal stays up until answered, and tightening changes must not wait for it.
-   * Nothing wider is applied unless the answer is Apply; dismissing it keeps the current policy.
-   */
-  private askToLoosen(policy: NetworkSettings, key: string, held: { name: string; writers: SettingsWriter[] }[]): void {
-    // One question at a time: its answer starts a pass, which asks again if the settings moved on.
-    if (this.asking !== undefined || this.declined.has(key)) {
-      const why = this.asking !== undefined ? 'waiting for your answer' : 'you chose to keep the current policy (Set Network Policy… › Follow workspace settings applies them anyway)';
-      this.log.info(`The network settings (${describePolicy(policy)}) stay held back for ${held.map((h) => h.name).join(', ')}: ${why}.`);
-      return;
-    }
-    this.asking = key;
-    const names = held.map((h) => `"${h.name}"`).join(', ');
-    const writers = [...new Map(held.flatMap((h) => h.writers).map((w) => [w.name, w])).values()];
-    const writerText = writers.map((w) => `"${w.name}" can write ${w.file}`).join('; ');
-    // Keep comes first, so it is the default button (Enter); Cancel and closing mean keep too: only a deliberate Apply widens.
-    const keep = 'Keep Current Policy';
-    const apply = 'Apply';
-    const text = `Workspace settings now allow ${held.length === 1 ? 'sandbox' : 'sandboxes'} ${names} more network access: ${describePolicy(policy)}. These settings live in a folder that a sandbox can write.`;
-    const detail =
-      `Sandbox ${writerText} (a read-write mount), so code in it may have made this change. ` +
-      'Until you choose Apply, the sandboxes keep their current policy (narrowed to what both allow); stricter settings are always applied at once.';
-    void showWarningMessage(text, { modal: true, detail }, keep, apply).then(
-      (choice) => {
-        this.asking = undefined;
-        if (choice === apply) {
-          this.log.info(`You chose to apply the network settings (${describePolicy(policy)}) to ${names}.`);
-          this.approved = key;
-          this.declined.delete(key);
-          this.schedule({ reason: 'Applying the network settings you allowed', notify: true });
-        } else {
-          this.log.info(`You kept the current network policy of ${names}; the settings (${describePolicy(policy)}) are not applied to them.`);
-          this.declined.add(key);
-          this.schedule({ reason: 'Network settings held back', notify: false });
-        }
-      },
-      (err: unknown) => {
-        this.asking = undefined;
-        this.log.failure('asking to apply the network settings', err);
-      },
-    );
-  }
-
-  /** Running sandboxes (of any window) whose bind mounts hold this window's workspace settings; one unknown writer when Docker cannot say. */
-  private async findSettingsWriters(): Promise<SettingsWriter[]> {
-    const files = workspaceSettingsFiles();
-    if (files.length === 0) return [];
-    try {
-      const containers = await this.clients.client.docker.listContainers({ all: true, filters: { label: ['sandboxes.managed=true'] } });
-      return sandboxesThatCanWrite(
-        containers.map((c) => ({
-          name: c.Labels?.['sandboxes.name'] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
-          state: c.State,
-          mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source })),
-        })),
-        files,
-      );
-    } catch (err) {
-      // Fail closed: with no answer, any sandbox might be one.
-      this.log.warn(`Could not list the sandboxes' mounts to see whether one can write the workspace settings: ${err instanceof Error ? err.message : String(err)}`);
-      return [{ name: '(unknown: Docker did not answer)', file: files[0] ?? 'the workspace settings' }];
     }
   }
 

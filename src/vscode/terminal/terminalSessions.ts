@@ -33,7 +33,6 @@ export class TerminalSessions extends Disposable {
 
   /** A new shell in `sandbox` as a terminal's options (Open Terminal, the Sandbox shell profile). */
   shellOptions(sandbox: Sandbox, info: SandboxInfo, banner: SandboxPseudoterminalOptions['banner']): vscode.ExtensionTerminalOptions {
-    let pty: SandboxPseudoterminal;
     const start = async (size: { cols: number; rows: number } | undefined) => {
       try {
         const proc = await this.sessions().open({
@@ -54,7 +53,7 @@ export class TerminalSessions extends Disposable {
         return sandbox.exec(SHELL_ARGV, { pty: size ?? true, env: TERMINAL_ENV });
       }
     };
-    pty = new SandboxPseudoterminal(sandbox, this.log, { banner, start, detachOnClose: true });
+    const pty = new SandboxPseudoterminal(sandbox, this.log, { banner, start, detachOnClose: true });
     return terminalOptions(info.name, pty);
   }
 
@@ -87,13 +86,12 @@ export class TerminalSessions extends Disposable {
   }
 
   private reattachOptions(sandbox: Sandbox, session: SessionInfo): vscode.ExtensionTerminalOptions {
-    let pty: SandboxPseudoterminal;
     const start = async (size: { cols: number; rows: number } | undefined) => {
       const proc = await this.sessions().attach(session.id, size);
       this.sessionOf.set(pty, session.id);
       return proc;
     };
-    pty = new SandboxPseudoterminal(sandbox, this.log, { banner: { text: `Sandbox ${session.sandboxName} · reattached (the shell kept running)`, style: 'dim' }, start, detachOnClose: true });
+    const pty = new SandboxPseudoterminal(sandbox, this.log, { banner: { text: `Sandbox ${session.sandboxName} · reattached (the shell kept running)`, style: 'dim' }, start, detachOnClose: true });
     return terminalOptions(session.title, pty);
   }
 

@@ -1,8 +1,8 @@
 /**
  * Owns the extension's `SandboxClient`. It is created on first use (activation stays cheap and
  * never touches Docker) and recreated when `sandboxes.docker.host`,
- * `sandboxes.network.guardImage`, `sandboxes.network.gatewayResolvers` (for gateways created after
- * it) or `sandboxes.ports.bindAddress` changes, so the new value
+ * `sandboxes.network.guardImage`, `sandboxes.network.gatewayResolvers` (in force at each sandbox's next
+ * policy change) or `sandboxes.ports.bindAddress` changes, so the new value
  * applies to the next operation without a reload (ports/sandboxTunnels.ts reopens the forwards
  * the old client closed).
  */

@@ -13,6 +13,7 @@ export { DEFAULT_MOUNT_TARGET } from './files/mountSpec';
 export { sandboxPath } from './files/paths';
 export { parseCidr, validatePolicy, modeOf } from './network/policy';
 export { parseDomainEntry, validateDomainAllowlist } from './network/domains';
+export { validResolvers } from './network/resolvers';
 export type { NetworkPolicy } from './network/policy';
 export type { RuntimeNetworking } from './network/runtimeMode';
 export type * from './types';

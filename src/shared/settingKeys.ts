@@ -19,6 +19,7 @@ export const SettingKeys = {
   cidrAllowlist: 'sandboxes.network.cidrAllowlist',
   domainAllowlist: 'sandboxes.network.domainAllowlist',
   guardImage: 'sandboxes.network.guardImage',
+  gatewayResolvers: 'sandboxes.network.gatewayResolvers',
   encryptedPorts: 'sandboxes.ports.encrypted',
   unencryptedPorts: 'sandboxes.ports.unencrypted',
   h2Ports: 'sandboxes.ports.h2',

@@ -1,7 +1,8 @@
 /**
  * Owns the extension's `SandboxClient`. It is created on first use (activation stays cheap and
  * never touches Docker) and recreated when `sandboxes.docker.host`,
- * `sandboxes.network.guardImage` or `sandboxes.ports.bindAddress` changes, so the new value
+ * `sandboxes.network.guardImage`, `sandboxes.network.gatewayResolvers` (in force at each sandbox's next
+ * policy change) or `sandboxes.ports.bindAddress` changes, so the new value
  * applies to the next operation without a reload (ports/sandboxTunnels.ts reopens the forwards
  * the old client closed).
  */
@@ -11,7 +12,7 @@ import type { Logger } from '../core/types';
 import { Disposable, toDisposable } from './dispose';
 import { withFix } from './errors';
 import { isLoopback } from './ports/portSettings';
-import { readBindAddress, readDockerHost, readGuardImage, SettingKeys } from './settings';
+import { readBindAddress, readDockerHost, readGatewayResolvers, readGuardImage, SettingKeys } from './settings';
 import { showWarningMessage } from './uiText';
 
 export interface SandboxClientOptions {
@@ -28,6 +29,8 @@ export class SandboxClientService extends Disposable {
 
   /** The invalid bind address last warned about, so it is not shown again on every reconnect. */
   private warnedBindAddress: string | undefined;
+  /** Likewise for the gateway resolvers. */
+  private warnedResolvers: string | undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -37,7 +40,7 @@ export class SandboxClientService extends Disposable {
     this._register(toDisposable(() => this.reset()));
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage, SettingKeys.bindAddress].filter((key) => event.affectsConfiguration(key));
+        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage, SettingKeys.gatewayResolvers, SettingKeys.bindAddress].filter((key) => event.affectsConfiguration(key));
         if (changed.length > 0) {
           this.logger.info(`${changed.join(' and ')} changed; reconnecting on next use.`);
           this.reset();
@@ -56,9 +59,25 @@ export class SandboxClientService extends Disposable {
       const guardImage = readGuardImage();
       const tunnelBindHost = this.bindAddress();
       this.logger.debug(`Connecting to Docker at ${dockerHost ?? 'DOCKER_HOST or the default socket'}${guardImage ? `, guard image ${guardImage}` : ''}; forwards listen on ${tunnelBindHost}.`);
-      this.current = connect({ dockerHost, guardImage, logger: this.logger, stateDir: this.options.stateDir, tunnelBindHost });
+      const gatewayResolvers = this.gatewayResolvers();
+      this.current = connect({ dockerHost, guardImage, logger: this.logger, stateDir: this.options.stateDir, tunnelBindHost, gatewayResolvers });
     }
     return this.current;
+  }
+
+  /** `sandboxes.network.gatewayResolvers`: the valid entries, with a warning naming the others. */
+  private gatewayResolvers(): string[] | undefined {
+    const { resolvers, problem } = readGatewayResolvers();
+    if (problem) {
+      const text = withFix(problem.message, problem.fix);
+      this.logger.warn(text);
+      if (this.warnedResolvers !== problem.message) {
+        this.warnedResolvers = problem.message;
+        void showWarningMessage(text);
+      }
+    }
+    if (resolvers) this.logger.info(`Egress gateways resolve names through ${resolvers.join(', ')} (${SettingKeys.gatewayResolvers}).`);
+    return resolvers;
   }
 
   /** `sandboxes.ports.bindAddress`, or 127.0.0.1 with a warning when it is invalid. */

@@ -19,7 +19,7 @@
  * - the image, forwarded ports and what a port that starts listening does: VS Code's precedence in a trusted workspace, the user's value
  *   in an untrusted one; an image from the workspace may not be a snapshot (which holds another
  *   sandbox's files);
- * - runtime, Docker endpoint, guard image, bind address: user scope only (they are
+ * - runtime, Docker endpoint, guard image, gateway resolvers, bind address: user scope only (they are
  *   machine-scoped in package.json too);
  * - everything else (command, env, workdir, workspace path): VS Code's precedence; they only
  *   shape what runs inside the sandbox.
@@ -123,6 +123,8 @@ const RULES: { [K in SettingKey]: Rule } & Record<string, Rule | undefined> = {
   [SettingKeys.cidrAllowlist]: { kind: 'allowlist' },
   [SettingKeys.domainAllowlist]: { kind: 'domains' },
   [SettingKeys.guardImage]: { kind: 'userOnly' },
+  // Where allowed names are resolved decides what a domain-mode sandbox may reach.
+  [SettingKeys.gatewayResolvers]: { kind: 'userOnly' },
   [SettingKeys.encryptedPorts]: { kind: 'trustedPrecedence' },
   [SettingKeys.unencryptedPorts]: { kind: 'trustedPrecedence' },
   [SettingKeys.h2Ports]: { kind: 'trustedPrecedence' },

@@ -14,6 +14,7 @@ import { networkSettingsFrom, type NetworkSettings } from './network/networkSett
 import { workspaceTagFor } from './network/workspaceTag';
 import { workspaceMountSettingsFrom, type WorkspaceMountSettings } from './files/mountSettings';
 import { bindAddressFrom, type BindAddress } from './ports/portSettings';
+import { gatewayResolversFrom, type GatewayResolvers } from './network/gatewayResolvers';
 import { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 import { newSandboxSpecFromSettings } from './settingsToSpec';
 import { poolSizeFrom } from './create/poolSettings';
@@ -85,6 +86,11 @@ export function readBindAddress(): BindAddress {
 /** The configured Docker endpoint, or `undefined` for the engine's fallback (DOCKER_HOST, then the default socket). */
 export function readDockerHost(): string | undefined {
   return readString(SettingKeys.dockerHost);
+}
+
+/** The egress gateway's resolvers (`sandboxes.network.gatewayResolvers`), user scope only; `undefined` for its own. */
+export function readGatewayResolvers(): GatewayResolvers {
+  return gatewayResolversFrom(readEffectiveSettings());
 }
 
 /** The image of the network guard containers, or `undefined` for the engine's default. */

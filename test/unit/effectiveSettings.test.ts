@@ -208,12 +208,14 @@ describe('effective settings: image, ports, machine settings, the rest', () => {
     }
   });
 
-  it('runtime, Docker endpoint, guard image and bind address: user scope only, trusted or not', () => {
+  it('runtime, Docker endpoint, guard image, gateway resolvers and bind address: user scope only, trusted or not', () => {
     const cases: [string, unknown, unknown][] = [
       [SettingKeys.runtime, 'runsc', 'runc'],
       [SettingKeys.dockerHost, '', 'tcp://192.0.2.1:2375'],
       [SettingKeys.guardImage, 'sandboxes/guard:1', 'evil/guard:1'],
       [SettingKeys.bindAddress, '127.0.0.1', '0.0.0.0'],
+      // A repository may not choose who resolves the names a domain-mode sandbox may reach.
+      [SettingKeys.gatewayResolvers, [], ['192.0.2.53']],
     ];
     for (const [key, defaultValue, wanted] of cases) {
       assert.deepEqual(resolve(key, { defaultValue, ...folder(wanted) }), { value: defaultValue, ignored: ['workspace'] });

@@ -77,6 +77,24 @@ export function networkChoiceFromArg(arg: unknown): NetworkChoice | undefined {
   throw new TypeError(`Expected one of ${NETWORK_CHOICES.map((c) => `'${c}'`).join(', ')}, got ${describeArg(arg)}.`);
 }
 
+/** `sandboxes.allowRefusedName`'s argument (the refusal notification's actions). */
+export type AllowScope = 'sandbox' | 'workspace';
+
+export interface AllowRefusedNameArgs {
+  sandboxId: string;
+  entry: string;
+  scope: AllowScope;
+}
+
+/** Pure: the command's argument, or a TypeError naming what is wrong with it. */
+export function allowArgsFrom(arg: unknown): AllowRefusedNameArgs {
+  const { sandboxId, entry, scope } = (typeof arg === 'object' && arg !== null && !Array.isArray(arg) ? arg : {}) as Record<string, unknown>;
+  if (typeof sandboxId !== 'string' || sandboxId.trim() === '' || typeof entry !== 'string' || entry.trim() === '' || (scope !== 'sandbox' && scope !== 'workspace')) {
+    throw new TypeError(`Expected { sandboxId, entry, scope: 'sandbox' | 'workspace' }, got ${JSON.stringify(arg) ?? typeof arg}.`);
+  }
+  return { sandboxId: sandboxId.trim(), entry: entry.trim(), scope };
+}
+
 /** For the name input box (shared/sandboxName.ts, which the create form uses too). */
 export { validateSandboxName };
 

@@ -39,6 +39,8 @@ export const CommandIds = {
   createFromTree: 'sandboxes.tree.createSandbox',
   terminateFromTree: 'sandboxes.tree.terminateSandbox',
   showTerminalFromTree: 'sandboxes.tree.showTerminal',
+  // Hidden: the refusal notification's actions (network/refusalWatcher.ts), callable by tests.
+  allowRefusedName: 'sandboxes.allowRefusedName',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
@@ -78,4 +80,5 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.createFromTree]: 'Create Sandbox',
   [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
   [CommandIds.showTerminalFromTree]: 'Show Terminal',
+  [CommandIds.allowRefusedName]: 'Allow Refused Name',
 };

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { showErrorNotification } from '../errorNotification';
 import { errorLogText, presentError } from '../errors';
+import { allowRefusedName } from './allowRefusedName';
 import { checkSetup } from './checkSetup';
 import type { CommandContext, CommandHandler } from './commandContext';
 import { CommandIds, CommandTitles, type CommandId } from './commandIds';
@@ -71,6 +72,7 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.createFromTree]: createFromTree,
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,
+  [CommandIds.allowRefusedName]: allowRefusedName,
 };
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {

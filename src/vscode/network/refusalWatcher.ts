@@ -2,8 +2,9 @@
  * What the egress gateways refused (issue #12): every refusal of a running sandbox with a domain
  * allowlist goes to the output channel, and a refused name raises a rate-limited notification
  * "Sandbox X was refused example.org:443 — Allow for This Sandbox / Add to Workspace Allowlist /
- * Ignore". Nothing is allowed without the click; the change goes through SandboxChanges like any
- * other, and a workspace entry counts only where the settings rules let it (effectiveSettings.ts).
+ * Ignore". Nothing is allowed without the click; the click runs `sandboxes.allowRefusedName`
+ * (commands/allowRefusedName.ts), whose change goes through SandboxChanges like any other, and a
+ * workspace entry counts only where the settings rules let it (effectiveSettings.ts).
  */
 import * as vscode from 'vscode';
 import type { NetworkEvent, SandboxInfo } from '../../core/types';
@@ -13,7 +14,7 @@ import type { ExtensionLog } from '../log';
 import type { SandboxChanges } from '../sandboxChanges';
 import type { SandboxList } from '../tree/sandboxList';
 import { showWarningMessage } from '../uiText';
-import { SettingKeys } from '../../shared/settingKeys';
+import { CommandIds } from '../commands/commandIds';
 import { describeRefusal, entryFor, shouldNotify } from './refusalText';
 
 
@@ -79,22 +80,9 @@ export class RefusalWatcher extends Disposable {
     const allow = 'Allow for This Sandbox';
     const workspace = 'Add to Workspace Allowlist';
     const choice = await showWarningMessage(`Sandbox "${info.name}" was refused ${entry}${event.port && !entry.includes(':') ? `:${event.port}` : ''} (${event.protocol}): it is not on its domain allowlist.`, allow, workspace, 'Ignore');
-    try {
-      if (choice === allow) {
-        const sandbox = this.clients.client.handle(info);
-        const state = await sandbox.networkPolicy();
-        const domains = [...new Set([...(state.domainAllowlist ?? []), entry])];
-        await this.changes.setNetworkPolicy(sandbox, { blockNetwork: false, cidrAllowlist: state.cidrAllowlist, domainAllowlist: domains });
-        this.log.info(`Sandbox ${info.name}: ${entry} added to its domain allowlist (on request).`);
-      } else if (choice === workspace) {
-        const config = vscode.workspace.getConfiguration();
-        const current = config.inspect<unknown>(SettingKeys.domainAllowlist)?.workspaceValue;
-        const list = Array.isArray(current) ? current.filter((e): e is string => typeof e === 'string') : [];
-        await config.update(SettingKeys.domainAllowlist, [...new Set([...list, entry])], vscode.ConfigurationTarget.Workspace);
-        this.log.info(`${entry} added to the workspace setting ${SettingKeys.domainAllowlist} (on request).`);
-      }
-    } catch (error) {
-      this.log.warn(`Could not allow ${entry} for sandbox ${info.name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const scope = choice === allow ? 'sandbox' : choice === workspace ? 'workspace' : undefined;
+    if (!scope) return;
+    // The command does the change (through SandboxChanges) and logs it, and reports its own failures.
+    await vscode.commands.executeCommand(CommandIds.allowRefusedName, { sandboxId: info.id, entry, scope });
   }
 }

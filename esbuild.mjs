@@ -161,7 +161,13 @@ const contexts = await Promise.all(
       sourcemap: !production && !node18,
       sourcesContent: false,
       logLevel: watch ? 'silent' : 'warning',
-      plugins: [optionalNativeAddons, ...(asLibrary ? [coreAsLibrary, sharedVscode] : []), ...(beside ? [coreBeside] : []), ...(forbid ? [forbidVscode] : []), ...(watch ? [reportProblems(outfile)] : [])],
+      plugins: [
+        optionalNativeAddons,
+        ...(asLibrary ? [coreAsLibrary, sharedVscode] : []),
+        ...(beside ? [coreBeside] : []),
+        ...(forbid ? [forbidVscode] : []),
+        ...(watch ? [reportProblems(outfile)] : []),
+      ],
     }),
   ),
 );

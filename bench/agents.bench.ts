@@ -41,7 +41,13 @@ export async function agentToolOverheadBench(ctx: BenchContext): Promise<BenchRe
       },
       samples,
       { op: '<=', ratio: 1.2, text: 'median ratio ≤ 1.2' },
-      { extra: { firstToolCallMs: round(Number(line.firstCallMs), 1), createSandboxCommandMs: round(Number(line.createMs), 1), refusedCallMedianMs: round(Number(line.emptyCallMs), 1) } },
+      {
+        extra: {
+          firstToolCallMs: round(Number(line.firstCallMs), 1),
+          createSandboxCommandMs: round(Number(line.createMs), 1),
+          refusedCallMedianMs: round(Number(line.emptyCallMs), 1),
+        },
+      },
     );
   } finally {
     await session.close();

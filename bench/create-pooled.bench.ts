@@ -27,7 +27,8 @@ const SETTLE_MS = 250;
 async function usage(docker: Docker, ids: string[], ms: number): Promise<{ memoryMiB: number; cpuPercent: number }> {
   const cpu = async () => {
     let total = 0;
-    for (const id of ids) total += ((await docker.getContainer(id).stats({ stream: false })) as { cpu_stats: { cpu_usage: { total_usage: number } } }).cpu_stats.cpu_usage.total_usage;
+    for (const id of ids)
+      total += ((await docker.getContainer(id).stats({ stream: false })) as { cpu_stats: { cpu_usage: { total_usage: number } } }).cpu_stats.cpu_usage.total_usage;
     return total;
   };
   const before = await cpu();
@@ -44,7 +45,9 @@ async function usage(docker: Docker, ids: string[], ms: number): Promise<{ memor
 
 async function poolContainers(docker: Docker, tags: Record<string, string>): Promise<string[]> {
   const filters = Object.entries(tags).map(([k, v]) => `sandboxes.tag.${k}=${v}`);
-  return (await docker.listContainers({ filters: { label: ['sandboxes.pool=true', ...filters] } })).filter((c) => c.Names.some((n) => n.startsWith('/sandboxes-pool-') || n.startsWith('/sandboxes-guard-'))).map((c) => c.Id);
+  return (await docker.listContainers({ filters: { label: ['sandboxes.pool=true', ...filters] } }))
+    .filter((c) => c.Names.some((n) => n.startsWith('/sandboxes-pool-') || n.startsWith('/sandboxes-guard-')))
+    .map((c) => c.Id);
 }
 
 export async function createPooledBench(ctx: BenchContext): Promise<BenchResult[]> {
@@ -75,7 +78,8 @@ export async function createPooledBench(ctx: BenchContext): Promise<BenchResult[
       try {
         const out = await sandbox.run(spec.mounts ? ['sh', '-c', 'cat d19/f9.txt >/dev/null && echo ready'] : ['echo', 'ready']);
         const ms = performance.now() - started;
-        if (out.exitCode !== 0 || out.stdout !== 'ready\n') throw new Error(`echo ready gave exit ${out.exitCode}, stdout ${JSON.stringify(out.stdout)}, stderr ${JSON.stringify(out.stderr)}`);
+        if (out.exitCode !== 0 || out.stdout !== 'ready\n')
+          throw new Error(`echo ready gave exit ${out.exitCode}, stdout ${JSON.stringify(out.stdout)}, stderr ${JSON.stringify(out.stderr)}`);
         if (split) {
           claimMs.push(claimed - started);
           firstCommandMs.push(performance.now() - claimed);
@@ -146,10 +150,32 @@ export async function createPooledBench(ctx: BenchContext): Promise<BenchResult[
       idlePoolCost: cost,
     };
     return [
-      result('create-pooled-vs-cli', { ours: 'warm pool: client.create() + sandbox.run(["echo","ready"])', baseline: 'docker run -d --runtime runsc … + docker exec ID echo ready (CLI)' }, { ours: samples.pooled, baseline: samples.cli }, { op: '<=', ratio: 0.35, text: 'pooled ≤ 0.35× CLI' }, { extra }),
-      result('create-pooled-absolute', { ours: 'warm pool: client.create() + sandbox.run(["echo","ready"])', baseline: 'cold: client.create() + sandbox.run(["echo","ready"]), no pool' }, { ours: samples.pooled, baseline: samples.cold }, { op: '<', on: 'ours.median', value: 150, text: 'pooled median < 150 ms' }, { extra }),
-      result('create-pooled-copy-vs-cold-copy', { ours: 'warm pool, workspace (200 files, 2 MiB) copied in at claim + first command', baseline: 'cold create, workspace copied in before start + first command' }, { ours: samples.pooledCopy, baseline: samples.coldCopy }, null),
-      result('create-cold-vs-cli', { ours: 'cold: client.create() + sandbox.run(["echo","ready"]), no pool', baseline: 'docker run -d --runtime runsc … + docker exec ID echo ready (CLI)' }, { ours: samples.cold, baseline: samples.cli }, null),
+      result(
+        'create-pooled-vs-cli',
+        { ours: 'warm pool: client.create() + sandbox.run(["echo","ready"])', baseline: 'docker run -d --runtime runsc … + docker exec ID echo ready (CLI)' },
+        { ours: samples.pooled, baseline: samples.cli },
+        { op: '<=', ratio: 0.35, text: 'pooled ≤ 0.35× CLI' },
+        { extra },
+      ),
+      result(
+        'create-pooled-absolute',
+        { ours: 'warm pool: client.create() + sandbox.run(["echo","ready"])', baseline: 'cold: client.create() + sandbox.run(["echo","ready"]), no pool' },
+        { ours: samples.pooled, baseline: samples.cold },
+        { op: '<', on: 'ours.median', value: 150, text: 'pooled median < 150 ms' },
+        { extra },
+      ),
+      result(
+        'create-pooled-copy-vs-cold-copy',
+        { ours: 'warm pool, workspace (200 files, 2 MiB) copied in at claim + first command', baseline: 'cold create, workspace copied in before start + first command' },
+        { ours: samples.pooledCopy, baseline: samples.coldCopy },
+        null,
+      ),
+      result(
+        'create-cold-vs-cli',
+        { ours: 'cold: client.create() + sandbox.run(["echo","ready"]), no pool', baseline: 'docker run -d --runtime runsc … + docker exec ID echo ready (CLI)' },
+        { ours: samples.cold, baseline: samples.cli },
+        null,
+      ),
     ];
   } finally {
     await Promise.all([pooledClient.close(), coldClient.close()]);

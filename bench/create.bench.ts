@@ -34,24 +34,52 @@ const GUARD_IMAGE = 'sandboxes/guard:2';
  */
 export function baselineRunArgs(image: string, runId: string): string[] {
   return [
-    'run', '-d', '--runtime', 'runsc',
+    'run',
+    '-d',
+    '--runtime',
+    'runsc',
     ...baselineLabelArgs(runId),
-    '--cap-drop', 'NET_RAW', '--security-opt', 'no-new-privileges',
-    '--entrypoint', '',
-    image, ...KEEP_ALIVE_COMMAND,
+    '--cap-drop',
+    'NET_RAW',
+    '--security-opt',
+    'no-new-privileges',
+    '--entrypoint',
+    '',
+    image,
+    ...KEEP_ALIVE_COMMAND,
   ];
 }
 
 /** The CLI twin of the engine's guard (network/guard.ts createGuard): runc, NET_ADMIN only, same limits. */
 export function cliGuardRunArgs(runId: string, network: string): string[] {
   return [
-    'run', '-d', '--runtime', 'runc', '--network', network,
+    'run',
+    '-d',
+    '--runtime',
+    'runc',
+    '--network',
+    network,
     ...baselineLabelArgs(runId),
-    '--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN', '--security-opt', 'no-new-privileges',
-    '--tmpfs', '/run:rw,nosuid,nodev,size=1m', '--tmpfs', '/tmp:rw,nosuid,nodev,size=1m',
-    '--memory', '64m', '--memory-swap', '64m', '--pids-limit', '64',
-    '--entrypoint', '',
-    GUARD_IMAGE, ...KEEP_ALIVE_COMMAND,
+    '--cap-drop',
+    'ALL',
+    '--cap-add',
+    'NET_ADMIN',
+    '--security-opt',
+    'no-new-privileges',
+    '--tmpfs',
+    '/run:rw,nosuid,nodev,size=1m',
+    '--tmpfs',
+    '/tmp:rw,nosuid,nodev,size=1m',
+    '--memory',
+    '64m',
+    '--memory-swap',
+    '64m',
+    '--pids-limit',
+    '64',
+    '--entrypoint',
+    '',
+    GUARD_IMAGE,
+    ...KEEP_ALIVE_COMMAND,
   ];
 }
 
@@ -59,19 +87,38 @@ export function cliGuardRunArgs(runId: string, network: string): string[] {
 export function cliPolicyExecArgs(guardId: string, network: NetworkInfo): string[] {
   const rules = renderRules(OPEN_POLICY, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: [], tag: 'sandboxes-bench-cli' });
   return [
-    'exec', '-e', `V4=${rules.v4}`, '-e', `V6=${rules.v6}`, guardId,
-    '/bin/sh', '-c', 'printf "%s" "$V4" | iptables-restore && if [ -e /proc/net/if_inet6 ]; then printf "%s" "$V6" | ip6tables-restore; fi',
+    'exec',
+    '-e',
+    `V4=${rules.v4}`,
+    '-e',
+    `V6=${rules.v6}`,
+    guardId,
+    '/bin/sh',
+    '-c',
+    'printf "%s" "$V4" | iptables-restore && if [ -e /proc/net/if_inet6 ]; then printf "%s" "$V6" | ip6tables-restore; fi',
   ];
 }
 
 /** The CLI twin of the sandbox container joined to its guard (the engine also drops NET_ADMIN). */
 export function cliSandboxRunArgs(image: string, runId: string, guardId: string): string[] {
   return [
-    'run', '-d', '--runtime', 'runsc', '--network', `container:${guardId}`,
+    'run',
+    '-d',
+    '--runtime',
+    'runsc',
+    '--network',
+    `container:${guardId}`,
     ...baselineLabelArgs(runId),
-    '--cap-drop', 'NET_RAW', '--cap-drop', 'NET_ADMIN', '--security-opt', 'no-new-privileges',
-    '--entrypoint', '',
-    image, ...KEEP_ALIVE_COMMAND,
+    '--cap-drop',
+    'NET_RAW',
+    '--cap-drop',
+    'NET_ADMIN',
+    '--security-opt',
+    'no-new-privileges',
+    '--entrypoint',
+    '',
+    image,
+    ...KEEP_ALIVE_COMMAND,
   ];
 }
 
@@ -91,7 +138,8 @@ export async function createBench(ctx: BenchContext): Promise<BenchResult[]> {
           sandbox = await client.create({ image: ctx.image, tags: engineTags(ctx.runId) });
           const out = await sandbox.run(['echo', 'ready']);
           const ms = performance.now() - started;
-          if (out.exitCode !== 0 || out.stdout !== 'ready\n') throw new Error(`engine: echo ready gave exit ${out.exitCode}, stdout ${JSON.stringify(out.stdout)}, stderr ${JSON.stringify(out.stderr)}`);
+          if (out.exitCode !== 0 || out.stdout !== 'ready\n')
+            throw new Error(`engine: echo ready gave exit ${out.exitCode}, stdout ${JSON.stringify(out.stdout)}, stderr ${JSON.stringify(out.stderr)}`);
           return ms;
         } catch (error) {
           // Another client's listing killed the guard mid-create (lib/sandboxes.ts): not a timing.
@@ -162,7 +210,8 @@ export async function createBench(ctx: BenchContext): Promise<BenchResult[]> {
         'create-vs-cli-same-isolation',
         {
           ours: 'client.create() + sandbox.run(["echo","ready"])',
-          baseline: 'CLI, same isolation: docker run runc guard (NET_ADMIN, sandboxes network) + docker exec iptables-restore/ip6tables-restore + docker run --runtime runsc --network container:GUARD + docker exec echo ready',
+          baseline:
+            'CLI, same isolation: docker run runc guard (NET_ADMIN, sandboxes network) + docker exec iptables-restore/ip6tables-restore + docker run --runtime runsc --network container:GUARD + docker exec echo ready',
         },
         { ours: samples.ours, baseline: samples.cliGuard },
         { op: '<=', ratio: 1.1, text: 'ours ≤ 1.1× CLI (same isolation)' },

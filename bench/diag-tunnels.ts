@@ -49,14 +49,17 @@ async function nagleCase(ctx: BenchContext, client: SandboxClient): Promise<void
       const d = await startDirect(ctx, script);
       direct = d.container;
       const forwarded = (await sandbox.tunnels())[8000];
-      if (!forwarded) throw new Error(`sandbox ${sandbox.name} forwards no port 8000: ${JSON.stringify(await sandbox.networkPolicy())}, ${JSON.stringify(await sandbox.info())}`);
+      if (!forwarded)
+        throw new Error(`sandbox ${sandbox.name} forwards no port 8000: ${JSON.stringify(await sandbox.networkPolicy())}, ${JSON.stringify(await sandbox.info())}`);
       const tunnel: ClientTarget = { name: 'tunnel', protocol: 'http', origin: forwarded.url };
       const port: ClientTarget = { name: 'direct', protocol: 'http', origin: `http://127.0.0.1:${d.http}` };
       await waitUntilServing([tunnel, port], SMALL.path, undefined);
       log(`\npython3 -m http.server --protocol HTTP/1.1, Nagle ${nagle ? 'ON (stock)' : 'off'}: keep-alive GET ${SMALL.path}, ${n} requests per path`);
       for (const targets of [[tunnel], [port], [tunnel, port], [port, tunnel]]) {
         const out = await runClient({ mode: 'latency', targets, path: SMALL.path, connection: 'keep-alive', warmup: 10, n, expectBytes: SMALL.bytes });
-        const cells = targets.map((t) => `${t.name.padEnd(6)} p50 ${median(out.samples[t.name]).toFixed(1).padStart(5)} ms  p90 ${percentile(out.samples[t.name], 90).toFixed(1).padStart(5)} ms`);
+        const cells = targets.map(
+          (t) => `${t.name.padEnd(6)} p50 ${median(out.samples[t.name]).toFixed(1).padStart(5)} ms  p90 ${percentile(out.samples[t.name], 90).toFixed(1).padStart(5)} ms`,
+        );
         log(`  ${(targets.length === 1 ? 'alone' : `in turn (${targets.map((t) => t.name).join(', ')})`).padEnd(26)} ${cells.join('  |  ')}`);
       }
     } finally {
@@ -82,7 +85,10 @@ function cpuNs(pid: number, tid?: number): number {
 
 /** TCP segments retransmitted in the network namespace of a process (/proc/<pid>/net/snmp, local only). */
 function retransSegs(pid: number): number {
-  const lines = fs.readFileSync(`/proc/${pid}/net/snmp`, 'utf8').split('\n').filter((l) => l.startsWith('Tcp:'));
+  const lines = fs
+    .readFileSync(`/proc/${pid}/net/snmp`, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Tcp:'));
   const [names, values] = lines.map((l) => l.trim().split(/\s+/));
   return Number(values[names.indexOf('RetransSegs')]);
 }
@@ -134,7 +140,11 @@ async function pathsCase(ctx: BenchContext, client: SandboxClient): Promise<void
   let direct: Docker.Container | undefined;
   let relay: { port: number; close(): void } | undefined;
   try {
-    sandbox = await createWithGuard(client, { image: IMAGE, tags: engineTags(ctx.runId), command: ['/bin/sh', '-c', serversScript()], unencryptedPorts: [8000], encryptedPorts: [8001] }, log);
+    sandbox = await createWithGuard(
+      client,
+      { image: IMAGE, tags: engineTags(ctx.runId), command: ['/bin/sh', '-c', serversScript()], unencryptedPorts: [8000], encryptedPorts: [8001] },
+      log,
+    );
     const d = await startDirect(ctx);
     direct = d.container;
     const guardInfo = await ctx.docker.getContainer(await guardOf(ctx, sandbox)).inspect();
@@ -159,10 +169,23 @@ async function pathsCase(ctx: BenchContext, client: SandboxClient): Promise<void
     const serverPid = (t: ClientTarget) => (t.name === 'docker-proxy' || t.name === 'no proxy, direct' ? directInfo.State.Pid : guardInfo.State.Pid);
     await waitUntilServing(targets, SMALL.path, ca);
     const lat = await runClient({ mode: 'latency', targets, path: SMALL.path, connection: 'keep-alive', warmup: 30, n, expectBytes: SMALL.bytes, ca, containerAddresses });
-    const thr = await runClient({ mode: 'throughput', targets, path: LARGE.path, connection: 'keep-alive', warmup: 3, n: 10, durationMs: seconds * 1000, expectBytes: LARGE.bytes, ca, containerAddresses });
+    const thr = await runClient({
+      mode: 'throughput',
+      targets,
+      path: LARGE.path,
+      connection: 'keep-alive',
+      warmup: 3,
+      n: 10,
+      durationMs: seconds * 1000,
+      expectBytes: LARGE.bytes,
+      ca,
+      containerAddresses,
+    });
     log(`\nwhere a tunnel's time goes (same sandbox server, Nagle off; ${n} keep-alive GETs of ${SMALL.path} and ${seconds} s of ${LARGE.path} downloads per path, in turn):`);
     const proxyPid = dockerProxyPid(d.http);
-    log(`  ${'path'.padEnd(20)} ${'GET p50'.padStart(9)} ${'GET p90'.padStart(9)}  ${'1 MiB p50'.padStart(10)} ${'median rate'.padStart(12)} ${'aggregate'.padStart(11)}  relay CPU per GET | per MiB (main thread / docker-proxy)   alone, ${100} MiB: stalls, server TCP retransmits`);
+    log(
+      `  ${'path'.padEnd(20)} ${'GET p50'.padStart(9)} ${'GET p90'.padStart(9)}  ${'1 MiB p50'.padStart(10)} ${'median rate'.padStart(12)} ${'aggregate'.padStart(11)}  relay CPU per GET | per MiB (main thread / docker-proxy)   alone, ${100} MiB: stalls, server TCP retransmits`,
+    );
     const downloads = 100;
     for (const t of targets) {
       // Each path alone: CPU time of the relays (main thread: the tunnels and the bare relay; docker-proxy's process).
@@ -180,7 +203,10 @@ async function pathsCase(ctx: BenchContext, client: SandboxClient): Promise<void
         };
       };
       const get = await cpu({ mode: 'latency', targets: [t], path: SMALL.path, connection: 'keep-alive', warmup: 0, n, expectBytes: SMALL.bytes, ca, containerAddresses }, n);
-      const mb = await cpu({ mode: 'latency', targets: [t], path: LARGE.path, connection: 'keep-alive', warmup: 0, n: downloads, expectBytes: LARGE.bytes, ca, containerAddresses }, downloads);
+      const mb = await cpu(
+        { mode: 'latency', targets: [t], path: LARGE.path, connection: 'keep-alive', warmup: 0, n: downloads, expectBytes: LARGE.bytes, ca, containerAddresses },
+        downloads,
+      );
       const dl = median(thr.samples[t.name]);
       const aggregate = thr.samples[t.name].length / (thr.samples[t.name].reduce((a, b) => a + b, 0) / 1000);
       const us = (x: number) => (Number.isNaN(x) ? '–' : `${x.toFixed(0)} µs`);
@@ -188,8 +214,8 @@ async function pathsCase(ctx: BenchContext, client: SandboxClient): Promise<void
         `  ${t.name.padEnd(20)} ${`${median(lat.samples[t.name]).toFixed(2)} ms`.padStart(9)} ${`${percentile(lat.samples[t.name], 90).toFixed(2)} ms`.padStart(9)}  ${`${dl.toFixed(1)} ms`.padStart(10)} ${`${(1000 / dl).toFixed(0)} MiB/s`.padStart(12)} ${`${aggregate.toFixed(0)} MiB/s`.padStart(11)}  ${us(get.main).padStart(7)} / ${us(get.proxy).padStart(6)} | ${us(mb.main).padStart(8)} / ${us(mb.proxy).padStart(7)}   ${String(mb.stalls).padStart(3)} stalls, ${mb.retrans} retransmitted segments`,
       );
     }
-    log('  (median rate: of single downloads; aggregate: bytes / total time, stalls included. A stall is a download over 4× its path\'s median.');
-    log('   Main thread CPU includes a floor of its own: worker messages, timers, the tunnel registry\'s 2 s sweep; compare rows.)');
+    log("  (median rate: of single downloads; aggregate: bytes / total time, stalls included. A stall is a download over 4× its path's median.");
+    log("   Main thread CPU includes a floor of its own: worker messages, timers, the tunnel registry's 2 s sweep; compare rows.)");
   } finally {
     relay?.close();
     await sandbox?.terminate().catch(() => undefined);

@@ -92,11 +92,19 @@ export async function domainBench(ctx: BenchContext): Promise<BenchResult[]> {
       const [gateway] = await docker.listContainers({ filters: { label: [`${GATEWAY_OF}=${domain.id}`] } });
       await network.connect({ Container: gateway.Id });
 
-      const samples = { domain: { new: [] as number[], keepalive: [] as number[], bulk: [] as number[], dns: [] as number[] }, open: { new: [] as number[], keepalive: [] as number[], bulk: [] as number[], dns: [] as number[] } };
+      const samples = {
+        domain: { new: [] as number[], keepalive: [] as number[], bulk: [] as number[], dns: [] as number[] },
+        open: { new: [] as number[], keepalive: [] as number[], bulk: [] as number[], dns: [] as number[] },
+      };
       ctx.log(`  domain: ${rounds} rounds of ${Math.ceil(n / rounds)} HTTPS requests per side, alternating`);
       for (let round = 0; round < rounds; round++) {
-        for (const [side, sandbox] of [['domain', domain], ['open', open]] as const) {
-          const run = await sandbox.run(['python3', '-c', CLIENT], { env: { TARGET: target, NAME: 'bench.test', N: String(Math.ceil(n / rounds)), CA_PEM: certs.ca, DNS_SERVER: upstream, BULK_MB: '64', BULK_RUNS: '2' } });
+        for (const [side, sandbox] of [
+          ['domain', domain],
+          ['open', open],
+        ] as const) {
+          const run = await sandbox.run(['python3', '-c', CLIENT], {
+            env: { TARGET: target, NAME: 'bench.test', N: String(Math.ceil(n / rounds)), CA_PEM: certs.ca, DNS_SERVER: upstream, BULK_MB: '64', BULK_RUNS: '2' },
+          });
           if (run.exitCode !== 0) throw new Error(`the ${side} client failed: ${run.stderr.trim().split('\n').pop()}`);
           const out = JSON.parse(run.stdout) as Record<'new' | 'keepalive' | 'bulk' | 'dns', number[]>;
           for (const key of ['new', 'keepalive', 'bulk', 'dns'] as const) samples[side][key].push(...out[key]);
@@ -118,11 +126,40 @@ export async function domainBench(ctx: BenchContext): Promise<BenchResult[]> {
       }
       const labelsOf = (what: string) => ({ ours: `${what}, domain allowlist (through the egress gateway)`, baseline: `${what}, open mode (direct)` });
       return [
-        result('domain-https-new', labelsOf('HTTPS GET, new connection each (runsc)'), { ours: samples.domain.new, baseline: samples.open.new }, { op: '<=', ratio: 1.15, text: 'p50 ≤ 1.15× open (issue #12)' }, { tails: [99] }),
-        result('domain-https-keepalive', labelsOf('HTTPS GET on a kept-alive connection (runsc)'), { ours: samples.domain.keepalive, baseline: samples.open.keepalive }, { op: '<=', ratio: 1.05, text: 'p50 ≤ 1.05× open (issue #12)' }, { tails: [99] }),
-        result('domain-https-bulk', labelsOf('64 MiB download over TLS (runsc)'), { ours: samples.domain.bulk, baseline: samples.open.bulk }, { op: '>=', ratio: 0.9, text: '≥ 0.9× open (issue #12)' }, { unit: 'MiB/s' }),
-        result('domain-dns', { ours: 'DNS A query for the allowed name, answered by the gateway (cached)', baseline: 'the same query in open mode, answered by the resolver itself' }, { ours: samples.domain.dns, baseline: samples.open.dns }, null, { tails: [99] }),
-        result('domain-policy-apply', { ours: 'setNetworkPolicy with a 50-name domain list (gateway apply + guard apply)', baseline: 'setNetworkPolicy with a CIDR list (guard apply only)' }, { ours: apply, baseline: applyCidr }, { op: '<', on: 'ours.median', value: 200, text: 'median < 200 ms (issue #12)' }),
+        result(
+          'domain-https-new',
+          labelsOf('HTTPS GET, new connection each (runsc)'),
+          { ours: samples.domain.new, baseline: samples.open.new },
+          { op: '<=', ratio: 1.15, text: 'p50 ≤ 1.15× open (issue #12)' },
+          { tails: [99] },
+        ),
+        result(
+          'domain-https-keepalive',
+          labelsOf('HTTPS GET on a kept-alive connection (runsc)'),
+          { ours: samples.domain.keepalive, baseline: samples.open.keepalive },
+          { op: '<=', ratio: 1.05, text: 'p50 ≤ 1.05× open (issue #12)' },
+          { tails: [99] },
+        ),
+        result(
+          'domain-https-bulk',
+          labelsOf('64 MiB download over TLS (runsc)'),
+          { ours: samples.domain.bulk, baseline: samples.open.bulk },
+          { op: '>=', ratio: 0.9, text: '≥ 0.9× open (issue #12)' },
+          { unit: 'MiB/s' },
+        ),
+        result(
+          'domain-dns',
+          { ours: 'DNS A query for the allowed name, answered by the gateway (cached)', baseline: 'the same query in open mode, answered by the resolver itself' },
+          { ours: samples.domain.dns, baseline: samples.open.dns },
+          null,
+          { tails: [99] },
+        ),
+        result(
+          'domain-policy-apply',
+          { ours: 'setNetworkPolicy with a 50-name domain list (gateway apply + guard apply)', baseline: 'setNetworkPolicy with a CIDR list (guard apply only)' },
+          { ours: apply, baseline: applyCidr },
+          { op: '<', on: 'ours.median', value: 200, text: 'median < 200 ms (issue #12)' },
+        ),
       ];
     } finally {
       for (const s of sandboxes.splice(0)) await s.terminate().catch(() => undefined);

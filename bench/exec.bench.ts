@@ -29,12 +29,11 @@ export async function execBench(ctx: BenchContext): Promise<BenchResult> {
       return performance.now() - started;
     };
     const samples = await interleave({ warmup: 3, n, ours, baseline, log: ctx.log, label: 'exec' });
-    return result(
-      'warm-exec-round-trip',
-      { ours: 'sandbox.run(["true"])', baseline: 'docker exec ID true (CLI)' },
-      samples,
-      { op: '<', ratio: 1, text: 'ours faster than CLI' },
-    );
+    return result('warm-exec-round-trip', { ours: 'sandbox.run(["true"])', baseline: 'docker exec ID true (CLI)' }, samples, {
+      op: '<',
+      ratio: 1,
+      text: 'ours faster than CLI',
+    });
   } finally {
     await sandbox?.terminate();
     await client.close();

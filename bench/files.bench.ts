@@ -70,7 +70,12 @@ export async function filesBench(ctx: BenchContext): Promise<BenchResult[]> {
   const client = connect();
   const created: string[] = [];
   const createdContainer = async (): Promise<string> => {
-    const c = await ctx.docker.createContainer({ Image: ctx.image, Cmd: ['true'], Labels: { [BASELINE_LABEL]: ctx.runId }, HostConfig: { Runtime: 'runsc', NetworkMode: 'none' } });
+    const c = await ctx.docker.createContainer({
+      Image: ctx.image,
+      Cmd: ['true'],
+      Labels: { [BASELINE_LABEL]: ctx.runId },
+      HostConfig: { Runtime: 'runsc', NetworkMode: 'none' },
+    });
     created.push(c.id);
     return c.id;
   };
@@ -100,7 +105,11 @@ export async function filesBench(ctx: BenchContext): Promise<BenchResult[]> {
     });
 
     // 2 and 3 on one running sandbox whose image has the 10 MiB file in its root filesystem.
-    sandbox = await createWithGuard(client, { image: ctx.image, tags: engineTags(ctx.runId), mounts: [{ source: path.dirname(bigFile), mode: 'copy', target: '/data' }] }, ctx.log);
+    sandbox = await createWithGuard(
+      client,
+      { image: ctx.image, tags: engineTags(ctx.runId), mounts: [{ source: path.dirname(bigFile), mode: 'copy', target: '/data' }] },
+      ctx.log,
+    );
     const target = sandbox;
     let round = 0;
     let dockerCpRounds = 0;
@@ -176,12 +185,22 @@ export async function filesBench(ctx: BenchContext): Promise<BenchResult[]> {
     const target12Exec = { op: '<=' as const, ratio: 1.2, text: '≤ 1.2× docker exec cat' };
     const extra = { files: generated.files, mebibytes: Math.round((generated.bytes / 2 ** 20) * 10) / 10 };
     return [
-      result('files-copy-in-5000', { ours: 'copy mount at creation (putArchive of a walked tree)', baseline: 'docker cp DIR/. ID:/workspace (created container)' }, copyIn, target12, { extra }),
+      result(
+        'files-copy-in-5000',
+        { ours: 'copy mount at creation (putArchive of a walked tree)', baseline: 'docker cp DIR/. ID:/workspace (created container)' },
+        copyIn,
+        target12,
+        { extra },
+      ),
       result('files-upload-5000', { ours: 'sandbox.files.upload (tar over exec)', baseline: 'docker cp DIR/. ID:/cp-N (running sandbox; not seen inside)' }, upload, null, {
         extra: { ...extra, dockerCpVisibleInside: `${dockerCpVisible}/${dockerCpRounds}` },
       }),
-      result('files-read-10MiB', { ours: 'sandbox.files.read (cat over exec)', baseline: 'docker cp ID:/data/big.bin - (CLI)' }, read, target12, { extra: { bytes: READ_BYTES } }),
-      result('files-read-10MiB-written-inside', { ours: 'sandbox.files.read (cat over exec)', baseline: 'docker exec ID cat /inside.bin (CLI)' }, readInside, target12Exec, { extra: { bytes: READ_BYTES } }),
+      result('files-read-10MiB', { ours: 'sandbox.files.read (cat over exec)', baseline: 'docker cp ID:/data/big.bin - (CLI)' }, read, target12, {
+        extra: { bytes: READ_BYTES },
+      }),
+      result('files-read-10MiB-written-inside', { ours: 'sandbox.files.read (cat over exec)', baseline: 'docker exec ID cat /inside.bin (CLI)' }, readInside, target12Exec, {
+        extra: { bytes: READ_BYTES },
+      }),
     ];
   } finally {
     for (const id of created) await removeContainer(ctx.docker, id);
@@ -190,4 +209,3 @@ export async function filesBench(ctx: BenchContext): Promise<BenchResult[]> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-

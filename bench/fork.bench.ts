@@ -34,13 +34,35 @@ export async function forkBench(ctx: BenchContext): Promise<BenchResult> {
         }
       }
     };
-    const samples = await interleave({ warmup: 0, n, ours: timed(() => parent.fork(), true), baseline: timed(() => client.create(spec), false), between: () => sleep(250), log: ctx.log, label: 'fork' });
-    return result('fork-to-first-output', { ours: 'sandbox.fork() + fork.run(["echo","ready"]) (filesystem snapshot)', baseline: 'client.create() of the same image + run(["echo","ready"])' }, samples, null, {
-      extra: { snapshotSizeMiBMedian: round(median(sizes) / 2 ** 20, 1), memoryKept: false, why: 'runsc checkpoint is not available with this Docker/runsc setup (docs/benchmarks.md)' },
+    const samples = await interleave({
+      warmup: 0,
+      n,
+      ours: timed(() => parent.fork(), true),
+      baseline: timed(() => client.create(spec), false),
+      between: () => sleep(250),
+      log: ctx.log,
+      label: 'fork',
     });
+    return result(
+      'fork-to-first-output',
+      { ours: 'sandbox.fork() + fork.run(["echo","ready"]) (filesystem snapshot)', baseline: 'client.create() of the same image + run(["echo","ready"])' },
+      samples,
+      null,
+      {
+        extra: {
+          snapshotSizeMiBMedian: round(median(sizes) / 2 ** 20, 1),
+          memoryKept: false,
+          why: 'runsc checkpoint is not available with this Docker/runsc setup (docs/benchmarks.md)',
+        },
+      },
+    );
   } finally {
     await parent.terminate();
-    for (const ref of refs) await ctx.docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    for (const ref of refs)
+      await ctx.docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
     await client.close();
   }
 }

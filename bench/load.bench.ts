@@ -86,7 +86,13 @@ function memorySampler(): { samples: { at: number; self: number; heap: number; d
   };
   take();
   const timer = setInterval(take, SAMPLE_MS);
-  return { samples, stop: () => { clearInterval(timer); take(); } };
+  return {
+    samples,
+    stop: () => {
+      clearInterval(timer);
+      take();
+    },
+  };
 }
 
 /** Runs `call` every SAMPLE_MS until stopped, timing each: the engine-level listing. */
@@ -102,10 +108,25 @@ function repeat(call: () => Promise<unknown>): { samples: { at: number; ms: numb
       await sleep(SAMPLE_MS);
     }
   })();
-  return { samples, stop: async () => { stopped = true; await loop; } };
+  return {
+    samples,
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
 }
 
-interface ProbeEntry { what: string; at: number; ms?: number; ours?: number; running?: number; all?: number; allRunning?: number; rss?: number }
+interface ProbeEntry {
+  what: string;
+  at: number;
+  ms?: number;
+  ours?: number;
+  running?: number;
+  all?: number;
+  allRunning?: number;
+  rss?: number;
+}
 
 export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
   const rounds = intFromEnv('BENCH_LOAD_ROUNDS', 2, 1);
@@ -153,7 +174,10 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
         }
       })();
     }
-    Object.assign(listing, repeat(() => client.listInfo()));
+    Object.assign(
+      listing,
+      repeat(() => client.listInfo()),
+    );
 
     mark('idle');
     await sleep(IDLE_MS);
@@ -216,10 +240,12 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
       }
 
       mark('terminate');
-      await Promise.all(made.map(async (sandbox) => {
-        await sandbox.terminate();
-        live.delete(sandbox);
-      }));
+      await Promise.all(
+        made.map(async (sandbox) => {
+          await sandbox.terminate();
+          live.delete(sandbox);
+        }),
+      );
       roundMarks.push({ createdAt, terminatedAt: Date.now() });
       mark('settle');
       await sleep(SETTLE_MS);
@@ -283,11 +309,21 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
         { ours: `${SANDBOXES} client.create() started together, each until it returned`, baseline: 'one client.create() alone (same spec), one at a time' },
         { ours: concurrent, baseline: alone },
         null,
-        { tails: [95], extra: { ...common, batchMs: batchMs.map((v) => round(v)), spec: 'echo server on 7000 (unencrypted) and 7001 (encrypted), policy open/blocked/allowlist in turn, default limits' } },
+        {
+          tails: [95],
+          extra: {
+            ...common,
+            batchMs: batchMs.map((v) => round(v)),
+            spec: 'echo server on 7000 (unencrypted) and 7001 (encrypted), policy open/blocked/allowlist in turn, default limits',
+          },
+        },
       ),
       result(
         'load-connections',
-        { ours: `${CONNECTIONS} connections at once over the ${2 * SANDBOXES} forwards, connect to last byte echoed and checked`, baseline: 'one connection at a time, once over each forward' },
+        {
+          ours: `${CONNECTIONS} connections at once over the ${2 * SANDBOXES} forwards, connect to last byte echoed and checked`,
+          baseline: 'one connection at a time, once over each forward',
+        },
         connections,
         null,
         { tails: [95], extra: { payloadBytes: '16-256 KiB random', mibChecked: round(bytesChecked / MiB) } },
@@ -346,5 +382,8 @@ export async function loadBench(ctx: BenchContext): Promise<BenchResult[]> {
 }
 
 function probeEntries(file: string): ProbeEntry[] {
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ProbeEntry);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ProbeEntry);
 }

@@ -53,10 +53,14 @@ export async function portDetectBench(ctx: BenchContext): Promise<BenchResult> {
     const scanners = { ours: scanner('ours'), baseline: scanner('baseline') };
     const seen: Record<Side, Map<number, number>> = { ours: new Map(), baseline: new Map() };
     const watch = (side: Side) =>
-      new PortWatcher(() => scanners[side].scan(), async () => true, (e) => {
-        if (e.kind === 'ports') for (const p of e.added) if (!seen[side].has(p.port)) seen[side].set(p.port, Date.now());
-        if (e.kind === 'error') ctx.log(`  ${side}: scan failed: ${String(e.error)}`);
-      });
+      new PortWatcher(
+        () => scanners[side].scan(),
+        async () => true,
+        (e) => {
+          if (e.kind === 'ports') for (const p of e.added) if (!seen[side].has(p.port)) seen[side].set(p.port, Date.now());
+          if (e.kind === 'error') ctx.log(`  ${side}: scan failed: ${String(e.error)}`);
+        },
+      );
     watchers.push(watch('ours'), watch('baseline'));
     await Promise.all(watchers.map((w) => w.ready));
 
@@ -93,7 +97,10 @@ export async function portDetectBench(ctx: BenchContext): Promise<BenchResult> {
 
     // What one scan costs this process (CPU) and takes (wall), without the machine's noise of an idle window.
     const perScan: Record<string, unknown> = {};
-    for (const [side, count] of [['ours', 200], ['baseline', 20]] as const) {
+    for (const [side, count] of [
+      ['ours', 200],
+      ['baseline', 20],
+    ] as const) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < count; i++) await scanners[side].scan();

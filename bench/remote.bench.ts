@@ -16,7 +16,8 @@ import { startRemoteEngine, remoteEngineMissing } from '../test/integration/remo
 import { engineTags } from './lib/cleanup';
 import { intFromEnv, interleave, result, type BenchContext, type BenchResult } from './lib/harness';
 
-const SERVE = 'mkdir -p /srv && printf "hello, remote!" > /srv/small.txt && head -c 33554432 /dev/zero > /srv/32mb.bin && exec python3 -m http.server 8000 --directory /srv --protocol HTTP/1.1';
+const SERVE =
+  'mkdir -p /srv && printf "hello, remote!" > /srv/small.txt && head -c 33554432 /dev/zero > /srv/32mb.bin && exec python3 -m http.server 8000 --directory /srv --protocol HTTP/1.1';
 
 function get(agent: http.Agent, url: string): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
@@ -37,7 +38,13 @@ async function serving(sandbox: Sandbox): Promise<string> {
   const { 8000: tunnel } = await sandbox.tunnels();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 120; i++) {
-    if (await get(agent, `${tunnel.url}/small.txt`).then(() => true, () => false)) break;
+    if (
+      await get(agent, `${tunnel.url}/small.txt`).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 250));
   }
   agent.destroy();
@@ -75,27 +82,54 @@ export async function remoteBench(ctx: BenchContext): Promise<BenchResult[]> {
       return performance.now() - started;
     };
     ctx.log('remote: warm exec');
-    const exec = await interleave({ warmup: 3, n: intFromEnv('BENCH_REMOTE_EXEC_N', 30, 10), ours: runTrue(remoteBox), baseline: runTrue(localBox), log: ctx.log, label: 'exec' });
+    const exec = await interleave({
+      warmup: 3,
+      n: intFromEnv('BENCH_REMOTE_EXEC_N', 30, 10),
+      ours: runTrue(remoteBox),
+      baseline: runTrue(localBox),
+      log: ctx.log,
+      label: 'exec',
+    });
 
     const [remoteUrl, localUrl] = await Promise.all([serving(remoteBox), serving(localBox)]);
     const agents = { remote: new http.Agent({ keepAlive: true, maxSockets: 1 }), local: new http.Agent({ keepAlive: true, maxSockets: 1 }) };
     const fetchMs = (agent: http.Agent, url: string) => async () => (await get(agent, url)).ms;
     ctx.log('remote: forwarded-port latency');
-    const latency = await interleave({ warmup: 3, n: intFromEnv('BENCH_REMOTE_GET_N', 50, 10), ours: fetchMs(agents.remote, `${remoteUrl}/small.txt`), baseline: fetchMs(agents.local, `${localUrl}/small.txt`), log: ctx.log, label: 'get' });
+    const latency = await interleave({
+      warmup: 3,
+      n: intFromEnv('BENCH_REMOTE_GET_N', 50, 10),
+      ours: fetchMs(agents.remote, `${remoteUrl}/small.txt`),
+      baseline: fetchMs(agents.local, `${localUrl}/small.txt`),
+      log: ctx.log,
+      label: 'get',
+    });
     ctx.log('remote: forwarded-port throughput');
     const rate = (agent: http.Agent, url: string) => async () => {
       const { ms, bytes } = await get(agent, url);
       if (bytes !== 33554432) throw new Error(`remote bench: ${bytes} bytes instead of 32 MiB`);
       return bytes / 2 ** 20 / (ms / 1000);
     };
-    const bulk = await interleave({ warmup: 1, n: intFromEnv('BENCH_REMOTE_BULK_N', 5, 3), ours: rate(agents.remote, `${remoteUrl}/32mb.bin`), baseline: rate(agents.local, `${localUrl}/32mb.bin`), log: ctx.log, label: 'bulk' });
+    const bulk = await interleave({
+      warmup: 1,
+      n: intFromEnv('BENCH_REMOTE_BULK_N', 5, 3),
+      ours: rate(agents.remote, `${remoteUrl}/32mb.bin`),
+      baseline: rate(agents.local, `${localUrl}/32mb.bin`),
+      log: ctx.log,
+      label: 'bulk',
+    });
     agents.remote.destroy();
     agents.local.destroy();
     return [
       result('remote-create-to-first-output', { ours: 'remote engine over SSH', baseline: 'local engine (socket)' }, create, null),
       result('remote-warm-exec', { ours: 'remote engine over SSH', baseline: 'local engine (socket)' }, exec, null),
       result('remote-port-latency', { ours: 'forwarded port, relay over SSH', baseline: 'forwarded port, local bridge' }, latency, null),
-      result('remote-port-throughput', { ours: 'forwarded port, relay over SSH', baseline: 'forwarded port, local bridge' }, bulk, { op: '>=', ratio: 0.5, text: '≥ 0.5× local' }, { unit: 'MiB/s' }),
+      result(
+        'remote-port-throughput',
+        { ours: 'forwarded port, relay over SSH', baseline: 'forwarded port, local bridge' },
+        bulk,
+        { op: '>=', ratio: 0.5, text: '≥ 0.5× local' },
+        { unit: 'MiB/s' },
+      ),
     ];
   } finally {
     await Promise.all(held.map((s) => s.terminate().catch(() => undefined)));

@@ -76,7 +76,11 @@ async function machine(docker: Docker): Promise<Record<string, unknown>> {
   let runscVersion = 'unknown';
   try {
     const out = await runCommand(runsc?.path ?? 'runsc', ['--version']);
-    runscVersion = out.stdout.split('\n')[0].replace(/^runsc version\s*/, '').trim() || runscVersion;
+    runscVersion =
+      out.stdout
+        .split('\n')[0]
+        .replace(/^runsc version\s*/, '')
+        .trim() || runscVersion;
   } catch {
     /* not on this machine's PATH (remote engine): leave unknown */
   }
@@ -108,7 +112,13 @@ async function engineRevision(): Promise<Record<string, unknown>> {
     const head = await runCommand('git', ['-C', root, 'rev-parse', '--short', 'HEAD']);
     const dirty = await runCommand('git', ['-C', root, 'status', '--porcelain', '--', 'src']);
     if (head.code !== 0) return { commit: 'unknown' };
-    return { commit: head.stdout.trim(), srcModified: dirty.stdout.split('\n').filter(Boolean).map((l) => l.slice(3)) };
+    return {
+      commit: head.stdout.trim(),
+      srcModified: dirty.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(3)),
+    };
   } catch {
     return { commit: 'unknown' };
   }
@@ -162,7 +172,9 @@ async function main(): Promise<number> {
   try {
     await docker.getImage(IMAGE).inspect();
   } catch {
-    log(`image ${IMAGE} is not on this Docker engine and the benchmarks never pull: build it (scripts/build-test-images.sh) or set SANDBOXES_BENCH_IMAGE to a local image with /bin/sh and echo (create, exec, policy-apply), python3 (policy-overhead, tunnels) and nghttpd (tunnels).`);
+    log(
+      `image ${IMAGE} is not on this Docker engine and the benchmarks never pull: build it (scripts/build-test-images.sh) or set SANDBOXES_BENCH_IMAGE to a local image with /bin/sh and echo (create, exec, policy-apply), python3 (policy-overhead, tunnels) and nghttpd (tunnels).`,
+    );
     return 2;
   }
   const env = await machine(docker);
@@ -171,7 +183,9 @@ async function main(): Promise<number> {
     log('runtime runsc is not registered with this Docker engine (docker info): run scripts/setup-host.sh first.');
     return 2;
   }
-  log(`run ${runId}: ${selected.join(', ')}; engine ${engine.commit}${(engine.srcModified as string[] | undefined)?.length ? ' + uncommitted src changes' : ''}; on ${env.cpus} cores, ${env.os}, Docker ${env.docker} (API ${env.dockerApi}), runsc ${env.runsc} ${(env.runscArgs as string[]).join(' ')}`);
+  log(
+    `run ${runId}: ${selected.join(', ')}; engine ${engine.commit}${(engine.srcModified as string[] | undefined)?.length ? ' + uncommitted src changes' : ''}; on ${env.cpus} cores, ${env.os}, Docker ${env.docker} (API ${env.dockerApi}), runsc ${env.runsc} ${(env.runscArgs as string[]).join(' ')}`,
+  );
 
   const ctx: BenchContext = { docker, runId, image: IMAGE, log };
   const uninstall = installSignalHandlers(docker, runId, log);

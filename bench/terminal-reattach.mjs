@@ -78,7 +78,9 @@ async function main() {
     writeFileSync(join(folder, 'README.md'), '# bench\n');
     writeSettings(join(folder, '.vscode', 'settings.json'), {});
     server = await startCodeServer({
-      extensionsDir, userDataDir, folder,
+      extensionsDir,
+      userDataDir,
+      folder,
       settings: { 'terminal.integrated.gpuAcceleration': 'off', 'sandboxes.defaults.image': IMAGE },
       logFile: join(tmp, 'code-server.log'),
     });
@@ -133,7 +135,9 @@ async function main() {
       fromReload.push(reloadMs);
       const afterActivation = activatedAt !== null && activatedAt > reloadStart ? reattachedAt - activatedAt : null;
       if (afterActivation !== null) fromActivation.push(afterActivation);
-      log(`${new Date().toISOString()} round ${round}: cold ${coldMs} ms, reattach ${Math.round(sinceLoad)} ms after load (${reloadMs} ms after the reload command, ${afterActivation ?? '?'} ms after the extension's activation)`);
+      log(
+        `${new Date().toISOString()} round ${round}: cold ${coldMs} ms, reattach ${Math.round(sinceLoad)} ms after load (${reloadMs} ms after the reload command, ${afterActivation ?? '?'} ms after the extension's activation)`,
+      );
     }
     const result = {
       name: 'terminal-reattach',
@@ -141,18 +145,27 @@ async function main() {
       coldOpenTerminalMs: { median: median(cold), min: Math.min(...cold), max: Math.max(...cold), samples: cold },
       reattachFromLoadMs: { median: median(fromLoad), min: Math.min(...fromLoad), max: Math.max(...fromLoad), samples: fromLoad },
       reattachFromReloadCommandMs: { median: median(fromReload), min: Math.min(...fromReload), max: Math.max(...fromReload), samples: fromReload },
-      reattachFromActivationMs: fromActivation.length ? { median: median(fromActivation), min: Math.min(...fromActivation), max: Math.max(...fromActivation), samples: fromActivation } : null,
+      reattachFromActivationMs: fromActivation.length
+        ? { median: median(fromActivation), min: Math.min(...fromActivation), max: Math.max(...fromActivation), samples: fromActivation }
+        : null,
     };
     console.log(JSON.stringify(result, null, 2));
   } finally {
     if (server) {
       // Where the time goes: the extension's own lines (activation, reattach) with their timestamps.
       const { execFileSync } = await import('node:child_process');
-      const lines = execFileSync('sh', ['-c', `cat "${join(tmp, 'user-data', 'logs')}"/*/exthost*/sandboxes.gvisor-sandboxes/*.log 2>/dev/null | grep -E "Activated|Reattached" || true`], { encoding: 'utf8' });
+      const lines = execFileSync(
+        'sh',
+        ['-c', `cat "${join(tmp, 'user-data', 'logs')}"/*/exthost*/sandboxes.gvisor-sandboxes/*.log 2>/dev/null | grep -E "Activated|Reattached" || true`],
+        { encoding: 'utf8' },
+      );
       log(`extension log:\n${lines}`);
     }
     for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.name=${name}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     await browser?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);

@@ -62,7 +62,7 @@ export async function terminalBench(ctx: BenchContext): Promise<BenchResult> {
       'terminal-throughput',
       { ours: 'PTY exec (engine) + UTF-8 decode: cat 20 MiB', baseline: 'docker exec -t ID cat (CLI)' },
       samples,
-      { op: '>=', ratio: 1, text: 'at least the CLI\'s throughput' },
+      { op: '>=', ratio: 1, text: "at least the CLI's throughput" },
       { unit: 'MiB/s', tails: [10], extra: { fileBytes, bytesPerSample: { ours: bytes.ours[0], baseline: bytes.baseline[0] } } },
     );
   } finally {

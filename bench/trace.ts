@@ -74,7 +74,9 @@ function report(name: string, traces: Trace[]): void {
   const sorted = [...rows.entries()].sort((a, b) => median(a[1].start) - median(b[1].start));
   for (const [key, row] of sorted) {
     const first = row.first.length ? `${round(median(row.first))} ms` : '';
-    log(`  ${key.padEnd(44)} ${`${row.start.length}/${traces.length}`.padStart(5)}  ${`${round(median(row.start))} ms`.padStart(9)}  ${`${round(median(row.dur))} ms`.padStart(8)}  ${first}`);
+    log(
+      `  ${key.padEnd(44)} ${`${row.start.length}/${traces.length}`.padStart(5)}  ${`${round(median(row.start))} ms`.padStart(9)}  ${`${round(median(row.dur))} ms`.padStart(8)}  ${first}`,
+    );
   }
 }
 
@@ -100,8 +102,13 @@ async function guardSteps(ctx: BenchContext, guard: string, rounds: number): Pro
   for (let i = 0; i <= rounds; i++) {
     const step = POLICY_CYCLE[i % POLICY_CYCLE.length];
     const tag = `sandboxes-policy-trace${i}`;
-    const rules = renderRules({ blockNetwork: step.input.blockNetwork === true, cidrAllowlist: step.input.cidrAllowlist ?? [] }, { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: [], tag });
-    const exec = await ctx.docker.getContainer(guard).exec({ Cmd: ['/bin/sh', '-c', script], Env: [`RULES_V4=${rules.v4}`, `RULES_V6=${rules.v6}`, `TAG=${tag}`], AttachStdout: true, AttachStderr: true });
+    const rules = renderRules(
+      { blockNetwork: step.input.blockNetwork === true, cidrAllowlist: step.input.cidrAllowlist ?? [] },
+      { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: [], tag },
+    );
+    const exec = await ctx.docker
+      .getContainer(guard)
+      .exec({ Cmd: ['/bin/sh', '-c', script], Env: [`RULES_V4=${rules.v4}`, `RULES_V6=${rules.v6}`, `TAG=${tag}`], AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({});
     const out = await new Promise<string>((resolve) => {
       let text = '';
@@ -233,7 +240,13 @@ async function main(): Promise<number> {
           const { t0, t1, from } = await s.run();
           await sleep(settle);
           if (i === 0) continue; // warm-up
-          traces.get(s.name)!.push({ total: t1 - t0, calls: proxy.since(from).filter((c) => c.tReq <= t1).map((c) => ({ ...c, t0 })) });
+          traces.get(s.name)!.push({
+            total: t1 - t0,
+            calls: proxy
+              .since(from)
+              .filter((c) => c.tReq <= t1)
+              .map((c) => ({ ...c, t0 })),
+          });
         }
       }
     };

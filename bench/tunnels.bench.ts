@@ -110,14 +110,18 @@ export async function tunnelsBench(ctx: BenchContext): Promise<BenchResult[]> {
   let direct: Docker.Container | undefined;
   try {
     const ca = await client.caCertificate();
-    sandbox = await createWithGuard(client, {
-      image: ctx.image,
-      tags: engineTags(ctx.runId),
-      command: ['/bin/sh', '-c', serversScript()],
-      unencryptedPorts: [8000],
-      encryptedPorts: [8001],
-      h2Ports: [8443],
-    }, ctx.log);
+    sandbox = await createWithGuard(
+      client,
+      {
+        image: ctx.image,
+        tags: engineTags(ctx.runId),
+        command: ['/bin/sh', '-c', serversScript()],
+        unencryptedPorts: [8000],
+        encryptedPorts: [8001],
+        h2Ports: [8443],
+      },
+      ctx.log,
+    );
     const started = await startDirect(ctx);
     direct = started.container;
     const tunnels = await sandbox.tunnels();
@@ -135,7 +139,17 @@ export async function tunnelsBench(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log(`  tunnels: bulk throughput, ${bulkN} downloads of ${BULK.path} per endpoint`);
     const bulk = await runClient({ mode: 'throughput', targets, path: BULK.path, connection: 'keep-alive', warmup: 2, n: bulkN, expectBytes: BULK.bytes, ca });
     ctx.log(`  tunnels: ${LARGE.path} downloads until each endpoint has ${seconds} s of download time`);
-    const short = await runClient({ mode: 'throughput', targets, path: LARGE.path, connection: 'keep-alive', warmup: 3, n: 10, durationMs: seconds * 1000, expectBytes: LARGE.bytes, ca });
+    const short = await runClient({
+      mode: 'throughput',
+      targets,
+      path: LARGE.path,
+      connection: 'keep-alive',
+      warmup: 3,
+      n: 10,
+      durationMs: seconds * 1000,
+      expectBytes: LARGE.bytes,
+      ca,
+    });
 
     const pair = (ours: string, base: string, r: ClientResult) => ({
       connections: { [ours]: r.connections[ours], [base]: r.connections[base] },
@@ -168,8 +182,16 @@ export async function tunnelsBench(ctx: BenchContext): Promise<BenchResult[]> {
       latencyRow('unencrypted', 'direct', 'unencrypted tunnel, keep-alive HTTP/1.1 GET 13 B', directHttp, { op: '<=', ratio: 1.1, text: 'adds ≤ 10 % (ratio ≤ 1.10)' }),
       latencyRow('encrypted', 'direct', 'encrypted tunnel (HTTPS, verified), keep-alive GET 13 B', directHttp, null),
       latencyRow('h2', 'direct-h2c', 'h2 tunnel (TLS + ALPN h2, verified), one session, GET 13 B', directH2c, null),
-      throughputRow('tunnel-throughput-unencrypted', bulk, 'unencrypted', 'direct', 'unencrypted tunnel, 32 MiB GETs on one keep-alive connection', directHttp, { op: '>=', ratio: 0.9, text: 'keeps ≥ 90 % (ratio ≥ 0.90)' }),
-      throughputRow('tunnel-throughput-encrypted', bulk, 'encrypted', 'direct', 'encrypted tunnel (HTTPS, verified), 32 MiB GETs, keep-alive', directHttp, { op: '>=', ratio: 0.6, text: 'keeps ≥ 60 % (ratio ≥ 0.60)' }),
+      throughputRow('tunnel-throughput-unencrypted', bulk, 'unencrypted', 'direct', 'unencrypted tunnel, 32 MiB GETs on one keep-alive connection', directHttp, {
+        op: '>=',
+        ratio: 0.9,
+        text: 'keeps ≥ 90 % (ratio ≥ 0.90)',
+      }),
+      throughputRow('tunnel-throughput-encrypted', bulk, 'encrypted', 'direct', 'encrypted tunnel (HTTPS, verified), 32 MiB GETs, keep-alive', directHttp, {
+        op: '>=',
+        ratio: 0.6,
+        text: 'keeps ≥ 60 % (ratio ≥ 0.60)',
+      }),
       throughputRow('tunnel-throughput-h2', bulk, 'h2', 'direct-h2c', 'h2 tunnel (verified), 32 MiB GETs on one session', directH2c, null),
       throughputRow('tunnel-1mib-unencrypted', short, 'unencrypted', 'direct', 'unencrypted tunnel, 1 MiB GETs on one keep-alive connection', directHttp, null),
       throughputRow('tunnel-1mib-encrypted', short, 'encrypted', 'direct', 'encrypted tunnel (HTTPS, verified), 1 MiB GETs, keep-alive', directHttp, null),

@@ -105,9 +105,15 @@ export async function treeBench(ctx: BenchContext): Promise<BenchResult> {
         name: `${ctx.runId}-tree-${i}`,
         Cmd: ['/bin/sh'],
         Labels: {
-          [LABEL.managed]: 'true', [LABEL.id]: id, [LABEL.name]: `${ctx.runId}-tree-${i}`, [LABEL.createdAt]: now,
-          [LABEL.runtime]: 'runsc', [LABEL.role]: 'sandbox', [LABEL.networkMode]: 'open',
-          [`${LABEL.tagPrefix}bench`]: ctx.runId, 'sandboxes.bench': ctx.runId,
+          [LABEL.managed]: 'true',
+          [LABEL.id]: id,
+          [LABEL.name]: `${ctx.runId}-tree-${i}`,
+          [LABEL.createdAt]: now,
+          [LABEL.runtime]: 'runsc',
+          [LABEL.role]: 'sandbox',
+          [LABEL.networkMode]: 'open',
+          [`${LABEL.tagPrefix}bench`]: ctx.runId,
+          'sandboxes.bench': ctx.runId,
         },
         HostConfig: { Runtime: 'runsc', NetworkMode: 'none' },
       });
@@ -125,7 +131,11 @@ export async function treeBench(ctx: BenchContext): Promise<BenchResult> {
     );
   } finally {
     await session.close();
-    for (const id of created) await ctx.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    for (const id of created)
+      await ctx.docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 }
 
@@ -141,12 +151,16 @@ export async function bundleBench(ctx: BenchContext): Promise<BenchResult> {
     ctx.log(`  bundle: vsix ${ours.toFixed(0)} KiB`);
     return result(
       'vsix-size',
-      { ours: 'dist/gvisor-sandboxes.vsix (npm run package)', baseline: 'an empty extension\'s .vsix' },
+      { ours: 'dist/gvisor-sandboxes.vsix (npm run package)', baseline: "an empty extension's .vsix" },
       { ours: [ours], baseline: [baseline] },
       { op: '<', on: 'ours.median', value: 1024, text: 'ours < 1 MiB' },
       {
         unit: 'KiB',
-        extra: { extensionJsKiB: round(size(join(REPO, 'dist', 'extension.js')), 1), coreJsKiB: round(size(join(REPO, 'dist', 'core.js')), 1), reaperJsKiB: round(size(join(REPO, 'dist', 'reaper.js')), 1) },
+        extra: {
+          extensionJsKiB: round(size(join(REPO, 'dist', 'extension.js')), 1),
+          coreJsKiB: round(size(join(REPO, 'dist', 'core.js')), 1),
+          reaperJsKiB: round(size(join(REPO, 'dist', 'reaper.js')), 1),
+        },
       },
     );
   } finally {
@@ -282,7 +296,12 @@ export async function treeEventsBench(ctx: BenchContext): Promise<BenchResult[]>
       const created = Date.now() - t0;
       const { containerId } = sandbox;
       const shown = await until(`${name} running in the tree`, () => seen('running', name), failed);
-      const started = await until(`Docker's start event of ${name}`, () => arrived(containerId, 'start'), () => undefined, 5000);
+      const started = await until(
+        `Docker's start event of ${name}`,
+        () => arrived(containerId, 'start'),
+        () => undefined,
+        5000,
+      );
       // The list reload the sandbox's own later events cause (its guard's policy load, none here) is over.
       await sleep(500);
       const t1 = Date.now();
@@ -290,7 +309,12 @@ export async function treeEventsBench(ctx: BenchContext): Promise<BenchResult[]>
       const terminated = Date.now() - t1;
       sandbox = undefined;
       const gone = await until(`${name} gone from the tree`, () => seen('gone', name), failed);
-      const destroyed = await until(`Docker's destroy event of ${name}`, () => arrived(containerId, 'destroy'), () => undefined, 5000);
+      const destroyed = await until(
+        `Docker's destroy event of ${name}`,
+        () => arrived(containerId, 'destroy'),
+        () => undefined,
+        5000,
+      );
       if (i < warmup) continue;
       appear.ours.push(shown - t0);
       appear.baseline.push(started - t0);
@@ -304,7 +328,10 @@ export async function treeEventsBench(ctx: BenchContext): Promise<BenchResult[]>
     writeFileSync(stopFile, '');
     await probe;
     if (probeError) throw new Error(probeError);
-    const med = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0; };
+    const med = (v: number[]) => {
+      const s = [...v].sort((a, b) => a - b);
+      return s[Math.floor(s.length / 2)] ?? 0;
+    };
     const lag = (side: { ours: number[]; baseline: number[] }) => {
       const d = side.ours.map((v, k) => v - side.baseline[k]!);
       return { median: med(d), max: Math.max(...d) };
@@ -315,7 +342,7 @@ export async function treeEventsBench(ctx: BenchContext): Promise<BenchResult[]>
         'tree-events-appear',
         {
           ours: 'client.create() outside the extension (bench process) until the Sandboxes view lists the sandbox as running (probe in the extension host)',
-          baseline: 'the same create() until Docker\'s event stream (same filters, bench process) reports its start',
+          baseline: "the same create() until Docker's event stream (same filters, bench process) reports its start",
         },
         appear,
         { op: '<', on: 'ours.median', value: 1000, text: 'ours median < 1000 ms (absolute)' },
@@ -325,7 +352,7 @@ export async function treeEventsBench(ctx: BenchContext): Promise<BenchResult[]>
         'tree-events-disappear',
         {
           ours: 'sandbox.terminate() outside the extension (bench process) until the sandbox is gone from the Sandboxes view (probe in the extension host)',
-          baseline: 'the same terminate() until Docker\'s event stream (same filters, bench process) reports its destroy',
+          baseline: "the same terminate() until Docker's event stream (same filters, bench process) reports its destroy",
         },
         disappear,
         { op: '<', on: 'ours.median', value: 1000, text: 'ours median < 1000 ms (absolute)' },
@@ -363,10 +390,18 @@ async function packageEmpty(dir: string): Promise<string> {
   const { packageVsix } = (await import(SCRIPTS_LIB + 'vscodeTests.mjs')) as { packageVsix: (dir: string, out: string) => string };
   const ext = join(dir, 'empty');
   mkdirSync(ext, { recursive: true });
-  writeFileSync(join(ext, 'package.json'), JSON.stringify({
-    name: 'empty', publisher: 'sandboxes-bench', version: '0.0.1', license: 'MIT', engines: { vscode: '^1.90.0' },
-    main: './extension.js', activationEvents: ['onCommand:sandboxesBench.never'],
-  }));
+  writeFileSync(
+    join(ext, 'package.json'),
+    JSON.stringify({
+      name: 'empty',
+      publisher: 'sandboxes-bench',
+      version: '0.0.1',
+      license: 'MIT',
+      engines: { vscode: '^1.90.0' },
+      main: './extension.js',
+      activationEvents: ['onCommand:sandboxesBench.never'],
+    }),
+  );
   writeFileSync(join(ext, 'extension.js'), "'use strict';\nexports.activate = () => {};\nexports.deactivate = () => {};\n");
   return packageVsix(ext, join(dir, 'empty.vsix'));
 }
@@ -386,7 +421,12 @@ export async function startSession(ctx: BenchContext): Promise<Session> {
   const resultFile = join(dir, 'probe-results.jsonl');
   writeFileSync(resultFile, '');
   let server: { folderUrl: string; stop(): Promise<void> } | undefined;
-  let browser: { newPage(): Promise<{ goto(url: string, o?: object): Promise<unknown>; reload(o?: object): Promise<unknown>; evaluate(expression: string): Promise<unknown> }>; close(): Promise<void> } | undefined;
+  let browser:
+    | {
+        newPage(): Promise<{ goto(url: string, o?: object): Promise<unknown>; reload(o?: object): Promise<unknown>; evaluate(expression: string): Promise<unknown> }>;
+        close(): Promise<void>;
+      }
+    | undefined;
   try {
     const vsix = join(REPO, 'dist', 'gvisor-sandboxes.vsix');
     const built = spawnSync('npm', ['run', 'package'], { cwd: REPO, encoding: 'utf8' });
@@ -394,15 +434,25 @@ export async function startSession(ctx: BenchContext): Promise<Session> {
     const emptyVsix = await packageEmpty(dir);
     const probeDir = join(dir, 'probe');
     mkdirSync(probeDir);
-    writeFileSync(join(probeDir, 'package.json'), JSON.stringify({
-      name: 'probe', publisher: 'sandboxes-bench', version: '0.0.1', license: 'MIT', engines: { vscode: '^1.90.0' },
-      main: './extension.js', activationEvents: ['onStartupFinished'],
-    }));
+    writeFileSync(
+      join(probeDir, 'package.json'),
+      JSON.stringify({
+        name: 'probe',
+        publisher: 'sandboxes-bench',
+        version: '0.0.1',
+        license: 'MIT',
+        engines: { vscode: '^1.90.0' },
+        main: './extension.js',
+        activationEvents: ['onStartupFinished'],
+      }),
+    );
     copyFileSync(PROBE_FILE, join(probeDir, 'extension.js'));
     const probeVsix = tests.packageVsix(probeDir, join(dir, 'probe.vsix'));
     for (const file of [vsix, emptyVsix, probeVsix]) await cs.installExtension!(file as never, { extensionsDir, userDataDir } as never);
     server = (await cs.startCodeServer!({
-      extensionsDir, userDataDir, folder,
+      extensionsDir,
+      userDataDir,
+      folder,
       settings: { 'sandboxes.defaults.image': ctx.image },
       env: { SANDBOXES_BENCH_PROBE_CONFIG: configFile },
     } as never)) as typeof server;
@@ -429,7 +479,11 @@ export async function startSession(ctx: BenchContext): Promise<Session> {
         }
         const deadline = Date.now() + timeoutMs;
         for (;;) {
-          const lines = readFileSync(resultFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+          const lines = readFileSync(resultFile, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
           const line = lines.find((l) => l.sample === index);
           if (line) {
             if (line.error) throw new Error(`probe: ${String(line.error)}`);

@@ -36,8 +36,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  installExtension, launchBrowser, notificationTexts, openWorkbench, runCommand, startCodeServer,
-  terminalText, waitForNotification, webviewTexts, writeSettings,
+  installExtension,
+  launchBrowser,
+  notificationTexts,
+  openWorkbench,
+  runCommand,
+  startCodeServer,
+  terminalText,
+  waitForNotification,
+  webviewTexts,
+  writeSettings,
 } from './lib/codeServer.mjs';
 import { REPO, UI_DIR, buildRunner, buildStubExtension, packageVsix, suiteSources } from './lib/vscodeTests.mjs';
 
@@ -68,11 +76,19 @@ function readJsonEnv(name) {
 }
 
 function safeName(name) {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'shot';
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'shot'
+  );
 }
 
 function indent(text) {
-  return String(text).split('\n').map((l) => `  ${l}`).join('\n');
+  return String(text)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 /**
@@ -88,7 +104,9 @@ function indent(text) {
 export async function runVsCodeTests(o = {}) {
   const started = Date.now();
   const timing = {};
-  const lap = (name, since) => { timing[name] = ((Date.now() - since) / 1000).toFixed(1) + 's'; };
+  const lap = (name, since) => {
+    timing[name] = ((Date.now() - since) / 1000).toFixed(1) + 's';
+  };
   const timeoutMs = (o.timeoutSec ?? (Number(process.env.SANDBOXES_VSCODE_TIMEOUT) || 180)) * 1000;
   const tmp = mkdtempSync(join(tmpdir(), 'sandboxes-vscode-'));
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -195,7 +213,9 @@ export async function runVsCodeTests(o = {}) {
 
     t = Date.now();
     server = await startCodeServer({
-      extensionsDir, userDataDir, folder: workspaceFolder,
+      extensionsDir,
+      userDataDir,
+      folder: workspaceFolder,
       settings: { ...TEST_USER_SETTINGS, ...(o.userSettings ?? {}) },
       logFile: join(tmp, 'code-server.log'),
       env: { ...(o.env ?? {}), SANDBOXES_VSCODE_TEST_RESULT: resultFile, SANDBOXES_VSCODE_WORKSPACE: workspaceFolder },
@@ -205,7 +225,9 @@ export async function runVsCodeTests(o = {}) {
     browser = await launchBrowser({ handleSignals: false });
     page = await browser.newPage();
     const consoleLog = [];
-    page.on('console', (m) => { if (m.type() === 'error') consoleLog.push(`[console.${m.type()}] ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleLog.push(`[console.${m.type()}] ${m.text()}`);
+    });
     page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.stack || e.message}`));
     await openWorkbench(page, server.folderUrl);
     lap('code-server+workbench', t);
@@ -216,10 +238,13 @@ export async function runVsCodeTests(o = {}) {
     if (hasSuites) {
       const outcome = await waitForSuites(resultFile, timeoutMs, report);
       if (outcome !== 'done') {
-        report({ name: `in-host suite ${outcome}`, ok: false, skipped: false, durationMs: Date.now() - t,
-          error: outcome === 'timed out'
-            ? `no progress for ${timeoutMs / 1000} s (did the extension host start? see test-results/vscode-logs/)`
-            : outcome });
+        report({
+          name: `in-host suite ${outcome}`,
+          ok: false,
+          skipped: false,
+          durationMs: Date.now() - t,
+          error: outcome === 'timed out' ? `no progress for ${timeoutMs / 1000} s (did the extension host start? see test-results/vscode-logs/)` : outcome,
+        });
         await screenshot('suite-timeout');
       }
       await screenshot('after-suite');
@@ -230,8 +255,12 @@ export async function runVsCodeTests(o = {}) {
 
     // 5. UI tests in the same session.
     t = Date.now();
-    const uiFiles = o.ui === false || !existsSync(UI_DIR) ? [] : readdirSync(UI_DIR)
-      .filter((f) => f.endsWith('.mjs') && (!o.only || f.includes(o.only))).sort();
+    const uiFiles =
+      o.ui === false || !existsSync(UI_DIR)
+        ? []
+        : readdirSync(UI_DIR)
+            .filter((f) => f.endsWith('.mjs') && (!o.only || f.includes(o.only)))
+            .sort();
     for (const f of uiFiles) {
       const name = `ui/${f}`;
       const start = Date.now();
@@ -240,7 +269,10 @@ export async function runVsCodeTests(o = {}) {
         if (typeof mod.default !== 'function') throw new Error(`${name} must export a default async function (ctx)`);
         await page.keyboard.press('Escape').catch(() => {});
         const ctx = {
-          page, url: server.folderUrl, baseUrl: server.url, workspaceFolder,
+          page,
+          url: server.folderUrl,
+          baseUrl: server.url,
+          workspaceFolder,
           screenshot: (shot) => screenshot(`ui-${basename(f, '.mjs')}-${shot}`),
           runCommand: (title, opts) => runCommand(page, title, opts),
           notifications: () => notificationTexts(page),
@@ -254,7 +286,9 @@ export async function runVsCodeTests(o = {}) {
           let timer;
           await Promise.race([
             mod.default(ctx),
-            new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${limit / 1000} s`)), limit); }),
+            new Promise((_, rej) => {
+              timer = setTimeout(() => rej(new Error(`timed out after ${limit / 1000} s`)), limit);
+            }),
           ]).finally(() => clearTimeout(timer));
         };
         // One retry, said in the output: a browser UI test can lose a race with the workbench (the
@@ -287,7 +321,11 @@ export async function runVsCodeTests(o = {}) {
     process.off('SIGTERM', onSignal);
   }
   lap('total', started);
-  note(`timing: ${Object.entries(timing).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  note(
+    `timing: ${Object.entries(timing)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   const skipped = results.filter((r) => r.skipped).length;
   const failed = results.filter((r) => !r.ok).length;
   const passed = results.length - failed - skipped;
@@ -333,22 +371,38 @@ async function waitForSuites(resultFile, idleTimeoutMs, report) {
 async function main() {
   const { values } = parseArgs({
     options: {
-      settings: { type: 'string' }, 'user-settings': { type: 'string' }, vsix: { type: 'string' },
-      'no-package': { type: 'boolean' }, 'stub-extension': { type: 'boolean' }, only: { type: 'string' },
-      'no-ui': { type: 'boolean' }, timeout: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      settings: { type: 'string' },
+      'user-settings': { type: 'string' },
+      vsix: { type: 'string' },
+      'no-package': { type: 'boolean' },
+      'stub-extension': { type: 'boolean' },
+      only: { type: 'string' },
+      'no-ui': { type: 'boolean' },
+      timeout: { type: 'string' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     const src = readFileSync(new URL(import.meta.url), 'utf8');
-    console.log(src.split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+    console.log(
+      src
+        .split('\n')
+        .filter((l) => l.startsWith('//'))
+        .map((l) => l.slice(3))
+        .join('\n'),
+    );
     return 0;
   }
   const r = await runVsCodeTests({
     workspaceSettings: { ...readJsonEnv('SANDBOXES_VSCODE_SETTINGS'), ...(values.settings ? readJsonFile(values.settings) : {}) },
     userSettings: { ...readJsonEnv('SANDBOXES_VSCODE_USER_SETTINGS'), ...(values['user-settings'] ? readJsonFile(values['user-settings']) : {}) },
-    vsix: values.vsix, package: !values['no-package'],
+    vsix: values.vsix,
+    package: !values['no-package'],
     stub: values['stub-extension'] || process.env.SANDBOXES_VSCODE_STUB === '1',
-    only: values.only, ui: !values['no-ui'], keep: values.keep,
+    only: values.only,
+    ui: !values['no-ui'],
+    keep: values.keep,
     timeoutSec: values.timeout ? Number(values.timeout) : undefined,
   });
   console.log(`vscode: ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`);
@@ -356,11 +410,16 @@ async function main() {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().then((code) => { process.exitCode = code; }, (e) => {
-    console.error(e?.stack || e);
-    console.log('vscode: 0 passed, 1 failed');
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(e?.stack || e);
+      console.log('vscode: 0 passed, 1 failed');
+      process.exitCode = 1;
+    },
+  );
 }
 
 /**
@@ -373,7 +432,10 @@ async function removeSparesSince(startedAt) {
   const spares = await docker.listContainers({ all: true, filters: { label: ['sandboxes.spare=true'] } });
   for (const c of spares) {
     if (c.Created >= startedAt && c.Names.some((n) => n.startsWith('/sandboxes-spare-'))) {
-      await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
     }
   }
 }

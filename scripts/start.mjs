@@ -22,7 +22,10 @@ const run = (cmd, args, what) => {
   say(`${what}: ${cmd} ${args.join(' ')}`);
   return spawnSync(cmd, args, { cwd: REPO, stdio: 'inherit' }).status === 0;
 };
-const fail = (m) => { say(`ERROR: ${m}`); process.exit(1); };
+const fail = (m) => {
+  say(`ERROR: ${m}`);
+  process.exit(1);
+};
 
 if (!existsSync(join(REPO, 'node_modules'))) run('npm', ['install'], 'installing dependencies') || fail('npm install failed');
 if (!process.env.SANDBOXES_VSIX) run('npm', ['run', 'package'], 'building the extension') || fail('npm run package failed');

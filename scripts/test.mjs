@@ -15,7 +15,11 @@ import { TEST_IMAGE, checkTestHost, dockerPermissionHint } from './lib/testHost.
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const wanted = (process.env.SANDBOXES_TEST_SUITES || 'lint,unit,integration,vscode').split(',').map((s) => s.trim());
 // Sorted, and the daemon restart last whatever the locale: it kills every sandbox on the engine.
-const files = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort((a, b) => Number(a.startsWith('zz-')) - Number(b.startsWith('zz-')) || (a < b ? -1 : 1)).map((f) => `${dir}/${f}`);
+const files = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort((a, b) => Number(a.startsWith('zz-')) - Number(b.startsWith('zz-')) || (a < b ? -1 : 1))
+    .map((f) => `${dir}/${f}`);
 const say = (m) => console.log(`[test] ${m}`);
 
 prepare();
@@ -51,7 +55,12 @@ const failedSteps = [];
 for (const step of steps) {
   if (!step.always && !wanted.includes(step.name)) continue;
   const cmds = step.cmds ?? [step.cmd];
-  console.log(`\n=== ${step.name}: ${cmds.map((cmd) => cmd.join(' ')).join(' && ').slice(0, 160)}`);
+  console.log(
+    `\n=== ${step.name}: ${cmds
+      .map((cmd) => cmd.join(' '))
+      .join(' && ')
+      .slice(0, 160)}`,
+  );
   const started = Date.now();
   let code = 0;
   let output = '';
@@ -85,7 +94,9 @@ function prepare() {
   const checks = checkTestHost();
   for (const c of checks) say(`host: ${c.ok ? 'ok     ' : c.suites.some((suite) => wanted.includes(suite)) ? 'MISSING' : 'missing'} ${c.name} (${c.detail})`);
   let missing = needed(checks);
-  say(`host: checked in ${((Date.now() - started) / 1000).toFixed(1)} s; ${missing.length ? `${missing.length} missing for ${wanted.join(',')}` : `ready for ${wanted.join(',')}`}`);
+  say(
+    `host: checked in ${((Date.now() - started) / 1000).toFixed(1)} s; ${missing.length ? `${missing.length} missing for ${wanted.join(',')}` : `ready for ${wanted.join(',')}`}`,
+  );
   if (missing.length === 0) return;
   const setup = join(REPO, 'scripts', 'setup-test-host.sh');
   if (process.getuid?.() !== 0) {

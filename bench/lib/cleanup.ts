@@ -149,7 +149,9 @@ export function installSignalHandlers(docker: Docker, runId: string, log: (line:
       await new Promise((r) => setTimeout(r, 1000)); // a create still in flight in the daemon
       await removeRunContainers(docker, runId);
     } catch (error) {
-      log(`cleanup failed: ${(error as Error).message}; remove leftovers with: docker rm -f $(docker ps -aq --filter label=${BASELINE_LABEL}=${runId}) $(docker ps -aq --filter label=sandboxes.tag.${ENGINE_TAG}=${runId})`);
+      log(
+        `cleanup failed: ${(error as Error).message}; remove leftovers with: docker rm -f $(docker ps -aq --filter label=${BASELINE_LABEL}=${runId}) $(docker ps -aq --filter label=sandboxes.tag.${ENGINE_TAG}=${runId})`,
+      );
     }
     process.exit(exitCode);
   };

@@ -21,9 +21,7 @@ export type Unit = 'ms' | 'MiB/s' | 'KiB';
  * machine cancels out); a few are absolute, set by their issue, and compare ours.median itself
  * (in the result's unit) while the ratio is still reported beside it.
  */
-export type Target =
-  | { op: '<' | '<=' | '>='; ratio: number; text: string }
-  | { op: '<' | '<=' | '>='; on: 'ours.median'; value: number; text: string };
+export type Target = { op: '<' | '<=' | '>='; ratio: number; text: string } | { op: '<' | '<=' | '>='; on: 'ours.median'; value: number; text: string };
 
 export interface BenchResult {
   name: string;

@@ -30,11 +30,7 @@ function http1(target: ClientTarget, job: ClientJob): Requester {
   const secure = target.protocol === 'https';
   const lib = secure ? https : http;
   const agent =
-    job.connection === 'new'
-      ? false
-      : secure
-        ? new https.Agent({ keepAlive: true, maxSockets: 1, ca: job.ca })
-        : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    job.connection === 'new' ? false : secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ca: job.ca }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
   const sockets = new WeakSet<Socket>();
   let connections = 0;
   let version = '';

@@ -47,7 +47,10 @@ export async function createWithGuard(client: SandboxClient, spec: SandboxSpec, 
       why = 'create failed: the guard exited while starting';
     }
     await sandbox?.terminate().catch(() => undefined);
-    if (attempt >= ATTEMPTS) throw new Error(`sandbox setup failed ${ATTEMPTS} times: ${why} (a concurrent client's listing killed the guard of a sandbox being created, an engine race fixed in ccad5d1; see docs/benchmarks.md)`);
+    if (attempt >= ATTEMPTS)
+      throw new Error(
+        `sandbox setup failed ${ATTEMPTS} times: ${why} (a concurrent client's listing killed the guard of a sandbox being created, an engine race fixed in ccad5d1; see docs/benchmarks.md)`,
+      );
     log(`  setup: ${why} (killed by a concurrent client's listing: engine race, fixed in ccad5d1); retrying`);
   }
 }

@@ -7,8 +7,17 @@ const { execFile } = require('child_process');
 const configFile = process.env.SANDBOXES_BENCH_PROBE_CONFIG;
 // The extension under test, as the benchmark names it in the config of each sample.
 const ours = () => JSON.parse(fs.readFileSync(configFile, 'utf8')).extensionId;
-const time = async (f) => { const t0 = performance.now(); const value = await f(); return { ms: performance.now() - t0, value }; };
-const dockerPs = () => new Promise((resolve, reject) => execFile('docker', ['ps', '-a', '--no-trunc', '--filter', 'label=sandboxes.managed=true', '--format', '{{json .}}'], { maxBuffer: 64 << 20 }, (e, out) => e ? reject(e) : resolve(out.trim().split('\n').filter(Boolean))));
+const time = async (f) => {
+  const t0 = performance.now();
+  const value = await f();
+  return { ms: performance.now() - t0, value };
+};
+const dockerPs = () =>
+  new Promise((resolve, reject) =>
+    execFile('docker', ['ps', '-a', '--no-trunc', '--filter', 'label=sandboxes.managed=true', '--format', '{{json .}}'], { maxBuffer: 64 << 20 }, (e, out) =>
+      e ? reject(e) : resolve(out.trim().split('\n').filter(Boolean)),
+    ),
+  );
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const networkConfig = () => vscode.workspace.getConfiguration('sandboxes.network');
 const setting = (key, value) => networkConfig().update(key, value, vscode.ConfigurationTarget.Workspace);
@@ -20,7 +29,11 @@ async function untilMode(sandbox, mode, started, out) {
     const t0 = performance.now();
     const state = await sandbox.networkPolicy();
     const now = performance.now();
-    if (state.mode === mode && state.followsDefaults) { out.lastReadMs.push(now - t0); out.reads.push(reads); return now - started; }
+    if (state.mode === mode && state.followsDefaults) {
+      out.lastReadMs.push(now - t0);
+      out.reads.push(reads);
+      return now - started;
+    }
     if (now - started > 20000) throw new Error('the settings change to ' + mode + ' was not in force after 20 s: ' + JSON.stringify(state));
     await sleep(25);
   }
@@ -54,7 +67,11 @@ async function settingsApply(config) {
       const baseline = performance.now() - t0;
       if (state.mode !== next.mode) throw new Error('setNetworkPolicy(' + JSON.stringify(policy) + ') left mode ' + state.mode);
       await sandbox.setNetworkPolicy(settings, { followsDefaults: true });
-      if (i < config.warmup) { out.lastReadMs.pop(); out.reads.pop(); continue; }
+      if (i < config.warmup) {
+        out.lastReadMs.pop();
+        out.reads.pop();
+        continue;
+      }
       samples.ours.push(ours);
       samples.baseline.push(baseline);
       (byMode[step.mode] ??= []).push(ours);
@@ -64,8 +81,16 @@ async function settingsApply(config) {
     await setting('cidrAllowlist', undefined);
     await sandbox.terminate();
   }
-  const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-  return { ...samples, byMode: Object.fromEntries(Object.entries(byMode).map(([k, v]) => [k, Math.round(median(v) * 10) / 10])), lastReadMs: out.lastReadMs, readsPerSample: out.reads };
+  const median = (v) => {
+    const s = [...v].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  };
+  return {
+    ...samples,
+    byMode: Object.fromEntries(Object.entries(byMode).map(([k, v]) => [k, Math.round(median(v) * 10) / 10])),
+    lastReadMs: out.lastReadMs,
+    readsPerSample: out.reads,
+  };
 }
 // tree-events: the Sandboxes view open, the tree read every pollMs until the stop file appears;
 // when each named sandbox is first listed as running, and then first missing, goes to seenFile at
@@ -89,9 +114,13 @@ async function treeEvents(config) {
     const state = new Map(nodes.map((node) => [node.label, node.contextValue]));
     for (const name of config.names) {
       if (!running.has(name)) {
-        if (state.get(name) === 'runningSandbox') { running.add(name); note({ name, what: 'running', at }); }
+        if (state.get(name) === 'runningSandbox') {
+          running.add(name);
+          note({ name, what: 'running', at });
+        }
       } else if (!gone.has(name) && !state.has(name)) {
-        gone.add(name); note({ name, what: 'gone', at });
+        gone.add(name);
+        note({ name, what: 'gone', at });
       }
     }
     await sleep(config.pollMs);
@@ -109,7 +138,11 @@ async function loadTree(config) {
   const note = (entry) => fs.appendFileSync(config.seenFile, JSON.stringify(entry) + '\n');
   const lags = [];
   let expected = performance.now() + 50;
-  const lagTimer = setInterval(() => { const now = performance.now(); lags.push([Date.now(), Math.max(0, now - expected)]); expected = now + 50; }, 50);
+  const lagTimer = setInterval(() => {
+    const now = performance.now();
+    lags.push([Date.now(), Math.max(0, now - expected)]);
+    expected = now + 50;
+  }, 50);
   note({ what: 'ready', at: Date.now(), rss: process.memoryUsage().rss });
   try {
     for (let i = 0; i < 100000 && !fs.existsSync(config.stopFile); i++) {
@@ -153,12 +186,18 @@ async function agentTools(config) {
     out.firstCallMs = performance.now() - t1;
     [sandbox] = await api.client().list({ tags: { agent: 'vscode' }, all: false });
     if (!sandbox) throw new Error('no agent sandbox after the first call');
-    const engine = async () => { const r = await sandbox.run(['true']); if (r.exitCode !== 0) throw new Error('run true: ' + r.exitCode); };
+    const engine = async () => {
+      const r = await sandbox.run(['true']);
+      if (r.exitCode !== 0) throw new Error('run true: ' + r.exitCode);
+    };
     for (let i = 0; i < config.warmup + config.n; i++) {
       const order = i % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
       const ms = {};
       for (const side of order) ms[side] = (await time(side === 'ours' ? invoke : engine)).ms;
-      if (i >= config.warmup) { out.samples.ours.push(ms.ours); out.samples.baseline.push(ms.baseline); }
+      if (i >= config.warmup) {
+        out.samples.ours.push(ms.ours);
+        out.samples.baseline.push(ms.baseline);
+      }
     }
     // The tool service's own round trip: a call the session refuses at once (bad input, no Docker).
     const empty = [];
@@ -194,7 +233,10 @@ async function run() {
         if (mine.length !== config.expect) throw new Error('the tree shows ' + mine.length + ' of ' + config.expect + ' sandboxes');
         const baseline = await time(dockerPs);
         if (baseline.value.filter((l) => l.includes(config.runId + '-tree-')).length !== config.expect) throw new Error('docker ps missed sandboxes');
-        if (i >= config.warmup) { samples.ours.push(ours.ms); samples.baseline.push(baseline.ms); }
+        if (i >= config.warmup) {
+          samples.ours.push(ours.ms);
+          samples.baseline.push(baseline.ms);
+        }
         out.listed = ours.value.length;
       }
       out.samples = samples;
@@ -208,8 +250,12 @@ async function run() {
     } else if (config.mode === 'load-tree') {
       Object.assign(out, await loadTree(config));
     }
-  } catch (e) { out.error = String(e && e.stack || e); }
+  } catch (e) {
+    out.error = String((e && e.stack) || e);
+  }
   fs.appendFileSync(config.resultFile, JSON.stringify(out) + '\n');
 }
-exports.activate = () => { setTimeout(run, 0); };
+exports.activate = () => {
+  setTimeout(run, 0);
+};
 exports.deactivate = () => {};

@@ -12,8 +12,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const CODE_SERVER_VERSION = process.env.SANDBOXES_CODE_SERVER_VERSION || '4.100.3';
 export const CHROMIUM_PATH = process.env.SANDBOXES_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** User settings that make the workbench quiet and fast (git on delays other extensions ~30 s). */
@@ -39,27 +44,24 @@ export function cacheRoot() {
 
 /** Path of the code-server binary: $SANDBOXES_CODE_SERVER, the cache install, or PATH. */
 export function findCodeServer() {
-  const candidates = [
-    process.env.SANDBOXES_CODE_SERVER,
-    join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server'),
-  ].filter(Boolean);
+  const candidates = [process.env.SANDBOXES_CODE_SERVER, join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server')].filter(Boolean);
   for (const c of candidates) if (existsSync(c)) return c;
   const which = spawnSync('sh', ['-c', 'command -v code-server'], { encoding: 'utf8' });
   if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
-  throw new Error(`code-server not found (looked at ${candidates.join(', ')} and PATH). ` +
-    'Install it with: sudo bash scripts/install-code-server.sh');
+  throw new Error(`code-server not found (looked at ${candidates.join(', ')} and PATH). ` + 'Install it with: sudo bash scripts/install-code-server.sh');
 }
 
 /** A free TCP port on 127.0.0.1; `preferred` when it is free. */
 export async function freePort(preferred) {
-  const tryListen = (port) => new Promise((res) => {
-    const srv = createServer();
-    srv.once('error', () => res(null));
-    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
-      const p = srv.address().port;
-      srv.close(() => res(p));
+  const tryListen = (port) =>
+    new Promise((res) => {
+      const srv = createServer();
+      srv.once('error', () => res(null));
+      srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
+        const p = srv.address().port;
+        srv.close(() => res(p));
+      });
     });
-  });
   if (preferred) {
     const p = await tryListen(Number(preferred));
     if (p) return p;
@@ -70,7 +72,11 @@ export async function freePort(preferred) {
 }
 
 function readJson(file) {
-  try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return {}; }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
 }
 
 /** Merges `settings` into a settings.json file (creating it). */
@@ -85,8 +91,11 @@ export function installExtension(vsixPath, { extensionsDir, userDataDir, codeSer
   mkdirSync(userDataDir, { recursive: true });
   const configFile = join(userDataDir, 'code-server-config.yaml');
   if (!existsSync(configFile)) writeFileSync(configFile, 'auth: none\ncert: false\n');
-  const r = spawnSync(codeServer, ['--config', configFile, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir,
-    '--install-extension', resolve(vsixPath), '--force'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    codeServer,
+    ['--config', configFile, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', resolve(vsixPath), '--force'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   if (r.status !== 0) {
     throw new Error(`installing ${vsixPath} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   }
@@ -94,13 +103,26 @@ export function installExtension(vsixPath, { extensionsDir, userDataDir, codeSer
 }
 
 function killGroup(pid, signal) {
-  try { process.kill(-pid, signal); return true; } catch {
-    try { process.kill(pid, signal); return true; } catch { return false; }
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
 function alive(pid) {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -116,8 +138,7 @@ function alive(pid) {
  * @param {number} [o.timeoutMs]     how long to wait for HTTP (default 60 s)
  * @returns {Promise<{url: string, folderUrl: string, port: number, pid: number, logFile: string, done: Promise<{code: number|null, signal: string|null}>, stop: () => Promise<void>}>}
  */
-export async function startCodeServer({ extensionsDir, userDataDir, folder, port, settings = {}, env = {},
-  logFile, timeoutMs = 60_000, codeServer = findCodeServer() }) {
+export async function startCodeServer({ extensionsDir, userDataDir, folder, port, settings = {}, env = {}, logFile, timeoutMs = 60_000, codeServer = findCodeServer() }) {
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(userDataDir, { recursive: true });
   // BASE_SETTINGS fill in what the user settings do not say yet (a reused user-data-dir keeps
@@ -130,23 +151,44 @@ export async function startCodeServer({ extensionsDir, userDataDir, folder, port
   // Our own config file, so that the user's ~/.config/code-server/config.yaml plays no part.
   const configFile = join(userDataDir, 'code-server-config.yaml');
   writeFileSync(configFile, `bind-addr: 127.0.0.1:${chosen}\nauth: none\ncert: false\n`);
-  const args = ['--config', configFile, '--auth', 'none', '--bind-addr', `127.0.0.1:${chosen}`,
-    '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', resolve(folder)];
+  const args = [
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${chosen}`,
+    '--extensions-dir',
+    extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    resolve(folder),
+  ];
   // detached: its own process group, so stop() reaches the extension host and pty host too.
   const child = spawn(codeServer, args, {
-    detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
   const pid = child.pid;
   let exited = null;
-  const done = new Promise((res) => child.on('exit', (code, signal) => { exited = { code, signal }; res(exited); }));
+  const done = new Promise((res) =>
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      res(exited);
+    }),
+  );
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
 
   let stopped = false;
-  const onExit = () => { if (!stopped && exited === null) killGroup(pid, 'SIGKILL'); };
+  const onExit = () => {
+    if (!stopped && exited === null) killGroup(pid, 'SIGKILL');
+  };
   process.on('exit', onExit);
 
   const stop = async () => {
@@ -174,7 +216,9 @@ export async function startCodeServer({ extensionsDir, userDataDir, folder, port
     try {
       const res = await fetch(`${url}healthz`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) break;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`code-server did not answer on ${url} within ${timeoutMs / 1000} s (log: ${logFile})`);
@@ -192,30 +236,54 @@ export async function startCodeServer({ extensionsDir, userDataDir, folder, port
 export async function launchBrowser({ headless = true, viewport = { width: 1400, height: 900 }, handleSignals = true } = {}) {
   const { chromium } = await import('playwright-core');
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} not found. Install it with: sudo apt-get install chromium ` +
-      '(or sudo bash scripts/install-code-server.sh)');
+    throw new Error(`${CHROMIUM_PATH} not found. Install it with: sudo apt-get install chromium ` + '(or sudo bash scripts/install-code-server.sh)');
   }
   const profile = mkdtempSync(join(tmpdir(), 'sandboxes-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH, headless, args: CHROMIUM_ARGS, viewport,
+    executablePath: CHROMIUM_PATH,
+    headless,
+    args: CHROMIUM_ARGS,
+    viewport,
     // false: the caller's own signal handlers close the browser (playwright's would exit the process).
-    handleSIGINT: handleSignals, handleSIGTERM: handleSignals, handleSIGHUP: handleSignals,
+    handleSIGINT: handleSignals,
+    handleSIGTERM: handleSignals,
+    handleSIGHUP: handleSignals,
   });
   let contextClosed = false;
-  context.on('close', () => { contextClosed = true; });
+  context.on('close', () => {
+    contextClosed = true;
+  });
   // A persistent context has no Browser object; find the process by the profile we gave it.
   const pid = chromiumPid(profile);
   let closed = false;
-  const onExit = () => { if (!closed && pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
+  const onExit = () => {
+    if (!closed && pid)
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+  };
   process.on('exit', onExit);
   const close = async () => {
     if (closed) return;
     closed = true;
     process.off('exit', onExit);
     let timer;
-    if (!contextClosed) await Promise.race([context.close().catch(() => {}), new Promise((r) => { timer = setTimeout(r, 10_000); })]);
+    if (!contextClosed)
+      await Promise.race([
+        context.close().catch(() => {}),
+        new Promise((r) => {
+          timer = setTimeout(r, 10_000);
+        }),
+      ]);
     clearTimeout(timer);
-    if (pid && alive(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    if (pid && alive(pid))
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     rmSync(profile, { recursive: true, force: true });
   };
   const newPage = async () => {
@@ -254,7 +322,12 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     // F1 needs the focus inside the workbench; on a retry, click the (neutral) editor area.
-    if (attempt > 0) await page.locator('.part.editor').first().click({ timeout: 5_000 }).catch(() => {});
+    if (attempt > 0)
+      await page
+        .locator('.part.editor')
+        .first()
+        .click({ timeout: 5_000 })
+        .catch(() => {});
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 5_000 });
@@ -263,12 +336,14 @@ export async function runCommand(page, title, { timeoutMs = 30_000 } = {}) {
       break;
     } catch (e) {
       await page.keyboard.press('Escape').catch(() => {});
-      if (Date.now() > deadline) throw new Error(`command "${title}" not found in the command palette within ${timeoutMs / 1000} s (${e.message.split('\n')[0]})`, { cause: e });
+      if (Date.now() > deadline)
+        throw new Error(`command "${title}" not found in the command palette within ${timeoutMs / 1000} s (${e.message.split('\n')[0]})`, { cause: e });
     }
   }
   // Run exactly the command asked for: a filter also matches longer titles ("Create Sandbox" →
   // "Create Sandbox (Form)…"), and the palette puts the most recently used one first.
-  const exact = page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+  const exact = page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) })
     .first();
   if (await exact.count()) await exact.click();

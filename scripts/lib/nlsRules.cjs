@@ -52,7 +52,11 @@ function contributionStrings(manifest) {
   });
   list(c.submenus).forEach((s, i) => at([...C, 'submenus', i, 'label'], `submenu.${s.id}.label`));
 
-  const sections = Array.isArray(c.configuration) ? c.configuration.map((s, i) => [[...C, 'configuration', i], s, i]) : c.configuration ? [[[...C, 'configuration'], c.configuration, 0]] : [];
+  const sections = Array.isArray(c.configuration)
+    ? c.configuration.map((s, i) => [[...C, 'configuration', i], s, i])
+    : c.configuration
+      ? [[[...C, 'configuration'], c.configuration, 0]]
+      : [];
   for (const [path, section, i] of sections) {
     at([...path, 'title'], `configuration.${section.id ?? i}.title`);
     for (const [key, schema] of entries(section.properties)) schemaStrings(at, [...path, 'properties', key], schema, `config.${key}`);
@@ -91,11 +95,18 @@ function schemaStrings(at, path, schema, key) {
   }
   if (schema.items && !Array.isArray(schema.items)) schemaStrings(at, [...path, 'items'], schema.items, `${key}.items`);
   for (const [name, inner] of Object.entries(schema.properties ?? {})) schemaStrings(at, [...path, 'properties', name], inner, `${key}.properties.${name}`);
-  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') schemaStrings(at, [...path, 'additionalProperties'], schema.additionalProperties, `${key}.additionalProperties`);
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    schemaStrings(at, [...path, 'additionalProperties'], schema.additionalProperties, `${key}.additionalProperties`);
 }
 
 function slug(text) {
-  return String(text ?? '').trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'untitled';
+  return (
+    String(text ?? '')
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'untitled'
+  );
 }
 
 /** `%key%` → key; anything else → undefined. */

@@ -21,7 +21,12 @@ export function checkTestHost() {
   const info = docker(['info', '--format', '{{json .Runtimes}}']);
   const answers = info.status === 0;
   const said = (info.stderr || info.error?.message || '').trim().split('\n').pop() ?? '';
-  const why = info.error?.code === 'ENOENT' ? 'the docker command is not installed' : /permission denied/i.test(said) ? "permission denied on Docker's socket" : said.slice(0, 160) || 'no answer';
+  const why =
+    info.error?.code === 'ENOENT'
+      ? 'the docker command is not installed'
+      : /permission denied/i.test(said)
+        ? "permission denied on Docker's socket"
+        : said.slice(0, 160) || 'no answer';
   checks.push({ name: 'Docker answers', ok: answers, detail: answers ? 'docker info' : why, suites: DOCKER });
   const unknown = answers ? '' : ': not known while Docker does not answer';
   let runtimes = {};
@@ -30,15 +35,26 @@ export function checkTestHost() {
   } catch {
     // not JSON: treated as no runtimes
   }
-  for (const [runtime, what] of [['runsc', 'gVisor runtime'], ['runsc-netstack', 'gVisor runtime in netstack mode, for the old-runsc trap tests']]) {
+  for (const [runtime, what] of [
+    ['runsc', 'gVisor runtime'],
+    ['runsc-netstack', 'gVisor runtime in netstack mode, for the old-runsc trap tests'],
+  ]) {
     checks.push({ name: `${runtime} registered`, ok: runtime in runtimes, detail: what + unknown, suites: runtime === 'runsc' ? DOCKER : ['integration'] });
   }
-  for (const [image, what] of [[GUARD_IMAGE, 'network guard image'], [TEST_IMAGE, 'offline test image']]) {
+  for (const [image, what] of [
+    [GUARD_IMAGE, 'network guard image'],
+    [TEST_IMAGE, 'offline test image'],
+  ]) {
     const present = answers && docker(['image', 'inspect', '--format', '{{.Id}}', image]).status === 0;
     checks.push({ name: `${image} present`, ok: present, detail: what + unknown, suites: DOCKER });
   }
   const remoteTools = ['/usr/sbin/sshd', '/usr/bin/ssh-agent', '/usr/bin/openssl'].filter((f) => !executable(f));
-  checks.push({ name: 'sshd, ssh-agent and openssl installed', ok: remoteTools.length === 0, detail: remoteTools.length ? `missing ${remoteTools.join(', ')} (the remote-engine test)` : 'the remote-engine test', suites: ['integration'] });
+  checks.push({
+    name: 'sshd, ssh-agent and openssl installed',
+    ok: remoteTools.length === 0,
+    detail: remoteTools.length ? `missing ${remoteTools.join(', ')} (the remote-engine test)` : 'the remote-engine test',
+    suites: ['integration'],
+  });
   const codeServerDir = process.env.SANDBOXES_CODE_SERVER_DIR || join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`);
   const codeServerBin = join(codeServerDir, 'node_modules', '.bin', 'code-server');
   const codeServer = executable(codeServerBin) && existsSync(join(codeServerDir, `.installed-${CODE_SERVER_VERSION}`));

@@ -15,7 +15,9 @@ export const RUNNER_DIR = join(REPO, 'test', 'vscode', 'runner');
 /** Suite sources, optionally filtered by a substring of the file name. */
 export function suiteSources(only) {
   if (!existsSync(SUITE_DIR)) return [];
-  return readdirSync(SUITE_DIR).filter((f) => f.endsWith('.test.ts') && (!only || f.includes(only))).sort()
+  return readdirSync(SUITE_DIR)
+    .filter((f) => f.endsWith('.test.ts') && (!only || f.includes(only)))
+    .sort()
     .map((f) => join(SUITE_DIR, f));
 }
 
@@ -66,8 +68,11 @@ function absolutizeSourceMap(file) {
 export function packageVsix(dir, outFile) {
   const vsce = join(REPO, 'node_modules', '.bin', 'vsce');
   if (!existsSync(vsce)) throw new Error(`${vsce} missing: run npm install`);
-  const r = spawnSync(vsce, ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository',
-    '--out', outFile], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(vsce, ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', outFile], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (r.status !== 0 || !existsSync(outFile)) {
     throw new Error(`vsce package in ${dir} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   }
@@ -82,16 +87,33 @@ export function packageVsix(dir, outFile) {
 export function buildStubExtension(dir) {
   mkdirSync(dir, { recursive: true });
   const commands = [
-    ['createSandbox', 'Create Sandbox'], ['openTerminal', 'Open Terminal'], ['runCommand', 'Run Command'],
-    ['terminateSandbox', 'Terminate Sandbox'], ['checkSetup', 'Check Setup'],
+    ['createSandbox', 'Create Sandbox'],
+    ['openTerminal', 'Open Terminal'],
+    ['runCommand', 'Run Command'],
+    ['terminateSandbox', 'Terminate Sandbox'],
+    ['checkSetup', 'Check Setup'],
   ];
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name: 'gvisor-sandboxes', displayName: 'gVisor Sandboxes (harness stub)', version: '0.0.0',
-    publisher: 'sandboxes', license: 'MIT', engines: { vscode: '^1.90.0' }, main: './extension.js',
-    activationEvents: ['onStartupFinished'],
-    contributes: { commands: commands.map(([id, title]) => ({ command: `sandboxes.${id}`, title, category: 'Sandboxes' })) },
-  }, null, 2));
-  writeFileSync(join(dir, 'extension.js'), `'use strict';
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'gvisor-sandboxes',
+        displayName: 'gVisor Sandboxes (harness stub)',
+        version: '0.0.0',
+        publisher: 'sandboxes',
+        license: 'MIT',
+        engines: { vscode: '^1.90.0' },
+        main: './extension.js',
+        activationEvents: ['onStartupFinished'],
+        contributes: { commands: commands.map(([id, title]) => ({ command: `sandboxes.${id}`, title, category: 'Sandboxes' })) },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(dir, 'extension.js'),
+    `'use strict';
 const vscode = require('vscode');
 const ids = ${JSON.stringify(commands.map(([id]) => id))};
 exports.activate = (context) => {
@@ -102,6 +124,7 @@ exports.activate = (context) => {
   return { stub: true };
 };
 exports.deactivate = () => {};
-`);
+`,
+  );
   return packageVsix(dir, join(dir, 'gvisor-sandboxes-stub.vsix'));
 }

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { isLocalEngine, pingEngine, resolveEndpoint, unreachable, isConnectionError, type DockerEndpoint } from './docker';
-import { SandboxError, dockerMessage } from './errors';
+import { isLocalEngine, pingEngine, resolveEndpoint, type DockerEndpoint } from './docker';
 import { newSandboxId } from './ids';
 import { listLocalImages } from './images';
 import type { LocalImage } from '../shared/localImages';
@@ -19,6 +18,7 @@ import type { SandboxHost } from './sandboxHost';
 import { SpareGuards } from './spareGuards';
 import { RuntimeRegistry, type RuntimeEntry } from './runtimeRegistry';
 import { prepareCreate, throwIfAborted } from './createPreparation';
+import { guardCall, mapEngineError } from './engineErrors';
 import { sandboxLabels, startSandboxContainer, type ContainerContext } from './sandboxContainer';
 import { attachGuard } from './guardSelection';
 import type { CheckReport, ConnectOptions, CreateOptions, ListOptions, Logger, SandboxInfo, SandboxSpec, SnapshotInfo } from './types';
@@ -80,7 +80,8 @@ export class SandboxClient {
       prepare: (spec) => this.prepare(spec, {}),
       ensureReaper: () => ensureReaper(this.reaper, this.logger),
     });
-    for (const { spec, size } of options.pool ?? []) void this.warm(spec, size).catch((error: unknown) => this.logger?.warn(`Warm pool for ${spec.image}: ${error instanceof Error ? error.toString() : String(error)}`));
+    for (const { spec, size } of options.pool ?? [])
+      void this.warm(spec, size).catch((error: unknown) => this.logger?.warn(`Warm pool for ${spec.image}: ${error instanceof Error ? error.toString() : String(error)}`));
     this.execs = new ExecTracker(() => this.docker);
     this.registry = new RuntimeRegistry(this.docker, this.endpoint.description, (call) => this.guard(call));
     this.host = {
@@ -128,12 +129,8 @@ export class SandboxClient {
     const { spec, policy, runtime, runtimes, networking, network } = await this.prepare(input, options);
     const initialState: PolicyState = { ...policy, followsDefaults: spec.followsNetworkDefaults === true, forwards: forwardsOfSpec(spec) };
     const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
-    // The pool serves neither domain allowlists (their gateway is made before the guard's rules
-    // name it) nor copy mounts (Review Sandbox Changes needs the baseline recorded while the copy
-    // is sent): those take the paths below.
-    const poolable = !withGateway && !(spec.mounts ?? []).some((m) => m.mode === 'copy');
     // Fastest path: a warm pool's sandbox for this spec, claimed and given this policy (pool/warmPool.ts).
-    const pooled = poolable ? await this.pool.claim({ spec, runtime, networking, network, initialState, networkMode: networking === 'none' ? 'blocked' : modeOf(policy), probe: options.probe }) : null;
+    const pooled = await this.claimPooled({ spec, runtime, networking, network, policy }, initialState, withGateway, options.probe);
     if (pooled) return this.handle(pooled);
     // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
     // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
@@ -184,10 +181,35 @@ export class SandboxClient {
     }
   }
 
+  /**
+   * The pool serves neither domain allowlists (their gateway is made before the guard's rules name
+   * it) nor copy mounts (Review Sandbox Changes needs the baseline recorded while the copy is
+   * sent): those take create's other paths.
+   */
+  private claimPooled(
+    prepared: Pick<Awaited<ReturnType<SandboxClient['prepare']>>, 'spec' | 'runtime' | 'networking' | 'network' | 'policy'>,
+    initialState: PolicyState,
+    withGateway: boolean,
+    probe: boolean | undefined,
+  ) {
+    const { spec, runtime, networking, network, policy } = prepared;
+    if (withGateway || (spec.mounts ?? []).some((m) => m.mode === 'copy')) return Promise.resolve(null);
+    return this.pool.claim({ spec, runtime, networking, network, initialState, networkMode: networking === 'none' ? 'blocked' : modeOf(policy), probe });
+  }
+
   /** The checks and look-ups before a create (createPreparation.ts). */
   private prepare(input: SandboxSpec, options: CreateOptions) {
     return prepareCreate(
-      { docker: this.docker, endpoint: this.endpoint, guardImage: this.guardImage, registry: this.registry, ping: () => this.ping(), runtimes: () => this.runtimes(), guard: (call) => this.guard(call), networkAndGuardImage: () => this.networkAndGuardImage() },
+      {
+        docker: this.docker,
+        endpoint: this.endpoint,
+        guardImage: this.guardImage,
+        registry: this.registry,
+        ping: () => this.ping(),
+        runtimes: () => this.runtimes(),
+        guard: (call) => this.guard(call),
+        networkAndGuardImage: () => this.networkAndGuardImage(),
+      },
       input,
       options,
     );
@@ -305,19 +327,12 @@ export class SandboxClient {
   }
 
   /** Runs a Docker call, turning "no engine there" into a DOCKER_UNREACHABLE error. */
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isConnectionError(error)) throw unreachable(this.endpoint, error);
-      throw error;
-    }
+  private guard<T>(call: () => Promise<T>): Promise<T> {
+    return guardCall(this.endpoint, call);
   }
 
   private mapError(error: unknown, what: string): Error {
-    if (error instanceof SandboxError) return error;
-    if (isConnectionError(error)) return unreachable(this.endpoint, error);
-    return new SandboxError('EXEC_FAILED', `${what}: ${dockerMessage(error)}`, 'See the Docker engine log for details; run "Sandboxes: Check Setup" to test the installation.', { cause: error });
+    return mapEngineError(this.endpoint, error, what);
   }
 }
 

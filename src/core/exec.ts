@@ -15,9 +15,7 @@ export async function startExec(docker: Docker, containerId: string, argv: strin
   }
   const tty = Boolean(options.pty);
   const size = typeof options.pty === 'object' ? options.pty : undefined;
-  let cmd = options.timeoutSeconds && options.timeoutSeconds > 0
-    ? ['timeout', '-s', 'KILL', String(Math.ceil(options.timeoutSeconds)), ...argv]
-    : argv;
+  let cmd = options.timeoutSeconds && options.timeoutSeconds > 0 ? ['timeout', '-s', 'KILL', String(Math.ceil(options.timeoutSeconds)), ...argv] : argv;
   // Engines before API 1.42 ignore ConsoleSize, and a resize after start races the first output:
   // there the terminal is sized by stty inside it before the command runs.
   const sizedByEngine = size !== undefined && (await supportsConsoleSize(docker));
@@ -71,12 +69,27 @@ export function execError(containerId: string, argv: string[], error: unknown): 
   const status = dockerStatus(error);
   const message = dockerMessage(error);
   if (status === 404) {
-    return new SandboxError('NOT_FOUND', `The sandbox's container ${containerId.slice(0, 12)} no longer exists (removed outside the extension?).`, 'Refresh the sandbox list and create a new sandbox.', { cause: error });
+    return new SandboxError(
+      'NOT_FOUND',
+      `The sandbox's container ${containerId.slice(0, 12)} no longer exists (removed outside the extension?).`,
+      'Refresh the sandbox list and create a new sandbox.',
+      { cause: error },
+    );
   }
   if (status === 409) {
-    return new SandboxError('NOT_RUNNING', `The sandbox is not running, so "${argv[0]}" cannot start in it (${message}).`, 'Create a new sandbox; an ended sandbox cannot run commands.', { cause: error });
+    return new SandboxError(
+      'NOT_RUNNING',
+      `The sandbox is not running, so "${argv[0]}" cannot start in it (${message}).`,
+      'Create a new sandbox; an ended sandbox cannot run commands.',
+      { cause: error },
+    );
   }
-  return new SandboxError('EXEC_FAILED', `Could not run "${argv.join(' ')}" in the sandbox: ${message}`, 'Check that the command exists in the image and that the sandbox is running.', { cause: error });
+  return new SandboxError(
+    'EXEC_FAILED',
+    `Could not run "${argv.join(' ')}" in the sandbox: ${message}`,
+    'Check that the command exists in the image and that the sandbox is running.',
+    { cause: error },
+  );
 }
 
 /**
@@ -233,7 +246,8 @@ export class DockerExecProcess implements ExecProcess {
       }
       if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
       if (attempt % 20 === 19 && !(await this.containerRunning())) throw this.sandboxGone();
-      if (attempt > 200) throw new SandboxError('EXEC_FAILED', 'The command closed its output but Docker never reported its exit code.', 'Check the Docker engine log; retry the command.');
+      if (attempt > 200)
+        throw new SandboxError('EXEC_FAILED', 'The command closed its output but Docker never reported its exit code.', 'Check the Docker engine log; retry the command.');
       await new Promise((r) => setTimeout(r, attempt < 20 ? 5 : 50));
     }
   }
@@ -248,7 +262,12 @@ export class DockerExecProcess implements ExecProcess {
   }
 
   private sandboxGone(cause?: unknown): SandboxError {
-    return new SandboxError('NOT_RUNNING', 'The sandbox stopped or was removed while the process ran, so it has no exit code.', 'Create a new sandbox; an ended sandbox cannot run commands.', { cause });
+    return new SandboxError(
+      'NOT_RUNNING',
+      'The sandbox stopped or was removed while the process ran, so it has no exit code.',
+      'Create a new sandbox; an ended sandbox cannot run commands.',
+      { cause },
+    );
   }
 }
 

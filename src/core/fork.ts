@@ -15,7 +15,12 @@ import type { SandboxSpec } from './types';
 import { TUNNEL_KINDS } from '../shared/tunnelKinds';
 
 /** The spec of a fork: the parent's (from its label), on the snapshot image, with its live policy and ports, then `overrides`. */
-export function forkSpec(parent: SandboxSpec, snapshotRef: string, policy: { blockNetwork: boolean; cidrAllowlist: string[]; forwards: { port: number; kind: keyof typeof TUNNEL_KINDS }[] }, overrides: Partial<SandboxSpec> = {}): SandboxSpec {
+export function forkSpec(
+  parent: SandboxSpec,
+  snapshotRef: string,
+  policy: { blockNetwork: boolean; cidrAllowlist: string[]; forwards: { port: number; kind: keyof typeof TUNNEL_KINDS }[] },
+  overrides: Partial<SandboxSpec> = {},
+): SandboxSpec {
   const { name: _name, ...rest } = parent;
   const ports: Partial<Record<string, number[]>> = {};
   for (const kind of Object.keys(TUNNEL_KINDS) as (keyof typeof TUNNEL_KINDS)[]) ports[TUNNEL_KINDS[kind].specField] = undefined;

@@ -125,11 +125,7 @@ export function halfMadeSandboxes(
     const decider = sandboxes[0] ?? group.find((c) => c.Labels?.[LABEL.spare] !== 'true');
     if (!decider) continue;
     const creator = status(decider.Labels?.[LABEL.creator]);
-    const over =
-      creator === 'self' ? !inFlight(id)
-      : creator === 'gone' ? true
-      : creator === 'unknown' ? now - decider.Created * 1000 > STALE_CREATE_MS
-      : false;
+    const over = creator === 'self' ? !inFlight(id) : creator === 'gone' ? true : creator === 'unknown' ? now - decider.Created * 1000 > STALE_CREATE_MS : false;
     if (over) out.push(id);
   }
   return out;

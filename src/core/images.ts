@@ -64,7 +64,10 @@ const GUARD_IMAGE_ROLE = 'guard-image';
  * nothing a user can act on that "cannot be pulled" and the list do not say better.
  */
 export function imageUnavailable(image: string, cause: unknown, local: readonly LocalImage[]): SandboxError {
-  const instead = local.length > 0 ? `use a local image (${describeLocalImages(local)}) or bring it onto this machine` : 'there are no images on this machine yet: bring it onto this machine';
+  const instead =
+    local.length > 0
+      ? `use a local image (${describeLocalImages(local)}) or bring it onto this machine`
+      : 'there are no images on this machine yet: bring it onto this machine';
   const how = 'load one from a file (docker load -i image.tar), build one (docker build), or log in to a registry this machine can reach (docker login) and try again';
   return new SandboxError(
     'IMAGE_UNAVAILABLE',

@@ -53,16 +53,24 @@ export interface ReapDecision {
 export function decide(views: LifetimeView[], lastActive: Map<string, number>, now: number, idlePollMs = 1000): ReapDecision {
   const kill: ReapDecision['kill'] = [];
   let next: number | null = null;
-  const soonest = (ms: number) => { next = next === null ? ms : Math.min(next, ms); };
+  const soonest = (ms: number) => {
+    next = next === null ? ms : Math.min(next, ms);
+  };
   for (const view of views) {
     if (!view.running) continue;
     if (view.expiresAt !== null) {
-      if (view.expiresAt <= now) { kill.push({ containerId: view.containerId, reason: 'timeout' }); continue; }
+      if (view.expiresAt <= now) {
+        kill.push({ containerId: view.containerId, reason: 'timeout' });
+        continue;
+      }
       soonest(view.expiresAt - now);
     }
     if (view.idleTimeoutMs !== null) {
       const since = lastActive.get(view.containerId) ?? now;
-      if (now - since >= view.idleTimeoutMs) { kill.push({ containerId: view.containerId, reason: 'idle' }); continue; }
+      if (now - since >= view.idleTimeoutMs) {
+        kill.push({ containerId: view.containerId, reason: 'idle' });
+        continue;
+      }
       soonest(Math.min(idlePollMs, since + view.idleTimeoutMs - now));
     }
   }
@@ -152,7 +160,10 @@ async function hasRunningExec(docker: Docker, containerId: string): Promise<bool
   try {
     const info = await docker.getContainer(containerId).inspect();
     for (const execId of info.ExecIDs ?? []) {
-      const exec = await docker.getExec(execId).inspect().catch(() => null);
+      const exec = await docker
+        .getExec(execId)
+        .inspect()
+        .catch(() => null);
       // The files API's spare waits for the next file operation: not a command, not activity
       // (an editor polling open files would otherwise keep a sandbox alive for ever).
       if (exec?.Running && !exec.ProcessConfig?.arguments?.includes(FILES_SPARE_NAME)) return true;

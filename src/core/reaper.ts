@@ -41,7 +41,11 @@ function startWatching() {
   logger.info(`watching ${endpoint.description}`);
   const docker = new Docker(endpoint.options);
   const wakeup = new Wakeup();
-  const events = new StartWatcher(docker, () => wakeup.wake(), (why) => logger.warn(`${why}; looking every second meanwhile`));
+  const events = new StartWatcher(
+    docker,
+    () => wakeup.wake(),
+    (why) => logger.warn(`${why}; looking every second meanwhile`),
+  );
   events.start();
   return { lock, logger, docker, wakeup, events, runDir };
 }

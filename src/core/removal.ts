@@ -26,7 +26,13 @@ export class ContainerRemoval {
       if (dockerStatus(error) === 404) return true;
       if (dockerStatus(error) === 409 && /already in progress/i.test(dockerMessage(error))) last = { state: 'removal in progress', cause: error };
       else if (isTimeout(error)) last = { state: 'Docker did not answer the removal', cause: error };
-      else return new SandboxError('TERMINATE_FAILED', `Docker refused to remove container ${id.slice(0, 12)}: ${dockerMessage(error)}`, 'See the Docker engine log for why; remove it with `docker rm -f` once that is fixed.', { cause: error });
+      else
+        return new SandboxError(
+          'TERMINATE_FAILED',
+          `Docker refused to remove container ${id.slice(0, 12)}: ${dockerMessage(error)}`,
+          'See the Docker engine log for why; remove it with `docker rm -f` once that is fixed.',
+          { cause: error },
+        );
     }
     // Confirm, and wait for a removal someone else is doing, up to the deadline.
     for (;;) {

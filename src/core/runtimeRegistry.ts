@@ -40,8 +40,16 @@ export class RuntimeRegistry {
     if (names.has(runtime)) return;
     const registered = [...names.keys()].join(', ') || 'none';
     if (runtime === DEFAULT_RUNTIME) {
-      throw new SandboxError('RUNTIME_MISSING', `gVisor's runtime "runsc" is not registered with the Docker engine at ${this.endpointDescription} (registered: ${registered}). Sandboxes never fall back to runc silently.`, SETUP_FIX);
+      throw new SandboxError(
+        'RUNTIME_MISSING',
+        `gVisor's runtime "runsc" is not registered with the Docker engine at ${this.endpointDescription} (registered: ${registered}). Sandboxes never fall back to runc silently.`,
+        SETUP_FIX,
+      );
     }
-    throw new SandboxError('RUNTIME_MISSING', `Runtime "${runtime}" is not registered with the Docker engine (registered: ${registered}).`, `Use one of the registered runtimes (normally "runsc"), or register "${runtime}" in /etc/docker/daemon.json and reload Docker.`);
+    throw new SandboxError(
+      'RUNTIME_MISSING',
+      `Runtime "${runtime}" is not registered with the Docker engine (registered: ${registered}).`,
+      `Use one of the registered runtimes (normally "runsc"), or register "${runtime}" in /etc/docker/daemon.json and reload Docker.`,
+    );
   }
 }

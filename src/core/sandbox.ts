@@ -18,7 +18,25 @@ import { ExecSandboxFiles } from './files/sandboxFiles';
 import { snapshotFilesystem } from './files/snapshot';
 import { SandboxReview } from './review/review';
 import { copiedOriginalReader } from './review/copiedOriginal';
-import type { ApplyChangesOptions, ChangeOutcome, FileChange, ExecOptions, ExecProcess, ForwardOptions, NetworkEvent, NetworkPolicyInput, NetworkState, RunResult, SandboxEnding, SandboxFiles, SandboxInfo, SandboxSpec, SandboxStats, StatsOptions, Tunnel } from './types';
+import type {
+  ApplyChangesOptions,
+  ChangeOutcome,
+  FileChange,
+  ExecOptions,
+  ExecProcess,
+  ForwardOptions,
+  NetworkEvent,
+  NetworkPolicyInput,
+  NetworkState,
+  RunResult,
+  SandboxEnding,
+  SandboxFiles,
+  SandboxInfo,
+  SandboxSpec,
+  SandboxStats,
+  StatsOptions,
+  Tunnel,
+} from './types';
 
 /**
  * A handle on one sandbox. It holds only identifiers: every question is answered by Docker, so
@@ -80,12 +98,18 @@ export class Sandbox {
    * environment, command and working directory; policies come from the new sandbox's spec.
    */
   async snapshotFilesystem(options: { tag?: string } = {}): Promise<string> {
-    const inspect = await this.container().inspect().catch((error: unknown) => {
-      throw this.mapError(error);
-    });
+    const inspect = await this.container()
+      .inspect()
+      .catch((error: unknown) => {
+        throw this.mapError(error);
+      });
     const info = infoFromInspect(inspect);
     if (info.state !== 'running') {
-      throw new SandboxError('NOT_RUNNING', `Sandbox ${this.name} is not running (${info.state}): under gVisor its own file changes ended with it, so there is nothing to snapshot.`, 'Snapshot sandboxes while they run.');
+      throw new SandboxError(
+        'NOT_RUNNING',
+        `Sandbox ${this.name} is not running (${info.state}): under gVisor its own file changes ended with it, so there is nothing to snapshot.`,
+        'Snapshot sandboxes while they run.',
+      );
     }
     const spec = parseSpecLabel(inspect.Config.Labels?.[LABEL.spec]);
     const ref = await snapshotFilesystem(this.docker, info, spec?.mounts, (argv) => this.exec(argv), options.tag);
@@ -297,7 +321,12 @@ export class Sandbox {
   private mapError(error: unknown): Error {
     if (error instanceof SandboxError) return error;
     if (dockerStatus(error) === 404) {
-      return new SandboxError('NOT_FOUND', `Sandbox ${this.name} (${this.id}) no longer exists: it was removed outside the extension.`, 'Refresh the sandbox list; create a new sandbox if you need one.', { cause: error });
+      return new SandboxError(
+        'NOT_FOUND',
+        `Sandbox ${this.name} (${this.id}) no longer exists: it was removed outside the extension.`,
+        'Refresh the sandbox list; create a new sandbox if you need one.',
+        { cause: error },
+      );
     }
     return error instanceof Error ? error : new Error(String(error));
   }

@@ -25,15 +25,10 @@ export interface ContainerContext {
 }
 
 /** The labels of a new sandbox and of its guard (which has no lifetime labels: the reaper ends it with its sandbox). */
-export function sandboxLabels(facts: {
-  id: string;
-  name: string;
-  createdAt: Date;
-  runtime: string;
-  networkMode: string;
-  spec: SandboxSpec;
-  probe?: boolean;
-}): { labels: Record<string, string>; guardLabels: Record<string, string> } {
+export function sandboxLabels(facts: { id: string; name: string; createdAt: Date; runtime: string; networkMode: string; spec: SandboxSpec; probe?: boolean }): {
+  labels: Record<string, string>;
+  guardLabels: Record<string, string>;
+} {
   const { id, name, createdAt, runtime, networkMode, spec } = facts;
   const labels: Record<string, string> = {
     [LABEL.managed]: 'true',
@@ -109,7 +104,12 @@ export async function startSandboxContainer(context: ContainerContext, container
       throw new SandboxError('RUNTIME_BROKEN', `The gVisor runtime "${runtime}" failed to start the sandbox: ${OLD_RUNSC_SIGNATURE}.`, OLD_RUNSC_FIX, { cause: error });
     }
     if (/\/bin\/sh/.test(message) && /executable file not found|no such file or directory/i.test(message) && !spec.command) {
-      throw new SandboxError('EXEC_FAILED', `Image ${spec.image} has no /bin/sh, which keeps a sandbox without a command alive.`, 'Set a command for the sandbox (sandboxes.defaults.command), or use an image with a shell.', { cause: error });
+      throw new SandboxError(
+        'EXEC_FAILED',
+        `Image ${spec.image} has no /bin/sh, which keeps a sandbox without a command alive.`,
+        'Set a command for the sandbox (sandboxes.defaults.command), or use an image with a shell.',
+        { cause: error },
+      );
     }
     throw context.mapError(error, `The sandbox from ${spec.image} failed to start`);
   }

@@ -10,7 +10,12 @@ import type { SandboxEnding, SandboxSpec } from './types';
  * Why the container in `inspect` ended (null while it runs) and the spec it was created with, for
  * `Sandbox.ending`. `guardIds` finds its guard, whose recorded policy goes with the ending.
  */
-export async function endingOf(host: SandboxHost, inspect: Docker.ContainerInspectInfo, guardIds: () => Promise<string[]>, options: { engineWentAway?: boolean }): Promise<SandboxEnding | null> {
+export async function endingOf(
+  host: SandboxHost,
+  inspect: Docker.ContainerInspectInfo,
+  guardIds: () => Promise<string[]>,
+  options: { engineWentAway?: boolean },
+): Promise<SandboxEnding | null> {
   const info = infoFromInspect(inspect);
   if (info.state === 'running' || info.state === 'created' || info.state === 'paused' || info.state === 'restarting') return null;
   const labels = inspect.Config.Labels ?? {};

@@ -25,7 +25,9 @@ export async function findSandbox(
 ): Promise<Pick<SandboxInfo, 'id' | 'containerId' | 'name'>> {
   for (const label of [LABEL.id, LABEL.name]) {
     // Claimed pool members as created sandboxes, unclaimed ones not at all (pool/claims.ts).
-    const found = (await guard(async () => withClaimedSandboxes(docker, await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } })))).filter(isSandboxContainer);
+    const found = (
+      await guard(async () => withClaimedSandboxes(docker, await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${label}=${idOrName}`] } })))
+    ).filter(isSandboxContainer);
     if (found.length > 0) {
       return infoFromList(found[0]);
     }
@@ -33,11 +35,22 @@ export async function findSandbox(
   try {
     const c = await docker.getContainer(idOrName).inspect();
     const labels = c.Config.Labels ?? {};
-    if (labels[LABEL.managed] === 'true' && labels[LABEL.role] !== 'guard' && labels[LABEL.role] !== 'network' && labels[LABEL.role] !== 'claim' && labels[LABEL.pool] !== 'true') return { id: labels[LABEL.id], containerId: c.Id, name: labels[LABEL.name] ?? labels[LABEL.id] };
+    if (
+      labels[LABEL.managed] === 'true' &&
+      labels[LABEL.role] !== 'guard' &&
+      labels[LABEL.role] !== 'network' &&
+      labels[LABEL.role] !== 'claim' &&
+      labels[LABEL.pool] !== 'true'
+    )
+      return { id: labels[LABEL.id], containerId: c.Id, name: labels[LABEL.name] ?? labels[LABEL.id] };
   } catch (error) {
     if (isConnectionError(error)) throw unreachable(endpoint, error);
   }
-  throw new SandboxError('NOT_FOUND', `No sandbox "${idOrName}" on ${endpoint.description}: it ended and was removed, or it was never created here.`, 'List the sandboxes (Sandboxes view, or client.list()) and use one that exists, or create a new one.');
+  throw new SandboxError(
+    'NOT_FOUND',
+    `No sandbox "${idOrName}" on ${endpoint.description}: it ended and was removed, or it was never created here.`,
+    'List the sandboxes (Sandboxes view, or client.list()) and use one that exists, or create a new one.',
+  );
 }
 
 /** What listing needs of its client. */
@@ -55,11 +68,12 @@ export interface ListingContext {
  * way, orphaned guards, gateways and half-made creates are collected and a dead reaper restarted.
  */
 export async function listSandboxes(ctx: ListingContext, options: ListOptions): Promise<SandboxInfo[]> {
-  const containers = await ctx.guard(() =>
-    ctx.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, ...tagFilters(options.tags)] } }),
-  );
+  const containers = await ctx.guard(() => ctx.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, ...tagFilters(options.tags)] } }));
   const sandboxes = containers.filter(isSandboxContainer);
-  ctx.guardCleanup.collect(containers.filter((c) => !isSandboxContainer(c)), sandboxes);
+  ctx.guardCleanup.collect(
+    containers.filter((c) => !isSandboxContainer(c)),
+    sandboxes,
+  );
   // Only from a full listing: a tag-filtered one would take other sandboxes' gateways for orphans.
   if (Object.keys(options.tags ?? {}).length === 0) ctx.guardCleanup.collectGateways(sandboxes);
   // What a create that never finished left (its process died, or its clean-up failed): in the background.

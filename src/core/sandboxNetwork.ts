@@ -33,7 +33,8 @@ export class SandboxNetwork {
   async state(): Promise<NetworkState> {
     const info = await this.sandbox.info();
     const networking = await this.host.runtimeNetworking(info.runtime);
-    if (networking === 'none') return { mode: 'blocked', blockNetwork: true, cidrAllowlist: [], domainAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [] };
+    if (networking === 'none')
+      return { mode: 'blocked', blockNetwork: true, cidrAllowlist: [], domainAllowlist: [], followsDefaults: false, enforced: true, forwardedPorts: [], forwards: [] };
     const [guard] = await this.guardIds();
     const state = guard && info.state === 'running' ? await readPolicyState(this.host.docker, guard).catch(() => null) : null;
     // No recorded state: the guard holds its deny-all rules (or the sandbox predates guards).
@@ -50,18 +51,30 @@ export class SandboxNetwork {
     const policy = validatePolicy(input);
     const info = await this.sandbox.info();
     if (info.state !== 'running') {
-      throw new SandboxError('NOT_RUNNING', `Sandbox ${this.sandbox.name} is not running (${info.state}), so its network policy cannot change.`, 'Create a new sandbox with the policy you want.');
+      throw new SandboxError(
+        'NOT_RUNNING',
+        `Sandbox ${this.sandbox.name} is not running (${info.state}), so its network policy cannot change.`,
+        'Create a new sandbox with the policy you want.',
+      );
     }
     const networking = await this.host.runtimeNetworking(info.runtime);
     try {
       assertEnforceable(info.runtime, networking, policy);
     } catch (error) {
       if (modeOf(policy) !== 'open') await this.stopFailClosed();
-      throw new SandboxError('POLICY_UNSUPPORTED', `${(error as SandboxError).message} Sandbox ${this.sandbox.name} was stopped rather than left with a network it was not meant to have.`, (error as SandboxError).fix);
+      throw new SandboxError(
+        'POLICY_UNSUPPORTED',
+        `${(error as SandboxError).message} Sandbox ${this.sandbox.name} was stopped rather than left with a network it was not meant to have.`,
+        (error as SandboxError).fix,
+      );
     }
     const [guard] = await this.guardIds();
     if (!guard) {
-      throw new SandboxError('POLICY_UNSUPPORTED', `Sandbox ${this.sandbox.name} has no network guard (it was created before network policies existed), so its policy cannot change.`, 'Create a new sandbox.');
+      throw new SandboxError(
+        'POLICY_UNSUPPORTED',
+        `Sandbox ${this.sandbox.name} has no network guard (it was created before network policies existed), so its policy cannot change.`,
+        'Create a new sandbox.',
+      );
     }
     const previous = await readPolicyState(this.host.docker, guard).catch(() => null);
     // Re-applying defaults must not undo an explicit choice made meanwhile (e.g. Toggle Network).
@@ -119,7 +132,13 @@ export class SandboxNetwork {
         guard ??= this.requireGuard('reach its ports');
         try {
           const id = await guard;
-          return { relay: () => openExecRelay(this.host.docker, id, port).catch((error: unknown) => { guard = undefined; throw error; }) };
+          return {
+            relay: () =>
+              openExecRelay(this.host.docker, id, port).catch((error: unknown) => {
+                guard = undefined;
+                throw error;
+              }),
+          };
         } catch (error) {
           guard = undefined;
           throw error;
@@ -146,13 +165,20 @@ export class SandboxNetwork {
     const [guard] = await this.guardIds();
     // A --network=none runtime's sandbox has a guard too (it holds its network files), but no network.
     if (!guard || (await this.host.runtimeNetworking(info.runtime)) === 'none') {
-      throw new SandboxError('TUNNEL_FAILED', `Sandbox ${this.sandbox.name} has no network (its runtime gives it loopback only), so it cannot ${what}.`, 'Use a runtime with a network (runsc registered with --network=host, or runc).');
+      throw new SandboxError(
+        'TUNNEL_FAILED',
+        `Sandbox ${this.sandbox.name} has no network (its runtime gives it loopback only), so it cannot ${what}.`,
+        'Use a runtime with a network (runsc registered with --network=host, or runc).',
+      );
     }
     return guard;
   }
 
   private async stopFailClosed(): Promise<void> {
-    await this.host.docker.getContainer(this.sandbox.containerId).kill().catch(() => undefined);
+    await this.host.docker
+      .getContainer(this.sandbox.containerId)
+      .kill()
+      .catch(() => undefined);
   }
 
   /** The guard container(s) holding this sandbox's network namespace. */

@@ -84,7 +84,11 @@ export class SandboxPorts {
       }
     };
     // A removed sandbox (NOT_FOUND) has ended too; any other failure to ask says nothing.
-    const isRunning = () => this.sandbox.info().then((info) => info.state === 'running', (error: unknown) => (error instanceof SandboxError && error.code === 'NOT_FOUND' ? false : Promise.reject(error)));
+    const isRunning = () =>
+      this.sandbox.info().then(
+        (info) => info.state === 'running',
+        (error: unknown) => (error instanceof SandboxError && error.code === 'NOT_FOUND' ? false : Promise.reject(error)),
+      );
     return new PortWatcher(scan, isRunning, onEvent, options);
   }
 

@@ -58,7 +58,12 @@ export async function runSetupCheck(client: SetupProbe, options: { image?: strin
       const kernel = output.split('\n').pop() ?? '';
       const isGvisor = /gVisor/.test(output);
       if (gvisor && !isGvisor) {
-        items.push({ name: 'Trial sandbox', ok: false, detail: `ran, but shows no sign of gVisor (kernel ${kernel})`, fix: `Check that runtime "${runtime}" in /etc/docker/daemon.json points at gVisor's runsc. ${SETUP_FIX}` });
+        items.push({
+          name: 'Trial sandbox',
+          ok: false,
+          detail: `ran, but shows no sign of gVisor (kernel ${kernel})`,
+          fix: `Check that runtime "${runtime}" in /etc/docker/daemon.json points at gVisor's runsc. ${SETUP_FIX}`,
+        });
       } else {
         items.push({ name: 'Trial sandbox', ok: true, detail: `${options.image} under ${runtime}: ${isGvisor ? `gVisor kernel ${kernel}` : `kernel ${kernel}`}` });
       }

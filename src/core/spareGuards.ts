@@ -55,7 +55,10 @@ export class SpareGuards {
       } catch (error) {
         // A broken spare is of no use to anyone: remove it and make the guard the slow way.
         this.logger?.warn(`Removing spare guard ${spare.Id.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
-        void this.docker.getContainer(spare.Id).remove({ force: true, v: true }).catch(() => undefined);
+        void this.docker
+          .getContainer(spare.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
       }
     }
     return null;
@@ -73,8 +76,24 @@ export class SpareGuards {
       const existing = await this.docker.listContainers({ filters: { label: [MANAGED_FILTER, `${LABEL.spare}=true`, ...tagFilters(wanted)], status: ['running'] } });
       if (existing.some((c) => isUnclaimedSpare(c) && sameTags(tagsFromLabels(c.Labels ?? {}), wanted) && this.sameResolvers(c))) return;
       const id = newSandboxId();
-      const labels = { [LABEL.managed]: 'true', [LABEL.id]: id, [LABEL.name]: id, [LABEL.spare]: 'true', [LABEL.spareDns]: this.resolvers().join(' '), [LABEL.createdAt]: new Date().toISOString(), ...tagLabels(wanted) };
-      const guard = await createGuard(this.docker, { sandboxId: id, name: id, image: this.guardImage, network, labels, containerName: `${SPARE_PREFIX}${id}`, resolvers: this.resolvers() });
+      const labels = {
+        [LABEL.managed]: 'true',
+        [LABEL.id]: id,
+        [LABEL.name]: id,
+        [LABEL.spare]: 'true',
+        [LABEL.spareDns]: this.resolvers().join(' '),
+        [LABEL.createdAt]: new Date().toISOString(),
+        ...tagLabels(wanted),
+      };
+      const guard = await createGuard(this.docker, {
+        sandboxId: id,
+        name: id,
+        image: this.guardImage,
+        network,
+        labels,
+        containerName: `${SPARE_PREFIX}${id}`,
+        resolvers: this.resolvers(),
+      });
       this.own.add(guard.container.id);
       await guard.start();
     })()
@@ -91,13 +110,24 @@ export class SpareGuards {
   /** Removes this client's unclaimed spares, once the one being started (if any) is up. */
   async close(): Promise<void> {
     await this.preparing;
-    await Promise.all([...this.own].map((id) => this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
+    await Promise.all(
+      [...this.own].map((id) =>
+        this.docker
+          .getContainer(id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined),
+      ),
+    );
     this.own.clear();
   }
 
   /** Removes this client's unclaimed spares in the background. */
   dispose(): void {
-    for (const id of this.own) void this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+    for (const id of this.own)
+      void this.docker
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
     this.own.clear();
   }
 }

@@ -174,12 +174,19 @@ function checkPorts(raw: Record<string, unknown>, spec: SandboxSpec, bad: Bad): 
   for (const field of PORT_FIELDS) {
     const value = raw[field];
     if (value === undefined || value === null) continue;
-    if (!Array.isArray(value)) { bad(field, 'must be an array of port numbers'); continue; }
+    if (!Array.isArray(value)) {
+      bad(field, 'must be an array of port numbers');
+      continue;
+    }
     const ports: number[] = [];
     for (const port of value) {
-      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) bad(field, `has ${JSON.stringify(port)}, which is not a port number from 1 to 65535`);
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+        bad(field, `has ${JSON.stringify(port)}, which is not a port number from 1 to 65535`);
       else if (seenPorts.has(port)) bad(field, `repeats port ${port} (already in ${seenPorts.get(port)})`);
-      else { seenPorts.set(port, field); ports.push(port); }
+      else {
+        seenPorts.set(port, field);
+        ports.push(port);
+      }
     }
     spec[field] = ports;
   }

@@ -9,7 +9,11 @@ import type { SandboxStats } from './types';
  * A container's samples as Docker streams them (one connection, no polling), until `signal`
  * aborts or the container stops. `mapError` turns Docker's errors into the sandbox's.
  */
-export async function* streamStats(container: Docker.Container, signal: AbortSignal | undefined, mapError: (error: unknown) => Error): AsyncGenerator<SandboxStats, void, undefined> {
+export async function* streamStats(
+  container: Docker.Container,
+  signal: AbortSignal | undefined,
+  mapError: (error: unknown) => Error,
+): AsyncGenerator<SandboxStats, void, undefined> {
   if (signal?.aborted) return;
   let stream: Readable;
   try {

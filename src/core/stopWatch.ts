@@ -21,32 +21,34 @@ export class ContainerStopWatch {
     const abort = new AbortController();
     this.abort = abort;
     const filters = { type: ['container'], event: ['die', 'destroy'], label: [MANAGED_FILTER] };
-    this.docker().getEvents({ filters, abortSignal: abort.signal } as Docker.GetEventsOptions).then(
-      (stream) => {
-        if (abort.signal.aborted) return destroy(stream);
-        abort.signal.addEventListener('abort', () => destroy(stream));
-        let buffered = '';
-        stream.on('data', (chunk: Uint8Array | string) => {
-          buffered += chunk.toString();
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) {
-            const id = containerIdOf(line);
-            if (id) this.onStop(id);
-          }
-        });
-        // A broken stream (Docker restarting) is watched again by the next exec.
-        const ended = () => {
+    this.docker()
+      .getEvents({ filters, abortSignal: abort.signal } as Docker.GetEventsOptions)
+      .then(
+        (stream) => {
+          if (abort.signal.aborted) return destroy(stream);
+          abort.signal.addEventListener('abort', () => destroy(stream));
+          let buffered = '';
+          stream.on('data', (chunk: Uint8Array | string) => {
+            buffered += chunk.toString();
+            const lines = buffered.split('\n');
+            buffered = lines.pop() ?? '';
+            for (const line of lines) {
+              const id = containerIdOf(line);
+              if (id) this.onStop(id);
+            }
+          });
+          // A broken stream (Docker restarting) is watched again by the next exec.
+          const ended = () => {
+            if (this.abort === abort) this.abort = undefined;
+          };
+          stream.on('error', ended);
+          stream.on('end', ended);
+          stream.on('close', ended);
+        },
+        () => {
           if (this.abort === abort) this.abort = undefined;
-        };
-        stream.on('error', ended);
-        stream.on('end', ended);
-        stream.on('close', ended);
-      },
-      () => {
-        if (this.abort === abort) this.abort = undefined;
-      },
-    );
+        },
+      );
   }
 
   stop(): void {

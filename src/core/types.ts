@@ -132,7 +132,6 @@ export interface SandboxSpec {
   mounts?: WorkspaceMount[];
 }
 
-
 export interface ExecOptions {
   /** Allocate a pseudo-terminal (stdout and stderr merged). `true` or an initial size. */
   pty?: boolean | { cols: number; rows: number };
@@ -222,7 +221,6 @@ export interface StatsOptions {
   /** Ends the stream (the iterator returns). */
   signal?: AbortSignal;
 }
-
 
 export interface ListOptions {
   tags?: Record<string, string>;

@@ -8,7 +8,19 @@ import * as ipaddr from 'ipaddr.js';
  * the CIDR allowlist names it (`cidrs`: an explicit entry wins). The documentation ranges are
  * public here, like in open mode: tests use them as their stand-in for the internet.
  */
-const NOT_PUBLIC_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4'].map((c) => ipaddr.parseCIDR(c));
+const NOT_PUBLIC_V4 = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+].map((c) => ipaddr.parseCIDR(c));
 const NOT_PUBLIC_V6 = ['::/96', '::ffff:0:0/96', '64:ff9b:1::/48', '100::/64', '2001::/32', 'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8'].map((c) => ipaddr.parseCIDR(c));
 
 export interface AddressRules {

@@ -71,7 +71,10 @@ export function startDns(): void {
     udp.on('error', () => undefined);
     udp.on('message', (msg, rinfo) => {
       if (!fromClient(rinfo.address)) return;
-      void dnsAnswer(msg).then((out) => out && udp.send(out, rinfo.port, rinfo.address), () => undefined);
+      void dnsAnswer(msg).then(
+        (out) => out && udp.send(out, rinfo.port, rinfo.address),
+        () => undefined,
+      );
     });
     udp.bind(GATEWAY_DNS_PORT);
   }
@@ -87,12 +90,15 @@ export function startDns(): void {
         while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
           const msg = Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0)));
           buf = buf.subarray(2 + msg.length);
-          void dnsAnswer(msg).then((out) => {
-            if (!out) return void socket.destroy();
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(out.length);
-            socket.write(Buffer.concat([len, out]));
-          }, () => socket.destroy());
+          void dnsAnswer(msg).then(
+            (out) => {
+              if (!out) return void socket.destroy();
+              const len = Buffer.alloc(2);
+              len.writeUInt16BE(out.length);
+              socket.write(Buffer.concat([len, out]));
+            },
+            () => socket.destroy(),
+          );
         }
       });
     })

@@ -32,7 +32,11 @@ export type { GatewayPolicy } from './state';
 const POLICY_FILE = process.env.GATEWAY_POLICY ?? '/run/gateway/policy.json';
 
 // ---- connections -----------------------------------------------------------------------------
-interface Open { name: string; port: number; sockets: net.Socket[] }
+interface Open {
+  name: string;
+  port: number;
+  sockets: net.Socket[];
+}
 const open = new Set<Open>();
 
 async function connectByName(name: string, port: number): Promise<{ socket: net.Socket } | { refused: string }> {

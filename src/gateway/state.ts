@@ -48,7 +48,12 @@ export function fromClient(address: string | undefined): boolean {
   return policy.clients.includes(plain);
 }
 
-export interface Resolved { v4: string[]; v6: string[]; refused: string[]; expires: number }
+export interface Resolved {
+  v4: string[];
+  v6: string[];
+  refused: string[];
+  expires: number;
+}
 const cache = new Map<string, Promise<Resolved>>();
 
 export function resolveName(name: string): Promise<Resolved> {

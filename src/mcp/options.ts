@@ -62,7 +62,17 @@ export function parseMcpOptions(argv: string[], cwd: string, sessionTag: string)
   };
   const network = (v.network ?? 'blocked').trim();
   const policy =
-    network === 'blocked' ? { blockNetwork: true } : network === 'open' ? { blockNetwork: false } : { blockNetwork: false, cidrAllowlist: network.split(',').map((c) => c.trim()).filter(Boolean) };
+    network === 'blocked'
+      ? { blockNetwork: true }
+      : network === 'open'
+        ? { blockNetwork: false }
+        : {
+            blockNetwork: false,
+            cidrAllowlist: network
+              .split(',')
+              .map((c) => c.trim())
+              .filter(Boolean),
+          };
   const spec: SandboxSpec = {
     image: v.image ?? 'python:3.12-slim',
     runtime: v.runtime,

@@ -78,7 +78,9 @@ async function main(): Promise<void> {
     await client.close().catch(() => undefined);
   });
   await server.connect(transport);
-  log(`ready (image ${options.spec.image}, network ${options.spec.blockNetwork ? 'blocked' : options.spec.cidrAllowlist?.length ? options.spec.cidrAllowlist.join(',') : 'open'}${options.spec.mounts ? `, workspace ${options.spec.mounts[0]!.source} copied to /workspace` : ''})`);
+  log(
+    `ready (image ${options.spec.image}, network ${options.spec.blockNetwork ? 'blocked' : options.spec.cidrAllowlist?.length ? options.spec.cidrAllowlist.join(',') : 'open'}${options.spec.mounts ? `, workspace ${options.spec.mounts[0]!.source} copied to /workspace` : ''})`,
+  );
 }
 
 /** Ends the agent sandbox (unless kept) and the process when the client goes away or a signal comes. */

@@ -38,8 +38,7 @@ const IPV6_PREFIX = '(?:12[0-8]|1[01][0-9]|[1-9]?[0-9])';
  */
 export const CIDR_ENTRY_PATTERN = `^\\s*(?:${IPV4}(?:/${IPV4_PREFIX})?|${IPV6}(?:/${IPV6_PREFIX})?)\\s*$`;
 
-export const CIDR_ENTRY_PATTERN_ERROR =
-  'Use an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/8, or a single address such as 192.0.2.7 (IPv4 in four decimal parts).';
+export const CIDR_ENTRY_PATTERN_ERROR = 'Use an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/8, or a single address such as 192.0.2.7 (IPv4 in four decimal parts).';
 
 const CIDR_ENTRY = new RegExp(CIDR_ENTRY_PATTERN, 'u');
 

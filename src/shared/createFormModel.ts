@@ -259,7 +259,18 @@ export function settingsFromForm(model: CreateFormModel, engine: FormEngine): { 
       [SettingKeys.idleTimeoutSeconds, spec.idleTimeoutSeconds ?? null],
       [SettingKeys.blockNetwork, spec.blockNetwork === true],
       [SettingKeys.cidrAllowlist, allowlist],
-      [SettingKeys.domainAllowlist, model.networkMode === 'open' ? [] : (spec.domainAllowlist ?? (model.networkMode === 'blocked' ? (() => { const kept = parseDomainList(model.domainAllowlist ?? '', engine.parseDomainEntry); return typeof kept === 'string' ? [] : kept; })() : []))],
+      [
+        SettingKeys.domainAllowlist,
+        model.networkMode === 'open'
+          ? []
+          : (spec.domainAllowlist ??
+            (model.networkMode === 'blocked'
+              ? (() => {
+                  const kept = parseDomainList(model.domainAllowlist ?? '', engine.parseDomainEntry);
+                  return typeof kept === 'string' ? [] : kept;
+                })()
+              : [])),
+      ],
       ...PORT_FIELDS.map((field): [SettingKey, unknown] => [SettingKeys[field], spec[field] ?? []]),
     ],
   };

@@ -7,7 +7,5 @@ export function validateSandboxName(value: string): string | undefined {
   if (name === '' || SANDBOX_NAME.test(name)) {
     return undefined;
   }
-  return name.length > 63
-    ? 'Use at most 63 characters.'
-    : 'Use letters, digits, "_", "." and "-", starting with a letter or digit.';
+  return name.length > 63 ? 'Use at most 63 characters.' : 'Use letters, digits, "_", "." and "-", starting with a letter or digit.';
 }

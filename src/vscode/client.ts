@@ -40,7 +40,9 @@ export class SandboxClientService extends Disposable {
     this._register(toDisposable(() => this.reset()));
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage, SettingKeys.gatewayResolvers, SettingKeys.bindAddress].filter((key) => event.affectsConfiguration(key));
+        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage, SettingKeys.gatewayResolvers, SettingKeys.bindAddress].filter((key) =>
+          event.affectsConfiguration(key),
+        );
         if (changed.length > 0) {
           this.logger.info(`${changed.join(' and ')} changed; reconnecting on next use.`);
           this.reset();
@@ -58,7 +60,9 @@ export class SandboxClientService extends Disposable {
       const dockerHost = readDockerHost();
       const guardImage = readGuardImage();
       const tunnelBindHost = this.bindAddress();
-      this.logger.debug(`Connecting to Docker at ${dockerHost ?? 'DOCKER_HOST or the default socket'}${guardImage ? `, guard image ${guardImage}` : ''}; forwards listen on ${tunnelBindHost}.`);
+      this.logger.debug(
+        `Connecting to Docker at ${dockerHost ?? 'DOCKER_HOST or the default socket'}${guardImage ? `, guard image ${guardImage}` : ''}; forwards listen on ${tunnelBindHost}.`,
+      );
       const gatewayResolvers = this.gatewayResolvers();
       this.current = connect({ dockerHost, guardImage, logger: this.logger, stateDir: this.options.stateDir, tunnelBindHost, gatewayResolvers });
     }
@@ -94,7 +98,9 @@ export class SandboxClientService extends Disposable {
         });
       }
     } else if (!isLoopback(address)) {
-      this.logger.warn(`Forwarded ports listen on ${address} (${SettingKeys.bindAddress}): other machines that can reach this one can connect to them, without authentication.`);
+      this.logger.warn(
+        `Forwarded ports listen on ${address} (${SettingKeys.bindAddress}): other machines that can reach this one can connect to them, without authentication.`,
+      );
     }
     return address;
   }

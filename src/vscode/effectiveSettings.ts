@@ -30,9 +30,7 @@
  * (fail closed). Pure: no `vscode`; settings.ts feeds it `inspect()`.
  */
 import type { CidrParser } from '../shared/cidrPattern';
-import { checkAllowlistEntry } from '../shared/cidrPattern';
-import { cidrWithinList } from './network/cidrRanges';
-import { domainWithinList } from '../shared/domainCover';
+import { accept, judgeAllowlist, judgeDomains, refuse, type Verdict } from './network/networkVerdicts';
 import type { SettingsReader } from './network/networkSettings';
 import { SettingKeys, type SettingKey } from '../shared/settingKeys';
 
@@ -209,11 +207,6 @@ export function describeIgnored(item: IgnoredSetting): string {
   return `Ignored "${item.key}": ${describeValue(item.value)} in ${where}: ${item.reason}.`;
 }
 
-type Verdict = { ok: true; value: unknown } | { ok: false; reason: string };
-
-const accept = (value: unknown): Verdict => ({ ok: true, value });
-const refuse = (reason: string): Verdict => ({ ok: false, reason });
-
 function judge(rule: Rule, current: unknown, candidate: unknown, options: ResolveOptions): Verdict {
   switch (rule.kind) {
     case 'userOnly':
@@ -272,52 +265,9 @@ function judgeFlag(strict: boolean, current: unknown, candidate: unknown): Verdi
   if (typeof wanted !== 'boolean') return accept(candidate); // the validator names it
   // Loosening is asking for the other value while the one before is the strict one.
   if (wanted === strict || (current === true) !== strict) return accept(candidate);
-  return refuse(strict ? 'your user settings turn it on, and workspace settings may only turn it on' : 'your user settings leave it off, and workspace settings may only turn it off');
-}
-
-function judgeAllowlist(current: unknown, candidate: unknown, parseCidr: CidrParser): Verdict {
-  const normalize = (list: unknown): string[] | undefined => {
-    if (list === undefined || list === null) return [];
-    if (!Array.isArray(list)) return undefined;
-    const out: string[] = [];
-    for (const entry of list as unknown[]) {
-      const checked = checkAllowlistEntry(entry, parseCidr);
-      if (typeof checked === 'string') return undefined;
-      out.push(checked.cidr);
-    }
-    return out;
-  };
-  const wanted = normalize(candidate);
-  if (!wanted) return accept(candidate); // invalid: networkSettingsFrom names every bad entry
-  const allowed = normalize(current);
-  if (!allowed) return refuse('your own user setting is invalid; correct it first');
-  if (allowed.length === 0) return accept(candidate); // open → any allowlist is narrower
-  if (wanted.length === 0) {
-    return refuse(`an empty list means an open network, and your user settings (or the default) allow only ${allowed.join(', ')}; workspace settings may only narrow it`);
-  }
-  const outside = wanted.filter((cidr) => !cidrWithinList(cidr, allowed));
-  if (outside.length === 0) return accept(candidate);
-  return refuse(`${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside what your user settings allow (${allowed.join(', ')}); workspace settings may only narrow it`);
-}
-
-function judgeDomains(current: unknown, candidate: unknown, userCidrs: unknown): Verdict {
-  const list = (v: unknown): string[] | undefined => (v === undefined || v === null ? [] : Array.isArray(v) && v.every((e) => typeof e === 'string') ? v : undefined);
-  const wanted = list(candidate);
-  if (!wanted) return accept(candidate); // invalid: networkSettingsFrom names it
-  const allowed = list(current);
-  if (!allowed) return refuse('your own user setting is invalid; correct it first');
-  const cidrs = list(userCidrs) ?? [];
-  if (wanted.length === 0) {
-    if (allowed.length === 0 || cidrs.length > 0) return accept(candidate);
-    return refuse(`an empty list with no CIDR list means an open network, and your user settings allow only ${allowed.join(', ')}; workspace settings may only narrow it`);
-  }
-  if (allowed.length === 0) {
-    if (cidrs.length === 0) return accept(candidate); // open → any list of names is narrower
-    return refuse(`names would add to the networks your user settings allow (${cidrs.map(String).join(', ')}); workspace settings may only narrow them`);
-  }
-  const outside = wanted.filter((entry) => !domainWithinList(entry, allowed));
-  if (outside.length === 0) return accept(candidate);
-  return refuse(`${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside the names your user settings allow (${allowed.join(', ')}); workspace settings may only narrow them`);
+  return refuse(
+    strict ? 'your user settings turn it on, and workspace settings may only turn it on' : 'your user settings leave it off, and workspace settings may only turn it off',
+  );
 }
 
 function judgeMount(current: unknown, candidate: unknown): Verdict {
@@ -328,7 +278,9 @@ function judgeMount(current: unknown, candidate: unknown): Verdict {
   const allowed = rank(current ?? 'copy');
   if (allowed === -1) return refuse('your own user setting is invalid; correct it first');
   if (wanted <= allowed) return accept(candidate);
-  return refuse(`it is less strict than "${String(current ?? 'copy')}" from your user settings (or the default); workspace settings may only choose a stricter mode (none, then copy, then readonly)`);
+  return refuse(
+    `it is less strict than "${String(current ?? 'copy')}" from your user settings (or the default); workspace settings may only choose a stricter mode (none, then copy, then readonly)`,
+  );
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -15,10 +15,7 @@ const ACTION_LABELS: Record<ErrorAction, string> = {
 };
 
 /** Resolves once the notification is dismissed or its button has run; callers normally do not wait. */
-export async function showErrorNotification(
-  log: ExtensionLog,
-  presentation: Exclude<ErrorPresentation, { kind: 'cancelled' }>,
-): Promise<void> {
+export async function showErrorNotification(log: ExtensionLog, presentation: Exclude<ErrorPresentation, { kind: 'cancelled' }>): Promise<void> {
   const labels = presentation.actions.map((action) => ACTION_LABELS[action]);
   const picked = await showErrorMessage(presentation.text, ...labels);
   const action = presentation.actions.find((candidate) => ACTION_LABELS[candidate] === picked);

@@ -26,11 +26,7 @@ export class UserFacingError extends Error {
 }
 
 /** Causes that live in the machine's Docker/gVisor setup, which "Check Setup" diagnoses. */
-const SETUP_CODES: ReadonlySet<string> = new Set<SandboxErrorCode>([
-  'DOCKER_UNREACHABLE',
-  'RUNTIME_MISSING',
-  'RUNTIME_BROKEN',
-]);
+const SETUP_CODES: ReadonlySet<string> = new Set<SandboxErrorCode>(['DOCKER_UNREACHABLE', 'RUNTIME_MISSING', 'RUNTIME_BROKEN']);
 
 export type ErrorAction = 'checkSetup' | 'openSettings' | 'showLog';
 
@@ -52,11 +48,7 @@ export interface SandboxErrorLike extends Error {
 }
 
 export function isSandboxErrorLike(err: unknown): err is SandboxErrorLike {
-  return (
-    err instanceof Error &&
-    typeof (err as Partial<SandboxErrorLike>).code === 'string' &&
-    typeof (err as Partial<SandboxErrorLike>).fix === 'string'
-  );
+  return err instanceof Error && typeof (err as Partial<SandboxErrorLike>).code === 'string' && typeof (err as Partial<SandboxErrorLike>).fix === 'string';
 }
 
 /**

@@ -60,7 +60,21 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   // Ports that start listening in this window's sandboxes are offered (sandboxes.ports.onAutoForward).
   const ports = track(context, new PortDetectionService(clients, log, sandboxesView.list, tunnels));
   const terminals = track(context, new TerminalSessions(clients, log));
-  const commandContext = { clients, log, commandOutput, commandHistory: new CommandHistory(context.workspaceState), setupReport, tunnels, changes, sandboxesView, webviews, files, reviews, ports, terminals };
+  const commandContext = {
+    clients,
+    log,
+    commandOutput,
+    commandHistory: new CommandHistory(context.workspaceState),
+    setupReport,
+    tunnels,
+    changes,
+    sandboxesView,
+    webviews,
+    files,
+    reviews,
+    ports,
+    terminals,
+  };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
   // Language Model tools and the MCP server definition for agents (issue #15).
   track(context, new AgentTools({ clients, log, tunnels, changes }, context.extension));

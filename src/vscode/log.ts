@@ -8,9 +8,7 @@ import type { Logger } from '../core/types';
 import { Disposable } from './dispose';
 
 export class ExtensionLog extends Disposable implements Logger {
-  private readonly channel = this._register(
-    vscode.window.createOutputChannel('gVisor Sandboxes', { log: true }),
-  );
+  private readonly channel = this._register(vscode.window.createOutputChannel('gVisor Sandboxes', { log: true }));
 
   trace(message: string): void {
     this.channel.trace(message);

@@ -171,16 +171,10 @@ export function withOverrides(defaults: SandboxSpec, overrides: Partial<SandboxS
  * Which settings are at fault is found by validating each one alone with the engine's own
  * validator, rather than by parsing its message: the wording stays the engine's business.
  */
-function invalidSettingsError(
-  spec: Partial<Record<DefaultsField, unknown>>,
-  validate: SpecValidator,
-  cause: Error,
-): UserFacingError {
+function invalidSettingsError(spec: Partial<Record<DefaultsField, unknown>>, validate: SpecValidator, cause: Error): UserFacingError {
   const imageOk = accepts(validate, { image: spec.image });
   const offending = FIELDS.filter((field) =>
-    field === 'image'
-      ? !imageOk
-      : field in spec && !accepts(validate, { image: imageOk ? spec.image : PROBE_IMAGE, [field]: spec[field] }),
+    field === 'image' ? !imageOk : field in spec && !accepts(validate, { image: imageOk ? spec.image : PROBE_IMAGE, [field]: spec[field] }),
   );
 
   if (offending.length === 0) {
@@ -193,15 +187,15 @@ function invalidSettingsError(
     );
   }
 
-  const problems = offending.map(
-    (field) => `"${SettingKeys[field]}" is ${describeValue(spec[field])}, but it must be ${EXPECTED[field]}`,
-  );
-  const message =
-    offending.length === 1
-      ? `Setting ${problems[0]}.`
-      : `${offending.length} sandbox settings are invalid: ${problems.join('; ')}.`;
+  const problems = offending.map((field) => `"${SettingKeys[field]}" is ${describeValue(spec[field])}, but it must be ${EXPECTED[field]}`);
+  const message = offending.length === 1 ? `Setting ${problems[0]}.` : `${offending.length} sandbox settings are invalid: ${problems.join('; ')}.`;
   const fix = `Change ${offending.length === 1 ? 'it' : 'them'} in Settings or settings.json; removing a setting restores its default.`;
-  return new UserFacingError(message, fix, offending.map((field) => SettingKeys[field]), { cause });
+  return new UserFacingError(
+    message,
+    fix,
+    offending.map((field) => SettingKeys[field]),
+    { cause },
+  );
 }
 
 function accepts(validate: SpecValidator, spec: Record<string, unknown>): boolean {

@@ -39,10 +39,7 @@ type ProgressStep = { message?: string; increment?: number };
  * `vscode.window.withProgress` with its title and every reported message made plain: a
  * notification's progress is a notification; the window's (status bar) also renders icons.
  */
-export function withProgress<R>(
-  options: vscode.ProgressOptions,
-  task: (progress: vscode.Progress<ProgressStep>, token: vscode.CancellationToken) => Thenable<R>,
-): Thenable<R> {
+export function withProgress<R>(options: vscode.ProgressOptions, task: (progress: vscode.Progress<ProgressStep>, token: vscode.CancellationToken) => Thenable<R>): Thenable<R> {
   const clean = options.location === vscode.ProgressLocation.Window ? labelText : plainText;
   return vscode.window.withProgress({ ...options, ...(options.title === undefined ? {} : { title: clean(options.title) }) }, (progress, token) =>
     task({ report: (step) => progress.report(step.message === undefined ? step : { ...step, message: clean(step.message) }) }, token),

@@ -41,12 +41,7 @@ export function plainText(text: string): string {
 
 /** The text without terminal escapes, control characters (but line feeds) and invisible or direction-changing characters. */
 export function printable(text: string): string {
-  return String(text)
-    .replace(ANSI_ESCAPES, '')
-    .replace(/\r\n?/g, '\n')
-    .replace(/\t/g, ' ')
-    .replace(CONTROLS, '')
-    .replace(INVISIBLES, '');
+  return String(text).replace(ANSI_ESCAPES, '').replace(/\r\n?/g, '\n').replace(/\t/g, ' ').replace(CONTROLS, '').replace(INVISIBLES, '');
 }
 
 /**
@@ -91,6 +86,9 @@ export function excerpt(text: string, max = 300): string {
 
 /** The last non-empty line of command output (where `sh`, `cat` and `tar` say what went wrong), bounded. */
 export function lastLine(output: string, max = 200): string {
-  const lines = plainText(output).split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = plainText(output)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return excerpt(lines.at(-1) ?? '', max);
 }

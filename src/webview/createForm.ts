@@ -100,12 +100,22 @@ class CreateForm {
     this.summary = h('div', { id: 'error-summary', class: 'summary', hidden: true, 'aria-labelledby': 'status' });
     this.formElement.append(
       h('h1', {}, 'Create Sandbox'),
-      h('p', { id: 'intro', class: 'intro' }, 'A disposable container isolated by gVisor. The form starts from your settings; Save as Workspace Defaults writes it back to this workspace\'s settings.'),
+      h(
+        'p',
+        { id: 'intro', class: 'intro' },
+        "A disposable container isolated by gVisor. The form starts from your settings; Save as Workspace Defaults writes it back to this workspace's settings.",
+      ),
       this.statusLine,
       this.summary,
     );
     const [sandboxSection, resources, ports] = SECTIONS.map((section) =>
-      h('fieldset', {}, h('legend', {}, section.title), section.note && h('p', { class: 'hint' }, section.note), h('div', { class: section.grid ?? 'grid' }, ...section.fields.map((field) => this.textField(field)))),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, section.title),
+        section.note && h('p', { class: 'hint' }, section.note),
+        h('div', { class: section.grid ?? 'grid' }, ...section.fields.map((field) => this.textField(field))),
+      ),
     );
     sandboxSection?.append(this.workspaceLine());
     this.imageList = h('datalist', { id: 'local-images' });
@@ -118,7 +128,7 @@ class CreateForm {
       this.openDetails = detailsBox.checked;
       this.saveState();
     });
-    this.formElement.append(h('div', { class: 'checkbox' }, detailsBox, h('label', { for: 'openDetails' }, 'Open the sandbox\'s details after creating it')));
+    this.formElement.append(h('div', { class: 'checkbox' }, detailsBox, h('label', { for: 'openDetails' }, "Open the sandbox's details after creating it")));
 
     this.appendActions();
 
@@ -132,7 +142,11 @@ class CreateForm {
   /** The form's problem slot and its buttons: Create, Save as Workspace Defaults (with why not, when it cannot), Reset. */
   private appendActions(): void {
     this.createButton = h('button', { type: 'submit', class: 'primary' }, 'Create Sandbox');
-    this.saveButton = h('button', { type: 'button', class: 'secondary', title: this.saveUnavailable, 'aria-describedby': this.saveUnavailable ? 'save-note' : undefined }, 'Save as Workspace Defaults');
+    this.saveButton = h(
+      'button',
+      { type: 'button', class: 'secondary', title: this.saveUnavailable, 'aria-describedby': this.saveUnavailable ? 'save-note' : undefined },
+      'Save as Workspace Defaults',
+    );
     this.saveButton.addEventListener('click', () => void this.saveDefaults());
     this.resetButton = h('button', { type: 'button', class: 'secondary' }, 'Reset to Settings');
     this.resetButton.addEventListener('click', () => void this.resetToSettings());

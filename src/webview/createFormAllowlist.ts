@@ -28,7 +28,11 @@ export class AllowlistEditor {
     this.element = h(
       'div',
       { class: 'allowlist', id: 'allowlist' },
-      h('p', { class: 'hint', id: 'allowlist-hint' }, 'e.g. 10.0.0.0/8, fd00::/8 or 192.0.2.7. To resolve names, allow your DNS resolver too (the nameserver in /etc/resolv.conf).'),
+      h(
+        'p',
+        { class: 'hint', id: 'allowlist-hint' },
+        'e.g. 10.0.0.0/8, fd00::/8 or 192.0.2.7. To resolve names, allow your DNS resolver too (the nameserver in /etc/resolv.conf).',
+      ),
       this.rowsList,
       form.errorSlot('cidrAllowlist'),
       add,

@@ -46,7 +46,12 @@ export function workspaceLine(note: string, openSettings: () => void): HTMLEleme
 /** The image field's hint once the local images are known. */
 export function imageHint(images: ImageChoice[], problem: string | undefined): string {
   const local = images.filter((image) => image.size !== 'not on this machine').length;
-  return problem ?? (local > 0 ? `${local} local image${local === 1 ? '' : 's'} in the list (sizes shown); other names are pulled, which needs a registry.` : 'No local images; the image is pulled, which needs a registry.');
+  return (
+    problem ??
+    (local > 0
+      ? `${local} local image${local === 1 ? '' : 's'} in the list (sizes shown); other names are pulled, which needs a registry.`
+      : 'No local images; the image is pulled, which needs a registry.')
+  );
 }
 
 /** One network mode's radio button with its label and hint; `onChecked` when the user picks it. */

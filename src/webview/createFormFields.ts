@@ -24,9 +24,21 @@ export const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; 
     title: 'Sandbox',
     grid: 'grid two',
     fields: [
-      { field: 'image', label: 'Image', hint: 'Pick a local image from the list, or type any name (pulled when missing, which needs a registry).', placeholder: 'e.g. python:3.12-slim', required: true },
+      {
+        field: 'image',
+        label: 'Image',
+        hint: 'Pick a local image from the list, or type any name (pulled when missing, which needs a registry).',
+        placeholder: 'e.g. python:3.12-slim',
+        required: true,
+      },
       { field: 'name', label: 'Name', hint: 'Optional; letters, digits, _ . -', placeholder: 'generated when empty' },
-      { field: 'command', label: 'Command', hint: 'The main process, e.g. python3 -m http.server 8000. Empty: the sandbox stays up until you terminate it.', placeholder: 'empty: stays up', wide: true },
+      {
+        field: 'command',
+        label: 'Command',
+        hint: 'The main process, e.g. python3 -m http.server 8000. Empty: the sandbox stays up until you terminate it.',
+        placeholder: 'empty: stays up',
+        wide: true,
+      },
     ],
   },
   {
@@ -41,8 +53,16 @@ export const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; 
   },
   {
     title: 'Host names (with Allowlist)',
-    note: 'Reachable through an egress gateway outside the sandbox, besides the networks above: the gateway checks the TLS name or HTTP Host and connects only to that name\'s public addresses.',
-    fields: [{ field: 'domainAllowlist', label: 'Host names', hint: 'example.org, *.example.com (names below it), name:port; separated by commas or spaces.', placeholder: 'none', wide: true }],
+    note: "Reachable through an egress gateway outside the sandbox, besides the networks above: the gateway checks the TLS name or HTTP Host and connects only to that name's public addresses.",
+    fields: [
+      {
+        field: 'domainAllowlist',
+        label: 'Host names',
+        hint: 'example.org, *.example.com (names below it), name:port; separated by commas or spaces.',
+        placeholder: 'none',
+        wide: true,
+      },
+    ],
   },
   {
     title: 'Forwarded ports',
@@ -56,4 +76,8 @@ export const SECTIONS: { title: string; fields: TextFieldSpec[]; note?: string; 
   },
 ];
 
-export const MODES: { mode: NetworkMode; label: string; hint: string }[] = NETWORK_MODE_ORDER.map((mode) => ({ mode, label: NETWORK_MODES[mode].label, hint: NETWORK_MODES[mode].formHint }));
+export const MODES: { mode: NetworkMode; label: string; hint: string }[] = NETWORK_MODE_ORDER.map((mode) => ({
+  mode,
+  label: NETWORK_MODES[mode].label,
+  hint: NETWORK_MODES[mode].formHint,
+}));

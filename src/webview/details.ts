@@ -6,16 +6,7 @@
  */
 import { NETWORK_MODES } from '../shared/networkModes';
 import { TUNNEL_KINDS } from '../shared/tunnelKinds';
-import type {
-  DetailsAction,
-  DetailsMethods,
-  DetailsPush,
-  DetailsState,
-  NetworkView,
-  SandboxView,
-  StatsPoint,
-  TunnelView,
-} from '../shared/webviewProtocol';
+import type { DetailsAction, DetailsMethods, DetailsPush, DetailsState, NetworkView, SandboxView, StatsPoint, TunnelView } from '../shared/webviewProtocol';
 import { areaPoints, linePoints, niceMax } from './lib/chartGeometry';
 import { h, replaceChildren, root, svg } from './lib/dom';
 import { WebviewClient } from './lib/webviewClient';
@@ -92,7 +83,13 @@ function build(): void {
     parts.message,
     h('section', { 'aria-labelledby': 'network-heading' }, h('h2', { id: 'network-heading' }, 'Network'), parts.network),
     h('section', { 'aria-labelledby': 'ports-heading' }, h('h2', { id: 'ports-heading' }, 'Forwarded ports'), parts.ports),
-    h('section', { 'aria-labelledby': 'usage-heading' }, h('h2', { id: 'usage-heading' }, 'CPU and memory'), h('div', { class: 'charts' }, parts.cpu, parts.memory), parts.statsNote),
+    h(
+      'section',
+      { 'aria-labelledby': 'usage-heading' },
+      h('h2', { id: 'usage-heading' }, 'CPU and memory'),
+      h('div', { class: 'charts' }, parts.cpu, parts.memory),
+      parts.statsNote,
+    ),
     h('section', { 'aria-labelledby': 'log-heading' }, h('div', { class: 'section-head' }, h('h2', { id: 'log-heading' }, 'Log'), refresh), parts.logNote, parts.log),
   );
   main.removeAttribute('aria-busy');
@@ -147,9 +144,23 @@ function renderNetwork(network: SandboxView['network'], running: boolean): void 
     parts.network,
     h('p', { class: 'mode' }, h('strong', {}, modeLabel(network)), ` — ${modeSummary(network)}`),
     network.mode === 'allowlist' && h('ul', { class: 'cidrs', 'aria-label': 'Allowed networks' }, ...network.cidrAllowlist.map((cidr) => h('li', {}, h('code', {}, cidr)))),
-    network.mode === 'allowlist' && (network.domainAllowlist ?? []).length > 0 && h('ul', { class: 'cidrs', 'aria-label': 'Allowed host names' }, ...(network.domainAllowlist ?? []).map((name) => h('li', {}, h('code', {}, name)))),
-    (network.refused ?? []).length > 0 && h('details', { class: 'refused' }, h('summary', {}, `Refused by the egress gateway (${(network.refused ?? []).length} latest)`), h('ul', { 'aria-label': 'Refused connections and lookups' }, ...(network.refused ?? []).map((line) => h('li', {}, h('code', {}, line))))),
-    h('p', { class: 'hint' }, network.followsDefaults ? 'Follows this workspace\'s network settings: changing them changes this sandbox, live.' : 'This sandbox\'s own policy: settings changes leave it alone.'),
+    network.mode === 'allowlist' &&
+      (network.domainAllowlist ?? []).length > 0 &&
+      h('ul', { class: 'cidrs', 'aria-label': 'Allowed host names' }, ...(network.domainAllowlist ?? []).map((name) => h('li', {}, h('code', {}, name)))),
+    (network.refused ?? []).length > 0 &&
+      h(
+        'details',
+        { class: 'refused' },
+        h('summary', {}, `Refused by the egress gateway (${(network.refused ?? []).length} latest)`),
+        h('ul', { 'aria-label': 'Refused connections and lookups' }, ...(network.refused ?? []).map((line) => h('li', {}, h('code', {}, line)))),
+      ),
+    h(
+      'p',
+      { class: 'hint' },
+      network.followsDefaults
+        ? "Follows this workspace's network settings: changing them changes this sandbox, live."
+        : "This sandbox's own policy: settings changes leave it alone.",
+    ),
     !network.enforced && network.mode !== 'blocked' && h('p', { class: 'error' }, 'This runtime cannot enforce a policy: only an open network runs.'),
     button('Set Network Policy…', () => run('toggleNetwork'), 'Open, block, allowlist or follow the settings, live'),
   );
@@ -175,7 +186,18 @@ function renderPorts(tunnels: TunnelView[], running: boolean): void {
       : h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Port'), h('th', { scope: 'col' }, 'Kind'), h('th', { scope: 'col' }, 'On this machine'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'Port'),
+              h('th', { scope: 'col' }, 'Kind'),
+              h('th', { scope: 'col' }, 'On this machine'),
+              h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -224,7 +246,7 @@ function renderStats(): void {
       ? sandbox?.state === 'running' && !gone
         ? 'Waiting for the first sample from Docker…'
         : 'No samples: the sandbox is not running.'
-      : 'From Docker\'s stats, one sample a second while this panel is visible; 100 % is one core.';
+      : "From Docker's stats, one sample a second while this panel is visible; 100 % is one core.";
 }
 
 function chart(container: HTMLElement, label: string, values: number[], max: number, now: string, scale: (v: number) => string, extra: string): void {
@@ -233,7 +255,13 @@ function chart(container: HTMLElement, label: string, values: number[], max: num
   const summary = values.length ? `${label} over the last ${values.length} seconds: now ${now}${extra ? `, ${extra}` : ''}.` : `${label}: no samples yet.`;
   replaceChildren(
     container,
-    h('div', { class: 'chart-head' }, h('span', { class: 'chart-label', id: `${id}-label` }, label), h('span', { class: 'chart-value' }, now), extra && h('span', { class: 'hint' }, extra)),
+    h(
+      'div',
+      { class: 'chart-head' },
+      h('span', { class: 'chart-label', id: `${id}-label` }, label),
+      h('span', { class: 'chart-value' }, now),
+      extra && h('span', { class: 'hint' }, extra),
+    ),
     svg(
       'svg',
       { viewBox: `0 0 ${CHART.width} ${CHART.height}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': summary, class: `plot ${label.toLowerCase()}` },
@@ -253,7 +281,9 @@ function renderLogs(): void {
   build();
   const atBottom = parts.log.scrollTop + parts.log.clientHeight >= parts.log.scrollHeight - 4;
   parts.log.textContent = logs || '(no output yet)';
-  parts.logNote.textContent = logsError ? `Could not read the log: ${logsError}` : 'The last 200 lines of the main process\'s output, read every 3 seconds while this panel is visible.';
+  parts.logNote.textContent = logsError
+    ? `Could not read the log: ${logsError}`
+    : "The last 200 lines of the main process's output, read every 3 seconds while this panel is visible.";
   if (atBottom) parts.log.scrollTop = parts.log.scrollHeight;
 }
 

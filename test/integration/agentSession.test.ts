@@ -33,7 +33,11 @@ test('a new session reuses the running agent sandbox; an ended one is replaced o
 
   const second = new AgentSession(host);
   assert.equal((await second.call('sandbox_run', { argv: ['true'] })).ok, true);
-  assert.deepEqual((await engine.list({ tags, all: false })).map((s) => s.id), [sandbox.id], 'reused, not a second sandbox');
+  assert.deepEqual(
+    (await engine.list({ tags, all: false })).map((s) => s.id),
+    [sandbox.id],
+    'reused, not a second sandbox',
+  );
   assert.ok(logs.some((l) => l.includes(`reusing ${sandbox.name}`)));
 
   await sandbox.terminate();

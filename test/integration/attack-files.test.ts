@@ -151,7 +151,11 @@ describe('finding 7: what a download can deliver', () => {
   });
 
   it('chained relative links (d1/d2/d3/l -> ../../.., up -> d1/d2/d3/l/../../../..) are not left pointing out', async () => {
-    const setup = await sandbox.run(['sh', '-c', 'mkdir -p /work/chain/d1/d2/d3 && echo ok > /work/chain/d1/f.txt && ln -s ../../.. /work/chain/d1/d2/d3/l && ln -s d1/d2/d3/l/../../../.. /work/chain/up && ln -s d1/d2/d3/l/d1/f.txt /work/chain/fine']);
+    const setup = await sandbox.run([
+      'sh',
+      '-c',
+      'mkdir -p /work/chain/d1/d2/d3 && echo ok > /work/chain/d1/f.txt && ln -s ../../.. /work/chain/d1/d2/d3/l && ln -s d1/d2/d3/l/../../../.. /work/chain/up && ln -s d1/d2/d3/l/d1/f.txt /work/chain/fine',
+    ]);
     assert.equal(setup.exitCode, 0, setup.stderr);
     const dest = path.join(tmp, 'chain-parent', 'a', 'b', 'chain');
     await assert.rejects(sandbox.files.download('/work/chain', dest), isError('PATH_OUTSIDE', /\bup\b/));
@@ -164,7 +168,11 @@ describe('finding 7: what a download can deliver', () => {
   });
 
   it('caps: a sparse file bigger than the cap is refused, nothing big on disk; too many entries too', async () => {
-    const setup = await sandbox.run(['sh', '-c', 'mkdir -p /work/sparse /work/many && echo small > /work/sparse/a.txt && truncate -s 1200M /work/sparse/big && truncate -s 64M /work/sparse/mid && for i in $(seq 1 40); do : > /work/many/$i; done']);
+    const setup = await sandbox.run([
+      'sh',
+      '-c',
+      'mkdir -p /work/sparse /work/many && echo small > /work/sparse/a.txt && truncate -s 1200M /work/sparse/big && truncate -s 64M /work/sparse/mid && for i in $(seq 1 40); do : > /work/many/$i; done',
+    ]);
     assert.equal(setup.exitCode, 0, setup.stderr);
     const dest = path.join(tmp, 'sparse');
     // Default cap: 1 GiB.
@@ -181,7 +189,11 @@ describe('finding 7: what a download can deliver', () => {
   });
 
   it('.git/hooks and .vscode: refused by default, left out on request, written (executable) only when agreed', async () => {
-    const setup = await sandbox.run(['sh', '-c', "mkdir -p /work/repo/.git/hooks /work/repo/.vscode && printf '#!/bin/sh\\necho pwned\\n' > /work/repo/.git/hooks/pre-commit && chmod 755 /work/repo/.git/hooks/pre-commit && : > /work/repo/.git/hooks/pre-push.sample && echo '{}' > /work/repo/.vscode/tasks.json && echo code > /work/repo/main.py"]);
+    const setup = await sandbox.run([
+      'sh',
+      '-c',
+      "mkdir -p /work/repo/.git/hooks /work/repo/.vscode && printf '#!/bin/sh\\necho pwned\\n' > /work/repo/.git/hooks/pre-commit && chmod 755 /work/repo/.git/hooks/pre-commit && : > /work/repo/.git/hooks/pre-push.sample && echo '{}' > /work/repo/.vscode/tasks.json && echo code > /work/repo/main.py",
+    ]);
     assert.equal(setup.exitCode, 0, setup.stderr);
     const refused = path.join(tmp, 'hooks-refused');
     await assert.rejects(sandbox.files.download('/work/repo', refused), isError('PERMISSION_DENIED', /\.git.*configFolders|configFolders.*\.git/));
@@ -219,44 +231,54 @@ describe('finding 8: copy mode copies only what git would', () => {
     hasGit = false;
   }
 
-  it('.git/info/exclude, the global core.excludesFile and .gitignore are honoured; no token from .git/config arrives', { skip: hasGit ? false : 'git is not installed on this machine: the engine falls back to .gitignore files alone' }, async () => {
-    const repo = path.join(tmp, 'repo');
-    const home = path.join(tmp, 'home');
-    fs.mkdirSync(repo);
-    fs.mkdirSync(home);
-    const token = `tok${randomBytes(10).toString('hex')}`;
-    const globalIgnore = path.join(home, 'global-ignore');
-    fs.writeFileSync(globalIgnore, 'global-excluded.txt\n');
-    const globalConfig = path.join(home, 'gitconfig');
-    fs.writeFileSync(globalConfig, `[core]\n\texcludesFile = ${globalIgnore}\n`);
-    const env = { ...process.env, GIT_CONFIG_GLOBAL: globalConfig, GIT_CONFIG_NOSYSTEM: '1', HOME: home };
-    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { env, stdio: 'pipe' });
-    git('init', '-q');
-    git('config', 'remote.origin.url', `https://user:${token}@example.invalid/x.git`);
-    git('config', 'http.extraheader', `AUTHORIZATION: bearer ${token}`);
-    git('config', 'credential.helper', `store --file=/nonexistent/${token}`);
-    fs.appendFileSync(path.join(repo, '.git', 'info', 'exclude'), 'info-excluded.txt\n');
-    fs.writeFileSync(path.join(repo, '.gitignore'), 'ignored.txt\n');
-    for (const name of ['keep.txt', 'info-excluded.txt', 'global-excluded.txt', 'ignored.txt']) fs.writeFileSync(path.join(repo, name), `${name}\n`);
+  it(
+    '.git/info/exclude, the global core.excludesFile and .gitignore are honoured; no token from .git/config arrives',
+    { skip: hasGit ? false : 'git is not installed on this machine: the engine falls back to .gitignore files alone' },
+    async () => {
+      const repo = path.join(tmp, 'repo');
+      const home = path.join(tmp, 'home');
+      fs.mkdirSync(repo);
+      fs.mkdirSync(home);
+      const token = `tok${randomBytes(10).toString('hex')}`;
+      const globalIgnore = path.join(home, 'global-ignore');
+      fs.writeFileSync(globalIgnore, 'global-excluded.txt\n');
+      const globalConfig = path.join(home, 'gitconfig');
+      fs.writeFileSync(globalConfig, `[core]\n\texcludesFile = ${globalIgnore}\n`);
+      const env = { ...process.env, GIT_CONFIG_GLOBAL: globalConfig, GIT_CONFIG_NOSYSTEM: '1', HOME: home };
+      const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { env, stdio: 'pipe' });
+      git('init', '-q');
+      git('config', 'remote.origin.url', `https://user:${token}@example.invalid/x.git`);
+      git('config', 'http.extraheader', `AUTHORIZATION: bearer ${token}`);
+      git('config', 'credential.helper', `store --file=/nonexistent/${token}`);
+      fs.appendFileSync(path.join(repo, '.git', 'info', 'exclude'), 'info-excluded.txt\n');
+      fs.writeFileSync(path.join(repo, '.gitignore'), 'ignored.txt\n');
+      for (const name of ['keep.txt', 'info-excluded.txt', 'global-excluded.txt', 'ignored.txt']) fs.writeFileSync(path.join(repo, name), `${name}\n`);
 
-    const saved = { GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
-    process.env.GIT_CONFIG_GLOBAL = globalConfig;
-    process.env.GIT_CONFIG_NOSYSTEM = '1';
-    let sandbox: Sandbox;
-    try {
-      sandbox = await engine.create(testSpec({ mounts: [{ source: repo, mode: 'copy' }] }));
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
+      const saved = { GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
+      process.env.GIT_CONFIG_GLOBAL = globalConfig;
+      process.env.GIT_CONFIG_NOSYSTEM = '1';
+      let sandbox: Sandbox;
+      try {
+        sandbox = await engine.create(testSpec({ mounts: [{ source: repo, mode: 'copy' }] }));
+      } finally {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
       }
-    }
-    const result = await sandbox.run(['sh', '-c', 'id -u; for f in keep.txt info-excluded.txt global-excluded.txt ignored.txt .git/HEAD .git/config; do test -e /workspace/$f && echo "$f"; done; grep -r -l "$1" / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev; echo grep=$?', 'sh', token]);
-    assert.equal(result.stdout, '0\nkeep.txt\n.git/HEAD\n.git/config\ngrep=1\n', result.stderr);
-    const config = (await sandbox.files.read('/workspace/.git/config')).toString();
-    assert.match(config, /url = https:\/\/example\.invalid\/x\.git/, 'the remote stays, without its credentials');
-    assert.doesNotMatch(config, /extraheader|credential/i);
-    // Host side: the repository is untouched.
-    assert.match(fs.readFileSync(path.join(repo, '.git', 'config'), 'utf8'), new RegExp(token));
-  });
+      const result = await sandbox.run([
+        'sh',
+        '-c',
+        'id -u; for f in keep.txt info-excluded.txt global-excluded.txt ignored.txt .git/HEAD .git/config; do test -e /workspace/$f && echo "$f"; done; grep -r -l "$1" / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev; echo grep=$?',
+        'sh',
+        token,
+      ]);
+      assert.equal(result.stdout, '0\nkeep.txt\n.git/HEAD\n.git/config\ngrep=1\n', result.stderr);
+      const config = (await sandbox.files.read('/workspace/.git/config')).toString();
+      assert.match(config, /url = https:\/\/example\.invalid\/x\.git/, 'the remote stays, without its credentials');
+      assert.doesNotMatch(config, /extraheader|credential/i);
+      // Host side: the repository is untouched.
+      assert.match(fs.readFileSync(path.join(repo, '.git', 'config'), 'utf8'), new RegExp(token));
+    },
+  );
 });

@@ -52,7 +52,8 @@ async function sandboxNetworkSources(sandbox: Sandbox): Promise<HostFile[]> {
   for (const target of NETWORK_FILES) {
     const bind = (inspect.HostConfig.Binds ?? []).find((b) => b.split(':')[1] === target);
     const mount = (inspect.Mounts ?? []).find((m) => m.Destination === target);
-    const source = bind?.split(':')[0] ?? mount?.Source ?? (target === '/etc/hosts' ? inspect.HostsPath : target === '/etc/resolv.conf' ? inspect.ResolvConfPath : inspect.HostnamePath);
+    const source =
+      bind?.split(':')[0] ?? mount?.Source ?? (target === '/etc/hosts' ? inspect.HostsPath : target === '/etc/resolv.conf' ? inspect.ResolvConfPath : inspect.HostnamePath);
     assert.ok(source, `a host source for ${target}`);
     sources.push({ path: source, size: fs.statSync(source).size, content: fs.readFileSync(source, 'utf8') });
   }
@@ -134,7 +135,10 @@ describe('attacks on the host from inside a sandbox (issue #10)', () => {
         assert.equal(mount.RW, false, `${target} is mounted read-only`);
         assert.ok(mount.Source.startsWith(`${guardDir}/mounts/shm/`), `${target} comes from the guard's tmpfs copy (${mount.Source})`);
       }
-      const tmpfs = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((line) => line.split(' ')[4] === `${guardDir}/mounts/shm`);
+      const tmpfs = fs
+        .readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .find((line) => line.split(' ')[4] === `${guardDir}/mounts/shm`);
       assert.ok(tmpfs, 'the copy lives on its own mount');
       assert.match(tmpfs, / - tmpfs .*size=64k/, `a 64 KiB tmpfs: ${tmpfs}`);
       await sandbox.terminate();
@@ -214,7 +218,7 @@ describe('attacks on the host from inside a sandbox (issue #10)', () => {
       const proc = await sandbox.exec(['python3', '-c', bomb], { user: 'root' });
       let out = '';
       proc.stdout.on('data', (chunk) => (out += chunk));
-      const counts = await until(async () => (/^(\d+) (\d+)\n/.exec(out) ?? undefined), 60_000, 'the fork bomb to report');
+      const counts = await until(async () => /^(\d+) (\d+)\n/.exec(out) ?? undefined, 60_000, 'the fork bomb to report');
       const [forked, failed] = [Number(counts[1]), Number(counts[2])];
       const during = hostTasks(sandbox.containerId);
       proc.stdin.end();

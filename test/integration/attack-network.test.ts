@@ -32,8 +32,17 @@ cleanupAfterFile();
 const TARGET = fs.readFileSync(path.join(__dirname, 'fixtures/attack-target.py'), 'utf8');
 const LABELS = { 'sandboxes.test': RUN_ID };
 
-interface Target { name: string; container: Docker.Container; v4: string; v6?: string }
-interface OwnNetwork { name: string; network: Docker.Network; v6: boolean }
+interface Target {
+  name: string;
+  container: Docker.Container;
+  v4: string;
+  v6?: string;
+}
+interface OwnNetwork {
+  name: string;
+  network: Docker.Network;
+  v6: boolean;
+}
 
 const containers: Docker.Container[] = [];
 const networks: Docker.Network[] = [];
@@ -145,7 +154,6 @@ async function wire(sandbox: Sandbox, ...nets: OwnNetwork[]): Promise<string[]> 
   return Object.values(inspect.NetworkSettings.Networks).flatMap((s) => [s.IPAddress, s.GlobalIPv6Address].filter(Boolean));
 }
 
-
 /** Looks names up (A records, and PTR for addresses) inside the sandbox: name -> "ok:…" / "err:…". */
 async function lookups(sandbox: Sandbox, names: string[]): Promise<Record<string, string>> {
   // In parallel: a name Docker's DNS does not know takes the resolver's full timeout to fail.
@@ -185,7 +193,10 @@ before(async () => {
   assert.ok(gateway, 'the sandboxes network has an IPv4 gateway');
   // docker0, the default bridge: its address is this machine's too (read from the interface,
   // since Docker does not always list the default bridge's gateway).
-  const bridge = await docker.getNetwork('bridge').inspect().catch(() => undefined);
+  const bridge = await docker
+    .getNetwork('bridge')
+    .inspect()
+    .catch(() => undefined);
   // (Not os.networkInterfaces(): it leaves out interfaces without carrier, as docker0 often is.)
   const ifname = bridge?.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
   try {
@@ -196,13 +207,20 @@ before(async () => {
   }
 
   publicNet = await ownNetwork('public', () => ({ v4: `203.0.113.${16 * randomInt(16)}/28`, v6: `2001:db8:${randomInt(1, 0xffff).toString(16)}::/64` }));
-  privateNet = await ownNetwork('private', () => ({ v4: `10.${randomInt(100, 250)}.${randomInt(256)}.0/24`, v6: `fd00:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}::/64` }));
+  privateNet = await ownNetwork('private', () => ({
+    v4: `10.${randomInt(100, 250)}.${randomInt(256)}.0/24`,
+    v6: `fd00:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}::/64`,
+  }));
   linkLocalNet = await ownNetwork('linklocal', () => ({ v4: `169.254.${[randomInt(1, 169), randomInt(170, 254)][randomInt(2)]}.0/24` }));
   publicTarget = await startTarget('public', publicNet.name, [PUBLIC_ALIAS]);
   privateTarget = await startTarget('private', privateNet.name);
   linkLocalTarget = await startTarget('linklocal', linkLocalNet.name);
   bridgeTarget = await startTarget('bridge', NETWORK_NAME);
-  for (const range of [/^203\.0\.113\./, /^10\./, /^169\.254\./]) assert.ok([publicTarget, privateTarget, linkLocalTarget].some((t) => range.test(t.v4)), `a target in ${range}`);
+  for (const range of [/^203\.0\.113\./, /^10\./, /^169\.254\./])
+    assert.ok(
+      [publicTarget, privateTarget, linkLocalTarget].some((t) => range.test(t.v4)),
+      `a target in ${range}`,
+    );
 });
 
 after(async () => {
@@ -223,12 +241,21 @@ for (const runtime of ['runsc', 'runc']) {
       try {
         const addresses = await wire(sandbox, publicNet, privateNet, linkLocalNet);
         const marks = await logMarks();
-        const good: Check[] = [['tcp', publicTarget.v4, 8080], ['udp', publicTarget.v4, 9090], ['loopback', '127.0.0.1', 0]];
+        const good: Check[] = [
+          ['tcp', publicTarget.v4, 8080],
+          ['udp', publicTarget.v4, 9090],
+          ['loopback', '127.0.0.1', 0],
+        ];
         const bad: Check[] = [
-          ['tcp', gateway, host.tcp], ['udp', gateway, host.udp],
-          ['tcp', bridgeTarget.v4, 8080], ['udp', bridgeTarget.v4, 9090],
-          ['tcp', privateTarget.v4, 8080], ['udp', privateTarget.v4, 9090], ['icmp', privateTarget.v4, 0],
-          ['tcp', linkLocalTarget.v4, 8080], ['udp', linkLocalTarget.v4, 9090],
+          ['tcp', gateway, host.tcp],
+          ['udp', gateway, host.udp],
+          ['tcp', bridgeTarget.v4, 8080],
+          ['udp', bridgeTarget.v4, 9090],
+          ['tcp', privateTarget.v4, 8080],
+          ['udp', privateTarget.v4, 9090],
+          ['icmp', privateTarget.v4, 0],
+          ['tcp', linkLocalTarget.v4, 8080],
+          ['udp', linkLocalTarget.v4, 9090],
         ];
         if (host0 && docker0) bad.push(['tcp', docker0, host0.tcp], ['udp', docker0, host0.udp]);
         else console.log('# docker0 checks skipped: no docker0 address on this machine');
@@ -247,7 +274,8 @@ for (const runtime of ['runsc', 'runc']) {
         // Host side: nothing of ours was reached, except the public target.
         assert.deepEqual(host.contacts, [], 'the server on the sandboxes gateway saw nothing');
         assert.deepEqual(host0?.contacts ?? [], [], 'the server on docker0 saw nothing');
-        for (const target of [bridgeTarget, privateTarget, linkLocalTarget]) assert.deepEqual(await seenFrom(target, addresses, marks), [], `${target.name} saw nothing from the sandbox`);
+        for (const target of [bridgeTarget, privateTarget, linkLocalTarget])
+          assert.deepEqual(await seenFrom(target, addresses, marks), [], `${target.name} saw nothing from the sandbox`);
         assert.ok((await seenFrom(publicTarget, addresses, marks)).length > 0, 'the public target saw the sandbox');
       } finally {
         host.close();
@@ -262,7 +290,13 @@ for (const runtime of ['runsc', 'runc']) {
       const sandbox = await client().create(testSpec({ runtime, cidrAllowlist: allowlist }));
       try {
         await wire(sandbox, publicNet, privateNet, linkLocalNet);
-        const good: Check[] = [['tcp', privateTarget.v4, 8080], ['udp', privateTarget.v4, 9090], ['tcp', linkLocalTarget.v4, 8080], ['udp', linkLocalTarget.v4, 9090], ['tcp', gateway, host.tcp]];
+        const good: Check[] = [
+          ['tcp', privateTarget.v4, 8080],
+          ['udp', privateTarget.v4, 9090],
+          ['tcp', linkLocalTarget.v4, 8080],
+          ['udp', linkLocalTarget.v4, 9090],
+          ['tcp', gateway, host.tcp],
+        ];
         const results = await probe(sandbox, [...good, ['tcp', publicTarget.v4, 8080]]);
         for (const check of good) assert.match(results[key(check)], /^ok:/, `${key(check)} is on the allowlist: ${results[key(check)]}`);
         assert.match(results[key(['tcp', publicTarget.v4, 8080])], /^err:/, 'an allowlist allows only what it names');
@@ -279,26 +313,31 @@ for (const runtime of ['runsc', 'runc']) {
       const sandbox = await noUpstreamDns().create(testSpec({ runtime }));
       try {
         await wire(sandbox, publicNet);
-        const receiver = await sandbox.exec(['python3', '-u', '-c', [
-          'import socket, sys, time',
-          's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
-          's.settimeout(5)',
-          `s.sendto(b"start", ("${publicTarget.v4}", 9191))`,
-          'first, _ = s.recvfrom(100)',
-          'print("flowing", first.decode(), flush=True)',
-          'sys.stdin.readline()',
-          // Whatever arrived before the change is still queued: drain it, then count new arrivals.
-          's.setblocking(False)',
-          'while True:',
-          '    try: s.recv(100)',
-          '    except BlockingIOError: break',
-          's.settimeout(0.5)',
-          'late, end = [], time.time() + 3',
-          'while time.time() < end:',
-          '    try: late.append(s.recv(100).decode())',
-          '    except socket.timeout: pass',
-          'print("after", len(late), " ".join(late), flush=True)',
-        ].join('\n')]);
+        const receiver = await sandbox.exec([
+          'python3',
+          '-u',
+          '-c',
+          [
+            'import socket, sys, time',
+            's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+            's.settimeout(5)',
+            `s.sendto(b"start", ("${publicTarget.v4}", 9191))`,
+            'first, _ = s.recvfrom(100)',
+            'print("flowing", first.decode(), flush=True)',
+            'sys.stdin.readline()',
+            // Whatever arrived before the change is still queued: drain it, then count new arrivals.
+            's.setblocking(False)',
+            'while True:',
+            '    try: s.recv(100)',
+            '    except BlockingIOError: break',
+            's.settimeout(0.5)',
+            'late, end = [], time.time() + 3',
+            'while time.time() < end:',
+            '    try: late.append(s.recv(100).decode())',
+            '    except socket.timeout: pass',
+            'print("after", len(late), " ".join(late), flush=True)',
+          ].join('\n'),
+        ]);
         let output = '';
         receiver.stdout.on('data', (chunk) => (output += chunk));
         receiver.stderr.on('data', (chunk) => (output += chunk));
@@ -321,7 +360,7 @@ for (const runtime of ['runsc', 'runc']) {
   });
 
   describe(`finding 11 (Low): sandboxes cannot look each other up by name — ${runtime}`, () => {
-    it('another sandbox\'s chosen name and its guard do not resolve, in blocked or open mode', async () => {
+    it("another sandbox's chosen name and its guard do not resolve, in blocked or open mode", async () => {
       const name = `secret-project-x-${RUN_ID}`.slice(0, 63);
       const a = await client().create(testSpec({ runtime: 'runc', name }));
       try {
@@ -354,9 +393,11 @@ for (const runtime of ['runsc', 'runc']) {
   });
 }
 
-describe('finding 3: DNS keeps working in open mode through the host\'s resolvers, on port 53 only', () => {
-  it('the open policy in a guard accepts the host\'s resolvers on port 53 and nothing else of theirs (host side, nothing sent)', async (t) => {
-    const resolvers = fs.readFileSync('/etc/resolv.conf', 'utf8').split('\n')
+describe("finding 3: DNS keeps working in open mode through the host's resolvers, on port 53 only", () => {
+  it("the open policy in a guard accepts the host's resolvers on port 53 and nothing else of theirs (host side, nothing sent)", async (t) => {
+    const resolvers = fs
+      .readFileSync('/etc/resolv.conf', 'utf8')
+      .split('\n')
       .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
       .filter((ip): ip is string => Boolean(ip) && !/^127\.|^::1$/.test(ip as string) && !(ip as string).includes(':'));
     if (resolvers.length === 0) return t.skip('this machine has no non-loopback IPv4 resolver in /etc/resolv.conf');
@@ -366,9 +407,15 @@ describe('finding 3: DNS keeps working in open mode through the host\'s resolver
       for (const r of resolvers) {
         const mentions = rules.split('\n').filter((line) => line.includes(`${r}/32`));
         for (const proto of ['udp', 'tcp']) {
-          assert.ok(mentions.some((line) => new RegExp(`-d ${r.replace(/\./g, '\\.')}/32 -p ${proto} -m ${proto} --dport 53 -j ACCEPT`).test(line)), `port 53/${proto} to ${r} is accepted:\n${rules}`);
+          assert.ok(
+            mentions.some((line) => new RegExp(`-d ${r.replace(/\./g, '\\.')}/32 -p ${proto} -m ${proto} --dport 53 -j ACCEPT`).test(line)),
+            `port 53/${proto} to ${r} is accepted:\n${rules}`,
+          );
         }
-        assert.ok(mentions.every((line) => /(--dport|--sport) 53\b/.test(line)), `only port 53 of ${r}:\n${mentions.join('\n')}`);
+        assert.ok(
+          mentions.every((line) => /(--dport|--sport) 53\b/.test(line)),
+          `only port 53 of ${r}:\n${mentions.join('\n')}`,
+        );
       }
       assert.match(rules, /-d 10\.0\.0\.0\/8 /, `private ranges are refused:\n${rules}`);
     } finally {
@@ -377,20 +424,27 @@ describe('finding 3: DNS keeps working in open mode through the host\'s resolver
   });
 });
 
-describe('finding 13 (Low): the guard\'s root filesystem is read-only', () => {
-  it('writes to the guard\'s root filesystem fail; its first-start marker survives a restart, so it comes back closed', async () => {
+describe("finding 13 (Low): the guard's root filesystem is read-only", () => {
+  it("writes to the guard's root filesystem fail; its first-start marker survives a restart, so it comes back closed", async () => {
     const sandbox = await noUpstreamDns().create(testSpec({ runtime: 'runc' }));
     try {
       await wire(sandbox, publicNet);
       const guard = await guardOf(sandbox);
       assert.equal(guard.HostConfig.ReadonlyRootfs, true, 'ReadonlyRootfs is set');
-      const writes = await containerExec(guard.Id, ['sh', '-c', 'for d in / /etc /usr/sbin /bin /var/lib /root; do if touch "$d/sandboxes-attack" 2>/dev/null; then echo "wrote $d"; else echo "refused $d"; fi; done']);
+      const writes = await containerExec(guard.Id, [
+        'sh',
+        '-c',
+        'for d in / /etc /usr/sbin /bin /var/lib /root; do if touch "$d/sandboxes-attack" 2>/dev/null; then echo "wrote $d"; else echo "refused $d"; fi; done',
+      ]);
       assert.doesNotMatch(writes, /wrote/, writes);
       assert.equal((writes.match(/refused/g) ?? []).length, 6, writes);
       assert.match((await probe(sandbox, [['tcp', publicTarget.v4, 8080]]))[`tcp ${publicTarget.v4} 8080`], /^ok:/);
 
       // Stopped and started again by hand: the guard's PID 1 finds its marker and stays closed.
-      await docker.getContainer(sandbox.containerId).kill().catch(() => undefined);
+      await docker
+        .getContainer(sandbox.containerId)
+        .kill()
+        .catch(() => undefined);
       await docker.getContainer(guard.Id).stop({ t: 1 });
       await docker.getContainer(guard.Id).start();
       await until(async () => /sandboxes-deny-all/.test(await containerExec(guard.Id, ['iptables-save', '-t', 'filter'])), 10_000, 'the deny-all rules');

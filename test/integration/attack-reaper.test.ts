@@ -83,12 +83,38 @@ describe('the reaper does not trust files others can plant', () => {
     await (await engine.fromId(created.id)).terminate();
 
     const unsafe: [string, (dir: string) => void][] = [
-      ['open to others', (dir) => { fs.mkdirSync(dir); fs.chmodSync(dir, 0o777); }],
-      ['open to its group', (dir) => { fs.mkdirSync(dir); fs.chmodSync(dir, 0o770); }],
-      ['a symlink to a private directory', (dir) => { const real = `${dir}-real`; fs.mkdirSync(real, { mode: 0o700 }); fs.symlinkSync(real, dir); }],
+      [
+        'open to others',
+        (dir) => {
+          fs.mkdirSync(dir);
+          fs.chmodSync(dir, 0o777);
+        },
+      ],
+      [
+        'open to its group',
+        (dir) => {
+          fs.mkdirSync(dir);
+          fs.chmodSync(dir, 0o770);
+        },
+      ],
+      [
+        'a symlink to a private directory',
+        (dir) => {
+          const real = `${dir}-real`;
+          fs.mkdirSync(real, { mode: 0o700 });
+          fs.symlinkSync(real, dir);
+        },
+      ],
     ];
     // Only root can give a directory away (nobody: 65534).
-    if (process.getuid?.() === 0) unsafe.push(['owned by another user', (dir) => { fs.mkdirSync(dir, { mode: 0o700 }); fs.chownSync(dir, 65534, 65534); }]);
+    if (process.getuid?.() === 0)
+      unsafe.push([
+        'owned by another user',
+        (dir) => {
+          fs.mkdirSync(dir, { mode: 0o700 });
+          fs.chownSync(dir, 65534, 65534);
+        },
+      ]);
     for (const [what, plant] of unsafe) {
       const home = isolatedHome(what.replace(/\W+/g, '-'));
       plant(home.runDir);

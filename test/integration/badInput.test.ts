@@ -57,21 +57,18 @@ describe('bad input gives clear errors and leaves nothing behind', () => {
   });
 
   it('invalid settings name every bad field and start nothing', async () => {
-    await assert.rejects(
-      engine.create(testSpec({ cpu: 0, memoryMiB: 4, env: { '1BAD': 'x' } as Record<string, string>, runtime: 'bad runtime!' })),
-      (error: unknown) => {
-        isError('INVALID_SPEC')(error);
-        const message = (error as SandboxError).message;
-        for (const field of ['cpu', 'memoryMiB', '1BAD', 'runtime']) assert.ok(message.includes(field), `names ${field}: ${message}`);
-        return true;
-      },
-    );
+    await assert.rejects(engine.create(testSpec({ cpu: 0, memoryMiB: 4, env: { '1BAD': 'x' } as Record<string, string>, runtime: 'bad runtime!' })), (error: unknown) => {
+      isError('INVALID_SPEC')(error);
+      const message = (error as SandboxError).message;
+      for (const field of ['cpu', 'memoryMiB', '1BAD', 'runtime']) assert.ok(message.includes(field), `names ${field}: ${message}`);
+      return true;
+    });
     await assert.rejects(engine.create(testSpec({ cpu: -1 })), isError('INVALID_SPEC', /cpu/));
     await assert.rejects(engine.create({ image: '' }), isError('INVALID_SPEC', /image/));
     assert.deepEqual(await runContainers(), []);
   });
 
-  it('a sandbox removed behind the extension\'s back gives NOT_FOUND everywhere', async () => {
+  it("a sandbox removed behind the extension's back gives NOT_FOUND everywhere", async () => {
     const sandbox = await engine.create(testSpec());
     await docker.getContainer(sandbox.containerId).remove({ force: true });
     await assert.rejects(sandbox.info(), isError('NOT_FOUND'));
@@ -95,13 +92,19 @@ describe('bad input gives clear errors and leaves nothing behind', () => {
     const stream = new PassThrough();
     stream.end(emptyTar());
     const tag = `sandboxes-test/no-shell:${process.pid}`;
-    const progress = (await docker.importImage(stream as never, { repo: tag.split(':')[0], tag: tag.split(':')[1], changes: ['LABEL sandboxes.test-image=true'] } as never)) as unknown as NodeJS.ReadableStream;
+    const progress = (await docker.importImage(
+      stream as never,
+      { repo: tag.split(':')[0], tag: tag.split(':')[1], changes: ['LABEL sandboxes.test-image=true'] } as never,
+    )) as unknown as NodeJS.ReadableStream;
     await new Promise((resolve, reject) => docker.modem.followProgress(progress, (e: Error | null) => (e ? reject(e) : resolve(undefined))));
     try {
       await assert.rejects(engine.create(testSpec({ image: tag })), isError('EXEC_FAILED', /\/bin\/sh/));
       assert.deepEqual(await runContainers(), []);
     } finally {
-      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   });
 });
@@ -124,4 +127,3 @@ function emptyTar(): Buffer {
   header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
   return Buffer.concat([header, Buffer.alloc(1024)]);
 }
-

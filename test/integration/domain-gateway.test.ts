@@ -34,8 +34,15 @@ const UPSTREAM = fs.readFileSync(path.join(__dirname, 'fixtures/domain-upstream.
 const LABELS = { 'sandboxes.test': RUN_ID };
 const LIST = ['allowed.test', '*.wild.test', 'victim.test', 'host.test', 'meta.test', 'sandbox.test', 'mixed.test'];
 
-interface OwnNetwork { name: string; network: Docker.Network; gateway: string }
-interface Target { container: Docker.Container; v4: string }
+interface OwnNetwork {
+  name: string;
+  network: Docker.Network;
+  gateway: string;
+}
+interface Target {
+  container: Docker.Container;
+  v4: string;
+}
 
 const containers: Docker.Container[] = [];
 const networks: Docker.Network[] = [];
@@ -202,13 +209,25 @@ after(async () => {
   for (const s of hostServers) s.close();
   // Gateways of this run that a failed test left (cleanupAfterFile removes the sandboxes and guards).
   for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.tag.test-run=${RUN_ID}`, GATEWAY_OF] } })) {
-    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   }
   for (const c of containers) await c.remove({ force: true, v: true }).catch(() => undefined);
   for (const n of networks) await n.remove().catch(() => undefined);
 });
 
-const denials = new Set(['ERR ConnectionResetError', 'ERR ConnectionRefusedError', 'ERR SSLEOFError', 'ERR SSLZeroReturnError', 'ERR TimeoutError', 'ERR timeout', 'ERR OSError', 'ERR SSLError']);
+const denials = new Set([
+  'ERR ConnectionResetError',
+  'ERR ConnectionRefusedError',
+  'ERR SSLEOFError',
+  'ERR SSLZeroReturnError',
+  'ERR TimeoutError',
+  'ERR timeout',
+  'ERR OSError',
+  'ERR SSLError',
+]);
 const isRefused = (r: unknown) => typeof r === 'string' && (denials.has(r) || r.startsWith('ERR'));
 
 for (const runtime of ['runsc', 'runc']) {
@@ -281,7 +300,8 @@ for (const runtime of ['runsc', 'runc']) {
         ['direct victim', 'tcp', victim.v4, 8443],
         ['direct host', 'tcp', pub.gateway, 22],
       ]);
-      for (const name of ['victim', 'host', 'meta', 'sandbox']) assert.ok(String(r[`dns ${name}`]).startsWith('ERR'), `${name}.test gets no address: ${JSON.stringify(r[`dns ${name}`])}`);
+      for (const name of ['victim', 'host', 'meta', 'sandbox'])
+        assert.ok(String(r[`dns ${name}`]).startsWith('ERR'), `${name}.test gets no address: ${JSON.stringify(r[`dns ${name}`])}`);
       assert.deepEqual(r['dns mixed'], [allowed.v4], 'only the public address of a mixed answer is given');
       for (const k of ['tls victim', 'tls host', 'tls sandbox']) assert.ok(isRefused(r[k]), `${k}: ${String(r[k])}`);
       for (const k of ['http victim', 'http host']) assert.match(String((r[k] as string[])[0]), /^HTTP\/1\.1 403/);
@@ -355,8 +375,18 @@ for (const runtime of ['runsc', 'runc']) {
     it('every refusal is in networkEvents() with its reason', async () => {
       const events = await sandbox.recentNetworkEvents(500);
       const reasons = events.map((e) => `${e.protocol} ${e.name ?? ''} ${e.reason}`);
-      for (const expected of [/^dns denied\.test name not on the domain allowlist/, /^tls {2}no SNI/, /^tls {2}encrypted ClientHello/, /^tls victim\.test resolves only to addresses that are not public/, /^http denied\.test name not on the domain allowlist/, /^dns victim\.test resolves to addresses that are not public/]) {
-        assert.ok(reasons.some((r) => expected.test(r)), `an event matching ${expected} among:\n${reasons.join('\n')}`);
+      for (const expected of [
+        /^dns denied\.test name not on the domain allowlist/,
+        /^tls {2}no SNI/,
+        /^tls {2}encrypted ClientHello/,
+        /^tls victim\.test resolves only to addresses that are not public/,
+        /^http denied\.test name not on the domain allowlist/,
+        /^dns victim\.test resolves to addresses that are not public/,
+      ]) {
+        assert.ok(
+          reasons.some((r) => expected.test(r)),
+          `an event matching ${expected} among:\n${reasons.join('\n')}`,
+        );
       }
       assert.ok(events.every((e) => e.sandbox === sandbox.id && e.time));
     });
@@ -381,16 +411,24 @@ open('/tmp/state','a').write(r+'\\n')`;
       proc.stdin.end();
       await until(async () => (await sandbox.run(['cat', '/tmp/state'])).stdout.includes('open'), 15_000, 'the connection to be open');
       await sandbox.setNetworkPolicy({ domainAllowlist: ['late.test'] });
-      const state = await until(async () => {
-        const out = (await sandbox.run(['cat', '/tmp/state'])).stdout;
-        return /closed/.test(out) ? out : undefined;
-      }, 10_000, 'the open connection to be cut');
+      const state = await until(
+        async () => {
+          const out = (await sandbox.run(['cat', '/tmp/state'])).stdout;
+          return /closed/.test(out) ? out : undefined;
+        },
+        10_000,
+        'the open connection to be cut',
+      );
       assert.match(state, /closed/);
 
       // Gateway killed: closed, never open.
       const gateway = await gatewayOf(sandbox);
       await docker.getContainer(gateway.Id).kill();
-      const r3 = await probe(sandbox, [['late killed', 'https', allowed.v4, 'late.test'], ['direct killed', 'tcp', allowed.v4, 443], ['dns killed', 'resolve', 'late.test']]);
+      const r3 = await probe(sandbox, [
+        ['late killed', 'https', allowed.v4, 'late.test'],
+        ['direct killed', 'tcp', allowed.v4, 443],
+        ['dns killed', 'resolve', 'late.test'],
+      ]);
       assert.ok(isRefused(r3['late killed']), String(r3['late killed']));
       assert.notEqual(r3['direct killed'], 'connected');
       assert.ok(String(r3['dns killed']).startsWith('ERR'));

@@ -13,14 +13,17 @@ describe('execs of a sandbox stopped from outside', () => {
   const engine = client();
 
   for (const [how, stop] of [
-    ['removed by another client', async (id: string) => {
-      const other = client();
-      try {
-        await (await other.fromId(id)).terminate();
-      } finally {
-        await other.close();
-      }
-    }],
+    [
+      'removed by another client',
+      async (id: string) => {
+        const other = client();
+        try {
+          await (await other.fromId(id)).terminate();
+        } finally {
+          await other.close();
+        }
+      },
+    ],
     ['killed with the Docker API', async (_id: string, containerId: string) => void (await docker.getContainer(containerId).kill())],
   ] as const) {
     it(`end, and wait() says why, when the sandbox is ${how}`, async () => {

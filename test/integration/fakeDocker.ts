@@ -49,7 +49,15 @@ export class FakeDocker {
   /** What Docker sends on its event stream for a container action (`start`, `die`). */
   emit(action: string, id: string): void {
     const labels = this.containers.get(id)?.Labels ?? {};
-    const event = { Type: 'container', Action: action, status: action, id, Actor: { ID: id, Attributes: labels }, time: Math.floor(Date.now() / 1000), timeNano: Date.now() * 1e6 };
+    const event = {
+      Type: 'container',
+      Action: action,
+      status: action,
+      id,
+      Actor: { ID: id, Attributes: labels },
+      time: Math.floor(Date.now() / 1000),
+      timeNano: Date.now() * 1e6,
+    };
     for (const res of this.subscribers) res.write(`${JSON.stringify(event)}\n`);
   }
 
@@ -64,7 +72,10 @@ export class FakeDocker {
     if (req.method === 'GET' && route === '/containers/json') {
       this.listCalls++;
       const all = url.searchParams.get('all') === 'true' || url.searchParams.get('all') === '1';
-      return json(200, [...this.containers.values()].filter((c) => all || c.State === 'running'));
+      return json(
+        200,
+        [...this.containers.values()].filter((c) => all || c.State === 'running'),
+      );
     }
     if (req.method === 'GET' && route === '/events') {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -67,7 +67,10 @@ export function startCreator(spec: SandboxSpec): CreatorChild {
         }
         if (done) finish(() => reject(new Error(`the creating process exited before ${what}; it said: ${lines.join(' | ')} ${stderr}`)));
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no ${what} within ${timeoutMs} ms; the creating process said: ${lines.join(' | ')} ${stderr}`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`no ${what} within ${timeoutMs} ms; the creating process said: ${lines.join(' | ')} ${stderr}`))),
+        timeoutMs,
+      );
       const finish = (then: () => void) => {
         clearTimeout(timer);
         waiters.delete(check);
@@ -106,7 +109,10 @@ export function bigFolder(root: string, files: number, totalBytes: number): stri
  */
 export async function killOnGuardEvent(tag: string, action: 'create' | 'start', child: () => ChildProcess | undefined): Promise<{ killed: Promise<string>; close(): void }> {
   const abort = new AbortController();
-  const stream = (await docker.getEvents({ filters: { type: ['container'], event: [action], label: [tagLabel(tag), 'sandboxes.role=guard'] }, abortSignal: abort.signal } as never)) as unknown as NodeJS.ReadableStream;
+  const stream = (await docker.getEvents({
+    filters: { type: ['container'], event: [action], label: [tagLabel(tag), 'sandboxes.role=guard'] },
+    abortSignal: abort.signal,
+  } as never)) as unknown as NodeJS.ReadableStream;
   const killed = new Promise<string>((resolve, reject) => {
     let buffered = '';
     stream.on('data', (chunk: Buffer) => {
@@ -137,7 +143,10 @@ export async function killOnGuardEvent(tag: string, action: 'create' | 'start', 
  * whose recorded (verified) policy is the intended one. Also remembers every container id seen,
  * for the host-process check afterwards. Docker not answering (a daemon restart) is skipped.
  */
-export function watchNeverOpen(tag: string, intended: { blockNetwork?: boolean; cidrAllowlist?: string[] }): { seen: Set<string>; violations: string[]; states: string[]; stop(): Promise<void> } {
+export function watchNeverOpen(
+  tag: string,
+  intended: { blockNetwork?: boolean; cidrAllowlist?: string[] },
+): { seen: Set<string>; violations: string[]; states: string[]; stop(): Promise<void> } {
   const seen = new Set<string>();
   const violations: string[] = [];
   const states: string[] = [];
@@ -147,12 +156,18 @@ export function watchNeverOpen(tag: string, intended: { blockNetwork?: boolean; 
     while (!stopped && Date.now() < deadline) {
       try {
         const containers = await docker.listContainers({ all: true, filters: { label: [tagLabel(tag)] } });
-        const summary = containers.map((c) => `${c.Labels['sandboxes.role']}:${c.State}`).sort().join(',');
+        const summary = containers
+          .map((c) => `${c.Labels['sandboxes.role']}:${c.State}`)
+          .sort()
+          .join(',');
         if (states.at(-1) !== summary) states.push(summary);
         for (const c of containers) seen.add(c.Id);
         for (const sandbox of containers.filter((c) => c.Labels['sandboxes.role'] === 'sandbox' && c.State === 'running')) {
           const guard = containers.find((c) => c.Labels['sandboxes.role'] === 'guard' && c.Labels['sandboxes.id'] === sandbox.Labels['sandboxes.id']);
-          const inspect = await docker.getContainer(sandbox.Id).inspect().catch(() => null);
+          const inspect = await docker
+            .getContainer(sandbox.Id)
+            .inspect()
+            .catch(() => null);
           if (!inspect || inspect.State.Status !== 'running') continue;
           const mode = inspect.HostConfig.NetworkMode ?? '';
           if (mode === 'none') continue; // loopback only: nothing to leak
@@ -163,7 +178,9 @@ export function watchNeverOpen(tag: string, intended: { blockNetwork?: boolean; 
           const state = await readPolicyState(docker, guard.Id).catch(() => null);
           const wanted = { blockNetwork: intended.blockNetwork === true, cidrAllowlist: intended.cidrAllowlist ?? [] };
           if (!state || state.blockNetwork !== wanted.blockNetwork || JSON.stringify(state.cidrAllowlist) !== JSON.stringify(wanted.cidrAllowlist)) {
-            violations.push(`sandbox ${sandbox.Id.slice(0, 12)} runs while its guard holds ${state ? JSON.stringify({ blockNetwork: state.blockNetwork, cidrAllowlist: state.cidrAllowlist }) : 'no recorded policy'}, not ${JSON.stringify(wanted)}`);
+            violations.push(
+              `sandbox ${sandbox.Id.slice(0, 12)} runs while its guard holds ${state ? JSON.stringify({ blockNetwork: state.blockNetwork, cidrAllowlist: state.cidrAllowlist }) : 'no recorded policy'}, not ${JSON.stringify(wanted)}`,
+            );
           }
         }
       } catch {

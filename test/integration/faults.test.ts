@@ -61,19 +61,26 @@ describe('faults during creation leave nothing behind and nothing open', () => {
     const watch = watchNeverOpen(tag, POLICY);
     const creator = startCreator(specFor(tag, { mounts: [{ source: folder, mode: 'copy' }] }));
     try {
-      const line = await creator.line((l) => {
-        if (!l.startsWith('copy ')) return false;
-        const p = JSON.parse(l.slice(5)) as { files: number; totalFiles: number; bytes: number };
-        // Well under way: a tenth of the files in, most still to come.
-        return p.files >= p.totalFiles / 10 && p.files < p.totalFiles / 2;
-      }, 90_000, 'copy under way');
+      const line = await creator.line(
+        (l) => {
+          if (!l.startsWith('copy ')) return false;
+          const p = JSON.parse(l.slice(5)) as { files: number; totalFiles: number; bytes: number };
+          // Well under way: a tenth of the files in, most still to come.
+          return p.files >= p.totalFiles / 10 && p.files < p.totalFiles / 2;
+        },
+        90_000,
+        'copy under way',
+      );
       killChild(creator.child);
       assert.equal(await creator.exited, 'SIGKILL');
       const progress = JSON.parse(line.slice(5)) as { files: number; totalFiles: number };
       assert.ok(progress.files < progress.totalFiles, `killed mid-copy (${progress.files}/${progress.totalFiles} files)`);
       assert.ok(!creator.lines.some((l) => l.startsWith('created ')), 'the create had not finished');
       const left = await leftoversOf(tag);
-      assert.ok(left.some((l) => /\(sandbox, created\)/.test(l)), `the kill left a sandbox container that never started: ${left.join('; ')}`);
+      assert.ok(
+        left.some((l) => /\(sandbox, created\)/.test(l)),
+        `the kill left a sandbox container that never started: ${left.join('; ')}`,
+      );
       t.diagnostic(`killed at ${progress.files}/${progress.totalFiles} files; left: ${left.join('; ')}`);
 
       const listings = await collectedByListing(engine, tag);
@@ -104,7 +111,10 @@ describe('faults during creation leave nothing behind and nothing open', () => {
         assert.ok(guardId, 'the guard the kill was timed on');
         assert.ok(!creator.lines.some((l) => l.startsWith('created ')), 'the create had not finished');
         const left = await leftoversOf(tag);
-        assert.ok(left.some((l) => l.includes(guardId.slice(0, 12))), `the guard is still there right after the kill: ${left.join('; ')}`);
+        assert.ok(
+          left.some((l) => l.includes(guardId.slice(0, 12))),
+          `the guard is still there right after the kill: ${left.join('; ')}`,
+        );
         t.diagnostic(`left right after the kill: ${left.join('; ')}`);
 
         const listings = await collectedByListing(engine, tag);
@@ -174,7 +184,10 @@ describe('faults during creation leave nothing behind and nothing open', () => {
       await assert.rejects(own.create(specFor(tag, { mounts: [{ source: folder, mode: 'copy' }] }), { signal: abort.signal, onCopyProgress: () => abort.abort() }));
       failRemovals = false;
       const left = await leftoversOf(tag);
-      assert.ok(left.some((l) => l.includes('(sandbox, created)')), `the failed clean-up left the half-made sandbox: ${left.join('; ')}`);
+      assert.ok(
+        left.some((l) => l.includes('(sandbox, created)')),
+        `the failed clean-up left the half-made sandbox: ${left.join('; ')}`,
+      );
 
       const listings = await collectedByListing(own, tag);
       t.diagnostic(`left: ${left.join('; ')}; gone after ${listings} listing(s)`);

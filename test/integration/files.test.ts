@@ -63,7 +63,7 @@ describe('workspace mounts', () => {
     );
   });
 
-  it('copy mode: the folder is there, .gitignore\'d paths are not, the workdir is the first mount', async () => {
+  it("copy mode: the folder is there, .gitignore'd paths are not, the workdir is the first mount", async () => {
     const result = await sandbox.run(['sh', '-c', 'pwd; ls -a /workspace; cat "/workspace/src/dir with spaces/ünïcødé 名前.txt"; ls /workspace/src | wc -l']);
     assert.equal(result.exitCode, 0, result.stderr);
     const [pwd, ...rest] = result.stdout.trim().split('\n');
@@ -96,7 +96,11 @@ describe('workspace mounts', () => {
   });
 
   it('readonly: even root inside cannot write, truncate or remove; host changes are seen inside', async () => {
-    const result = await sandbox.run(['sh', '-c', 'id -u; echo x > /ro/host.txt; echo rc=$?; touch /ro/new; echo rc=$?; truncate -s 0 /ro/host.txt; echo rc=$?; python3 -c "import os; os.open(\'/ro/host.txt\', os.O_WRONLY | os.O_TRUNC)" 2>&1 | tail -1']);
+    const result = await sandbox.run([
+      'sh',
+      '-c',
+      'id -u; echo x > /ro/host.txt; echo rc=$?; touch /ro/new; echo rc=$?; truncate -s 0 /ro/host.txt; echo rc=$?; python3 -c "import os; os.open(\'/ro/host.txt\', os.O_WRONLY | os.O_TRUNC)" 2>&1 | tail -1',
+    ]);
     assert.match(result.stdout, /^0\nrc=[12]\nrc=1\nrc=1\nOSError: \[Errno 30\] Read-only file system/);
     assert.match(result.stderr, /Read-only file system/);
     // With a plain `:ro` bind, runsc 20240729 refuses the open(O_TRUNC) above but empties the host file.
@@ -117,7 +121,7 @@ describe('workspace mounts', () => {
     assert.equal((await sandbox.files.read('/rw/host.txt')).toString(), 'edited on host\n');
   });
 
-  it('terminate removes the read-only mount\'s volume; the host folder stays', async () => {
+  it("terminate removes the read-only mount's volume; the host folder stays", async () => {
     const volumes = async () => (await docker.listVolumes({ filters: { label: [`sandboxes.id=${sandbox.id}`] } })).Volumes ?? [];
     // The guard's small state volume (its first-start marker) carries the sandbox's labels too.
     const mountVolumes = async () => (await volumes()).filter((v) => v.Labels?.['sandboxes.role'] !== 'guard-state');
@@ -129,7 +133,10 @@ describe('workspace mounts', () => {
 
   it('a workspace folder that does not exist: INVALID_SPEC, nothing created', async () => {
     const before = (await runContainers()).length;
-    await assert.rejects(engine.create(testSpec({ mounts: [{ source: path.join(tmp, 'no-such-folder'), mode: 'copy' }] })), isError('INVALID_SPEC', /no-such-folder.*does not exist/));
+    await assert.rejects(
+      engine.create(testSpec({ mounts: [{ source: path.join(tmp, 'no-such-folder'), mode: 'copy' }] })),
+      isError('INVALID_SPEC', /no-such-folder.*does not exist/),
+    );
     await assert.rejects(engine.create(testSpec({ mounts: [{ source: path.join(copySrc, '.gitignore'), mode: 'readonly' }] })), isError('INVALID_SPEC', /is a file/));
     assert.equal((await runContainers()).length, before);
   });
@@ -158,7 +165,10 @@ describe('files API on a running sandbox', () => {
     await sandbox.files.mkdir('/work/a/b/c', { parents: true });
     await sandbox.run(['sh', '-c', 'ln -s /etc/shadow /work/a/shadow-link && chmod 600 /work/text.txt']);
     const entries = await sandbox.files.list('/work');
-    assert.deepEqual(entries.map((e) => e.name), ['a', 'dir with space', 'empty', 'text.txt']);
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      ['a', 'dir with space', 'empty', 'text.txt'],
+    );
     const text = entries.find((e) => e.name === 'text.txt')!;
     assert.deepEqual({ type: text.type, size: text.size, mode: text.mode, path: text.path }, { type: 'file', size: 19, mode: 0o600, path: '/work/text.txt' });
     assert.ok(Math.abs(text.mtimeMs - Date.now()) < 10 * 60_000, 'mtime in ms');
@@ -228,7 +238,11 @@ describe('files API on a running sandbox', () => {
   });
 
   it('download: symlinks inside pointing to /etc/shadow or ../.. are never followed out of the host folder', async () => {
-    await sandbox.run(['sh', '-c', 'mkdir -p /work/esc/sub && echo ok > /work/esc/sub/fine.txt && ln -s /etc/shadow /work/esc/abs && ln -s ../../.. /work/esc/sub/up && ln -s fine.txt /work/esc/sub/rel']);
+    await sandbox.run([
+      'sh',
+      '-c',
+      'mkdir -p /work/esc/sub && echo ok > /work/esc/sub/fine.txt && ln -s /etc/shadow /work/esc/abs && ln -s ../../.. /work/esc/sub/up && ln -s fine.txt /work/esc/sub/rel',
+    ]);
     const parent = path.join(tmp, 'esc-parent');
     const out = path.join(parent, 'out');
     await assert.rejects(sandbox.files.download('/work/esc', out), isError('PATH_OUTSIDE', /(?=.*esc\/abs -> \/etc\/shadow)(?=.*esc\/sub\/up -> \.\.\/\.\.\/\.\.)/));
@@ -238,9 +252,12 @@ describe('files API on a running sandbox', () => {
     assert.ok(!fs.existsSync(path.join(out, 'abs')) && !fs.existsSync(path.join(out, 'sub', 'up')));
   });
 
-  it('Docker\'s archive API does not see writes made inside a gVisor sandbox (why files go through exec)', async () => {
+  it("Docker's archive API does not see writes made inside a gVisor sandbox (why files go through exec)", async () => {
     await sandbox.files.write('/work/only-in-memory.txt', 'x');
-    await assert.rejects(docker.getContainer(sandbox.containerId).getArchive({ path: '/work/only-in-memory.txt' }), (e: unknown) => (e as { statusCode?: number }).statusCode === 404);
+    await assert.rejects(
+      docker.getContainer(sandbox.containerId).getArchive({ path: '/work/only-in-memory.txt' }),
+      (e: unknown) => (e as { statusCode?: number }).statusCode === 404,
+    );
   });
 });
 
@@ -251,7 +268,10 @@ describe('a sandbox that ends', () => {
     const sandbox = await engine.create(testSpec());
     await sandbox.run(['mkfifo', '/tmp/pipe']);
     // Blocks: nobody writes the FIFO. Settled into a value at once, so its rejection is handled.
-    const pending = sandbox.files.read('/tmp/pipe').then(() => assert.fail('read a FIFO nobody writes'), (error: unknown) => error);
+    const pending = sandbox.files.read('/tmp/pipe').then(
+      () => assert.fail('read a FIFO nobody writes'),
+      (error: unknown) => error,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     await docker.getContainer(sandbox.containerId).kill();
     isError('NOT_RUNNING', /not running \(exited\).*read of \/tmp\/pipe/)(await pending);
@@ -265,8 +285,16 @@ describe('filesystem snapshots', () => {
   const refs: string[] = [];
   after(async () => {
     // Sandboxes first (cleanupRun would too, later), then the labelled images.
-    for (const c of await runContainers()) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-    for (const ref of refs) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    for (const c of await runContainers())
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    for (const ref of refs)
+      await docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it('a new sandbox from the snapshot sees the files, the workdir and env; listed and removable', async () => {
@@ -281,7 +309,10 @@ describe('filesystem snapshots', () => {
     assert.match(ref, new RegExp(`^sandboxes-snapshot/${original.id}:it-${process.pid}$`));
 
     const listed = await engine.listSnapshots({ sandboxId: original.id });
-    assert.deepEqual(listed.map((s) => [s.ref, s.sandboxId, s.sandboxName]), [[ref, original.id, original.name]]);
+    assert.deepEqual(
+      listed.map((s) => [s.ref, s.sandboxId, s.sandboxName]),
+      [[ref, original.id, original.name]],
+    );
     assert.ok(listed[0].sizeBytes > 1_000_000);
 
     const copy = await engine.create(testSpec({ image: ref }));
@@ -305,7 +336,10 @@ describe('the spare exec behind the files API', () => {
     const info = await docker.getContainer(sandbox.containerId).inspect();
     let n = 0;
     for (const id of info.ExecIDs ?? []) {
-      const exec = await docker.getExec(id).inspect().catch(() => null);
+      const exec = await docker
+        .getExec(id)
+        .inspect()
+        .catch(() => null);
       if (exec?.Running && exec.ProcessConfig.arguments.includes(FILES_SPARE_NAME)) n++;
     }
     return n;
@@ -313,7 +347,7 @@ describe('the spare exec behind the files API', () => {
 
   it('concurrent operations, binary data and odd names all come back exact; the spare is given up when idle', async () => {
     const sandbox = await engine.create(testSpec());
-    const names = ['/w/plain.bin', "/w/it's a \"name\".bin", '/w/new\nline.bin', '/w/ü 名前 ✓ $HOME `id`.bin', '/w/-n', '/w/back\\slash\r.bin'];
+    const names = ['/w/plain.bin', '/w/it\'s a "name".bin', '/w/new\nline.bin', '/w/ü 名前 ✓ $HOME `id`.bin', '/w/-n', '/w/back\\slash\r.bin'];
     const data = names.map((_, i) => Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, b) => b)), Buffer.alloc(1000 + i * 777, i)]));
     await sandbox.files.mkdir('/w');
     await Promise.all(names.map((name, i) => sandbox.files.write(name, data[i])));
@@ -336,7 +370,11 @@ describe('the spare exec behind the files API', () => {
     await sandbox.files.write('/x.txt', 'one');
     await until(async () => (await spares(sandbox)) === 1, 10_000, 'a spare to be up');
     // Its argv ends with its name; the bracket keeps this script's own argv from matching.
-    const killed = await sandbox.run(['sh', '-c', 'for c in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$c" 2>/dev/null | grep -q "files-spar[e] $" && { p=${c#/proc/}; kill -9 "${p%/cmdline}"; }; done; true']);
+    const killed = await sandbox.run([
+      'sh',
+      '-c',
+      'for c in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$c" 2>/dev/null | grep -q "files-spar[e] $" && { p=${c#/proc/}; kill -9 "${p%/cmdline}"; }; done; true',
+    ]);
     assert.equal(killed.exitCode, 0, killed.stderr);
     await until(async () => (await spares(sandbox)) === 0, 10_000, 'the spare to be dead');
     assert.equal((await sandbox.files.read('/x.txt')).toString(), 'one');

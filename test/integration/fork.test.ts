@@ -12,7 +12,11 @@ cleanupAfterFile();
 
 const refs: string[] = [];
 after(async () => {
-  for (const ref of refs) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+  for (const ref of refs)
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
 });
 
 async function track(sandbox: Sandbox): Promise<Sandbox> {
@@ -23,7 +27,7 @@ async function track(sandbox: Sandbox): Promise<Sandbox> {
 describe('sandbox.fork()', () => {
   const engine = client();
 
-  it('a fork has the files written in its parent and the parent\'s policy; its policy then changes alone', async () => {
+  it("a fork has the files written in its parent and the parent's policy; its policy then changes alone", async () => {
     const parent = await engine.create(testSpec({ cidrAllowlist: ['198.51.100.7/32'], env: { FROM_SPEC: 'yes' } }));
     assert.equal((await parent.run(['sh', '-c', 'echo written-in-parent > /root/state.txt'])).exitCode, 0);
     const fork = await track(await parent.fork());

@@ -45,7 +45,10 @@ export async function runContainers(): Promise<Docker.ContainerInfo[]> {
 
 export async function cleanupRun(): Promise<void> {
   for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.tag.test-run=${RUN_ID}`] } })) {
-    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   }
 }
 

@@ -103,7 +103,10 @@ describe('sandbox lifecycle under gVisor', () => {
     const byContainer = await other.fromId(sandbox.containerId);
     assert.equal(byContainer.id, sandbox.id);
     const tagged = await other.list({ tags });
-    assert.deepEqual(tagged.map((s) => s.id), [sandbox.id]);
+    assert.deepEqual(
+      tagged.map((s) => s.id),
+      [sandbox.id],
+    );
     const info = (await other.listInfo({ tags }))[0];
     assert.equal(info.state, 'running');
     assert.equal(info.runtime, 'runsc');

@@ -54,14 +54,19 @@ describe('20 sandboxes at once, 100 connections over their forwards, then nothin
   it('creates 20 at once: each runs under gVisor with its policy verified; the cancelled ones leave nothing', async (t) => {
     const cancelled = new Set(Array.from({ length: CANCELLED }, (_, k) => `${TAG}-cancel-${k}`));
     const creates = [
-      ...Array.from({ length: SANDBOXES }, (_, i) => engine.create(loadSpec(i, { image: TEST_IMAGE, tags: TAGS, name: `${TAG}-${i}` })).then((sandbox) => {
-        made.push({ sandbox, index: i });
-        return sandbox;
-      })),
+      ...Array.from({ length: SANDBOXES }, (_, i) =>
+        engine.create(loadSpec(i, { image: TEST_IMAGE, tags: TAGS, name: `${TAG}-${i}` })).then((sandbox) => {
+          made.push({ sandbox, index: i });
+          return sandbox;
+        }),
+      ),
       // Cancelled once the engine starts making containers: they exist, then must all go again.
       ...[...cancelled].map((name) => {
         const abort = new AbortController();
-        return engine.create(loadSpec(0, { image: TEST_IMAGE, tags: TAGS, name }), { signal: abort.signal, onProgress: (m) => m.startsWith('Creating sandbox') && abort.abort() });
+        return engine.create(loadSpec(0, { image: TEST_IMAGE, tags: TAGS, name }), {
+          signal: abort.signal,
+          onProgress: (m) => m.startsWith('Creating sandbox') && abort.abort(),
+        });
       }),
     ];
     const outcomes = await Promise.allSettled(creates);
@@ -69,7 +74,8 @@ describe('20 sandboxes at once, 100 connections over their forwards, then nothin
     t.diagnostic(`${made.length} of ${SANDBOXES} created${failures.length ? `; failed: ${failures.join('; ')}` : ''}`);
     // A failure under load must be a clear one (a SandboxError with its fix), and leave nothing.
     for (const o of outcomes.slice(0, SANDBOXES)) {
-      if (o.status === 'rejected') assert.ok((o.reason as { code?: string; fix?: string }).code && (o.reason as { fix?: string }).fix, `a clear error: ${(o.reason as Error).stack}`);
+      if (o.status === 'rejected')
+        assert.ok((o.reason as { code?: string; fix?: string }).code && (o.reason as { fix?: string }).fix, `a clear error: ${(o.reason as Error).stack}`);
     }
     // Under load a create may fail, clearly and leaving nothing (checked below); most must not.
     assert.ok(made.length > 0, `no create succeeded: ${failures.join('; ')}`);
@@ -92,32 +98,38 @@ describe('20 sandboxes at once, 100 connections over their forwards, then nothin
     assert.equal(byName.filter((c) => failedNames.has(c.Labels['sandboxes.name'])).length, 0);
 
     // Each one: running, under runsc (Docker and runsc on the host agree; gVisor's kernel inside).
-    const runsc = new Set(hostTracesOf(made.map(({ sandbox }) => sandbox.containerId)).filter((l) => l.startsWith('runsc container')).map((l) => l.split(' ')[2]));
-    await Promise.all(made.map(async ({ sandbox, index }) => {
-      const info = await sandbox.info();
-      assert.equal(info.state, 'running', `${sandbox.name} runs`);
-      assert.equal(info.runtime, 'runsc', `${sandbox.name} runs under runsc`);
-      assert.ok(runsc.has(sandbox.containerId.slice(0, 12)), `runsc on the host runs ${sandbox.name}`);
-      const kernel = await sandbox.run(['sh', '-c', 'uname -r; dmesg | head -n 1']);
-      assert.match(kernel.stdout, /^4\.4\.0\n.*gVisor/s, `gVisor's kernel answers in ${sandbox.name}: ${kernel.stdout}`);
+    const runsc = new Set(
+      hostTracesOf(made.map(({ sandbox }) => sandbox.containerId))
+        .filter((l) => l.startsWith('runsc container'))
+        .map((l) => l.split(' ')[2]),
+    );
+    await Promise.all(
+      made.map(async ({ sandbox, index }) => {
+        const info = await sandbox.info();
+        assert.equal(info.state, 'running', `${sandbox.name} runs`);
+        assert.equal(info.runtime, 'runsc', `${sandbox.name} runs under runsc`);
+        assert.ok(runsc.has(sandbox.containerId.slice(0, 12)), `runsc on the host runs ${sandbox.name}`);
+        const kernel = await sandbox.run(['sh', '-c', 'uname -r; dmesg | head -n 1']);
+        assert.match(kernel.stdout, /^4\.4\.0\n.*gVisor/s, `gVisor's kernel answers in ${sandbox.name}: ${kernel.stdout}`);
 
-      // Its policy: the one asked for, as the guard recorded it after verifying it, and live in
-      // the guard's netfilter table (read on the host side, through the guard).
-      const policy = loadPolicy(index);
-      const state = await sandbox.networkPolicy();
-      assert.equal(state.mode, loadModeOf(policy), `${sandbox.name}: ${JSON.stringify(state)}`);
-      assert.equal(state.enforced, true);
-      assert.deepEqual(state.cidrAllowlist, policy.cidrAllowlist ?? []);
-      assert.deepEqual([...state.forwardedPorts].sort(), [ECHO_PORTS.unencrypted, ECHO_PORTS.encrypted]);
-      const [guard] = await docker.listContainers({ filters: { label: [`sandboxes.id=${sandbox.id}`, 'sandboxes.role=guard'] } });
-      assert.ok(guard, `${sandbox.name} has a running guard`);
-      assert.ok(await readPolicyState(docker, guard.Id), 'the guard recorded a verified policy');
-      const rules = await execIn(guard.Id, ['iptables-save', '-t', 'filter']);
-      assert.match(rules, /sandboxes-policy-[0-9a-f]{16}/, `${sandbox.name}: a verified policy is loaded, not only deny-all`);
-      assert.equal(rules.includes('192.0.2.0/24'), loadModeOf(policy) === 'allowlist', `${sandbox.name}: the allowlist is in the rules exactly when asked for`);
-      const inspect = await docker.getContainer(sandbox.containerId).inspect();
-      assert.equal(inspect.HostConfig.NetworkMode, `container:${guard.Id}`, 'the sandbox shares its guard\'s namespace');
-    }));
+        // Its policy: the one asked for, as the guard recorded it after verifying it, and live in
+        // the guard's netfilter table (read on the host side, through the guard).
+        const policy = loadPolicy(index);
+        const state = await sandbox.networkPolicy();
+        assert.equal(state.mode, loadModeOf(policy), `${sandbox.name}: ${JSON.stringify(state)}`);
+        assert.equal(state.enforced, true);
+        assert.deepEqual(state.cidrAllowlist, policy.cidrAllowlist ?? []);
+        assert.deepEqual([...state.forwardedPorts].sort(), [ECHO_PORTS.unencrypted, ECHO_PORTS.encrypted]);
+        const [guard] = await docker.listContainers({ filters: { label: [`sandboxes.id=${sandbox.id}`, 'sandboxes.role=guard'] } });
+        assert.ok(guard, `${sandbox.name} has a running guard`);
+        assert.ok(await readPolicyState(docker, guard.Id), 'the guard recorded a verified policy');
+        const rules = await execIn(guard.Id, ['iptables-save', '-t', 'filter']);
+        assert.match(rules, /sandboxes-policy-[0-9a-f]{16}/, `${sandbox.name}: a verified policy is loaded, not only deny-all`);
+        assert.equal(rules.includes('192.0.2.0/24'), loadModeOf(policy) === 'allowlist', `${sandbox.name}: the allowlist is in the rules exactly when asked for`);
+        const inspect = await docker.getContainer(sandbox.containerId).inspect();
+        assert.equal(inspect.HostConfig.NetworkMode, `container:${guard.Id}`, "the sandbox shares its guard's namespace");
+      }),
+    );
   });
 
   it('carries 100 concurrent connections over the 40 forwards, plain and TLS, every byte checked', async (t) => {
@@ -129,7 +141,10 @@ describe('20 sandboxes at once, 100 connections over their forwards, then nothin
     }
     assert.equal(forwards.length, 2 * made.length);
     assert.deepEqual(new Set(forwards.map((f) => f.tunnel.kind)), new Set(['unencrypted', 'encrypted']));
-    assert.ok(forwards.every((f) => f.tunnel.host === '127.0.0.1'), 'forwards listen on loopback only');
+    assert.ok(
+      forwards.every((f) => f.tunnel.host === '127.0.0.1'),
+      'forwards listen on loopback only',
+    );
     // Servers start with their sandboxes; wait until each answers (bounded), then all at once.
     await Promise.all(forwards.map((f) => untilEchoing(f, ca)));
     const exchanges = await concurrentExchanges(forwards, CONNECTIONS, ca);
@@ -148,17 +163,35 @@ describe('20 sandboxes at once, 100 connections over their forwards, then nothin
     for (const { sandbox } of made) ids.add(sandbox.containerId);
     await Promise.all(made.map(({ sandbox }) => sandbox.terminate()));
 
-    assert.deepEqual((await docker.listContainers({ all: true, filters: { label: [TAG_LABEL] } })).filter((c) => !isUnclaimedSpare(c)).map((c) => c.Names[0]), [], 'no container of this run');
-    assert.deepEqual((await volumesWith(TAG_LABEL)).filter((v) => !v.startsWith('spare')), [], 'no volume of this run');
-    assert.deepEqual((await docker.listNetworks({ filters: { label: [TAG_LABEL] } })).map((n) => n.Name), [], 'no network of this run');
+    assert.deepEqual(
+      (await docker.listContainers({ all: true, filters: { label: [TAG_LABEL] } })).filter((c) => !isUnclaimedSpare(c)).map((c) => c.Names[0]),
+      [],
+      'no container of this run',
+    );
+    assert.deepEqual(
+      (await volumesWith(TAG_LABEL)).filter((v) => !v.startsWith('spare')),
+      [],
+      'no volume of this run',
+    );
+    assert.deepEqual(
+      (await docker.listNetworks({ filters: { label: [TAG_LABEL] } })).map((n) => n.Name),
+      [],
+      'no network of this run',
+    );
     // runsc and the container shims end a moment after Docker removed the container: wait, bounded.
-    const traces = await until(async () => hostTracesOf(ids).length === 0, 20_000, 'runsc and shim processes to end').then(() => [], () => hostTracesOf(ids));
+    const traces = await until(async () => hostTracesOf(ids).length === 0, 20_000, 'runsc and shim processes to end').then(
+      () => [],
+      () => hostTracesOf(ids),
+    );
     assert.deepEqual(traces, [], 'no runsc container or host process of them');
     for (const port of tunnelPorts) assert.equal(await refused(port), true, `the forward on 127.0.0.1:${port} is closed`);
 
     // The spare guard this client prepared for the next create goes with the client.
     await engine.close();
-    assert.deepEqual((await docker.listContainers({ all: true, filters: { label: [TAG_LABEL] } })).map((c) => c.Names[0]), []);
+    assert.deepEqual(
+      (await docker.listContainers({ all: true, filters: { label: [TAG_LABEL] } })).map((c) => c.Names[0]),
+      [],
+    );
     assert.deepEqual(await volumesWith(TAG_LABEL), []);
   });
 });
@@ -166,7 +199,10 @@ describe('20 sandboxes at once, 100 connections over their forwards, then nothin
 /** Subscribes to Docker's container create events for this run's tag (container ids by sandbox id). */
 async function watchCreated(into: Map<string, Set<string>>): Promise<{ close(): void }> {
   const abort = new AbortController();
-  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['create'], label: [TAG_LABEL] }, abortSignal: abort.signal } as never)) as unknown as NodeJS.ReadableStream;
+  const stream = (await docker.getEvents({
+    filters: { type: ['container'], event: ['create'], label: [TAG_LABEL] },
+    abortSignal: abort.signal,
+  } as never)) as unknown as NodeJS.ReadableStream;
   let buffered = '';
   stream.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('utf8');

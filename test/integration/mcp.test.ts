@@ -166,7 +166,10 @@ test('a scripted agent session: create a project, test it, fix it, serve it, fet
   const response = await fetch(`${url}/index.html`, { signal: AbortSignal.timeout(10_000) });
   assert.equal(await response.text(), 'calc ok');
   const state = ok(await call('sandbox_state', {}));
-  assert.deepEqual((state.structuredContent?.forwards as { port: number }[]).map((f) => f.port), [8766]);
+  assert.deepEqual(
+    (state.structuredContent?.forwards as { port: number }[]).map((f) => f.port),
+    [8766],
+  );
   assert.equal(existsSync(path.join(workspace, 'proj')), false, 'the host workspace is untouched until reviewed');
 });
 
@@ -183,9 +186,15 @@ test('after the session, Review Sandbox Changes applies two files and discards o
     const byRel = new Map(changes.map((c) => [c.rel, c]));
     for (const rel of ['proj/calc.py', 'proj/test_calc.py', 'proj/index.html']) assert.equal(byRel.get(rel)?.kind, 'created', `${rel} is listed as created`);
     const applied = await sandbox.applyChanges([byRel.get('proj/calc.py')!, byRel.get('proj/test_calc.py')!]);
-    assert.deepEqual(applied.map((o) => o.result), ['applied', 'applied']);
+    assert.deepEqual(
+      applied.map((o) => o.result),
+      ['applied', 'applied'],
+    );
     const discarded = await sandbox.discardChanges([byRel.get('proj/index.html')!]);
-    assert.deepEqual(discarded.map((o) => o.result), ['discarded']);
+    assert.deepEqual(
+      discarded.map((o) => o.result),
+      ['discarded'],
+    );
     assert.equal(readFileSync(path.join(workspace, 'proj/calc.py'), 'utf8'), 'def add(a, b):\n    return a + b  # fixed\n');
     assert.match(readFileSync(path.join(workspace, 'proj/test_calc.py'), 'utf8'), /assert add\(2, 3\) == 5/);
     assert.deepEqual(readdirSync(path.join(workspace, 'proj')).sort(), ['calc.py', 'test_calc.py'], 'nothing else reached the workspace');

@@ -20,7 +20,10 @@ const TARGETS = fs.readFileSync(path.join(__dirname, 'fixtures/targets.py'), 'ut
 const TEST_LABELS = { 'sandboxes.test': RUN_ID };
 const TARGET_NETWORK = `sandboxes-test-targets-${RUN_ID}`;
 
-interface Target { v4: string; v6?: string }
+interface Target {
+  v4: string;
+  v6?: string;
+}
 let targetNetwork: Docker.Network;
 let allowed: Target;
 let denied: Target;
@@ -47,19 +50,20 @@ async function wireToTargets(sandbox: Sandbox): Promise<void> {
   await targetNetwork.connect({ Container: await guardIdOf(sandbox) });
 }
 
-
 before(async () => {
   const subnet6 = `fd00:5b${(process.pid % 256).toString(16).padStart(2, '0')}:${(Date.now() % 65536).toString(16)}::/64`;
-  targetNetwork = await docker.createNetwork({
-    Name: TARGET_NETWORK,
-    Driver: 'bridge',
-    EnableIPv6: true,
-    IPAM: { Config: [{ Subnet: subnet6 }] },
-    Labels: TEST_LABELS,
-  } as never).catch(() =>
-    // An engine without IPv6 support: IPv4 only (the IPv6 checks then say so and are skipped).
-    docker.createNetwork({ Name: TARGET_NETWORK, Driver: 'bridge', Labels: TEST_LABELS }),
-  );
+  targetNetwork = await docker
+    .createNetwork({
+      Name: TARGET_NETWORK,
+      Driver: 'bridge',
+      EnableIPv6: true,
+      IPAM: { Config: [{ Subnet: subnet6 }] },
+      Labels: TEST_LABELS,
+    } as never)
+    .catch(() =>
+      // An engine without IPv6 support: IPv4 only (the IPv6 checks then say so and are skipped).
+      docker.createNetwork({ Name: TARGET_NETWORK, Driver: 'bridge', Labels: TEST_LABELS }),
+    );
   allowed = await startTarget('allowed', TARGET_NETWORK);
   denied = await startTarget('denied', TARGET_NETWORK);
   // Creating any sandbox makes the shared network; its gateway is this machine.
@@ -88,10 +92,18 @@ for (const runtime of ['runsc', 'runc']) {
       await new Promise<void>((resolve) => hostServer.listen(0, gateway, resolve));
       const hostPort = (hostServer.address() as net.AddressInfo).port;
       try {
-        const good: Check[] = [['tcp', allowed.v4, 8080], ['udp', allowed.v4, 9090], ['dns', allowed.v4, 53]];
+        const good: Check[] = [
+          ['tcp', allowed.v4, 8080],
+          ['udp', allowed.v4, 9090],
+          ['dns', allowed.v4, 53],
+        ];
         const bad: Check[] = [
-          ['tcp', denied.v4, 8080], ['udp', denied.v4, 9090], ['icmp', denied.v4, 0], ['dns', denied.v4, 53],
-          ['tcp', gateway, hostPort], ['raw', denied.v4, 0],
+          ['tcp', denied.v4, 8080],
+          ['udp', denied.v4, 9090],
+          ['icmp', denied.v4, 0],
+          ['dns', denied.v4, 53],
+          ['tcp', gateway, hostPort],
+          ['raw', denied.v4, 0],
         ];
         if (allowed.v6 && denied.v6) {
           good.push(['tcp', allowed.v6, 8080]);
@@ -118,7 +130,13 @@ for (const runtime of ['runsc', 'runc']) {
       await wireToTargets(sandbox);
       try {
         assert.equal((await sandbox.networkPolicy()).mode, 'blocked');
-        const results = await probe(sandbox, [['loopback', '127.0.0.1', 0], ['tcp', allowed.v4, 8080], ['udp', allowed.v4, 9090], ['dns', allowed.v4, 53], ['tcp', gateway, 1]]);
+        const results = await probe(sandbox, [
+          ['loopback', '127.0.0.1', 0],
+          ['tcp', allowed.v4, 8080],
+          ['udp', allowed.v4, 9090],
+          ['dns', allowed.v4, 53],
+          ['tcp', gateway, 1],
+        ]);
         assert.equal(results['loopback 127.0.0.1 0'], 'ok:hi');
         for (const [label, value] of Object.entries(results)) if (!label.startsWith('loopback')) assert.match(value, /^err:/, `${label}: ${value}`);
         // Docker's resolver forwards from inside the namespace, so outside names do not resolve either.
@@ -133,19 +151,26 @@ for (const runtime of ['runsc', 'runc']) {
       const sandbox = await engine.create(testSpec({ runtime, cidrAllowlist: [`${allowed.v4}/32`] }));
       await wireToTargets(sandbox);
       try {
-        const tamper = await sandbox.run(['sh', '-c', [
-          'id -u',
-          'iptables -F; echo "iptables -F: $?"',
-          'iptables -P OUTPUT ACCEPT; echo "iptables -P: $?"',
-          'ip route replace default dev eth1 2>&1; echo "ip route: $?"',
-          'ip link set eth0 down 2>&1; echo "ip link: $?"',
-          `ip addr add ${denied.v4.replace(/\.\d+$/, '.250')}/24 dev eth1 2>&1; echo "ip addr: $?"`,
-        ].join('; ')]);
+        const tamper = await sandbox.run([
+          'sh',
+          '-c',
+          [
+            'id -u',
+            'iptables -F; echo "iptables -F: $?"',
+            'iptables -P OUTPUT ACCEPT; echo "iptables -P: $?"',
+            'ip route replace default dev eth1 2>&1; echo "ip route: $?"',
+            'ip link set eth0 down 2>&1; echo "ip link: $?"',
+            `ip addr add ${denied.v4.replace(/\.\d+$/, '.250')}/24 dev eth1 2>&1; echo "ip addr: $?"`,
+          ].join('; '),
+        ]);
         assert.match(tamper.stdout, /^0$/m, 'runs as root');
         for (const cmd of ['iptables -F', 'iptables -P', 'ip route', 'ip link', 'ip addr']) {
           assert.doesNotMatch(tamper.stdout, new RegExp(`${cmd.replace(/ /g, ' ')}: 0$`, 'm'), `${cmd} must fail: ${tamper.stdout}`);
         }
-        const results = await probe(sandbox, [['tcp', allowed.v4, 8080], ['tcp', denied.v4, 8080]]);
+        const results = await probe(sandbox, [
+          ['tcp', allowed.v4, 8080],
+          ['tcp', denied.v4, 8080],
+        ]);
         assert.match(results[`tcp ${allowed.v4} 8080`], /^ok:/);
         assert.match(results[`tcp ${denied.v4} 8080`], /^err:/, 'the policy still holds after the attempts');
       } finally {
@@ -157,20 +182,25 @@ for (const runtime of ['runsc', 'runc']) {
       const sandbox = await engine.create(testSpec({ runtime, cidrAllowlist: [`${allowed.v4}/32`] }));
       await wireToTargets(sandbox);
       try {
-        const holder = await sandbox.exec(['python3', '-u', '-c', [
-          'import socket, sys',
-          `s = socket.create_connection(("${allowed.v4}", 8080), timeout=3)`,
-          'req = b"GET / HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n"',
-          // Read the whole first response, so nothing of it is left to read after the cut.
-          's.sendall(req); data = b""',
-          'while b"hello from" not in data: data += s.recv(4096)',
-          'print("first", data.split(b"\\r\\n")[0].decode(), flush=True)',
-          'sys.stdin.readline()',
-          'try:',
-          '    s.sendall(req); data = s.recv(200); print("second", "ok" if data else "closed", flush=True)',
-          'except Exception as e:',
-          '    print("second", type(e).__name__, flush=True)',
-        ].join('\n')]);
+        const holder = await sandbox.exec([
+          'python3',
+          '-u',
+          '-c',
+          [
+            'import socket, sys',
+            `s = socket.create_connection(("${allowed.v4}", 8080), timeout=3)`,
+            'req = b"GET / HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n"',
+            // Read the whole first response, so nothing of it is left to read after the cut.
+            's.sendall(req); data = b""',
+            'while b"hello from" not in data: data += s.recv(4096)',
+            'print("first", data.split(b"\\r\\n")[0].decode(), flush=True)',
+            'sys.stdin.readline()',
+            'try:',
+            '    s.sendall(req); data = s.recv(200); print("second", "ok" if data else "closed", flush=True)',
+            'except Exception as e:',
+            '    print("second", type(e).__name__, flush=True)',
+          ].join('\n'),
+        ]);
         let output = '';
         holder.stdout.on('data', (chunk) => (output += chunk));
         await until(async () => output.includes('first'), 10_000, 'the first response');
@@ -184,7 +214,10 @@ for (const runtime of ['runsc', 'runc']) {
 
         const restored = await sandbox.setNetworkPolicy({ cidrAllowlist: [`${allowed.v4}/32`] });
         assert.equal(restored.mode, 'allowlist');
-        const results = await probe(sandbox, [['tcp', allowed.v4, 8080], ['tcp', denied.v4, 8080]]);
+        const results = await probe(sandbox, [
+          ['tcp', allowed.v4, 8080],
+          ['tcp', denied.v4, 8080],
+        ]);
         assert.match(results[`tcp ${allowed.v4} 8080`], /^ok:/);
         assert.match(results[`tcp ${denied.v4} 8080`], /^err:/);
       } finally {
@@ -197,7 +230,10 @@ for (const runtime of ['runsc', 'runc']) {
       try {
         const again = await client().fromId(sandbox.id);
         const state = await again.networkPolicy();
-        assert.deepEqual({ mode: state.mode, list: state.cidrAllowlist, follows: state.followsDefaults, enforced: state.enforced }, { mode: 'allowlist', list: [`${allowed.v4}/32`], follows: true, enforced: true });
+        assert.deepEqual(
+          { mode: state.mode, list: state.cidrAllowlist, follows: state.followsDefaults, enforced: state.enforced },
+          { mode: 'allowlist', list: [`${allowed.v4}/32`], follows: true, enforced: true },
+        );
         const opened = await again.setNetworkPolicy({});
         assert.equal(opened.mode, 'open');
         assert.equal(opened.followsDefaults, false, 'an explicit change stops following the defaults');
@@ -239,7 +275,11 @@ describe('network policy input and fail-closed behaviour', () => {
     const tags = { spare: `t${process.pid}` };
     const first = await engine.create(testSpec({ tags }));
     const spareFilter = { label: ['sandboxes.spare=true', `sandboxes.tag.test-run=${RUN_ID}`, `sandboxes.tag.spare=${tags.spare}`] };
-    const spare = await until(async () => (await docker.listContainers({ filters: spareFilter })).find((c) => c.Names[0].startsWith('/sandboxes-spare-')), 15_000, 'a spare guard');
+    const spare = await until(
+      async () => (await docker.listContainers({ filters: spareFilter })).find((c) => c.Names[0].startsWith('/sandboxes-spare-')),
+      15_000,
+      'a spare guard',
+    );
     const other = await engine.create(testSpec({ tags: { spare: 'different' }, blockNetwork: true }));
     assert.notEqual(other.id, spare.Labels['sandboxes.id'], 'a spare is only for the same tags');
     const second = await engine.create(testSpec({ tags, blockNetwork: true }));
@@ -249,7 +289,10 @@ describe('network policy input and fail-closed behaviour', () => {
       assert.equal(inspect.HostConfig.NetworkMode, `container:${spare.Id}`);
       assert.equal((await docker.getContainer(spare.Id).inspect()).Name, `/sandboxes-guard-${second.id}`, 'claimed: a neutral name, never the chosen one');
       assert.equal((await second.networkPolicy()).mode, 'blocked');
-      const results = await probe(second, [['loopback', '127.0.0.1', 0], ['tcp', allowed.v4, 8080]]);
+      const results = await probe(second, [
+        ['loopback', '127.0.0.1', 0],
+        ['tcp', allowed.v4, 8080],
+      ]);
       assert.equal(results['loopback 127.0.0.1 0'], 'ok:hi');
       assert.match(results[`tcp ${allowed.v4} 8080`], /^err:/);
     } finally {
@@ -259,7 +302,10 @@ describe('network policy input and fail-closed behaviour', () => {
   });
 
   it('gVisor netstack mode refuses a policy it cannot enforce', async () => {
-    await assert.rejects(engine.create(testSpec({ runtime: 'runsc-netstack', blockNetwork: true })), (e: SandboxError) => e.code === 'POLICY_UNSUPPORTED' && /netstack/.test(e.message) && /--network=host/.test(e.fix));
+    await assert.rejects(
+      engine.create(testSpec({ runtime: 'runsc-netstack', blockNetwork: true })),
+      (e: SandboxError) => e.code === 'POLICY_UNSUPPORTED' && /netstack/.test(e.message) && /--network=host/.test(e.fix),
+    );
   });
 
   it('gVisor with extra capabilities in the namespace still cannot touch the rules', async () => {
@@ -276,7 +322,10 @@ describe('network policy input and fail-closed behaviour', () => {
     try {
       await attacker.start();
       await attacker.wait();
-      const results = await probe(sandbox, [['tcp', allowed.v4, 8080], ['tcp', denied.v4, 8080]]);
+      const results = await probe(sandbox, [
+        ['tcp', allowed.v4, 8080],
+        ['tcp', denied.v4, 8080],
+      ]);
       assert.match(results[`tcp ${allowed.v4} 8080`], /^ok:/);
       assert.match(results[`tcp ${denied.v4} 8080`], /^err:/);
     } finally {
@@ -290,7 +339,10 @@ describe('network policy input and fail-closed behaviour', () => {
     try {
       await wireToTargets(other);
       const serverIp = (await docker.getContainer(await guardIdOf(server)).inspect()).NetworkSettings.Networks[NETWORK_NAME].IPAddress;
-      const results = await probe(other, [['tcp', denied.v4, 8080], ['tcp', serverIp, 8000]]);
+      const results = await probe(other, [
+        ['tcp', denied.v4, 8080],
+        ['tcp', serverIp, 8000],
+      ]);
       // The targets' network is one of Docker's private subnets: open means public addresses only.
       assert.match(results[`tcp ${denied.v4} 8080`], /^err:/, 'open mode does not reach private addresses');
       assert.match(results[`tcp ${serverIp} 8000`], /^err:/, 'inbound is limited to forwarded ports');

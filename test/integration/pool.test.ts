@@ -39,7 +39,10 @@ function poolSpec(test: string, more: Partial<SandboxSpec> = {}): SandboxSpec {
 
 /** Unclaimed members of this run's pools for one test (sandbox containers still named sandboxes-pool-…). */
 async function pooled(test: string): Promise<Docker.ContainerInfo[]> {
-  const all = await docker.listContainers({ all: true, filters: { label: ['sandboxes.pool=true', 'sandboxes.role=sandbox', `sandboxes.tag.pool-test=${test}`, `sandboxes.tag.test-run=${RUN_ID}`] } });
+  const all = await docker.listContainers({
+    all: true,
+    filters: { label: ['sandboxes.pool=true', 'sandboxes.role=sandbox', `sandboxes.tag.pool-test=${test}`, `sandboxes.tag.test-run=${RUN_ID}`] },
+  });
   return all.filter((c) => c.Names.some((n) => n.startsWith('/sandboxes-pool-')));
 }
 
@@ -97,12 +100,16 @@ describe('warm pool', () => {
     denied = await startTarget('denied');
     // Seen from the host side before anything is sent from a sandbox: both answer.
     for (const address of [allowed, denied]) {
-      const out = execFileSync('docker', ['exec', `sandboxes-test-pool-allowed-${RUN_ID}`, 'python3', '-c', `import urllib.request; print(urllib.request.urlopen("http://${address}:8080/", timeout=3).status)`], { encoding: 'utf8' });
+      const out = execFileSync(
+        'docker',
+        ['exec', `sandboxes-test-pool-allowed-${RUN_ID}`, 'python3', '-c', `import urllib.request; print(urllib.request.urlopen("http://${address}:8080/", timeout=3).status)`],
+        { encoding: 'utf8' },
+      );
       assert.equal(out.trim(), '200');
     }
   });
 
-  it('a claimed sandbox holds its allowlist from the first packet; pooled sandboxes are nobody\'s', async () => {
+  it("a claimed sandbox holds its allowlist from the first packet; pooled sandboxes are nobody's", async () => {
     const engine = poolClient();
     const spec = poolSpec('policy');
     await engine.warm(spec, 1);
@@ -118,7 +125,16 @@ describe('warm pool', () => {
 
     const sandbox = await engine.create({ ...spec, name: `pool-policy-${RUN_ID}`, cidrAllowlist: [`${allowed}/32`] });
     // The first thing the sandbox sends after the claim: the policy is already in force.
-    const result = await sandbox.run(['python3', '-c', PROBE, JSON.stringify([['tcp', allowed, 8080], ['tcp', denied, 8080], ['udp', denied, 9090]])]);
+    const result = await sandbox.run([
+      'python3',
+      '-c',
+      PROBE,
+      JSON.stringify([
+        ['tcp', allowed, 8080],
+        ['tcp', denied, 8080],
+        ['udp', denied, 9090],
+      ]),
+    ]);
     assert.equal(sandbox.id, memberId, 'create claimed the pooled sandbox');
     assert.equal(result.exitCode, 0, result.stderr);
     const probe = JSON.parse(result.stdout) as Record<string, string>;
@@ -134,7 +150,11 @@ describe('warm pool', () => {
     assert.equal((await sandbox.info()).networkMode, 'allowlist');
     assert.equal((await sandbox.networkPolicy()).mode, 'allowlist');
     await sandbox.terminate();
-    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`sandboxes.id=${memberId}`] } }), [], 'terminate removes the sandbox, its guard and its claim record');
+    assert.deepEqual(
+      await docker.listContainers({ all: true, filters: { label: [`sandboxes.id=${memberId}`] } }),
+      [],
+      'terminate removes the sandbox, its guard and its claim record',
+    );
   });
 
   it('tags and lifetimes hold for a claimed sandbox (timeout counted from the claim, enforced by the reaper)', async () => {
@@ -167,7 +187,10 @@ describe('warm pool', () => {
     await until(async () => (await engine.poolStatus())[0]?.ready === 3, 60_000, 'the pool to be refilled to 3');
     const now = await pooled('refill');
     assert.equal(now.length, 3);
-    assert.ok(now.every((c) => !first.has(c.Labels['sandboxes.id'])), 'three new members');
+    assert.ok(
+      now.every((c) => !first.has(c.Labels['sandboxes.id'])),
+      'three new members',
+    );
     for (const s of claimed) assert.equal((await s.run(['echo', 'ok'])).stdout, 'ok\n');
   });
 
@@ -194,11 +217,19 @@ describe('warm pool', () => {
     const sandbox = await engine.create(spec);
     assert.notEqual(sandbox.id, killedId, 'the killed member was not handed out');
     assert.equal((await sandbox.run(['echo', 'ok'])).stdout, 'ok\n');
-    await until(async () => {
-      const now = await pooled('killed');
-      return now.length === 1 && now[0].State === 'running' && now[0].Labels['sandboxes.id'] !== killedId;
-    }, 60_000, 'a new running member in place of the killed one');
-    await until(async () => (await docker.listContainers({ all: true, filters: { label: [`sandboxes.id=${killedId}`] } })).length === 0, 20_000, 'the killed member and its guard to be removed');
+    await until(
+      async () => {
+        const now = await pooled('killed');
+        return now.length === 1 && now[0].State === 'running' && now[0].Labels['sandboxes.id'] !== killedId;
+      },
+      60_000,
+      'a new running member in place of the killed one',
+    );
+    await until(
+      async () => (await docker.listContainers({ all: true, filters: { label: [`sandboxes.id=${killedId}`] } })).length === 0,
+      20_000,
+      'the killed member and its guard to be removed',
+    );
   });
 
   it('a create whose spec matches no pool takes the cold path and leaves the pool alone', async () => {
@@ -210,7 +241,11 @@ describe('warm pool', () => {
     assert.notEqual(other.id, member.Labels['sandboxes.id']);
     assert.equal((await other.run(['sh', '-c', 'echo $DIFFERENT'])).stdout, '1\n');
     const after = await pooled('cold');
-    assert.deepEqual(after.map((c) => c.Id), [member.Id], 'the pooled sandbox is still there, unclaimed');
+    assert.deepEqual(
+      after.map((c) => c.Id),
+      [member.Id],
+      'the pooled sandbox is still there, unclaimed',
+    );
   });
 
   it('the first command of a claimed sandbox (served by the exec started ahead) gets its exact argv, stdin and exit code', async () => {
@@ -229,7 +264,9 @@ describe('warm pool', () => {
     assert.equal((await docker.getExec(readyExec).inspect()).ExitCode, 7, 'the exec started ahead ran the first command');
     // The second command starts an exec of its own, as always.
     assert.equal((await sandbox.run(['echo', 'again'])).stdout, 'again\n');
-    const waiting = (await sandbox.run(['sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f"; echo; done | grep -c "sandboxes-ready-exe[c]" || true'])).stdout.trim();
+    const waiting = (
+      await sandbox.run(['sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f"; echo; done | grep -c "sandboxes-ready-exe[c]" || true'])
+    ).stdout.trim();
     assert.equal(waiting, '0', 'no waiting shell is left in the claimed sandbox');
   });
 
@@ -265,7 +302,11 @@ describe('warm pool', () => {
     assert.equal((await pooled('close')).length, 2);
     await engine.close();
     const left = await docker.listContainers({ all: true, filters: { label: ['sandboxes.tag.pool-test=close', `sandboxes.tag.test-run=${RUN_ID}`] } });
-    assert.deepEqual(left.map((c) => c.Names[0]), [], 'no pooled sandbox, guard or claim record left');
+    assert.deepEqual(
+      left.map((c) => c.Names[0]),
+      [],
+      'no pooled sandbox, guard or claim record left',
+    );
   });
 
   it('a pool whose process died is removed by the next listing', async () => {
@@ -283,9 +324,13 @@ describe('warm pool', () => {
     assert.equal(out, 'ready', 'the child warmed its pool, then was killed');
     assert.equal((await pooled('orphan')).length, 1, 'its pooled sandbox outlived it');
     const engine = poolClient();
-    await until(async () => {
-      await engine.listInfo();
-      return (await docker.listContainers({ all: true, filters: { label: ['sandboxes.tag.pool-test=orphan', `sandboxes.tag.test-run=${RUN_ID}`] } })).length === 0;
-    }, 20_000, 'the orphaned pool to be removed');
+    await until(
+      async () => {
+        await engine.listInfo();
+        return (await docker.listContainers({ all: true, filters: { label: ['sandboxes.tag.pool-test=orphan', `sandboxes.tag.test-run=${RUN_ID}`] } })).length === 0;
+      },
+      20_000,
+      'the orphaned pool to be removed',
+    );
   });
 });

@@ -27,7 +27,11 @@ describe('port detection', () => {
   });
 
   it('sees a server start listening, forwardable or loopback-only, in about a poll interval', async () => {
-    assert.deepEqual((await sandbox.listeningPorts()).filter((p) => p.port === 8000 || p.port === 8001), [], 'nothing listens yet');
+    assert.deepEqual(
+      (await sandbox.listeningPorts()).filter((p) => p.port === 8000 || p.port === 8001),
+      [],
+      'nothing listens yet',
+    );
     const events: PortWatchEvent[] = [];
     const watch = sandbox.watchPorts((e) => events.push(e), { intervalMs: 200 });
     try {
@@ -45,8 +49,14 @@ describe('port detection', () => {
         20_000,
         'the watcher to report ports 8000 and 8001',
       );
-      assert.deepEqual(added.find((p) => p.port === 8000), { port: 8000, loopbackOnly: false });
-      assert.deepEqual(added.find((p) => p.port === 8001), { port: 8001, loopbackOnly: true });
+      assert.deepEqual(
+        added.find((p) => p.port === 8000),
+        { port: 8000, loopbackOnly: false },
+      );
+      assert.deepEqual(
+        added.find((p) => p.port === 8001),
+        { port: 8001, loopbackOnly: true },
+      );
       assert.ok(!events.some((e) => e.kind === 'error'), `no scan failed: ${JSON.stringify(events.filter((e) => e.kind === 'error'))}`);
     } finally {
       watch.stop();
@@ -69,7 +79,10 @@ describe('port detection', () => {
     const netstack = new PortScanner(docker, { containerId: info.containerId, guardId: guard.Id, networking: 'netstack' });
     const fromSandbox = ours(await netstack.scan());
     assert.equal(netstack.source, 'sandbox-exec');
-    assert.deepEqual(fromHost, [{ port: 8000, loopbackOnly: false }, { port: 8001, loopbackOnly: true }]);
+    assert.deepEqual(fromHost, [
+      { port: 8000, loopbackOnly: false },
+      { port: 8001, loopbackOnly: true },
+    ]);
     assert.deepEqual(fromGuard, fromHost);
     assert.deepEqual(fromSandbox, fromHost);
   });

@@ -32,7 +32,11 @@ describe('probes', () => {
     assert.ok(seenInDocker.size > 0, 'the trial sandbox was seen in Docker while the check ran');
     for (const id of seenInDocker) assert.ok(!listed.has(id), `the trial ${id} was listed as a sandbox`);
     const spares = await docker.listContainers({ filters: { label: ['sandboxes.spare=true', 'sandboxes.tag.sandboxes-check=true'] } });
-    assert.deepEqual(spares.map((c) => c.Names), [], 'no spare guard prepared for probes');
+    assert.deepEqual(
+      spares.map((c) => c.Names),
+      [],
+      'no spare guard prepared for probes',
+    );
   });
 
   it('includeProbes lists them for tools that want to see everything', async () => {

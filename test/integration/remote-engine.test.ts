@@ -55,7 +55,11 @@ const reaches = async (sandbox: Sandbox, address: string) =>
 
 async function serve(sandbox: Sandbox, argv: string[], port: number): Promise<void> {
   await sandbox.exec(argv);
-  await until(async () => (await sandbox.run(['python3', '-c', `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).exitCode === 0, 20_000, `a server on port ${port}`);
+  await until(
+    async () => (await sandbox.run(['python3', '-c', `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).exitCode === 0,
+    20_000,
+    `a server on port ${port}`,
+  );
 }
 
 before(async () => {
@@ -87,7 +91,10 @@ describe('a remote Docker engine', () => {
     const sandbox = await overSsh.create(testSpec({ blockNetwork: true }));
     try {
       const subnets = remote.cli(['network', 'inspect', 'sandboxes', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}']).trim().split(/\s+/);
-      assert.ok(subnets.every((s) => s.startsWith(remote.address.split('.').slice(0, 3).join('.'))), `the remote bridge ${subnets} is in the remote's own range`);
+      assert.ok(
+        subnets.every((s) => s.startsWith(remote.address.split('.').slice(0, 3).join('.'))),
+        `the remote bridge ${subnets} is in the remote's own range`,
+      );
       // No packet is sent: the kernel's route lookup says where one would go.
       const gateway = subnets[0].replace(/\.\d+\/\d+$/, '.129');
       // A blackhole route answers EINVAL; any route through a real interface would be printed.
@@ -123,7 +130,9 @@ describe('a remote Docker engine', () => {
       let seen = '';
       terminal.stdout.on('data', (c: Buffer) => (seen += c.toString()));
       terminal.stdin.write('stty size && echo remote-$((6*7))\r');
-      await until(async () => /remote-42/.test(seen) && /24 80/.test(seen), 20_000, 'the terminal').catch((e: Error) => assert.fail(`${e.message}; it showed: ${JSON.stringify(seen)}`));
+      await until(async () => /remote-42/.test(seen) && /24 80/.test(seen), 20_000, 'the terminal').catch((e: Error) =>
+        assert.fail(`${e.message}; it showed: ${JSON.stringify(seen)}`),
+      );
       await terminal.resize(100, 30);
       terminal.stdin.write('stty size; exit\r');
       await until(async () => /30 100/.test(seen), 20_000, 'the resize').catch((e: Error) => assert.fail(`${e.message}; it showed: ${JSON.stringify(seen)}`));
@@ -165,11 +174,13 @@ describe('a remote Docker engine', () => {
       // A body bigger than any buffer, intact, both ways (the relay half-closes like a socket).
       const big = await sandbox.run(['sh', '-c', 'head -c 3000000 /dev/urandom > /srv/big && sha256sum /srv/big']);
       const res = await new Promise<Buffer>((resolve, reject) => {
-        http.get(`${tunnels[8000].url}/big`, (r) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => resolve(Buffer.concat(chunks)));
-        }).on('error', reject);
+        http
+          .get(`${tunnels[8000].url}/big`, (r) => {
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () => resolve(Buffer.concat(chunks)));
+          })
+          .on('error', reject);
       });
       const { createHash } = await import('node:crypto');
       assert.equal(createHash('sha256').update(res).digest('hex'), big.stdout.split(' ')[0]);

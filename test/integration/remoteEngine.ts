@@ -42,7 +42,14 @@ const REMOTE_ADDRESS = `${LINK_PREFIX}.2`;
 const BRIDGE_RANGE = `${LINK_PREFIX}.128/25`;
 
 function run(cmd: string, args: string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeout ?? 60_000, input: options.input, env: options.env ?? process.env, maxBuffer: 1 << 30 });
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: options.timeout ?? 60_000,
+    input: options.input,
+    env: options.env ?? process.env,
+    maxBuffer: 1 << 30,
+  });
 }
 
 function quiet(cmd: string, args: string[]): void {
@@ -72,7 +79,12 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
 
 /** Why this machine cannot run the remote engine, or null when it can. */
 export function remoteEngineMissing(): string | null {
-  for (const [bin, why] of [['/usr/sbin/sshd', 'openssh-server'], ['/usr/bin/ssh-agent', 'openssh-client'], ['/usr/bin/openssl', 'openssl'], ['/usr/bin/nsenter', 'util-linux']] as const) {
+  for (const [bin, why] of [
+    ['/usr/sbin/sshd', 'openssh-server'],
+    ['/usr/bin/ssh-agent', 'openssh-client'],
+    ['/usr/bin/openssl', 'openssl'],
+    ['/usr/bin/nsenter', 'util-linux'],
+  ] as const) {
     if (!fs.existsSync(bin)) return `${bin} is missing (Debian package ${why}; npm test installs it through scripts/setup-test-host.sh)`;
   }
   if (process.getuid?.() !== 0) return 'needs root (network namespaces and a second dockerd)';
@@ -105,7 +117,9 @@ export async function startRemoteEngine(images: string[]): Promise<RemoteEngine>
     // Whatever still runs in the namespace was started by this engine (sshd's per-connection
     // children outlive the listener, and would wait forever once the link is gone).
     if (made.netns) {
-      for (const pid of safe(() => run('ip', ['netns', 'pids', NETNS])).split('\n').filter(Boolean)) {
+      for (const pid of safe(() => run('ip', ['netns', 'pids', NETNS]))
+        .split('\n')
+        .filter(Boolean)) {
         try {
           process.kill(Number(pid), 'SIGKILL');
         } catch {
@@ -152,16 +166,35 @@ export async function startRemoteEngine(images: string[]): Promise<RemoteEngine>
     // nsenter, not `ip netns exec`: the latter mounts a fresh /sys, hiding the cgroup mounts dockerd needs.
     const log = fs.openSync(path.join(dir, 'dockerd.log'), 'a');
     children.push(
-      spawn('nsenter', [`--net=/run/netns/${NETNS}`, 'dockerd', '--config-file', path.join(dir, 'daemon.json'), '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'dockerd.pid')], { stdio: ['ignore', log, log] }),
+      spawn(
+        'nsenter',
+        [
+          `--net=/run/netns/${NETNS}`,
+          'dockerd',
+          '--config-file',
+          path.join(dir, 'daemon.json'),
+          '--data-root',
+          path.join(dir, 'data'),
+          '--exec-root',
+          path.join(dir, 'exec'),
+          '--pidfile',
+          path.join(dir, 'dockerd.pid'),
+        ],
+        { stdio: ['ignore', log, log] },
+      ),
     );
-    await until('dockerd answering', () => {
-      try {
-        cli(['version', '--format', '{{.Server.Version}}']);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 60_000);
+    await until(
+      'dockerd answering',
+      () => {
+        try {
+          cli(['version', '--format', '{{.Server.Version}}']);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+    );
     for (const image of images) run('bash', ['-o', 'pipefail', '-c', 'docker save "$1" | docker -H "unix://$2" load -q', 'load', image, socket], { timeout: 300_000 });
 
     fs.mkdirSync(sshDir, { mode: 0o700 });
@@ -187,18 +220,26 @@ export async function startRemoteEngine(images: string[]): Promise<RemoteEngine>
       ].join('\n'),
     );
     const sshLog = fs.openSync(path.join(sshDir, 'sshd.log'), 'a');
-    children.push(spawn('nsenter', [`--net=/run/netns/${NETNS}`, '/usr/sbin/sshd', '-D', '-f', path.join(sshDir, 'sshd_config'), '-E', path.join(sshDir, 'sshd.log')], { stdio: ['ignore', sshLog, sshLog] }));
+    children.push(
+      spawn('nsenter', [`--net=/run/netns/${NETNS}`, '/usr/sbin/sshd', '-D', '-f', path.join(sshDir, 'sshd_config'), '-E', path.join(sshDir, 'sshd.log')], {
+        stdio: ['ignore', sshLog, sshLog],
+      }),
+    );
     const sshAuthSock = path.join(sshDir, 'agent.sock');
     children.push(spawn('ssh-agent', ['-D', '-a', sshAuthSock], { stdio: 'ignore' }));
     await until('ssh-agent listening', () => fs.existsSync(sshAuthSock), 10_000);
     run('ssh-add', ['-q', path.join(sshDir, 'client_key')], { env: { ...process.env, SSH_AUTH_SOCK: sshAuthSock } });
-    await until('sshd listening', () => {
-      try {
-        return inNs(['ss', '-ltn']).includes(`${REMOTE_ADDRESS}:22`);
-      } catch {
-        return false;
-      }
-    }, 10_000);
+    await until(
+      'sshd listening',
+      () => {
+        try {
+          return inNs(['ss', '-ltn']).includes(`${REMOTE_ADDRESS}:22`);
+        } catch {
+          return false;
+        }
+      },
+      10_000,
+    );
     return {
       sshHost: `ssh://root@${REMOTE_ADDRESS}`,
       tlsHost: `https://${REMOTE_ADDRESS}:2376`,
@@ -220,11 +261,59 @@ function makeCertificates(dir: string, address: string): void {
   fs.mkdirSync(dir, { mode: 0o700 });
   const at = (f: string) => path.join(dir, f);
   const ssl = (args: string[]) => run('openssl', args);
-  ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=sandboxes-test-ca', '-keyout', at('ca-key.pem'), '-out', at('ca.pem')]);
-  for (const [name, ext] of [['server', `subjectAltName=IP:${address}\nextendedKeyUsage=serverAuth`], ['', 'extendedKeyUsage=clientAuth']] as const) {
+  ssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=sandboxes-test-ca',
+    '-keyout',
+    at('ca-key.pem'),
+    '-out',
+    at('ca.pem'),
+  ]);
+  for (const [name, ext] of [
+    ['server', `subjectAltName=IP:${address}\nextendedKeyUsage=serverAuth`],
+    ['', 'extendedKeyUsage=clientAuth'],
+  ] as const) {
     const prefix = name ? `${name}-` : '';
     fs.writeFileSync(at(`${prefix}ext.cnf`), ext + '\n');
-    ssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=sandboxes-test-${name || 'client'}`, '-keyout', at(`${prefix}key.pem`), '-out', at(`${prefix}req.pem`)]);
-    ssl(['x509', '-req', '-in', at(`${prefix}req.pem`), '-CA', at('ca.pem'), '-CAkey', at('ca-key.pem'), '-CAcreateserial', '-days', '1', '-extfile', at(`${prefix}ext.cnf`), '-out', at(`${prefix}cert.pem`)]);
+    ssl([
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      `/CN=sandboxes-test-${name || 'client'}`,
+      '-keyout',
+      at(`${prefix}key.pem`),
+      '-out',
+      at(`${prefix}req.pem`),
+    ]);
+    ssl([
+      'x509',
+      '-req',
+      '-in',
+      at(`${prefix}req.pem`),
+      '-CA',
+      at('ca.pem'),
+      '-CAkey',
+      at('ca-key.pem'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      at(`${prefix}ext.cnf`),
+      '-out',
+      at(`${prefix}cert.pem`),
+    ]);
   }
 }

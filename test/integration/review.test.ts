@@ -70,7 +70,10 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
   it('apply writes the chosen files, a workspace change is a conflict until overwriting is asked for', async () => {
     fs.writeFileSync(path.join(ws, 'conflict.txt'), 'edited on the host\n');
     const changes = await sandbox.changes();
-    assert.deepEqual(changes.filter((c) => c.conflict).map((c) => c.rel), ['conflict.txt']);
+    assert.deepEqual(
+      changes.filter((c) => c.conflict).map((c) => c.rel),
+      ['conflict.txt'],
+    );
     const pick = (...rels: string[]) => changes.filter((c) => rels.includes(c.rel));
     const outcomes = await sandbox.applyChanges(pick('added.txt', 'change.txt', 'delete.txt', 'conflict.txt', 'src/main.py'));
     assert.deepEqual(
@@ -103,7 +106,10 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
     const changes = await sandbox.changes();
     assert.deepEqual(kinds(changes), ['deleted alias', 'changed keep.txt', 'created late.txt']);
     const outcomes = await sandbox.discardChanges(changes);
-    assert.deepEqual(outcomes.map((o) => o.result), ['discarded', 'discarded', 'discarded']);
+    assert.deepEqual(
+      outcomes.map((o) => o.result),
+      ['discarded', 'discarded', 'discarded'],
+    );
     assert.equal((await sandbox.files.read('/workspace/keep.txt')).toString(), 'keep\n');
     assert.equal((await sandbox.files.stat('/workspace/alias')).linkTarget, 'keep.txt');
     assert.deepEqual(await sandbox.changes(), []);
@@ -139,7 +145,14 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
   });
 
   it('ATTACK: a review path that climbs out of the workspace is refused', async () => {
-    const forged: FileChange = { kind: 'created', rel: '../outside/forged.txt', path: '/workspace/x', hostPath: path.join(outside, 'forged.txt'), mount: { source: ws, target: '/workspace' }, after: { type: 'file', hash: 'x', mode: 0o644, size: 1 } };
+    const forged: FileChange = {
+      kind: 'created',
+      rel: '../outside/forged.txt',
+      path: '/workspace/x',
+      hostPath: path.join(outside, 'forged.txt'),
+      mount: { source: ws, target: '/workspace' },
+      after: { type: 'file', hash: 'x', mode: 0o644, size: 1 },
+    };
     await sandbox.files.write('/workspace/x', 'x');
     const [o] = await sandbox.applyChanges([forged], { overwriteConflicts: true });
     assert.notEqual(o.result, 'applied');
@@ -155,12 +168,15 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
     assert.equal((await sandbox.applyChanges(changes, { configFolders: true }))[0].result, 'applied');
   });
 
-  it('discard of a file the workspace changed too restores the copied original (from Docker\'s side, checked by hash)', async () => {
+  it("discard of a file the workspace changed too restores the copied original (from Docker's side, checked by hash)", async () => {
     await sandbox.files.write('/workspace/keep.txt', 'sandbox edit\n');
     fs.writeFileSync(path.join(ws, 'keep.txt'), 'host edit\n');
     let changes = (await sandbox.changes()).filter((c) => c.rel === 'keep.txt');
     assert.equal(changes[0].conflict, true);
-    assert.deepEqual((await sandbox.discardChanges(changes)).map((o) => o.result), ['discarded']);
+    assert.deepEqual(
+      (await sandbox.discardChanges(changes)).map((o) => o.result),
+      ['discarded'],
+    );
     assert.equal((await sandbox.files.read('/workspace/keep.txt')).toString(), 'keep\n');
     assert.equal(fs.readFileSync(path.join(ws, 'keep.txt'), 'utf8'), 'host edit\n');
     // change.txt's baseline is "new" (applied above); Docker still has the first copy, "old", whose
@@ -168,7 +184,10 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
     await sandbox.files.write('/workspace/change.txt', 'sandbox edit\n');
     fs.writeFileSync(path.join(ws, 'change.txt'), 'host edit\n');
     changes = (await sandbox.changes()).filter((c) => c.rel === 'change.txt');
-    assert.deepEqual((await sandbox.discardChanges(changes)).map((o) => o.result), ['conflict']);
+    assert.deepEqual(
+      (await sandbox.discardChanges(changes)).map((o) => o.result),
+      ['conflict'],
+    );
     assert.equal((await sandbox.files.read('/workspace/change.txt')).toString(), 'sandbox edit\n');
   });
 
@@ -179,8 +198,14 @@ describe('review sandbox changes', { timeout: 240_000 }, () => {
     await sandbox.files.write('/workspace/two.txt', '2');
     const all = (await sandbox.changes()).filter((c) => c.rel === 'hard.py' || c.rel === 'two.txt');
     const results = await Promise.all(all.map((c) => sandbox.applyChanges([c])));
-    assert.deepEqual(results.map((r) => r[0].result), ['applied', 'applied']);
-    assert.deepEqual((await sandbox.changes()).filter((c) => c.rel === 'hard.py' || c.rel === 'two.txt'), []);
+    assert.deepEqual(
+      results.map((r) => r[0].result),
+      ['applied', 'applied'],
+    );
+    assert.deepEqual(
+      (await sandbox.changes()).filter((c) => c.rel === 'hard.py' || c.rel === 'two.txt'),
+      [],
+    );
   });
 
   it('terminate removes the baseline', async () => {

@@ -77,10 +77,14 @@ describe('terminal session host', () => {
     await until(async () => seen.text().includes('BEFORE-42'), 10_000, 'the first output');
     first.close(); // the window reloads
 
-    const [listed] = (await until(async () => {
-      const all = await sessions.list();
-      return all.length === 1 && all[0].attached === 0 && all;
-    }, 5000, 'the session listed as detached'))!;
+    const [listed] = (await until(
+      async () => {
+        const all = await sessions.list();
+        return all.length === 1 && all[0].attached === 0 && all;
+      },
+      5000,
+      'the session listed as detached',
+    ))!;
     assert.equal(listed.sandboxId, sandbox.id);
     assert.equal(listed.workspace, 'test-workspace');
 
@@ -146,10 +150,14 @@ describe('terminal session host', () => {
     await sessions.end(listed.id);
     await assert.rejects(shell.wait(), /terminal session ended/);
     assert.deepEqual(await sessions.list(), []);
-    await until(async () => {
-      const ps = await sandbox.run(['/bin/sh', '-c', 'ps -eo comm= | grep -c "^bash$" || true']);
-      return ps.stdout.trim() === '0';
-    }, 10_000, 'the shell hung up inside the sandbox');
+    await until(
+      async () => {
+        const ps = await sandbox.run(['/bin/sh', '-c', 'ps -eo comm= | grep -c "^bash$" || true']);
+        return ps.stdout.trim() === '0';
+      },
+      10_000,
+      'the shell hung up inside the sandbox',
+    );
     await sandbox.terminate();
   });
 
@@ -164,7 +172,15 @@ describe('terminal session host', () => {
     try {
       const attempt = execFileSync(
         'runuser',
-        ['-u', 'nobody', '--', 'python3', '-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n  s.connect(sys.argv[1]); print("connected")\nexcept OSError as e: print(type(e).__name__)', socket],
+        [
+          '-u',
+          'nobody',
+          '--',
+          'python3',
+          '-c',
+          'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n  s.connect(sys.argv[1]); print("connected")\nexcept OSError as e: print(type(e).__name__)',
+          socket,
+        ],
         { encoding: 'utf8' },
       ).trim();
       assert.equal(attempt, 'PermissionError');
@@ -176,14 +192,18 @@ describe('terminal session host', () => {
 
   it('exits by itself once it has no session and no client', async () => {
     assert.ok(hostPid !== null);
-    await until(async () => {
-      try {
-        process.kill(hostPid!, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 10_000, 'the idle host to exit');
+    await until(
+      async () => {
+        try {
+          process.kill(hostPid!, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      'the idle host to exit',
+    );
     assert.equal(fs.existsSync(sessionSocketPath(runDir, engine.endpoint.description)), false, 'its socket removed');
     hostPid = null;
   });

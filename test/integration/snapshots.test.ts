@@ -16,8 +16,16 @@ describe('filesystem snapshots of any image', () => {
   const engine = client();
   const refs: string[] = [];
   after(async () => {
-    for (const c of await runContainers()) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-    for (const ref of refs) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    for (const c of await runContainers())
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    for (const ref of refs)
+      await docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it('a BusyBox sandbox snapshots its whole filesystem, and a sandbox starts from it', async () => {

@@ -32,7 +32,10 @@ describe('sandbox stats under gVisor', () => {
     }
     assert.equal(samples.length, 3);
     assert.ok(samples.every((s) => s.memoryBytes > 0));
-    assert.ok(samples.slice(1).some((s) => s.cpuPercent > 0), `cpu ${samples.map((s) => s.cpuPercent.toFixed(1)).join(', ')}`);
+    assert.ok(
+      samples.slice(1).some((s) => s.cpuPercent > 0),
+      `cpu ${samples.map((s) => s.cpuPercent.toFixed(1)).join(', ')}`,
+    );
     assert.ok(samples[2]!.at > samples[0]!.at);
 
     // A stream that is open when the sandbox is removed ends rather than hanging.

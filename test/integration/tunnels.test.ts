@@ -79,7 +79,11 @@ function get(url: string, options: https.RequestOptions = {}): Promise<{ status:
 
 async function serving(sandbox: Sandbox, argv: string[], port: number): Promise<void> {
   await sandbox.exec(argv);
-  await until(async () => (await sandbox.run(['sh', '-c', `python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), 1)'`])).exitCode === 0, 15_000, `a server on port ${port}`);
+  await until(
+    async () => (await sandbox.run(['sh', '-c', `python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), 1)'`])).exitCode === 0,
+    15_000,
+    `a server on port ${port}`,
+  );
 }
 
 describe('tunnels', () => {
@@ -117,15 +121,16 @@ describe('tunnels', () => {
       try {
         await new Promise<void>((resolve, reject) => session.once('connect', () => resolve()).once('error', reject));
         assert.equal(session.alpnProtocol, 'h2');
-        const fetch = () => new Promise<string>((resolve, reject) => {
-          const stream = session.request({ ':path': '/index.html' });
-          let body = '';
-          let status = 0;
-          stream.on('response', (headers) => (status = Number(headers[':status'])));
-          stream.on('data', (c) => (body += c));
-          stream.on('end', () => (status === 200 ? resolve(body) : reject(new Error(`status ${status}`))));
-          stream.on('error', reject);
-        });
+        const fetch = () =>
+          new Promise<string>((resolve, reject) => {
+            const stream = session.request({ ':path': '/index.html' });
+            let body = '';
+            let status = 0;
+            stream.on('response', (headers) => (status = Number(headers[':status'])));
+            stream.on('data', (c) => (body += c));
+            stream.on('end', () => (status === 200 ? resolve(body) : reject(new Error(`status ${status}`))));
+            stream.on('error', reject);
+          });
         const bodies = await Promise.all(Array.from({ length: 20 }, fetch));
         assert.ok(bodies.every((b) => b === 'hello over h2\n'));
       } finally {
@@ -158,7 +163,10 @@ describe('tunnels', () => {
 
       const web = tunnels[8000];
       const results = await Promise.all(Array.from({ length: 100 }, () => get(`${web.url}/big.sha`)));
-      assert.ok(results.every((r) => r.status === 200), 'all 100 concurrent requests answered');
+      assert.ok(
+        results.every((r) => r.status === 200),
+        'all 100 concurrent requests answered',
+      );
       const expected = results[0].body.toString().split(' ')[0];
       const big = await get(`${web.url}/big.bin`);
       assert.equal(big.body.length, 52428800);
@@ -214,7 +222,10 @@ describe('tunnels', () => {
 
   it('bad input: bad or repeated ports, a taken local port, nothing listening, a sandbox that ended', async () => {
     await assert.rejects(engine.create(testSpec({ unencryptedPorts: [0] })), (e: SandboxError) => e.code === 'INVALID_SPEC' && /not a port number/.test(e.message));
-    await assert.rejects(engine.create(testSpec({ unencryptedPorts: [80], encryptedPorts: [80] })), (e: SandboxError) => e.code === 'INVALID_SPEC' && /repeats port 80/.test(e.message));
+    await assert.rejects(
+      engine.create(testSpec({ unencryptedPorts: [80], encryptedPorts: [80] })),
+      (e: SandboxError) => e.code === 'INVALID_SPEC' && /repeats port 80/.test(e.message),
+    );
     const sandbox = await engine.create(testSpec());
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -228,7 +239,12 @@ describe('tunnels', () => {
       assert.ok(Date.now() - started < 6000, 'a bounded wait, not a hang');
       const open = engine.tunnelRegistry.get(sandbox.id)[0];
       // A client connecting while nothing listens inside is closed at once, not left hanging.
-      await new Promise<void>((resolve) => net.connect(open.port, open.host).on('close', () => resolve()).on('error', () => undefined));
+      await new Promise<void>((resolve) =>
+        net
+          .connect(open.port, open.host)
+          .on('close', () => resolve())
+          .on('error', () => undefined),
+      );
     } finally {
       blocker.close();
     }

@@ -35,7 +35,10 @@ const NETWORK = `sandboxes-test-restart-${RUN_ID}`;
 describe('after a Docker daemon restart the policy still holds', { skip }, () => {
   after(async () => {
     for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.test=${RUN_ID}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     // The sandbox's guard was connected to it too, and outlives this hook (cleanupAfterFile removes
     // it later): disconnect whatever is still attached, or the network stays behind.
@@ -47,7 +50,12 @@ describe('after a Docker daemon restart the policy still holds', { skip }, () =>
 
   it('a restarted guard comes back closed; the engine re-applies the policy', async () => {
     await docker.createNetwork({ Name: NETWORK, Driver: 'bridge', Labels: LABELS });
-    const target = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['python3', '-m', 'http.server', '8080'], Labels: LABELS, HostConfig: { NetworkMode: NETWORK, Runtime: 'runc' } });
+    const target = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ['python3', '-m', 'http.server', '8080'],
+      Labels: LABELS,
+      HostConfig: { NetworkMode: NETWORK, Runtime: 'runc' },
+    });
     await target.start();
     const targetIp = (await target.inspect()).NetworkSettings.Networks[NETWORK].IPAddress;
     const fetchFrom = (ip: string) => `import urllib.request; print(urllib.request.urlopen("http://${ip}:8080/", timeout=2).status)`;
@@ -110,13 +118,20 @@ describe('a dockerd restart during a create leaves nothing behind and nothing op
     let selfCopied = 0;
     const selfCreate: Promise<{ sandbox?: Sandbox; error?: Error }> = own
       .create(specFor(selfTag, { mounts: [{ source: folder, mode: 'copy' }] }), { onCopyProgress: (p) => (selfCopied = p.files) })
-      .then((sandbox) => ({ sandbox }), (error: Error) => ({ error }));
+      .then(
+        (sandbox) => ({ sandbox }),
+        (error: Error) => ({ error }),
+      );
     try {
-      await creator.line((l) => {
-        if (!l.startsWith('copy ')) return false;
-        const p = JSON.parse(l.slice(5)) as { files: number; totalFiles: number };
-        return p.files >= p.totalFiles / 10 && p.files < p.totalFiles / 2;
-      }, 90_000, 'the child\'s copy under way');
+      await creator.line(
+        (l) => {
+          if (!l.startsWith('copy ')) return false;
+          const p = JSON.parse(l.slice(5)) as { files: number; totalFiles: number };
+          return p.files >= p.totalFiles / 10 && p.files < p.totalFiles / 2;
+        },
+        90_000,
+        "the child's copy under way",
+      );
       t.diagnostic(`restarting dockerd (pid ${pid}); this process's copy at ${selfCopied} files`);
       process.kill(pid, 'SIGTERM');
       await until(async () => !isAlive(pid), 60_000, 'dockerd to stop');
@@ -126,12 +141,15 @@ describe('a dockerd restart during a create leaves nothing behind and nothing op
       const how = await Promise.race([creator.exited, new Promise((r) => setTimeout(() => r('still running'), 60_000))]);
       killChild(creator.child);
       t.diagnostic(`the child: ${creator.lines.filter((l) => !l.startsWith('copy ')).join(' | ')} (exit: ${String(how)})`);
-      assert.ok(!creator.lines.some((l) => l.startsWith('created ')), 'the child\'s create did not succeed');
-      const outcome = await Promise.race([selfCreate, new Promise<{ sandbox?: Sandbox; error?: Error }>((r) => setTimeout(() => r({ error: new Error('no answer 60 s after the restart') }), 60_000))]);
+      assert.ok(!creator.lines.some((l) => l.startsWith('created ')), "the child's create did not succeed");
+      const outcome = await Promise.race([
+        selfCreate,
+        new Promise<{ sandbox?: Sandbox; error?: Error }>((r) => setTimeout(() => r({ error: new Error('no answer 60 s after the restart') }), 60_000)),
+      ]);
       if (outcome.sandbox) {
         // It finished before dockerd stopped: a whole sandbox, not a half-made one. Ended by hand,
         // with the spare guard its client prepared for the next create (close() removes it).
-        t.diagnostic('this process\'s create had finished before the restart; its sandbox is terminated by hand');
+        t.diagnostic("this process's create had finished before the restart; its sandbox is terminated by hand");
         await outcome.sandbox.terminate();
         await own.close();
       } else {

@@ -25,8 +25,22 @@ describe('agent tools: contributions', () => {
   it('package.json contributes every tool of the engine table, field for field', () => {
     const contributed = manifest.contributes.languageModelTools;
     assert.deepEqual(
-      contributed.map((t: Record<string, unknown>) => ({ name: t.name, displayName: t.displayName, toolReferenceName: t.toolReferenceName, userDescription: t.userDescription, modelDescription: t.modelDescription, inputSchema: t.inputSchema })),
-      AGENT_TOOLS.map((t) => ({ name: t.name, displayName: t.displayName, toolReferenceName: t.toolReferenceName, userDescription: t.userDescription, modelDescription: t.modelDescription, inputSchema: t.inputSchema })),
+      contributed.map((t: Record<string, unknown>) => ({
+        name: t.name,
+        displayName: t.displayName,
+        toolReferenceName: t.toolReferenceName,
+        userDescription: t.userDescription,
+        modelDescription: t.modelDescription,
+        inputSchema: t.inputSchema,
+      })),
+      AGENT_TOOLS.map((t) => ({
+        name: t.name,
+        displayName: t.displayName,
+        toolReferenceName: t.toolReferenceName,
+        userDescription: t.userDescription,
+        modelDescription: t.modelDescription,
+        inputSchema: t.inputSchema,
+      })),
     );
     for (const tool of contributed) assert.equal(tool.canBeReferencedInPrompt, true, String(tool.name));
   });
@@ -56,16 +70,46 @@ describe('agent tools: input', () => {
   };
 
   it('bad input is an INVALID_INPUT error with a fix', () => {
-    assert.equal(code(() => runInput({})), 'INVALID_INPUT');
-    assert.equal(code(() => runInput({ command: 'a', argv: ['a'] })), 'INVALID_INPUT');
-    assert.equal(code(() => runInput({ argv: [] })), 'INVALID_INPUT');
-    assert.equal(code(() => runInput({ argv: [1, 2] })), 'INVALID_INPUT');
-    assert.equal(code(() => runInput({ command: 'a', timeoutSeconds: 10_000 })), 'INVALID_INPUT');
-    assert.equal(code(() => runInput({ command: 'a', cwd: 'relative' })), 'INVALID_INPUT');
-    assert.equal(code(() => runInput({ command: 'a', extra: 1 })), 'INVALID_INPUT');
-    assert.equal(code(() => runInput('ls')), 'INVALID_INPUT');
-    assert.equal(code(() => networkInput({ change: 'allow', reason: 'x' })), 'INVALID_INPUT');
-    assert.equal(code(() => networkInput({ change: 'widen', reason: 'x' })), 'INVALID_INPUT');
+    assert.equal(
+      code(() => runInput({})),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => runInput({ command: 'a', argv: ['a'] })),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => runInput({ argv: [] })),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => runInput({ argv: [1, 2] })),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => runInput({ command: 'a', timeoutSeconds: 10_000 })),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => runInput({ command: 'a', cwd: 'relative' })),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => runInput({ command: 'a', extra: 1 })),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => runInput('ls')),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => networkInput({ change: 'allow', reason: 'x' })),
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      code(() => networkInput({ change: 'widen', reason: 'x' })),
+      'INVALID_INPUT',
+    );
   });
 
   it('a write over the cap is FILE_TOO_LARGE, naming the cap', () => {

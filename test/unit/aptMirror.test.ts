@@ -24,7 +24,7 @@ Suites: bookworm-security
 Components: main
 `;
 
-describe('the Debian archive the setup scripts use comes from APT\'s own configuration', () => {
+describe("the Debian archive the setup scripts use comes from APT's own configuration", () => {
   it('reads deb822 .sources stanzas (comments, several suites, a trailing slash)', () => {
     const entries = parseSources([{ path: '/etc/apt/sources.list.d/debian.sources', text: DEB822 }]);
     assert.deepEqual(entries[0], { uri: 'http://source-a.test/pkgs', suites: ['bookworm', 'bookworm-updates'], components: ['main', 'contrib'] });
@@ -51,7 +51,7 @@ describe('the Debian archive the setup scripts use comes from APT\'s own configu
     assert.equal(findDebianMirror(entries, 'bookworm'), null);
   });
 
-  it('takes another suite from the archive serving the host\'s own suite, on Debian only', () => {
+  it("takes another suite from the archive serving the host's own suite, on Debian only", () => {
     const entries = parseSources([{ path: 'debian.sources', text: DEB822 }]);
     assert.equal(findDebianMirror(entries, 'trixie'), null);
     assert.equal(findDebianMirror(entries, 'trixie', { hostSuite: 'bookworm', hostIsDebian: true }), 'http://source-a.test/pkgs');

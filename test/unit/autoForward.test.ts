@@ -30,7 +30,9 @@ describe('onAutoForward resolution', () => {
   });
 
   it('only offers (notify) what would be forwarded unasked while forwards are not loopback-only', () => {
-    const settings = autoForwardSettingsFrom(reader({ 'sandboxes.ports.onAutoForward': 'openBrowser', 'sandboxes.ports.attributes': { '9000': { onAutoForward: 'silent' }, '22': { onAutoForward: 'ignore' } } }));
+    const settings = autoForwardSettingsFrom(
+      reader({ 'sandboxes.ports.onAutoForward': 'openBrowser', 'sandboxes.ports.attributes': { '9000': { onAutoForward: 'silent' }, '22': { onAutoForward: 'ignore' } } }),
+    );
     assert.deepEqual(resolveAutoForward(8000, settings, false), { action: 'notify', label: undefined, lowered: 'openBrowser' });
     assert.deepEqual(resolveAutoForward(9000, settings, false), { action: 'notify', label: undefined, lowered: 'silent' });
     assert.deepEqual(resolveAutoForward(22, settings, false), { action: 'ignore', label: undefined });
@@ -40,7 +42,14 @@ describe('onAutoForward resolution', () => {
     const settings = autoForwardSettingsFrom(
       reader({
         'sandboxes.ports.onAutoForward': 'always',
-        'sandboxes.ports.attributes': { web: { onAutoForward: 'notify' }, '70000': {}, '9-3': {}, '8000': { onAutoForward: 'popup' }, '8080': 'ignore', '3000': { onAutoForward: 'ignore' } },
+        'sandboxes.ports.attributes': {
+          web: { onAutoForward: 'notify' },
+          '70000': {},
+          '9-3': {},
+          '8000': { onAutoForward: 'popup' },
+          '8080': 'ignore',
+          '3000': { onAutoForward: 'ignore' },
+        },
       }),
     );
     assert.equal(settings.defaultAction, 'notify');
@@ -56,7 +65,10 @@ describe('AnnouncementBudget', () => {
   it('lets a sandbox announce 3 ports a minute, each sandbox on its own', () => {
     const budget = new AnnouncementBudget();
     const t = 1_000_000;
-    assert.deepEqual([0, 1, 2, 3, 4].map((i) => budget.take('a', t + i)), [true, true, true, false, false]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((i) => budget.take('a', t + i)),
+      [true, true, true, false, false],
+    );
     assert.equal(budget.take('b', t), true);
     assert.equal(budget.take('a', t + 59_999), false);
     assert.equal(budget.take('a', t + 60_001), true);

@@ -8,19 +8,55 @@ import { localizedManifest } from '../lib/manifest';
 const manifest = localizedManifest() as {
   contributes: { configuration: { properties: Record<string, { items?: { pattern?: string; patternErrorMessage?: string } }> }[] };
 };
-const allowlist = manifest.contributes.configuration
-  .map((section) => section.properties['sandboxes.network.cidrAllowlist'])
-  .find(Boolean);
+const allowlist = manifest.contributes.configuration.map((section) => section.properties['sandboxes.network.cidrAllowlist']).find(Boolean);
 
 const VALID = [
-  '10.0.0.0/8', '192.0.2.7', '192.0.2.7/32', '0.0.0.0/0', '255.255.255.255', '172.16.0.0/12', ' 10.0.0.0/8 ',
-  'fd00::/8', '::/0', '::1', '2001:db8::/32', '2001:db8:0:0:0:0:0:1', '2001:db8::1/128', 'fe80::', '1::', 'fe80::1:2',
-  '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', 'ABCD:ef01::/16',
+  '10.0.0.0/8',
+  '192.0.2.7',
+  '192.0.2.7/32',
+  '0.0.0.0/0',
+  '255.255.255.255',
+  '172.16.0.0/12',
+  ' 10.0.0.0/8 ',
+  'fd00::/8',
+  '::/0',
+  '::1',
+  '2001:db8::/32',
+  '2001:db8:0:0:0:0:0:1',
+  '2001:db8::1/128',
+  'fe80::',
+  '1::',
+  'fe80::1:2',
+  '1:2:3:4:5:6:7::',
+  '::2:3:4:5:6:7:8',
+  'ABCD:ef01::/16',
 ];
 const MALFORMED = [
-  '', ' ', '10', '10.1', '10.0.0', '010.0.0.1', '0x0a.0.0.1', '1.2.3.04', '256.0.0.0', '1.2.3.4/33', '1.2.3.4/', '1.2.3.4/08',
-  '10.0.0.0 /8', 'example.com', '1.2.3.4.5', 'fe80::1%eth0', '::ffff:1.2.3.4', '1:2:3:4:5:6:7:8:9', '1::2::3', ':::',
-  '12345::', 'fd00::/129', 'fd00::/', 'g::1', '10.0.0.0/8,10.1.0.0/16',
+  '',
+  ' ',
+  '10',
+  '10.1',
+  '10.0.0',
+  '010.0.0.1',
+  '0x0a.0.0.1',
+  '1.2.3.04',
+  '256.0.0.0',
+  '1.2.3.4/33',
+  '1.2.3.4/',
+  '1.2.3.4/08',
+  '10.0.0.0 /8',
+  'example.com',
+  '1.2.3.4.5',
+  'fe80::1%eth0',
+  '::ffff:1.2.3.4',
+  '1:2:3:4:5:6:7:8:9',
+  '1::2::3',
+  ':::',
+  '12345::',
+  'fd00::/129',
+  'fd00::/',
+  'g::1',
+  '10.0.0.0/8,10.1.0.0/16',
 ];
 
 describe('cidrAllowlist entry syntax', () => {

@@ -49,7 +49,11 @@ async function storedCa(dir: string): Promise<{ key: webcrypto.CryptoKey; cert: 
 }
 
 /** A server leaf for `names`, signed with the CA's key: what someone holding the key could mint. */
-async function mintLeaf(ca: { key: webcrypto.CryptoKey; cert: x509.X509Certificate }, cn: string, names: { type: 'dns' | 'ip'; value: string }[]): Promise<{ key: string; cert: string }> {
+async function mintLeaf(
+  ca: { key: webcrypto.CryptoKey; cert: x509.X509Certificate },
+  cn: string,
+  names: { type: 'dns' | 'ip'; value: string }[],
+): Promise<{ key: string; cert: string }> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const leaf = await x509.X509CertificateGenerator.create({
     serialNumber: '01',
@@ -82,7 +86,13 @@ async function handshake(leaf: { key: string; cert: string }, caPem: string, ser
   try {
     const { port } = server.address() as AddressInfo;
     return await new Promise<string>((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, ca: caPem, servername: servername === '127.0.0.1' ? undefined : servername, checkServerIdentity: (host, cert) => tls.checkServerIdentity(servername, cert) });
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port,
+        ca: caPem,
+        servername: servername === '127.0.0.1' ? undefined : servername,
+        checkServerIdentity: (host, cert) => tls.checkServerIdentity(servername, cert),
+      });
       socket.once('secureConnect', () => {
         resolve(socket.authorized ? 'ok' : String(socket.authorizationError));
         socket.destroy();
@@ -110,7 +120,10 @@ describe('local CA: name constraints (issue #10, finding 12)', () => {
     assert.equal(ext.critical, true);
     if (fs.existsSync('/usr/bin/openssl')) {
       const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: material.caCert, encoding: 'utf8' });
-      assert.match(text, /X509v3 Name Constraints: critical\s+Permitted:\s+IP:127\.0\.0\.1\/255\.255\.255\.255\s+IP:0:0:0:0:0:0:0:1\/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF\s+DNS:localhost/);
+      assert.match(
+        text,
+        /X509v3 Name Constraints: critical\s+Permitted:\s+IP:127\.0\.0\.1\/255\.255\.255\.255\s+IP:0:0:0:0:0:0:0:1\/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF\s+DNS:localhost/,
+      );
     }
   });
 
@@ -173,12 +186,18 @@ describe('local CA: name constraints (issue #10, finding 12)', () => {
     const stored = fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8');
     assert.ok(!stored.includes(oldKey.split('\n')[1] ?? '-'), "the old CA's key is gone from the state folder");
     assert.equal(fs.statSync(path.join(dir, 'ca.pem')).mode & 0o777, 0o600);
-    assert.ok(log.lines.some((line) => /^warn: .*no name constraints.*Export CA Certificate/s.test(line)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((line) => /^warn: .*no name constraints.*Export CA Certificate/s.test(line)),
+      log.lines.join('\n'),
+    );
     const tunnelLeaf = { key: material.key, cert: material.cert.split(/(?<=-----END CERTIFICATE-----)\n/)[0] ?? '' };
     assert.equal(await handshake(tunnelLeaf, material.caCert, 'localhost'), 'ok', 'the leaf is signed by the new CA');
 
     const again = capture();
     assert.equal((await loadOrCreateTlsMaterial(dir, new Date(), again)).caCert, material.caCert, 'a constrained CA is kept');
-    assert.deepEqual(again.lines.filter((line) => line.startsWith('warn')), []);
+    assert.deepEqual(
+      again.lines.filter((line) => line.startsWith('warn')),
+      [],
+    );
   });
 });

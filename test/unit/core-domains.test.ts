@@ -107,24 +107,31 @@ describe('parseDomainEntry: each mistake named, with a suggestion where one is o
 
 describe('validateDomainAllowlist', () => {
   it('names every bad entry at once and applies nothing', () => {
-    assert.throws(() => validateDomainAllowlist(['pkgindex.test', 'https://pkgindex.test/simple', '*foo.com', 3, '192.0.2.1']), (error: unknown) => {
-      assert.ok(error instanceof SandboxError && error.code === 'INVALID_POLICY');
-      assert.match(error.message, /domainAllowlist\[1\] "https:\/\/pkgindex\.test\/simple" is a URL; did you mean pkgindex\.test\?/);
-      assert.match(error.message, /domainAllowlist\[2\] "\*foo\.com" .*\*\.foo\.com/);
-      assert.match(error.message, /domainAllowlist\[3\] must be a string/);
-      assert.match(error.message, /domainAllowlist\[4\] "192\.0\.2\.1" .*CIDR allowlist/);
-      assert.doesNotMatch(error.message, /domainAllowlist\[0\]/);
-      assert.match(error.message, /Nothing was applied/);
-      assert.match(error.fix, /\*\.example\.com/);
-      return true;
-    });
+    assert.throws(
+      () => validateDomainAllowlist(['pkgindex.test', 'https://pkgindex.test/simple', '*foo.com', 3, '192.0.2.1']),
+      (error: unknown) => {
+        assert.ok(error instanceof SandboxError && error.code === 'INVALID_POLICY');
+        assert.match(error.message, /domainAllowlist\[1\] "https:\/\/pkgindex\.test\/simple" is a URL; did you mean pkgindex\.test\?/);
+        assert.match(error.message, /domainAllowlist\[2\] "\*foo\.com" .*\*\.foo\.com/);
+        assert.match(error.message, /domainAllowlist\[3\] must be a string/);
+        assert.match(error.message, /domainAllowlist\[4\] "192\.0\.2\.1" .*CIDR allowlist/);
+        assert.doesNotMatch(error.message, /domainAllowlist\[0\]/);
+        assert.match(error.message, /Nothing was applied/);
+        assert.match(error.fix, /\*\.example\.com/);
+        return true;
+      },
+    );
   });
   it('uses the given source in messages (a setting, a form field)', () => {
     assert.throws(() => validateDomainAllowlist(['a_b.com'], 'sandboxes.network.domainAllowlist'), /sandboxes\.network\.domainAllowlist\[0\] "a_b\.com"/);
     assert.throws(() => validateDomainAllowlist('pkgindex.test'), /domainAllowlist must be an array/);
   });
   it('normalises and removes duplicates, keeping the first order', () => {
-    assert.deepEqual(validateDomainAllowlist(['PkgIndex.TEST', 'pkgindex.test', '*.Example.com', 'bücher.example', 'xn--bcher-kva.example']), ['pkgindex.test', '*.example.com', 'xn--bcher-kva.example']);
+    assert.deepEqual(validateDomainAllowlist(['PkgIndex.TEST', 'pkgindex.test', '*.Example.com', 'bücher.example', 'xn--bcher-kva.example']), [
+      'pkgindex.test',
+      '*.example.com',
+      'xn--bcher-kva.example',
+    ]);
     assert.deepEqual(validateDomainAllowlist(undefined), []);
     assert.deepEqual(validateDomainAllowlist([]), []);
   });

@@ -21,7 +21,7 @@ test('what the reaper recorded: timeout or idle timeout', () => {
   assert.equal(endReason(facts({ exitCode: 137, reapedFor: 'idle' })), 'idleTimeout');
 });
 
-test('a signal at the deadline is the lifetime timeout even without a record (another user\'s reaper)', () => {
+test("a signal at the deadline is the lifetime timeout even without a record (another user's reaper)", () => {
   assert.equal(endReason(facts({ exitCode: 137, expiresAt: at(29) })), 'timeout');
   assert.equal(endReason(facts({ exitCode: 137, expiresAt: at(59) })), 'killed', 'before the deadline it was something else');
   assert.equal(endReason(facts({ exitCode: 0, expiresAt: at(29) })), 'exited', 'an exit by itself is not a kill');
@@ -42,7 +42,7 @@ test('a main process that exits by itself exited with its code', () => {
   assert.equal(endReason(facts({ exitCode: 2, finishedAt: null })), 'exited');
 });
 
-test('the reaper\'s record: written per container, read back, nothing else believed', () => {
+test("the reaper's record: written per container, read back, nothing else believed", () => {
   const dir = mkdtempSync(join(tmpdir(), 'reap-record-'));
   try {
     const id = 'a'.repeat(64);

@@ -29,7 +29,13 @@ function demux(wire: Buffer, cuts: number[]): { stdout: Buffer; stderr: Buffer }
 
 describe('StreamDemuxer (Docker exec stream, Tty off)', () => {
   const binary = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31 + 7) & 0xff));
-  const wire = Buffer.concat([frame(1, binary.subarray(0, 32_768)), frame(2, Buffer.from('warn\n')), frame(1, Buffer.alloc(0)), frame(1, binary.subarray(32_768)), frame(2, Buffer.from('done'))]);
+  const wire = Buffer.concat([
+    frame(1, binary.subarray(0, 32_768)),
+    frame(2, Buffer.from('warn\n')),
+    frame(1, Buffer.alloc(0)),
+    frame(1, binary.subarray(32_768)),
+    frame(2, Buffer.from('done')),
+  ]);
 
   it('splits stdout and stderr byte-exact, in one piece', () => {
     const r = demux(wire, []);
@@ -45,7 +51,10 @@ describe('StreamDemuxer (Docker exec stream, Tty off)', () => {
     }
     const bytes = Array.from({ length: 300 }, (_, i) => i + 1);
     const small = Buffer.concat([frame(2, Buffer.from('é')), frame(1, Buffer.from([0, 255, 10, 13]))]);
-    const r = demux(small, bytes.filter((b) => b < small.length));
+    const r = demux(
+      small,
+      bytes.filter((b) => b < small.length),
+    );
     assert.equal(r.stderr.toString(), 'é');
     assert.deepEqual([...r.stdout], [0, 255, 10, 13]);
   });

@@ -112,8 +112,17 @@ describe('git config without credentials', () => {
     assert.equal(withoutUserinfo('git@github.example:x/y.git'), 'git@github.example:x/y.git');
     assert.equal(withoutUserinfo('see https://a.example/p@q'), 'see https://a.example/p@q');
     assert.equal(withoutUserinfo('https://u:p@ss@h.example/x'), 'https://h.example/x');
-    for (const yes of ['.git/config', 'sub/.git/config', '.git/config.worktree', '.git/modules/lib/config', '.git/modules/a/modules/b/config', '.git/worktrees/w/config.worktree']) assert.ok(isGitConfigPath(yes), yes);
-    for (const no of ['config', 'src/config', '.git/refs/heads/config', '.git/modules/lib/refs/heads/config', '.git/hooks/config', '.gitconfig']) assert.ok(!isGitConfigPath(no), no);
+    for (const yes of [
+      '.git/config',
+      'sub/.git/config',
+      '.git/config.worktree',
+      '.git/modules/lib/config',
+      '.git/modules/a/modules/b/config',
+      '.git/worktrees/w/config.worktree',
+    ])
+      assert.ok(isGitConfigPath(yes), yes);
+    for (const no of ['config', 'src/config', '.git/refs/heads/config', '.git/modules/lib/refs/heads/config', '.git/hooks/config', '.gitconfig'])
+      assert.ok(!isGitConfigPath(no), no);
   });
 });
 
@@ -199,7 +208,18 @@ describe('links resolved on disk', () => {
 describe('download caps and .git/.vscode, enforced while extracting', () => {
   it('maxBytes: the entry that would pass it is refused before a byte of it is written', async () => {
     const out = path.join(tmp, 'cap-bytes');
-    await assert.rejects(extract(await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/a', body: 'x'.repeat(10) }, { name: 'dl/b', body: 'y'.repeat(20) }]), out, { maxBytes: 25 }), code('FILE_TOO_LARGE', /25 bytes \(maxBytes\).*dl\/b/));
+    await assert.rejects(
+      extract(
+        await archive([
+          { name: 'dl', type: 'directory' },
+          { name: 'dl/a', body: 'x'.repeat(10) },
+          { name: 'dl/b', body: 'y'.repeat(20) },
+        ]),
+        out,
+        { maxBytes: 25 },
+      ),
+      code('FILE_TOO_LARGE', /25 bytes \(maxBytes\).*dl\/b/),
+    );
     assert.equal(fs.readFileSync(path.join(out, 'a'), 'utf8'), 'x'.repeat(10));
     assert.ok(!fs.existsSync(path.join(out, 'b')));
   });
@@ -236,7 +256,10 @@ describe('download caps and .git/.vscode, enforced while extracting', () => {
       { name: 'dl/v/tasks.json', body: '{}' },
     ];
     const out = path.join(tmp, 'config-refused');
-    await assert.rejects(extract(await archive(entries), out), code('PATH_OUTSIDE', /(?=.*through a symlink.*dl\/v\/tasks\.json)(?=.*\.git, sub\/\.vscode)(?=.*configFolders)/));
+    await assert.rejects(
+      extract(await archive(entries), out),
+      code('PATH_OUTSIDE', /(?=.*through a symlink.*dl\/v\/tasks\.json)(?=.*\.git, sub\/\.vscode)(?=.*configFolders)/),
+    );
     assert.equal(fs.readFileSync(path.join(out, 'main.py'), 'utf8'), 'code');
     assert.ok(!fs.existsSync(path.join(out, '.git')) && !fs.existsSync(path.join(out, 'sub', '.vscode')));
 
@@ -264,8 +287,16 @@ describe('download caps and .git/.vscode, enforced while extracting', () => {
     const out = path.join(tmp, 'dest-swap', 'out');
     const outside = path.join(tmp, 'dest-swap', 'outside');
     fs.mkdirSync(outside, { recursive: true });
-    const first = await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/sub', type: 'directory' }, { name: 'dl/sub/a', body: 'a' }]);
-    const rest = await archive([{ name: 'dl/other', type: 'directory' }, { name: 'dl/sub/b', body: 'b' }, { name: 'dl/sub/authorized_keys', body: 'ssh-ed25519 AAAA attacker' }]);
+    const first = await archive([
+      { name: 'dl', type: 'directory' },
+      { name: 'dl/sub', type: 'directory' },
+      { name: 'dl/sub/a', body: 'a' },
+    ]);
+    const rest = await archive([
+      { name: 'dl/other', type: 'directory' },
+      { name: 'dl/sub/b', body: 'b' },
+      { name: 'dl/sub/authorized_keys', body: 'ssh-ed25519 AAAA attacker' },
+    ]);
     const bytes = async (stream: Readable) => {
       const chunks: Buffer[] = [];
       for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -290,13 +321,31 @@ describe('download caps and .git/.vscode, enforced while extracting', () => {
     const out = path.join(tmp, 'dest-link', 'out');
     fs.mkdirSync(path.join(out, 'real'), { recursive: true });
     fs.symlinkSync('real', path.join(out, 'sub'));
-    await assert.rejects(extract(await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/sub/x', body: 'x' }]), out), code('PATH_OUTSIDE', /dl\/sub\/x/));
+    await assert.rejects(
+      extract(
+        await archive([
+          { name: 'dl', type: 'directory' },
+          { name: 'dl/sub/x', body: 'x' },
+        ]),
+        out,
+      ),
+      code('PATH_OUTSIDE', /dl\/sub\/x/),
+    );
     assert.deepEqual(fs.readdirSync(path.join(out, 'real')), []);
   });
 
   it('a download whose root is named .git is all config', async () => {
     const out = path.join(tmp, 'root-git', '.git');
-    await assert.rejects(extract(await archive([{ name: 'g', type: 'directory' }, { name: 'g/hooks/x', body: 'x' }]), out), code('PERMISSION_DENIED'));
+    await assert.rejects(
+      extract(
+        await archive([
+          { name: 'g', type: 'directory' },
+          { name: 'g/hooks/x', body: 'x' },
+        ]),
+        out,
+      ),
+      code('PERMISSION_DENIED'),
+    );
     assert.ok(!fs.existsSync(out));
   });
 });
@@ -390,61 +439,71 @@ describe('what a copy leaves out, as git would', () => {
     assert.ok(!rels.includes('excluded.txt') && !rels.includes('ignored.txt'));
   });
 
-  it('in a git repository: info/exclude, the global excludes file, tracked files kept, nested repositories by their own rules; config scrubbed', { skip: !hasGit && 'git is not installed' }, async () => {
-    const root = path.join(tmp, 'repo');
-    const home = path.join(tmp, 'git-home');
-    fs.mkdirSync(path.join(root, 'nested'), { recursive: true });
-    fs.mkdirSync(home);
-    fs.writeFileSync(path.join(home, 'ignore'), 'global.txt\n');
-    fs.writeFileSync(path.join(home, 'config'), `[core]\n\texcludesFile = ${path.join(home, 'ignore')}\n`);
-    const saved = { ...process.env };
-    Object.assign(process.env, { GIT_CONFIG_GLOBAL: path.join(home, 'config'), GIT_CONFIG_NOSYSTEM: '1' });
-    try {
-      const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' });
-      git(root, 'init', '-q');
-      git(root, 'config', 'remote.origin.url', 'https://u:TOKEN42@example.invalid/r.git');
-      fs.appendFileSync(path.join(root, '.git', 'info', 'exclude'), 'info.txt\n');
-      fs.writeFileSync(path.join(root, '.gitignore'), '*.log\nbuild/\n');
-      for (const name of ['keep.txt', 'info.txt', 'global.txt', 'x.log', 'tracked.log']) fs.writeFileSync(path.join(root, name), name);
-      fs.mkdirSync(path.join(root, 'build'));
-      fs.writeFileSync(path.join(root, 'build', 'out.bin'), 'bin');
-      git(root, 'add', '-f', 'tracked.log');
-      git(path.join(root, 'nested'), 'init', '-q');
-      fs.writeFileSync(path.join(root, 'nested', '.gitignore'), 'secret.env\n');
-      fs.writeFileSync(path.join(root, 'nested', 'secret.env'), 'nested secret');
-      fs.writeFileSync(path.join(root, 'nested', 'code.py'), 'print(1)');
+  it(
+    'in a git repository: info/exclude, the global excludes file, tracked files kept, nested repositories by their own rules; config scrubbed',
+    { skip: !hasGit && 'git is not installed' },
+    async () => {
+      const root = path.join(tmp, 'repo');
+      const home = path.join(tmp, 'git-home');
+      fs.mkdirSync(path.join(root, 'nested'), { recursive: true });
+      fs.mkdirSync(home);
+      fs.writeFileSync(path.join(home, 'ignore'), 'global.txt\n');
+      fs.writeFileSync(path.join(home, 'config'), `[core]\n\texcludesFile = ${path.join(home, 'ignore')}\n`);
+      const saved = { ...process.env };
+      Object.assign(process.env, { GIT_CONFIG_GLOBAL: path.join(home, 'config'), GIT_CONFIG_NOSYSTEM: '1' });
+      try {
+        const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' });
+        git(root, 'init', '-q');
+        git(root, 'config', 'remote.origin.url', 'https://u:TOKEN42@example.invalid/r.git');
+        fs.appendFileSync(path.join(root, '.git', 'info', 'exclude'), 'info.txt\n');
+        fs.writeFileSync(path.join(root, '.gitignore'), '*.log\nbuild/\n');
+        for (const name of ['keep.txt', 'info.txt', 'global.txt', 'x.log', 'tracked.log']) fs.writeFileSync(path.join(root, name), name);
+        fs.mkdirSync(path.join(root, 'build'));
+        fs.writeFileSync(path.join(root, 'build', 'out.bin'), 'bin');
+        git(root, 'add', '-f', 'tracked.log');
+        git(path.join(root, 'nested'), 'init', '-q');
+        fs.writeFileSync(path.join(root, 'nested', '.gitignore'), 'secret.env\n');
+        fs.writeFileSync(path.join(root, 'nested', 'secret.env'), 'nested secret');
+        fs.writeFileSync(path.join(root, 'nested', 'code.py'), 'print(1)');
 
-      const tree = await walkHost(root);
-      const rels = new Set(tree.entries.map((e) => e.rel));
-      for (const kept of ['keep.txt', 'tracked.log', '.gitignore', '.git', '.git/HEAD', '.git/config', 'nested/code.py']) assert.ok(rels.has(kept), kept);
-      for (const left of ['info.txt', 'global.txt', 'x.log', 'build', 'build/out.bin', 'nested/secret.env']) assert.ok(!rels.has(left), left);
-      assert.ok(tree.entries.find((e) => e.rel === '.git/config')?.gitConfig);
+        const tree = await walkHost(root);
+        const rels = new Set(tree.entries.map((e) => e.rel));
+        for (const kept of ['keep.txt', 'tracked.log', '.gitignore', '.git', '.git/HEAD', '.git/config', 'nested/code.py']) assert.ok(rels.has(kept), kept);
+        for (const left of ['info.txt', 'global.txt', 'x.log', 'build', 'build/out.bin', 'nested/secret.env']) assert.ok(!rels.has(left), left);
+        assert.ok(tree.entries.find((e) => e.rel === '.git/config')?.gitConfig);
 
-      const files = await roundTrip(tree, path.join(tmp, 'repo-out'));
-      assert.match(files.get('.git/config') ?? '', /url = https:\/\/example\.invalid\/r\.git/);
-      assert.ok(![...files.values()].some((c) => c.includes('TOKEN42')));
-      // A folder that a repository around it ignores whole (a home folder under git, `*` ignored): its own .gitignore decides.
-      const home2 = path.join(tmp, 'home-repo');
-      fs.mkdirSync(path.join(home2, 'proj'), { recursive: true });
-      git(home2, 'init', '-q');
-      fs.writeFileSync(path.join(home2, '.gitignore'), '*\n');
-      fs.writeFileSync(path.join(home2, 'proj', '.gitignore'), 'x.log\n');
-      fs.writeFileSync(path.join(home2, 'proj', 'main.py'), '');
-      fs.writeFileSync(path.join(home2, 'proj', 'x.log'), '');
-      assert.deepEqual((await walkHost(path.join(home2, 'proj'))).entries.map((e) => e.rel), ['', '.gitignore', 'main.py']);
+        const files = await roundTrip(tree, path.join(tmp, 'repo-out'));
+        assert.match(files.get('.git/config') ?? '', /url = https:\/\/example\.invalid\/r\.git/);
+        assert.ok(![...files.values()].some((c) => c.includes('TOKEN42')));
+        // A folder that a repository around it ignores whole (a home folder under git, `*` ignored): its own .gitignore decides.
+        const home2 = path.join(tmp, 'home-repo');
+        fs.mkdirSync(path.join(home2, 'proj'), { recursive: true });
+        git(home2, 'init', '-q');
+        fs.writeFileSync(path.join(home2, '.gitignore'), '*\n');
+        fs.writeFileSync(path.join(home2, 'proj', '.gitignore'), 'x.log\n');
+        fs.writeFileSync(path.join(home2, 'proj', 'main.py'), '');
+        fs.writeFileSync(path.join(home2, 'proj', 'x.log'), '');
+        assert.deepEqual(
+          (await walkHost(path.join(home2, 'proj'))).entries.map((e) => e.rel),
+          ['', '.gitignore', 'main.py'],
+        );
 
-      // Without git (not on PATH): .gitignore files and .git/info/exclude, read by the engine itself.
-      process.env.PATH = path.join(tmp, 'no-such-bin');
-      const fallback = new Set((await walkHost(root)).entries.map((e) => e.rel));
-      process.env.PATH = saved.PATH;
-      for (const left of ['info.txt', 'x.log', 'build', 'nested/secret.env']) assert.ok(!fallback.has(left), left);
-      assert.ok(fallback.has('global.txt') && fallback.has('keep.txt'), 'the global excludes file is git\'s to apply');
+        // Without git (not on PATH): .gitignore files and .git/info/exclude, read by the engine itself.
+        process.env.PATH = path.join(tmp, 'no-such-bin');
+        const fallback = new Set((await walkHost(root)).entries.map((e) => e.rel));
+        process.env.PATH = saved.PATH;
+        for (const left of ['info.txt', 'x.log', 'build', 'nested/secret.env']) assert.ok(!fallback.has(left), left);
+        assert.ok(fallback.has('global.txt') && fallback.has('keep.txt'), "the global excludes file is git's to apply");
 
-      const all = await walkHost(root, { includeIgnored: true });
-      assert.ok(all.entries.some((e) => e.rel === 'info.txt'), 'includeIgnored copies them');
-    } finally {
-      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-      Object.assign(process.env, saved);
-    }
-  });
+        const all = await walkHost(root, { includeIgnored: true });
+        assert.ok(
+          all.entries.some((e) => e.rel === 'info.txt'),
+          'includeIgnored copies them',
+        );
+      } finally {
+        for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+        Object.assign(process.env, saved);
+      }
+    },
+  );
 });

@@ -22,7 +22,12 @@ const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'core-files-')
 
 /** With the engine's defaults: 1 GiB, 100,000 entries, nothing written into .git or .vscode. */
 function extractToHost(archive: Readable, root: string, progress: ProgressTracker, options: Partial<ExtractOptions> = {}): Promise<void> {
-  return extractWithOptions(archive, root, progress, { maxBytes: DEFAULT_MAX_DOWNLOAD_BYTES, maxEntries: DEFAULT_MAX_DOWNLOAD_ENTRIES, configFolder: () => 'refuse', ...options });
+  return extractWithOptions(archive, root, progress, {
+    maxBytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+    maxEntries: DEFAULT_MAX_DOWNLOAD_ENTRIES,
+    configFolder: () => 'refuse',
+    ...options,
+  });
 }
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -122,7 +127,13 @@ describe('ProgressTracker', () => {
   it('throttles reports and always reports the end', () => {
     let clock = 0;
     const reports: CopyProgress[] = [];
-    const tracker = new ProgressTracker(3, 300, (p) => reports.push(p), 100, () => clock);
+    const tracker = new ProgressTracker(
+      3,
+      300,
+      (p) => reports.push(p),
+      100,
+      () => clock,
+    );
     clock = 100;
     tracker.addBytes(100);
     tracker.fileDone(); // same instant: throttled
@@ -184,7 +195,13 @@ describe('stat output', () => {
 
 describe('mounts in the spec', () => {
   it('defaults the target to /workspace and the workdir to the first mount', () => {
-    const spec = validateSpec({ image: 'x', mounts: [{ source: '/home/u/proj', mode: 'copy' }, { source: '/home/u/lib', mode: 'readonly', target: '/workspace2/lib/' }] });
+    const spec = validateSpec({
+      image: 'x',
+      mounts: [
+        { source: '/home/u/proj', mode: 'copy' },
+        { source: '/home/u/lib', mode: 'readonly', target: '/workspace2/lib/' },
+      ],
+    });
     assert.deepEqual(spec.mounts, [
       { source: '/home/u/proj', mode: 'copy', target: '/workspace' },
       { source: '/home/u/lib', mode: 'readonly', target: '/workspace2/lib' },
@@ -192,7 +209,12 @@ describe('mounts in the spec', () => {
     assert.equal(spec.workdir, '/workspace');
     assert.equal(bindsOf(spec.mounts), undefined, 'readonly is not a plain :ro bind (runsc truncates through those)');
     assert.deepEqual(readonlyMountsOf(spec.mounts, { l: '1' }), [
-      { Type: 'volume', Source: '', Target: '/workspace2/lib', VolumeOptions: { NoCopy: true, Labels: { l: '1' }, DriverConfig: { Name: 'local', Options: { type: 'none', o: 'bind,ro', device: '/home/u/lib' } } } },
+      {
+        Type: 'volume',
+        Source: '',
+        Target: '/workspace2/lib',
+        VolumeOptions: { NoCopy: true, Labels: { l: '1' }, DriverConfig: { Name: 'local', Options: { type: 'none', o: 'bind,ro', device: '/home/u/lib' } } },
+      },
     ]);
     assert.deepEqual(bindsOf([{ source: '/p', mode: 'readwrite', target: '/rw' }]), ['/p:/rw:rw']);
     assert.equal(validateSpec({ image: 'x', workdir: '/src', mounts: [{ source: '/p', mode: 'readwrite' }] }).workdir, '/src');
@@ -290,13 +312,33 @@ describe('extractToHost with a hostile archive', () => {
   it('refuses entries that climb out, and writes nothing outside', async () => {
     const out = path.join(tmp, 'hostile-1', 'out');
     const bait = path.join(tmp, 'hostile-1', 'escaped.txt');
-    await assert.rejects(extractToHost(await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/../escaped.txt', body: 'pwned' }]), out, tracker()), code('PATH_OUTSIDE'));
+    await assert.rejects(
+      extractToHost(
+        await archive([
+          { name: 'dl', type: 'directory' },
+          { name: 'dl/../escaped.txt', body: 'pwned' },
+        ]),
+        out,
+        tracker(),
+      ),
+      code('PATH_OUTSIDE'),
+    );
     assert.ok(!fs.existsSync(bait));
   });
 
   it('refuses absolute names', async () => {
     const out = path.join(tmp, 'hostile-2');
-    await assert.rejects(extractToHost(await archive([{ name: 'dl', type: 'directory' }, { name: '/tmp/abs-pwned', body: 'x' }]), out, tracker()), code('PATH_OUTSIDE'));
+    await assert.rejects(
+      extractToHost(
+        await archive([
+          { name: 'dl', type: 'directory' },
+          { name: '/tmp/abs-pwned', body: 'x' },
+        ]),
+        out,
+        tracker(),
+      ),
+      code('PATH_OUTSIDE'),
+    );
   });
 
   it('never writes through a symlink planted by an earlier entry', async () => {
@@ -320,8 +362,28 @@ describe('extractToHost with a hostile archive', () => {
 
   it('refuses hard links and devices', async () => {
     const out = path.join(tmp, 'hostile-4');
-    await assert.rejects(extractToHost(await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/h', type: 'link', linkname: '/etc/passwd' }]), out, tracker()), code('PATH_OUTSIDE'));
-    await assert.rejects(extractToHost(await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/d', type: 'character-device', devmajor: 1, devminor: 3 }]), path.join(tmp, 'hostile-5'), tracker()), code('PATH_OUTSIDE'));
+    await assert.rejects(
+      extractToHost(
+        await archive([
+          { name: 'dl', type: 'directory' },
+          { name: 'dl/h', type: 'link', linkname: '/etc/passwd' },
+        ]),
+        out,
+        tracker(),
+      ),
+      code('PATH_OUTSIDE'),
+    );
+    await assert.rejects(
+      extractToHost(
+        await archive([
+          { name: 'dl', type: 'directory' },
+          { name: 'dl/d', type: 'character-device', devmajor: 1, devminor: 3 },
+        ]),
+        path.join(tmp, 'hostile-5'),
+        tracker(),
+      ),
+      code('PATH_OUTSIDE'),
+    );
   });
 
   it('replaces a pre-existing symlink at a file path instead of writing through it', async () => {
@@ -330,7 +392,14 @@ describe('extractToHost with a hostile archive', () => {
     const target = path.join(base, 'outside.txt');
     fs.writeFileSync(target, 'original');
     fs.symlinkSync(target, path.join(base, 'out', 'f.txt'));
-    await extractToHost(await archive([{ name: 'dl', type: 'directory' }, { name: 'dl/f.txt', body: 'new' }]), path.join(base, 'out'), tracker());
+    await extractToHost(
+      await archive([
+        { name: 'dl', type: 'directory' },
+        { name: 'dl/f.txt', body: 'new' },
+      ]),
+      path.join(base, 'out'),
+      tracker(),
+    );
     assert.equal(fs.readFileSync(target, 'utf8'), 'original');
     assert.equal(fs.readFileSync(path.join(base, 'out', 'f.txt'), 'utf8'), 'new');
     assert.ok(!fs.lstatSync(path.join(base, 'out', 'f.txt')).isSymbolicLink());

@@ -42,7 +42,12 @@ describe('who created a container', () => {
 
 describe('which sandboxes are half-made', () => {
   const NOW = Date.parse('2025-01-01T12:00:00Z');
-  const container = (id: string, role: 'sandbox' | 'guard' | 'network', state: string, extra: { creator?: string; spare?: boolean; ageMs?: number } = {}): Docker.ContainerInfo =>
+  const container = (
+    id: string,
+    role: 'sandbox' | 'guard' | 'network',
+    state: string,
+    extra: { creator?: string; spare?: boolean; ageMs?: number } = {},
+  ): Docker.ContainerInfo =>
     ({
       Id: `${id}-${role}`,
       Names: [`/${id}-${role}`],

@@ -11,9 +11,7 @@ import { isSandboxError } from '../../src/core/errors';
 
 /** What dockerode rejects with when the daemon cannot reach a registry (text as seen offline). */
 const OFFLINE = Object.assign(
-  new Error(
-    '(HTTP code 500) server error - Get "https://registry-1.example.invalid/v2/": dial tcp: lookup registry-1.example.invalid on 127.0.0.11:53: server misbehaving',
-  ),
+  new Error('(HTTP code 500) server error - Get "https://registry-1.example.invalid/v2/": dial tcp: lookup registry-1.example.invalid on 127.0.0.11:53: server misbehaving'),
   { statusCode: 500, json: { message: 'Get "https://registry-1.example.invalid/v2/": dial tcp: lookup registry-1.example.invalid on 127.0.0.11:53: server misbehaving' } },
 );
 
@@ -48,7 +46,9 @@ describe('a pull that fails offline', () => {
   });
 
   it('says so without local images, and when the registry refuses the name', async () => {
-    const denied = Object.assign(new Error('(HTTP code 404) unexpected - pull access denied for nope, repository does not exist or may require \'docker login\''), { statusCode: 404 });
+    const denied = Object.assign(new Error("(HTTP code 404) unexpected - pull access denied for nope, repository does not exist or may require 'docker login'"), {
+      statusCode: 404,
+    });
     const error = await ensureImage(fakeDocker(denied, []), 'nope:1').then(
       () => assert.fail('resolved'),
       (e: unknown) => e,

@@ -32,7 +32,10 @@ describe('reaper scheduling', () => {
       { containerId: 'idle', running: true, expiresAt: null, idleTimeoutMs: 10_000 },
       { containerId: 'busy', running: true, expiresAt: null, idleTimeoutMs: 10_000 },
     ];
-    const lastActive = new Map([['idle', now - 10_000], ['busy', now - 500]]);
+    const lastActive = new Map([
+      ['idle', now - 10_000],
+      ['busy', now - 500],
+    ]);
     const decision = decide(views, lastActive, now);
     assert.deepEqual(decision.kill, [{ containerId: 'idle', reason: 'idle' }]);
     assert.equal(decision.nextCheckMs, 1000);
@@ -47,21 +50,27 @@ describe('which pid is a reaper', () => {
   const endpoint = 'unix:///var/run/docker.sock';
   const marker = reaperMarker(endpoint);
 
-  it('believes a pid file only when the process runs reaper.js with this endpoint\'s marker', () => {
+  it("believes a pid file only when the process runs reaper.js with this endpoint's marker", () => {
     const lines: Record<number, string[] | null> = {
       [process.pid]: ['/usr/bin/node', '/ext/dist/reaper.js', marker],
     };
     const commandLine = (pid: number) => lines[pid] ?? null;
     assert.equal(isReaperProcess(process.pid, endpoint, commandLine), true);
-    assert.equal(isReaperProcess(process.pid, 'tcp://other:2375', commandLine), false, 'another endpoint\'s reaper');
+    assert.equal(isReaperProcess(process.pid, 'tcp://other:2375', commandLine), false, "another endpoint's reaper");
     lines[process.pid] = ['/usr/bin/node', '/ext/dist/other.js', marker];
     assert.equal(isReaperProcess(process.pid, endpoint, commandLine), false, 'not the reaper script');
     lines[process.pid] = ['/sbin/init'];
     assert.equal(isReaperProcess(process.pid, endpoint, commandLine), false);
     lines[process.pid] = null; // another user's process, or gone
     assert.equal(isReaperProcess(process.pid, endpoint, commandLine), false);
-    assert.equal(isReaperProcess(0, endpoint, () => ['reaper.js', marker]), false);
-    assert.equal(isReaperProcess(-1, endpoint, () => ['reaper.js', marker]), false);
+    assert.equal(
+      isReaperProcess(0, endpoint, () => ['reaper.js', marker]),
+      false,
+    );
+    assert.equal(
+      isReaperProcess(-1, endpoint, () => ['reaper.js', marker]),
+      false,
+    );
   });
 
   it('pid 1 and this test process are not reapers', () => {
@@ -77,7 +86,7 @@ describe('which pid is a reaper', () => {
   });
 });
 
-describe('the reaper\'s wake-ups', () => {
+describe("the reaper's wake-ups", () => {
   it('a wake ends the current sleep at once, and one that comes while awake ends the next one', async () => {
     const wakeup = new Wakeup();
     const started = Date.now();
@@ -105,7 +114,11 @@ describe('the reaper\'s wake-ups', () => {
     };
     let wakes = 0;
     const errors: string[] = [];
-    const watcher = new StartWatcher(source as never, () => wakes++, (why) => errors.push(why));
+    const watcher = new StartWatcher(
+      source as never,
+      () => wakes++,
+      (why) => errors.push(why),
+    );
     try {
       watcher.start();
       await waitFor(() => streams.length === 1);

@@ -49,7 +49,7 @@ describe('rules for a domain allowlist', () => {
     assert.match(v4, /-A OUTPUT -d 198\.51\.100\.0\/24 -j ACCEPT/);
     assert.doesNotMatch(v6, /172\.18/, 'no IPv6 gateway: IPv6 reaches nothing');
   });
-  it('nat: only our chains, never a flush of Docker\'s; CIDR entries RETURN before the DNATs; DNS from any address to the gateway', () => {
+  it("nat: only our chains, never a flush of Docker's; CIDR entries RETURN before the DNATs; DNS from any address to the gateway", () => {
     const { v4 } = renderGatewayNat(policy, ctx);
     assert.match(v4, /^\*nat\n:SANDBOXES_GW - \[0:0\]\n:SANDBOXES_GW_POST - \[0:0\]\n/);
     assert.doesNotMatch(v4, /^:(OUTPUT|PREROUTING|POSTROUTING|DOCKER)/m, 'no built-in or Docker chain is declared (that would flush it)');

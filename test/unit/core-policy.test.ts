@@ -22,13 +22,16 @@ describe('parseCidr', () => {
 
 describe('validatePolicy', () => {
   it('names every bad entry and applies nothing', () => {
-    assert.throws(() => validatePolicy({ cidrAllowlist: ['10.0.0.1/8', 'nope', '192.0.2.0/24'] }), (error: unknown) => {
-      assert.ok(error instanceof SandboxError && error.code === 'INVALID_POLICY');
-      assert.match(error.message, /cidrAllowlist\[0\] "10\.0\.0\.1\/8"/);
-      assert.match(error.message, /cidrAllowlist\[1\] "nope"/);
-      assert.doesNotMatch(error.message, /192\.0\.2\.0\/24/);
-      return true;
-    });
+    assert.throws(
+      () => validatePolicy({ cidrAllowlist: ['10.0.0.1/8', 'nope', '192.0.2.0/24'] }),
+      (error: unknown) => {
+        assert.ok(error instanceof SandboxError && error.code === 'INVALID_POLICY');
+        assert.match(error.message, /cidrAllowlist\[0\] "10\.0\.0\.1\/8"/);
+        assert.match(error.message, /cidrAllowlist\[1\] "nope"/);
+        assert.doesNotMatch(error.message, /192\.0\.2\.0\/24/);
+        return true;
+      },
+    );
   });
   it('normalises and de-duplicates', () => {
     assert.deepEqual(validatePolicy({ cidrAllowlist: ['192.0.2.7', '192.0.2.7/32'] }), { blockNetwork: false, cidrAllowlist: ['192.0.2.7/32'] });
@@ -56,16 +59,42 @@ describe('renderRules', () => {
     assert.doesNotMatch(v4, /OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT/);
     assert.match(v4, /-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset/);
   });
-  it('open: public destinations accepted; the non-public ones and this machine\'s refused; inbound still limited', () => {
-    const { v4, v6 } = renderRules({ blockNetwork: false, cidrAllowlist: [] }, { ...ctx, forwardedPorts: [], ownAddresses: ['172.18.0.0/16', '192.0.2.2', '203.0.113.1', '2001:db8:5::1'] });
+  it("open: public destinations accepted; the non-public ones and this machine's refused; inbound still limited", () => {
+    const { v4, v6 } = renderRules(
+      { blockNetwork: false, cidrAllowlist: [] },
+      { ...ctx, forwardedPorts: [], ownAddresses: ['172.18.0.0/16', '192.0.2.2', '203.0.113.1', '2001:db8:5::1'] },
+    );
     assert.doesNotMatch(v4, /-A OUTPUT -j ACCEPT/, 'open no longer accepts everything');
     assert.match(v4, /:INPUT DROP/);
-    for (const cidr of ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4']) {
+    for (const cidr of [
+      '0.0.0.0/8',
+      '10.0.0.0/8',
+      '100.64.0.0/10',
+      '127.0.0.0/8',
+      '169.254.0.0/16',
+      '172.16.0.0/12',
+      '192.0.0.0/24',
+      '192.168.0.0/16',
+      '198.18.0.0/15',
+      '224.0.0.0/4',
+      '240.0.0.0/4',
+    ]) {
       assert.match(v4, new RegExp(`-A PUBLIC-OUT -d ${cidr.replace(/\./g, '\\.')} -j RETURN`), cidr);
       assert.match(v4, new RegExp(`-A PUBLIC-IN -s ${cidr.replace(/\./g, '\\.')} -j RETURN`), cidr);
     }
     assert.match(v4, /-A PUBLIC-OUT -m addrtype --dst-type BROADCAST -j RETURN/);
-    for (const cidr of ['::/96', '::ffff:0:0/96', 'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8', '64:ff9b::a00:0/104', '64:ff9b::a9fe:0/112', '2002:a00::/24', '2002:c0a8::/32']) {
+    for (const cidr of [
+      '::/96',
+      '::ffff:0:0/96',
+      'fc00::/7',
+      'fe80::/10',
+      'fec0::/10',
+      'ff00::/8',
+      '64:ff9b::a00:0/104',
+      '64:ff9b::a9fe:0/112',
+      '2002:a00::/24',
+      '2002:c0a8::/32',
+    ]) {
       assert.ok(v6.includes(`-A PUBLIC-OUT -d ${cidr} -j RETURN`), cidr);
     }
     // This machine's public addresses too, but not the documentation ranges as such.
@@ -83,14 +112,18 @@ describe('renderRules', () => {
     assert.deepEqual(denyAllRules('x').v4.includes('PUBLIC-OUT'), false);
   });
   it('replies are accepted only from what the policy allows, not from anyone (tightening cuts UDP flows)', () => {
-    for (const policy of [{ blockNetwork: true, cidrAllowlist: [] }, { blockNetwork: false, cidrAllowlist: ['192.0.2.7/32'] }, { blockNetwork: false, cidrAllowlist: [] }]) {
+    for (const policy of [
+      { blockNetwork: true, cidrAllowlist: [] },
+      { blockNetwork: false, cidrAllowlist: ['192.0.2.7/32'] },
+      { blockNetwork: false, cidrAllowlist: [] },
+    ]) {
       const { v4, v6 } = renderRules(policy, ctx);
       for (const rules of [v4, v6]) assert.doesNotMatch(rules, /-A INPUT -m conntrack --ctstate ESTABLISHED(,RELATED)? -j ACCEPT/, JSON.stringify(policy));
     }
     assert.match(renderRules({ blockNetwork: false, cidrAllowlist: ['192.0.2.7/32'] }, ctx).v4, /-A INPUT -s 192\.0\.2\.7\/32 -m conntrack --ctstate ESTABLISHED -j ACCEPT/);
     assert.match(renderRules({ blockNetwork: true, cidrAllowlist: [] }, ctx).v4, /-A INPUT -p icmp -m conntrack --ctstate RELATED -j ACCEPT/, 'errors about own connections');
   });
-  it('blocked: not even Docker\'s DNS (it names the other containers); other modes keep it', () => {
+  it("blocked: not even Docker's DNS (it names the other containers); other modes keep it", () => {
     const blocked = renderRules({ blockNetwork: true, cidrAllowlist: [] }, ctx).v4.split('\n');
     const reject = blocked.indexOf('-A OUTPUT -d 127.0.0.11/32 -j REJECT --reject-with icmp-port-unreachable');
     assert.ok(reject > 0 && reject < blocked.indexOf('-A OUTPUT -o lo -j ACCEPT'), 'before loopback is accepted');
@@ -112,17 +145,37 @@ describe('non-public ranges', () => {
     assert.ok(NON_PUBLIC_V6.includes('2002:a9fe::/32'));
     assert.equal(NON_PUBLIC_V6.filter((c) => c.startsWith('64:ff9b::')).length, NON_PUBLIC_V4.length);
   });
-  it('every range parses; documentation ranges are public for open mode (the tests\' internet)', () => {
+  it("every range parses; documentation ranges are public for open mode (the tests' internet)", () => {
     for (const cidr of [...NON_PUBLIC_V4, ...NON_PUBLIC_V6]) assert.doesNotThrow(() => ipaddr.parseCIDR(cidr), cidr);
-    const inside = (address: string) => [...NON_PUBLIC_V4, ...NON_PUBLIC_V6].some((cidr) => {
-      const [net, bits] = ipaddr.parseCIDR(cidr);
-      const a = ipaddr.parse(address);
-      return a.kind() === net.kind() && a.match(net, bits);
-    });
+    const inside = (address: string) =>
+      [...NON_PUBLIC_V4, ...NON_PUBLIC_V6].some((cidr) => {
+        const [net, bits] = ipaddr.parseCIDR(cidr);
+        const a = ipaddr.parse(address);
+        return a.kind() === net.kind() && a.match(net, bits);
+      });
     for (const address of ['192.0.2.7', '198.51.100.7', '203.0.113.7', '2001:db8::7', '8.8.8.8', '2606:4700::1111']) assert.equal(inside(address), false, address);
-    for (const address of ['169.254.169.254', '10.1.2.3', '172.31.255.255', '192.168.1.1', '100.64.0.1', '127.0.0.2', '0.0.0.0', '255.255.255.255', '224.0.0.1', 'fd00::1', 'fe80::1', 'ff02::1', '::1', '::', '::ffff:10.0.0.1', '64:ff9b::10.0.0.1', 'fec0::1']) assert.equal(inside(address), true, address);
+    for (const address of [
+      '169.254.169.254',
+      '10.1.2.3',
+      '172.31.255.255',
+      '192.168.1.1',
+      '100.64.0.1',
+      '127.0.0.2',
+      '0.0.0.0',
+      '255.255.255.255',
+      '224.0.0.1',
+      'fd00::1',
+      'fe80::1',
+      'ff02::1',
+      '::1',
+      '::',
+      '::ffff:10.0.0.1',
+      '64:ff9b::10.0.0.1',
+      'fec0::1',
+    ])
+      assert.equal(inside(address), true, address);
   });
-  it('this machine\'s addresses are added once, and only outside the ranges', () => {
+  it("this machine's addresses are added once, and only outside the ranges", () => {
     assert.deepEqual(openRefusals(4, ['10.9.9.9', '192.0.2.2', '192.0.2.2/32', 'fd00::1', 'nonsense']).slice(NON_PUBLIC_V4.length), ['192.0.2.2/32']);
     assert.deepEqual(openRefusals(4, ['10.0.0.0/7']).slice(NON_PUBLIC_V4.length), ['10.0.0.0/7'], 'wider than a range: kept');
   });

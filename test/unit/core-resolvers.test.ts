@@ -8,9 +8,12 @@ import { EXPAND_RESOLVERS, RECORD_RESOLVERS } from '../../src/core/network/guard
 import { RESOLVERS_PLACEHOLDER, renderRules } from '../../src/core/network/policy';
 import { localUpstreamResolvers, upstreamResolvers, validResolvers } from '../../src/core/network/resolvers';
 
-describe('upstream resolvers (what Docker\'s embedded DNS forwards to)', () => {
+describe("upstream resolvers (what Docker's embedded DNS forwards to)", () => {
   it('reads resolv.conf like dockerd: nameservers, loopback dropped', () => {
-    assert.deepEqual(upstreamResolvers({ resolvConf: '# comment\nnameserver 10.255.255.53\nnameserver 127.0.0.1\nnameserver fd00::53\nsearch example\n' }), ['10.255.255.53', 'fd00::53']);
+    assert.deepEqual(upstreamResolvers({ resolvConf: '# comment\nnameserver 10.255.255.53\nnameserver 127.0.0.1\nnameserver fd00::53\nsearch example\n' }), [
+      '10.255.255.53',
+      'fd00::53',
+    ]);
   });
   it('systemd-resolved: the stub (127.0.0.53) is replaced by the real upstreams', () => {
     assert.deepEqual(upstreamResolvers({ resolvConf: 'nameserver 127.0.0.53\noptions edns0\n', systemdResolvConf: 'nameserver 192.168.1.1\n' }), ['192.168.1.1']);
@@ -21,20 +24,27 @@ describe('upstream resolvers (what Docker\'s embedded DNS forwards to)', () => {
     assert.deepEqual(upstreamResolvers({}), []);
   });
   it('only plain addresses pass (they end up in firewall rules)', () => {
-    assert.deepEqual(validResolvers(['10.0.0.2', ' 10.0.0.2 ', '010.0.0.1', '10.1', 'fe80::1%eth0', '::ffff:1.2.3.4', 'host(127.0.0.53)', '; rm -rf /', 'FD00::53']), ['10.0.0.2', 'fd00::53']);
+    assert.deepEqual(validResolvers(['10.0.0.2', ' 10.0.0.2 ', '010.0.0.1', '10.1', 'fe80::1%eth0', '::ffff:1.2.3.4', 'host(127.0.0.53)', '; rm -rf /', 'FD00::53']), [
+      '10.0.0.2',
+      'fd00::53',
+    ]);
   });
-  it('reads this machine\'s files through the given reader', () => {
+  it("reads this machine's files through the given reader", () => {
     const files: Record<string, string> = { '/etc/resolv.conf': 'nameserver 127.0.0.53\n', '/run/systemd/resolve/resolv.conf': 'nameserver 172.16.0.2\n' };
-    assert.deepEqual(localUpstreamResolvers((f) => files[f]), ['172.16.0.2']);
+    assert.deepEqual(
+      localUpstreamResolvers((f) => files[f]),
+      ['172.16.0.2'],
+    );
   });
 });
 
-describe('the guard\'s shell: recording resolvers at first start, expanding them into rules', () => {
+describe("the guard's shell: recording resolvers at first start, expanding them into rules", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandboxes-resolvers-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const sh = (script: string, env: Record<string, string>) => execFileSync('/bin/sh', ['-c', `set -e\n${script}`], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  const sh = (script: string, env: Record<string, string>) =>
+    execFileSync('/bin/sh', ['-c', `set -e\n${script}`], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
 
-  it('records the engine\'s list, Docker\'s ExtServers note and other nameservers, once', () => {
+  it("records the engine's list, Docker's ExtServers note and other nameservers, once", () => {
     const resolvConf = path.join(dir, 'resolv.conf');
     const resolvers = path.join(dir, 'resolvers');
     fs.writeFileSync(resolvConf, 'nameserver 127.0.0.11\n# ExtServers: [10.0.0.2 host(127.0.0.53)]\nnameserver fd00::53\noptions ndots:0\n');
@@ -63,7 +73,14 @@ describe('the guard\'s shell: recording resolvers at first start, expanding them
     assert.ok(!out4.includes('fd00::53') && !out4.includes('host('));
     assert.equal(out6.split('\n').filter((l) => l.includes('fd00::53')).length, 4);
     // Everything else is unchanged, in order.
-    assert.equal(out4.split('\n').filter((l) => !l.includes('10.255.255.53')).join('\n').trimEnd(), v4.replace(`${RESOLVERS_PLACEHOLDER}\n`, '').trimEnd());
+    assert.equal(
+      out4
+        .split('\n')
+        .filter((l) => !l.includes('10.255.255.53'))
+        .join('\n')
+        .trimEnd(),
+      v4.replace(`${RESOLVERS_PLACEHOLDER}\n`, '').trimEnd(),
+    );
   });
 
   it('no record (a guard from an older version): the placeholder just goes, no DNS rules', () => {

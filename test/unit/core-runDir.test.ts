@@ -17,7 +17,7 @@ const refused = (pattern: RegExp) => (error: unknown) => {
   return true;
 };
 
-describe('the reaper\'s run directory', () => {
+describe("the reaper's run directory", () => {
   it('is $XDG_RUNTIME_DIR/gvisor-sandboxes, else ~/.cache/gvisor-sandboxes/run; never the shared temporary folder', () => {
     assert.equal(defaultRunDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, '/home/me'), '/run/user/1000/gvisor-sandboxes');
     assert.equal(defaultRunDir({}, '/home/me'), '/home/me/.cache/gvisor-sandboxes/run');
@@ -75,7 +75,7 @@ describe('files in it are never used through a symlink', () => {
     const file = path.join(dir, 'c.pid');
     fs.symlinkSync(path.join(tmp, 'nowhere'), file);
     assert.throws(() => createExclusive(file, '7'), /EEXIST/);
-    assert.ok(!fs.existsSync(path.join(tmp, 'nowhere')), 'nothing created at the link\'s target');
+    assert.ok(!fs.existsSync(path.join(tmp, 'nowhere')), "nothing created at the link's target");
     fs.rmSync(file);
     fs.symlinkSync(victim, file);
     replaceFile(file, '8');
@@ -83,7 +83,11 @@ describe('files in it are never used through a symlink', () => {
     assert.ok(!fs.lstatSync(file).isSymbolicLink());
     assert.equal(fs.readFileSync(file, 'utf8'), '8');
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file left',
+    );
   });
 
   it('appends to a log of its own in place of a planted symlink', () => {

@@ -90,7 +90,7 @@ describe('resource limits (issue #10, finding 6)', () => {
 });
 
 describe('network files (issue #10, finding 4)', () => {
-  it('binds the guard\'s tmpfs copies read-only over /etc/hosts, resolv.conf and hostname', () => {
+  it("binds the guard's tmpfs copies read-only over /etc/hosts, resolv.conf and hostname", () => {
     assert.deepEqual(networkFileBinds('/var/lib/docker', 'abc123'), [
       '/var/lib/docker/containers/abc123/mounts/shm/hosts:/etc/hosts:ro',
       '/var/lib/docker/containers/abc123/mounts/shm/resolv.conf:/etc/resolv.conf:ro',

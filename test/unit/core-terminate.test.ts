@@ -5,7 +5,11 @@ import { SandboxError } from '../../src/core';
 import { Sandbox } from '../../src/core/sandbox';
 
 /** Docker's answers, as dockerode reports them. */
-const inProgress = () => Object.assign(new Error('(HTTP code 409) unexpected - removal of container c1 is already in progress'), { statusCode: 409, json: { message: 'removal of container c1 is already in progress' } });
+const inProgress = () =>
+  Object.assign(new Error('(HTTP code 409) unexpected - removal of container c1 is already in progress'), {
+    statusCode: 409,
+    json: { message: 'removal of container c1 is already in progress' },
+  });
 const noSuch = () => Object.assign(new Error('(HTTP code 404) no such container'), { statusCode: 404, json: { message: 'No such container: c1' } });
 
 interface FakeContainer {
@@ -92,7 +96,10 @@ describe('terminate confirms the sandbox is gone', () => {
   it('an engine that never answers fails within the bound instead of hanging', async () => {
     const sandbox = sandboxOn({ c1: { remove: () => never(), inspect: () => never() } });
     const started = Date.now();
-    await assert.rejects(sandbox.terminate({ timeoutMs: 800 }), (error: unknown) => error instanceof SandboxError && error.code === 'TERMINATE_FAILED' && /did not answer/.test(error.message));
+    await assert.rejects(
+      sandbox.terminate({ timeoutMs: 800 }),
+      (error: unknown) => error instanceof SandboxError && error.code === 'TERMINATE_FAILED' && /did not answer/.test(error.message),
+    );
     assert.ok(Date.now() - started < 5000, 'bounded by the timeout, not by the engine');
   });
 
@@ -110,6 +117,9 @@ describe('terminate confirms the sandbox is gone', () => {
   it('an error that waiting cannot cure is reported at once', async () => {
     const refused = Object.assign(new Error('(HTTP code 500) server error - driver failed'), { statusCode: 500, json: { message: 'driver failed' } });
     const sandbox = sandboxOn({ c1: { remove: async () => Promise.reject(refused), inspect: async () => ({ State: { Status: 'running' } }) } });
-    await assert.rejects(sandbox.terminate({ timeoutMs: 10_000 }), (error: unknown) => error instanceof SandboxError && error.code === 'TERMINATE_FAILED' && /driver failed/.test(error.message));
+    await assert.rejects(
+      sandbox.terminate({ timeoutMs: 10_000 }),
+      (error: unknown) => error instanceof SandboxError && error.code === 'TERMINATE_FAILED' && /driver failed/.test(error.message),
+    );
   });
 });

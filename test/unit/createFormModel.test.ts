@@ -196,7 +196,11 @@ describe('command lines', () => {
   });
 
   it('joins so that splitting gives the arguments back', () => {
-    for (const args of [['sleep', 'infinity'], ['sh', '-c', "echo 'it''s' \"$X\""], ['a b', '', 'c\\d']]) {
+    for (const args of [
+      ['sleep', 'infinity'],
+      ['sh', '-c', "echo 'it''s' \"$X\""],
+      ['a b', '', 'c\\d'],
+    ]) {
       assert.deepEqual(splitCommandLine(joinCommandLine(args)), args);
     }
     assert.equal(joinCommandLine(['python3', '-m', 'http.server', '8000']), 'python3 -m http.server 8000');

@@ -14,7 +14,16 @@ import {
 
 /** A Docker event as the engine sends it (abridged). */
 function dockerEvent(action: string, attributes: Record<string, string> = { 'sandboxes.id': 'sb-1', 'sandboxes.role': 'sandbox' }): string {
-  return JSON.stringify({ status: action, id: 'c0ffee', Type: 'container', Action: action, Actor: { ID: 'c0ffee', Attributes: { image: 'x', ...attributes } }, scope: 'local', time: 1, timeNano: 1 });
+  return JSON.stringify({
+    status: action,
+    id: 'c0ffee',
+    Type: 'container',
+    Action: action,
+    Actor: { ID: 'c0ffee', Attributes: { image: 'x', ...attributes } },
+    scope: 'local',
+    time: 1,
+    timeNano: 1,
+  });
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -33,7 +42,10 @@ describe('Docker event stream: parsing', () => {
   it('keeps an incomplete last line for the next chunk and reports lines that are not JSON', () => {
     const parser = new JsonLineParser();
     const invalid: string[] = [];
-    assert.deepEqual(parser.push('{"a":1}\nnot json\n{"b":', (line) => invalid.push(line)), [{ a: 1 }]);
+    assert.deepEqual(
+      parser.push('{"a":1}\nnot json\n{"b":', (line) => invalid.push(line)),
+      [{ a: 1 }],
+    );
     assert.deepEqual(parser.push('2}\n'), [{ b: 2 }]);
     assert.deepEqual(invalid, ['not json']);
   });
@@ -44,7 +56,7 @@ describe('Docker event stream: parsing', () => {
     assert.equal(sandboxEventOf(null), undefined);
   });
 
-  it('tells a sandbox\'s events from its guard\'s', () => {
+  it("tells a sandbox's events from its guard's", () => {
     const of = (attributes: Record<string, string>) => isSandboxContainerEvent(sandboxEventOf(JSON.parse(dockerEvent('start', attributes)))!);
     assert.equal(of({ 'sandboxes.role': 'sandbox' }), true);
     assert.equal(of({}), true, 'sandboxes from before roles have no role label');
@@ -111,7 +123,10 @@ describe('Docker event stream: connection (fake timers)', () => {
     streams[0]?.write(line.slice(0, 10));
     streams[0]?.write(`${line.slice(10)}\n${dockerEvent('start')}\n`);
     await settle();
-    assert.deepEqual(events.map((e) => e.action), ['destroy', 'start']);
+    assert.deepEqual(
+      events.map((e) => e.action),
+      ['destroy', 'start'],
+    );
   });
 
   it('reconnects after the stream ends (Docker restarted), and says so both times', async () => {

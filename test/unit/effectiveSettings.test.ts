@@ -64,7 +64,10 @@ describe('effective settings: limits (cpu, memoryMiB, pidsLimit, timeouts)', () 
   it("memoryMiB and pidsLimit: unset is the engine's default limit (2048 MiB, 512), not none: a workspace may not go above it", () => {
     assert.equal(ENGINE_DEFAULT_MEMORY_MIB, DEFAULT_MEMORY_MIB);
     assert.equal(ENGINE_DEFAULT_PIDS_LIMIT, DEFAULT_PIDS_LIMIT);
-    for (const [key, engineDefault] of [[SettingKeys.memoryMiB, DEFAULT_MEMORY_MIB], [PIDS_LIMIT_KEY, DEFAULT_PIDS_LIMIT]] as const) {
+    for (const [key, engineDefault] of [
+      [SettingKeys.memoryMiB, DEFAULT_MEMORY_MIB],
+      [PIDS_LIMIT_KEY, DEFAULT_PIDS_LIMIT],
+    ] as const) {
       assert.deepEqual(resolve(key, { defaultValue: null, ...folder(engineDefault * 2) }), { value: null, ignored: ['workspace'] });
       assert.deepEqual(resolve(key, { defaultValue: null, globalValue: null, ...folder(engineDefault * 2) }), { value: null, ignored: ['workspace'] });
       assert.deepEqual(resolve(key, { defaultValue: null, ...folder(engineDefault / 2) }), { value: engineDefault / 2, ignored: [] });
@@ -75,7 +78,7 @@ describe('effective settings: limits (cpu, memoryMiB, pidsLimit, timeouts)', () 
     }
   });
 
-  it('0 means no lifetime for the timeouts, so a workspace cannot use it to remove the user\'s', () => {
+  it("0 means no lifetime for the timeouts, so a workspace cannot use it to remove the user's", () => {
     for (const key of [SettingKeys.timeoutSeconds, SettingKeys.idleTimeoutSeconds]) {
       assert.deepEqual(resolve(key, { defaultValue: null, globalValue: 3600, ...folder(0) }), { value: 3600, ignored: ['workspace'] });
       assert.deepEqual(resolve(key, { defaultValue: null, globalValue: 0, ...folder(600) }), { value: 600, ignored: [] });
@@ -123,7 +126,7 @@ describe('effective settings: network', () => {
     assert.deepEqual(resolve(list, { ...user, ...folder(['2001:db9::/32']) }).ignored, ['workspace']);
   });
 
-  it('cidrAllowlist: an empty or null list (open) counts only when the user\'s is open too', () => {
+  it("cidrAllowlist: an empty or null list (open) counts only when the user's is open too", () => {
     const user = { defaultValue: [], globalValue: ['10.0.0.0/8'] };
     assert.deepEqual(resolve(list, { ...user, ...folder([]) }), { value: ['10.0.0.0/8'], ignored: ['workspace'] });
     assert.deepEqual(resolve(list, { ...user, ...folder(null) }), { value: ['10.0.0.0/8'], ignored: ['workspace'] });
@@ -146,7 +149,10 @@ describe('effective settings: network', () => {
       TRUSTED,
     );
     assert.deepEqual(networkSettingsFrom(settings, parseCidr), { blockNetwork: true, cidrAllowlist: ['192.0.2.0/24'] });
-    assert.deepEqual(settings.ignored.map((item) => `${item.key}@${item.scope}`), [`${block}@workspace`]);
+    assert.deepEqual(
+      settings.ignored.map((item) => `${item.key}@${item.scope}`),
+      [`${block}@workspace`],
+    );
   });
 });
 
@@ -159,7 +165,7 @@ describe('effective settings: workspace files', () => {
     assert.deepEqual(resolve(mount, { defaultValue: 'copy', globalValue: 'readwrite', ...folder('readwrite') }), { value: 'readwrite', ignored: ['workspace'] });
   });
 
-  it('mount: only a mode at least as strict as the user\'s: none, then copy, then readonly', () => {
+  it("mount: only a mode at least as strict as the user's: none, then copy, then readonly", () => {
     const order = ['none', 'copy', 'readonly', 'readwrite'];
     for (const [u, user] of order.entries()) {
       for (const [w, wanted] of order.slice(0, 3).entries()) {
@@ -184,7 +190,7 @@ describe('effective settings: workspace files', () => {
     assert.deepEqual(resolve(includeIgnored, { defaultValue: false, globalValue: true, ...folder(true) }), { value: true, ignored: [] });
   });
 
-  it('the path follows VS Code\'s precedence: it only says where the folder appears inside', () => {
+  it("the path follows VS Code's precedence: it only says where the folder appears inside", () => {
     assert.deepEqual(resolve(SettingKeys.workspacePath, { defaultValue: '/workspace', ...folder('/src') }), { value: '/src', ignored: [] });
   });
 });
@@ -198,7 +204,10 @@ describe('effective settings: image, ports, machine settings, the rest', () => {
 
   it("image: never a snapshot, which holds another sandbox's files", () => {
     assert.equal(SNAPSHOT_IMAGE_PREFIX, `${SNAPSHOT_REPOSITORY}/`);
-    assert.deepEqual(resolve(SettingKeys.image, { defaultValue: 'python:3.12-slim', workspaceValue: `${SNAPSHOT_REPOSITORY}/sb-abc:1` }), { value: 'python:3.12-slim', ignored: ['workspace'] });
+    assert.deepEqual(resolve(SettingKeys.image, { defaultValue: 'python:3.12-slim', workspaceValue: `${SNAPSHOT_REPOSITORY}/sb-abc:1` }), {
+      value: 'python:3.12-slim',
+      ignored: ['workspace'],
+    });
   });
 
   it('ports: from a trusted workspace only', () => {
@@ -223,7 +232,7 @@ describe('effective settings: image, ports, machine settings, the rest', () => {
     assert.deepEqual(resolve(SettingKeys.runtime, { defaultValue: 'runsc', globalValue: 'runc' }), { value: 'runc', ignored: [] });
   });
 
-  it('command, env and workdir follow VS Code\'s precedence; objects merge as VS Code merges them', () => {
+  it("command, env and workdir follow VS Code's precedence; objects merge as VS Code merges them", () => {
     assert.deepEqual(resolve(SettingKeys.command, { defaultValue: [], ...folder(['make', 'test']) }).value, ['make', 'test']);
     assert.deepEqual(resolve(SettingKeys.workdir, { defaultValue: '', ...folder('/src') }).value, '/src');
     assert.deepEqual(resolve(SettingKeys.env, { defaultValue: {}, globalValue: { A: '1', B: '1' }, ...folder({ B: '2' }) }).value, { A: '1', B: '2' });
@@ -263,7 +272,12 @@ describe('effective settings: a whole spec from a repository that tries everythi
   it('names each ignored value and why, for the log', () => {
     const lines = ignoredSettings(inspect, TRUSTED).map(describeIgnored);
     assert.equal(lines.length, 6);
-    assert.ok(lines.includes('Ignored "sandboxes.defaults.memoryMiB": 8192 in the workspace settings: it is higher than the limit of 256 that your user settings (or the default) set; workspace settings may only lower it.'), lines.join('\n'));
+    assert.ok(
+      lines.includes(
+        'Ignored "sandboxes.defaults.memoryMiB": 8192 in the workspace settings: it is higher than the limit of 256 that your user settings (or the default) set; workspace settings may only lower it.',
+      ),
+      lines.join('\n'),
+    );
     assert.ok(lines.some((line) => line.startsWith('Ignored "sandboxes.defaults.timeoutSeconds": 0 in the workspace settings: it would remove the limit of 600')));
     assert.ok(lines.some((line) => line.startsWith('Ignored "sandboxes.network.blockNetwork": false in the workspace settings: your user settings turn it on')));
     assert.ok(lines.some((line) => line.startsWith('Ignored "sandboxes.defaults.runtime": "runc" in the workspace settings: only user settings can set this')));

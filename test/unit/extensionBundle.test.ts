@@ -38,7 +38,9 @@ test('dist/extension.js loads without the engine and takes the vscode API once',
   t.after(() => rmSync(outdir, { recursive: true, force: true }));
   const built = spawnSync(process.execPath, ['esbuild.mjs', '--production', '--outdir', outdir], { cwd: REPO, encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
-  const run = spawnSync(process.execPath, ['-e', LOAD_WITH_STUB, join(outdir, 'extension.js'), join(REPO, 'node_modules', '@types', 'vscode', 'index.d.ts')], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['-e', LOAD_WITH_STUB, join(outdir, 'extension.js'), join(REPO, 'node_modules', '@types', 'vscode', 'index.d.ts')], {
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 0, run.stderr);
   const result = JSON.parse(run.stdout) as { loaded: string[]; vscodeRequires: number; exports: string[] };
   assert.deepEqual(result.exports.sort(), ['activate', 'deactivate']);

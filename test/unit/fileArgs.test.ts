@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { confirmsSnapshotRemoval, fileTargetFromArg, hostPathsFromArg, sandboxPathFromArg, snapshotRefFromArg, withoutExplorerSelection } from '../../src/vscode/files/fileArgs';
+import {
+  confirmsSnapshotRemoval,
+  fileTargetFromArg,
+  hostPathsFromArg,
+  sandboxPathFromArg,
+  snapshotRefFromArg,
+  withoutExplorerSelection,
+} from '../../src/vscode/files/fileArgs';
 
 const ID = 'sb-abc123def456';
 
 describe('file and snapshot command arguments', () => {
-  it('take a sandbox: URI (the Explorer\'s resource) or anything naming a sandbox', () => {
+  it("take a sandbox: URI (the Explorer's resource) or anything naming a sandbox", () => {
     assert.deepEqual(fileTargetFromArg({ scheme: 'sandbox', authority: ID, path: '/workspace/a b/../c.txt' }), { sandboxId: ID, path: '/workspace/c.txt' });
     assert.deepEqual(fileTargetFromArg(ID), { sandboxId: ID, path: undefined });
     assert.deepEqual(fileTargetFromArg({ kind: 'sandbox', sandboxId: ID }), { sandboxId: ID, path: undefined }, 'a tree node');
@@ -29,8 +36,11 @@ describe('file and snapshot command arguments', () => {
     assert.throws(() => hostPathsFromArg({ scheme: 'sandbox', authority: ID, path: '/x' }), TypeError);
   });
 
-  it('ignore the Explorer\'s selection, passed where host paths go', () => {
-    const selection = [{ scheme: 'sandbox', authority: ID, path: '/workspace/a' }, { scheme: 'sandbox', authority: ID, path: '/workspace/b' }];
+  it("ignore the Explorer's selection, passed where host paths go", () => {
+    const selection = [
+      { scheme: 'sandbox', authority: ID, path: '/workspace/a' },
+      { scheme: 'sandbox', authority: ID, path: '/workspace/b' },
+    ];
     assert.equal(withoutExplorerSelection(selection), undefined);
     assert.deepEqual(withoutExplorerSelection(['/tmp/a']), ['/tmp/a']);
     assert.equal(withoutExplorerSelection(undefined), undefined);

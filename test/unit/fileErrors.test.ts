@@ -8,7 +8,7 @@ import { InvalidSandboxUriError } from '../../src/vscode/files/sandboxUri';
 const engine = (code: SandboxErrorCode, message = 'the cause.', fix = 'The fix.') => new SandboxError(code, message, fix);
 
 describe('engine errors → FileSystemError kinds', () => {
-  it('maps the file codes to the kinds VS Code acts on, with the engine\'s message', () => {
+  it("maps the file codes to the kinds VS Code acts on, with the engine's message", () => {
     const cases: [SandboxErrorCode, string][] = [
       ['FILE_NOT_FOUND', 'FileNotFound'],
       ['FILE_EXISTS', 'FileExists'],
@@ -18,14 +18,23 @@ describe('engine errors → FileSystemError kinds', () => {
       ['PATH_OUTSIDE', 'NoPermissions'],
     ];
     for (const [code, kind] of cases) assert.equal(mapFileError(engine(code)).kind, kind, code);
-    assert.equal(mapFileError(engine('FILE_NOT_FOUND', '/x does not exist in sandbox web.')).message, '/x does not exist in sandbox web.', 'VS Code explains a missing file itself: no fix appended');
+    assert.equal(
+      mapFileError(engine('FILE_NOT_FOUND', '/x does not exist in sandbox web.')).message,
+      '/x does not exist in sandbox web.',
+      'VS Code explains a missing file itself: no fix appended',
+    );
   });
 
   it('says a read-only mount refused a write, with the fix', () => {
-    const err = engine('PERMISSION_DENIED', 'write of /workspace/a.txt was refused: Read-only file system', 'It is on a read-only mount: change it on the host, or create the sandbox with a readwrite or copy mount.');
+    const err = engine(
+      'PERMISSION_DENIED',
+      'write of /workspace/a.txt was refused: Read-only file system',
+      'It is on a read-only mount: change it on the host, or create the sandbox with a readwrite or copy mount.',
+    );
     assert.deepEqual(mapFileError(err), {
       kind: 'NoPermissions',
-      message: 'write of /workspace/a.txt was refused: Read-only file system. It is on a read-only mount: change it on the host, or create the sandbox with a readwrite or copy mount.',
+      message:
+        'write of /workspace/a.txt was refused: Read-only file system. It is on a read-only mount: change it on the host, or create the sandbox with a readwrite or copy mount.',
     });
   });
 
@@ -42,7 +51,7 @@ describe('engine errors → FileSystemError kinds', () => {
     assert.deepEqual(mapFileError('weird'), { kind: 'Unknown', message: 'weird' });
   });
 
-  it('recognises engine errors by shape (another extension\'s copy of the class)', () => {
+  it("recognises engine errors by shape (another extension's copy of the class)", () => {
     const foreign = Object.assign(new Error('/y already exists.'), { code: 'FILE_EXISTS', fix: 'Choose another name.' });
     assert.equal(mapFileError(foreign).kind, 'FileExists');
   });

@@ -13,7 +13,7 @@ describe('sizes and copy progress', () => {
     assert.equal(formatBytes(3.4 * 1024 * MB), '3.4 GB');
   });
 
-  it('says files and MB done of the totals, in the total\'s unit', () => {
+  it("says files and MB done of the totals, in the total's unit", () => {
     assert.equal(formatCopyProgress({ files: 12, totalFiles: 340, bytes: 1.2 * MB, totalBytes: 8 * MB }), '12 of 340 files, 1.2 of 8.0 MB');
     assert.equal(formatCopyProgress({ files: 0, totalFiles: 1, bytes: 0, totalBytes: 300 }), '0 of 1 file, 0 of 300 B');
     assert.equal(formatCopyProgress({ files: 5, totalFiles: 5, bytes: 50 * MB, totalBytes: 50 * MB }), '5 of 5 files, 50 of 50 MB');
@@ -25,6 +25,9 @@ describe('sizes and copy progress', () => {
     const next = progressIncrements();
     const steps = [0, 2, 5, 4, 10].map((bytes) => next({ files: 0, totalFiles: 3, bytes, totalBytes: 10 }));
     assert.deepEqual(steps, [0, 20, 30, 0, 50]);
-    assert.equal(steps.reduce((a, b) => a + b, 0), 100);
+    assert.equal(
+      steps.reduce((a, b) => a + b, 0),
+      100,
+    );
   });
 });

@@ -21,7 +21,13 @@ function fakeFiles(entries: Record<string, Omit<FileStat, 'path' | 'mtimeMs' | '
 describe('what the editor is told a path is', () => {
   it('plain files and folders as they are, without another look', async () => {
     const files = fakeFiles({});
-    assert.deepEqual(await editorStat(files, { path: '/a', type: 'file', size: 3, mtimeMs: 5, mode: 0o600 }), { type: 'file', isLink: false, size: 3, mtimeMs: 5, mode: 0o600 });
+    assert.deepEqual(await editorStat(files, { path: '/a', type: 'file', size: 3, mtimeMs: 5, mode: 0o600 }), {
+      type: 'file',
+      isLink: false,
+      size: 3,
+      mtimeMs: 5,
+      mode: 0o600,
+    });
     assert.deepEqual(files.calls, []);
   });
 

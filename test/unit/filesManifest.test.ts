@@ -28,7 +28,11 @@ const manifest = localizedManifest() as {
 const properties = Object.assign({}, ...manifest.contributes.configuration.map((s) => s.properties)) as Record<string, Property>;
 const menu = (name: string) => manifest.contributes.menus[name] ?? [];
 const onTree = (contextValue: string) =>
-  new Set(menu('view/item/context').filter((m) => new RegExp(/\/(.*)\//.exec(m.when ?? '')?.[1] ?? '^$').test(contextValue)).map((m) => m.command));
+  new Set(
+    menu('view/item/context')
+      .filter((m) => new RegExp(/\/(.*)\//.exec(m.when ?? '')?.[1] ?? '^$').test(contextValue))
+      .map((m) => m.command),
+  );
 
 describe('package.json: workspace files and snapshots', () => {
   it('activates when VS Code needs the sandbox: file system (a window restoring a sandbox folder)', () => {
@@ -77,7 +81,15 @@ describe('package.json: workspace files and snapshots', () => {
 
   it('keeps every file and snapshot command in the Command Palette', () => {
     const hidden = new Set(menu('commandPalette').map((m) => m.command));
-    for (const id of [CommandIds.openSandboxFolder, CommandIds.downloadFromSandbox, CommandIds.uploadToSandbox, CommandIds.syncWorkspace, CommandIds.snapshotSandbox, CommandIds.createFromSnapshot, CommandIds.removeSnapshot]) {
+    for (const id of [
+      CommandIds.openSandboxFolder,
+      CommandIds.downloadFromSandbox,
+      CommandIds.uploadToSandbox,
+      CommandIds.syncWorkspace,
+      CommandIds.snapshotSandbox,
+      CommandIds.createFromSnapshot,
+      CommandIds.removeSnapshot,
+    ]) {
       assert.ok(!hidden.has(id), id);
     }
   });

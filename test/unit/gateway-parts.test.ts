@@ -12,7 +12,15 @@ import { readSni } from '../../src/gateway/clientHello';
 import { gatewayListenPort } from '../../src/core/network/gatewayPorts';
 
 function hello(extensions: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from([3, 3]), Buffer.alloc(32, 7), Buffer.from([0]), Buffer.from([0, 2, 0x13, 0x01]), Buffer.from([1, 0]), u16(extensions.length), extensions]);
+  const body = Buffer.concat([
+    Buffer.from([3, 3]),
+    Buffer.alloc(32, 7),
+    Buffer.from([0]),
+    Buffer.from([0, 2, 0x13, 0x01]),
+    Buffer.from([1, 0]),
+    u16(extensions.length),
+    extensions,
+  ]);
   const hs = Buffer.concat([Buffer.from([1, 0, body.length >> 8, body.length & 255]), body]);
   return Buffer.concat([Buffer.from([22, 3, 1]), u16(hs.length), hs]);
 }
@@ -63,7 +71,22 @@ describe('readSni', () => {
 describe('refusedAddress', () => {
   const rules = { cidrs: [], deny: ['172.18.0.0/16', '192.0.2.1'] };
   it('refuses every non-public range, v4 and v6', () => {
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fd00::1', 'fe80::1', 'ff02::1']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fd00::1',
+      'fe80::1',
+      'ff02::1',
+    ]) {
       assert.ok(refusedAddress(a, rules), `${a} refused`);
     }
   });

@@ -38,7 +38,13 @@ describe('sandboxes.allowRefusedName arguments', () => {
   });
 
   it('refuses anything else, naming what it got', () => {
-    for (const bad of [undefined, 'sb-1', { sandboxId: 'sb-1', entry: 'a.test' }, { sandboxId: 'sb-1', entry: '', scope: 'sandbox' }, { sandboxId: 'sb-1', entry: 'a.test', scope: 'user' }]) {
+    for (const bad of [
+      undefined,
+      'sb-1',
+      { sandboxId: 'sb-1', entry: 'a.test' },
+      { sandboxId: 'sb-1', entry: '', scope: 'sandbox' },
+      { sandboxId: 'sb-1', entry: 'a.test', scope: 'user' },
+    ]) {
       assert.throws(() => allowArgsFrom(bad), TypeError);
     }
   });

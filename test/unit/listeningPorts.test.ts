@@ -54,9 +54,19 @@ describe('parseListeningPorts', () => {
 
 describe('newlyListening', () => {
   it('reports new ports and ports that stopped being loopback-only', () => {
-    const before = [{ port: 8000, loopbackOnly: false }, { port: 3000, loopbackOnly: true }];
-    const now = [{ port: 8000, loopbackOnly: false }, { port: 3000, loopbackOnly: false }, { port: 5000, loopbackOnly: true }];
-    assert.deepEqual(newlyListening(before, now), [{ port: 3000, loopbackOnly: false }, { port: 5000, loopbackOnly: true }]);
+    const before = [
+      { port: 8000, loopbackOnly: false },
+      { port: 3000, loopbackOnly: true },
+    ];
+    const now = [
+      { port: 8000, loopbackOnly: false },
+      { port: 3000, loopbackOnly: false },
+      { port: 5000, loopbackOnly: true },
+    ];
+    assert.deepEqual(newlyListening(before, now), [
+      { port: 3000, loopbackOnly: false },
+      { port: 5000, loopbackOnly: true },
+    ]);
     assert.deepEqual(newlyListening(now, before), []);
   });
 });
@@ -71,7 +81,12 @@ describe('PortWatcher', () => {
     let ports = [{ port: 8000, loopbackOnly: false }];
     let scans = 0;
     const events: PortWatchEvent[] = [];
-    const watch = new PortWatcher(async () => (scans++, ports), async () => true, (e) => events.push(e), { intervalMs: 5 });
+    const watch = new PortWatcher(
+      async () => (scans++, ports),
+      async () => true,
+      (e) => events.push(e),
+      { intervalMs: 5 },
+    );
     await watch.ready;
     await until(() => scans >= 3);
     assert.equal(events.length, 1);
@@ -92,10 +107,19 @@ describe('PortWatcher', () => {
     let running = true;
     let scans = 0;
     const events: PortWatchEvent[] = [];
-    const watch = new PortWatcher(async () => (scans++, Promise.reject(new Error('exec failed'))), async () => running, (e) => events.push(e), { intervalMs: 5, maxBackoffMs: 40 });
+    const watch = new PortWatcher(
+      async () => (scans++, Promise.reject(new Error('exec failed'))),
+      async () => running,
+      (e) => events.push(e),
+      { intervalMs: 5, maxBackoffMs: 40 },
+    );
     await watch.ready;
     await new Promise((r) => setTimeout(r, 150));
-    assert.deepEqual(events.map((e) => e.kind), ['error'], 'one error event for a run of failures');
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['error'],
+      'one error event for a run of failures',
+    );
     assert.ok(scans < 15, `backed off (${scans} scans in 150 ms at a 5 ms interval)`);
     running = false;
     await until(() => events.some((e) => e.kind === 'ended'));
@@ -106,7 +130,12 @@ describe('PortWatcher', () => {
 
   it('scans less often while idle, and refresh() scans now', async () => {
     let scans = 0;
-    const watch = new PortWatcher(async () => (scans++, []), async () => true, () => {}, { intervalMs: 5, idleIntervalMs: 10_000 });
+    const watch = new PortWatcher(
+      async () => (scans++, []),
+      async () => true,
+      () => {},
+      { intervalMs: 5, idleIntervalMs: 10_000 },
+    );
     await watch.ready;
     watch.setIdle(true);
     await new Promise((r) => setTimeout(r, 30)); // at most the one already scheduled

@@ -33,7 +33,13 @@ describe('local images', () => {
   });
 
   it('puts the current image first, marked "not on this machine" when it is not local', () => {
-    const images = localImagesFrom([{ RepoTags: ['a:1'], Size: 1000 }, { RepoTags: ['b:1'], Size: 2000 }], FILTER);
+    const images = localImagesFrom(
+      [
+        { RepoTags: ['a:1'], Size: 1000 },
+        { RepoTags: ['b:1'], Size: 2000 },
+      ],
+      FILTER,
+    );
     assert.deepEqual(imageChoices(images, 'b:1'), [
       { ref: 'b:1', size: '2 kB', current: true },
       { ref: 'a:1', size: '1 kB', current: false },

@@ -52,7 +52,13 @@ function allNodes(hostile: string): TreeNode[] {
     const [node] = rootNodes([root]);
     assert.ok(node);
     nodes.push(node, { ...node, network: network instanceof Error ? undefined : network });
-    for (const child of sandboxChildren(node, { network, tunnels: [], terminals: [{ name: hostile, show: () => undefined }], activeTerminal: undefined, snapshots: [snapshot] })) {
+    for (const child of sandboxChildren(node, {
+      network,
+      tunnels: [],
+      terminals: [{ name: hostile, show: () => undefined }],
+      activeTerminal: undefined,
+      snapshots: [snapshot],
+    })) {
       nodes.push(child);
       if (child.kind !== 'sandbox') nodes.push(...groupChildren(child));
     }
@@ -65,7 +71,11 @@ describe('sandbox-chosen text in notifications', () => {
     for (const hostile of HOSTILE) {
       for (const err of [
         new SandboxError('EXEC_FAILED', `read of /etc/hostname failed in sandbox web (exit 5): ${hostile}`, 'See the message above.'),
-        new SandboxError('PATH_OUTSIDE', `Downloaded to /tmp/x, except 1 symlink(s) pointing outside it, which were not created: link -> /${hostile}.`, 'Download the targets.'),
+        new SandboxError(
+          'PATH_OUTSIDE',
+          `Downloaded to /tmp/x, except 1 symlink(s) pointing outside it, which were not created: link -> /${hostile}.`,
+          'Download the targets.',
+        ),
         new SandboxError('NOT_RUNNING', 'Sandbox is gone.', hostile),
         new UserFacingError(`Could not copy main.py to /tmp/sandboxes-run/main.py in sandbox "web": ${hostile}.`, 'Check its image'),
         new TypeError(hostile),
@@ -112,7 +122,7 @@ describe('sandbox-chosen text in notifications', () => {
     }
   });
 
-  it("copyFailedMessage: Run Active File's \"Could not copy…\" with stderr from the sandbox's sh and cat", () => {
+  it('copyFailedMessage: Run Active File\'s "Could not copy…" with stderr from the sandbox\'s sh and cat', () => {
     for (const hostile of HOSTILE) {
       const shown = copyFailedMessage('main.py', '/tmp/sandboxes-run/main.py', hostile, `mkdir: cannot create directory\n${hostile}`, 1);
       assertNoLinks(shown, hostile);
@@ -122,7 +132,10 @@ describe('sandbox-chosen text in notifications', () => {
       assert.ok(presented.kind === 'actionable');
       assertNoLinks(presented.text, hostile);
     }
-    assert.match(copyFailedMessage('a.py', '/tmp/a.py', 'web', `${'x'.repeat(5000)}\n`, 2), /^Could not copy a\.py to \/tmp\/a\.py in sandbox "web": x{10,199}… \(exit code 2; its whole output is in the gVisor Sandboxes log\)\.$/);
+    assert.match(
+      copyFailedMessage('a.py', '/tmp/a.py', 'web', `${'x'.repeat(5000)}\n`, 2),
+      /^Could not copy a\.py to \/tmp\/a\.py in sandbox "web": x{10,199}… \(exit code 2; its whole output is in the gVisor Sandboxes log\)\.$/,
+    );
     assert.equal(copyFailedMessage('a.py', '/tmp/a.py', 'web', '', 2), 'Could not copy a.py to /tmp/a.py in sandbox "web": exit code 2.');
   });
 
@@ -154,7 +167,10 @@ describe('sandbox-chosen text in Markdown (tooltips, the Check Setup report)', (
         assert.ok(shown);
         assertSafeMarkdown(shown.tooltip, hostile);
         assertNoLinks(shown.text, hostile);
-        assert.ok(renderedIcons(shown.text).every((icon) => ['vm-running', 'globe', 'circle-slash', 'filter', 'question'].includes(icon)), shown.text);
+        assert.ok(
+          renderedIcons(shown.text).every((icon) => ['vm-running', 'globe', 'circle-slash', 'filter', 'question'].includes(icon)),
+          shown.text,
+        );
       }
     }
   });
@@ -162,7 +178,13 @@ describe('sandbox-chosen text in Markdown (tooltips, the Check Setup report)', (
   it('renderSetupReport: the report document', () => {
     for (const hostile of HOSTILE) {
       const target = { dockerHost: hostile, runtime: hostile, image: hostile, network: hostile, checkedAt: NOW };
-      const failed: CheckReport = { ok: false, items: [{ name: hostile, ok: false, detail: hostile, fix: hostile }, { name: hostile, ok: true, detail: hostile }] };
+      const failed: CheckReport = {
+        ok: false,
+        items: [
+          { name: hostile, ok: false, detail: hostile, fix: hostile },
+          { name: hostile, ok: true, detail: hostile },
+        ],
+      };
       assertSafeMarkdown(renderSetupReport(failed, target), hostile);
       assertSafeMarkdown(renderSetupReport({ ok: true, items: [{ name: hostile, ok: true, detail: hostile }] }, target), hostile);
     }

@@ -18,12 +18,10 @@ const input: NetworkCheckInput = {
 describe('network setup check', () => {
   it('has a line per runtime, the one in use first, and one for the guard image', () => {
     const items = networkCheckItems(input);
-    assert.deepEqual(items.map((i) => i.name), [
-      'Network policy: runsc (new sandboxes)',
-      'Network policy: runc',
-      'Network policy: runsc-netstack',
-      'Network guard image',
-    ]);
+    assert.deepEqual(
+      items.map((i) => i.name),
+      ['Network policy: runsc (new sandboxes)', 'Network policy: runc', 'Network policy: runsc-netstack', 'Network guard image'],
+    );
     assert.ok(items.every((i) => i.ok));
     assert.match(items[0]?.detail ?? '', /^Network policies are enforced: .* guard container/);
     assert.match(items[2]?.detail ?? '', /^Network policies are not enforced: .*netstack/);

@@ -25,8 +25,14 @@ describe('Set Network Policy… choices', () => {
   });
 
   it('needs valid settings for the choices that use them, and a non-empty allowlist', () => {
-    assert.throws(() => changeForChoice('allowlist', invalidSettings), (err) => err === invalidSettings);
-    assert.throws(() => changeForChoice('settings', invalidSettings), (err) => err === invalidSettings);
+    assert.throws(
+      () => changeForChoice('allowlist', invalidSettings),
+      (err) => err === invalidSettings,
+    );
+    assert.throws(
+      () => changeForChoice('settings', invalidSettings),
+      (err) => err === invalidSettings,
+    );
     assert.deepEqual(changeForChoice('open', invalidSettings).policy, { blockNetwork: false, cidrAllowlist: [] });
     assert.throws(
       () => changeForChoice('allowlist', { blockNetwork: false, cidrAllowlist: [] }),
@@ -42,7 +48,10 @@ describe('Set Network Policy… choices', () => {
   });
 
   it('marks the current choice: "settings" for a sandbox that follows them, else its mode', () => {
-    const current = (s: NetworkState) => choiceItems(s, allowlistSettings).filter((item) => item.current).map((item) => item.choice);
+    const current = (s: NetworkState) =>
+      choiceItems(s, allowlistSettings)
+        .filter((item) => item.current)
+        .map((item) => item.choice);
     assert.deepEqual(current(state({ mode: 'blocked', blockNetwork: true })), ['blocked']);
     assert.deepEqual(current(state({ mode: 'blocked', blockNetwork: true, followsDefaults: true })), ['settings']);
     const items = choiceItems(state({ mode: 'blocked', blockNetwork: true }), allowlistSettings);
@@ -93,17 +102,21 @@ describe('Set Network Policy… choices', () => {
 });
 
 describe('re-apply failures', () => {
-  it('names the sandboxes and the engine\'s reasons, and says the engine failed closed', () => {
+  it("names the sandboxes and the engine's reasons, and says the engine failed closed", () => {
     const one = summarizeReapplyFailures({ blockNetwork: true, cidrAllowlist: [] }, [{ name: 'a', message: 'iptables failed. It now has no network (blocked).' }], 3);
     assert.equal(
       one,
       'The workspace network settings (blocked (loopback only)) could not be applied to sandbox "a". iptables failed. It now has no network (blocked). ' +
         'The engine fails closed: a sandbox whose new policy cannot be applied is left with no network, or stopped when even that fails; it never keeps the old one.',
     );
-    const two = summarizeReapplyFailures({ blockNetwork: false, cidrAllowlist: ['10.0.0.0/8'] }, [
-      { name: 'a', message: 'x' },
-      { name: 'b', message: 'y' },
-    ], 3);
+    const two = summarizeReapplyFailures(
+      { blockNetwork: false, cidrAllowlist: ['10.0.0.0/8'] },
+      [
+        { name: 'a', message: 'x' },
+        { name: 'b', message: 'y' },
+      ],
+      3,
+    );
     assert.match(two, /could not be applied to 2 of 3 sandboxes\. "a": x\. "b": y\. The engine fails closed/);
   });
 });

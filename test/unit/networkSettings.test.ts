@@ -29,7 +29,7 @@ describe('network settings → policy', () => {
     });
   });
 
-  it('names the setting and the bad entry, with the engine\'s reason', () => {
+  it("names the setting and the bad entry, with the engine's reason", () => {
     const err = refused(() => network({ [SettingKeys.cidrAllowlist]: ['192.0.2.0/24', '10.0.0.1/8'] }));
     assert.equal(err.message, 'Setting "sandboxes.network.cidrAllowlist" has an invalid entry: "10.0.0.1/8" has host bits set; did you mean 10.0.0.0/8?');
     assert.match(err.fix, /10\.0\.0\.0\/8 or fd00::\/8, or single addresses such as 192\.0\.2\.7/);
@@ -47,11 +47,14 @@ describe('network settings → policy', () => {
 
   it('refuses a blockNetwork that is not a boolean and an allowlist that is not a list', () => {
     const err = refused(() => network({ [SettingKeys.blockNetwork]: 'yes', [SettingKeys.cidrAllowlist]: '10.0.0.0/8' }));
-    assert.match(err.message, /^Setting "sandboxes\.network\.blockNetwork" is "yes", but it must be true or false\. Setting "sandboxes\.network\.cidrAllowlist" is "10\.0\.0\.0\/8", but it must be a list/);
+    assert.match(
+      err.message,
+      /^Setting "sandboxes\.network\.blockNetwork" is "yes", but it must be true or false\. Setting "sandboxes\.network\.cidrAllowlist" is "10\.0\.0\.0\/8", but it must be a list/,
+    );
     assert.deepEqual(err.settingKeys, [SettingKeys.blockNetwork, SettingKeys.cidrAllowlist]);
   });
 
-  it('compares policies regardless of the allowlist\'s order', () => {
+  it("compares policies regardless of the allowlist's order", () => {
     const a = { blockNetwork: false, cidrAllowlist: ['10.0.0.0/8', '192.0.2.0/24'] };
     assert.ok(samePolicy(a, { blockNetwork: false, cidrAllowlist: ['192.0.2.0/24', '10.0.0.0/8'] }));
     assert.ok(!samePolicy(a, { ...a, blockNetwork: true }));
@@ -63,7 +66,7 @@ describe('network settings → policy', () => {
 describe('spec of a new sandbox from settings', () => {
   const base = { [SettingKeys.image]: 'python:3.12-slim', [SettingKeys.runtime]: 'runsc' };
 
-  it('carries the workspace\'s network policy, follows it, and is tagged with the workspace', () => {
+  it("carries the workspace's network policy, follows it, and is tagged with the workspace", () => {
     const spec = newSandboxSpecFromSettings(settings({ ...base, [SettingKeys.cidrAllowlist]: ['192.0.2.7'] }), engine, 'abc123');
     assert.deepEqual(spec, {
       image: 'python:3.12-slim',
@@ -81,14 +84,12 @@ describe('spec of a new sandbox from settings', () => {
   });
 
   it('names invalid defaults and invalid network settings in one error', () => {
-    const err = refused(() =>
-      newSandboxSpecFromSettings(settings({ ...base, [SettingKeys.cpu]: 0, [SettingKeys.cidrAllowlist]: ['nope'] }), engine, 't'),
-    );
+    const err = refused(() => newSandboxSpecFromSettings(settings({ ...base, [SettingKeys.cpu]: 0, [SettingKeys.cidrAllowlist]: ['nope'] }), engine, 't'));
     assert.match(err.message, /^Setting "sandboxes\.defaults\.cpu" is 0, .*\. Setting "sandboxes\.network\.cidrAllowlist" has an invalid entry: "nope"/);
     assert.deepEqual(err.settingKeys, [SettingKeys.cpu, SettingKeys.cidrAllowlist]);
   });
 
-  it('merges a caller\'s tags with the workspace tag', () => {
+  it("merges a caller's tags with the workspace tag", () => {
     const defaults = newSandboxSpecFromSettings(settings({ ...base, [SettingKeys.blockNetwork]: true }), engine, 'w1');
     const spec = validateSpec(withOverrides(defaults, { tags: { 'test-run': 'x' } }));
     assert.deepEqual(spec.tags, { workspace: 'w1', 'test-run': 'x' });
@@ -97,7 +98,7 @@ describe('spec of a new sandbox from settings', () => {
     assert.deepEqual(validateSpec(withOverrides(defaults, { tags: { workspace: 'other' } })).tags, { workspace: 'other' });
   });
 
-  it('treats a caller\'s network fields as the whole policy, which does not follow the settings', () => {
+  it("treats a caller's network fields as the whole policy, which does not follow the settings", () => {
     const defaults = newSandboxSpecFromSettings(settings({ ...base, [SettingKeys.blockNetwork]: true, [SettingKeys.cidrAllowlist]: ['10.0.0.0/8'] }), engine, 'w1');
     const spec = validateSpec(withOverrides(defaults, { cidrAllowlist: ['192.0.2.0/24'] }));
     assert.equal(spec.blockNetwork, false);
@@ -133,7 +134,7 @@ describe('workspace tag', () => {
     assert.equal(workspaceTagFor('untitled:1', ['sandbox://sb-abc123def456/', 'file:///home/me/b']), workspaceTagValue('file:///home/me/b'));
   });
 
-  it('is the .code-workspace file\'s for a workspace of several local folders, the folder\'s for one local folder plus sandbox folders', () => {
+  it("is the .code-workspace file's for a workspace of several local folders, the folder's for one local folder plus sandbox folders", () => {
     const file = 'file:///home/me/all.code-workspace';
     assert.equal(workspaceTagFor(file, ['file:///home/me/a', 'file:///home/me/b', 'sandbox://sb-abc123def456/']), workspaceTagValue(file));
     // code-server keeps an untitled workspace as a file: .code-workspace in its user data.

@@ -33,7 +33,9 @@ describe('package.json contributions', () => {
   it('contributes every command, with its title, in the "Sandboxes" category', () => {
     const byId = (a: { command: string }, b: { command: string }) => a.command.localeCompare(b.command);
     const contributed = manifest.contributes.commands.map(({ command, title, category }) => ({ command, title, category })).sort(byId);
-    const expected = Object.values(CommandIds).map((command) => ({ command, title: CommandTitles[command], category: 'Sandboxes' })).sort(byId);
+    const expected = Object.values(CommandIds)
+      .map((command) => ({ command, title: CommandTitles[command], category: 'Sandboxes' }))
+      .sort(byId);
     assert.deepEqual(contributed, expected);
   });
 
@@ -75,9 +77,18 @@ describe('package.json contributions', () => {
     says(SettingKeys.image, /untrusted workspace only your user settings count/);
   });
 
-  it('keeps the image, network, ports and workspace files out of untrusted workspaces\' settings', () => {
+  it("keeps the image, network, ports and workspace files out of untrusted workspaces' settings", () => {
     const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
-    for (const key of [SettingKeys.image, SettingKeys.blockNetwork, SettingKeys.cidrAllowlist, SettingKeys.encryptedPorts, SettingKeys.unencryptedPorts, SettingKeys.h2Ports, SettingKeys.workspaceMount, SettingKeys.includeIgnored]) {
+    for (const key of [
+      SettingKeys.image,
+      SettingKeys.blockNetwork,
+      SettingKeys.cidrAllowlist,
+      SettingKeys.encryptedPorts,
+      SettingKeys.unencryptedPorts,
+      SettingKeys.h2Ports,
+      SettingKeys.workspaceMount,
+      SettingKeys.includeIgnored,
+    ]) {
       assert.ok(restricted.includes(key), key);
     }
     assert.equal(properties[SettingKeys.bindAddress]?.scope, 'machine');
@@ -94,7 +105,10 @@ describe('package.json contributions', () => {
   });
 
   it('contributes the "Sandbox shell" terminal profile', () => {
-    assert.deepEqual(manifest.contributes.terminal.profiles.map(({ id, title }) => ({ id, title })), [{ id: 'sandboxes.sandboxShell', title: 'Sandbox shell' }]);
+    assert.deepEqual(
+      manifest.contributes.terminal.profiles.map(({ id, title }) => ({ id, title })),
+      [{ id: 'sandboxes.sandboxShell', title: 'Sandbox shell' }],
+    );
   });
 
   it('shows Run Active File in the editor title for exactly the languages it can run', () => {
@@ -106,7 +120,10 @@ describe('package.json contributions', () => {
 
   it('has a walkthrough whose steps have media and complete on real commands', () => {
     const [walkthrough] = manifest.contributes.walkthroughs;
-    assert.deepEqual(walkthrough?.steps.map((step) => step.id), ['checkSetup', 'create', 'terminal', 'ports', 'network']);
+    assert.deepEqual(
+      walkthrough?.steps.map((step) => step.id),
+      ['checkSetup', 'create', 'terminal', 'ports', 'network'],
+    );
     const commands = new Set<string>(Object.values(CommandIds));
     for (const step of walkthrough?.steps ?? []) {
       const media = step.media.markdown ?? step.media.svg;
@@ -132,14 +149,14 @@ describe('package.json contributions', () => {
     const setup = walkthrough?.steps.find((step) => step.id === 'checkSetup');
     assert.match(setup?.description ?? '', /\(command:sandboxes\.checkSetup\)/);
     const readme = /\(command:extension\.open\?([^)]+)\)/.exec(setup?.description ?? '');
-    assert.deepEqual(JSON.parse(decodeURIComponent(readme?.[1] ?? '""')), [`${manifest.publisher}.${manifest.name}`], 'the README link opens this extension\'s page');
+    assert.deepEqual(JSON.parse(decodeURIComponent(readme?.[1] ?? '""')), [`${manifest.publisher}.${manifest.name}`], "the README link opens this extension's page");
     const section = /Setting up a machine for the installed extension/;
     assert.match(setup?.description ?? '', section);
     assert.match(readFileSync(join(__dirname, '../../README.md'), 'utf8'), /^### Setting up a machine for the installed extension$/m);
   });
 });
 
-describe('package.nls.json: contribution strings, as VS Code\'s own extensions have them', () => {
+describe("package.nls.json: contribution strings, as VS Code's own extensions have them", () => {
   const raw = rawManifest();
   const nls = nlsStrings();
 
@@ -167,7 +184,11 @@ describe('package.nls.json: contribution strings, as VS Code\'s own extensions h
     };
     visit(raw, []);
     assert.deepEqual(missing, []);
-    assert.deepEqual(Object.keys(nls).filter((key) => !used.has(key)), [], 'keys of package.nls.json that package.json no longer uses');
+    assert.deepEqual(
+      Object.keys(nls).filter((key) => !used.has(key)),
+      [],
+      'keys of package.nls.json that package.json no longer uses',
+    );
   });
 
   it('keeps "%key%" out of what VS Code never localizes: ids, commands, when clauses, settings keys', () => {

@@ -98,7 +98,10 @@ describe('sandboxes that can write the workspace settings', () => {
       ],
       files,
     );
-    assert.deepEqual(writers.map((w) => w.name), ['folder', 'parent', 'dotvscode', 'root']);
+    assert.deepEqual(
+      writers.map((w) => w.name),
+      ['folder', 'parent', 'dotvscode', 'root'],
+    );
     assert.equal(writers[1]?.file, files[0]);
   });
 

@@ -15,11 +15,39 @@ describe('poolKey', () => {
   it('ignores what a claim sets: name, lifetimes, network policy, ports', () => {
     const key = poolKey(base, 'runsc', ['192.0.2.53']);
     assert.ok(key);
-    assert.equal(poolKey({ ...base, name: 'n', timeoutSeconds: 5, idleTimeoutSeconds: 9, blockNetwork: true, cidrAllowlist: ['192.0.2.0/24'], followsNetworkDefaults: true, encryptedPorts: [1], unencryptedPorts: [2], h2Ports: [3] }, 'runsc', ['192.0.2.53']), key);
+    assert.equal(
+      poolKey(
+        {
+          ...base,
+          name: 'n',
+          timeoutSeconds: 5,
+          idleTimeoutSeconds: 9,
+          blockNetwork: true,
+          cidrAllowlist: ['192.0.2.0/24'],
+          followsNetworkDefaults: true,
+          encryptedPorts: [1],
+          unencryptedPorts: [2],
+          h2Ports: [3],
+        },
+        'runsc',
+        ['192.0.2.53'],
+      ),
+      key,
+    );
   });
   it('differs for what a running container fixes', () => {
     const key = poolKey(base, 'runsc', []);
-    for (const other of [{ image: 'img:2' }, { env: { A: '1' } }, { memoryMiB: 1024 }, { pidsLimit: 65 }, { cpu: 1 }, { workdir: '/w' }, { command: ['sleep', '9'] }, { tags: { t: 'y' } }, { mounts: [{ source: '/s', mode: 'readonly' as const }] }]) {
+    for (const other of [
+      { image: 'img:2' },
+      { env: { A: '1' } },
+      { memoryMiB: 1024 },
+      { pidsLimit: 65 },
+      { cpu: 1 },
+      { workdir: '/w' },
+      { command: ['sleep', '9'] },
+      { tags: { t: 'y' } },
+      { mounts: [{ source: '/s', mode: 'readonly' as const }] },
+    ]) {
       assert.notEqual(poolKey({ ...base, ...other }, 'runsc', []), key, JSON.stringify(other));
     }
     assert.notEqual(poolKey(base, 'runc', []), key, 'runtime');
@@ -31,33 +59,69 @@ describe('poolKey', () => {
   });
   it('leaves copy-mode mounts out (they are copied in at claim); bind mounts stay in', () => {
     assert.equal(poolKey({ ...base, mounts: [{ source: '/s', mode: 'copy' }] }, 'runsc', []), poolKey(base, 'runsc', []));
-    assert.equal(poolKey({ ...base, mounts: [{ source: '/s', mode: 'copy' }, { source: '/b', mode: 'readonly' }] }, 'runsc', []), poolKey({ ...base, mounts: [{ source: '/b', mode: 'readonly' }] }, 'runsc', []));
+    assert.equal(
+      poolKey(
+        {
+          ...base,
+          mounts: [
+            { source: '/s', mode: 'copy' },
+            { source: '/b', mode: 'readonly' },
+          ],
+        },
+        'runsc',
+        [],
+      ),
+      poolKey({ ...base, mounts: [{ source: '/b', mode: 'readonly' }] }, 'runsc', []),
+    );
   });
 });
 
 function container(id: string, labels: Record<string, string>, state = 'running'): Docker.ContainerInfo {
-  return { Id: `c-${id}-${labels['sandboxes.role'] ?? 'x'}`, Names: [`/${id}`], Labels: { 'sandboxes.managed': 'true', ...labels }, State: state, Created: 0 } as unknown as Docker.ContainerInfo;
+  return {
+    Id: `c-${id}-${labels['sandboxes.role'] ?? 'x'}`,
+    Names: [`/${id}`],
+    Labels: { 'sandboxes.managed': 'true', ...labels },
+    State: state,
+    Created: 0,
+  } as unknown as Docker.ContainerInfo;
 }
 
 describe('applyClaims', () => {
   const plain = container('plain', { 'sandboxes.id': 'sb-plain', 'sandboxes.role': 'sandbox', 'sandboxes.name': 'plain' });
   const member = container('m', { 'sandboxes.id': 'sb-m', 'sandboxes.role': 'sandbox', 'sandboxes.pool': 'true', 'sandboxes.pool-owner': 'o#1' });
   const claimed = container('c', { 'sandboxes.id': 'sb-c', 'sandboxes.role': 'sandbox', 'sandboxes.pool': 'true', 'sandboxes.pool-owner': 'o#1' });
-  const claim = container('claim-c', { 'sandboxes.id': 'sb-c', 'sandboxes.role': 'claim', 'sandboxes.name': 'mine', 'sandboxes.expires-at': '2030-01-01T00:00:00.000Z', 'sandboxes.network-mode': 'allowlist', 'sandboxes.tag.evil': 'no' }, 'created');
+  const claim = container(
+    'claim-c',
+    {
+      'sandboxes.id': 'sb-c',
+      'sandboxes.role': 'claim',
+      'sandboxes.name': 'mine',
+      'sandboxes.expires-at': '2030-01-01T00:00:00.000Z',
+      'sandboxes.network-mode': 'allowlist',
+      'sandboxes.tag.evil': 'no',
+    },
+    'created',
+  );
   const guard = container('g', { 'sandboxes.id': 'sb-m', 'sandboxes.role': 'guard', 'sandboxes.pool': 'true' });
 
-  it('drops unclaimed members, merges a claim\'s name, lifetime and mode into its sandbox, keeps the rest', () => {
+  it("drops unclaimed members, merges a claim's name, lifetime and mode into its sandbox, keeps the rest", () => {
     const out = applyClaims([plain, member, claimed, claim, guard]);
-    assert.deepEqual(out.map((c) => c.Id), [plain.Id, claimed.Id, claim.Id, guard.Id]);
+    assert.deepEqual(
+      out.map((c) => c.Id),
+      [plain.Id, claimed.Id, claim.Id, guard.Id],
+    );
     const merged = out[1].Labels;
     assert.equal(merged['sandboxes.name'], 'mine');
     assert.equal(merged['sandboxes.expires-at'], '2030-01-01T00:00:00.000Z');
     assert.equal(merged['sandboxes.network-mode'], 'allowlist');
-    assert.equal(merged['sandboxes.tag.evil'], undefined, 'tags stay the sandbox\'s own');
+    assert.equal(merged['sandboxes.tag.evil'], undefined, "tags stay the sandbox's own");
   });
   it('a member being retired by its pool stays hidden', () => {
     const retiring = container('claim-m', { 'sandboxes.id': 'sb-m', 'sandboxes.role': 'claim', 'sandboxes.pool': 'retiring' }, 'created');
-    assert.deepEqual(applyClaims([member, retiring]).map((c) => c.Id), [retiring.Id]);
+    assert.deepEqual(
+      applyClaims([member, retiring]).map((c) => c.Id),
+      [retiring.Id],
+    );
     assert.deepEqual(unclaimedPoolMembers([member, retiring]), []);
   });
   it('orphaned members: unclaimed ones whose owner process is gone', () => {
@@ -74,7 +138,10 @@ describe('ready exec command line', () => {
     const argv = ['printf', '%s|', "it's", 'a b', '$HOME', '`id`', '\\n', '*', '', '"q"', ';exit 3'];
     const line = commandLine(argv);
     assert.ok(line);
-    const out = execFileSync('/bin/sh', ['-c', `eval "set -- ${'$'}LINE"; for a in "$@"; do printf '%s\\0' "$a"; done`], { env: { LINE: line, PATH: process.env.PATH }, encoding: 'utf8' });
+    const out = execFileSync('/bin/sh', ['-c', `eval "set -- ${'$'}LINE"; for a in "$@"; do printf '%s\\0' "$a"; done`], {
+      env: { LINE: line, PATH: process.env.PATH },
+      encoding: 'utf8',
+    });
     assert.deepEqual(out.split('\0').slice(0, -1), argv);
   });
   it('refuses what one line cannot carry, and execs with settings of their own', () => {
@@ -90,12 +157,19 @@ describe('ready policy line', () => {
   const env = { RULES_V4: '*filter\n-A OUTPUT -j DROP\nCOMMIT\n', RULES_V6: '', TAG: 'sandboxes-policy-abc', STATE: '{"cidrAllowlist":["198.51.100.7/32"],"x":"a b\'c"}' };
   const run = (input: string) => {
     try {
-      return { code: 0, out: execFileSync('/bin/sh', ['-c', `${READ_POLICY}\nprintf '%s|' "$RULES_V4" "$RULES_V6" "$TAG" "$STATE"`], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }) };
+      return {
+        code: 0,
+        out: execFileSync('/bin/sh', ['-c', `${READ_POLICY}\nprintf '%s|' "$RULES_V4" "$RULES_V6" "$TAG" "$STATE"`], {
+          input,
+          encoding: 'utf8',
+          stdio: ['pipe', 'pipe', 'pipe'],
+        }),
+      };
     } catch (error) {
       return { code: (error as { status: number }).status, out: '' };
     }
   };
-  it('the guard\'s shell reads back exactly the rules, tag and state', () => {
+  it("the guard's shell reads back exactly the rules, tag and state", () => {
     assert.deepEqual(run(policyLine(env)), { code: 0, out: `${env.RULES_V4.replace(/\n$/, '')}||${env.TAG}|${env.STATE}|` });
   });
   it('applies nothing from a line that was cut off', () => {

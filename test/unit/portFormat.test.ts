@@ -42,8 +42,14 @@ describe('port input', () => {
 
 describe('tunnel descriptions', () => {
   it('offer the three kinds, plain HTTP/TCP first', () => {
-    assert.deepEqual(KIND_CHOICES.map((c) => c.kind), ['unencrypted', 'encrypted', 'h2']);
-    assert.deepEqual(KIND_CHOICES.map((c) => c.label), ['HTTP / TCP', 'HTTPS', 'HTTP/2']);
+    assert.deepEqual(
+      KIND_CHOICES.map((c) => c.kind),
+      ['unencrypted', 'encrypted', 'h2'],
+    );
+    assert.deepEqual(
+      KIND_CHOICES.map((c) => c.label),
+      ['HTTP / TCP', 'HTTPS', 'HTTP/2'],
+    );
   });
 
   it('open wildcard listeners through loopback, and leave others alone', () => {

@@ -4,14 +4,7 @@ import { refused, settings } from './fixtures';
 import { parseCidr } from '../../src/core/network/policy';
 import { validateSpec } from '../../src/core/spec';
 import { UserFacingError } from '../../src/vscode/errors';
-import {
-  BIND_ADDRESS_PATTERN,
-  BIND_ADDRESS_PATTERN_ERROR,
-  bindAddressFrom,
-  forwardsPorts,
-  isLoopback,
-  portSettingsFrom,
-} from '../../src/vscode/ports/portSettings';
+import { BIND_ADDRESS_PATTERN, BIND_ADDRESS_PATTERN_ERROR, bindAddressFrom, forwardsPorts, isLoopback, portSettingsFrom } from '../../src/vscode/ports/portSettings';
 import { SettingKeys } from '../../src/shared/settingKeys';
 import { newSandboxSpecFromSettings, withOverrides } from '../../src/vscode/settingsToSpec';
 import { localizedManifest } from '../lib/manifest';
@@ -19,7 +12,15 @@ import { localizedManifest } from '../lib/manifest';
 const engine = { validateSpec, parseCidr };
 const base = { [SettingKeys.image]: 'python:3.12-slim', [SettingKeys.runtime]: 'runsc' };
 
-type Schema = { default?: unknown; pattern?: string; patternErrorMessage?: string; scope?: string; markdownDescription?: string; uniqueItems?: boolean; items?: { type?: string; minimum?: number; maximum?: number } };
+type Schema = {
+  default?: unknown;
+  pattern?: string;
+  patternErrorMessage?: string;
+  scope?: string;
+  markdownDescription?: string;
+  uniqueItems?: boolean;
+  items?: { type?: string; minimum?: number; maximum?: number };
+};
 const manifest = localizedManifest() as {
   contributes: { configuration: { properties: Record<string, Schema> }[] };
 };
@@ -34,9 +35,7 @@ describe('port settings', () => {
   });
 
   it('map each list to its spec field', () => {
-    const ports = portSettingsFrom(
-      settings({ [SettingKeys.unencryptedPorts]: [3000, 5432], [SettingKeys.encryptedPorts]: [8000], [SettingKeys.h2Ports]: [50051] }),
-    );
+    const ports = portSettingsFrom(settings({ [SettingKeys.unencryptedPorts]: [3000, 5432], [SettingKeys.encryptedPorts]: [8000], [SettingKeys.h2Ports]: [50051] }));
     assert.deepEqual(ports, { unencryptedPorts: [3000, 5432], encryptedPorts: [8000], h2Ports: [50051] });
   });
 
@@ -44,7 +43,10 @@ describe('port settings', () => {
     const err = refused(() =>
       portSettingsFrom(settings({ [SettingKeys.unencryptedPorts]: [0, 8000, '80', 8000], [SettingKeys.encryptedPorts]: [8000, 70000], [SettingKeys.h2Ports]: 50051 })),
     );
-    assert.match(err.message, /"sandboxes\.ports\.unencrypted" has 3 invalid entries: 0 is not a port number from 1 to 65535; "80" is not a port number .*; 8000 is listed twice\./);
+    assert.match(
+      err.message,
+      /"sandboxes\.ports\.unencrypted" has 3 invalid entries: 0 is not a port number from 1 to 65535; "80" is not a port number .*; 8000 is listed twice\./,
+    );
     assert.match(err.message, /"sandboxes\.ports\.encrypted" has 2 invalid entries: 8000 is also in "sandboxes\.ports\.unencrypted"; 70000 is not a port number/);
     assert.match(err.message, /"sandboxes\.ports\.h2" is 50051, but it must be a list of port numbers such as \[8000\]/);
     assert.deepEqual(err.settingKeys, [SettingKeys.unencryptedPorts, SettingKeys.encryptedPorts, SettingKeys.h2Ports]);
@@ -58,9 +60,7 @@ describe('port settings', () => {
   });
 
   it('are reported together with other invalid settings', () => {
-    const err = refused(() =>
-      newSandboxSpecFromSettings(settings({ ...base, [SettingKeys.cpu]: 0, [SettingKeys.h2Ports]: [1.5] }), engine, 't'),
-    );
+    const err = refused(() => newSandboxSpecFromSettings(settings({ ...base, [SettingKeys.cpu]: 0, [SettingKeys.h2Ports]: [1.5] }), engine, 't'));
     assert.match(err.message, /sandboxes\.defaults\.cpu.*sandboxes\.ports\.h2" has an invalid entry: 1\.5/);
     assert.deepEqual(err.settingKeys, [SettingKeys.cpu, SettingKeys.h2Ports]);
   });

@@ -25,7 +25,13 @@ describe('ReadyWatchdog', () => {
       const panel = fakePanel();
       const renders: number[] = [];
       const reports: string[] = [];
-      const watchdog = new ReadyWatchdog(panel, () => renders.push(1), (m) => reports.push(m), 1000, 2);
+      const watchdog = new ReadyWatchdog(
+        panel,
+        () => renders.push(1),
+        (m) => reports.push(m),
+        1000,
+        2,
+      );
       watchdog.rendered();
       mock.timers.tick(999);
       assert.equal(renders.length, 0);
@@ -49,7 +55,12 @@ describe('ReadyWatchdog', () => {
     try {
       const panel = fakePanel();
       let renders = 0;
-      const watchdog = new ReadyWatchdog(panel, () => renders++, () => undefined, 1000);
+      const watchdog = new ReadyWatchdog(
+        panel,
+        () => renders++,
+        () => undefined,
+        1000,
+      );
       watchdog.rendered();
       mock.timers.tick(500);
       watchdog.ready();
@@ -66,7 +77,12 @@ describe('ReadyWatchdog', () => {
     try {
       const panel = fakePanel(false);
       let renders = 0;
-      const watchdog = new ReadyWatchdog(panel, () => renders++, () => undefined, 1000);
+      const watchdog = new ReadyWatchdog(
+        panel,
+        () => renders++,
+        () => undefined,
+        1000,
+      );
       watchdog.rendered();
       mock.timers.tick(10_000);
       assert.equal(renders, 0, 'a hidden panel is not loaded: nothing to wait for');

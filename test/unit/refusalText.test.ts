@@ -4,7 +4,13 @@ import { describe, it } from 'node:test';
 import type { NetworkEvent } from '../../src/core/types';
 import { NAME_QUIET_MS, SANDBOX_QUIET_MS, describeRefusal, entryFor, shouldNotify } from '../../src/vscode/network/refusalText';
 
-const event = (fields: Partial<NetworkEvent>): NetworkEvent => ({ time: '2026-01-01T00:00:00Z', sandbox: 'sb-1', protocol: 'tls', reason: 'name not on the domain allowlist', ...fields });
+const event = (fields: Partial<NetworkEvent>): NetworkEvent => ({
+  time: '2026-01-01T00:00:00Z',
+  sandbox: 'sb-1',
+  protocol: 'tls',
+  reason: 'name not on the domain allowlist',
+  ...fields,
+});
 
 describe('refusal notifications', () => {
   it('offers the name, with its port unless 80 or 443; nothing for refusals a list entry cannot fix', () => {
@@ -15,7 +21,10 @@ describe('refusal notifications', () => {
     assert.equal(entryFor(event({ name: 'victim.test', reason: 'resolves only to addresses that are not public (10.0.0.1: private)' })), undefined);
   });
   it('logs what, where and why', () => {
-    assert.equal(describeRefusal('web', event({ name: 'example.org', port: 443, repeats: 3 })), 'Sandbox web: the egress gateway refused tls example.org:443: name not on the domain allowlist (and 3 more like it).');
+    assert.equal(
+      describeRefusal('web', event({ name: 'example.org', port: 443, repeats: 3 })),
+      'Sandbox web: the egress gateway refused tls example.org:443: name not on the domain allowlist (and 3 more like it).',
+    );
   });
   it('notifies once per sandbox per 30 s and once per name per 5 minutes', () => {
     const seen = new Map<string, number>();

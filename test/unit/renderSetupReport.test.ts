@@ -41,7 +41,10 @@ describe('setup report', () => {
     assert.match(markdown, /❌ \*\*2 of 3 checks failed\.\*\*/);
     const html = renderMarkdown(markdown);
     assert.match(html, /<h2>✅ Docker engine<\/h2>\n<p>Docker 20\.10\.24<\/p>/);
-    assert.match(html, /<h2>❌ Runtime &quot;runsc&quot;<\/h2>\n<p>not registered with Docker \(registered: runc\)<\/p>\n<p><strong>Fix:<\/strong> Run sudo bash scripts\/setup-host\.sh<\/p>/);
+    assert.match(
+      html,
+      /<h2>❌ Runtime &quot;runsc&quot;<\/h2>\n<p>not registered with Docker \(registered: runc\)<\/p>\n<p><strong>Fix:<\/strong> Run sudo bash scripts\/setup-host\.sh<\/p>/,
+    );
     assert.match(renderedText(markdown), /Docker endpoint: DOCKER_HOST, or the default socket/);
     assert.doesNotMatch(renderSetupReport(passed, target), /Fix:/);
   });

@@ -34,11 +34,14 @@ describe('review diff', () => {
       ['m', link('y')],
       ['f', link('/etc/passwd')],
     ]);
-    assert.deepEqual(diffTrees(base, now).map((d) => [d.kind, d.rel]), [
-      ['changed', 'f'],
-      ['changed', 'm'],
-      ['changed', 'run'],
-    ]);
+    assert.deepEqual(
+      diffTrees(base, now).map((d) => [d.kind, d.rel]),
+      [
+        ['changed', 'f'],
+        ['changed', 'm'],
+        ['changed', 'run'],
+      ],
+    );
   });
 
   it('never lists .git; flags .vscode', () => {
@@ -48,7 +51,10 @@ describe('review diff', () => {
       ['.vscode/tasks.json', file('t')],
     ]);
     const diff = diffTrees({ '.git/HEAD': file('x') }, now);
-    assert.deepEqual(diff.map((d) => d.rel), ['.vscode/tasks.json']);
+    assert.deepEqual(
+      diff.map((d) => d.rel),
+      ['.vscode/tasks.json'],
+    );
     assert.equal(isReviewable('.git'), false);
     assert.equal(isReviewable('a/.gitignore'), true);
     assert.equal(isConfigPath('.vscode/tasks.json'), true);
@@ -75,8 +81,14 @@ describe('review diff', () => {
 
   it('a path named like an Object property is an ordinary path', () => {
     const base = JSON.parse('{"__proto__": {"type":"file","hash":"1","mode":420,"size":1}}') as Record<string, TreeState>;
-    const now = new Map<string, TreeState>([['constructor', file('2')], ['__proto__', file('1')]]);
-    assert.deepEqual(diffTrees(base, now).map((d) => [d.kind, d.rel]), [['created', 'constructor']]);
+    const now = new Map<string, TreeState>([
+      ['constructor', file('2')],
+      ['__proto__', file('1')],
+    ]);
+    assert.deepEqual(
+      diffTrees(base, now).map((d) => [d.kind, d.rel]),
+      [['created', 'constructor']],
+    );
   });
 
   it('sameContent ignores mode, sameState does not; missing equals missing', () => {

@@ -26,7 +26,12 @@ describe('review: baseline store', () => {
   it('writes 0600 in a 0700 folder, reads back, refuses ids that name other files, ignores a corrupt file', () => {
     const dir = path.join(tmp, 'store');
     const store = new ManifestStore(dir);
-    store.write({ version: 1, sandboxId: 'sb-abc', createdAt: 'now', mounts: [{ source: '/w', target: '/workspace', skipped: [], entries: { a: { type: 'file', hash: 'h', mode: 0o644, size: 1 } } }] });
+    store.write({
+      version: 1,
+      sandboxId: 'sb-abc',
+      createdAt: 'now',
+      mounts: [{ source: '/w', target: '/workspace', skipped: [], entries: { a: { type: 'file', hash: 'h', mode: 0o644, size: 1 } } }],
+    });
     assert.equal(fs.statSync(path.join(dir, 'sb-abc.json')).mode & 0o777, 0o600);
     assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
     assert.equal(store.read('sb-abc')?.mounts[0].entries.a.type, 'file');

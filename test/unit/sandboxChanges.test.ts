@@ -66,7 +66,12 @@ describe('sandboxChanges: one path for "a sandbox changed"', () => {
 
   it('the scan finds a command that would change a sandbox directly', () => {
     // The check itself: these lines, in a command file, are what it must report.
-    for (const line of ['await sandbox.terminate();', '() => sandbox.setNetworkPolicy(policy)', 'await client.create(spec, {', 'return context.clients.client.removeSnapshot(ref);']) {
+    for (const line of [
+      'await sandbox.terminate();',
+      '() => sandbox.setNetworkPolicy(policy)',
+      'await client.create(spec, {',
+      'return context.clients.client.removeSnapshot(ref);',
+    ]) {
       const match = [...line.matchAll(MUTATING)][0];
       assert.ok(match, line);
       assert.ok(!NOT_ENGINE.test(line.slice(0, (match.index ?? 0) + match[0].length)), line);

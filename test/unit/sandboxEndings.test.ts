@@ -8,7 +8,19 @@ import { freeName, recreateSpec } from '../../src/vscode/lifecycle/recreateSpec'
 import { endedNotice, endingIcon, endingWord } from '../../src/vscode/tree/endingText';
 
 function info(name: string, state: SandboxInfo['state'], tags: Record<string, string> = { workspace: 'aaaaaaaaaaaa' }): SandboxInfo {
-  return { id: `sb-${name}`, containerId: `c-${name}`, name, image: 'img', runtime: 'runsc', state, exitCode: state === 'running' ? null : 0, createdAt: new Date(0), expiresAt: null, tags, networkMode: 'open' };
+  return {
+    id: `sb-${name}`,
+    containerId: `c-${name}`,
+    name,
+    image: 'img',
+    runtime: 'runsc',
+    state,
+    exitCode: state === 'running' ? null : 0,
+    createdAt: new Date(0),
+    expiresAt: null,
+    tags,
+    networkMode: 'open',
+  };
 }
 const mine = (i: SandboxInfo) => i.tags.workspace === 'aaaaaaaaaaaa';
 const never = () => false;
@@ -46,18 +58,24 @@ describe('the notification: once, coalesced', () => {
 });
 
 describe('what is news', () => {
-  it('nothing on the first look, then each of this workspace\'s sandboxes that stopped, once', () => {
+  it("nothing on the first look, then each of this workspace's sandboxes that stopped, once", () => {
     const tracker = new EndedTracker();
     assert.deepEqual(tracker.update([info('a', 'exited'), info('b', 'running')], mine, never), []);
-    assert.deepEqual(tracker.update([info('a', 'exited'), info('b', 'exited')], mine, never).map((i) => i.name), ['b']);
+    assert.deepEqual(
+      tracker.update([info('a', 'exited'), info('b', 'exited')], mine, never).map((i) => i.name),
+      ['b'],
+    );
     assert.deepEqual(tracker.update([info('a', 'exited'), info('b', 'exited')], mine, never), [], 'told once');
   });
-  it('not what this window terminated, nor other clients\' sandboxes, nor one that is simply gone', () => {
+  it("not what this window terminated, nor other clients' sandboxes, nor one that is simply gone", () => {
     const tracker = new EndedTracker();
     const other = info('o', 'running', { 'test-run': 'x' });
     tracker.update([info('a', 'running'), info('b', 'running'), other, info('c', 'running')], mine, never);
     const ended = tracker.update([info('a', 'exited'), info('b', 'exited'), { ...other, state: 'exited' }], mine, (id) => id === 'sb-a');
-    assert.deepEqual(ended.map((i) => i.name), ['b']);
+    assert.deepEqual(
+      ended.map((i) => i.name),
+      ['b'],
+    );
   });
 });
 
@@ -67,8 +85,28 @@ describe('Recreate: same spec, last policy and forwards, a free name', () => {
     assert.deepEqual(recreateSpec(spec, undefined, 'web'), spec);
   });
   it('takes the policy and forwards last in force over those at creation', () => {
-    const out = recreateSpec(spec, { blockNetwork: false, cidrAllowlist: ['10.0.0.0/8'], followsDefaults: false, forwards: [{ port: 8000, kind: 'unencrypted' }, { port: 8443, kind: 'encrypted' }] }, 'web-2');
-    assert.deepEqual(out, { ...spec, name: 'web-2', blockNetwork: false, cidrAllowlist: ['10.0.0.0/8'], followsNetworkDefaults: false, unencryptedPorts: [8000], encryptedPorts: [8443] });
+    const out = recreateSpec(
+      spec,
+      {
+        blockNetwork: false,
+        cidrAllowlist: ['10.0.0.0/8'],
+        followsDefaults: false,
+        forwards: [
+          { port: 8000, kind: 'unencrypted' },
+          { port: 8443, kind: 'encrypted' },
+        ],
+      },
+      'web-2',
+    );
+    assert.deepEqual(out, {
+      ...spec,
+      name: 'web-2',
+      blockNetwork: false,
+      cidrAllowlist: ['10.0.0.0/8'],
+      followsNetworkDefaults: false,
+      unencryptedPorts: [8000],
+      encryptedPorts: [8443],
+    });
   });
   it('reuses the name once the old one is removed, else counts up', () => {
     assert.equal(freeName('web', new Set()), 'web');

@@ -35,7 +35,10 @@ describe('sandbox: URIs', () => {
 
   it('accept an upper-case authority (URIs are case-insensitive there) and refuse what is no sandbox id', () => {
     assert.equal(sandboxLocation(uri('/x', 'SB-ABC123DEF456')).sandboxId, ID);
-    assert.throws(() => sandboxLocation(uri('/x', 'my-box')), (err: Error) => err instanceof InvalidSandboxUriError && /"my-box" is not a sandbox id/.test(err.message));
+    assert.throws(
+      () => sandboxLocation(uri('/x', 'my-box')),
+      (err: Error) => err instanceof InvalidSandboxUriError && /"my-box" is not a sandbox id/.test(err.message),
+    );
     assert.throws(() => sandboxLocation(uri('/x', '')), /names none/);
     assert.throws(() => sandboxLocation(uri('/x', ID, 'file')), TypeError);
   });
@@ -47,7 +50,7 @@ describe('sandbox: URIs', () => {
     }
   });
 
-  it('resolve symlink targets from the link\'s folder', () => {
+  it("resolve symlink targets from the link's folder", () => {
     assert.equal(resolveLinkTarget('/workspace/link', 'target.txt'), '/workspace/target.txt');
     assert.equal(resolveLinkTarget('/workspace/link', '../etc/hosts'), '/etc/hosts');
     assert.equal(resolveLinkTarget('/workspace/link', '/opt/x/'), '/opt/x');

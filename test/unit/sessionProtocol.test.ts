@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeMessage, LineSplitter, parseClientMessage, parseHostMessage } from '../../src/core/sessions/sessionProtocol';
 
-const open = { op: 'open', containerId: 'c', sandboxId: 'sb-1', sandboxName: 'n', workspace: 'w', title: 't', argv: ['/bin/sh'], env: { TERM: 'xterm' }, size: { cols: 80, rows: 24 } };
+const open = {
+  op: 'open',
+  containerId: 'c',
+  sandboxId: 'sb-1',
+  sandboxName: 'n',
+  workspace: 'w',
+  title: 't',
+  argv: ['/bin/sh'],
+  env: { TERM: 'xterm' },
+  size: { cols: 80, rows: 24 },
+};
 
 describe('session protocol', () => {
   it('round-trips every client message', () => {
@@ -49,7 +59,11 @@ describe('session protocol', () => {
   it('splits lines across chunks, and stops at a line that is too long', () => {
     const lines: string[] = [];
     let tooLong = 0;
-    const splitter = new LineSplitter((line) => lines.push(line), () => tooLong++, 10);
+    const splitter = new LineSplitter(
+      (line) => lines.push(line),
+      () => tooLong++,
+      10,
+    );
     splitter.push(Buffer.from('ab'));
     splitter.push(Buffer.from('c\nde\n\nf'));
     splitter.push(Buffer.from('g\n'));

@@ -18,7 +18,10 @@ const session = (id: string, extra: Partial<SessionInfo> = {}): SessionInfo => (
 describe('sessionsToRestore', () => {
   it('reattaches the detached sessions of this workspace, oldest first', () => {
     const all = [session('2', { createdAt: 2 }), session('1', { createdAt: 1 }), session('other', { workspace: 'ws-b' })];
-    assert.deepEqual(sessionsToRestore(all, 'ws-a').map((s) => s.id), ['1', '2']);
+    assert.deepEqual(
+      sessionsToRestore(all, 'ws-a').map((s) => s.id),
+      ['1', '2'],
+    );
   });
 
   it('leaves a session another window shows alone', () => {

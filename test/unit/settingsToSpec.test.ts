@@ -57,7 +57,7 @@ describe('settings → sandbox spec', () => {
     assert.deepEqual(spec, { image: 'python:3.12-slim' });
   });
 
-  it('hands the engine a copy, not VS Code\'s read-only setting value', () => {
+  it("hands the engine a copy, not VS Code's read-only setting value", () => {
     const env = Object.freeze({ A: '1' });
     const spec = specFromSettings(settings({ [SettingKeys.env]: env }));
     assert.deepEqual(spec.env, { A: '1' });
@@ -123,7 +123,10 @@ describe('settings → sandbox spec', () => {
   it('lets errors other than INVALID_SPEC through untouched', () => {
     const boom = new Error('boom');
     assert.throws(
-      () => sandboxDefaultsFromSettings(settings(defaults), () => { throw boom; }),
+      () =>
+        sandboxDefaultsFromSettings(settings(defaults), () => {
+          throw boom;
+        }),
       (err: unknown) => err === boom,
     );
   });

@@ -41,7 +41,7 @@ async function drain(pack: Readable): Promise<Buffer> {
 }
 
 describe('snapshot archives', () => {
-  it('the script skips top-level exclusions only; nested ones are the filter\'s', () => {
+  it("the script skips top-level exclusions only; nested ones are the filter's", () => {
     const argv = snapshotTarArgv(['proc', 'sys', 'etc/hosts', 'workspace', 'workspace/a', 'dir with space']);
     assert.deepEqual(argv.slice(3), ['sh', 'proc', 'sys', 'workspace', 'dir with space']);
   });
@@ -74,14 +74,17 @@ describe('snapshot archives', () => {
   });
 
   it('a cut-off archive rejects, and the output ends with an error instead of looking whole', async () => {
-    const whole = await archiveOf([{ name: 'big', body: 'x'.repeat(100_000) }, { name: 'after', body: 'y' }]);
+    const whole = await archiveOf([
+      { name: 'big', body: 'x'.repeat(100_000) },
+      { name: 'after', body: 'y' },
+    ]);
     const filtered = withoutExcluded(Readable.from([whole.subarray(0, 20_000)]), []);
     const outputError = new Promise<Error>((resolve) => filtered.output.once('error', resolve));
     await assert.rejects(filtered.done, /Unexpected end of data/);
     assert.match((await outputError).message, /Unexpected end of data/, 'the archive for Docker ends in an error');
   });
 
-  it('exit 1 counts as success only for GNU tar\'s changing-file warnings', () => {
+  it("exit 1 counts as success only for GNU tar's changing-file warnings", () => {
     assert.equal(tarSucceeded(0, ''), true);
     assert.equal(tarSucceeded(1, 'tar: ./var/log/x: file changed as we read it'), true);
     assert.equal(tarSucceeded(1, "tar: unrecognized option '--exclude'"), false);

@@ -11,21 +11,30 @@ const node = (): SandboxNode => rootNodes([sandboxInfo()])[0] as SandboxNode;
 
 describe('Sandboxes tree: snapshots', () => {
   it('shows no Snapshots row for a sandbox without any', () => {
-    assert.deepEqual(sandboxChildren(node(), details()).map((c) => c.kind), ['network', 'ports', 'terminals']);
-    assert.deepEqual(sandboxChildren(node(), details([])).map((c) => c.kind), ['network', 'ports', 'terminals']);
+    assert.deepEqual(
+      sandboxChildren(node(), details()).map((c) => c.kind),
+      ['network', 'ports', 'terminals'],
+    );
+    assert.deepEqual(
+      sandboxChildren(node(), details([])).map((c) => c.kind),
+      ['network', 'ports', 'terminals'],
+    );
   });
 
-  it('lists a sandbox\'s snapshots newest first under Snapshots, each naming its sandbox and image', () => {
+  it("lists a sandbox's snapshots newest first under Snapshots, each naming its sandbox and image", () => {
     const children = sandboxChildren(node(), details([snapshot('snap:old', ago(7200)), snapshot('snap:new', ago(120))]));
     const group = children[3];
     assert.ok(group && group.kind === 'snapshots');
     const p = presentNode(group, NOW);
     assert.deepEqual([p.label, p.description, p.contextValue, p.collapsible], ['Snapshots', '2', ContextValues.snapshots, 'expanded']);
     const rows = groupChildren(group).map((child) => presentNode(child, NOW));
-    assert.deepEqual(rows.map((r) => [r.label, r.description, r.contextValue]), [
-      ['2 minutes ago', '5.0 MB · snap:new', 'snapshot'],
-      ['2 hours ago', '5.0 MB · snap:old', 'snapshot'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.label, r.description, r.contextValue]),
+      [
+        ['2 minutes ago', '5.0 MB · snap:new', 'snapshot'],
+        ['2 hours ago', '5.0 MB · snap:old', 'snapshot'],
+      ],
+    );
     assert.equal(rows[0]?.id, 'sb-1/snapshots/snap:new', 'stable across refreshes');
     assert.match(rows[0]?.tooltip ?? '', /Create Sandbox from Snapshot/);
     for (const child of groupChildren(group)) {

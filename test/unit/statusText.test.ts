@@ -77,11 +77,11 @@ describe('status bar: this workspace and the selection (issue #14)', () => {
     assert.deepEqual(activeSandbox([mineInfo, newestOther], undefined, { selected: ['sb-other'], mine }), { info: newestOther, reason: 'selected' });
   });
 
-  it('otherwise this workspace\'s newest, never another client\'s', () => {
+  it("otherwise this workspace's newest, never another client's", () => {
     assert.deepEqual(activeSandbox([mineInfo, newestOther], undefined, { mine }), { info: mineInfo, reason: 'newest' });
   });
 
-  it('counts this workspace\'s sandboxes and says so', () => {
+  it("counts this workspace's sandboxes and says so", () => {
     const shown = statusPresentation(1, { info: mineInfo, reason: 'newest' }, undefined, 'workspace');
     assert.match(shown?.tooltip ?? '', /\*\*1 running sandbox in this workspace\*\*/);
     assert.equal(statusPresentation(0, undefined, undefined, 'workspace'), undefined);

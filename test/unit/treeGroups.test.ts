@@ -8,26 +8,57 @@ import { groupChildren, treeRoots, type GroupNode, type SandboxNode } from '../.
 const now = new Date('2026-01-01T12:00:00Z');
 const TAG = 'aaaaaaaaaaaa';
 function info(name: string, overrides: Partial<SandboxInfo> = {}): SandboxInfo {
-  return { id: `sb-${name}`, containerId: `c-${name}`, name, image: 'python:3.12-slim', runtime: 'runsc', state: 'running', exitCode: null, createdAt: new Date(now.getTime() - 300_000), expiresAt: null, tags: { workspace: TAG }, networkMode: 'open', ...overrides };
+  return {
+    id: `sb-${name}`,
+    containerId: `c-${name}`,
+    name,
+    image: 'python:3.12-slim',
+    runtime: 'runsc',
+    state: 'running',
+    exitCode: null,
+    createdAt: new Date(now.getTime() - 300_000),
+    expiresAt: null,
+    tags: { workspace: TAG },
+    networkMode: 'open',
+    ...overrides,
+  };
 }
-const snapshot = (ref: string, sandboxName: string): SnapshotInfo => ({ ref, sandboxId: 'sb-gone', sandboxName, createdAt: new Date(now.getTime() - 3_600_000), sizeBytes: 2048 });
+const snapshot = (ref: string, sandboxName: string): SnapshotInfo => ({
+  ref,
+  sandboxId: 'sb-gone',
+  sandboxName,
+  createdAt: new Date(now.getTime() - 3_600_000),
+  sizeBytes: 2048,
+});
 
 describe('tree groups', () => {
-  it('lists this workspace first, expanded; other clients\' sandboxes collapsed below', () => {
+  it("lists this workspace first, expanded; other clients' sandboxes collapsed below", () => {
     const roots = treeRoots([info('script', { tags: { 'test-run': 'x' } }), info('mine')], { workspaceTag: TAG });
-    assert.deepEqual(roots.map((r) => presentNode(r, now).label), ['This workspace', 'Other sandboxes on this engine']);
+    assert.deepEqual(
+      roots.map((r) => presentNode(r, now).label),
+      ['This workspace', 'Other sandboxes on this engine'],
+    );
     const [ws, others] = roots.map((r) => presentNode(r, now));
     assert.equal(ws?.collapsible, 'expanded');
     assert.equal(ws?.contextValue, ContextValues.workspaceGroup);
     assert.equal(others?.collapsible, 'collapsed');
-    assert.deepEqual(groupChildren(roots[0] as GroupNode).map((n) => (n as SandboxNode).info.name), ['mine']);
-    assert.deepEqual(groupChildren(roots[1] as GroupNode).map((n) => (n as SandboxNode).info.name), ['script']);
+    assert.deepEqual(
+      groupChildren(roots[0] as GroupNode).map((n) => (n as SandboxNode).info.name),
+      ['mine'],
+    );
+    assert.deepEqual(
+      groupChildren(roots[1] as GroupNode).map((n) => (n as SandboxNode).info.name),
+      ['script'],
+    );
     assert.equal((groupChildren(roots[0] as GroupNode)[0] as SandboxNode).parent, roots[0], 'reveal finds the group');
   });
 
   it('always shows this workspace (saying none), and others only when there are any', () => {
     const roots = treeRoots([], { workspaceTag: TAG });
-    assert.deepEqual(roots.map((r) => [presentNode(r, now).label, presentNode(r, now).description]), [['This workspace', 'none']]);
+    assert.deepEqual(
+      roots.map((r) => [presentNode(r, now).label, presentNode(r, now).description]),
+      [['This workspace', 'none']],
+    );
   });
 
   it('has a Snapshots section with every snapshot, also of sandboxes that are gone, with size and age', () => {

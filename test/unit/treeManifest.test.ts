@@ -33,7 +33,10 @@ describe('package.json: the Sandboxes view', () => {
     assert.deepEqual(container && { id: container.id, title: container.title }, { id: 'sandboxes', title: 'Sandboxes' });
     const svg = readFileSync(join(__dirname, '../..', container?.icon ?? ''), 'utf8');
     assert.match(svg, /^<svg[^>]+viewBox="0 0 24 24"/);
-    assert.deepEqual(contributes.views.sandboxes?.map((v) => [v.id, v.name]), [[VIEW_ID, 'Sandboxes']]);
+    assert.deepEqual(
+      contributes.views.sandboxes?.map((v) => [v.id, v.name]),
+      [[VIEW_ID, 'Sandboxes']],
+    );
   });
 
   it('refers only to contributed commands, with an icon wherever one is shown inline or in the title', () => {
@@ -75,7 +78,7 @@ describe('package.json: the Sandboxes view', () => {
     assert.deepEqual([...on(ContextValues.stoppedSandbox)].sort(), [CommandIds.recreateSandbox, CommandIds.showDetails, CommandIds.terminateFromTree].sort());
     assert.ok(!running.has(CommandIds.recreateSandbox), 'a running sandbox has nothing to recreate');
     assert.deepEqual([...on(ContextValues.workspaceGroup)], [CommandIds.terminateWorkspaceSandboxes]);
-    assert.deepEqual([...on(ContextValues.othersGroup)], [], 'nothing acts on every other client\'s sandbox at once');
+    assert.deepEqual([...on(ContextValues.othersGroup)], [], "nothing acts on every other client's sandbox at once");
     assert.ok(!running.has(CommandIds.terminateSandbox), 'the tree terminates through the wrapper that asks first');
     assert.deepEqual([...on(ContextValues.forwardedPort)].sort(), [CommandIds.copyTunnelUrl, CommandIds.openInBrowser, CommandIds.stopForwarding].sort());
   });

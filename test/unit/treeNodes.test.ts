@@ -40,7 +40,10 @@ describe('Sandboxes tree: root', () => {
       info({ id: 'sb-ended', name: 'ended', state: 'exited', exitCode: 0, createdAt: ago(10) }),
       info({ id: 'sb-new', name: 'new', createdAt: ago(60) }),
     ]);
-    assert.deepEqual(nodes.map((n) => n.info.name), ['new', 'old', 'ended']);
+    assert.deepEqual(
+      nodes.map((n) => n.info.name),
+      ['new', 'old', 'ended'],
+    );
   });
 
   it('shows a running gVisor sandbox with image, runtime and uptime, a green icon and runningSandbox', () => {
@@ -126,28 +129,39 @@ describe('Sandboxes tree: below a running sandbox', () => {
     assert.match(presentNode(net, now).tooltip, /guard gone/);
   });
 
-  it('lists forwarded ports by port, with the URL of this window\'s tunnel, as ForwardedPortRefs', () => {
+  it("lists forwarded ports by port, with the URL of this window's tunnel, as ForwardedPortRefs", () => {
     const tunnel: Tunnel = { containerPort: 8000, kind: 'unencrypted', host: '127.0.0.1', port: 41000, url: 'http://127.0.0.1:41000' };
-    const state = network({ forwards: [{ port: 8443, kind: 'encrypted' }, { port: 8000, kind: 'unencrypted' }] });
+    const state = network({
+      forwards: [
+        { port: 8443, kind: 'encrypted' },
+        { port: 8000, kind: 'unencrypted' },
+      ],
+    });
     const ports = sandboxChildren(sandboxNode(), details({ network: state, tunnels: [tunnel] }))[1];
     assert.ok(ports && ports.kind === 'ports');
     assert.equal(row(ports), 'Ports | 2 forwarded | ports');
     const children = groupChildren(ports);
     assert.deepEqual(children.map(row), ['8000 | http://127.0.0.1:41000 | forwardedPort', '8443 | no tunnel in this window | forwardedPort']);
-    assert.deepEqual(children.map((c) => c.kind === 'forwardedPort' && { sandboxId: c.sandboxId, containerPort: c.containerPort }), [
-      { sandboxId: 'sb-1', containerPort: 8000 },
-      { sandboxId: 'sb-1', containerPort: 8443 },
-    ]);
+    assert.deepEqual(
+      children.map((c) => c.kind === 'forwardedPort' && { sandboxId: c.sandboxId, containerPort: c.containerPort }),
+      [
+        { sandboxId: 'sb-1', containerPort: 8000 },
+        { sandboxId: 'sb-1', containerPort: 8443 },
+      ],
+    );
   });
 
-  it('lists this window\'s terminals in the sandbox and marks the active one', () => {
+  it("lists this window's terminals in the sandbox and marks the active one", () => {
     const first = terminal('scratch');
     const second = terminal('scratch');
     const terminals = sandboxChildren(sandboxNode(), details({ terminals: [first, second], activeTerminal: second }))[2];
     assert.ok(terminals && terminals.kind === 'terminals');
     assert.equal(row(terminals), 'Terminals | 2 open | terminals');
     assert.deepEqual(groupChildren(terminals).map(row), ['scratch |  | sandboxTerminal', 'scratch | active | sandboxTerminal']);
-    assert.deepEqual(groupChildren(terminals).map((n) => presentNode(n, now).id), ['sb-1/terminals/0', 'sb-1/terminals/1']);
+    assert.deepEqual(
+      groupChildren(terminals).map((n) => presentNode(n, now).id),
+      ['sb-1/terminals/0', 'sb-1/terminals/1'],
+    );
   });
 
   it('gives every node a parent chain up to its sandbox (for reveal)', () => {
@@ -183,7 +197,7 @@ describe('Docker state for the welcome content', () => {
     assert.equal(dockerStateOf(undefined, 'runsc'), 'ok');
   });
 
-  it('is unreachable for the engine\'s DOCKER_UNREACHABLE, not for other errors', () => {
+  it("is unreachable for the engine's DOCKER_UNREACHABLE, not for other errors", () => {
     assert.equal(isUnreachable(new SandboxError('DOCKER_UNREACHABLE', 'no engine', 'start it')), true);
     assert.equal(isUnreachable(new SandboxError('NOT_FOUND', 'gone', 'refresh')), false);
     assert.equal(isUnreachable(new Error('boom')), false);

@@ -19,7 +19,11 @@ describe('untrustedText: plainText (notifications, progress, file system errors)
       assert.deepEqual(notificationLinks(plainText(`[Click]${hostile}`)), [], hostile);
     }
     assert.equal(plainText(COMMAND_LINK), '[Click] (command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%20-rf%20~%5Cn%22%7D)');
-    assert.deepEqual(notificationLinks(COMMAND_LINK), ['command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%20-rf%20~%5Cn%22%7D'], 'the check itself finds the link');
+    assert.deepEqual(
+      notificationLinks(COMMAND_LINK),
+      ['command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%20-rf%20~%5Cn%22%7D'],
+      'the check itself finds the link',
+    );
   });
 
   it('drops terminal escapes, control characters and invisible or direction-changing characters, keeping line feeds', () => {
@@ -27,8 +31,14 @@ describe('untrustedText: plainText (notifications, progress, file system errors)
     assert.equal(plainText('a\u202eb\u200bc\u2066d\ufeff'), 'abcd');
   });
 
-  it("passes our own wording through unchanged (setup fixes with URLs and backticks, brackets without links)", () => {
-    for (const own of [SETUP_FIX, OLD_RUNSC_FIX, 'Docker is not reachable at unix:///var/run/docker.sock. Start dockerd.', 'Port 8000 [encrypted] is at https://127.0.0.1:4443.', 'Line one\nline two']) {
+  it('passes our own wording through unchanged (setup fixes with URLs and backticks, brackets without links)', () => {
+    for (const own of [
+      SETUP_FIX,
+      OLD_RUNSC_FIX,
+      'Docker is not reachable at unix:///var/run/docker.sock. Start dockerd.',
+      'Port 8000 [encrypted] is at https://127.0.0.1:4443.',
+      'Line one\nline two',
+    ]) {
       assert.equal(plainText(own), own);
     }
   });
@@ -88,10 +98,14 @@ describe('every path to VS Code UI that renders links or Markdown goes through u
   const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(root, f));
 
   it('no module but uiText.ts shows messages, progress or input boxes, or makes a MarkdownString, itself', () => {
-    const direct = /vscode\.window\.(showInformationMessage|showWarningMessage|showErrorMessage|withProgress|showInputBox)\b|new vscode\.MarkdownString\b|window\.createInputBox\b/;
+    const direct =
+      /vscode\.window\.(showInformationMessage|showWarningMessage|showErrorMessage|withProgress|showInputBox)\b|new vscode\.MarkdownString\b|window\.createInputBox\b/;
     const offenders = files.filter((f) => !f.endsWith('uiText.ts') && direct.test(readFileSync(f, 'utf8'))).map((f) => relative(root, f));
     assert.deepEqual(offenders, []);
-    assert.ok(files.some((f) => /showErrorMessage\(/.test(readFileSync(f, 'utf8'))), 'the scan sees the call sites');
+    assert.ok(
+      files.some((f) => /showErrorMessage\(/.test(readFileSync(f, 'utf8'))),
+      'the scan sees the call sites',
+    );
   });
 
   it('every FileSystemError carries a message made plain', () => {

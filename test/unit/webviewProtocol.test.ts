@@ -30,7 +30,7 @@ describe('webview protocol guards', () => {
     assert.ok(!fromForm({ kind: 'request', id: 1, method: 'create', params: { model: { ...EMPTY_FORM, cpu: 2 }, openDetails: false } }));
     assert.ok(!fromForm({ kind: 'request', id: 1, method: 'create', params: { model: { ...EMPTY_FORM, cidrAllowlist: [1] }, openDetails: false } }));
     assert.ok(!fromForm({ kind: 'request', id: 1, method: 'create', params: { model: { ...EMPTY_FORM, networkMode: 'wide' }, openDetails: false } }));
-    assert.ok(!fromDetails({ kind: 'request', id: 1, method: 'run', params: { action: 'workbench.action.quit' } }), 'only the panel\'s own actions run');
+    assert.ok(!fromDetails({ kind: 'request', id: 1, method: 'run', params: { action: 'workbench.action.quit' } }), "only the panel's own actions run");
     assert.ok(!fromDetails({ kind: 'request', id: 1, method: 'run', params: { action: 'openInBrowser', port: 70000 } }));
     assert.ok(!fromDetails({ kind: 'response', id: 1, ok: true, result: null }));
   });

@@ -68,20 +68,32 @@ describe('which folders a new sandbox gets', () => {
     assert.deepEqual(choice?.mounts, [{ source: '/home/me/app', mode: 'readonly', target: '/workspace' }]);
   });
 
-  it('skips folders that are not on this machine\'s disk (a sandbox: folder)', () => {
+  it("skips folders that are not on this machine's disk (a sandbox: folder)", () => {
     const choices = mountChoices(copy, [folder('web:/workspace', '/workspace', 'sandbox'), folder('app')]);
-    assert.deepEqual(choices.map((c) => c.label), ['app']);
+    assert.deepEqual(
+      choices.map((c) => c.label),
+      ['app'],
+    );
   });
 
   it('multi-root: all folders side by side first (the default), then each one alone', () => {
     const choices = mountChoices(copy, [folder('api'), folder('web')]);
-    assert.deepEqual(choices.map((c) => [c.label, c.description]), [
-      ['All folders', 'each under /workspace/<name>'],
-      ['api', '/home/me/api → /workspace'],
-      ['web', '/home/me/web → /workspace'],
-    ]);
+    assert.deepEqual(
+      choices.map((c) => [c.label, c.description]),
+      [
+        ['All folders', 'each under /workspace/<name>'],
+        ['api', '/home/me/api → /workspace'],
+        ['web', '/home/me/web → /workspace'],
+      ],
+    );
     const all = defaultMountChoice(choices);
-    assert.deepEqual(all?.mounts.map((m) => [m.source, m.target]), [['/home/me/api', '/workspace/api'], ['/home/me/web', '/workspace/web']]);
+    assert.deepEqual(
+      all?.mounts.map((m) => [m.source, m.target]),
+      [
+        ['/home/me/api', '/workspace/api'],
+        ['/home/me/web', '/workspace/web'],
+      ],
+    );
     assert.deepEqual(mountOverrides(all, {}), { mounts: all?.mounts, workdir: '/workspace' }, 'starts in the common parent');
     assert.deepEqual(mountOverrides(all, { workdir: '/srv' }), { mounts: all?.mounts }, 'a workdir from the settings wins');
   });
@@ -89,7 +101,10 @@ describe('which folders a new sandbox gets', () => {
   it('makes folder names safe, unique path segments (names come from .code-workspace files)', () => {
     assert.deepEqual(targetNames(['app', 'app', '../../etc', '..', 'a/b', ' ', 'my app']), ['app', 'app-2', '.._.._etc', 'folder-4', 'a_b', 'folder-6', 'my app']);
     const choices = mountChoices(copy, [folder('..', '/home/me/x'), folder('..', '/home/me/y')]);
-    assert.deepEqual(choices[0]?.mounts.map((m) => m.target), ['/workspace/folder-1', '/workspace/folder-2']);
+    assert.deepEqual(
+      choices[0]?.mounts.map((m) => m.target),
+      ['/workspace/folder-1', '/workspace/folder-2'],
+    );
   });
 
   it('does not copy the workspace again into a sandbox made from a snapshot; bind mounts are mounted again', () => {
@@ -102,14 +117,17 @@ describe('which folders a new sandbox gets', () => {
     assert.equal(describeMounts([{ source: '/home/me/app', mode: 'copy', target: '/workspace' }]), 'app copied to /workspace');
     assert.equal(describeMounts([{ source: '/home/me/app', mode: 'readonly', target: '/workspace' }]), 'app mounted read-only at /workspace');
     assert.equal(
-      describeMounts([{ source: '/a', mode: 'readwrite', target: '/w/a' }, { source: '/b', mode: 'readwrite', target: '/w/b' }]),
+      describeMounts([
+        { source: '/a', mode: 'readwrite', target: '/w/a' },
+        { source: '/b', mode: 'readwrite', target: '/w/b' },
+      ]),
       '2 folders mounted read-write at /w/…',
     );
   });
 });
 
 describe('what Sync Workspace copies', () => {
-  it('the sandbox\'s own copy mounts when it recorded them', () => {
+  it("the sandbox's own copy mounts when it recorded them", () => {
     const recorded = [
       { source: '/home/me/api', mode: 'copy' as const, target: '/srv/api' },
       { source: '/home/me/web', mode: 'readonly' as const, target: '/srv/web' },

@@ -36,8 +36,10 @@ if (vscodeExecutablePath && !existsSync(vscodeExecutablePath)) skip(`SANDBOXES_V
 if (!vscodeExecutablePath) {
   const cached = existsSync(join(cachePath, `vscode-linux-x64-${version}`));
   if (!cached && process.env.SANDBOXES_VSCODE_ELECTRON !== '1') {
-    skip(`VS Code ${version} is not in ${cachePath} and downloading it is not allowed here ` +
-      '(set SANDBOXES_VSCODE_ELECTRON=1 on a machine that can reach the VS Code download site, or SANDBOXES_VSCODE_EXECUTABLE)');
+    skip(
+      `VS Code ${version} is not in ${cachePath} and downloading it is not allowed here ` +
+        '(set SANDBOXES_VSCODE_ELECTRON=1 on a machine that can reach the VS Code download site, or SANDBOXES_VSCODE_EXECUTABLE)',
+    );
   }
 }
 if (process.platform === 'linux' && !process.env.DISPLAY && !dryRun) {
@@ -73,13 +75,21 @@ try {
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   writeFileSync(join(workspace, '.vscode', 'settings.json'), process.env.SANDBOXES_VSCODE_SETTINGS || '{}');
   const options = {
-    vscodeExecutablePath, version, cachePath,
+    vscodeExecutablePath,
+    version,
+    cachePath,
     extensionDevelopmentPath: REPO,
     // The runner's run() loads the bundled suites next to it and rejects on any failure.
     extensionTestsPath: join(runnerDir, 'extension.js'),
     extensionTestsEnv: { SANDBOXES_VSCODE_WORKSPACE: workspace },
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--disable-gpu',
-      `--user-data-dir=${join(tmp, 'user-data')}`, `--extensions-dir=${join(tmp, 'extensions')}`],
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--disable-gpu',
+      `--user-data-dir=${join(tmp, 'user-data')}`,
+      `--extensions-dir=${join(tmp, 'extensions')}`,
+    ],
   };
   if (dryRun) {
     console.log(JSON.stringify({ suites, options }, null, 2));

@@ -46,8 +46,33 @@ function event(kind: string, fields: Record<string, unknown>): void {
 }
 
 // ---- addresses -------------------------------------------------------------------------------
-const NOT_PUBLIC_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4'].map((c) => ipaddr.parseCIDR(c));
-const NOT_PUBLIC_V6 = ['::/128', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001::/32', '2002::/16', 'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8'].map((c) => ipaddr.parseCIDR(c));
+const NOT_PUBLIC_V4 = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+].map((c) => ipaddr.parseCIDR(c));
+const NOT_PUBLIC_V6 = [
+  '::/128',
+  '::1/128',
+  '::ffff:0:0/96',
+  '64:ff9b::/96',
+  '64:ff9b:1::/48',
+  '100::/64',
+  '2001::/32',
+  '2002::/16',
+  'fc00::/7',
+  'fe80::/10',
+  'fec0::/10',
+  'ff00::/8',
+].map((c) => ipaddr.parseCIDR(c));
 
 function inList(addr: ipaddr.IPv4 | ipaddr.IPv6, cidrs: string[]): boolean {
   return cidrs.some((c) => {
@@ -72,7 +97,13 @@ export function refusedAddress(text: string, p: Pick<Policy, 'cidrs' | 'deny'>):
 }
 
 // ---- resolution (the gateway's own, cached per TTL) ------------------------------------------
-interface Resolved { v4: string[]; v6: string[]; refused: string[]; ttl: number; expires: number }
+interface Resolved {
+  v4: string[];
+  v6: string[];
+  refused: string[];
+  ttl: number;
+  expires: number;
+}
 const cache = new Map<string, Promise<Resolved>>();
 
 function resolveName(name: string): Promise<Resolved> {
@@ -85,16 +116,21 @@ function resolveName(name: string): Promise<Resolved> {
     ]);
     const refused: string[] = [];
     const keep = (records: RecordWithTtl[]) =>
-      records.filter((r) => {
-        const why = refusedAddress(r.address, policy);
-        if (why) refused.push(`${r.address}: ${why}`);
-        return !why;
-      }).map((r) => r.address);
+      records
+        .filter((r) => {
+          const why = refusedAddress(r.address, policy);
+          if (why) refused.push(`${r.address}: ${why}`);
+          return !why;
+        })
+        .map((r) => r.address);
     const ttl = Math.min(300, Math.max(5, ...[...a, ...aaaa].map((r) => r.ttl), 5));
     return { v4: keep(a), v6: keep(aaaa), refused, ttl, expires: Date.now() + ttl * 1000 };
   })();
   cache.set(name, job);
-  void job.then((r) => setTimeout(() => cache.delete(name), r.ttl * 1000).unref(), () => cache.delete(name));
+  void job.then(
+    (r) => setTimeout(() => cache.delete(name), r.ttl * 1000).unref(),
+    () => cache.delete(name),
+  );
   return job;
 }
 
@@ -112,14 +148,17 @@ function dnsAnswer(query: Buffer): Promise<Buffer | null> {
       header.writeUInt16BE(answers.length, 6);
       return Buffer.concat([header, question, ...answers]);
     };
-    if (query.readUInt16BE(4) !== 1 || (flags & 0x8000)) return reply(1, Buffer.alloc(0));
+    if (query.readUInt16BE(4) !== 1 || flags & 0x8000) return reply(1, Buffer.alloc(0));
     const labels: string[] = [];
     let off = 12;
     let binary = false;
     for (;;) {
       if (off >= query.length) return reply(1, Buffer.alloc(0));
       const len = query[off];
-      if (len === 0) { off++; break; }
+      if (len === 0) {
+        off++;
+        break;
+      }
       if (len > 63 || off + 1 + len > query.length) return reply(1, Buffer.alloc(0));
       const label = query.subarray(off + 1, off + 1 + len);
       if (label.some((b) => b <= 0x20 || b >= 0x7f || b === 0x2e)) binary = true;
@@ -157,28 +196,34 @@ function startDns(): void {
   const udp = dgram.createSocket('udp4');
   udp.on('message', (msg, rinfo) => void dnsAnswer(msg).then((out) => out && udp.send(out, rinfo.port, rinfo.address)));
   udp.bind(53);
-  net.createServer((socket) => {
-    let buf = Buffer.alloc(0);
-    socket.setTimeout(10_000, () => socket.destroy());
-    socket.on('error', () => {});
-    socket.on('data', (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-        const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
-        buf = buf.subarray(2 + msg.length);
-        void dnsAnswer(Buffer.from(msg)).then((out) => {
-          if (!out) return socket.destroy();
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(out.length);
-          socket.write(Buffer.concat([len, out]));
-        });
-      }
-    });
-  }).listen(53);
+  net
+    .createServer((socket) => {
+      let buf = Buffer.alloc(0);
+      socket.setTimeout(10_000, () => socket.destroy());
+      socket.on('error', () => {});
+      socket.on('data', (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+          buf = buf.subarray(2 + msg.length);
+          void dnsAnswer(Buffer.from(msg)).then((out) => {
+            if (!out) return socket.destroy();
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(out.length);
+            socket.write(Buffer.concat([len, out]));
+          });
+        }
+      });
+    })
+    .listen(53);
 }
 
 // ---- connections -----------------------------------------------------------------------------
-interface Open { name: string; port: number; sockets: net.Socket[] }
+interface Open {
+  name: string;
+  port: number;
+  sockets: net.Socket[];
+}
 const open = new Set<Open>();
 
 async function connectByName(name: string, port: number): Promise<{ socket: net.Socket } | { refused: string }> {
@@ -188,10 +233,17 @@ async function connectByName(name: string, port: number): Promise<{ socket: net.
   for (const address of addresses.slice(0, 4)) {
     const socket = await new Promise<net.Socket | null>((resolve) => {
       const s = net.connect({ host: address, port, noDelay: true });
-      const fail = () => { s.destroy(); resolve(null); };
+      const fail = () => {
+        s.destroy();
+        resolve(null);
+      };
       s.setTimeout(5000, fail);
       s.once('error', fail);
-      s.once('connect', () => { s.setTimeout(0); s.removeListener('error', fail); resolve(s); });
+      s.once('connect', () => {
+        s.setTimeout(0);
+        s.removeListener('error', fail);
+        resolve(s);
+      });
     });
     if (socket) return { socket };
   }
@@ -201,7 +253,11 @@ async function connectByName(name: string, port: number): Promise<{ socket: net.
 function track(name: string, port: number, sockets: net.Socket[]): void {
   const entry: Open = { name, port, sockets };
   open.add(entry);
-  for (const s of sockets) s.once('close', () => { open.delete(entry); for (const o of sockets) o.destroy(); });
+  for (const s of sockets)
+    s.once('close', () => {
+      open.delete(entry);
+      for (const o of sockets) o.destroy();
+    });
 }
 
 /** TLS: the SNI of the first ClientHello, or why there is no usable one. */
@@ -215,11 +271,16 @@ export function readSni(buf: Buffer): { need: true } | { name: string } | { refu
   const hsLen = hs.readUIntBE(1, 3);
   if (hsLen + 4 > hs.length) return { refused: 'ClientHello split over records' };
   let off = 4 + 2 + 32;
-  const need = (n: number) => { if (off + n > 4 + hsLen) throw new Error('short'); };
+  const need = (n: number) => {
+    if (off + n > 4 + hsLen) throw new Error('short');
+  };
   try {
-    need(1); off += 1 + hs[off];
-    need(2); off += 2 + hs.readUInt16BE(off);
-    need(1); off += 1 + hs[off];
+    need(1);
+    off += 1 + hs[off];
+    need(2);
+    off += 2 + hs.readUInt16BE(off);
+    need(1);
+    off += 1 + hs[off];
     need(2);
     const end = off + 2 + hs.readUInt16BE(off);
     off += 2;
@@ -235,7 +296,10 @@ export function readSni(buf: Buffer): { need: true } | { name: string } | { refu
         while (p + 3 <= body.length) {
           const nameType = body[p];
           const nameLen = body.readUInt16BE(p + 1);
-          if (nameType === 0) { names++; name = body.subarray(p + 3, p + 3 + nameLen).toString('latin1'); }
+          if (nameType === 0) {
+            names++;
+            name = body.subarray(p + 3, p + 3 + nameLen).toString('latin1');
+          }
           p += 3 + nameLen;
         }
       }
@@ -250,36 +314,38 @@ export function readSni(buf: Buffer): { need: true } | { name: string } | { refu
 }
 
 function tlsServer(port: number): void {
-  net.createServer({ noDelay: true }, (client) => {
-    let buf = Buffer.alloc(0);
-    client.on('error', () => {});
-    const timer = setTimeout(() => refuse('no ClientHello within 10 s'), 10_000);
-    const refuse = (reason: string, name?: string) => {
-      clearTimeout(timer);
-      event('refused', { protocol: 'tls', name, address: client.localAddress, port, source: client.remoteAddress, reason });
-      client.resetAndDestroy?.() ?? client.destroy();
-    };
-    const onData = async (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      const sni = readSni(buf);
-      if ('need' in sni) return;
-      client.removeListener('data', onData);
-      client.pause();
-      clearTimeout(timer);
-      if ('refused' in sni) return refuse(sni.refused);
-      const name = normaliseHost(sni.name);
-      if (name === null) return refuse('SNI is not a host name', sni.name.slice(0, 300));
-      if (!domainAllowed(entries, name, port)) return refuse('name not on the domain allowlist', name);
-      const up = await connectByName(name, port);
-      if ('refused' in up) return refuse(up.refused, name);
-      up.socket.write(buf);
-      client.pipe(up.socket).pipe(client);
-      up.socket.on('error', () => client.destroy());
-      client.resume();
-      track(name, port, [client, up.socket]);
-    };
-    client.on('data', onData);
-  }).listen(port);
+  net
+    .createServer({ noDelay: true }, (client) => {
+      let buf = Buffer.alloc(0);
+      client.on('error', () => {});
+      const timer = setTimeout(() => refuse('no ClientHello within 10 s'), 10_000);
+      const refuse = (reason: string, name?: string) => {
+        clearTimeout(timer);
+        event('refused', { protocol: 'tls', name, address: client.localAddress, port, source: client.remoteAddress, reason });
+        client.resetAndDestroy?.() ?? client.destroy();
+      };
+      const onData = async (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        const sni = readSni(buf);
+        if ('need' in sni) return;
+        client.removeListener('data', onData);
+        client.pause();
+        clearTimeout(timer);
+        if ('refused' in sni) return refuse(sni.refused);
+        const name = normaliseHost(sni.name);
+        if (name === null) return refuse('SNI is not a host name', sni.name.slice(0, 300));
+        if (!domainAllowed(entries, name, port)) return refuse('name not on the domain allowlist', name);
+        const up = await connectByName(name, port);
+        if ('refused' in up) return refuse(up.refused, name);
+        up.socket.write(buf);
+        client.pipe(up.socket).pipe(client);
+        up.socket.on('error', () => client.destroy());
+        client.resume();
+        track(name, port, [client, up.socket]);
+      };
+      client.on('data', onData);
+    })
+    .listen(port);
 }
 
 function httpServer(port: number): void {
@@ -310,15 +376,24 @@ function httpServer(port: number): void {
       if (!/^(connection|keep-alive|proxy-connection|transfer-encoding|upgrade)$/i.test(req.rawHeaders[i])) raw.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
     }
     const up = http.request({ host: address, port, method: req.method, path: req.url, headers: raw as unknown as http.OutgoingHttpHeaders, setHost: false });
-    up.on('response', (r) => { res.writeHead(r.statusCode ?? 502, r.rawHeaders as unknown as http.OutgoingHttpHeaders); r.pipe(res); });
+    up.on('response', (r) => {
+      res.writeHead(r.statusCode ?? 502, r.rawHeaders as unknown as http.OutgoingHttpHeaders);
+      r.pipe(res);
+    });
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
   server.on('upgrade', async (req, client, head) => {
     const ok = check(req);
-    if (typeof ok !== 'string') { event('refused', { protocol: 'http', port, reason: ok.refused, name: ok.name }); return client.destroy(); }
+    if (typeof ok !== 'string') {
+      event('refused', { protocol: 'http', port, reason: ok.refused, name: ok.name });
+      return client.destroy();
+    }
     const up = await connectByName(ok, port);
-    if ('refused' in up) { event('refused', { protocol: 'http', port, reason: up.refused, name: ok }); return client.destroy(); }
+    if ('refused' in up) {
+      event('refused', { protocol: 'http', port, reason: up.refused, name: ok });
+      return client.destroy();
+    }
     const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     up.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
@@ -326,7 +401,10 @@ function httpServer(port: number): void {
     client.pipe(up.socket).pipe(client);
     track(ok, port, [client as net.Socket, up.socket]);
   });
-  server.on('connect', (req, client) => { event('refused', { protocol: 'http', port, reason: 'CONNECT is not forwarded' }); client.destroy(); });
+  server.on('connect', (req, client) => {
+    event('refused', { protocol: 'http', port, reason: 'CONNECT is not forwarded' });
+    client.destroy();
+  });
   server.listen(port);
 }
 
@@ -343,9 +421,17 @@ function loadPolicy(): void {
     // Tightening cuts what is open: a connection whose name or port is no longer listed ends now.
     let cut = 0;
     for (const o of [...open]) {
-      if (!domainAllowed(entries, o.name, o.port)) { cut++; for (const s of o.sockets) s.destroy(); open.delete(o); }
+      if (!domainAllowed(entries, o.name, o.port)) {
+        cut++;
+        for (const s of o.sockets) s.destroy();
+        open.delete(o);
+      }
     }
-    try { fs.writeFileSync(`${POLICY_FILE}.applied`, next.tag); } catch { /* read-only: stdout is enough */ }
+    try {
+      fs.writeFileSync(`${POLICY_FILE}.applied`, next.tag);
+    } catch {
+      /* read-only: stdout is enough */
+    }
     event('applied', { tag: next.tag, domains: entries.length, cut });
   } catch (error) {
     // A policy that cannot be read leaves nothing allowed: closed, never open.

@@ -30,7 +30,10 @@ export async function runInSandbox(sandbox: Sandbox, input: RunInput, signal: Ab
     if (stopped) return;
     stopped = why;
     // Kill the whole process tree inside the sandbox; if that cannot work, stop waiting.
-    void proc.kill('KILL').catch(() => undefined).finally(() => killed?.());
+    void proc
+      .kill('KILL')
+      .catch(() => undefined)
+      .finally(() => killed?.());
   };
   const timer = setTimeout(() => stop('timeout'), input.timeoutSeconds * 1000);
   const onAbort = () => stop('cancelled');

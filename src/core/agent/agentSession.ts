@@ -72,7 +72,9 @@ export class AgentSession {
     } catch (error) {
       result = failure(error);
     }
-    this.host.log(`agent tool ${name} ${summarize(input)} → ${result.ok ? 'ok' : `failed: ${String((result.data.error as { code?: string } | undefined)?.code ?? '')}`} (${Date.now() - started} ms)`);
+    this.host.log(
+      `agent tool ${name} ${summarize(input)} → ${result.ok ? 'ok' : `failed: ${String((result.data.error as { code?: string } | undefined)?.code ?? '')}`} (${Date.now() - started} ms)`,
+    );
     return result;
   }
 
@@ -131,7 +133,10 @@ export class AgentSession {
     try {
       return await work(sandbox);
     } catch (error) {
-      const gone = await sandbox.info().then((info) => info.state !== 'running', () => true);
+      const gone = await sandbox.info().then(
+        (info) => info.state !== 'running',
+        () => true,
+      );
       if (!gone || signal.aborted) throw error;
       this.host.log(`agent sandbox: ${sandbox.name} has ended; making a new one`);
       if (this.sandboxPromise) this.sandboxPromise = undefined;
@@ -151,7 +156,11 @@ export class AgentSession {
 
   private async run(input: RunInput, signal: AbortSignal): Promise<AgentToolResult> {
     if (this.running >= this.limits.concurrentRuns) {
-      throw new AgentToolError('BUSY', `${this.running} commands are already running in the agent sandbox, the cap for one session.`, 'Wait for one to finish (or stop it), or run several steps in one shell command.');
+      throw new AgentToolError(
+        'BUSY',
+        `${this.running} commands are already running in the agent sandbox, the cap for one session.`,
+        'Wait for one to finish (or stop it), or run several steps in one shell command.',
+      );
     }
     this.running++;
     try {
@@ -173,7 +182,11 @@ export class AgentSession {
         content = await sandbox.files.read(absolute, { maxBytes: this.limits.readBytes });
       } catch (error) {
         if (isSandboxError(error, 'FILE_TOO_LARGE')) {
-          throw new AgentToolError('FILE_TOO_LARGE', `${absolute} is larger than the cap of ${this.limits.readBytes} bytes per read.`, 'Read parts of it with sandbox_run (head, tail, sed -n "1,200p"), or search it with grep.');
+          throw new AgentToolError(
+            'FILE_TOO_LARGE',
+            `${absolute} is larger than the cap of ${this.limits.readBytes} bytes per read.`,
+            'Read parts of it with sandbox_run (head, tail, sed -n "1,200p"), or search it with grep.',
+          );
         }
         throw error;
       }
@@ -233,7 +246,18 @@ export class AgentSession {
     const tunnels = info.state === 'running' ? Object.values(await sandbox.tunnels()) : [];
     const forwards = tunnels.map((t) => ({ port: t.containerPort, url: t.url, kind: t.kind }));
     const network = { mode: policy.mode, cidrAllowlist: policy.cidrAllowlist, enforced: policy.enforced };
-    const data = { exists: true, name: sandbox.name, id: sandbox.id, state: info.state, image: info.image, runtime: info.runtime, gvisor: info.gvisor === true, network, forwards, caps };
+    const data = {
+      exists: true,
+      name: sandbox.name,
+      id: sandbox.id,
+      state: info.state,
+      image: info.image,
+      runtime: info.runtime,
+      gvisor: info.gvisor === true,
+      network,
+      forwards,
+      caps,
+    };
     const text = [
       `Agent sandbox ${sandbox.name} (${info.state}), image ${info.image}, runtime ${info.runtime}${info.gvisor ? ' (gVisor)' : ' (NOT gVisor)'}.`,
       `Network: ${policy.mode}${policy.cidrAllowlist.length ? ` (${policy.cidrAllowlist.join(', ')})` : ''}.`,
@@ -255,7 +279,11 @@ export class AgentSession {
     try {
       validatePolicy(proposed);
     } catch (error) {
-      throw new AgentToolError('INVALID_INPUT', `The requested policy is not valid: ${(error as Error).message}`, (error as { fix?: string }).fix ?? 'Give valid CIDRs such as "203.0.113.0/24".');
+      throw new AgentToolError(
+        'INVALID_INPUT',
+        `The requested policy is not valid: ${(error as Error).message}`,
+        (error as { fix?: string }).fix ?? 'Give valid CIDRs such as "203.0.113.0/24".',
+      );
     }
     const view = (state: NetworkState) => ({ mode: state.mode, cidrAllowlist: state.cidrAllowlist });
     if (input.change === 'allow' && current.mode === 'open') {
@@ -266,10 +294,18 @@ export class AgentSession {
     }
     const decision = await this.host.askNetwork({ ...input, sandboxName: sandbox.name, current, proposed }, signal);
     if (!decision.approved) {
-      return { ok: true, text: `Not approved (${decision.note}). The network policy is unchanged: ${current.mode}.`, data: { approved: false, note: decision.note, policy: view(current) } };
+      return {
+        ok: true,
+        text: `Not approved (${decision.note}). The network policy is unchanged: ${current.mode}.`,
+        data: { approved: false, note: decision.note, policy: view(current) },
+      };
     }
     const next = await this.host.setNetworkPolicy(sandbox, proposed);
-    return { ok: true, text: `Approved (${decision.note}). The network policy is now ${next.mode}${next.cidrAllowlist.length ? ` (${next.cidrAllowlist.join(', ')})` : ''}.`, data: { approved: true, note: decision.note, policy: view(next) } };
+    return {
+      ok: true,
+      text: `Approved (${decision.note}). The network policy is now ${next.mode}${next.cidrAllowlist.length ? ` (${next.cidrAllowlist.join(', ')})` : ''}.`,
+      data: { approved: true, note: decision.note, policy: view(next) },
+    };
   }
 
   /** Ends the agent sandbox (MCP server exit). */

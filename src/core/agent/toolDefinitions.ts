@@ -7,13 +7,7 @@
 import { AGENT_LIMITS } from './limits';
 
 export type AgentToolName =
-  | 'sandbox_run'
-  | 'sandbox_read_file'
-  | 'sandbox_write_file'
-  | 'sandbox_list_files'
-  | 'sandbox_forward_port'
-  | 'sandbox_state'
-  | 'sandbox_request_network';
+  'sandbox_run' | 'sandbox_read_file' | 'sandbox_write_file' | 'sandbox_list_files' | 'sandbox_forward_port' | 'sandbox_state' | 'sandbox_request_network';
 
 export interface AgentToolDefinition {
   name: AgentToolName;
@@ -139,7 +133,7 @@ export const AGENT_TOOLS: readonly AgentToolDefinition[] = [
     toolReferenceName: 'sandboxRequestNetwork',
     modelDescription:
       'Ask the user to change the agent sandbox\'s network policy, e.g. to allow a package registry\'s addresses. This never changes anything by itself: the user decides, and the result says whether they approved. Say why in "reason". "allow": CIDRs or addresses to add to the allowlist; "open": all outbound traffic; "block": no network.',
-    userDescription: 'Asks you to change the agent sandbox\'s network policy; nothing changes unless you approve.',
+    userDescription: "Asks you to change the agent sandbox's network policy; nothing changes unless you approve.",
     inputSchema: {
       type: 'object',
       properties: {

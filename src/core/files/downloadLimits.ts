@@ -73,7 +73,11 @@ export function parseSurvey(output: string, source: string, rootName: string): D
 
 /** "1 GiB", "16 MiB", "1500 bytes": caps as people set them. */
 export function formatCap(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes >= size) {
       const value = bytes / size;
       return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;

@@ -111,7 +111,11 @@ class Extraction {
     // nothing else may come with it, nor a second top entry after the first.
     const single = rel === '' && header.type !== 'directory';
     if ((rel === '' && this.dirs) || (rel !== '' && this.dirs?.single)) {
-      throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" where only one item was asked for; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
+      throw new SandboxError(
+        'PATH_OUTSIDE',
+        `The sandbox sent "${header.name}" where only one item was asked for; nothing was written for it.`,
+        'Code inside the sandbox may be trying to escape: check the sandbox.',
+      );
     }
     const dirs = (this.dirs ??= await openDestination(this.parentDir, this.root, this.rootWasLink, single));
     const parent = await dirs.get(single ? '' : parentOf(rel), true).catch((error: unknown) => (isSwapError(error) ? null : Promise.reject(error)));
@@ -134,7 +138,11 @@ class Extraction {
         await this.symlink(header, rel, target, parent, name);
         break;
       default:
-        throw new SandboxError('PATH_OUTSIDE', `The sandbox sent "${header.name}" as a ${header.type}, which is not copied to this machine.`, 'Download regular files, folders and relative symlinks only.');
+        throw new SandboxError(
+          'PATH_OUTSIDE',
+          `The sandbox sent "${header.name}" as a ${header.type}, which is not copied to this machine.`,
+          'Download regular files, folders and relative symlinks only.',
+        );
     }
     stream.resume();
   }
@@ -147,7 +155,11 @@ class Extraction {
     const parts = header.name.replace(/^\.\//, '').replace(/\/$/, '').split('/');
     this.first ??= parts[0];
     if (header.name.startsWith('/') || parts[0] !== this.first) {
-      throw new SandboxError('PATH_OUTSIDE', `The sandbox sent an entry "${header.name}" outside the folder being downloaded; nothing was written for it.`, 'Code inside the sandbox may be trying to escape: check the sandbox.');
+      throw new SandboxError(
+        'PATH_OUTSIDE',
+        `The sandbox sent an entry "${header.name}" outside the folder being downloaded; nothing was written for it.`,
+        'Code inside the sandbox may be trying to escape: check the sandbox.',
+      );
     }
     return parts.slice(1).join('/');
   }
@@ -204,7 +216,8 @@ class Extraction {
   }
 
   throwIfRefused(): void {
-    if (this.refusedLinks.length || this.throughLinks.length || this.refusedConfig.size) throw refusedError(this.root, this.refusedLinks, this.throughLinks, [...this.refusedConfig]);
+    if (this.refusedLinks.length || this.throughLinks.length || this.refusedConfig.size)
+      throw refusedError(this.root, this.refusedLinks, this.throughLinks, [...this.refusedConfig]);
   }
 }
 
@@ -212,11 +225,19 @@ function refusedError(root: string, links: string[], through: string[], config: 
   const list = (items: string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? ', …' : '');
   const parts: string[] = [];
   if (links.length) parts.push(`${links.length} symlink(s) leading outside it, which were not created or were removed: ${list(links)}`);
-  if (through.length) parts.push(`${through.length} entr${through.length === 1 ? 'y' : 'ies'} that would have been written through a symlink (or into a file) in the way, which were not: ${list(through)}`);
-  if (config.length) parts.push(`what would go into ${list(config)} (git runs hooks and reads settings from .git, VS Code runs tasks and applies settings from .vscode: files from the sandbox there could run code on this machine), which was not written (download option configFolders)`);
+  if (through.length)
+    parts.push(
+      `${through.length} entr${through.length === 1 ? 'y' : 'ies'} that would have been written through a symlink (or into a file) in the way, which were not: ${list(through)}`,
+    );
+  if (config.length)
+    parts.push(
+      `what would go into ${list(config)} (git runs hooks and reads settings from .git, VS Code runs tasks and applies settings from .vscode: files from the sandbox there could run code on this machine), which was not written (download option configFolders)`,
+    );
   const fixes: string[] = [];
-  if (links.length || through.length) fixes.push("Download the links' targets separately if you need them; links are only kept when they resolve inside the chosen folder, and nothing is written through one.");
-  if (config.length) fixes.push('If you trust what ran in the sandbox, download again with { configFolders: "write" }; { configFolders: "skip" } leaves them out without this error.');
+  if (links.length || through.length)
+    fixes.push("Download the links' targets separately if you need them; links are only kept when they resolve inside the chosen folder, and nothing is written through one.");
+  if (config.length)
+    fixes.push('If you trust what ran in the sandbox, download again with { configFolders: "write" }; { configFolders: "skip" } leaves them out without this error.');
   return new SandboxError(links.length || through.length ? 'PATH_OUTSIDE' : 'PERMISSION_DENIED', `Downloaded to ${root}, except ${parts.join('; and ')}.`, fixes.join(' '));
 }
 

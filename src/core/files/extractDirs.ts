@@ -16,7 +16,10 @@ export class OpenDirs {
   private readonly stack: { rel: string; dir: HostDir }[];
 
   /** `single`: a one-file download, whose "root" is the folder the file goes into. */
-  constructor(root: HostDir, readonly single = false) {
+  constructor(
+    root: HostDir,
+    readonly single = false,
+  ) {
     this.stack = [{ rel: '', dir: root }];
   }
 
@@ -91,6 +94,11 @@ export async function openDestination(parentDir: HostDir, root: string, rootWasL
     return new OpenDirs(rootWasLink ? await HostDir.openChosen(root) : await parentDir.child(name));
   } catch (error) {
     if (!isSwapError(error)) throw error;
-    throw new SandboxError('PATH_OUTSIDE', `${root} is not a folder (a file, or a symlink that appeared during the download); nothing was written there.`, 'Choose a folder to download into, or a path that does not exist yet.', { cause: error });
+    throw new SandboxError(
+      'PATH_OUTSIDE',
+      `${root} is not a folder (a file, or a symlink that appeared during the download); nothing was written there.`,
+      'Choose a folder to download into, or a path that does not exist yet.',
+      { cause: error },
+    );
   }
 }

@@ -29,7 +29,11 @@ IFS= read -r request || exit ${EXIT.spareUnused}
 eval "set -- $request"
 exec "$@"`;
 export function spareRequest(argv: string[]): string {
-  const word = (arg: string) => arg.split('\n').map((part) => `'${part.replace(/'/g, `'\\''`)}'`).join('"$nl"');
+  const word = (arg: string) =>
+    arg
+      .split('\n')
+      .map((part) => `'${part.replace(/'/g, `'\\''`)}'`)
+      .join('"$nl"');
   return `${argv.map(word).join(' ')}\n`;
 }
 

@@ -91,7 +91,10 @@ export class FileTransport {
     const stopped = new Promise<never>((_, reject) => (stopEarly = reject));
     stopped.catch(() => undefined);
     const stop: Stop = (error) => {
-      void proc.kill('KILL').catch(() => undefined).finally(() => proc.close());
+      void proc
+        .kill('KILL')
+        .catch(() => undefined)
+        .finally(() => proc.close());
       stopEarly(error);
     };
     const onAbort = () => stop(cancelled(op));
@@ -127,7 +130,10 @@ export class FileTransport {
     clearTimeout(this.spareTimer);
     this.spare ??= this.host.exec(['/bin/sh', '-c', SPARE_SCRIPT, FILES_SPARE_NAME]).then(
       (proc) => {
-        void proc.wait().catch(() => undefined).finally(() => this.deadSpares.add(proc));
+        void proc
+          .wait()
+          .catch(() => undefined)
+          .finally(() => this.deadSpares.add(proc));
         return proc;
       },
       () => undefined,

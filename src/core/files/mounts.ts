@@ -74,7 +74,12 @@ export function readonlyMountsOf(mounts: WorkspaceMount[] | undefined, labels: R
  * its own writes shadow them in memory). One archive for all mounts, one progress.
  * Returns what was sent, per mount, hashed as it went: the baseline of Review Sandbox Changes.
  */
-export async function copyMountsIn(container: Docker.Container, mounts: WorkspaceMount[], onProgress?: (p: CopyProgress) => void, signal?: AbortSignal): Promise<MountBaseline[]> {
+export async function copyMountsIn(
+  container: Docker.Container,
+  mounts: WorkspaceMount[],
+  onProgress?: (p: CopyProgress) => void,
+  signal?: AbortSignal,
+): Promise<MountBaseline[]> {
   const copies = mounts.filter((m) => m.mode === 'copy');
   if (!copies.length) return [];
   const trees = await Promise.all(copies.map((m) => walkHost(m.source, { includeIgnored: m.includeIgnored })));

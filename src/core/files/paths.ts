@@ -15,7 +15,11 @@ export function sandboxPath(input: string): string {
     throw new SandboxError('PATH_OUTSIDE', `The path ${JSON.stringify(input)} contains a NUL byte.`, 'Remove the NUL byte; no file name can contain one.');
   }
   if (!input.startsWith('/')) {
-    throw new SandboxError('PATH_OUTSIDE', `"${input}" is not an absolute path inside the sandbox.`, 'Start the path with "/", e.g. "/workspace/' + input.replace(/^\.\//, '') + '".');
+    throw new SandboxError(
+      'PATH_OUTSIDE',
+      `"${input}" is not an absolute path inside the sandbox.`,
+      'Start the path with "/", e.g. "/workspace/' + input.replace(/^\.\//, '') + '".',
+    );
   }
   const parts: string[] = [];
   for (const part of input.split('/')) {

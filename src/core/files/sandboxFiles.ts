@@ -52,7 +52,8 @@ export class ExecSandboxFiles implements SandboxFiles {
   async read(input: string, options: { maxBytes?: number } = {}): Promise<Buffer> {
     const p = sandboxPath(input);
     const max = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
-    if (!Number.isInteger(max) || max < 0) throw new SandboxError('INVALID_SPEC', `maxBytes must be a whole number of bytes (got ${max}).`, 'Pass e.g. { maxBytes: 10 * 1024 * 1024 }.');
+    if (!Number.isInteger(max) || max < 0)
+      throw new SandboxError('INVALID_SPEC', `maxBytes must be a whole number of bytes (got ${max}).`, 'Pass e.g. { maxBytes: 10 * 1024 * 1024 }.');
     // cat alone, no shell around it (process start is what costs in gVisor: ≈ 40 ms a shell) and
     // no size check first: the caller stops reading at maxBytes, which also holds for files that
     // grow and for devices. Its conditions come back as its messages (see failure()).
@@ -72,7 +73,7 @@ export class ExecSandboxFiles implements SandboxFiles {
 
   async remove(input: string, options: { recursive?: boolean } = {}): Promise<void> {
     const p = sandboxPath(input);
-    if (p === '/') throw new SandboxError('PATH_OUTSIDE', 'Refusing to remove the sandbox\'s root folder.', 'Remove the folders inside it instead, or terminate the sandbox.');
+    if (p === '/') throw new SandboxError('PATH_OUTSIDE', "Refusing to remove the sandbox's root folder.", 'Remove the folders inside it instead, or terminate the sandbox.');
     await this.transport.script('remove', SCRIPTS.remove, [p, options.recursive ? '1' : '0'], p);
   }
 
@@ -86,7 +87,7 @@ export class ExecSandboxFiles implements SandboxFiles {
 
   async upload(hostPath: string, input: string, options: { includeIgnored?: boolean; onProgress?: (p: CopyProgress) => void; signal?: AbortSignal } = {}): Promise<void> {
     const target = sandboxPath(input);
-    if (target === '/') throw new SandboxError('PATH_OUTSIDE', 'Uploading onto the sandbox\'s root folder is not supported.', 'Upload to a folder, e.g. "/workspace".');
+    if (target === '/') throw new SandboxError('PATH_OUTSIDE', "Uploading onto the sandbox's root folder is not supported.", 'Upload to a folder, e.g. "/workspace".');
     const tree = await walkHost(path.resolve(hostPath), { includeIgnored: options.includeIgnored }).catch((error: unknown) => {
       throw hostError(error, hostPath);
     });
@@ -99,7 +100,12 @@ export class ExecSandboxFiles implements SandboxFiles {
 
   async download(input: string, hostPath: string, options: DownloadOptions = {}): Promise<void> {
     const source = sandboxPath(input);
-    if (source === '/') throw new SandboxError('PATH_OUTSIDE', 'Downloading the whole sandbox filesystem is not supported.', 'Download a folder, e.g. "/workspace", or snapshot the sandbox (snapshotFilesystem).');
+    if (source === '/')
+      throw new SandboxError(
+        'PATH_OUTSIDE',
+        'Downloading the whole sandbox filesystem is not supported.',
+        'Download a folder, e.g. "/workspace", or snapshot the sandbox (snapshotFilesystem).',
+      );
     const maxBytes = cap('maxBytes', options.maxBytes, DEFAULT_MAX_DOWNLOAD_BYTES);
     const maxEntries = cap('maxEntries', options.maxEntries, DEFAULT_MAX_DOWNLOAD_ENTRIES);
     const listed = await this.transport.script('download', SCRIPTS.survey, [source], source, { maxStdout: SURVEY_MAX_OUTPUT }).catch((error: unknown) => {

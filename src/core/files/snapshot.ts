@@ -23,7 +23,11 @@ export function snapshotRef(sandboxId: string, tag: string | undefined, now: Dat
   if (tag !== undefined && !TAG_PATTERN.test(tag)) {
     throw new SandboxError('INVALID_SPEC', `"${tag}" is not a valid image tag.`, 'Use letters, digits, "_", "." and "-" (at most 128), starting with a letter, digit or "_".');
   }
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'z')
+    .toLowerCase();
   return `${SNAPSHOT_REPOSITORY}/${sandboxId}:${tag ?? stamp}`;
 }
 
@@ -68,7 +72,13 @@ export async function snapshotFilesystem(
   tag?: string,
 ): Promise<string> {
   const ref = snapshotRef(info.id, tag);
-  const [image, container] = await Promise.all([docker.getImage(info.image).inspect().catch(() => null), docker.getContainer(info.containerId).inspect()]);
+  const [image, container] = await Promise.all([
+    docker
+      .getImage(info.image)
+      .inspect()
+      .catch(() => null),
+    docker.getContainer(info.containerId).inspect(),
+  ]);
   const excludes = snapshotExcludes(mounts);
   const proc = await exec(snapshotTarArgv(excludes));
   const stderr: Buffer[] = [];
@@ -81,7 +91,10 @@ export async function snapshotFilesystem(
   // Docker's reason rather than the broken pipe that follows.
   let archiveEnded = false;
   let importFailedFirst = false;
-  void archive.done.then(() => (archiveEnded = true), () => (archiveEnded = true));
+  void archive.done.then(
+    () => (archiveEnded = true),
+    () => (archiveEnded = true),
+  );
   imported.catch(() => {
     if (archiveEnded) return;
     importFailedFirst = true;
@@ -90,11 +103,17 @@ export async function snapshotFilesystem(
   const [code, read, importError] = await Promise.all([
     proc.wait(),
     archive.done.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-    imported.then(() => null, (error: unknown) => error),
+    imported.then(
+      () => null,
+      (error: unknown) => error,
+    ),
   ]);
   const failure = snapshotFailure(info.name, { importFailedFirst, importError, code, stderr: Buffer.concat(stderr).toString('utf8'), read });
   if (failure) {
-    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
     throw failure;
   }
   return ref;
@@ -136,11 +155,19 @@ function snapshotFailure(
   }
   const detail = outcome.stderr.trim().split('\n').slice(-3).join(' ');
   if (!tarSucceeded(code, detail)) {
-    return new SandboxError('EXEC_FAILED', `Reading the filesystem of ${name} failed (tar exit ${code}): ${detail || 'no message'}. No snapshot was saved.`, code === 127 ? 'The image has no tar; snapshots need tar inside the sandbox.' : 'Check the sandbox is still running, then retry.');
+    return new SandboxError(
+      'EXEC_FAILED',
+      `Reading the filesystem of ${name} failed (tar exit ${code}): ${detail || 'no message'}. No snapshot was saved.`,
+      code === 127 ? 'The image has no tar; snapshots need tar inside the sandbox.' : 'Check the sandbox is still running, then retry.',
+    );
   }
   if (read instanceof Error || read.entries === 0) {
     const why = read instanceof Error ? `the archive from the sandbox was incomplete (${read.message})` : 'the archive from the sandbox was empty';
-    return new SandboxError('EXEC_FAILED', `Reading the filesystem of ${name} failed: ${why}. No snapshot was saved.`, 'Check the sandbox is still running and its tar works (`tar -c -f - /etc | tar -t`), then retry.');
+    return new SandboxError(
+      'EXEC_FAILED',
+      `Reading the filesystem of ${name} failed: ${why}. No snapshot was saved.`,
+      'Check the sandbox is still running and its tar works (`tar -c -f - /etc | tar -t`), then retry.',
+    );
   }
   if (importError) {
     return new SandboxError('EXEC_FAILED', `Importing the snapshot of ${name} failed: ${dockerMessage(importError)}`, 'See the Docker engine log.', { cause: importError });
@@ -157,7 +184,13 @@ export async function listSnapshots(docker: Docker, sandboxId?: string): Promise
     const labels = image.Labels ?? {};
     for (const ref of image.RepoTags ?? []) {
       if (!ref.startsWith(`${SNAPSHOT_REPOSITORY}/`)) continue;
-      out.push({ ref, sandboxId: labels[LABEL.snapshotSandboxId] ?? '', sandboxName: labels[LABEL.snapshotSandboxName] ?? '', createdAt: new Date(labels[LABEL.snapshotCreatedAt] ?? image.Created * 1000), sizeBytes: image.Size });
+      out.push({
+        ref,
+        sandboxId: labels[LABEL.snapshotSandboxId] ?? '',
+        sandboxName: labels[LABEL.snapshotSandboxName] ?? '',
+        createdAt: new Date(labels[LABEL.snapshotCreatedAt] ?? image.Created * 1000),
+        sizeBytes: image.Size,
+      });
     }
   }
   return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
@@ -182,7 +215,12 @@ export async function removeSnapshot(docker: Docker, ref: string): Promise<void>
       // Docker names a container id; the user knows sandboxes by name.
       const users = await sandboxesUsing(docker, ref);
       const named = users.length ? `sandbox${users.length === 1 ? '' : 'es'} ${users.join(', ')}` : 'a container';
-      throw new SandboxError('NAME_IN_USE', `Snapshot ${ref} is in use by ${named}, so it was not removed.`, `Terminate ${users.length ? users.join(', ') : 'the containers created from it'} first, then remove the snapshot.`, { cause: error });
+      throw new SandboxError(
+        'NAME_IN_USE',
+        `Snapshot ${ref} is in use by ${named}, so it was not removed.`,
+        `Terminate ${users.length ? users.join(', ') : 'the containers created from it'} first, then remove the snapshot.`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -191,7 +229,5 @@ export async function removeSnapshot(docker: Docker, ref: string): Promise<void>
 /** Names of the sandboxes (or, for other containers, their names) whose image is `ref`. */
 async function sandboxesUsing(docker: Docker, ref: string): Promise<string[]> {
   const containers = await docker.listContainers({ all: true, filters: { ancestor: [ref] } }).catch(() => []);
-  return containers
-    .filter((c) => c.Labels?.[LABEL.role] !== 'guard')
-    .map((c) => c.Labels?.[LABEL.name] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12));
+  return containers.filter((c) => c.Labels?.[LABEL.role] !== 'guard').map((c) => c.Labels?.[LABEL.name] ?? c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12));
 }

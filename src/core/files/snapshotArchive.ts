@@ -41,7 +41,10 @@ export function snapshotTarArgv(excluded: string[]): string[] {
 export function tarSucceeded(exitCode: number, stderr: string): boolean {
   if (exitCode === 0) return true;
   if (exitCode !== 1) return false;
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.length > 0 && lines.every((l) => /file changed as we read it|file removed before we read it|socket ignored|Removing leading/.test(l));
 }
 

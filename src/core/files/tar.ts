@@ -35,7 +35,12 @@ const CHUNK = 256 * 1024;
  * say so; a file that shrank while read is padded (tar needs the announced size) and listed
  * there too. Git config files go without credentials (scrubGitConfig).
  */
-export function packHostTree(tree: HostTree, prefix: string, progress: ProgressTracker, options: { parents?: boolean; signal?: AbortSignal; record?: CopyRecorder } = {}): Readable {
+export function packHostTree(
+  tree: HostTree,
+  prefix: string,
+  progress: ProgressTracker,
+  options: { parents?: boolean; signal?: AbortSignal; record?: CopyRecorder } = {},
+): Readable {
   const pack = tar.pack();
   const name = (rel: string) => (rel ? `${prefix}/${rel}` : prefix);
   const open = new OpenDirs();
@@ -136,7 +141,15 @@ async function reopenFile(entry: HostEntry, parent: HostDir | undefined, tree: H
 }
 
 /** Sends the file's current content (its size now, not at the walk); a git config scrubbed. */
-async function sendFile(pack: tar.Pack, header: tar.Headers, entry: HostEntry, handle: fsp.FileHandle, stat: Stats, progress: ProgressTracker, tree: HostTree): Promise<{ hash: string; size: number } | undefined> {
+async function sendFile(
+  pack: tar.Pack,
+  header: tar.Headers,
+  entry: HostEntry,
+  handle: fsp.FileHandle,
+  stat: Stats,
+  progress: ProgressTracker,
+  tree: HostTree,
+): Promise<{ hash: string; size: number } | undefined> {
   if (entry.gitConfig) {
     if (stat.size > MAX_GIT_CONFIG) {
       tree.skipped.push(entry.rel);

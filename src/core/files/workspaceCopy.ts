@@ -13,7 +13,12 @@ export async function copyWorkspaceIn(container: Docker.Container, spec: Sandbox
     return await copyMountsIn(container, spec.mounts ?? [], options.onCopyProgress, options.signal);
   } catch (error) {
     if (error instanceof SandboxError) throw error;
-    throw new SandboxError('EXEC_FAILED', `Copying the workspace into the sandbox failed: ${dockerMessage(error)}`, 'Check that the folder is readable; for huge folders, keep .gitignore\'d paths out (the default).', { cause: error });
+    throw new SandboxError(
+      'EXEC_FAILED',
+      `Copying the workspace into the sandbox failed: ${dockerMessage(error)}`,
+      "Check that the folder is readable; for huge folders, keep .gitignore'd paths out (the default).",
+      { cause: error },
+    );
   }
 }
 
@@ -22,6 +27,8 @@ export function recordBaselines(manifests: ManifestStore, sandboxId: string, mou
   try {
     manifests.write({ version: 1, sandboxId, createdAt: new Date().toISOString(), mounts });
   } catch (error) {
-    logger?.warn(`Sandbox ${sandboxId}: the record of its workspace copy could not be kept, so Review Sandbox Changes will not work for it: ${String((error as Error)?.message ?? error)}`);
+    logger?.warn(
+      `Sandbox ${sandboxId}: the record of its workspace copy could not be kept, so Review Sandbox Changes will not work for it: ${String((error as Error)?.message ?? error)}`,
+    );
   }
 }

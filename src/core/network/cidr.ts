@@ -25,7 +25,8 @@ export function parseCidr(entry: string): ParsedCidr | string {
   if (slash !== -1 && !/^\d{1,3}$/.test(text.slice(slash + 1))) return 'is not a valid CIDR (expected e.g. 10.0.0.0/8 or fd00::/8)';
   if (slash === -1) {
     if (!ipaddr.isValid(text)) return 'is not an IPv4 or IPv6 address or CIDR';
-    if (ipaddr.parse(text).kind() === 'ipv6' && (ipaddr.parse(text) as ipaddr.IPv6).isIPv4MappedAddress()) return 'is an IPv4-mapped IPv6 address; write the IPv4 address instead';
+    if (ipaddr.parse(text).kind() === 'ipv6' && (ipaddr.parse(text) as ipaddr.IPv6).isIPv4MappedAddress())
+      return 'is an IPv4-mapped IPv6 address; write the IPv4 address instead';
     const addr = ipaddr.parse(text);
     const family = addr.kind() === 'ipv4' ? 4 : 6;
     return { family, cidr: `${addr.toString()}/${family === 4 ? 32 : 128}` };

@@ -83,7 +83,8 @@ export function parseDomainEntry(entry: string): DomainEntry | string {
 function notAHostName(text: string): string | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
   if (scheme) return `is a URL; ${suggest(fromUrl(text), 'write only the host name, e.g. example.org')}`;
-  if (text.includes('@')) return `has a user name ("${text.slice(0, text.lastIndexOf('@') + 1)}"); ${suggest(cleanSuggestion(text.slice(text.lastIndexOf('@') + 1)), 'write only the host name')}`;
+  if (text.includes('@'))
+    return `has a user name ("${text.slice(0, text.lastIndexOf('@') + 1)}"); ${suggest(cleanSuggestion(text.slice(text.lastIndexOf('@') + 1)), 'write only the host name')}`;
 
   const cut = text.search(/[/?#]/);
   if (cut !== -1) {
@@ -149,7 +150,9 @@ function dnsName(text: string, wildcard: boolean): { name: string; problem?: und
   const ascii = domainToASCII(text.toLowerCase());
   if (!ascii) return { problem: 'is not a valid international domain name' };
   if (ascii.length > MAX_NAME - (wildcard ? 2 : 0)) {
-    return { problem: `is ${ascii.length} characters long${ascii !== text.toLowerCase() ? ` in DNS form (${ascii.slice(0, 24)}…)` : ''}; DNS names have at most ${MAX_NAME}${wildcard ? ', and a name below it needs room for at least "x."' : ''}` };
+    return {
+      problem: `is ${ascii.length} characters long${ascii !== text.toLowerCase() ? ` in DNS form (${ascii.slice(0, 24)}…)` : ''}; DNS names have at most ${MAX_NAME}${wildcard ? ', and a name below it needs room for at least "x."' : ''}`,
+    };
   }
   const labels = ascii.split('.');
   for (const label of labels) {

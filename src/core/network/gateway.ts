@@ -56,7 +56,11 @@ export function gatewayScript(): string {
     const out = esbuild.buildSync({ entryPoints: [source], bundle: true, platform: 'node', target: 'node18', minify: true, write: false, logLevel: 'silent' });
     return (script = out.outputFiles[0].text);
   }
-  throw new SandboxError('POLICY_FAILED', `The egress gateway's script (${bundled}) is missing from this installation.`, 'Reinstall the extension (or run `npm run build` in a checkout).');
+  throw new SandboxError(
+    'POLICY_FAILED',
+    `The egress gateway's script (${bundled}) is missing from this installation.`,
+    'Reinstall the extension (or run `npm run build` in a checkout).',
+  );
 }
 
 export interface GatewaySpec {
@@ -167,10 +171,19 @@ export async function applyGatewayPolicy(docker: Docker, gatewayId: string, poli
     proc.stdin.end();
     code = await proc.wait();
   } catch (error) {
-    throw new SandboxError('POLICY_FAILED', `Could not apply the domain allowlist to the egress gateway: ${error instanceof Error ? dockerMessage(error) : String(error)}`, 'Check that the sandbox and its gateway container are running.', { cause: error });
+    throw new SandboxError(
+      'POLICY_FAILED',
+      `Could not apply the domain allowlist to the egress gateway: ${error instanceof Error ? dockerMessage(error) : String(error)}`,
+      'Check that the sandbox and its gateway container are running.',
+      { cause: error },
+    );
   }
   if (code !== 0 || !output.includes(`applied ${policy.tag}`)) {
-    throw new SandboxError('POLICY_FAILED', `The egress gateway did not confirm the domain allowlist (exit ${code}): ${output.trim() || 'no output'}.`, 'See `docker logs` of the gateway container (sandboxes-gateway-<id>).');
+    throw new SandboxError(
+      'POLICY_FAILED',
+      `The egress gateway did not confirm the domain allowlist (exit ${code}): ${output.trim() || 'no output'}.`,
+      'See `docker logs` of the gateway container (sandboxes-gateway-<id>).',
+    );
   }
 }
 
@@ -205,7 +218,12 @@ export function parseGatewayLine(line: string, sandbox: string): NetworkEvent | 
  * The gateway's refusals from its log: the last `tail` lines, then (with `follow`) new ones as
  * they come, until `signal` aborts or the gateway goes away.
  */
-export async function* gatewayEvents(docker: Docker, gatewayId: string, sandbox: string, options: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncGenerator<NetworkEvent> {
+export async function* gatewayEvents(
+  docker: Docker,
+  gatewayId: string,
+  sandbox: string,
+  options: { tail?: number; follow?: boolean; signal?: AbortSignal },
+): AsyncGenerator<NetworkEvent> {
   const container = docker.getContainer(gatewayId);
   const out = new PassThrough();
   let stream: NodeJS.ReadableStream & { destroy?: () => void };
@@ -247,7 +265,11 @@ export async function* gatewayEvents(docker: Docker, gatewayId: string, sandbox:
 export async function ensureGateway(docker: Docker, spec: GatewaySpec): Promise<GatewayHandle> {
   const existing = await findGateway(docker, spec.sandboxId);
   if (existing) {
-    if (existing.State !== 'running') await docker.getContainer(existing.Id).start().catch(() => undefined);
+    if (existing.State !== 'running')
+      await docker
+        .getContainer(existing.Id)
+        .start()
+        .catch(() => undefined);
     try {
       return await gatewayAddresses(docker, existing.Id, spec.network.name);
     } catch {
@@ -258,7 +280,14 @@ export async function ensureGateway(docker: Docker, spec: GatewaySpec): Promise<
 }
 
 /** Applies `policy` to the gateway, accepting connections from the guard's addresses only. */
-export async function configureGateway(docker: Docker, gateway: GatewayHandle, guardId: string, policy: NetworkPolicy, network: NetworkInfo, upstream: string[]): Promise<void> {
+export async function configureGateway(
+  docker: Docker,
+  gateway: GatewayHandle,
+  guardId: string,
+  policy: NetworkPolicy,
+  network: NetworkInfo,
+  upstream: string[],
+): Promise<void> {
   const guard = (await docker.getContainer(guardId).inspect()).NetworkSettings.Networks?.[network.name];
   const clients = [guard?.IPAddress, guard?.GlobalIPv6Address].filter((a): a is string => Boolean(a));
   const tag = `gw-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -51,7 +51,6 @@ export async function ensureGuardImage(docker: Docker, image: string): Promise<v
   }
 }
 
-
 export interface GuardSpec {
   sandboxId: string;
   name: string;
@@ -77,7 +76,14 @@ export function guardName(sandboxId: string): string {
 
 export function policyEnv(state: PolicyState, network: NetworkInfo): { env: Record<string, string>; tag: string } {
   const tag = `sandboxes-policy-${createHash('sha256').update(JSON.stringify(state)).update(String(process.hrtime.bigint())).digest('hex').slice(0, 16)}`;
-  const ctx = { gatewayV4: network.gatewayV4, gatewayV6: network.gatewayV6, forwardedPorts: state.forwards.map((f) => f.port), tag, ownAddresses: ownAddresses(network), gateway: state.gateway };
+  const ctx = {
+    gatewayV4: network.gatewayV4,
+    gatewayV6: network.gatewayV6,
+    forwardedPorts: state.forwards.map((f) => f.port),
+    tag,
+    ownAddresses: ownAddresses(network),
+    gateway: state.gateway,
+  };
   const rules = renderRules(state, ctx);
   // Our nat chain is rewritten on every apply (emptied when there is no gateway); IPv6 only when
   // the gateway has an IPv6 address (else the filter refuses all IPv6 but loopback anyway).
@@ -125,7 +131,14 @@ function guardContainerOptions(spec: GuardSpec, env: Record<string, string>): Do
       Tmpfs: { '/run': 'rw,nosuid,nodev,size=1m', '/tmp': 'rw,nosuid,nodev,size=1m' },
       // The first-start marker and the recorded resolvers must survive a restart (tmpfs would
       // not): an anonymous volume, removed with the guard (`rm -v`).
-      Mounts: [{ Type: 'volume', Source: '', Target: GUARD_STATE_DIR, VolumeOptions: { NoCopy: true, Labels: { ...spec.labels, [LABEL.role]: 'guard-state' }, DriverConfig: { Name: 'local', Options: {} } } }],
+      Mounts: [
+        {
+          Type: 'volume',
+          Source: '',
+          Target: GUARD_STATE_DIR,
+          VolumeOptions: { NoCopy: true, Labels: { ...spec.labels, [LABEL.role]: 'guard-state' }, DriverConfig: { Name: 'local', Options: {} } },
+        },
+      ],
       Memory: 64 * 1024 * 1024,
       MemorySwap: 64 * 1024 * 1024,
       PidsLimit: 64,
@@ -158,10 +171,7 @@ async function startGuard(docker: Docker, container: Docker.Container, spec: Gua
   try {
     await container.start();
     if (!spec.initialState) return;
-    await Promise.race([
-      verified,
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the guard within 20 s')), 20_000))),
-    ]);
+    await Promise.race([verified, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the guard within 20 s')), 20_000)))]);
   } catch (error) {
     throw new SandboxError(
       'POLICY_FAILED',
@@ -191,11 +201,20 @@ export async function applyPolicy(docker: Docker, guardId: string, state: Policy
     proc.stdin.end();
     exitCode = await proc.wait();
   } catch (error) {
-    throw new SandboxError('POLICY_FAILED', `Could not apply the ${modeOf(state)} network policy: ${error instanceof Error ? error.message : String(error)}`, 'Check that the sandbox and its guard container are running (Sandboxes: Check Setup).', { cause: error });
+    throw new SandboxError(
+      'POLICY_FAILED',
+      `Could not apply the ${modeOf(state)} network policy: ${error instanceof Error ? error.message : String(error)}`,
+      'Check that the sandbox and its guard container are running (Sandboxes: Check Setup).',
+      { cause: error },
+    );
   }
   if (options.claim && exitCode === CLAIMED_EXIT) return false;
   if (exitCode !== 0 || !output.includes(`verified ${tag}`)) {
-    throw new SandboxError('POLICY_FAILED', `The ${modeOf(state)} network policy could not be loaded and verified (exit ${exitCode}): ${output.trim() || 'no output'}.`, 'Check that the guard image has working iptables and ip6tables (the kernel needs nf_tables or ip_tables), then try again.');
+    throw new SandboxError(
+      'POLICY_FAILED',
+      `The ${modeOf(state)} network policy could not be loaded and verified (exit ${exitCode}): ${output.trim() || 'no output'}.`,
+      'Check that the guard image has working iptables and ip6tables (the kernel needs nf_tables or ip_tables), then try again.',
+    );
   }
   return true;
 }
@@ -218,6 +237,11 @@ export async function readPolicyState(docker: Docker, guardId: string): Promise<
 export async function guardAddress(docker: Docker, guardId: string): Promise<string> {
   const info = await docker.getContainer(guardId).inspect();
   const address = info.NetworkSettings.Networks?.[NETWORK_NAME]?.IPAddress;
-  if (!address) throw new SandboxError('TUNNEL_FAILED', 'The sandbox has no address on the sandboxes network (is it running?).', 'Start a new sandbox; ended sandboxes cannot forward ports.');
+  if (!address)
+    throw new SandboxError(
+      'TUNNEL_FAILED',
+      'The sandbox has no address on the sandboxes network (is it running?).',
+      'Start a new sandbox; ended sandboxes cannot forward ports.',
+    );
   return address;
 }

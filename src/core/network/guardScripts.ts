@@ -51,7 +51,7 @@ export const EXPAND_RESOLVERS = [
   'resolver_rules() {',
   '  [ -f "$RESOLVERS" ] || return 0',
   '  while read -r ip; do',
-  "    case \"$ip\" in ''|*[!0-9a-fA-F.:]*) continue ;; esac",
+  '    case "$ip" in \'\'|*[!0-9a-fA-F.:]*) continue ;; esac',
   '    case "$ip" in *:*) [ "$1" = 6 ] || continue ;; *) [ "$1" = 4 ] || continue ;; esac',
   '    for p in udp tcp; do',
   '      printf \'%s\\n\' "-A OUTPUT -d $ip -p $p -m $p --dport 53 -j ACCEPT" "-A INPUT -s $ip -p $p -m $p --sport 53 -m conntrack --ctstate ESTABLISHED -j ACCEPT"',

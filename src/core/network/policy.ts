@@ -14,7 +14,11 @@ export { parseCidr, type ParsedCidr } from './cidr';
 export const OPEN_POLICY: NetworkPolicy = { blockNetwork: false, cidrAllowlist: [] };
 
 /** Validates a policy from any source; one error names every bad entry (CIDRs and names together). */
-export function validatePolicy(input: { blockNetwork?: unknown; cidrAllowlist?: unknown; domainAllowlist?: unknown }, source = 'cidrAllowlist', domainSource = 'domainAllowlist'): NetworkPolicy {
+export function validatePolicy(
+  input: { blockNetwork?: unknown; cidrAllowlist?: unknown; domainAllowlist?: unknown },
+  source = 'cidrAllowlist',
+  domainSource = 'domainAllowlist',
+): NetworkPolicy {
   const problems: string[] = [];
   if (input.blockNetwork !== undefined && input.blockNetwork !== null && typeof input.blockNetwork !== 'boolean') problems.push('blockNetwork must be true or false');
   const list = input.cidrAllowlist ?? [];
@@ -57,7 +61,8 @@ function validDomains(list: unknown, source: string, problems: string[]): string
     if (typeof parsed === 'string') return void problems.push(`${source}[${i}] "${entry}" ${parsed}`);
     // The gateway listens on 15000 + port for ports below 1024 (gateway/ports.ts).
     const reserved = parsed.ports.find((p) => p !== 80 && p !== 443 && p >= RESERVED_PORTS.from && p <= RESERVED_PORTS.to);
-    if (reserved !== undefined) return void problems.push(`${source}[${i}] "${entry}" uses port ${reserved}, which the egress gateway keeps for itself (${RESERVED_PORTS.from}–${RESERVED_PORTS.to})`);
+    if (reserved !== undefined)
+      return void problems.push(`${source}[${i}] "${entry}" uses port ${reserved}, which the egress gateway keeps for itself (${RESERVED_PORTS.from}–${RESERVED_PORTS.to})`);
     if (!entries.includes(parsed.entry)) entries.push(parsed.entry);
   });
   return entries;
@@ -126,7 +131,9 @@ export const NON_PUBLIC_V6: readonly string[] = [
 function embedV4(prefix: string, at: number, cidr: string): string {
   const [address, bits] = cidr.split('/');
   const words = ipaddr.IPv6.parse(prefix).toByteArray();
-  ipaddr.IPv4.parse(address).toByteArray().forEach((byte, i) => (words[at / 8 + i] = byte));
+  ipaddr.IPv4.parse(address)
+    .toByteArray()
+    .forEach((byte, i) => (words[at / 8 + i] = byte));
   const embedded = ipaddr.IPv6.networkAddressFromCIDR(`${ipaddr.fromByteArray(words).toString()}/${at + Number(bits)}`);
   return `${embedded.toString()}/${at + Number(bits)}`;
 }

@@ -52,7 +52,10 @@ export function validResolvers(entries: readonly string[]): string[] {
 }
 
 function nameservers(text: string): { usable: string[]; loopback: boolean } {
-  const listed = text.split('\n').map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1]).filter((ip): ip is string => Boolean(ip));
+  const listed = text
+    .split('\n')
+    .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
+    .filter((ip): ip is string => Boolean(ip));
   const valid = validResolvers(listed);
   const usable = valid.filter((ip) => ipaddr.parse(ip).range() !== 'loopback');
   return { usable, loopback: usable.length < valid.length };

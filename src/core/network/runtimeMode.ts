@@ -44,4 +44,3 @@ export function assertEnforceable(runtime: string, networking: RuntimeNetworking
     );
   }
 }
-

@@ -23,7 +23,11 @@ export interface NetworkInfo {
   local?: boolean;
 }
 
-interface NetworkListing { Name: string; Driver?: string; IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] } }
+interface NetworkListing {
+  Name: string;
+  Driver?: string;
+  IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] };
+}
 
 /** The shared user-defined bridge of all sandboxes (created once, labelled). */
 export async function ensureNetwork(docker: Docker): Promise<NetworkInfo> {

@@ -117,7 +117,10 @@ export async function removeClaimRecord(docker: Docker, sandboxId: string): Prom
 export async function withClaimLabels(docker: Docker, inspect: Docker.ContainerInspectInfo): Promise<Docker.ContainerInspectInfo> {
   const labels = inspect.Config.Labels ?? {};
   if (labels[LABEL.pool] !== 'true' || !labels[LABEL.id]) return inspect;
-  const claim = await docker.getContainer(claimName(labels[LABEL.id])).inspect().catch(() => null);
+  const claim = await docker
+    .getContainer(claimName(labels[LABEL.id]))
+    .inspect()
+    .catch(() => null);
   if (!claim || claim.Config.Labels?.[LABEL.role] !== CLAIM_ROLE) return inspect;
   return { ...inspect, Config: { ...inspect.Config, Labels: { ...labels, ...claimedLabels(claim.Config.Labels ?? {}) } } };
 }

@@ -9,11 +9,25 @@ import { createHash } from 'node:crypto';
 import type { SandboxSpec } from '../types';
 
 /** The spec fields a pooled sandbox is made from; the rest is applied at claim. */
-export type PoolSpec = Omit<SandboxSpec, 'name' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'blockNetwork' | 'cidrAllowlist' | 'followsNetworkDefaults' | 'encryptedPorts' | 'unencryptedPorts' | 'h2Ports'>;
+export type PoolSpec = Omit<
+  SandboxSpec,
+  'name' | 'timeoutSeconds' | 'idleTimeoutSeconds' | 'blockNetwork' | 'cidrAllowlist' | 'followsNetworkDefaults' | 'encryptedPorts' | 'unencryptedPorts' | 'h2Ports'
+>;
 
 /** The part of a spec a pooled sandbox is made from (no name, no policy, no ports). */
 export function poolSpecOf(spec: SandboxSpec): PoolSpec {
-  const { name: _n, timeoutSeconds: _t, idleTimeoutSeconds: _i, blockNetwork: _b, cidrAllowlist: _c, followsNetworkDefaults: _f, encryptedPorts: _e, unencryptedPorts: _u, h2Ports: _h, ...rest } = spec;
+  const {
+    name: _n,
+    timeoutSeconds: _t,
+    idleTimeoutSeconds: _i,
+    blockNetwork: _b,
+    cidrAllowlist: _c,
+    followsNetworkDefaults: _f,
+    encryptedPorts: _e,
+    unencryptedPorts: _u,
+    h2Ports: _h,
+    ...rest
+  } = spec;
   return rest;
 }
 
@@ -37,7 +51,9 @@ export function withoutCopies<T extends { mode: string }>(mounts: T[] | undefine
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -26,7 +26,10 @@ export async function removeOrphanedPoolMembers(docker: Docker, containers: read
     try {
       const group = containers.filter((c) => c.Labels?.[LABEL.id] === id);
       for (const c of [...group.filter((c) => c.Labels[LABEL.role] !== 'guard'), ...group.filter((c) => c.Labels[LABEL.role] === 'guard')]) {
-        await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
       }
       removed++;
     } finally {

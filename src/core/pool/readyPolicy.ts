@@ -41,7 +41,10 @@ export class ReadyPolicies {
   /** Starts the waiting shell in a pooled sandbox's guard (in the background). */
   prepare(guardId: string): void {
     if (this.ready.has(guardId)) return;
-    this.ready.set(guardId, startExec(this.docker, guardId, ['/bin/sh', '-c', SCRIPT, READY_POLICY_NAME]).catch(() => null));
+    this.ready.set(
+      guardId,
+      startExec(this.docker, guardId, ['/bin/sh', '-c', SCRIPT, READY_POLICY_NAME]).catch(() => null),
+    );
   }
 
   /** Loads and verifies the policy through the waiting shell if there is one, else with applyPolicy. */

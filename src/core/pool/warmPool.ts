@@ -12,20 +12,20 @@ import { SandboxError, dockerStatus } from '../errors';
 import { beginCreate, creatorLabel, endCreate } from '../halfMade';
 import { newSandboxId } from '../ids';
 import { LABEL, MANAGED_FILTER, tagLabels } from '../labels';
-import { createGuard, type NetworkInfo, type PolicyState } from '../network/guard';
+import type { NetworkInfo, PolicyState } from '../network/guard';
 import type { RuntimeNetworking } from '../network/runtimeMode';
-import { createSandboxContainer, nameInUse, sandboxLabels, startSandboxContainer, type ContainerContext, type RuntimeRegistrations } from '../sandboxContainer';
+import { nameInUse, sandboxLabels, type ContainerContext, type RuntimeRegistrations } from '../sandboxContainer';
 import type { Logger, SandboxSpec } from '../types';
-import { RETIRING, createClaim, isClaimRecord, unclaimedPoolMembers } from './claims';
+import { createClaim } from './claims';
 import { poolKey, poolSpecOf, withoutCopies } from './poolKey';
 import { ReadyExecs } from './readyExec';
 import { ReadyPolicies } from './readyPolicy';
+import { groupMembers, makePoolMember, removeContainers, retireMembers } from './poolMember';
 
 /** A pooled sandbox's container name until a claim renames it to the caller's `sandboxes-<name>`. */
 export const POOL_PREFIX = 'sandboxes-pool-';
 /** How often a client looks at its pools (members killed from outside are replaced). */
 const MAINTAIN_MS = 3_000;
-const BLOCKED: PolicyState = { blockNetwork: true, cidrAllowlist: [], followsDefaults: false, forwards: [] };
 
 /** What the pool needs of the client. */
 export interface PoolContext {
@@ -100,10 +100,15 @@ export class WarmPool {
    * ready. Only specs a pool can serve: a runtime whose network the guard enforces (copy mounts are copied in at claim).
    */
   async warm(input: SandboxSpec, size: number): Promise<void> {
-    if (!Number.isInteger(size) || size < 0 || size > 32) throw new SandboxError('INVALID_SPEC', `A pool size must be a whole number from 0 to 32 (got ${size}).`, 'Pass a size from 0 (no pool) to 32.');
+    if (!Number.isInteger(size) || size < 0 || size > 32)
+      throw new SandboxError('INVALID_SPEC', `A pool size must be a whole number from 0 to 32 (got ${size}).`, 'Pass a size from 0 (no pool) to 32.');
     const prepared = await this.context.prepare(input);
     if (prepared.networking !== 'kernel' || !prepared.network) {
-      throw new SandboxError('POLICY_UNSUPPORTED', `Runtime ${prepared.runtime} cannot hold a sandbox closed until it is claimed (its network is not enforced by a guard), so it has no warm pool.`, 'Use a pool with the default runtime (runsc), or create these sandboxes without one.');
+      throw new SandboxError(
+        'POLICY_UNSUPPORTED',
+        `Runtime ${prepared.runtime} cannot hold a sandbox closed until it is claimed (its network is not enforced by a guard), so it has no warm pool.`,
+        'Use a pool with the default runtime (runsc), or create these sandboxes without one.',
+      );
     }
     const key = poolKey(prepared.spec, prepared.runtime, this.context.resolvers());
     if (!key) throw new SandboxError('INVALID_SPEC', 'This spec has no warm pool.', 'Create these sandboxes without a pool.');
@@ -121,7 +126,9 @@ export class WarmPool {
     try {
       this.context.ensureReaper();
     } catch (error) {
-      this.context.logger?.warn(`Warm pool: no reaper (${error instanceof Error ? error.message : String(error)}); a pool left by a crash is removed by the next listing instead`);
+      this.context.logger?.warn(
+        `Warm pool: no reaper (${error instanceof Error ? error.message : String(error)}); a pool left by a crash is removed by the next listing instead`,
+      );
     }
     await this.fill(pool);
   }
@@ -175,7 +182,12 @@ export class WarmPool {
   private readonly claiming = new Set<string>();
 
   /** Claims this member, or returns null (another client won it, or it could not be made ready: removed). */
-  private async claimOne(facts: ClaimFacts, key: string, member: Docker.ContainerInfo, guard: Docker.ContainerInfo): Promise<{ id: string; containerId: string; name: string } | null> {
+  private async claimOne(
+    facts: ClaimFacts,
+    key: string,
+    member: Docker.ContainerInfo,
+    guard: Docker.ContainerInfo,
+  ): Promise<{ id: string; containerId: string; name: string } | null> {
     const { spec, network } = facts;
     const docker = this.context.docker;
     const id = member.Labels[LABEL.id];
@@ -203,7 +215,10 @@ export class WarmPool {
     if (spec.timeoutSeconds || spec.idleTimeoutSeconds) this.context.ensureReaper();
     try {
       // The rename and the policy in parallel: the sandbox is handed out only once both are done.
-      const results = await Promise.allSettled([docker.getContainer(member.Id).rename({ name: `sandboxes-${name}` }), this.readyPolicies.apply(guard.Id, facts.initialState, network!)]);
+      const results = await Promise.allSettled([
+        docker.getContainer(member.Id).rename({ name: `sandboxes-${name}` }),
+        this.readyPolicies.apply(guard.Id, facts.initialState, network!),
+      ]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (error) {
@@ -243,7 +258,8 @@ export class WarmPool {
   private maintain(): void {
     // Ready execs of members another client claimed, or that are gone, are closed.
     void this.members(undefined).catch(() => undefined);
-    for (const pool of this.pools.values()) void this.fill(pool).catch((error: unknown) => this.context.logger?.debug(`Warm pool: ${error instanceof Error ? error.message : String(error)}`));
+    for (const pool of this.pools.values())
+      void this.fill(pool).catch((error: unknown) => this.context.logger?.debug(`Warm pool: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** Starts members one at a time until `size` are ready; removes members that died (killed from outside). */
@@ -266,22 +282,11 @@ export class WarmPool {
    * ones, and the containers of those that are not running (to be removed).
    */
   private async members(key: string | undefined): Promise<{ ready: Docker.ContainerInfo[]; broken: string[] }> {
-    const all = await this.context.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${LABEL.poolOwner}=${this.owner}`, ...(key ? [`${LABEL.poolKey}=${key}`] : [])] } });
-    const unclaimed = new Set(unclaimedPoolMembers(all).map((c) => c.Labels[LABEL.id]));
-    const ready: Docker.ContainerInfo[] = [];
-    const readyGuards = new Set<string>();
-    const broken: string[] = [];
-    for (const id of unclaimed) {
-      if (this.starting.has(id)) continue;
-      const group = all.filter((c) => c.Labels[LABEL.id] === id && !isClaimRecord(c));
-      const sandbox = group.find((c) => c.Labels[LABEL.role] === 'sandbox');
-      const guard = group.find((c) => c.Labels[LABEL.role] === 'guard');
-      if (sandbox?.State === 'running' && guard?.State === 'running') {
-        ready.push(sandbox);
-        readyGuards.add(guard.Id);
-      }
-      else broken.push(...group.map((c) => c.Id));
-    }
+    const all = await this.context.docker.listContainers({
+      all: true,
+      filters: { label: [MANAGED_FILTER, `${LABEL.poolOwner}=${this.owner}`, ...(key ? [`${LABEL.poolKey}=${key}`] : [])] },
+    });
+    const { ready, readyGuards, broken } = groupMembers(all, this.starting);
     if (!key) {
       this.readyExecs.keepOnly(new Set([...ready.map((c) => c.Id), ...this.claiming]));
       this.readyPolicies.keepOnly(new Set([...readyGuards, ...this.claiming]));
@@ -292,7 +297,6 @@ export class WarmPool {
 
   /** Starts one member: a guard with the blocked policy verified, then the sandbox in its namespace. */
   private async startMember(pool: Pool): Promise<void> {
-    const { docker, guardImage } = this.context;
     const { runtime, runtimes, network } = pool.prepared;
     // Copy mounts are not part of the container (specs with them take the cold path: client.ts).
     const spec = { ...pool.prepared.spec, mounts: withoutCopies(pool.prepared.spec.mounts) };
@@ -302,48 +306,33 @@ export class WarmPool {
     const { labels, guardLabels } = sandboxLabels({ id, name: id, createdAt: new Date(), runtime, networkMode: 'blocked', spec: poolSpecOf(spec) });
     // A claim supplies these (claims.ts); the pooled sandbox itself has none.
     for (const label of [LABEL.name, LABEL.expiresAt, LABEL.idleTimeout, LABEL.networkMode]) delete labels[label];
-    const created: Docker.Container[] = [];
     this.starting.add(id);
     beginCreate(id);
     try {
-      const guard = await createGuard(docker, { sandboxId: id, name: id, image: guardImage, network, labels: { ...guardLabels, ...poolLabels }, initialState: BLOCKED, resolvers: this.context.resolvers() });
-      created.push(guard.container);
-      await guard.start();
-      const where = { name: `pool-${id}`, runtime, runtimes, networkMode: `container:${guard.container.id}`, guardId: guard.container.id };
-      const container = await createSandboxContainer(this.context.containerContext(), spec, where, { ...labels, ...poolLabels, [LABEL.role]: 'sandbox' });
-      created.push(container);
-      await startSandboxContainer(this.context.containerContext(), container, spec, runtime);
-      this.readyExecs.prepare(container.id);
-      this.readyPolicies.prepare(guard.container.id);
+      const made = await makePoolMember(this.context, {
+        id,
+        spec,
+        runtime,
+        runtimes,
+        network,
+        labels: { ...labels, ...poolLabels },
+        guardLabels: { ...guardLabels, ...poolLabels },
+      });
+      this.readyExecs.prepare(made.containerId);
+      this.readyPolicies.prepare(made.guardId);
       this.context.logger?.debug(`Warm pool: started ${id} for ${spec.image}`);
-    } catch (error) {
-      for (const c of created.reverse()) await c.remove({ force: true, v: true }).catch(() => undefined);
-      throw error;
     } finally {
       endCreate(id);
       this.starting.delete(id);
     }
   }
 
-  /**
-   * Removes this client's unclaimed members (of one pool, or all). Each is claimed by this client
-   * first, so a create racing for it either got it before (and it is not removed) or never does.
-   */
-  private async retire(key: string | undefined): Promise<void> {
-    const all = await this.context.docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${LABEL.poolOwner}=${this.owner}`, ...(key ? [`${LABEL.poolKey}=${key}`] : [])] } }).catch(() => []);
-    await Promise.all(
-      unclaimedPoolMembers(all).map(async (member) => {
-        const id = member.Labels[LABEL.id];
-        const lock = await createClaim(this.context.docker, this.context.guardImage, { [LABEL.managed]: 'true', [LABEL.id]: id, [LABEL.pool]: RETIRING, [LABEL.poolOwner]: this.owner, [LABEL.creator]: creatorLabel() }).catch(() => false as const);
-        if (!lock) return;
-        await this.remove([...all.filter((c) => c.Labels[LABEL.id] === id && !isClaimRecord(c)).map((c) => c.Id), lock.id]);
-      }),
-    );
+  /** Removes this client's unclaimed members (of one pool, or all): poolMember.ts `retireMembers`. */
+  private retire(key: string | undefined): Promise<void> {
+    return retireMembers(this.context.docker, this.context.guardImage, this.owner, key);
   }
 
-  private async remove(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      await this.context.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
-    }
+  private remove(ids: string[]): Promise<void> {
+    return removeContainers(this.context.docker, ids);
   }
 }

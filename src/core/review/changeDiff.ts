@@ -49,11 +49,7 @@ export function isConfigPath(rel: string): boolean {
  * out (ignored by .gitignore at copy time, or by the sandbox's .gitignore files): a *created*
  * file there is not listed (build outputs, node_modules); a file in the baseline always is.
  */
-export function diffTrees(
-  base: Readonly<Record<string, TreeState>>,
-  now: ReadonlyMap<string, TreeState>,
-  leftOut: (rel: string) => boolean = () => false,
-): TreeDiffEntry[] {
+export function diffTrees(base: Readonly<Record<string, TreeState>>, now: ReadonlyMap<string, TreeState>, leftOut: (rel: string) => boolean = () => false): TreeDiffEntry[] {
   const out: TreeDiffEntry[] = [];
   for (const [rel, before] of Object.entries(base)) {
     if (!isReviewable(rel)) continue;

@@ -84,7 +84,10 @@ function isManifest(value: unknown, sandboxId: string): value is CopyManifest {
     m.version === 1 &&
     m.sandboxId === sandboxId &&
     Array.isArray(m.mounts) &&
-    m.mounts.every((mount) => typeof mount?.source === 'string' && typeof mount.target === 'string' && Array.isArray(mount.skipped) && typeof mount.entries === 'object' && mount.entries !== null)
+    m.mounts.every(
+      (mount) =>
+        typeof mount?.source === 'string' && typeof mount.target === 'string' && Array.isArray(mount.skipped) && typeof mount.entries === 'object' && mount.entries !== null,
+    )
   );
 }
 

@@ -119,7 +119,11 @@ export class SandboxReview {
 
   private async applyOne(change: FileChange, mount: MountBaseline, options: ApplyChangesOptions, maxBytes: number): Promise<ChangeOutcome> {
     if (change.configFolder && !options.configFolders) {
-      return outcome(change, 'refused', `${change.rel} is in a .vscode folder: VS Code runs tasks and applies settings from there, so it is applied only when asked for (configFolders).`);
+      return outcome(
+        change,
+        'refused',
+        `${change.rel} is in a .vscode folder: VS Code runs tasks and applies settings from there, so it is applied only when asked for (configFolders).`,
+      );
     }
     // What the sandbox holds now must be what was reviewed.
     const current = await this.sandboxState(change.path, maxBytes);
@@ -154,7 +158,11 @@ export class SandboxReview {
     let original: { state: TreeState | null; data?: Buffer } | null = await readWorkspace(mount.source, change.rel, maxBytes).then((w) => ('state' in w ? w : null));
     if (!original || !sameContent(original.state, before)) original = (await this.copiedOriginal?.(change.path, maxBytes)) ?? null;
     if (!original || !sameContent(original.state, before)) {
-      return outcome(change, 'conflict', `${change.rel} changed in the workspace since the sandbox was created, and its original could not be found as it was copied; nothing was changed in the sandbox.`);
+      return outcome(
+        change,
+        'conflict',
+        `${change.rel} changed in the workspace since the sandbox was created, and its original could not be found as it was copied; nothing was changed in the sandbox.`,
+      );
     }
     const workspace = original;
     const existing = await this.sandbox.files.stat(change.path).catch((error: unknown) => (isSandboxError(error, 'FILE_NOT_FOUND') ? null : Promise.reject(error)));
@@ -182,7 +190,12 @@ export class SandboxReview {
 
   private async must(argv: string[]): Promise<void> {
     const result = await this.sandbox.run(argv);
-    if (result.exitCode !== 0) throw new SandboxError('EXEC_FAILED', `${argv.join(' ')} failed in sandbox ${this.sandbox.name} (exit ${result.exitCode}): ${result.stderr.trim()}`, 'Check the path in the sandbox.');
+    if (result.exitCode !== 0)
+      throw new SandboxError(
+        'EXEC_FAILED',
+        `${argv.join(' ')} failed in sandbox ${this.sandbox.name} (exit ${result.exitCode}): ${result.stderr.trim()}`,
+        'Check the path in the sandbox.',
+      );
   }
 }
 
@@ -197,9 +210,11 @@ function oneAtATime<T>(sandboxId: string, task: () => Promise<T>): Promise<T> {
   const previous = running.get(sandboxId) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(task);
   running.set(sandboxId, next);
-  void next.catch(() => undefined).finally(() => {
-    if (running.get(sandboxId) === next) running.delete(sandboxId);
-  });
+  void next
+    .catch(() => undefined)
+    .finally(() => {
+      if (running.get(sandboxId) === next) running.delete(sandboxId);
+    });
   return next;
 }
 
@@ -209,7 +224,7 @@ function sameModeBits(a: TreeState, b: TreeState): boolean {
 
 function mountOf(manifest: CopyManifest, change: FileChange): MountBaseline {
   const mount = manifest.mounts.find((m) => m.target === change.mount.target && m.source === change.mount.source);
-  if (!mount) throw new SandboxError('NOT_FOUND', `${change.path} is not in a copy mount of this sandbox.`, 'Pass changes from this sandbox\'s changes().');
+  if (!mount) throw new SandboxError('NOT_FOUND', `${change.path} is not in a copy mount of this sandbox.`, "Pass changes from this sandbox's changes().");
   return mount;
 }
 

@@ -22,7 +22,11 @@ export type WorkspaceState = { state: TreeState; data?: Buffer } | { state: null
 export function checkedRel(rel: string): string[] {
   const parts = rel.split('/');
   if (rel === '' || rel.includes('\0') || rel.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new SandboxError('PATH_OUTSIDE', `"${rel}" is not a plain path inside the workspace; nothing was written.`, 'Review again; code in the sandbox may be trying to escape.');
+    throw new SandboxError(
+      'PATH_OUTSIDE',
+      `"${rel}" is not a plain path inside the workspace; nothing was written.`,
+      'Review again; code in the sandbox may be trying to escape.',
+    );
   }
   return parts;
 }
@@ -151,7 +155,12 @@ async function replaceAt(root: string, rel: string, make: (dir: HostDir, tmp: st
   try {
     await make(parent.dir, tmp);
     const existing = await parent.dir.lstat(name).catch(() => null);
-    if (existing?.isDirectory()) throw new SandboxError('IS_A_DIRECTORY', `${rel} is a folder in the workspace; the sandbox's file was not written over it.`, 'Move the folder away first, or leave this change.');
+    if (existing?.isDirectory())
+      throw new SandboxError(
+        'IS_A_DIRECTORY',
+        `${rel} is a folder in the workspace; the sandbox's file was not written over it.`,
+        'Move the folder away first, or leave this change.',
+      );
     await fs.rename(parent.dir.at(tmp), parent.dir.at(name));
   } catch (error) {
     await fs.unlink(parent.dir.at(tmp)).catch(() => undefined);
@@ -166,9 +175,17 @@ export function sha256(data: Buffer): string {
 }
 
 function throughLink(rel: string): SandboxError {
-  return new SandboxError('PATH_OUTSIDE', `${rel}: a folder on its path in the workspace is a symlink (or a file), so nothing was written through it.`, 'Check that folder in the workspace; a sandbox change may have tried to write outside it.');
+  return new SandboxError(
+    'PATH_OUTSIDE',
+    `${rel}: a folder on its path in the workspace is a symlink (or a file), so nothing was written through it.`,
+    'Check that folder in the workspace; a sandbox change may have tried to write outside it.',
+  );
 }
 
 function linkOut(rel: string, target: string): SandboxError {
-  return new SandboxError('PATH_OUTSIDE', `${rel} is a symlink to "${target}", which leads outside the workspace; it was not created.`, 'Only relative links that stay inside the workspace are applied; make it by hand if you trust it.');
+  return new SandboxError(
+    'PATH_OUTSIDE',
+    `${rel} is a symlink to "${target}", which leads outside the workspace; it was not created.`,
+    'Only relative links that stay inside the workspace are applied; make it by hand if you trust it.',
+  );
 }

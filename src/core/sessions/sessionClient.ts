@@ -9,7 +9,17 @@ import { PassThrough, Writable } from 'node:stream';
 import { SandboxError } from '../errors';
 import type { ExecProcess } from '../types';
 import { checkedSocket, connectSocket, ensureSessionHost, type SessionHostTarget } from './sessionHostProcess';
-import { encodeMessage, LineSplitter, parseHostMessage, type ClientMessage, type HostMessage, type HostStats, type OpenRequest, type SessionInfo, type TerminalSize } from './sessionProtocol';
+import {
+  encodeMessage,
+  LineSplitter,
+  parseHostMessage,
+  type ClientMessage,
+  type HostMessage,
+  type HostStats,
+  type OpenRequest,
+  type SessionInfo,
+  type TerminalSize,
+} from './sessionProtocol';
 
 export type OpenSessionRequest = Omit<OpenRequest, 'op'>;
 

@@ -39,7 +39,11 @@ export function isSessionHostProcess(pid: number, endpointDescription: string): 
 
 /** Where the bundled host is: next to dist/core.js, or dist/ when running from sources. */
 export function sessionHostScript(): string | null {
-  const candidates = [path.join(__dirname, 'sessionHost.js'), path.join(__dirname, '..', '..', 'dist', 'sessionHost.js'), path.join(__dirname, '..', '..', '..', 'dist', 'sessionHost.js')];
+  const candidates = [
+    path.join(__dirname, 'sessionHost.js'),
+    path.join(__dirname, '..', '..', 'dist', 'sessionHost.js'),
+    path.join(__dirname, '..', '..', '..', 'dist', 'sessionHost.js'),
+  ];
   return candidates.find((file) => fs.existsSync(file)) ?? null;
 }
 
@@ -57,7 +61,11 @@ export function checkedSocket(runDir: string, endpointDescription: string): stri
   }
   const uid = process.getuid?.();
   if (!st.isSocket() || (uid !== undefined && st.uid !== uid)) {
-    throw new SandboxError('UNSAFE_RUN_DIR', `${socket} is not a socket of yours, so terminal sessions cannot use it.`, `Remove ${socket}; the next terminal starts a new session host.`);
+    throw new SandboxError(
+      'UNSAFE_RUN_DIR',
+      `${socket} is not a socket of yours, so terminal sessions cannot use it.`,
+      `Remove ${socket}; the next terminal starts a new session host.`,
+    );
   }
   return socket;
 }
@@ -90,7 +98,11 @@ export async function ensureSessionHost(target: SessionHostTarget, env: NodeJS.P
   if (existing && (await answers(existing))) return existing;
   const script = sessionHostScript();
   if (!script) {
-    throw new SandboxError('SESSION_FAILED', 'The terminal session host (dist/sessionHost.js) was not found, so terminals cannot survive a window reload.', 'Build the project (npm run build).');
+    throw new SandboxError(
+      'SESSION_FAILED',
+      'The terminal session host (dist/sessionHost.js) was not found, so terminals cannot survive a window reload.',
+      'Build the project (npm run build).',
+    );
   }
   const child = spawn(process.execPath, [script, sessionHostMarker(target.endpointDescription)], {
     detached: true,

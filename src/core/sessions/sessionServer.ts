@@ -51,7 +51,11 @@ export class SessionServer {
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     this.server = net.createServer((socket) => this.accept(socket));
-    this.events = new StartWatcher(options.docker, () => void this.checkSandboxes(), (why) => options.logger?.warn(why));
+    this.events = new StartWatcher(
+      options.docker,
+      () => void this.checkSandboxes(),
+      (why) => options.logger?.warn(why),
+    );
   }
 
   /** Listens on the socket, which only this user can reach (0600 in a 0700 directory). */
@@ -111,7 +115,8 @@ export class SessionServer {
     const lines = new LineSplitter(
       (line) => {
         const message = parseClientMessage(line);
-        if (!message) return fail('SESSION_PROTOCOL', 'The session host received a malformed message.', 'Update the extension: it and the session host must be the same version.');
+        if (!message)
+          return fail('SESSION_PROTOCOL', 'The session host received a malformed message.', 'Update the extension: it and the session host must be the same version.');
         void this.handle(message, peer, attachedTo, (session) => (attachedTo = session), fail).catch((error: unknown) =>
           fail('SESSION_FAILED', error instanceof Error ? error.message : String(error), 'Open a new terminal.'),
         );
@@ -187,7 +192,15 @@ export class SessionServer {
     const proc = await startExec(this.options.docker, request.containerId, request.argv, { pty: request.size ?? true, env: request.env });
     const id = randomUUID();
     const session = new TerminalSession(
-      { id, containerId: request.containerId, sandboxId: request.sandboxId, sandboxName: request.sandboxName, workspace: request.workspace, title: request.title, createdAt: Date.now() },
+      {
+        id,
+        containerId: request.containerId,
+        sandboxId: request.sandboxId,
+        sandboxName: request.sandboxName,
+        workspace: request.workspace,
+        title: request.title,
+        createdAt: Date.now(),
+      },
       proc,
       this.scrollbackBytes,
       (ended) => {

@@ -92,7 +92,11 @@ export class TerminalSession {
       this.proc.stdin.end();
       this.proc.close();
     };
-    if (hangUp) void this.proc.kill('HUP').catch(() => undefined).finally(close);
+    if (hangUp)
+      void this.proc
+        .kill('HUP')
+        .catch(() => undefined)
+        .finally(close);
     else close();
     this.onEnd(this);
   }

@@ -46,7 +46,13 @@ export async function openExecRelay(docker: Docker, guardId: string, port: numbe
     let said = '';
     const fail = (why: string) => {
       socket.destroy();
-      reject(new SandboxError('TUNNEL_FAILED', `Could not reach port ${port} in the sandbox through the engine (${why}).`, 'Start the server inside the sandbox on that port, listening on 0.0.0.0 or 127.0.0.1.'));
+      reject(
+        new SandboxError(
+          'TUNNEL_FAILED',
+          `Could not reach port ${port} in the sandbox through the engine (${why}).`,
+          'Start the server inside the sandbox on that port, listening on 0.0.0.0 or 127.0.0.1.',
+        ),
+      );
     };
     const onData = (chunk: Buffer) => {
       said += chunk.toString('utf8');

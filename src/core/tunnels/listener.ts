@@ -42,10 +42,7 @@ export class TunnelListener {
       this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, onClient);
     } else {
       if (!tlsMaterial) throw new Error('TLS material is required for encrypted tunnels');
-      this.server = tls.createServer(
-        { key: tlsMaterial.key, cert: tlsMaterial.cert, ALPNProtocols: TUNNEL_KINDS[kind].alpn, noDelay: true } as tls.TlsOptions,
-        onClient,
-      );
+      this.server = tls.createServer({ key: tlsMaterial.key, cert: tlsMaterial.cert, ALPNProtocols: TUNNEL_KINDS[kind].alpn, noDelay: true } as tls.TlsOptions, onClient);
       // A client that fails the handshake (e.g. does not trust the CA) only affects itself.
       this.server.on('tlsClientError', (_error, socket) => socket.destroy());
     }
@@ -59,7 +56,9 @@ export class TunnelListener {
       const onError = (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'EADDRINUSE'
-            ? new SandboxError('PORT_IN_USE', `Local port ${host}:${port} is already in use.`, 'Pick another local port, or leave it empty to get a free one.', { cause: error })
+            ? new SandboxError('PORT_IN_USE', `Local port ${host}:${port} is already in use.`, 'Pick another local port, or leave it empty to get a free one.', {
+                cause: error,
+              })
             : error,
         );
       };
@@ -195,7 +194,11 @@ export async function waitForListening(target: () => Promise<TunnelTarget>, time
       lastError = error instanceof Error ? error.message : String(error);
     }
     if (Date.now() >= deadline) {
-      throw new SandboxError('TUNNEL_FAILED', `Nothing is listening on ${what} after ${Math.round(timeoutMs / 1000)} s (${lastError}).`, 'Start the server inside the sandbox on that port, listening on 0.0.0.0 (not 127.0.0.1); the forward stays open and connects once it listens.');
+      throw new SandboxError(
+        'TUNNEL_FAILED',
+        `Nothing is listening on ${what} after ${Math.round(timeoutMs / 1000)} s (${lastError}).`,
+        'Start the server inside the sandbox on that port, listening on 0.0.0.0 (not 127.0.0.1); the forward stays open and connects once it listens.',
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -43,13 +43,19 @@ export class PortScanner {
   async scan(): Promise<ListeningPort[]> {
     const { networking, guardId, containerId } = this.target;
     if (networking === 'none') {
-      throw new SandboxError('TUNNEL_FAILED', 'The sandbox has no network (its runtime gives it loopback only), so no port of it can be forwarded.', 'Use a runtime with a network (runsc registered with --network=host, or runc).');
+      throw new SandboxError(
+        'TUNNEL_FAILED',
+        'The sandbox has no network (its runtime gives it loopback only), so no port of it can be forwarded.',
+        'Use a runtime with a network (runsc registered with --network=host, or runc).',
+      );
     }
     if (networking === 'kernel' && guardId) {
       const dir = await (this.hostProc ??= this.hostProcDir(guardId));
       if (dir) {
         try {
-          const texts = await Promise.all(['tcp', 'tcp6'].map((f) => fs.readFile(`${dir}/${f}`, 'utf8').catch((e: NodeJS.ErrnoException) => (f === 'tcp6' && e.code === 'ENOENT' ? '' : Promise.reject(e)))));
+          const texts = await Promise.all(
+            ['tcp', 'tcp6'].map((f) => fs.readFile(`${dir}/${f}`, 'utf8').catch((e: NodeJS.ErrnoException) => (f === 'tcp6' && e.code === 'ENOENT' ? '' : Promise.reject(e)))),
+          );
           this.source = 'host-proc';
           return parseListeningPorts(texts.join('\n'));
         } catch {

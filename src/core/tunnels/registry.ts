@@ -45,9 +45,9 @@ export class TunnelRegistry {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       .then(() => (require('./ca') as typeof Ca).loadOrCreateTlsMaterial(this.stateDir, new Date(), this.logger))
       .catch((error: unknown) => {
-      this.material = undefined;
-      throw error;
-    });
+        this.material = undefined;
+        throw error;
+      });
     return this.material;
   }
 
@@ -127,7 +127,10 @@ export class TunnelRegistry {
     for (const [port, { listener, view }] of [...ports]) {
       if (containerPort !== undefined && port !== containerPort) continue;
       await listener.close();
-      await view?.then((v) => v.close(), () => undefined);
+      await view?.then(
+        (v) => v.close(),
+        () => undefined,
+      );
       ports.delete(port);
     }
     if (ports.size === 0) this.open.delete(sandboxId);

@@ -20,13 +20,15 @@ export class AgentTerminal extends Disposable {
 
   constructor() {
     super();
-    this._register(vscode.window.onDidCloseTerminal((closed) => {
-      if (closed !== this.terminal) return;
-      this.terminal = undefined;
-      this.opened = false;
-      this.pending = [];
-      for (const stop of [...this.stops]) stop();
-    }));
+    this._register(
+      vscode.window.onDidCloseTerminal((closed) => {
+        if (closed !== this.terminal) return;
+        this.terminal = undefined;
+        this.opened = false;
+        this.pending = [];
+        for (const stop of [...this.stops]) stop();
+      }),
+    );
   }
 
   /** A view of one command: its output goes to the terminal, which is shown without taking focus. */

@@ -60,12 +60,14 @@ export class AgentTools extends Disposable {
     for (const name of contributedToolNames(extension.packageJSON)) this._register(lm.registerTool(name, this.tool(name)));
     if (typeof lm.registerMcpServerDefinitionProvider === 'function') {
       try {
-        this._register(lm.registerMcpServerDefinitionProvider('sandboxes.mcp', {
-          provideMcpServerDefinitions: () => {
-            const definition = mcpStdioDefinition('gVisor Sandboxes', process.execPath, [`${extension.extensionPath}/dist/mcp.js`, ...mcpArgsFromSettings()]);
-            return definition ? [definition] : [];
-          },
-        }));
+        this._register(
+          lm.registerMcpServerDefinitionProvider('sandboxes.mcp', {
+            provideMcpServerDefinitions: () => {
+              const definition = mcpStdioDefinition('gVisor Sandboxes', process.execPath, [`${extension.extensionPath}/dist/mcp.js`, ...mcpArgsFromSettings()]);
+              return definition ? [definition] : [];
+            },
+          }),
+        );
       } catch (error) {
         // Proposed API in 1.100: present but refused without the proposal. Nothing else depends on it.
         context.log.info(`MCP server definition not registered: ${error instanceof Error ? error.message : String(error)}`);

@@ -14,7 +14,7 @@ const WHERE = "in this workspace's gVisor agent sandbox (your files are not touc
 
 export function prepareMessages(tool: string, input: unknown, confirm: boolean): Prepared {
   const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+  const str = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
   const command = i.command !== undefined ? str(i.command) : Array.isArray(i.argv) ? i.argv.map(str).join(' ') : '';
   const ask = (title: string, message: string, invocationMessage: string): Prepared => ({ invocationMessage, ...(confirm ? { confirmation: { title, message } } : {}) });
   switch (tool) {

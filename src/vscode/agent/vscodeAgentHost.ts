@@ -53,12 +53,16 @@ async function createAgentSandbox(context: CreateContext): Promise<Sandbox> {
   // `null` (like 0) means never, as the setting's description says; unset means the default.
   const idle = readEffectiveSettings().get(SettingKeys.agentIdleTimeoutSeconds) === null ? 0 : numberSetting(SettingKeys.agentIdleTimeoutSeconds, 1800);
   const tags = agentTags();
-  return createWithProgress(context, {
-    ...mountOverrides(choice, { workdir: defaults.workdir }),
-    name: `agent-${tags.workspace!.slice(0, 6)}-${randomBytes(2).toString('hex')}`,
-    ...(idle > 0 ? { idleTimeoutSeconds: idle } : {}),
-    tags: { ...defaults.tags, ...tags },
-  }, defaults);
+  return createWithProgress(
+    context,
+    {
+      ...mountOverrides(choice, { workdir: defaults.workdir }),
+      name: `agent-${tags.workspace!.slice(0, 6)}-${randomBytes(2).toString('hex')}`,
+      ...(idle > 0 ? { idleTimeoutSeconds: idle } : {}),
+      tags: { ...defaults.tags, ...tags },
+    },
+    defaults,
+  );
 }
 
 /** Asks with a notification; no answer within the setting's time, a cancelled call, or an untrusted workspace is a "no". */
@@ -73,7 +77,11 @@ async function askUser(request: NetworkRequest, signal: AbortSignal): Promise<Ne
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const answer = await Promise.race([
-    showWarningMessage(`An agent asks to ${excerpt(what, 200)} for sandbox "${request.sandboxName}" (now ${request.current.mode}). Reason: ${excerpt(request.reason, 300)}`, allow, decline),
+    showWarningMessage(
+      `An agent asks to ${excerpt(what, 200)} for sandbox "${request.sandboxName}" (now ${request.current.mode}). Reason: ${excerpt(request.reason, 300)}`,
+      allow,
+      decline,
+    ),
     new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), seconds * 1000))),
     new Promise<'cancelled'>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve('cancelled')))),
   ]);

@@ -30,15 +30,12 @@ export async function checkSetup(context: CommandContext): Promise<CheckReport> 
   };
 
   const client = context.clients.client;
-  const { engineReport, networkItems } = await withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Checking Docker and gVisor…' },
-    async () => {
-      const engineReport = await client.checkSetup({ image: target.image, runtime: target.runtime });
-      // Without Docker there is nothing to ask about networking: the engine's report says why.
-      const reachable = engineReport.items[0]?.ok !== false;
-      return { engineReport, networkItems: reachable ? await checkNetwork(client, target.runtime, network) : [] };
-    },
-  );
+  const { engineReport, networkItems } = await withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking Docker and gVisor…' }, async () => {
+    const engineReport = await client.checkSetup({ image: target.image, runtime: target.runtime });
+    // Without Docker there is nothing to ask about networking: the engine's report says why.
+    const reachable = engineReport.items[0]?.ok !== false;
+    return { engineReport, networkItems: reachable ? await checkNetwork(client, target.runtime, network) : [] };
+  });
   // The warm pool as a setting and its state, never as sandboxes (create/poolSettings.ts).
   const pool = poolCheckItem(readPoolSize(), await client.poolStatus().catch(() => []));
   const items = [...engineReport.items, settings, ...networkItems, pool];

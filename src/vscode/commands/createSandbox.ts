@@ -55,7 +55,6 @@ export async function createAndOfferTerminal(context: CommandContext, snapshot?:
   return sandbox.id;
 }
 
-
 /**
  * The interactive flow, also offered by the sandbox picker when there is nothing to pick, and by
  * "Create Sandbox from Snapshot" with the snapshot to start from.
@@ -111,13 +110,9 @@ async function offerTerminal(context: CommandContext, sandbox: Sandbox): Promise
     const tunnels = context.tunnels.list(sandbox.id);
     const forwarding = tunnels.length > 0 ? ` Forwarding ${summarizeTunnels(tunnels)}.` : '';
     const actions = tunnels.length > 0 ? [openTerminal, openInBrowser] : [openTerminal];
-    const choice =
-      isGvisorSandbox(info)
-        ? await showInformationMessage(`Sandbox "${sandbox.name}" is running under gVisor.${forwarding}`, ...actions)
-        : await showWarningMessage(
-            `Sandbox "${sandbox.name}" is running with runtime "${runtime}": it is not isolated by gVisor.${forwarding}`,
-            ...actions,
-          );
+    const choice = isGvisorSandbox(info)
+      ? await showInformationMessage(`Sandbox "${sandbox.name}" is running under gVisor.${forwarding}`, ...actions)
+      : await showWarningMessage(`Sandbox "${sandbox.name}" is running with runtime "${runtime}": it is not isolated by gVisor.${forwarding}`, ...actions);
     if (choice === openTerminal) {
       await vscode.commands.executeCommand(CommandIds.openTerminal, sandbox.id);
     } else if (choice === openInBrowser) {

@@ -20,12 +20,7 @@ import { showInformationMessage, showWarningMessage, withProgress } from '../uiT
 /** Long enough for a server that is starting, short enough not to hold up one that starts later. */
 const WAIT_FOR_SERVER_MS = 3000;
 
-export async function forwardPort(
-  context: CommandContext,
-  sandboxArg?: unknown,
-  portArg?: unknown,
-  kindArg?: unknown,
-): Promise<Tunnel | undefined> {
+export async function forwardPort(context: CommandContext, sandboxArg?: unknown, portArg?: unknown, kindArg?: unknown): Promise<Tunnel | undefined> {
   const target = portTargetFromArgs(sandboxArg, portArg);
   const givenKind = tunnelKindFromArg(kindArg);
   const sandbox = await resolveSandbox(context, target.sandboxId, { title: 'Forward Port' });
@@ -47,9 +42,8 @@ export async function forwardPort(
   let tunnel: Tunnel;
   let notListening: string | undefined;
   try {
-    tunnel = await withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Forwarding port ${port} of sandbox "${sandbox.name}"…` },
-      () => context.tunnels.forward(sandbox, port, { kind, waitMs: WAIT_FOR_SERVER_MS }),
+    tunnel = await withProgress({ location: vscode.ProgressLocation.Notification, title: `Forwarding port ${port} of sandbox "${sandbox.name}"…` }, () =>
+      context.tunnels.forward(sandbox, port, { kind, waitMs: WAIT_FOR_SERVER_MS }),
     );
   } catch (err) {
     // The engine opens the tunnel before it waits for a server: a failed wait leaves it in place.
@@ -97,10 +91,7 @@ async function offerTunnel(context: CommandContext, sandbox: Sandbox, tunnel: Tu
   const open = 'Open in Browser';
   const copy = 'Copy URL';
   try {
-    const choice =
-      severity === 'info'
-        ? await showInformationMessage(text, open, copy)
-        : await showWarningMessage(text, open, copy);
+    const choice = severity === 'info' ? await showInformationMessage(text, open, copy) : await showWarningMessage(text, open, copy);
     if (choice === open) {
       await vscode.commands.executeCommand(CommandIds.openInBrowser, sandbox.id, tunnel.containerPort);
     } else if (choice === copy) {

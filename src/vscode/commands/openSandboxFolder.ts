@@ -29,7 +29,10 @@ export async function openSandboxFolder(context: CommandContext, sandboxArg?: un
   }
   const stat = await editorStat(sandbox.files, await sandbox.files.stat(path));
   if (stat.type !== 'directory') {
-    throw new UserFacingError(`${path} in sandbox "${sandbox.name}" is not a folder.`, 'Choose a folder; open single files from the Explorer or with "Download from Sandbox…".');
+    throw new UserFacingError(
+      `${path} in sandbox "${sandbox.name}" is not a folder.`,
+      'Choose a folder; open single files from the Explorer or with "Download from Sandbox…".',
+    );
   }
   const uri = sandboxUri(sandbox.id, path);
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -73,7 +76,7 @@ async function askWhereIfReloading(sandboxName: string, path: string): Promise<'
   const detail =
     (single
       ? 'Adding a second folder turns this window into a multi-root workspace, and VS Code reloads the window to do that. '
-      : 'Adding a folder to a window with none opens it as this window\'s folder, and VS Code reloads the window to do that. ') +
+      : "Adding a folder to a window with none opens it as this window's folder, and VS Code reloads the window to do that. ") +
     'Editors, the Create Sandbox form and sandbox terminals (with their scrollback) come back; unsaved changes are kept. ' +
     'A new window leaves this one as it is.';
   const choice = await showWarningMessage(`Open ${path} of sandbox "${sandboxName}" in a new window, or add it to this one?`, { modal: true, detail }, newWindow, thisWindow);

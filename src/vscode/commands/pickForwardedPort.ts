@@ -18,12 +18,7 @@ export interface ForwardedPort {
 }
 
 /** `undefined` when the user dismissed a picker. */
-export async function resolveForwardedPort(
-  context: CommandContext,
-  sandboxArg: unknown,
-  portArg: unknown,
-  title: string,
-): Promise<ForwardedPort | undefined> {
+export async function resolveForwardedPort(context: CommandContext, sandboxArg: unknown, portArg: unknown, title: string): Promise<ForwardedPort | undefined> {
   const target = portTargetFromArgs(sandboxArg, portArg);
   const sandbox = await resolveSandbox(context, target.sandboxId, { title });
   if (!sandbox) {
@@ -34,10 +29,7 @@ export async function resolveForwardedPort(
   if (target.port !== undefined) {
     const tunnel = tunnels.find((t) => t.containerPort === target.port);
     if (!tunnel) {
-      throw new UserFacingError(
-        `Sandbox "${sandbox.name}" does not forward port ${target.port}.`,
-        'Forward it first with "Sandboxes: Forward Port…".',
-      );
+      throw new UserFacingError(`Sandbox "${sandbox.name}" does not forward port ${target.port}.`, 'Forward it first with "Sandboxes: Forward Port…".');
     }
     return { sandbox, tunnel };
   }

@@ -28,11 +28,7 @@ interface SandboxItem extends vscode.QuickPickItem {
 }
 
 /** `undefined` when the user dismissed the picker. */
-export async function resolveSandbox(
-  context: CommandContext,
-  arg: unknown,
-  options: PickOptions,
-): Promise<Sandbox | undefined> {
+export async function resolveSandbox(context: CommandContext, arg: unknown, options: PickOptions): Promise<Sandbox | undefined> {
   const id = sandboxIdFromArg(arg);
   return id === undefined ? pickSandbox(context, options) : context.clients.client.fromId(id);
 }
@@ -81,8 +77,7 @@ export async function pickSandbox(context: CommandContext, options: PickOptions)
       return undefined;
     }
     quickPick.items = options.offerCreate ? withCreateItem(sandboxItems) : sandboxItems;
-    quickPick.placeholder =
-      sandboxItems.length > 0 ? 'Select a sandbox' : 'There are no running sandboxes. Create one?';
+    quickPick.placeholder = sandboxItems.length > 0 ? 'Select a sandbox' : 'There are no running sandboxes. Create one?';
     preselectActive(quickPick, sandboxItems);
     quickPick.busy = false;
     void showLiveNetwork(context, quickPick, sandboxItems, options);
@@ -101,11 +96,13 @@ export async function pickSandbox(context: CommandContext, options: PickOptions)
 async function loadItems(context: CommandContext, options: PickOptions): Promise<SandboxItem[]> {
   const infos = await context.clients.client.listInfo({ all: options.includeStopped ?? false });
   const now = new Date();
-  return infos
-    .filter((info) => options.includeStopped || info.state === 'running')
-    .sort((a, b) => runningFirst(a, b) || b.createdAt.getTime() - a.createdAt.getTime())
-    // The policy already read for the tree, if any, at once; the guard's answer replaces it (showLiveNetwork).
-    .map((info) => toItem(info, now, context.sandboxesView.list.knownNetworkState(info.id)));
+  return (
+    infos
+      .filter((info) => options.includeStopped || info.state === 'running')
+      .sort((a, b) => runningFirst(a, b) || b.createdAt.getTime() - a.createdAt.getTime())
+      // The policy already read for the tree, if any, at once; the guard's answer replaces it (showLiveNetwork).
+      .map((info) => toItem(info, now, context.sandboxesView.list.knownNetworkState(info.id)))
+  );
 }
 
 function toItem(info: SandboxInfo, now: Date, network?: NetworkState): SandboxItem {
@@ -119,17 +116,15 @@ function toItem(info: SandboxInfo, now: Date, network?: NetworkState): SandboxIt
  * Network), and only the sandbox's guard knows it: one exec per sandbox, so the rows show the
  * mode recorded at creation first and the live one as soon as it is known.
  */
-async function showLiveNetwork(
-  context: CommandContext,
-  quickPick: vscode.QuickPick<SandboxItem>,
-  items: SandboxItem[],
-  options: PickOptions,
-): Promise<void> {
+async function showLiveNetwork(context: CommandContext, quickPick: vscode.QuickPick<SandboxItem>, items: SandboxItem[], options: PickOptions): Promise<void> {
   const client = context.clients.client;
   const states = await Promise.all(
     items.map((item) =>
       item.info?.state === 'running'
-        ? client.handle(item.info).networkPolicy().catch(() => undefined)
+        ? client
+            .handle(item.info)
+            .networkPolicy()
+            .catch(() => undefined)
         : Promise.resolve(undefined),
     ),
   );

@@ -76,9 +76,7 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
 };
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {
-  return (Object.keys(HANDLERS) as CommandId[]).map((id) =>
-    vscode.commands.registerCommand(id, (...args: unknown[]) => invoke(context, id, args)),
-  );
+  return (Object.keys(HANDLERS) as CommandId[]).map((id) => vscode.commands.registerCommand(id, (...args: unknown[]) => invoke(context, id, args)));
 }
 
 /**

@@ -83,7 +83,15 @@ async function documentToRun(uri: vscode.Uri | undefined): Promise<vscode.TextDo
 }
 
 /** Writes the file and finds its interpreter in one exec; returns the command line to run. */
-async function upload(context: CommandContext, sandbox: Sandbox, info: SandboxInfo, text: string, target: string, interpreter: InterpreterChoice, fileName: string): Promise<string[]> {
+async function upload(
+  context: CommandContext,
+  sandbox: Sandbox,
+  info: SandboxInfo,
+  text: string,
+  target: string,
+  interpreter: InterpreterChoice,
+  fileName: string,
+): Promise<string[]> {
   const result = await sandbox.run(uploadAndProbeArgv(target, interpreter.candidates), { stdin: text });
   const chosen = interpreter.candidates[Number(result.stdout.trim())];
   if (result.exitCode === 0 && chosen) {

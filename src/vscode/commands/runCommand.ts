@@ -20,11 +20,7 @@ export interface RunCommandResult {
   output: string;
 }
 
-export async function runCommand(
-  context: CommandContext,
-  sandboxArg?: unknown,
-  commandLineArg?: unknown,
-): Promise<RunCommandResult | undefined> {
+export async function runCommand(context: CommandContext, sandboxArg?: unknown, commandLineArg?: unknown): Promise<RunCommandResult | undefined> {
   const givenCommandLine = commandLineFromArg(commandLineArg);
   const sandbox = await resolveSandbox(context, sandboxArg, { title: 'Run Command in Sandbox', offerCreate: true });
   if (!sandbox) {
@@ -71,10 +67,7 @@ async function runStreaming(context: CommandContext, sandbox: Sandbox, commandLi
   collect(execution.stdout);
   collect(execution.stderr);
 
-  const exitCode = await withProgress(
-    { location: vscode.ProgressLocation.Window, title: `Running "${abbreviate(commandLine)}" in ${sandbox.name}` },
-    () => execution.wait(),
-  );
+  const exitCode = await withProgress({ location: vscode.ProgressLocation.Window, title: `Running "${abbreviate(commandLine)}" in ${sandbox.name}` }, () => execution.wait());
   channel.appendLine(`[exit code ${exitCode}]`);
   context.log.info(`Command in ${sandbox.name} exited with code ${exitCode}: ${commandLine}`);
   return { exitCode, output: output.join('') };
@@ -83,10 +76,7 @@ async function runStreaming(context: CommandContext, sandbox: Sandbox, commandLi
 async function announceExit(context: CommandContext, sandbox: Sandbox, commandLine: string, exitCode: number) {
   const showOutput = 'Show Output';
   const message = `"${abbreviate(commandLine)}" exited with code ${exitCode} in sandbox "${sandbox.name}".`;
-  const choice =
-    exitCode === 0
-      ? await showInformationMessage(message, showOutput)
-      : await showWarningMessage(message, showOutput);
+  const choice = exitCode === 0 ? await showInformationMessage(message, showOutput) : await showWarningMessage(message, showOutput);
   if (choice === showOutput) {
     context.commandOutput.show();
   }

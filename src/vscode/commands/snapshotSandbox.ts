@@ -16,9 +16,8 @@ export async function snapshotSandbox(context: CommandContext, sandboxArg?: unkn
     return undefined;
   }
   await requireRunning(sandbox, 'take a snapshot');
-  const ref = await withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Saving a snapshot of sandbox ${sandbox.name}…` },
-    () => context.changes.snapshot(sandbox),
+  const ref = await withProgress({ location: vscode.ProgressLocation.Notification, title: `Saving a snapshot of sandbox ${sandbox.name}…` }, () =>
+    context.changes.snapshot(sandbox),
   );
   context.log.info(`Snapshot of sandbox ${sandbox.name}: ${ref}.`);
   void offerNext(context, sandbox.name, ref);

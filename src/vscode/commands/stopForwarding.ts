@@ -25,9 +25,8 @@ export async function stopForwarding(context: CommandContext, sandboxArg?: unkno
   if (port === undefined) {
     return undefined;
   }
-  await withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Stopping the forward of port ${port} of sandbox "${sandbox.name}"…` },
-    () => context.tunnels.stop(sandbox, port),
+  await withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping the forward of port ${port} of sandbox "${sandbox.name}"…` }, () =>
+    context.tunnels.stop(sandbox, port),
   );
   vscode.window.setStatusBarMessage(`$(debug-disconnect) Port ${port} of "${sandbox.name}" is no longer forwarded`, 5000);
   return true;

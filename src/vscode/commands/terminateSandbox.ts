@@ -10,11 +10,7 @@ import { resolveSandbox } from './pickSandbox';
 import { showWarningMessage, withProgress } from '../uiText';
 
 /** `true` once terminated, `false` when the user declined, `undefined` when nothing was picked. */
-export async function terminateSandbox(
-  context: CommandContext,
-  arg?: unknown,
-  optionsArg?: unknown,
-): Promise<boolean | undefined> {
+export async function terminateSandbox(context: CommandContext, arg?: unknown, optionsArg?: unknown): Promise<boolean | undefined> {
   const options = terminateOptionsFromArg(optionsArg);
   const sandbox = await resolveSandbox(context, arg, { title: 'Terminate Sandbox', includeStopped: true });
   if (!sandbox) {
@@ -36,10 +32,7 @@ export async function terminateSandbox(
     }
   }
 
-  await withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Terminating sandbox "${sandbox.name}"…` },
-    () => context.changes.terminate(sandbox),
-  );
+  await withProgress({ location: vscode.ProgressLocation.Notification, title: `Terminating sandbox "${sandbox.name}"…` }, () => context.changes.terminate(sandbox));
   context.log.info(`Terminated sandbox "${sandbox.name}" (${sandbox.id}).`);
   vscode.window.setStatusBarMessage(`$(trash) Sandbox "${sandbox.name}" terminated`, 5000);
   return true;

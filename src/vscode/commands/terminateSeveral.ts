@@ -14,7 +14,11 @@ export async function terminateSeveral(context: CommandContext, sandboxIds: read
   if (sandboxes.length === 0) return 0;
   if (how.confirm !== false) {
     const terminate = `Terminate ${sandboxes.length}`;
-    const shown = sandboxes.slice(0, 8).map((s) => `"${s.name}"`).join(', ') + (sandboxes.length > 8 ? `, and ${sandboxes.length - 8} more` : '');
+    const shown =
+      sandboxes
+        .slice(0, 8)
+        .map((s) => `"${s.name}"`)
+        .join(', ') + (sandboxes.length > 8 ? `, and ${sandboxes.length - 8} more` : '');
     const choice = await showWarningMessage(
       `Terminate ${sandboxes.length} sandbox${sandboxes.length === 1 ? '' : 'es'}?`,
       { modal: true, detail: `${shown}: their processes are stopped and their containers deleted, with every file in them. This cannot be undone.` },

@@ -34,11 +34,7 @@ interface ChoiceQuickPickItem extends vscode.QuickPickItem {
   choice: NetworkChoice;
 }
 
-export async function toggleNetwork(
-  context: CommandContext,
-  sandboxArg?: unknown,
-  modeArg?: unknown,
-): Promise<NetworkState | undefined> {
+export async function toggleNetwork(context: CommandContext, sandboxArg?: unknown, modeArg?: unknown): Promise<NetworkState | undefined> {
   const given = networkChoiceFromArg(modeArg);
   const sandbox = await resolveSandbox(context, sandboxArg, { title: TITLE });
   if (!sandbox) {
@@ -62,9 +58,8 @@ export async function toggleNetwork(
   }
   const change = changeForChoice(choice, settings, typed);
   refuseUnenforceable(current, change, sandbox.name);
-  const state = await withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Changing the network of sandbox "${sandbox.name}"…` },
-    () => context.changes.setNetworkPolicy(sandbox, change.policy, { followsDefaults: change.followsDefaults }),
+  const state = await withProgress({ location: vscode.ProgressLocation.Notification, title: `Changing the network of sandbox "${sandbox.name}"…` }, () =>
+    context.changes.setNetworkPolicy(sandbox, change.policy, { followsDefaults: change.followsDefaults }),
   );
 
   const outcome = describeOutcome(sandbox.name, state);

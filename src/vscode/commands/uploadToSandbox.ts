@@ -34,12 +34,20 @@ export async function uploadToSandbox(context: CommandContext, targetArg?: unkno
   }
   const folder =
     sandboxPathFromArg(folderArg) ??
-    (target.path !== undefined ? await folderOf(sandbox, target.path) : (await pickSandboxPaths(sandbox, { title: TITLE, openLabel: 'Upload Here', files: false, folders: true }))?.[0]);
+    (target.path !== undefined
+      ? await folderOf(sandbox, target.path)
+      : (await pickSandboxPaths(sandbox, { title: TITLE, openLabel: 'Upload Here', files: false, folders: true }))?.[0]);
   if (folder === undefined) {
     return undefined;
   }
   const uploads = hostPaths.map((hostPath) => ({ hostPath, destination: posix.join(folder, basename(hostPath)) }));
-  if (interactive && !(await confirmReplacing(sandbox, uploads.map((u) => u.destination)))) {
+  if (
+    interactive &&
+    !(await confirmReplacing(
+      sandbox,
+      uploads.map((u) => u.destination),
+    ))
+  ) {
     return undefined;
   }
 
@@ -105,7 +113,16 @@ async function folderOf(sandbox: Sandbox, path: string): Promise<string> {
 
 async function confirmReplacing(sandbox: Sandbox, destinations: string[]): Promise<boolean> {
   const existing = (
-    await Promise.all(destinations.map(async (path) => ((await sandbox.files.stat(path).then(() => true, () => false)) ? path : undefined)))
+    await Promise.all(
+      destinations.map(async (path) =>
+        (await sandbox.files.stat(path).then(
+          () => true,
+          () => false,
+        ))
+          ? path
+          : undefined,
+      ),
+    )
   ).filter((path): path is string => path !== undefined);
   if (existing.length === 0) {
     return true;

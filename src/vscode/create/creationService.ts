@@ -40,12 +40,7 @@ export interface CreateContext {
  * Creates with pull progress in a cancellable notification, opens the tunnels of its forwarded
  * ports (the change service tells the views): the one path from a spec to a sandbox, for this command and the form.
  */
-export async function createWithProgress(
-  context: CreateContext,
-  overrides: Partial<SandboxSpec>,
-  defaults: SandboxSpec,
-  snapshot?: SnapshotSource,
-): Promise<Sandbox> {
+export async function createWithProgress(context: CreateContext, overrides: Partial<SandboxSpec>, defaults: SandboxSpec, snapshot?: SnapshotSource): Promise<Sandbox> {
   const spec = validateSpec(withOverrides(defaults, withWorkspaceMounts(overrides, defaults, snapshot)));
   const client = context.clients.client;
   const sandbox = await withProgress(

@@ -23,7 +23,8 @@ export function poolSpecAfterCreate(spec: SandboxSpec): SandboxSpec {
 export function poolCheckItem(size: number, pools: readonly PoolStatus[]): CheckItem {
   const name = 'Warm pool';
   if (size === 0) return { name, ok: true, detail: 'Off (sandboxes.pool.size is 0): every sandbox is created when asked for.' };
-  if (pools.length === 0) return { name, ok: true, detail: `${size} sandbox${size === 1 ? '' : 'es'} will be kept started ahead after the next Create Sandbox (for its spec).` };
+  if (pools.length === 0)
+    return { name, ok: true, detail: `${size} sandbox${size === 1 ? '' : 'es'} will be kept started ahead after the next Create Sandbox (for its spec).` };
   const parts = pools.map((p) => `${p.ready} of ${p.size} ready for ${p.image} (${p.runtime})`);
   return { name, ok: true, detail: `${parts.join('; ')}. Pooled sandboxes have no network until a Create Sandbox claims one; they are not listed as sandboxes.` };
 }

@@ -72,10 +72,7 @@ export function snapshotRefFromArg(arg: unknown): string | undefined {
   if (arg === undefined || arg === null) {
     return undefined;
   }
-  const ref =
-    typeof arg === 'object'
-      ? ((arg as { ref?: unknown }).ref ?? (arg as { snapshot?: { ref?: unknown } }).snapshot?.ref)
-      : arg;
+  const ref = typeof arg === 'object' ? ((arg as { ref?: unknown }).ref ?? (arg as { snapshot?: { ref?: unknown } }).snapshot?.ref) : arg;
   if (typeof ref === 'string' && ref.trim() !== '') {
     return ref.trim();
   }

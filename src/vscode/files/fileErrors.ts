@@ -10,14 +10,7 @@ import { excerpt } from '../untrustedText';
 import { InvalidSandboxUriError } from './sandboxUri';
 
 /** The static factories of `vscode.FileSystemError`, plus `Unknown` for its plain constructor. */
-export type FileSystemErrorKind =
-  | 'FileNotFound'
-  | 'FileExists'
-  | 'FileNotADirectory'
-  | 'FileIsADirectory'
-  | 'NoPermissions'
-  | 'Unavailable'
-  | 'Unknown';
+export type FileSystemErrorKind = 'FileNotFound' | 'FileExists' | 'FileNotADirectory' | 'FileIsADirectory' | 'NoPermissions' | 'Unavailable' | 'Unknown';
 
 const KIND_OF_CODE: Partial<Record<SandboxErrorCode, FileSystemErrorKind>> = {
   FILE_NOT_FOUND: 'FileNotFound',

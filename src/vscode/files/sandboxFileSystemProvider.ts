@@ -104,10 +104,15 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
         return await files.read(path, { maxBytes: MAX_EDITOR_FILE_BYTES });
       } catch (err) {
         if ((err as { code?: unknown }).code !== 'FILE_TOO_LARGE') throw err;
-        const size = await files.stat(path).then((stat) => ` (${formatBytes(stat.size)})`, () => '');
+        const size = await files.stat(path).then(
+          (stat) => ` (${formatBytes(stat.size)})`,
+          () => '',
+        );
         // No FileSystemError kind means "too large"; a plain one carries the message to the editor.
         throw new vscode.FileSystemError(
-          plainText(`${path}${size} is larger than ${formatBytes(MAX_EDITOR_FILE_BYTES)}, the most the editor opens from a sandbox. Copy it to this machine with "Sandboxes: Download from Sandbox…" and open the copy.`),
+          plainText(
+            `${path}${size} is larger than ${formatBytes(MAX_EDITOR_FILE_BYTES)}, the most the editor opens from a sandbox. Copy it to this machine with "Sandboxes: Download from Sandbox…" and open the copy.`,
+          ),
         );
       }
     });

@@ -71,7 +71,15 @@ export class StatPoller {
     this.polling = true;
     try {
       const keys = [...this.watched.keys()].slice(-MAX_POLLED);
-      const looks = await Promise.all(keys.map(async (key) => ({ key, look: await this.stat(key).then((s) => s ?? null, () => 'unknown' as const) })));
+      const looks = await Promise.all(
+        keys.map(async (key) => ({
+          key,
+          look: await this.stat(key).then(
+            (s) => s ?? null,
+            () => 'unknown' as const,
+          ),
+        })),
+      );
       const changes: PolledChange[] = [];
       for (const { key, look } of looks) {
         if (look === 'unknown' || !this.watched.has(key)) continue;

@@ -17,8 +17,6 @@ export class EndedTracker {
     const before = this.running;
     this.running = new Set(sandboxes.filter((info) => info.state === 'running' && mine(info)).map((info) => info.containerId));
     if (!before) return [];
-    return sandboxes.filter(
-      (info) => before.has(info.containerId) && (info.state === 'exited' || info.state === 'dead') && mine(info) && !asked(info.id),
-    );
+    return sandboxes.filter((info) => before.has(info.containerId) && (info.state === 'exited' || info.state === 'dead') && mine(info) && !asked(info.id));
   }
 }

@@ -30,7 +30,7 @@ export function gatewayResolversFrom(settings: SettingsReader): GatewayResolvers
     else if (!usable.includes(valid)) usable.push(valid);
   }
   if (bad.length === 0) return { resolvers: usable };
-  const outcome = usable.length ? `the gateway asks only ${usable.join(', ')}` : 'the gateway asks its own resolver (Docker\'s embedded DNS) instead';
+  const outcome = usable.length ? `the gateway asks only ${usable.join(', ')}` : "the gateway asks its own resolver (Docker's embedded DNS) instead";
   return {
     resolvers: usable.length ? usable : undefined,
     problem: new UserFacingError(

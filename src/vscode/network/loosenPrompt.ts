@@ -41,7 +41,8 @@ export class LoosenPrompt {
   ask(policy: NetworkSettings, key: string, held: { name: string; writers: SettingsWriter[] }[]): void {
     // One question at a time: its answer starts a pass, which asks again if the settings moved on.
     if (this.asking !== undefined || this.declined.has(key)) {
-      const why = this.asking !== undefined ? 'waiting for your answer' : 'you chose to keep the current policy (Set Network Policy… › Follow workspace settings applies them anyway)';
+      const why =
+        this.asking !== undefined ? 'waiting for your answer' : 'you chose to keep the current policy (Set Network Policy… › Follow workspace settings applies them anyway)';
       this.log.info(`The network settings (${describePolicy(policy)}) stay held back for ${held.map((h) => h.name).join(', ')}: ${why}.`);
       return;
     }

@@ -47,7 +47,10 @@ export function changeForChoice(choice: NetworkChoice, settings: SettingsOrError
           [SettingKeys.cidrAllowlist, SettingKeys.domainAllowlist],
         );
       }
-      return { policy: { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist, ...(settings.domainAllowlist?.length ? { domainAllowlist: settings.domainAllowlist } : {}) }, followsDefaults: false };
+      return {
+        policy: { blockNetwork: false, cidrAllowlist: settings.cidrAllowlist, ...(settings.domainAllowlist?.length ? { domainAllowlist: settings.domainAllowlist } : {}) },
+        followsDefaults: false,
+      };
     case 'settings':
       if (settings instanceof UserFacingError) throw settings;
       return { policy: settings, followsDefaults: true };
@@ -156,9 +159,7 @@ export function choiceItems(state: NetworkState, settings: SettingsOrError): Cho
 /** "Sandbox "x": network is now blocked (loopback only)." */
 export function describeOutcome(sandboxName: string, state: NetworkState): string {
   const policy = describePolicy(state);
-  return state.followsDefaults
-    ? `Sandbox "${sandboxName}" now follows the workspace network settings: ${policy}.`
-    : `Sandbox "${sandboxName}": network is now ${policy}.`;
+  return state.followsDefaults ? `Sandbox "${sandboxName}" now follows the workspace network settings: ${policy}.` : `Sandbox "${sandboxName}": network is now ${policy}.`;
 }
 
 /** "$(globe) Open": the mode's icon and label, from the modes table. */

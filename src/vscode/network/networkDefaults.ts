@@ -58,9 +58,7 @@ interface Pass {
  * sandboxes (of any window) that could write this window's settings, read alongside so that
  * holding back a wider policy costs the re-apply no extra wait. Never rejects.
  */
-type Snapshot =
-  | { ok: true; sandboxes: { sandbox: Sandbox; state: NetworkState | Error }[]; writers: Promise<SettingsWriter[]> }
-  | { ok: false; error: unknown };
+type Snapshot = { ok: true; sandboxes: { sandbox: Sandbox; state: NetworkState | Error }[]; writers: Promise<SettingsWriter[]> } | { ok: false; error: unknown };
 
 export class NetworkDefaultsService extends Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -86,7 +84,9 @@ export class NetworkDefaultsService extends Disposable {
         // guardImage is in the section too, but changes no policy (the client service handles it).
         if (
           event.affectsConfiguration(NETWORK_SETTINGS_SECTION) &&
-          (event.affectsConfiguration(SettingKeys.blockNetwork) || event.affectsConfiguration(SettingKeys.cidrAllowlist) || event.affectsConfiguration(SettingKeys.domainAllowlist))
+          (event.affectsConfiguration(SettingKeys.blockNetwork) ||
+            event.affectsConfiguration(SettingKeys.cidrAllowlist) ||
+            event.affectsConfiguration(SettingKeys.domainAllowlist))
         ) {
           this.schedule({ reason: 'Network settings changed', notify: true });
         }
@@ -140,9 +140,7 @@ export class NetworkDefaultsService extends Disposable {
     const writers = findSettingsWriters(() => this.clients.client.docker, this.log);
     try {
       const sandboxes = await this.clients.client.list({ tags: { [WORKSPACE_TAG]: currentWorkspaceTag() }, all: false });
-      const states = await Promise.all(
-        sandboxes.map((sandbox) => sandbox.networkPolicy().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))),
-      );
+      const states = await Promise.all(sandboxes.map((sandbox) => sandbox.networkPolicy().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
       return { ok: true, sandboxes: sandboxes.map((sandbox, i) => ({ sandbox, state: states[i] ?? new Error('no state') })), writers };
     } catch (error) {
       return { ok: false, error };

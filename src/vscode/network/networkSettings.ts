@@ -77,11 +77,12 @@ export function networkSettingsFrom(settings: SettingsReader, parseCidr: CidrPar
   }
 
   if (problems.length > 0) {
-    const fix = keys.includes(SettingKeys.domainAllowlist) && !keys.includes(SettingKeys.cidrAllowlist)
-      ? 'Correct or remove the entries named, in Settings or settings.json: host names such as example.org, *.example.com for the names below a domain, or name:port for another TCP port.'
-      : keys.includes(SettingKeys.cidrAllowlist)
-      ? 'Correct or remove the entries named, in Settings or settings.json: IPv4 or IPv6 CIDRs such as 10.0.0.0/8 or fd00::/8, or single addresses such as 192.0.2.7.'
-      : 'Correct it in Settings or settings.json; removing it restores the default.';
+    const fix =
+      keys.includes(SettingKeys.domainAllowlist) && !keys.includes(SettingKeys.cidrAllowlist)
+        ? 'Correct or remove the entries named, in Settings or settings.json: host names such as example.org, *.example.com for the names below a domain, or name:port for another TCP port.'
+        : keys.includes(SettingKeys.cidrAllowlist)
+          ? 'Correct or remove the entries named, in Settings or settings.json: IPv4 or IPv6 CIDRs such as 10.0.0.0/8 or fd00::/8, or single addresses such as 192.0.2.7.'
+          : 'Correct it in Settings or settings.json; removing it restores the default.';
     throw new UserFacingError(problems.join(' '), fix, keys);
   }
   return { blockNetwork: block === true, cidrAllowlist: cidrs, ...(domains.length ? { domainAllowlist: domains } : {}) };

@@ -17,7 +17,6 @@ import { showWarningMessage } from '../uiText';
 import { CommandIds } from '../commands/commandIds';
 import { describeRefusal, entryFor, shouldNotify } from './refusalText';
 
-
 export class RefusalWatcher extends Disposable {
   private readonly watching = new Map<string, AbortController>();
   private readonly seen = new Map<string, number>();
@@ -79,7 +78,12 @@ export class RefusalWatcher extends Disposable {
   private async offer(info: SandboxInfo, entry: string, event: NetworkEvent): Promise<void> {
     const allow = 'Allow for This Sandbox';
     const workspace = 'Add to Workspace Allowlist';
-    const choice = await showWarningMessage(`Sandbox "${info.name}" was refused ${entry}${event.port && !entry.includes(':') ? `:${event.port}` : ''} (${event.protocol}): it is not on its domain allowlist.`, allow, workspace, 'Ignore');
+    const choice = await showWarningMessage(
+      `Sandbox "${info.name}" was refused ${entry}${event.port && !entry.includes(':') ? `:${event.port}` : ''} (${event.protocol}): it is not on its domain allowlist.`,
+      allow,
+      workspace,
+      'Ignore',
+    );
     const scope = choice === allow ? 'sandbox' : choice === workspace ? 'workspace' : undefined;
     if (!scope) return;
     // The command does the change (through SandboxChanges) and logs it, and reports its own failures.

@@ -48,7 +48,8 @@ export function autoForwardSettingsFrom(settings: SettingsReader): AutoForwardSe
   const rawDefault = settings.get(SettingKeys.onAutoForward);
   let defaultAction = DEFAULT_AUTO_FORWARD;
   if (isAction(rawDefault)) defaultAction = rawDefault;
-  else if (rawDefault !== undefined && rawDefault !== null) problems.push(`"${SettingKeys.onAutoForward}" is ${JSON.stringify(rawDefault)}; use one of ${AUTO_FORWARD_ACTIONS.join(', ')}.`);
+  else if (rawDefault !== undefined && rawDefault !== null)
+    problems.push(`"${SettingKeys.onAutoForward}" is ${JSON.stringify(rawDefault)}; use one of ${AUTO_FORWARD_ACTIONS.join(', ')}.`);
 
   const rules: Rule[] = [];
   const raw = settings.get(SettingKeys.portsAttributes);
@@ -70,7 +71,10 @@ export function autoForwardSettingsFrom(settings: SettingsReader): AutoForwardSe
       const { onAutoForward, label } = value as Record<string, unknown>;
       const attributes: PortAttributes = {};
       if (isAction(onAutoForward)) attributes.onAutoForward = onAutoForward;
-      else if (onAutoForward !== undefined) problems.push(`"${SettingKeys.portsAttributes}" entry ${JSON.stringify(key)}: onAutoForward ${JSON.stringify(onAutoForward)} is not one of ${AUTO_FORWARD_ACTIONS.join(', ')}.`);
+      else if (onAutoForward !== undefined)
+        problems.push(
+          `"${SettingKeys.portsAttributes}" entry ${JSON.stringify(key)}: onAutoForward ${JSON.stringify(onAutoForward)} is not one of ${AUTO_FORWARD_ACTIONS.join(', ')}.`,
+        );
       if (typeof label === 'string' && label.trim() !== '') attributes.label = label.trim().slice(0, 60);
       rules.push({ from, to, attributes });
     }

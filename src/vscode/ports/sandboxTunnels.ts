@@ -145,7 +145,9 @@ export class SandboxTunnelService extends Disposable implements TunnelService {
     );
     const count = results.reduce((sum, n) => sum + n, 0);
     if (count > 0) {
-      this.log.info(`Reopened ${count} forwarded port${count === 1 ? '' : 's'} of ${results.filter((n) => n > 0).length} sandbox${results.filter((n) => n > 0).length === 1 ? '' : 'es'} (${reason}).`);
+      this.log.info(
+        `Reopened ${count} forwarded port${count === 1 ? '' : 's'} of ${results.filter((n) => n > 0).length} sandbox${results.filter((n) => n > 0).length === 1 ? '' : 'es'} (${reason}).`,
+      );
     }
   }
 

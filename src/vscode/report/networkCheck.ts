@@ -38,11 +38,7 @@ export function networkCheckItems(input: NetworkCheckInput): CheckItem[] {
   return items;
 }
 
-function runtimeItem(
-  runtime: { name: string; networking: RuntimeNetworking },
-  isConfigured: boolean,
-  settingsMode: NetworkMode | undefined,
-): CheckItem {
+function runtimeItem(runtime: { name: string; networking: RuntimeNetworking }, isConfigured: boolean, settingsMode: NetworkMode | undefined): CheckItem {
   const name = `Network policy: ${runtime.name}${isConfigured ? ' (new sandboxes)' : ''}`;
   const detail = describeRuntimeNetworking(runtime.networking);
   // Only the runtime in use can fail, and only when it cannot give what the settings ask for.

@@ -65,9 +65,7 @@ function describeFailure(item: CheckItem): string {
 }
 
 function readyLine(runtime: string): string {
-  return isGvisorRuntime(runtime)
-    ? 'sandboxes can run under gVisor.'
-    : `sandboxes can run, with runtime "${plainText(runtime)}", which is not gVisor.`;
+  return isGvisorRuntime(runtime) ? 'sandboxes can run under gVisor.' : `sandboxes can run, with runtime "${plainText(runtime)}", which is not gVisor.`;
 }
 
 function code(text: string): string {

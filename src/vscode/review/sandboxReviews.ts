@@ -59,7 +59,10 @@ class Review extends Disposable {
     const workspaceUri = vscode.Uri.file(change.hostPath);
     const left = change.kind === 'created' ? emptyUri(change.rel) : workspaceUri;
     const right = change.kind === 'deleted' ? emptyUri(change.rel) : sandboxUri(this.sandbox.id, change.path);
-    const what = KIND_TEXT[change.kind] + (change.conflict ? '; the workspace file changed too' : '') + (change.configFolder ? '; in .vscode (VS Code runs tasks and applies settings from there)' : '');
+    const what =
+      KIND_TEXT[change.kind] +
+      (change.conflict ? '; the workspace file changed too' : '') +
+      (change.configFolder ? '; in .vscode (VS Code runs tasks and applies settings from there)' : '');
     return {
       change,
       resourceUri: workspaceUri,
@@ -211,7 +214,8 @@ export class SandboxReviews extends Disposable {
   private reviewOf(arg: unknown): Review | undefined {
     for (const review of this.reviews.values()) {
       if (arg === review.scm || arg === review.changed || arg === review.conflicts) return review;
-      if (arg && typeof arg === 'object' && 'change' in arg && [...review.changed.resourceStates, ...review.conflicts.resourceStates].includes(arg as ChangeState)) return review;
+      if (arg && typeof arg === 'object' && 'change' in arg && [...review.changed.resourceStates, ...review.conflicts.resourceStates].includes(arg as ChangeState))
+        return review;
     }
     return undefined;
   }
@@ -224,5 +228,10 @@ export class SandboxReviews extends Disposable {
 }
 
 function names(changes: FileChange[]): string {
-  return changes.slice(0, 5).map((c) => c.rel).join(', ') + (changes.length > 5 ? ', …' : '');
+  return (
+    changes
+      .slice(0, 5)
+      .map((c) => c.rel)
+      .join(', ') + (changes.length > 5 ? ', …' : '')
+  );
 }

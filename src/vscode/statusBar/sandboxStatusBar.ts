@@ -31,10 +31,12 @@ export class SandboxStatusBar extends Disposable {
     super();
     this.workspaceTag = options.workspaceTag ?? currentWorkspaceTag;
     if (options.onDidSelect) {
-      this._register(options.onDidSelect((ids) => {
-        this.selected = ids;
-        void this.update();
-      }));
+      this._register(
+        options.onDidSelect((ids) => {
+          this.selected = ids;
+          void this.update();
+        }),
+      );
     }
     this.item.name = 'Sandboxes';
     this.item.command = CommandIds.goToSandbox;

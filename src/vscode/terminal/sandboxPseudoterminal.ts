@@ -246,11 +246,7 @@ export class SandboxPseudoterminal implements vscode.Pseudoterminal {
       return;
     }
     this.reportExit(undefined);
-    const reason = isSandboxErrorLike(err)
-      ? withFix(err.message, err.fix)
-      : err instanceof Error
-        ? err.message
-        : String(err);
+    const reason = isSandboxErrorLike(err) ? withFix(err.message, err.fix) : err instanceof Error ? err.message : String(err);
     this.log.error(`${context}: ${reason}`);
     this.end(`${context}: ${reason}`);
   }

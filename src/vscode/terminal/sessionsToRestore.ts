@@ -7,7 +7,5 @@
 import type { SessionInfo } from '../../core';
 
 export function sessionsToRestore(sessions: readonly SessionInfo[], workspace: string): SessionInfo[] {
-  return sessions
-    .filter((session) => session.attached === 0 && session.workspace === workspace)
-    .sort((a, b) => a.createdAt - b.createdAt);
+  return sessions.filter((session) => session.attached === 0 && session.workspace === workspace).sort((a, b) => a.createdAt - b.createdAt);
 }

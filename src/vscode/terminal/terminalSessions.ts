@@ -91,7 +91,11 @@ export class TerminalSessions extends Disposable {
       this.sessionOf.set(pty, session.id);
       return proc;
     };
-    const pty = new SandboxPseudoterminal(sandbox, this.log, { banner: { text: `Sandbox ${session.sandboxName} · reattached (the shell kept running)`, style: 'dim' }, start, detachOnClose: true });
+    const pty = new SandboxPseudoterminal(sandbox, this.log, {
+      banner: { text: `Sandbox ${session.sandboxName} · reattached (the shell kept running)`, style: 'dim' },
+      start,
+      detachOnClose: true,
+    });
     return terminalOptions(session.title, pty);
   }
 

@@ -64,7 +64,10 @@ export function endedNotice(ended: readonly { name: string; ending: Pick<Sandbox
   const names = ended.map(({ name }) => `"${name}"`).join(', ');
   if (reasons.size === 1) {
     const [{ ending }] = ended;
-    return `${ended.length} sandboxes of this workspace ${endingSentence(ending).replace(/\bits\b/g, 'their').replace(/^was /, 'were ').replace(/^ran /, 'ran ')}: ${names}.`;
+    return `${ended.length} sandboxes of this workspace ${endingSentence(ending)
+      .replace(/\bits\b/g, 'their')
+      .replace(/^was /, 'were ')
+      .replace(/^ran /, 'ran ')}: ${names}.`;
   }
   return `${ended.length} sandboxes of this workspace stopped: ${ended.map(({ name, ending }) => `"${name}" ${endingWord(ending)}`).join(', ')}.`;
 }

@@ -169,7 +169,7 @@ function presentGroup(node: Extract<TreeNode, { kind: 'group' }>): NodePresentat
       id: 'group/workspace',
       label: 'This workspace',
       description: counts,
-      tooltip: 'Sandboxes created from this window\'s workspace: they follow its settings, and this window tells you when one stops.',
+      tooltip: "Sandboxes created from this window's workspace: they follow its settings, and this window tells you when one stops.",
       icon: { id: 'root-folder' },
       contextValue: ContextValues.workspaceGroup,
       collapsible: 'expanded',
@@ -179,7 +179,7 @@ function presentGroup(node: Extract<TreeNode, { kind: 'group' }>): NodePresentat
     id: 'group/others',
     label: 'Other sandboxes on this engine',
     description: counts,
-    tooltip: 'Sandboxes of other windows, scripts and tests on the same Docker engine. They are not this workspace\'s: handle them with care.',
+    tooltip: "Sandboxes of other windows, scripts and tests on the same Docker engine. They are not this workspace's: handle them with care.",
     icon: { id: 'server-environment' },
     contextValue: ContextValues.othersGroup,
     collapsible: 'collapsed',
@@ -277,7 +277,14 @@ function sandboxTooltip(info: SandboxInfo, network: NetworkState | undefined, no
     ['Id', code(info.id)],
     ['Image', code(info.image)],
     ['Runtime', isGvisorSandbox(info) ? describeRuntime(info.runtime) : `${code(info.runtime)}: **not isolated by gVisor**`],
-    ['State', markdownText(!isRunning(info) && ending ? `${describeState(info)}: it ${endingSentence(ending)}${ending.finishedAt ? `, ${formatAge(ending.finishedAt, now)}` : ''}` : describeState(info))],
+    [
+      'State',
+      markdownText(
+        !isRunning(info) && ending
+          ? `${describeState(info)}: it ${endingSentence(ending)}${ending.finishedAt ? `, ${formatAge(ending.finishedAt, now)}` : ''}`
+          : describeState(info),
+      ),
+    ],
     ['Created', markdownText(`${info.createdAt.toLocaleString()} (${formatAge(info.createdAt, now)})`)],
   ];
   if (info.expiresAt) {
@@ -322,7 +329,6 @@ export function describeNetwork(state: NetworkState): string {
   if (!state.enforced && state.mode !== 'blocked') text += '; policies cannot be enforced for this sandbox, so it can only be open';
   return text;
 }
-
 
 /** A value in a Markdown code span that it cannot end early. */
 function code(value: string): string {

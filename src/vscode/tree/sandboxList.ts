@@ -217,7 +217,10 @@ export class SandboxList extends Disposable {
     await Promise.all(
       unread.map(async (info) => {
         const engineWentAway = this.wentAwayWhileRunning.has(info.containerId);
-        const ending = await this.clients.client.handle(info).ending({ engineWentAway }).catch(() => null);
+        const ending = await this.clients.client
+          .handle(info)
+          .ending({ engineWentAway })
+          .catch(() => null);
         if (ending) this.endings.set(info.containerId, ending);
       }),
     );

@@ -35,9 +35,11 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
     };
     this._register(vscode.window.onDidOpenTerminal(onSandboxTerminal));
     this._register(vscode.window.onDidCloseTerminal(onSandboxTerminal));
-    this._register(vscode.window.onDidChangeActiveTerminal(() => {
-      if (vscode.window.terminals.some((t) => sandboxNameOfTerminal(t) !== undefined)) this.refresh();
-    }));
+    this._register(
+      vscode.window.onDidChangeActiveTerminal(() => {
+        if (vscode.window.terminals.some((t) => sandboxNameOfTerminal(t) !== undefined)) this.refresh();
+      }),
+    );
   }
 
   /** Redraws a node and what is below it, or the whole tree. */

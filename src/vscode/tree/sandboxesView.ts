@@ -52,9 +52,7 @@ export class SandboxesView extends Disposable {
     this.refresher = this._register(new RefreshManager(this.list, clients, log));
     const tunnelSource = tunnels ?? { list: (sandboxId: string) => clients.client.tunnelRegistry.get(sandboxId) };
     this.provider = this._register(new SandboxTreeProvider(this.list, tunnelSource, changes.workspaceTag ?? currentWorkspaceTag));
-    this.treeView = this._register(
-      vscode.window.createTreeView(SANDBOXES_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true, canSelectMany: true }),
-    );
+    this.treeView = this._register(vscode.window.createTreeView(SANDBOXES_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true, canSelectMany: true }));
     this._register(this.treeView.onDidChangeSelection((event) => this.onDidSelectEmitter.fire(selectedSandboxIds(event.selection))));
 
     this._register(this.treeView.onDidChangeVisibility((event) => this.refresher.setVisible(event.visible)));

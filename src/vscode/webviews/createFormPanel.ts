@@ -52,7 +52,13 @@ export class CreateFormPanel extends Disposable {
   ) {
     super();
     preparePanel(panel, deps.extensionUri);
-    this.watchdog = this._register(new ReadyWatchdog(panel, () => this.render(), (message) => deps.log.warn(`Create Sandbox form: ${message}`)));
+    this.watchdog = this._register(
+      new ReadyWatchdog(
+        panel,
+        () => this.render(),
+        (message) => deps.log.warn(`Create Sandbox form: ${message}`),
+      ),
+    );
     this.channel = this._register(
       new PanelChannel<CreateFormMethods, CreateFormPush>(panel.webview, {
         name: 'Create Sandbox form',
@@ -200,7 +206,10 @@ function followsSettings(spec: FormSpec, settings: SettingsReader): boolean {
   // Blocking wins over a list: two blocked policies are the same whatever lists they keep.
   const effective = (policy: NetworkSettings): NetworkSettings => (policy.blockNetwork ? { blockNetwork: true, cidrAllowlist: [] } : policy);
   try {
-    return samePolicy(effective(networkSettingsFrom(settings, parseCidr, parseDomainEntry)), effective({ blockNetwork: spec.blockNetwork === true, cidrAllowlist: spec.cidrAllowlist ?? [], domainAllowlist: spec.domainAllowlist ?? [] }));
+    return samePolicy(
+      effective(networkSettingsFrom(settings, parseCidr, parseDomainEntry)),
+      effective({ blockNetwork: spec.blockNetwork === true, cidrAllowlist: spec.cidrAllowlist ?? [], domainAllowlist: spec.domainAllowlist ?? [] }),
+    );
   } catch {
     return false; // invalid settings: there is nothing to follow
   }

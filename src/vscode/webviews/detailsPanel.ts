@@ -57,7 +57,13 @@ export class DetailsPanel extends Disposable {
   ) {
     super();
     preparePanel(panel, deps.extensionUri);
-    this.watchdog = this._register(new ReadyWatchdog(panel, () => this.render(), (message) => deps.log.warn(`Sandbox Details (${sandboxId}): ${message}`)));
+    this.watchdog = this._register(
+      new ReadyWatchdog(
+        panel,
+        () => this.render(),
+        (message) => deps.log.warn(`Sandbox Details (${sandboxId}): ${message}`),
+      ),
+    );
     this.channel = this._register(
       new PanelChannel<DetailsMethods, DetailsPush>(panel.webview, {
         name: `Sandbox Details (${sandboxId})`,
@@ -128,7 +134,8 @@ export class DetailsPanel extends Disposable {
     this.panel.title = `Sandbox: ${info.name}`;
     this.network = info.state === 'running' ? await list.networkState(info) : undefined;
     // With host names, the egress gateway's latest refusals (one Docker call; none without a gateway).
-    this.refused = this.network && !(this.network instanceof Error) && (this.network.domainAllowlist ?? []).length > 0 ? await this.readRefused(info.id, info.containerId, info.name) : [];
+    this.refused =
+      this.network && !(this.network instanceof Error) && (this.network.domainAllowlist ?? []).length > 0 ? await this.readRefused(info.id, info.containerId, info.name) : [];
     if (this.isDisposed) return;
     const view = this.view();
     if (view) this.channel.push({ type: 'sandbox', sandbox: view });
@@ -181,11 +188,15 @@ export class DetailsPanel extends Disposable {
           ? null
           : network instanceof Error
             ? { error: network.message }
-            : { mode: network.mode, cidrAllowlist: network.cidrAllowlist, domainAllowlist: network.domainAllowlist ?? [], refused: this.refused, followsDefaults: network.followsDefaults, enforced: network.enforced },
-      tunnels:
-        network === undefined
-          ? []
-          : forwardedPorts(network, this.deps.tunnels.list(info.id)).map(({ containerPort, kind, url }) => ({ containerPort, kind, url })),
+            : {
+                mode: network.mode,
+                cidrAllowlist: network.cidrAllowlist,
+                domainAllowlist: network.domainAllowlist ?? [],
+                refused: this.refused,
+                followsDefaults: network.followsDefaults,
+                enforced: network.enforced,
+              },
+      tunnels: network === undefined ? [] : forwardedPorts(network, this.deps.tunnels.list(info.id)).map(({ containerPort, kind, url }) => ({ containerPort, kind, url })),
     };
   }
 

@@ -18,9 +18,7 @@ import { panelOptions } from './webviewHtml';
  */
 export const WEBVIEW_TEST_COMMAND = 'sandboxes.webviews.test';
 
-export type WebviewTestRequest =
-  | { panel: 'createForm'; message: unknown }
-  | { panel: 'details'; sandboxId: string; message?: unknown };
+export type WebviewTestRequest = { panel: 'createForm'; message: unknown } | { panel: 'details'; sandboxId: string; message?: unknown };
 
 export class WebviewPanels extends Disposable {
   private createForm: CreateFormPanel | undefined;

@@ -47,7 +47,11 @@ function mapStack(text) {
 
 function suiteFiles(dir) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Runs every suite file in order; `onEvent` sees start/result events. Never throws. */
@@ -75,8 +79,7 @@ async function runAll(onEvent = () => {}) {
       continue;
     }
     if (typeof mod.runTests !== 'function') {
-      add({ file: base, name: 'load', ok: false, skipped: false, durationMs: 0,
-        error: `${base} does not export runTests (add: export { run, runTests } from '../harness';)` });
+      add({ file: base, name: 'load', ok: false, skipped: false, durationMs: 0, error: `${base} does not export runTests (add: export { run, runTests } from '../harness';)` });
       continue;
     }
     try {

@@ -41,7 +41,10 @@ after(async () => {
 });
 
 /** The workspace tag of this window's agent sandbox (the test folder is a fresh temp folder): only ours are touched. */
-const workspaceTag = workspaceTagFor(vscode.workspace.workspaceFile?.toString(), (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()));
+const workspaceTag = workspaceTagFor(
+  vscode.workspace.workspaceFile?.toString(),
+  (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()),
+);
 
 async function agentSandboxes(): Promise<Sandbox[]> {
   return api.client().list({ tags: { agent: 'vscode', workspace: workspaceTag }, all: true });
@@ -76,18 +79,22 @@ test('vscode.lm.tools lists the agent tools with their input schemas', () => {
   }
 });
 
-test('sandbox_run runs dmesg in the agent sandbox under gVisor; the sandbox is marked and reused', async () => {
-  const text = await invoke('sandbox_run', { argv: ['dmesg'] });
-  assert.match(text, /exit code 0/);
-  assert.match(text, /Starting gVisor/);
-  await invoke('sandbox_run', { command: 'true' });
-  const sandboxes = await agentSandboxes();
-  assert.equal(sandboxes.length, 1, 'one agent sandbox, reused');
-  const info = await sandboxes[0]!.info();
-  assert.equal(info.tags.agent, 'vscode');
-  assert.equal(info.gvisor, true);
-  assert.match(info.name, /^agent-/);
-}, { timeout: 180_000 });
+test(
+  'sandbox_run runs dmesg in the agent sandbox under gVisor; the sandbox is marked and reused',
+  async () => {
+    const text = await invoke('sandbox_run', { argv: ['dmesg'] });
+    assert.match(text, /exit code 0/);
+    assert.match(text, /Starting gVisor/);
+    await invoke('sandbox_run', { command: 'true' });
+    const sandboxes = await agentSandboxes();
+    assert.equal(sandboxes.length, 1, 'one agent sandbox, reused');
+    const info = await sandboxes[0]!.info();
+    assert.equal(info.tags.agent, 'vscode');
+    assert.equal(info.gvisor, true);
+    assert.match(info.name, /^agent-/);
+  },
+  { timeout: 180_000 },
+);
 
 test('sandbox_write_file then sandbox_read_file returns the content', async () => {
   const written = await invoke('sandbox_write_file', { path: '/tmp/agent-test/note.txt', content: 'written by the agent\n' });
@@ -96,55 +103,72 @@ test('sandbox_write_file then sandbox_read_file returns the content', async () =
   assert.match(await invoke('sandbox_list_files', { path: '/tmp/agent-test' }), /note\.txt/);
 });
 
-test('sandbox_forward_port returns a URL that serves what the agent started', async () => {
-  await invoke('sandbox_write_file', { path: '/tmp/site/index.html', content: 'hello from the agent sandbox' });
-  const started = await invoke('sandbox_run', { command: 'cd /tmp/site && nohup python3 -m http.server 8765 >/tmp/site.log 2>&1 &' });
-  assert.match(started, /exit code 0/);
-  const forwarded = await invoke('sandbox_forward_port', { port: 8765, waitSeconds: 20 });
-  const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(forwarded)?.[1];
-  assert.ok(url, `a URL in: ${forwarded}`);
-  const response = await get(`${url}/index.html`);
-  assert.equal(response.status, 200);
-  assert.equal(response.body, 'hello from the agent sandbox');
-  assert.match(await invoke('sandbox_state', {}), new RegExp(`8765 → ${url.replace(/[.]/g, '\\.')}`));
-}, { timeout: 120_000 });
+test(
+  'sandbox_forward_port returns a URL that serves what the agent started',
+  async () => {
+    await invoke('sandbox_write_file', { path: '/tmp/site/index.html', content: 'hello from the agent sandbox' });
+    const started = await invoke('sandbox_run', { command: 'cd /tmp/site && nohup python3 -m http.server 8765 >/tmp/site.log 2>&1 &' });
+    assert.match(started, /exit code 0/);
+    const forwarded = await invoke('sandbox_forward_port', { port: 8765, waitSeconds: 20 });
+    const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(forwarded)?.[1];
+    assert.ok(url, `a URL in: ${forwarded}`);
+    const response = await get(`${url}/index.html`);
+    assert.equal(response.status, 200);
+    assert.equal(response.body, 'hello from the agent sandbox');
+    assert.match(await invoke('sandbox_state', {}), new RegExp(`8765 → ${url.replace(/[.]/g, '\\.')}`));
+  },
+  { timeout: 120_000 },
+);
 
-test('a network request nobody answers is declined and the policy is unchanged', async () => {
-  const [sandbox] = await agentSandboxes();
-  const before = await sandbox!.networkPolicy();
-  const wanted = before.mode === 'blocked' ? { change: 'open' } : { change: 'block' };
-  const text = await invoke('sandbox_request_network', { ...wanted, reason: 'the test asks and nobody answers' });
-  assert.match(text, /Not approved \(no answer within 2 s\)/);
-  const afterwards = await sandbox!.networkPolicy();
-  assert.deepEqual({ mode: afterwards.mode, cidrAllowlist: afterwards.cidrAllowlist }, { mode: before.mode, cidrAllowlist: before.cidrAllowlist });
-}, { timeout: 60_000 });
+test(
+  'a network request nobody answers is declined and the policy is unchanged',
+  async () => {
+    const [sandbox] = await agentSandboxes();
+    const before = await sandbox!.networkPolicy();
+    const wanted = before.mode === 'blocked' ? { change: 'open' } : { change: 'block' };
+    const text = await invoke('sandbox_request_network', { ...wanted, reason: 'the test asks and nobody answers' });
+    assert.match(text, /Not approved \(no answer within 2 s\)/);
+    const afterwards = await sandbox!.networkPolicy();
+    assert.deepEqual({ mode: afterwards.mode, cidrAllowlist: afterwards.cidrAllowlist }, { mode: before.mode, cidrAllowlist: before.cidrAllowlist });
+  },
+  { timeout: 60_000 },
+);
 
-test('cancelling the call kills its command in the sandbox', async () => {
-  const [sandbox] = await agentSandboxes();
-  const sleeping = async () => (await sandbox!.run(['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\000" " " < $p/cmdline 2>/dev/null; echo; done'])).stdout.includes('sleep 313');
-  const source = new vscode.CancellationTokenSource();
-  const call = invoke('sandbox_run', { command: 'sleep 313' }, source.token).then(
-    (text) => text,
-    (error: unknown) => `rejected: ${String(error)}`,
-  );
-  for (let i = 0; i < 100 && !(await sleeping()); i++) await sleep(200);
-  assert.equal(await sleeping(), true, 'sleep started');
-  source.cancel();
-  const outcome = await call;
-  assert.match(outcome, /CANCELLED|Canceled|rejected/);
-  for (let i = 0; i < 50 && (await sleeping()); i++) await sleep(200);
-  assert.equal(await sleeping(), false, 'sleep was killed');
-  source.dispose();
-}, { timeout: 90_000 });
+test(
+  'cancelling the call kills its command in the sandbox',
+  async () => {
+    const [sandbox] = await agentSandboxes();
+    const sleeping = async () =>
+      (await sandbox!.run(['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\000" " " < $p/cmdline 2>/dev/null; echo; done'])).stdout.includes('sleep 313');
+    const source = new vscode.CancellationTokenSource();
+    const call = invoke('sandbox_run', { command: 'sleep 313' }, source.token).then(
+      (text) => text,
+      (error: unknown) => `rejected: ${String(error)}`,
+    );
+    for (let i = 0; i < 100 && !(await sleeping()); i++) await sleep(200);
+    assert.equal(await sleeping(), true, 'sleep started');
+    source.cancel();
+    const outcome = await call;
+    assert.match(outcome, /CANCELLED|Canceled|rejected/);
+    for (let i = 0; i < 50 && (await sleeping()); i++) await sleep(200);
+    assert.equal(await sleeping(), false, 'sleep was killed');
+    source.dispose();
+  },
+  { timeout: 90_000 },
+);
 
-test('bad input, a timeout and huge output are tool errors with a fix, never exceptions', async () => {
-  const invalid = await invoke('sandbox_run', { argv: [] });
-  assert.match(invalid, /Error \(INVALID_INPUT\).*argv.*Fix:/s);
-  assert.match(await invoke('sandbox_run', { command: 'true', timeoutSeconds: 100000 }), /Error \(INVALID_INPUT\).*cap/s);
-  assert.match(await invoke('sandbox_read_file', { path: '/no/such/file' }), /Error \(FILE_NOT_FOUND\)/);
-  assert.match(await invoke('sandbox_run', { command: 'sleep 30', timeoutSeconds: 1 }), /Error \(TIMED_OUT\): killed after the timeout of 1 s/);
-  const huge = await invoke('sandbox_run', { command: 'head -c 1000000 /dev/zero | tr "\\000" x' });
-  assert.match(huge, /stdout \(1000000 bytes\)/);
-  assert.match(huge, /over the cap of 65536 bytes/);
-  assert.ok(huge.length < 70_000);
-}, { timeout: 120_000 });
+test(
+  'bad input, a timeout and huge output are tool errors with a fix, never exceptions',
+  async () => {
+    const invalid = await invoke('sandbox_run', { argv: [] });
+    assert.match(invalid, /Error \(INVALID_INPUT\).*argv.*Fix:/s);
+    assert.match(await invoke('sandbox_run', { command: 'true', timeoutSeconds: 100000 }), /Error \(INVALID_INPUT\).*cap/s);
+    assert.match(await invoke('sandbox_read_file', { path: '/no/such/file' }), /Error \(FILE_NOT_FOUND\)/);
+    assert.match(await invoke('sandbox_run', { command: 'sleep 30', timeoutSeconds: 1 }), /Error \(TIMED_OUT\): killed after the timeout of 1 s/);
+    const huge = await invoke('sandbox_run', { command: 'head -c 1000000 /dev/zero | tr "\\000" x' });
+    assert.match(huge, /stdout \(1000000 bytes\)/);
+    assert.match(huge, /over the cap of 65536 bytes/);
+    assert.ok(huge.length < 70_000);
+  },
+  { timeout: 120_000 },
+);

@@ -79,11 +79,14 @@ test('invalid settings create nothing', async () => {
   }
 });
 
-test('the exported API is the engine, sharing the extension\'s client', async () => {
+test("the exported API is the engine, sharing the extension's client", async () => {
   assert.equal(typeof api.connect, 'function');
   assert.equal(typeof api.validateSpec, 'function');
   const listed = await api.client().list({ tags: TAGS });
-  assert.deepEqual(listed.map((s) => s.id), [id]);
+  assert.deepEqual(
+    listed.map((s) => s.id),
+    [id],
+  );
 });
 
 test('Terminate Sandbox with an id removes it', async () => {

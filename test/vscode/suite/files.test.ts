@@ -61,22 +61,30 @@ after(async () => {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   await vscode.workspace.getConfiguration('sandboxes').update('workspace.mount', undefined, vscode.ConfigurationTarget.Global);
   for (const s of await api.client().list({ tags: TAGS })) await s.terminate();
-  for (const ref of snapshots) await api.client().removeSnapshot(ref).catch(() => undefined);
+  for (const ref of snapshots)
+    await api
+      .client()
+      .removeSnapshot(ref)
+      .catch(() => undefined);
   for (const name of OWN) rmSync(join(folder, name), { recursive: true, force: true });
   rmSync(hostTmp, { recursive: true, force: true });
 });
 
-test('Create Sandbox copies the workspace to /workspace, leaving out what .gitignore excludes', async () => {
-  const id = await vscode.commands.executeCommand<string>('sandboxes.createSandbox', { tags: TAGS });
-  assert.match(id ?? '', /^sb-[a-z0-9]{12}$/);
-  sandbox = await api.client().fromId(id);
-  assert.equal(await read('/workspace/files-suite/src/app.py'), 'print("hello from the host")\n');
-  assert.equal(await read('/workspace/files-suite/my notes/résumé ü.txt'), 'unicode and spaces\n');
-  assert.equal(await read('/workspace/README.md'), readFileSync(join(folder, 'README.md'), 'utf8'));
-  await assert.rejects(sandbox.files.stat('/workspace/files-suite/secret.env'), { code: 'FILE_NOT_FOUND' }, 'ignored secrets stay on the host');
-  const pwd = await sandbox.run(['pwd']);
-  assert.equal(pwd.stdout.trim(), '/workspace', 'the sandbox starts in the workspace');
-}, SLOW);
+test(
+  'Create Sandbox copies the workspace to /workspace, leaving out what .gitignore excludes',
+  async () => {
+    const id = await vscode.commands.executeCommand<string>('sandboxes.createSandbox', { tags: TAGS });
+    assert.match(id ?? '', /^sb-[a-z0-9]{12}$/);
+    sandbox = await api.client().fromId(id);
+    assert.equal(await read('/workspace/files-suite/src/app.py'), 'print("hello from the host")\n');
+    assert.equal(await read('/workspace/files-suite/my notes/résumé ü.txt'), 'unicode and spaces\n');
+    assert.equal(await read('/workspace/README.md'), readFileSync(join(folder, 'README.md'), 'utf8'));
+    await assert.rejects(sandbox.files.stat('/workspace/files-suite/secret.env'), { code: 'FILE_NOT_FOUND' }, 'ignored secrets stay on the host');
+    const pwd = await sandbox.run(['pwd']);
+    assert.equal(pwd.stdout.trim(), '/workspace', 'the sandbox starts in the workspace');
+  },
+  SLOW,
+);
 
 test('a sandbox file opens in an editor, is edited and saved, and the engine reads the change; the host copy is untouched', async () => {
   const file = uri('/workspace/files-suite/src/app.py');
@@ -134,7 +142,10 @@ test('readDirectory, stat, createDirectory, writeFile, rename and delete work th
   await fs.writeFile(uri('/workspace/files-suite/new/b.txt'), new TextEncoder().encode('B'));
   assert.equal(await read('/workspace/files-suite/new/deeper/a.txt'), 'A');
 
-  assert.equal((await fsErrorCode(fs.rename(uri('/workspace/files-suite/new/b.txt'), uri('/workspace/files-suite/new/deeper/a.txt'), { overwrite: false }))).code, 'FileExists');
+  assert.equal(
+    (await fsErrorCode(fs.rename(uri('/workspace/files-suite/new/b.txt'), uri('/workspace/files-suite/new/deeper/a.txt'), { overwrite: false }))).code,
+    'FileExists',
+  );
   await fs.rename(uri('/workspace/files-suite/new/b.txt'), uri('/workspace/files-suite/new/c.txt'));
   assert.equal(await read('/workspace/files-suite/new/c.txt'), 'B');
   assert.equal((await fsErrorCode(fs.stat(uri('/workspace/files-suite/new/b.txt')))).code, 'FileNotFound');
@@ -157,66 +168,82 @@ test('an unknown sandbox is Unavailable, with a message naming the id', async ()
   assert.match(message, /sb-000000000000/);
 });
 
-test('Upload, Download and Sync move files between this machine and the sandbox', async () => {
-  const upload = join(hostTmp, 'upload');
-  mkdirSync(join(upload, 'sub'), { recursive: true });
-  writeFileSync(join(upload, 'sub', 'data.txt'), 'uploaded\n');
-  const written = await vscode.commands.executeCommand<string[]>('sandboxes.uploadToSandbox', uri('/tmp'), [upload]);
-  assert.deepEqual(written, ['/tmp/upload']);
-  assert.equal(await read('/tmp/upload/sub/data.txt'), 'uploaded\n');
+test(
+  'Upload, Download and Sync move files between this machine and the sandbox',
+  async () => {
+    const upload = join(hostTmp, 'upload');
+    mkdirSync(join(upload, 'sub'), { recursive: true });
+    writeFileSync(join(upload, 'sub', 'data.txt'), 'uploaded\n');
+    const written = await vscode.commands.executeCommand<string[]>('sandboxes.uploadToSandbox', uri('/tmp'), [upload]);
+    assert.deepEqual(written, ['/tmp/upload']);
+    assert.equal(await read('/tmp/upload/sub/data.txt'), 'uploaded\n');
 
-  const downloaded = await vscode.commands.executeCommand<string>('sandboxes.downloadFromSandbox', uri('/workspace/files-suite/src'), join(hostTmp, 'src-copy'));
-  assert.equal(downloaded, join(hostTmp, 'src-copy'));
-  assert.equal(readFileSync(join(hostTmp, 'src-copy', 'app.py'), 'utf8'), 'print("edited in the editor")\n');
+    const downloaded = await vscode.commands.executeCommand<string>('sandboxes.downloadFromSandbox', uri('/workspace/files-suite/src'), join(hostTmp, 'src-copy'));
+    assert.equal(downloaded, join(hostTmp, 'src-copy'));
+    assert.equal(readFileSync(join(hostTmp, 'src-copy', 'app.py'), 'utf8'), 'print("edited in the editor")\n');
 
-  // Sync copies host edits in and keeps what only the sandbox has.
-  writeFileSync(join(folder, 'files-suite', 'my notes', 'résumé ü.txt'), 'edited on the host\n');
-  await sandbox.files.write('/workspace/files-suite/built.out', 'made in the sandbox\n');
-  const copied = await vscode.commands.executeCommand<number>('sandboxes.syncWorkspace', sandbox.id);
-  assert.ok((copied ?? 0) >= 3, `copied ${copied} files`);
-  assert.equal(await read('/workspace/files-suite/my notes/résumé ü.txt'), 'edited on the host\n');
-  assert.equal(await read('/workspace/files-suite/src/app.py'), 'print("hello from the host")\n', 'the host\'s version replaces the sandbox\'s');
-  assert.equal(await read('/workspace/files-suite/built.out'), 'made in the sandbox\n', 'sync merges: sandbox-only files stay');
-  await assert.rejects(sandbox.files.stat('/workspace/files-suite/secret.env'), { code: 'FILE_NOT_FOUND' }, 'sync leaves ignored files out too');
-}, SLOW);
+    // Sync copies host edits in and keeps what only the sandbox has.
+    writeFileSync(join(folder, 'files-suite', 'my notes', 'résumé ü.txt'), 'edited on the host\n');
+    await sandbox.files.write('/workspace/files-suite/built.out', 'made in the sandbox\n');
+    const copied = await vscode.commands.executeCommand<number>('sandboxes.syncWorkspace', sandbox.id);
+    assert.ok((copied ?? 0) >= 3, `copied ${copied} files`);
+    assert.equal(await read('/workspace/files-suite/my notes/résumé ü.txt'), 'edited on the host\n');
+    assert.equal(await read('/workspace/files-suite/src/app.py'), 'print("hello from the host")\n', "the host's version replaces the sandbox's");
+    assert.equal(await read('/workspace/files-suite/built.out'), 'made in the sandbox\n', 'sync merges: sandbox-only files stay');
+    await assert.rejects(sandbox.files.stat('/workspace/files-suite/secret.env'), { code: 'FILE_NOT_FOUND' }, 'sync leaves ignored files out too');
+  },
+  SLOW,
+);
 
-test('Snapshot Sandbox lists the snapshot under the sandbox; a sandbox created from it has its files; Remove Snapshot deletes it', async () => {
-  await vscode.workspace.fs.writeFile(uri('/workspace/files-suite/src/app.py'), new TextEncoder().encode('print("changed before the snapshot")\n'));
-  const ref = await vscode.commands.executeCommand<string>('sandboxes.snapshotSandbox', sandbox.id);
-  assert.ok(ref, 'snapshotSandbox returned the image reference');
-  snapshots.push(ref);
-  assert.ok((await api.client().listSnapshots({ sandboxId: sandbox.id })).some((s) => s.ref === ref));
+test(
+  'Snapshot Sandbox lists the snapshot under the sandbox; a sandbox created from it has its files; Remove Snapshot deletes it',
+  async () => {
+    await vscode.workspace.fs.writeFile(uri('/workspace/files-suite/src/app.py'), new TextEncoder().encode('print("changed before the snapshot")\n'));
+    const ref = await vscode.commands.executeCommand<string>('sandboxes.snapshotSandbox', sandbox.id);
+    assert.ok(ref, 'snapshotSandbox returned the image reference');
+    snapshots.push(ref);
+    assert.ok((await api.client().listSnapshots({ sandboxId: sandbox.id })).some((s) => s.ref === ref));
 
-  await vscode.commands.executeCommand('sandboxes.refresh');
-  const tree = await vscode.commands.executeCommand<NodeSnapshot[]>('sandboxes.tree.snapshot', { depth: 3 });
-  const ours = tree.find((node) => node.tooltip.includes(sandbox.id));
-  const group = ours?.children?.find((c) => c.contextValue === 'snapshots');
-  assert.ok(group, 'a Snapshots row under the sandbox');
-  assert.ok(group.children?.some((c) => c.contextValue === 'snapshot' && c.description.includes(ref)));
+    await vscode.commands.executeCommand('sandboxes.refresh');
+    const tree = await vscode.commands.executeCommand<NodeSnapshot[]>('sandboxes.tree.snapshot', { depth: 3 });
+    const ours = tree.find((node) => node.tooltip.includes(sandbox.id));
+    const group = ours?.children?.find((c) => c.contextValue === 'snapshots');
+    assert.ok(group, 'a Snapshots row under the sandbox');
+    assert.ok(group.children?.some((c) => c.contextValue === 'snapshot' && c.description.includes(ref)));
 
-  const id = await vscode.commands.executeCommand<string>('sandboxes.createFromSnapshot', ref, { tags: TAGS });
-  assert.match(id ?? '', /^sb-/);
-  const restored = await api.client().fromId(id);
-  assert.equal(await read('/workspace/files-suite/src/app.py', restored), 'print("changed before the snapshot")\n', 'the snapshot\'s files, not a fresh copy of the host\'s');
-  assert.equal(await read('/workspace/files-suite/built.out', restored), 'made in the sandbox\n');
-  await restored.terminate();
+    const id = await vscode.commands.executeCommand<string>('sandboxes.createFromSnapshot', ref, { tags: TAGS });
+    assert.match(id ?? '', /^sb-/);
+    const restored = await api.client().fromId(id);
+    assert.equal(await read('/workspace/files-suite/src/app.py', restored), 'print("changed before the snapshot")\n', "the snapshot's files, not a fresh copy of the host's");
+    assert.equal(await read('/workspace/files-suite/built.out', restored), 'made in the sandbox\n');
+    await restored.terminate();
 
-  assert.equal(await vscode.commands.executeCommand('sandboxes.removeSnapshot', ref), true);
-  assert.ok(!(await api.client().listSnapshots()).some((s) => s.ref === ref));
-}, SLOW);
+    assert.equal(await vscode.commands.executeCommand('sandboxes.removeSnapshot', ref), true);
+    assert.ok(!(await api.client().listSnapshots()).some((s) => s.ref === ref));
+  },
+  SLOW,
+);
 
-test('a read-only mount (from the settings) shows host edits live and refuses writes as NoPermissions', async () => {
-  // The user's choice: a workspace may only choose a mode stricter than the user's (copy, by default).
-  await vscode.workspace.getConfiguration('sandboxes').update('workspace.mount', 'readonly', vscode.ConfigurationTarget.Global);
-  const id = await vscode.commands.executeCommand<string>('sandboxes.createSandbox', { tags: TAGS });
-  const readonly = await api.client().fromId(id);
-  writeFileSync(join(folder, 'files-suite', 'live.txt'), 'written on the host after creation\n');
-  const live = await vscode.workspace.fs.readFile(uri('/workspace/files-suite/live.txt', id));
-  assert.equal(new TextDecoder().decode(live), 'written on the host after creation\n');
-  const { code, message } = await fsErrorCode(vscode.workspace.fs.writeFile(uri('/workspace/files-suite/live.txt', id), new TextEncoder().encode('changed')));
-  assert.equal(code, 'NoPermissions');
-  assert.match(message, /read-only/i);
-  assert.equal(readFileSync(join(folder, 'files-suite', 'live.txt'), 'utf8'), 'written on the host after creation\n', 'the refused write did not truncate the host file either');
-  await readonly.terminate();
-  assert.ok(existsSync(join(folder, 'files-suite', 'src', 'app.py')), 'terminating a sandbox leaves the mounted folder alone');
-}, SLOW);
+test(
+  'a read-only mount (from the settings) shows host edits live and refuses writes as NoPermissions',
+  async () => {
+    // The user's choice: a workspace may only choose a mode stricter than the user's (copy, by default).
+    await vscode.workspace.getConfiguration('sandboxes').update('workspace.mount', 'readonly', vscode.ConfigurationTarget.Global);
+    const id = await vscode.commands.executeCommand<string>('sandboxes.createSandbox', { tags: TAGS });
+    const readonly = await api.client().fromId(id);
+    writeFileSync(join(folder, 'files-suite', 'live.txt'), 'written on the host after creation\n');
+    const live = await vscode.workspace.fs.readFile(uri('/workspace/files-suite/live.txt', id));
+    assert.equal(new TextDecoder().decode(live), 'written on the host after creation\n');
+    const { code, message } = await fsErrorCode(vscode.workspace.fs.writeFile(uri('/workspace/files-suite/live.txt', id), new TextEncoder().encode('changed')));
+    assert.equal(code, 'NoPermissions');
+    assert.match(message, /read-only/i);
+    assert.equal(
+      readFileSync(join(folder, 'files-suite', 'live.txt'), 'utf8'),
+      'written on the host after creation\n',
+      'the refused write did not truncate the host file either',
+    );
+    await readonly.terminate();
+    assert.ok(existsSync(join(folder, 'files-suite', 'src', 'app.py')), 'terminating a sandbox leaves the mounted folder alone');
+  },
+  SLOW,
+);

@@ -37,7 +37,11 @@ before(async () => {
 
 after(async () => {
   for (const s of await api.client().list({ tags: { 'test-run': RUN } })) await s.terminate();
-  for (const ref of snapshots) await api.client().removeSnapshot(ref).catch(() => undefined);
+  for (const ref of snapshots)
+    await api
+      .client()
+      .removeSnapshot(ref)
+      .catch(() => undefined);
 });
 
 async function tree(depth: number): Promise<NodeSnapshot[]> {

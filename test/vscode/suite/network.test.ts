@@ -88,7 +88,7 @@ test('Create Sandbox gives a sandbox that follows the workspace network settings
   assert.equal(state.mode, 'open');
   assert.equal(state.followsDefaults, true);
   assert.equal(state.enforced, true, 'runsc is registered with --network=host here, so policies are enforced');
-  assert.match((await follower.info()).tags.workspace ?? '', /^[0-9a-f]{12}$/, 'tagged with this window\'s workspace');
+  assert.match((await follower.info()).tags.workspace ?? '', /^[0-9a-f]{12}$/, "tagged with this window's workspace");
 });
 
 test('blockNetwork: true is put in force in the running sandbox, which is not recreated', async () => {
@@ -115,11 +115,14 @@ test('an allowlist in the settings replaces the policy live; an invalid entry ch
     await setNetworkSettings({ cidrAllowlist: ['10.0.0.1/8'] });
     await settle();
     const unchanged = await follower.networkPolicy();
-    assert.deepEqual({ mode: unchanged.mode, cidrAllowlist: unchanged.cidrAllowlist, followsDefaults: unchanged.followsDefaults }, {
-      mode: 'allowlist',
-      cidrAllowlist: ['192.0.2.0/24'],
-      followsDefaults: true,
-    });
+    assert.deepEqual(
+      { mode: unchanged.mode, cidrAllowlist: unchanged.cidrAllowlist, followsDefaults: unchanged.followsDefaults },
+      {
+        mode: 'allowlist',
+        cidrAllowlist: ['192.0.2.0/24'],
+        followsDefaults: true,
+      },
+    );
   } finally {
     await resetNetworkSettings();
   }

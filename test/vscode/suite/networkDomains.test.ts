@@ -54,9 +54,9 @@ let resolver: { name: string; ip: string };
  */
 function findRepo(): string {
   const map = /sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(fs.readFileSync(__filename, 'utf8'))?.[1];
-  const sources = map ? (JSON.parse(Buffer.from(map, 'base64').toString('utf8')) as { sources?: string[] }).sources ?? [] : [];
+  const sources = map ? ((JSON.parse(Buffer.from(map, 'base64').toString('utf8')) as { sources?: string[] }).sources ?? []) : [];
   const own = sources.find((f) => f.endsWith('test/vscode/suite/networkDomains.test.ts'));
-  if (!own) throw new Error('Cannot find the repository from the suite bundle\'s source map (needed for test/integration/fixtures/domain-upstream.js).');
+  if (!own) throw new Error("Cannot find the repository from the suite bundle's source map (needed for test/integration/fixtures/domain-upstream.js).");
   return own.slice(0, -'test/vscode/suite/networkDomains.test.ts'.length);
 }
 
@@ -93,7 +93,27 @@ function createOwnNetwork(): string {
 async function nodeContainer(who: string, script: string, env: Record<string, string> = {}): Promise<{ name: string; ip: string }> {
   const name = `${NETWORK}-${who}`;
   const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  docker('run', '-d', '--name', name, '--label', LABEL, '--network', NETWORK, '--runtime', 'runc', '--pull', 'never', '--entrypoint', '', ...envArgs, NODE_IMAGE, 'node', '-e', script);
+  docker(
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--label',
+    LABEL,
+    '--network',
+    NETWORK,
+    '--runtime',
+    'runc',
+    '--pull',
+    'never',
+    '--entrypoint',
+    '',
+    ...envArgs,
+    NODE_IMAGE,
+    'node',
+    '-e',
+    script,
+  );
   await until(`${who} to listen`, 15_000, () => (docker('logs', name).includes('ready') ? true : undefined));
   return { name, ip: docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`, name) };
 }
@@ -116,7 +136,9 @@ async function fetchFromSandbox(name: string): Promise<string> {
 }
 
 function requestsSeenByTarget(host: string): number {
-  return docker('logs', target.name).split('\n').filter((l) => l.trim() === `REQUEST host=${host}`).length;
+  return docker('logs', target.name)
+    .split('\n')
+    .filter((l) => l.trim() === `REQUEST host=${host}`).length;
 }
 
 before(async () => {

@@ -107,7 +107,7 @@ test('Create Sandbox with an encrypted port opens its tunnel at once', async () 
   assert.deepEqual((await sandbox.networkPolicy()).forwards, [{ port: 8000, kind: 'encrypted' }]);
 });
 
-test('Export CA Certificate writes the CA certificate only, from the extension\'s storage', async () => {
+test("Export CA Certificate writes the CA certificate only, from the extension's storage", async () => {
   const written = await vscode.commands.executeCommand<string | undefined>('sandboxes.exportCaCertificate', caFile);
   assert.equal(written, caFile);
   ca = readFileSync(caFile, 'utf8');
@@ -117,7 +117,7 @@ test('Export CA Certificate writes the CA certificate only, from the extension\'
   assert.equal(certificate.ca, true, 'it is a CA certificate');
   assert.match(certificate.subject, /gVisor Sandboxes local CA/);
   assert.equal(ca.trim(), (await api.client().caCertificate()).trim());
-  assert.match(api.client().tunnelRegistry.stateDir, /sandboxes\.gvisor-sandboxes$/, 'the CA lives in the extension\'s global storage');
+  assert.match(api.client().tunnelRegistry.stateDir, /sandboxes\.gvisor-sandboxes$/, "the CA lives in the extension's global storage");
 });
 
 test('HTTPS through the tunnel verifies against the exported CA, and is refused without it', async () => {
@@ -141,15 +141,15 @@ test('Forward Port forwards another port after creation; Stop Forwarding closes 
   assert.equal(tunnel.url, `http://127.0.0.1:${tunnel.port}`);
   const response = await until('the second server answers', 30_000, () => get(`${tunnel.url}/`));
   assert.equal(response.status, 200);
-  assert.deepEqual(
-    (await sandbox.networkPolicy()).forwards.map((f) => f.port).sort(),
-    [8000, 8001],
-  );
+  assert.deepEqual((await sandbox.networkPolicy()).forwards.map((f) => f.port).sort(), [8000, 8001]);
 
   assert.equal(await vscode.commands.executeCommand('sandboxes.stopForwarding', sandbox.id, 8001), true);
   assert.equal(await connectOutcome(tunnel.port), 'ECONNREFUSED', 'nothing listens on the local port any more');
   assert.deepEqual((await sandbox.networkPolicy()).forwards, [{ port: 8000, kind: 'encrypted' }]);
-  assert.deepEqual(tunnelsOf(sandbox.id).map((t) => t.containerPort), [8000]);
+  assert.deepEqual(
+    tunnelsOf(sandbox.id).map((t) => t.containerPort),
+    [8000],
+  );
 });
 
 test('Forward Port keeps the forward when no server listens yet', async () => {
@@ -180,7 +180,7 @@ test('a new client (as after a reload) reopens the tunnels at the same local por
   assert.equal((await get(`${reopened.url}/`, { ca })).status, 200);
 });
 
-test('the tunnels close when the sandbox ends, even behind the extension\'s back', async () => {
+test("the tunnels close when the sandbox ends, even behind the extension's back", async () => {
   const [tunnel] = tunnelsOf(sandbox.id);
   assert.ok(tunnel);
   await api.client().docker.getContainer(sandbox.containerId).kill();

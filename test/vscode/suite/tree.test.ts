@@ -79,11 +79,14 @@ test('a sandbox created outside the extension (engine API) shows, running, with 
   // The state first (issue #14), then image, runtime and uptime.
   assert.match(node.description, new RegExp(`^running · ${image.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} · gVisor · (just started|up )`));
   assert.match(node.tooltip, new RegExp(`Id: \`${sandbox.id}\``));
-  assert.deepEqual(node.children?.map((c) => [c.label, c.contextValue]), [
-    ['Network: open', 'networkPolicy'],
-    ['Ports', 'ports'],
-    ['Terminals', 'terminals'],
-  ]);
+  assert.deepEqual(
+    node.children?.map((c) => [c.label, c.contextValue]),
+    [
+      ['Network: open', 'networkPolicy'],
+      ['Ports', 'ports'],
+      ['Terminals', 'terminals'],
+    ],
+  );
   const port = child(node, 'Ports')?.children?.[0];
   assert.deepEqual(port && [port.label, port.contextValue], ['8000', 'forwardedPort']);
   assert.equal(child(node, 'Terminals')?.description, 'none open');
@@ -93,9 +96,12 @@ test('the tree groups: "This workspace" first, a sandbox made with the engine (n
   const groups = await vscode.commands.executeCommand<NodeSnapshot[]>('sandboxes.tree.snapshot', { depth: 2, groups: true });
   assert.equal(groups[0]?.label, 'This workspace');
   assert.equal(groups[0]?.contextValue, 'workspaceGroup');
-  assert.ok(!groups[0]?.children?.some((c) => c.label === NAME), 'not this workspace\'s');
+  assert.ok(!groups[0]?.children?.some((c) => c.label === NAME), "not this workspace's");
   const others = groups.find((g) => g.label === 'Other sandboxes on this engine');
-  assert.ok(others?.children?.some((c) => c.label === NAME), `under the other sandboxes: ${JSON.stringify(groups.map((g) => g.label))}`);
+  assert.ok(
+    others?.children?.some((c) => c.label === NAME),
+    `under the other sandboxes: ${JSON.stringify(groups.map((g) => g.label))}`,
+  );
 });
 
 test('Forward Port shows the URL below Ports; Stop Forwarding on the port node removes it', async () => {

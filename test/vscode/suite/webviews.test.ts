@@ -26,7 +26,10 @@ before(async () => {
 after(async () => {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   for (const id of created) {
-    const sandbox = await api.client().fromId(id).catch(() => undefined);
+    const sandbox = await api
+      .client()
+      .fromId(id)
+      .catch(() => undefined);
     await sandbox?.terminate();
   }
 });
@@ -42,7 +45,8 @@ async function formRequest<T>(method: string, params: unknown): Promise<T> {
 
 /** The editor tabs of a panel type, once the tab model has caught up with the panels opened. */
 async function webviewTabs(viewType: string): Promise<vscode.Tab[]> {
-  const tabs = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(viewType));
+  const tabs = () =>
+    vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(viewType));
   await until(async () => tabs().length > 0, 10_000, `a ${viewType} tab`);
   await new Promise((resolve) => setTimeout(resolve, 500));
   return tabs();
@@ -104,11 +108,14 @@ test("Create in the form makes a sandbox with the form's policy, ports and limit
   const policy = await sandbox.networkPolicy();
   assert.equal(policy.mode, 'allowlist');
   assert.deepEqual(policy.cidrAllowlist, ['192.0.2.0/24', '198.51.100.7/32']);
-  assert.equal(policy.followsDefaults, false, 'a network chosen in the form is the sandbox\'s own');
+  assert.equal(policy.followsDefaults, false, "a network chosen in the form is the sandbox's own");
   assert.deepEqual(policy.forwards, [{ port: 8000, kind: 'unencrypted' }]);
 
   const tree = await vscode.commands.executeCommand<{ label: string }[]>('sandboxes.tree.snapshot', { depth: 1 });
-  assert.ok(tree.some((node) => node.label === name), 'the new sandbox is in the tree');
+  assert.ok(
+    tree.some((node) => node.label === name),
+    'the new sandbox is in the tree',
+  );
 
   const again = await formRequest<CreateOutcome>('create', { model, openDetails: false });
   assert.equal(again.outcome, 'invalid', 'the same name twice');
@@ -117,14 +124,35 @@ test("Create in the form makes a sandbox with the form's policy, ports and limit
 
 test('Save as workspace defaults writes the form to the workspace settings', async () => {
   const config = () => vscode.workspace.getConfiguration('sandboxes');
-  const keys = ['defaults.image', 'defaults.command', 'defaults.cpu', 'defaults.memoryMiB', 'defaults.pidsLimit', 'defaults.timeoutSeconds', 'defaults.idleTimeoutSeconds', 'network.blockNetwork', 'network.cidrAllowlist', 'ports.unencrypted', 'ports.encrypted', 'ports.h2'];
+  const keys = [
+    'defaults.image',
+    'defaults.command',
+    'defaults.cpu',
+    'defaults.memoryMiB',
+    'defaults.pidsLimit',
+    'defaults.timeoutSeconds',
+    'defaults.idleTimeoutSeconds',
+    'network.blockNetwork',
+    'network.cidrAllowlist',
+    'ports.unencrypted',
+    'ports.encrypted',
+    'ports.h2',
+  ];
   const image = config().inspect('defaults.image')?.workspaceValue;
   const defaults = await formRequest<CreateFormModel>('readDefaults', {});
   try {
     const refused = await formRequest<SaveOutcome>('saveDefaults', { model: { ...defaults, cpu: '0' } });
     assert.deepEqual(refused.outcome === 'invalid' ? Object.keys(refused.errors) : [], ['cpu']);
 
-    const model: CreateFormModel = { ...defaults, name: 'not-a-default', command: 'sleep infinity', cpu: '1.5', networkMode: 'blocked', cidrAllowlist: ['10.0.0.0/8'], encryptedPorts: '8443, 9443' };
+    const model: CreateFormModel = {
+      ...defaults,
+      name: 'not-a-default',
+      command: 'sleep infinity',
+      cpu: '1.5',
+      networkMode: 'blocked',
+      cidrAllowlist: ['10.0.0.0/8'],
+      encryptedPorts: '8443, 9443',
+    };
     const saved = await formRequest<SaveOutcome>('saveDefaults', { model });
     assert.equal(saved.outcome, 'saved');
     const workspace = (key: string) => config().inspect(key)?.workspaceValue;
@@ -150,13 +178,20 @@ test('the details panel of a sandbox gets its state, policy and stats from Docke
 
   type Snapshot = { sandbox?: { state: string; network: { mode?: string } | null; tunnels: { containerPort: number }[] }; stats: StatsPoint[] };
   const snapshot = () => vscode.commands.executeCommand<Snapshot>(TEST_COMMAND, { panel: 'details', sandboxId: id });
-  const withStats = await until(async () => {
-    const current = await snapshot();
-    return current.stats.length >= 2 && current.sandbox?.network ? current : undefined;
-  }, 30_000, 'two stats samples and the policy');
+  const withStats = await until(
+    async () => {
+      const current = await snapshot();
+      return current.stats.length >= 2 && current.sandbox?.network ? current : undefined;
+    },
+    30_000,
+    'two stats samples and the policy',
+  );
   assert.equal(withStats.sandbox?.state, 'running');
   assert.equal(withStats.sandbox?.network?.mode, 'allowlist');
-  assert.deepEqual(withStats.sandbox?.tunnels.map((t) => t.containerPort), [8000]);
+  assert.deepEqual(
+    withStats.sandbox?.tunnels.map((t) => t.containerPort),
+    [8000],
+  );
   const latest = withStats.stats.at(-1)!;
   assert.ok(latest.memoryBytes > 0, `memory ${latest.memoryBytes}`);
   assert.equal(latest.memoryLimitBytes, 256 * 1024 * 1024);

@@ -61,7 +61,11 @@ export default async function autoPorts(ctx) {
       name,
       image: IMAGE,
       // The HTTPS forward's server (plain HTTP inside; TLS ends on this machine) starts with the sandbox.
-      command: ['sh', '-c', `mkdir -p /srv /tls && echo '<h1>${marker}</h1>' > /srv/index.html && echo '<h1>${tlsMarker}</h1>' > /tls/index.html && exec python3 -m http.server 8443 --directory /tls`],
+      command: [
+        'sh',
+        '-c',
+        `mkdir -p /srv /tls && echo '<h1>${marker}</h1>' > /srv/index.html && echo '<h1>${tlsMarker}</h1>' > /tls/index.html && exec python3 -m http.server 8443 --directory /tls`,
+      ],
       encryptedPorts: [8443],
       tags: { 'test-run': name, workspace: workspaceTag(ctx.workspaceFolder) },
     });
@@ -86,7 +90,10 @@ export default async function autoPorts(ctx) {
     await toast.locator('.monaco-button', { hasText: 'Open in Browser' }).first().click();
     let texts = await waitForPage(ctx, marker);
     await ctx.screenshot('opened');
-    assert.ok(texts.some((t) => t.includes(marker)), `the detected port's page did not show (webview texts: ${JSON.stringify(texts.map((t) => t.slice(0, 200)))})`);
+    assert.ok(
+      texts.some((t) => t.includes(marker)),
+      `the detected port's page did not show (webview texts: ${JSON.stringify(texts.map((t) => t.slice(0, 200)))})`,
+    );
     const forwarded = await waitForLog(ctx, new RegExp(`Sandbox ${name} \\(${sandbox.id}\\): port forwarded, 8000 → (http://127\\.0\\.0\\.1:\\d+)`));
     assert.ok(forwarded, 'the log says port 8000 was forwarded');
     const localUrl = forwarded[1];
@@ -98,11 +105,20 @@ export default async function autoPorts(ctx) {
     await rows.filter({ hasText: name }).first().click({ timeout: 20_000 });
     await rows.filter({ hasText: 'Port 8443' }).first().click({ timeout: 20_000 });
     texts = await waitForPage(ctx, tlsMarker);
-    const urls = page.frames().map((f) => f.url()).filter((u) => /proxy|127\.0\.0\.1/.test(u));
+    const urls = page
+      .frames()
+      .map((f) => f.url())
+      .filter((u) => /proxy|127\.0\.0\.1/.test(u));
     ctx.log(`frames: ${JSON.stringify(urls)}`);
     await ctx.screenshot('https-opened');
-    assert.ok(texts.some((t) => t.includes(tlsMarker)), `the HTTPS forward's page did not show in code-server (webview texts: ${JSON.stringify(texts.map((t) => t.slice(0, 200)))})`);
-    assert.ok(await waitForLog(ctx, /Opening port 8443 of sandbox .* through http:\/\/127\.0\.0\.1:\d+ \(plain HTTP on loopback/), 'the log says the HTTPS forward was viewed through its plain-HTTP view');
+    assert.ok(
+      texts.some((t) => t.includes(tlsMarker)),
+      `the HTTPS forward's page did not show in code-server (webview texts: ${JSON.stringify(texts.map((t) => t.slice(0, 200)))})`,
+    );
+    assert.ok(
+      await waitForLog(ctx, /Opening port 8443 of sandbox .* through http:\/\/127\.0\.0\.1:\d+ \(plain HTTP on loopback/),
+      'the log says the HTTPS forward was viewed through its plain-HTTP view',
+    );
 
     // A reload: the forward made from the notification comes back by itself.
     await ctx.runCommand('View: Close All Editors');

@@ -29,5 +29,8 @@ export default async function commandPalette(ctx) {
   await ctx.screenshot('check-setup');
   const broken = texts.find((t) => /command '.*' not found|Error running command|Activating extension .* failed/i.test(t));
   assert.equal(broken, undefined, `running the command failed: ${broken}`);
-  assert.ok(texts.some((t) => !isProgress(t)), `Check Setup showed no answer within 60 s (notifications: ${JSON.stringify(texts)})`);
+  assert.ok(
+    texts.some((t) => !isProgress(t)),
+    `Check Setup showed no answer within 60 s (notifications: ${JSON.stringify(texts)})`,
+  );
 }

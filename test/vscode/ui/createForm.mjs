@@ -20,8 +20,14 @@ export default async function createForm(ctx) {
   try {
     // From another view, so that the click opens the Sandboxes view rather than closing it.
     await ctx.runCommand('View: Show Explorer');
-    await page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="Sandboxes"]') }).first().click();
-    await sidebar.locator('.title-label', { hasText: /sandboxes/i }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page
+      .locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="Sandboxes"]') })
+      .first()
+      .click();
+    await sidebar
+      .locator('.title-label', { hasText: /sandboxes/i })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
     await sidebar.hover();
     await sidebar.locator('.action-label[aria-label="Create Sandbox (Form)…"]').first().click();
 
@@ -46,7 +52,10 @@ export default async function createForm(ctx) {
     await ctx.screenshot('invalid-cidr');
 
     await row.fill('10.0.0.0/8');
-    await rowError.filter({ hasText: /\S/ }).waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {});
+    await rowError
+      .filter({ hasText: /\S/ })
+      .waitFor({ state: 'detached', timeout: 5_000 })
+      .catch(() => {});
     assert.equal(await rowError.innerText(), '');
     assert.equal(await row.getAttribute('aria-invalid'), 'false');
     await form.locator('#field-name').fill(name);

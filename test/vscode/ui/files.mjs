@@ -31,7 +31,13 @@ export default async function files(ctx) {
       await quickPickRow(page, '/workspace').click();
       // In a single-folder window it first asks (adding a folder reloads the window): add here.
       const add = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Add to This Window (Reloads)' });
-      if (await add.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await add.click();
+      if (
+        await add.waitFor({ state: 'visible', timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await add.click();
     };
     await addSandboxFolder();
 
@@ -41,11 +47,19 @@ export default async function files(ctx) {
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await ctx.runCommand('View: Show Explorer');
     const root = row(`${name}:/workspace`);
-    if (!(await root.waitFor({ state: 'visible', timeout: 20_000 }).then(() => true, () => false))) {
+    if (
+      !(await root.waitFor({ state: 'visible', timeout: 20_000 }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       // code-server sometimes reloads into the new untitled workspace before its folders were
       // saved ("No folder opened", seen here now and then). Adding the folder to that workspace
       // needs no reload.
-      const rows = await explorer.locator('.monaco-list-row').allInnerTexts().catch(() => []);
+      const rows = await explorer
+        .locator('.monaco-list-row')
+        .allInnerTexts()
+        .catch(() => []);
       ctx.log(`after the reload the Explorer lists ${JSON.stringify(rows)}: adding the sandbox folder again`);
       await addSandboxFolder();
       await ctx.runCommand('View: Show Explorer');
@@ -86,6 +100,9 @@ export default async function files(ctx) {
     await disposeEngine();
     // Back to the single folder the other UI tests expect (the untitled workspace is left behind).
     await page.goto(ctx.url).catch((e) => ctx.log(`reopening the folder: ${e.message}`));
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 }).catch(() => {});
+    await page
+      .locator('.monaco-workbench')
+      .waitFor({ state: 'visible', timeout: 60_000 })
+      .catch(() => {});
   }
 }

@@ -22,8 +22,14 @@ export default async function followsAfterOpenFolder(ctx) {
     // From the Sandboxes view's title bar (the palette lists "Create Sandbox (Form)…" first once it was used).
     const sidebar = page.locator('.part.sidebar');
     await ctx.runCommand('View: Show Explorer');
-    await page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="Sandboxes"]') }).first().click();
-    await sidebar.locator('.title-label', { hasText: /sandboxes/i }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page
+      .locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="Sandboxes"]') })
+      .first()
+      .click();
+    await sidebar
+      .locator('.title-label', { hasText: /sandboxes/i })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
     await sidebar.hover();
     await sidebar.locator('.action-label[aria-label="Create Sandbox"]').first().click();
     // It asks for a name (optional): a unique one, so this test finds its own sandbox.
@@ -53,7 +59,13 @@ export default async function followsAfterOpenFolder(ctx) {
       await quickPickRow(page, 'the whole filesystem').waitFor({ state: 'visible', timeout: 20_000 });
       await quickPickRow(page, 'the whole filesystem').click();
       const add = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Add to This Window (Reloads)' });
-      if (await add.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await add.click();
+      if (
+        await add.waitFor({ state: 'visible', timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await add.click();
     };
     await addFolder();
     await page.waitForURL(/[?&]workspace=/, { timeout: 60_000 });
@@ -85,6 +97,9 @@ export default async function followsAfterOpenFolder(ctx) {
     if (sandbox) await sandbox.terminate().catch((e) => ctx.log(`terminating: ${e.message}`));
     await disposeEngine();
     await page.goto(ctx.url).catch((e) => ctx.log(`reopening the folder: ${e.message}`));
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 }).catch(() => {});
+    await page
+      .locator('.monaco-workbench')
+      .waitFor({ state: 'visible', timeout: 60_000 })
+      .catch(() => {});
   }
 }

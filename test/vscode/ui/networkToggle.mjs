@@ -43,7 +43,10 @@ export default async function networkToggle(ctx) {
     assert.equal(await pullRow.count(), 0, 'a partial local name offers no pull');
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: /^Create Sandbox$/ }).waitFor({ state: 'visible', timeout: 10_000 });
-    const prompt = await page.locator('.quick-input-widget .quick-input-message').innerText().catch(() => '');
+    const prompt = await page
+      .locator('.quick-input-widget .quick-input-message')
+      .innerText()
+      .catch(() => '');
     assert.match(prompt, /^From sandboxes-test\/base:bookworm-2, /);
     ctx.log(`create prompt: ${prompt}`);
     await input.fill(name);
@@ -97,7 +100,10 @@ export default async function networkToggle(ctx) {
     await page.keyboard.press('Escape').catch(() => {});
     await ctx.runCommand('Notifications: Clear All Notifications').catch(() => {});
     for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.name=${name}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
 }

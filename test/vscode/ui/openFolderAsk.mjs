@@ -22,13 +22,29 @@ export default async function openFolderAsk(ctx) {
     ctx.log(`created ${name} (${sandbox.id})`);
     // A reload would lose this (the page's JavaScript state), and change the URL.
     const urlBefore = page.url();
-    await page.evaluate(() => { window.__sandboxesNotReloaded = true; });
+    await page.evaluate(() => {
+      window.__sandboxesNotReloaded = true;
+    });
 
     const chooseFolder = async () => {
       await ctx.runCommand('Sandboxes: Open Sandbox Folder in Explorer');
-      if (!(await quickPickRow(page, name).waitFor({ state: 'visible', timeout: 20_000 }).then(() => true, () => false))) {
+      if (
+        !(await quickPickRow(page, name)
+          .waitFor({ state: 'visible', timeout: 20_000 })
+          .then(
+            () => true,
+            () => false,
+          ))
+      ) {
         await ctx.screenshot('open-folder-no-picker');
-        ctx.log(`no sandbox picker; quick input shows: ${JSON.stringify(await page.locator('.quick-input-widget').allInnerTexts().catch(() => []))}`);
+        ctx.log(
+          `no sandbox picker; quick input shows: ${JSON.stringify(
+            await page
+              .locator('.quick-input-widget')
+              .allInnerTexts()
+              .catch(() => []),
+          )}`,
+        );
         await page.keyboard.press('Escape');
         await ctx.runCommand('Sandboxes: Open Sandbox Folder in Explorer');
         await quickPickRow(page, name).waitFor({ state: 'visible', timeout: 20_000 });
@@ -44,7 +60,10 @@ export default async function openFolderAsk(ctx) {
 
     await chooseFolder();
     // Bounded: before the fix there is no question, the window reloads at once.
-    const asked = await dialog.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false);
+    const asked = await dialog.waitFor({ state: 'visible', timeout: 15_000 }).then(
+      () => true,
+      () => false,
+    );
     if (!asked) {
       await notReloaded('with no question asked').catch((e) => ctx.log(e.message));
       assert.fail(`no question before the window changes (URL now ${page.url()})`);
@@ -69,7 +88,11 @@ export default async function openFolderAsk(ctx) {
     await other.close().catch(() => {});
     other = undefined;
     await page.bringToFront();
-    await page.locator('.part.editor').first().click({ timeout: 5_000 }).catch(() => {});
+    await page
+      .locator('.part.editor')
+      .first()
+      .click({ timeout: 5_000 })
+      .catch(() => {});
 
     // Cancel (Escape) changes nothing.
     await chooseFolder();
@@ -85,7 +108,10 @@ export default async function openFolderAsk(ctx) {
     // Back to the single folder the other UI tests expect, if the window did change.
     if (!page.url().startsWith(ctx.url)) {
       await page.goto(ctx.url).catch((e) => ctx.log(`reopening the folder: ${e.message}`));
-      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 }).catch(() => {});
+      await page
+        .locator('.monaco-workbench')
+        .waitFor({ state: 'visible', timeout: 60_000 })
+        .catch(() => {});
     }
   }
 }

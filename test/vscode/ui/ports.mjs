@@ -85,7 +85,10 @@ export default async function ports(ctx) {
     await portRow.first().waitFor({ state: 'visible', timeout: 20_000 });
     const portRows = await rows.allInnerTexts();
     ctx.log(`port picker: ${JSON.stringify(portRows)}`);
-    assert.ok(portRows.some((t) => t.includes('Port 8443') && t.includes('HTTPS')), 'the HTTPS forward is offered too');
+    assert.ok(
+      portRows.some((t) => t.includes('Port 8443') && t.includes('HTTPS')),
+      'the HTTPS forward is offered too',
+    );
     await ctx.screenshot('port-picker');
     await portRow.first().click();
 
@@ -97,10 +100,16 @@ export default async function ports(ctx) {
       if (texts.some((t) => t.includes(marker))) break;
       await sleep(500);
     }
-    const urls = page.frames().map((f) => f.url()).filter((u) => /proxy|127\.0\.0\.1/.test(u));
+    const urls = page
+      .frames()
+      .map((f) => f.url())
+      .filter((u) => /proxy|127\.0\.0\.1/.test(u));
     ctx.log(`frames: ${JSON.stringify(urls)}`);
     await ctx.screenshot('simple-browser');
-    assert.ok(texts.some((t) => t.includes(marker)), `the forwarded page did not show in the Simple Browser (webview texts: ${JSON.stringify(texts.map((t) => t.slice(0, 200)))})`);
+    assert.ok(
+      texts.some((t) => t.includes(marker)),
+      `the forwarded page did not show in the Simple Browser (webview texts: ${JSON.stringify(texts.map((t) => t.slice(0, 200)))})`,
+    );
 
     // "Copy Forwarded Port URL": the same pickers, and the tunnel's own URL on the clipboard. The
     // Simple Browser is closed first: its page can take the focus, which closes a picker.
@@ -121,7 +130,10 @@ export default async function ports(ctx) {
     const localPort = proxied ? proxied[1] : new URL(copiedText).port;
     // The tunnel's own URL on this machine.
     const copied = `http://127.0.0.1:${localPort}`;
-    assert.ok(urls.some((u) => u.includes(`/proxy/${localPort}/`) || u.includes(`:${localPort}/`)), `the Simple Browser showed ${JSON.stringify(urls)}, not the tunnel on port ${localPort}`);
+    assert.ok(
+      urls.some((u) => u.includes(`/proxy/${localPort}/`) || u.includes(`:${localPort}/`)),
+      `the Simple Browser showed ${JSON.stringify(urls)}, not the tunnel on port ${localPort}`,
+    );
 
     // A window reload ends the extension host and its tunnels; once the extension is active again
     // it reopens this window's forwards, at the same local port, so the copied URL keeps working.

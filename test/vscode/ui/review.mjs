@@ -25,7 +25,11 @@ export default async function review(ctx) {
   const demo = join(ctx.workspaceFolder, 'review-demo');
   const scm = page.locator('.part.sidebar');
   // By the file's exact name: "app.py" must not find "test_app.py".
-  const row = (file) => scm.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${file.replace(/\./g, '\\.')}$`) }) }).first();
+  const row = (file) =>
+    scm
+      .locator('.monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${file.replace(/\./g, '\\.')}$`) }) })
+      .first();
   const groupRow = (text) => scm.locator('.monaco-list-row', { hasText: text }).first();
   const quickPickRow = (text) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
   let sandbox;

@@ -36,7 +36,10 @@ export default async function runCommandHistory(ctx) {
     await recent.waitFor({ state: 'visible', timeout: 10_000 });
     await ctx.screenshot('history');
     const texts = await rows.allInnerTexts();
-    assert.ok(texts.some((t) => /Clear History/.test(t)), `a Clear History item: ${JSON.stringify(texts)}`);
+    assert.ok(
+      texts.some((t) => /Clear History/.test(t)),
+      `a Clear History item: ${JSON.stringify(texts)}`,
+    );
     // With nothing typed, the most recent command is the first item: Enter runs it again. The
     // "Sandbox Commands" output shows each run (notifications of the same text may be merged).
     await page.keyboard.press('Enter');

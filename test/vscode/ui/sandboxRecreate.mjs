@@ -27,7 +27,11 @@ export default async function sandboxRecreate(ctx) {
     const sandboxRow = row(sidebar, 2, name);
     await sandboxRow.waitFor({ state: 'visible', timeout: 15_000 });
     // The window must have seen it running to know that it stopped behind the user's back.
-    await sidebar.locator('.monaco-list-row[aria-level="2"]', { hasText: name }).filter({ hasText: /running ·/ }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await sidebar
+      .locator('.monaco-list-row[aria-level="2"]', { hasText: name })
+      .filter({ hasText: /running ·/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
     await ctx.runCommand('Notifications: Clear All Notifications');
 
     const { containerId } = await sandbox.info();
@@ -59,7 +63,11 @@ export default async function sandboxRecreate(ctx) {
     await dialog.locator('.monaco-button', { hasText: 'Recreate and Remove the Stopped One' }).click();
 
     // The new sandbox: same name, running, in this workspace's group.
-    await sidebar.locator('.monaco-list-row[aria-level="2"]', { hasText: name }).filter({ hasText: /running ·/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await sidebar
+      .locator('.monaco-list-row[aria-level="2"]', { hasText: name })
+      .filter({ hasText: /running ·/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
     const mine = await engine.list({ tags: { 'test-run': name } });
     const infos = await Promise.all(mine.map((s) => s.info()));
     ctx.log(`after Recreate: ${infos.map((i) => `${i.name} ${i.state} ${i.id}`).join(', ')}`);
@@ -69,7 +77,11 @@ export default async function sandboxRecreate(ctx) {
     assert.notEqual(infos[0].id, sandbox.id, 'a new sandbox');
     const policy = await mine[0].networkPolicy();
     assert.equal(policy.mode, 'blocked', 'the same network policy');
-    assert.deepEqual(policy.forwards.map((f) => f.port), [8000], 'the same forwarded port');
+    assert.deepEqual(
+      policy.forwards.map((f) => f.port),
+      [8000],
+      'the same forwarded port',
+    );
     await ctx.screenshot('sandbox-recreated');
   } finally {
     await page.keyboard.press('Escape').catch(() => {});

@@ -17,8 +17,7 @@ export default async function terminal(ctx) {
     await ctx.page.keyboard.press('Enter');
     await ctx.waitForNotification(/running under gVisor/, { timeoutMs: 60_000 });
     await ctx.screenshot('create-sandbox-notification');
-    await ctx.page.locator('.notifications-toasts .notification-list-item', { hasText: 'running under gVisor' })
-      .getByRole('button', { name: 'Open Terminal' }).click();
+    await ctx.page.locator('.notifications-toasts .notification-list-item', { hasText: 'running under gVisor' }).getByRole('button', { name: 'Open Terminal' }).click();
     // The sandbox's terminal: its banner names the sandbox, and its prompt is there.
     let text = '';
     for (let i = 0; i < 75 && !(text.includes(`Sandbox ${name}`) && /\$ $|# $/m.test(text)); i++) {
@@ -37,7 +36,10 @@ export default async function terminal(ctx) {
     assert.match(text, new RegExp(`sandbox=(${name}|sb-[a-z0-9]{12})`));
   } finally {
     for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.name=${name}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
 }

@@ -30,8 +30,7 @@ export default async function terminalAfterOpenFolder(ctx) {
     await input.fill(name);
     await page.keyboard.press('Enter');
     await ctx.waitForNotification(/running under gVisor/, { timeoutMs: 60_000 });
-    await page.locator('.notifications-toasts .notification-list-item', { hasText: 'running under gVisor' })
-      .getByRole('button', { name: 'Open Terminal' }).click();
+    await page.locator('.notifications-toasts .notification-list-item', { hasText: 'running under gVisor' }).getByRole('button', { name: 'Open Terminal' }).click();
     let text = await terminalUntil(ctx, (t) => t.includes(`Sandbox ${name}`) && /[$#]$/m.test(t), 75);
     assert.ok(/[$#]$/m.test(text), `the sandbox shell's prompt:\n${text}`);
     await page.keyboard.type('echo "before open folder: $((6*7))"\n');
@@ -56,7 +55,10 @@ export default async function terminalAfterOpenFolder(ctx) {
     assert.ok(text.includes('reattached') && text.includes('before open folder: 42'), `the terminal came back with its scrollback:\n${text}`);
   } finally {
     for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.name=${name}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     // Back to the test's folder window for the next test.
     await page.goto(ctx.url).catch(() => {});

@@ -29,8 +29,7 @@ export default async function terminalReload(ctx) {
     await input.fill(name);
     await ctx.page.keyboard.press('Enter');
     await ctx.waitForNotification(/running under gVisor/, { timeoutMs: 60_000 });
-    await ctx.page.locator('.notifications-toasts .notification-list-item', { hasText: 'running under gVisor' })
-      .getByRole('button', { name: 'Open Terminal' }).click();
+    await ctx.page.locator('.notifications-toasts .notification-list-item', { hasText: 'running under gVisor' }).getByRole('button', { name: 'Open Terminal' }).click();
     let text = await terminalUntil(ctx, (t) => t.includes(`Sandbox ${name}`) && /[$#]$/m.test(t), 75);
     assert.ok(/[$#]$/m.test(text), `the sandbox shell's prompt:\n${text}`);
     // Computed by the shell, so the typed command line alone cannot match.
@@ -54,7 +53,10 @@ export default async function terminalReload(ctx) {
     assert.ok(text.includes('after reload: 72'), `the reattached shell answers:\n${text}`);
   } finally {
     for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.name=${name}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
 }

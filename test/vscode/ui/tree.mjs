@@ -28,7 +28,10 @@ export default async function tree(ctx) {
     await ctx.runCommand('View: Show Explorer');
     const icon = page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="Sandboxes"]') }).first();
     await icon.click();
-    await sidebar.locator('.title-label', { hasText: /sandboxes/i }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await sidebar
+      .locator('.title-label', { hasText: /sandboxes/i })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
 
     const group = sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: 'This workspace' }).first();
     await group.waitFor({ state: 'visible', timeout: 15_000 });
@@ -38,7 +41,10 @@ export default async function tree(ctx) {
     ctx.log(`row: ${name} ${description}`);
     assert.match(description, /· gVisor · (just started|up )/);
 
-    await sidebar.locator('.action-label[aria-label="Collapse All"]').click().catch(() => {});
+    await sidebar
+      .locator('.action-label[aria-label="Collapse All"]')
+      .click()
+      .catch(() => {});
     if ((await group.getAttribute('aria-expanded')) !== 'true') await group.locator('.monaco-tl-twistie').click();
     // Rows move when sandboxes of other runs come and go: expand until ours says it is expanded.
     for (let i = 0; i < 10 && (await sandboxRow.getAttribute('aria-expanded')) !== 'true'; i++) {

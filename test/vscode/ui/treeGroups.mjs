@@ -53,7 +53,7 @@ export default async function treeGroups(ctx) {
     await otherRow.click();
     for (let i = 0; i < 20 && !(await label()).includes(`sandbox ${otherName} has network blocked`); i++) await sleep(500);
     ctx.log(`status bar with ${otherName} selected: ${await label()}`);
-    assert.match(await label(), new RegExp(`sandbox ${otherName} has network blocked`), 'the selected sandbox\'s policy');
+    assert.match(await label(), new RegExp(`sandbox ${otherName} has network blocked`), "the selected sandbox's policy");
     await widenSidebar(page, 640);
     await ctx.screenshot('tree-groups');
   } finally {

@@ -9,7 +9,10 @@ export async function openSandboxesView(ctx) {
   await ctx.runCommand('View: Show Explorer');
   const icon = page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="Sandboxes"]') }).first();
   await icon.click();
-  await sidebar.locator('.title-label', { hasText: /sandboxes/i }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await sidebar
+    .locator('.title-label', { hasText: /sandboxes/i })
+    .first()
+    .waitFor({ state: 'visible', timeout: 15_000 });
   return sidebar;
 }
 

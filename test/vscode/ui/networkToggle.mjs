@@ -53,8 +53,8 @@ export default async function networkToggle(ctx) {
     await page.keyboard.press('Enter');
     await ctx.waitForNotification(/running under gVisor/, { timeoutMs: 60_000 });
     await ctx.runCommand('Notifications: Clear All Notifications');
-    // Revealed and selected in the tree (TreeView.reveal), without taking the focus.
-    const selected = page.locator('.part.sidebar .monaco-list-row.selected[aria-level="1"]', { hasText: name });
+    // Revealed and selected in the tree (TreeView.reveal), without taking the focus: under "This workspace".
+    const selected = page.locator('.part.sidebar .monaco-list-row.selected[aria-level="2"]', { hasText: name });
     await selected.waitFor({ state: 'visible', timeout: 15_000 });
     ctx.log('the new sandbox is selected in the Sandboxes view');
 

@@ -54,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   track(context, new SandboxStatusBar(sandboxesView.list, { onDidSelect: sandboxesView.onDidSelect }));
   track(context, new EndedNotifier(sandboxesView, changes, log));
   const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
-  track(context, new RefusalWatcher(clients, log, changes, sandboxesView.list));
+  track(context, new RefusalWatcher(clients, log, sandboxesView.list));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const reviews = track(context, new SandboxReviews(log, changes));
   // Ports that start listening in this window's sandboxes are offered (sandboxes.ports.onAutoForward).

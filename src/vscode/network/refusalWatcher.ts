@@ -11,7 +11,6 @@ import type { NetworkEvent, SandboxInfo } from '../../core/types';
 import type { SandboxClientService } from '../client';
 import { Disposable, toDisposable } from '../dispose';
 import type { ExtensionLog } from '../log';
-import type { SandboxChanges } from '../sandboxChanges';
 import type { SandboxList } from '../tree/sandboxList';
 import { showWarningMessage } from '../uiText';
 import { CommandIds } from '../commands/commandIds';
@@ -24,7 +23,6 @@ export class RefusalWatcher extends Disposable {
   constructor(
     private readonly clients: SandboxClientService,
     private readonly log: ExtensionLog,
-    private readonly changes: SandboxChanges,
     private readonly list: SandboxList,
   ) {
     super();

@@ -16,11 +16,12 @@ const outdir = outdirArg > 0 ? process.argv[outdirArg + 1] : 'dist';
 const entries = [
   { entry: 'src/vscode/extension.ts', outfile: `${outdir}/extension.js`, external: ['vscode'], coreAsLibrary: true },
   { entry: 'src/core/index.ts', outfile: `${outdir}/core.js`, external: [], forbidVscode: true },
-  { entry: 'src/core/reaper.ts', outfile: `${outdir}/reaper.js`, external: [], forbidVscode: true },
+  // The detached reaper and session host take the Docker client and ssh2 from dist/core.js beside them.
+  { entry: 'src/core/reaper.ts', outfile: `${outdir}/reaper.js`, external: [], forbidVscode: true, packagesFromCore: true },
   // The egress gateway of domain allowlists: runs on Debian's nodejs 18 in the guard image (src/core/network/gateway.ts).
   { entry: 'src/gateway/main.ts', outfile: `${outdir}/gateway.js`, external: [], forbidVscode: true, node18: true },
   // The terminal session host: a detached process that keeps sandbox shells across window reloads.
-  { entry: 'src/core/sessionHost.ts', outfile: `${outdir}/sessionHost.js`, external: [], forbidVscode: true },
+  { entry: 'src/core/sessionHost.ts', outfile: `${outdir}/sessionHost.js`, external: [], forbidVscode: true, packagesFromCore: true },
   // The MCP server (issue #15): the agent tools over stdio, with the engine bundled in, no editor.
   // It loads the engine from dist/core.js beside it rather than bundling a second copy (the .vsix ships both).
   { entry: 'src/mcp/server.ts', outfile: `${outdir}/mcp.js`, external: [], forbidVscode: true, coreBeside: true },
@@ -118,6 +119,24 @@ const coreBeside = {
   },
 };
 
+/**
+ * dist/reaper.js and dist/sessionHost.js need only the Docker client and ssh2 of the engine's
+ * dependencies, which are most of their size (with dockerode's gRPC code): they take the copies
+ * dist/core.js already bundles (src/core/bundledPackages.ts) instead of shipping their own.
+ */
+const PACKAGES_FROM_CORE = /^(dockerode|ssh2)$/;
+const packagesFromCore = {
+  name: 'packages-from-core',
+  setup(build) {
+    build.onResolve({ filter: PACKAGES_FROM_CORE }, (args) => (args.namespace === 'from-core' ? undefined : { path: args.path, namespace: 'from-core' }));
+    build.onResolve({ filter: /^\.\/core\.js$/, namespace: 'from-core' }, () => ({ path: './core.js', external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'from-core' }, (args) => ({
+      contents: `module.exports = require('./core.js').__bundledPackages[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** One line per build, in the format the esbuild problem matcher of VS Code tasks understands. */
 const reportProblems = (outfile) => ({
   name: 'report-problems',
@@ -146,7 +165,7 @@ if (production && existsSync(outdir)) {
 }
 
 const contexts = await Promise.all(
-  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary, coreBeside: beside, browser, node18 }) =>
+  present.map(({ entry, outfile, external, forbidVscode: forbid, coreAsLibrary: asLibrary, coreBeside: beside, packagesFromCore: fromCore, browser, node18 }) =>
     esbuild.context({
       entryPoints: [entry],
       outfile,
@@ -165,6 +184,7 @@ const contexts = await Promise.all(
         optionalNativeAddons,
         ...(asLibrary ? [coreAsLibrary, sharedVscode] : []),
         ...(beside ? [coreBeside] : []),
+        ...(fromCore ? [packagesFromCore] : []),
         ...(forbid ? [forbidVscode] : []),
         ...(watch ? [reportProblems(outfile)] : []),
       ],

@@ -4,6 +4,8 @@
  * `activate()` to other extensions.
  */
 export { connect, SandboxClient } from './client';
+/** @internal For dist/reaper.js and dist/sessionHost.js only (esbuild.mjs, packagesFromCore). */
+export { bundledPackages as __bundledPackages } from './bundledPackages';
 export { Sandbox } from './sandbox';
 export { SessionClient, SessionProcess } from './sessions/sessionClient';
 export { SandboxError, isSandboxError } from './errors';

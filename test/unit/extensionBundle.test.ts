@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -46,4 +46,25 @@ test('dist/extension.js loads without the engine and takes the vscode API once',
   assert.deepEqual(result.exports.sort(), ['activate', 'deactivate']);
   assert.ok(!result.loaded.includes('core.js'), `loading dist/extension.js loaded the engine: ${result.loaded.join(', ')}`);
   assert.equal(result.vscodeRequires, 1, 'each require of "vscode" copies the whole API (esbuild.mjs, sharedVscode)');
+});
+
+test('dist/reaper.js and dist/sessionHost.js take the Docker client and ssh2 from dist/core.js, not a copy of their own', (t) => {
+  // Each bundled its own (~930 KB minified, dockerode's gRPC code and ssh2): the .vsix was over 1 MiB.
+  const outdir = mkdtempSync(join(tmpdir(), 'detached-bundle-'));
+  t.after(() => rmSync(outdir, { recursive: true, force: true }));
+  const built = spawnSync(process.execPath, ['esbuild.mjs', '--production', '--outdir', outdir], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  for (const file of ['reaper.js', 'sessionHost.js']) {
+    const size = statSync(join(outdir, file)).size;
+    assert.ok(size < 100_000, `${file} is ${size} bytes: it bundles the packages again`);
+  }
+  // What they take is there, in the core.js beside them.
+  const run = spawnSync(
+    process.execPath,
+    ['-e', 'const p = require(process.argv[1]).__bundledPackages; console.log(typeof p.dockerode, typeof p.ssh2.Client)', join(outdir, 'core.js')],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(run.stdout.trim(), 'function function', run.stderr);
 });

@@ -65,6 +65,13 @@ export class GuardCleanup {
         continue;
       }
       const sandbox = byId.get(guard.Labels[LABEL.id]);
+      if (!sandbox && (guard.State === 'exited' || guard.State === 'dead')) {
+        // An ended guard serves no sandbox that is still being made (its network namespace is the
+        // guard's): e.g. the spare a window claimed before it was killed, which then timed out.
+        this.orphanSince.delete(guard.Id);
+        void container.remove({ force: true, v: true }).catch(() => undefined);
+        continue;
+      }
       if (!sandbox) {
         // A claimed spare is old by Created while its sandbox is being made: count from when this
         // client first saw it without one. A guard made inline is as young as its sandbox.

@@ -35,7 +35,6 @@ import { configureGateway, createGateway, removeGateway, type GatewayHandle } fr
 import { runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { forwardsOfSpec } from '../shared/tunnelKinds';
 import { WarmPool, type PoolStatus, type WarmOptions, type WarmResult } from './pool/warmPool';
-import { DEFAULT_POOL_MEMORY_BUDGET_MIB } from './pool/poolLimits';
 import { forkSandbox } from './fork';
 
 /** Entry point of the engine (Modal's `Sandbox.create` / `Sandbox.from_id` / `Sandbox.list`). */
@@ -80,7 +79,7 @@ export class SandboxClient {
       containerContext: () => this.containerContext(),
       prepare: (spec) => this.prepare(spec, {}),
       ensureReaper: () => ensureReaper(this.reaper, this.logger),
-      memoryBudgetMiB: options.poolMemoryBudgetMiB ?? DEFAULT_POOL_MEMORY_BUDGET_MIB,
+      memoryBudgetMiB: options.poolMemoryBudgetMiB,
     });
     for (const { spec, size } of options.pool ?? [])
       void this.warm(spec, size).catch((error: unknown) => this.logger?.warn(`Warm pool for ${spec.image}: ${error instanceof Error ? error.toString() : String(error)}`));
@@ -98,7 +97,8 @@ export class SandboxClient {
       reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
       gateway: { image: this.guardImage, resolvers: options.gatewayResolvers ? validResolvers(options.gatewayResolvers) : [] },
       readyExec: (containerId, argv, execOptions) => this.pool.readyExecs.take(containerId, argv, execOptions),
-      fork: (source, overrides) => forkSandbox(this.docker, this.handle(source), (spec) => this.create(spec), overrides),
+      fork: (source, overrides, forkOptions) =>
+        forkSandbox(this.docker, this.handle(source), (spec, createOptions) => this.create(spec, createOptions), overrides, forkOptions),
     };
   }
 

@@ -19,8 +19,8 @@ export interface PoolContext {
   prepare(spec: SandboxSpec): Promise<Prepared>;
   /** Starts the reaper when a claimed sandbox has a lifetime. */
   ensureReaper(): void;
-  /** The memory limits of all of this client's members together (poolLimits.ts). */
-  readonly memoryBudgetMiB: number;
+  /** The memory limits of all of this client's members together (poolLimits.ts; undefined: the default). */
+  readonly memoryBudgetMiB: number | undefined;
 }
 
 /** `warm()`'s options. */

@@ -19,7 +19,7 @@ import { poolKey, poolSpecOf, withoutCopies } from './poolKey';
 import { ReadyExecs } from './readyExec';
 import { ReadyPolicies } from './readyPolicy';
 import { groupMembers, makePoolMember, removeContainers, retireMembers } from './poolMember';
-import { idleExpired, idleExpiryMs, lastClaims, refuseUnpooled, withinBudget } from './poolLimits';
+import { DEFAULT_POOL_MEMORY_BUDGET_MIB, idleExpired, idleExpiryMs, lastClaims, refuseUnpooled, withinBudget } from './poolLimits';
 import type { ClaimFacts, PoolContext, PoolStatus, Prepared, WarmOptions, WarmResult } from './poolTypes';
 
 export type { ClaimFacts, PoolContext, PoolStatus, Prepared, WarmOptions, WarmResult } from './poolTypes';
@@ -86,7 +86,7 @@ export class WarmPool {
     // stay within its budget (clipped here, refused when not even one fits).
     let othersMiB = 0;
     for (const other of this.pools.values()) if (other.key !== key) othersMiB += other.size * other.prepared.spec.memoryMiB;
-    const budget = withinBudget(size, prepared.spec.memoryMiB, othersMiB, this.context.memoryBudgetMiB);
+    const budget = withinBudget(size, prepared.spec.memoryMiB, othersMiB, this.context.memoryBudgetMiB ?? DEFAULT_POOL_MEMORY_BUDGET_MIB);
     if (budget.clipped) this.context.logger?.warn(budget.clipped);
     this.closed = false;
     const pool = this.pools.get(key) ?? { key, size: budget.size, prepared, idleMs, lastUsed: Date.now() };

@@ -177,8 +177,9 @@ describe('warm pool', () => {
 
   it('a pool of 3 refills after 3 claims', async () => {
     const engine = poolClient();
-    const spec = poolSpec('refill');
-    await engine.warm(spec, 3);
+    // Three of 512 MiB fit the default pool memory budget (4096 MiB; three default 2048 MiB ones would not).
+    const spec = poolSpec('refill', { memoryMiB: 512 });
+    assert.equal((await engine.warm(spec, 3)).size, 3);
     const first = new Set((await pooled('refill')).map((c) => c.Labels['sandboxes.id']));
     assert.equal(first.size, 3);
     const claimed = [];

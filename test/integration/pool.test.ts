@@ -249,6 +249,25 @@ describe('warm pool', () => {
     );
   });
 
+  it("the claim's policy goes through the shell waiting in the pooled guard, which verifies it", async () => {
+    const engine = poolClient();
+    const spec = poolSpec('ready-policy');
+    await engine.warm(spec, 1);
+    const [member] = await pooled('ready-policy');
+    const guardId = await guardOf(member.Labels['sandboxes.id']);
+    const [waiting, ...others] = await until(async () => (await docker.getContainer(guardId).inspect()).ExecIDs ?? undefined, 20_000, 'the pool to start a shell in the guard');
+    assert.deepEqual(others, [], 'one exec in the pooled guard: the waiting shell');
+    const sandbox = await engine.create({ ...spec, cidrAllowlist: ['198.51.100.7/32'] });
+    assert.equal(sandbox.containerId, member.Id, 'create claimed the pooled sandbox');
+    // Exit 0 only after the guard's apply script verified the rules (a failure there falls back to a new exec).
+    const shell = await docker.getExec(waiting).inspect();
+    assert.equal(shell.Running, false);
+    assert.equal(shell.ExitCode, 0, 'the waiting shell applied and verified the policy');
+    const policy = await sandbox.networkPolicy();
+    assert.equal(policy.mode, 'allowlist');
+    assert.deepEqual(policy.cidrAllowlist, ['198.51.100.7/32']);
+  });
+
   it('the first command of a claimed sandbox (served by the exec started ahead) gets its exact argv, stdin and exit code', async () => {
     const engine = poolClient();
     const spec = poolSpec('first-exec');

@@ -34,7 +34,7 @@ import { modeOf, needsGateway } from './network/policy';
 import { configureGateway, createGateway, removeGateway, type GatewayHandle } from './network/gateway';
 import { runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode';
 import { forwardsOfSpec } from '../shared/tunnelKinds';
-import { WarmPool, type PoolStatus } from './pool/warmPool';
+import { WarmPool, type PoolStatus, type WarmOptions, type WarmResult } from './pool/warmPool';
 import { forkSandbox } from './fork';
 
 /** Entry point of the engine (Modal's `Sandbox.create` / `Sandbox.from_id` / `Sandbox.list`). */
@@ -79,6 +79,7 @@ export class SandboxClient {
       containerContext: () => this.containerContext(),
       prepare: (spec) => this.prepare(spec, {}),
       ensureReaper: () => ensureReaper(this.reaper, this.logger),
+      memoryBudgetMiB: options.poolMemoryBudgetMiB,
     });
     for (const { spec, size } of options.pool ?? [])
       void this.warm(spec, size).catch((error: unknown) => this.logger?.warn(`Warm pool for ${spec.image}: ${error instanceof Error ? error.toString() : String(error)}`));
@@ -96,7 +97,8 @@ export class SandboxClient {
       reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
       gateway: { image: this.guardImage, resolvers: options.gatewayResolvers ? validResolvers(options.gatewayResolvers) : [] },
       readyExec: (containerId, argv, execOptions) => this.pool.readyExecs.take(containerId, argv, execOptions),
-      fork: (source, overrides) => forkSandbox(this.docker, this.handle(source), (spec) => this.create(spec), overrides),
+      fork: (source, overrides, forkOptions) =>
+        forkSandbox(this.docker, this.handle(source), (spec, createOptions) => this.create(spec, createOptions), overrides, forkOptions),
     };
   }
 
@@ -251,10 +253,12 @@ export class SandboxClient {
   /**
    * Keeps `size` sandboxes for `spec` started ahead, closed (no network), so that a `create` with
    * a matching spec claims one instead of starting it (pool/warmPool.ts; 0 ends the pool). Resolves
-   * once they are ready. The pool is this client's: `close()` removes it.
+   * once they are ready. The pool is this client's: `close()` removes it, and so does an idle time
+   * with no claim from it (`options.idleExpirySeconds`, default 10 minutes). All of this client's
+   * pooled sandboxes together stay within `poolMemoryBudgetMiB` (the size is clipped: see the result).
    */
-  warm(spec: SandboxSpec, size: number): Promise<void> {
-    return this.guard(() => this.pool.warm(spec, size));
+  warm(spec: SandboxSpec, size: number, options?: WarmOptions): Promise<WarmResult> {
+    return this.guard(() => this.pool.warm(spec, size, options));
   }
 
   /** This client's warm pools and how many sandboxes each has ready. */

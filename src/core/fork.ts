@@ -8,10 +8,12 @@
  * the snapshot), bind mounts are mounted again from the same host folders.
  */
 import { SandboxError } from './errors';
+import { throwIfAborted } from './createPreparation';
+import { removeSnapshot } from './files/snapshot';
 import { LABEL } from './labels';
 import type Docker from 'dockerode';
 import type { Sandbox } from './sandbox';
-import type { SandboxSpec } from './types';
+import type { CreateOptions, SandboxSpec } from './types';
 import { TUNNEL_KINDS } from '../shared/tunnelKinds';
 
 /** The spec of a fork: the parent's (from its label), on the snapshot image, with its live policy and ports, then `overrides`. */
@@ -37,8 +39,20 @@ export function forkSpec(
   };
 }
 
-/** Forks `source` through a filesystem snapshot; `create` is the client's. */
-export async function forkSandbox(docker: Docker, source: Sandbox, create: (spec: SandboxSpec) => Promise<Sandbox>, overrides: Partial<SandboxSpec> = {}): Promise<Sandbox> {
+/** What a fork reports and how it is cancelled (`sandbox.fork(overrides, options)`). */
+export type ForkOptions = Pick<CreateOptions, 'signal' | 'onProgress'>;
+
+/**
+ * Forks `source` through a filesystem snapshot; `create` is the client's. A fork that is not made
+ * (cancelled, or its create failed) removes its snapshot again: nothing is left behind.
+ */
+export async function forkSandbox(
+  docker: Docker,
+  source: Sandbox,
+  create: (spec: SandboxSpec, options: CreateOptions) => Promise<Sandbox>,
+  overrides: Partial<SandboxSpec> = {},
+  options: ForkOptions = {},
+): Promise<Sandbox> {
   const inspect = await source.info();
   if (inspect.state !== 'running') {
     throw new SandboxError('NOT_RUNNING', `Sandbox ${source.name} is not running (${inspect.state}), so it cannot be forked.`, 'Fork sandboxes while they run.');
@@ -51,6 +65,16 @@ export async function forkSandbox(docker: Docker, source: Sandbox, create: (spec
   } catch {
     parent = { image: inspect.image, tags: inspect.tags };
   }
+  throwIfAborted(options.signal);
+  options.onProgress?.(`Saving the files of ${source.name}…`);
   const ref = await source.snapshotFilesystem({ tag: `fork-${Date.now().toString(36)}` });
-  return create(forkSpec(parent, ref, policy, overrides));
+  try {
+    throwIfAborted(options.signal);
+    options.onProgress?.(`Starting the fork of ${source.name}…`);
+    return await create(forkSpec(parent, ref, policy, overrides), { signal: options.signal });
+  } catch (error) {
+    // The fork's container would hold the image: without one, the snapshot is only a leftover.
+    await removeSnapshot(docker, ref).catch(() => undefined);
+    throw error;
+  }
 }

@@ -23,5 +23,6 @@ export { parseListeningPorts, newlyListening, type ListeningPort } from './tunne
 export type { PortWatch, PortWatchEvent, PortWatchOptions } from './tunnels/portWatcher';
 export type { LocalImage } from '../shared/localImages';
 export type { SessionInfo, HostStats } from './sessions/sessionProtocol';
+export type { PoolStatus, WarmOptions, WarmResult } from './pool/warmPool';
 export { AGENT_TOOLS, AGENT_LIMITS, AgentSession, AgentToolError, agentToolDefinition } from './agent';
 export type { AgentHost, AgentLimits, AgentToolDefinition, AgentToolName, AgentToolResult, NetworkDecision, NetworkRequest, RunView } from './agent';

@@ -21,6 +21,7 @@ import { copiedOriginalReader } from './review/copiedOriginal';
 import type {
   ApplyChangesOptions,
   ChangeOutcome,
+  CreateOptions,
   FileChange,
   ExecOptions,
   ExecProcess,
@@ -121,9 +122,9 @@ export class Sandbox {
    * A new sandbox with this one's files and, unless `overrides` say otherwise, its network policy
    * and forwarded ports (fork.ts: through a filesystem snapshot; processes are not carried over).
    */
-  async fork(overrides: Partial<SandboxSpec> = {}): Promise<Sandbox> {
+  async fork(overrides: Partial<SandboxSpec> = {}, options: Pick<CreateOptions, 'signal' | 'onProgress'> = {}): Promise<Sandbox> {
     if (!this.host.fork) throw new SandboxError('EXEC_FAILED', 'This sandbox handle cannot fork.', 'Get the handle from a SandboxClient (create, fromId or list).');
-    const ref = await this.host.fork(this, overrides);
+    const ref = await this.host.fork(this, overrides, options);
     return new Sandbox(this.host, ref.id, ref.containerId, ref.name);
   }
 

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { RuntimeNetworking } from '../shared/networkModes';
 import type { TunnelRegistry } from './tunnels/registry';
 import type { ManifestStore } from './review/manifest';
-import type { ExecOptions, ExecProcess, Logger, SandboxSpec } from './types';
+import type { CreateOptions, ExecOptions, ExecProcess, Logger, SandboxSpec } from './types';
 
 /**
  * What a `Sandbox` handle needs from the client that made it, and nothing more (as the files API
@@ -21,7 +21,11 @@ export interface SandboxHost {
   /** A process started ahead for this container's first command, if there is one (pool/readyExec.ts). */
   readyExec?(containerId: string, argv: string[], options: ExecOptions): Promise<ExecProcess | undefined>;
   /** Forks a sandbox (fork.ts): the new sandbox's identifiers. */
-  fork?(source: { id: string; containerId: string; name: string }, overrides: Partial<SandboxSpec>): Promise<{ id: string; containerId: string; name: string }>;
+  fork?(
+    source: { id: string; containerId: string; name: string },
+    overrides: Partial<SandboxSpec>,
+    options?: Pick<CreateOptions, 'signal' | 'onProgress'>,
+  ): Promise<{ id: string; containerId: string; name: string }>;
   /** How this runtime networks its sandboxes (decides whether policies can be enforced). */
   runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
   /** How forwarded ports reach the sandbox: the guard's bridge address, or a relay over the engine's connection. */

@@ -16,6 +16,11 @@ export interface Logger {
 export interface ConnectOptions {
   /** Warm pools to keep from the start (`client.warm(spec, size)` for each; see there). */
   pool?: { spec: SandboxSpec; size: number }[];
+  /**
+   * The memory limits (`memoryMiB`) of all of this client's pooled sandboxes together, in MiB;
+   * `warm()` beyond it is clipped, or refused when not even one fits (POOL_BUDGET). Default 4096.
+   */
+  poolMemoryBudgetMiB?: number;
   /** Docker endpoint: `unix:///path/docker.sock`, `tcp://host:2375`, or a bare socket path. Falls back to DOCKER_HOST, then the default socket. */
   dockerHost?: string;
   logger?: Logger;
@@ -285,4 +290,6 @@ export type SandboxErrorCode =
   | 'CONFLICT'
   /** Terminal sessions (sessions/): the host is missing or failed, or the session ended. */
   | 'SESSION_FAILED'
-  | 'SESSION_GONE';
+  | 'SESSION_GONE'
+  /** Warm pool: not even one pooled sandbox fits in the client's pool memory budget. */
+  | 'POOL_BUDGET';

@@ -27,6 +27,8 @@ import { readIgnoredWorkspaceSettings } from './settings';
 import { SandboxesView } from './tree/sandboxesView';
 import { WebviewPanels } from './webviews/webviewPanels';
 import { SandboxReviews } from './review/sandboxReviews';
+import { PoolPreference } from './create/poolPreference';
+import { warmDefaultPool } from './create/creationService';
 
 /**
  * What `vscode.extensions.getExtension('sandboxes.gvisor-sandboxes').activate()` resolves to:
@@ -53,7 +55,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   const sandboxesView = track(context, new SandboxesView(clients, log, { tunnels, sandboxes: changes.onDidChange }));
   track(context, new SandboxStatusBar(sandboxesView.list, { onDidSelect: sandboxesView.onDidSelect }));
   track(context, new EndedNotifier(sandboxesView, changes, log));
-  const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView }));
+  const pool = new PoolPreference(context.workspaceState);
+  const webviews = track(context, new WebviewPanels(context.extensionUri, { clients, log, tunnels, changes, sandboxesView, pool }));
   track(context, new RefusalWatcher(clients, log, sandboxesView.list));
   const files = track(context, new SandboxFileSystemProvider(clients, log));
   const reviews = track(context, new SandboxReviews(log, changes));
@@ -74,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
     reviews,
     ports,
     terminals,
+    pool,
   };
   context.subscriptions.push(...registerCommands(commandContext), registerSandboxShellProfile(commandContext));
   // Language Model tools and the MCP server definition for agents (issue #15).
@@ -81,6 +85,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
 
   // After activation, not inside it: reattaching loads the engine and asks the session host.
   setTimeout(() => void terminals.restore(), 0);
+  // Where sandboxes were created before: one started ahead for the first Create Sandbox (create/poolSettings.ts).
+  setTimeout(() => warmDefaultPool({ clients, log }, pool), 0);
   log.info(`Activated ${context.extension.id} ${String(context.extension.packageJSON.version)} in ${(performance.now() - started).toFixed(1)} ms.`);
   return engineApi(() => clients.client);
 }

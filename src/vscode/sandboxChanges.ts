@@ -76,6 +76,17 @@ export class SandboxChanges extends Disposable {
     });
   }
 
+  /**
+   * A new sandbox from this one's files (`sandbox.fork()`): the fork is created, and the parent
+   * has a new snapshot (the fork's image, listed under it).
+   */
+  fork(sandbox: Sandbox, overrides: Partial<SandboxSpec>, options: Pick<CreateOptions, 'signal' | 'onProgress'> = {}): Promise<Sandbox> {
+    return this.around({ id: sandbox.id, what: 'snapshots' }, () => sandbox.fork(overrides, options)).then((fork) => {
+      this.fire({ id: fork.id, what: 'created' });
+      return fork;
+    });
+  }
+
   /** `sandboxId`: the sandbox the snapshot was taken of, if known (it is listed under it). */
   removeSnapshot(client: SandboxClient, ref: string, sandboxId: string | undefined): Promise<void> {
     return client.removeSnapshot(ref).then(() => this.fire({ id: sandboxId, what: 'snapshots' }));

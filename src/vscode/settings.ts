@@ -17,7 +17,7 @@ import { bindAddressFrom, type BindAddress } from './ports/portSettings';
 import { gatewayResolversFrom, type GatewayResolvers } from './network/gatewayResolvers';
 import { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 import { newSandboxSpecFromSettings } from './settingsToSpec';
-import { poolSizeFrom } from './create/poolSettings';
+import { poolSizeSettingFrom, type PoolSizeSetting } from './create/poolSettings';
 
 export { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 
@@ -98,9 +98,9 @@ export function readGuardImage(): string | undefined {
   return readString(SettingKeys.guardImage);
 }
 
-/** `sandboxes.pool.size` (user settings only): how many sandboxes to keep started ahead; 0 when unset or invalid. */
-export function readPoolSize(): number {
-  return poolSizeFrom(readEffectiveSettings().get(SettingKeys.poolSize));
+/** `sandboxes.pool.size` (user settings only): how many sandboxes to keep started ahead; `'auto'` when unset, 0 when invalid. */
+export function readPoolSize(): PoolSizeSetting {
+  return poolSizeSettingFrom(readEffectiveSettings().get(SettingKeys.poolSize));
 }
 
 /** The runtime new sandboxes would use, even when other settings are invalid (for Check Setup). */

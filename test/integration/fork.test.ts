@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Sandbox } from '../../src/core';
-import { cleanupAfterFile, client, docker, testSpec } from './helpers';
+import { cleanupAfterFile, client, docker, isError, testSpec } from './helpers';
 
 cleanupAfterFile();
 
@@ -50,5 +50,26 @@ describe('sandbox.fork()', () => {
     const fork = await track(await parent.fork({ blockNetwork: true }));
     assert.equal((await fork.networkPolicy()).mode, 'blocked');
     assert.equal((await parent.networkPolicy()).mode, 'allowlist');
+  });
+
+  it('a fork cancelled after its snapshot leaves no sandbox and no snapshot behind', async () => {
+    const parent = await engine.create(testSpec({ tags: { fork: 'cancelled' } }));
+    const abort = new AbortController();
+    const steps: string[] = [];
+    await assert.rejects(
+      parent.fork({}, { signal: abort.signal, onProgress: (message) => (steps.push(message), /^Starting the fork/.test(message) && abort.abort()) }),
+      isError('CANCELLED'),
+    );
+    assert.deepEqual(
+      steps.map((m) => m.replace(parent.name, 'P')),
+      ['Saving the files of P…', 'Starting the fork of P…'],
+      'cancelled after the snapshot was saved',
+    );
+    assert.deepEqual(await engine.listSnapshots({ sandboxId: parent.id }), [], 'its snapshot was removed');
+    assert.deepEqual(
+      (await engine.listInfo()).filter((s) => s.tags.fork === 'cancelled').map((s) => s.id),
+      [parent.id],
+      'no fork was made',
+    );
   });
 });

@@ -177,8 +177,9 @@ describe('warm pool', () => {
 
   it('a pool of 3 refills after 3 claims', async () => {
     const engine = poolClient();
-    const spec = poolSpec('refill');
-    await engine.warm(spec, 3);
+    // Three of 512 MiB fit the default pool memory budget (4096 MiB; three default 2048 MiB ones would not).
+    const spec = poolSpec('refill', { memoryMiB: 512 });
+    assert.equal((await engine.warm(spec, 3)).size, 3);
     const first = new Set((await pooled('refill')).map((c) => c.Labels['sandboxes.id']));
     assert.equal(first.size, 3);
     const claimed = [];
@@ -248,6 +249,25 @@ describe('warm pool', () => {
     );
   });
 
+  it("the claim's policy goes through the shell waiting in the pooled guard, which verifies it", async () => {
+    const engine = poolClient();
+    const spec = poolSpec('ready-policy');
+    await engine.warm(spec, 1);
+    const [member] = await pooled('ready-policy');
+    const guardId = await guardOf(member.Labels['sandboxes.id']);
+    const [waiting, ...others] = await until(async () => (await docker.getContainer(guardId).inspect()).ExecIDs ?? undefined, 20_000, 'the pool to start a shell in the guard');
+    assert.deepEqual(others, [], 'one exec in the pooled guard: the waiting shell');
+    const sandbox = await engine.create({ ...spec, cidrAllowlist: ['198.51.100.7/32'] });
+    assert.equal(sandbox.containerId, member.Id, 'create claimed the pooled sandbox');
+    // Exit 0 only after the guard's apply script verified the rules (a failure there falls back to a new exec).
+    const shell = await docker.getExec(waiting).inspect();
+    assert.equal(shell.Running, false);
+    assert.equal(shell.ExitCode, 0, 'the waiting shell applied and verified the policy');
+    const policy = await sandbox.networkPolicy();
+    assert.equal(policy.mode, 'allowlist');
+    assert.deepEqual(policy.cidrAllowlist, ['198.51.100.7/32']);
+  });
+
   it('the first command of a claimed sandbox (served by the exec started ahead) gets its exact argv, stdin and exit code', async () => {
     const engine = poolClient();
     const spec = poolSpec('first-exec');
@@ -280,8 +300,11 @@ describe('warm pool', () => {
       fs.writeFileSync(path.join(folder, '.env'), 'SECRET=1\n');
       const engine = poolClient();
       const spec = poolSpec('copy', { mounts: [{ source: folder, mode: 'copy', target: '/workspace' }], workdir: '/workspace' });
-      await engine.warm(spec, 1);
+      // warm() refuses the copy-mode spec itself (poolLimits.test.ts); a pool of the same spec
+      // without the copy has the same key (copies are not part of it), and is still not claimed.
+      await engine.warm({ ...spec, mounts: [] }, 1);
       const [member] = await pooled('copy');
+      assert.ok(member, 'the pool has a member');
       const sandbox = await engine.create(spec);
       assert.notEqual(sandbox.containerId, member.Id, 'create did not claim the pooled sandbox');
       assert.deepEqual(await sandbox.changes(), [], 'the copy has its review baseline: nothing changed yet');

@@ -7,6 +7,7 @@ import { canonical, poolKey } from '../../src/core/pool/poolKey';
 import { orphanedPoolMembers } from '../../src/core/pool/poolOrphans';
 import { commandLine, servable } from '../../src/core/pool/readyExec';
 import { READ_POLICY, policyLine } from '../../src/core/pool/readyPolicy';
+import { policyEnv, type NetworkInfo } from '../../src/core/network/guard';
 import type { SandboxSpec } from '../../src/core';
 
 const base: SandboxSpec = { image: 'img:1', env: { A: '1', B: '2' }, memoryMiB: 512, pidsLimit: 64, tags: { t: 'x' } };
@@ -170,7 +171,30 @@ describe('ready policy line', () => {
     }
   };
   it("the guard's shell reads back exactly the rules, tag and state", () => {
-    assert.deepEqual(run(policyLine(env)), { code: 0, out: `${env.RULES_V4.replace(/\n$/, '')}||${env.TAG}|${env.STATE}|` });
+    assert.deepEqual(run(policyLine(env)), { code: 0, out: `${env.RULES_V4}||${env.TAG}|${env.STATE}|` });
+  });
+  it("carries every variable the apply script reads, so the guard container's own (from its creation, stale) never stand in", () => {
+    const network = { name: 'n', gatewayV4: '172.30.0.1', subnetV4: '172.30.0.0/16' } as unknown as NetworkInfo;
+    const { env: full } = policyEnv({ blockNetwork: false, cidrAllowlist: ['198.51.100.7/32'], followsDefaults: false, forwards: [] }, network);
+    const names = Object.keys(full);
+    assert.ok(names.includes('NAT_V4') && names.includes('DNS_GATEWAY'), `the apply script's variables: ${names.join(', ')}`);
+    // A pooled guard was created with the blocked policy's variables in its environment; a
+    // waiting shell (an exec) inherits them. Here they are all "stale".
+    const stale = Object.fromEntries(names.map((n) => [n, 'stale']));
+    const out = execFileSync('/bin/sh', ['-c', `${READ_POLICY}\n${names.map((n) => `printf '%s\\0' "$${n}"`).join('\n')}`], {
+      input: policyLine(full),
+      env: { PATH: process.env.PATH, ...stale },
+      encoding: 'utf8',
+    });
+    assert.deepEqual(
+      Object.fromEntries(
+        out
+          .split('\0')
+          .slice(0, -1)
+          .map((v, i) => [names[i], v]),
+      ),
+      Object.fromEntries(names.map((n) => [n, full[n]])),
+    );
   });
   it('applies nothing from a line that was cut off', () => {
     const line = policyLine(env);

@@ -14,7 +14,7 @@ const ADAPTER = join(ROOT, 'src', 'vscode');
 const SERVICE = 'src/vscode/sandboxChanges.ts';
 
 /** The engine's calls that change a sandbox (Sandbox and SandboxClient methods). */
-const MUTATING = /\.(create|terminate|setNetworkPolicy|forwardPort|stopForwarding|snapshotFilesystem|removeSnapshot)\(/g;
+const MUTATING = /\.(create|terminate|setNetworkPolicy|forwardPort|stopForwarding|snapshotFilesystem|removeSnapshot|fork)\(/g;
 /** Receivers that are not the engine: VS Code's and our own services' methods of the same names. */
 const NOT_ENGINE = /(\bchanges|\bthis|vscode\.[\w.]+|Uri|EventEmitter)\.\w+\($/;
 /** Telling the view to reload is the change service's job; "Refresh" is the user asking for it. */

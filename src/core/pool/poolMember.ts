@@ -77,26 +77,29 @@ export function groupMembers(all: Docker.ContainerInfo[], starting: ReadonlySet<
 }
 
 /**
- * Removes this client's unclaimed members (of one pool, or all). Each is claimed by this client
- * first, so a create racing for it either got it before (and it is not removed) or never does.
+ * Removes this client's unclaimed members (of one pool, or all; all but `keep` of them). Each is
+ * claimed by this client first, so a create racing for it either got it before (and it is not
+ * removed) or never does.
  */
-export async function retireMembers(docker: Docker, guardImage: string, owner: string, key: string | undefined): Promise<void> {
+export async function retireMembers(docker: Docker, guardImage: string, owner: string, key: string | undefined, keep = 0): Promise<void> {
   const all = await docker
     .listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${LABEL.poolOwner}=${owner}`, ...(key ? [`${LABEL.poolKey}=${key}`] : [])] } })
     .catch(() => []);
   await Promise.all(
-    unclaimedPoolMembers(all).map(async (member) => {
-      const id = member.Labels[LABEL.id];
-      const lock = await createClaim(docker, guardImage, {
-        [LABEL.managed]: 'true',
-        [LABEL.id]: id,
-        [LABEL.pool]: RETIRING,
-        [LABEL.poolOwner]: owner,
-        [LABEL.creator]: creatorLabel(),
-      }).catch(() => false as const);
-      if (!lock) return;
-      await removeContainers(docker, [...all.filter((c) => c.Labels[LABEL.id] === id && !isClaimRecord(c)).map((c) => c.Id), lock.id]);
-    }),
+    unclaimedPoolMembers(all)
+      .slice(keep)
+      .map(async (member) => {
+        const id = member.Labels[LABEL.id];
+        const lock = await createClaim(docker, guardImage, {
+          [LABEL.managed]: 'true',
+          [LABEL.id]: id,
+          [LABEL.pool]: RETIRING,
+          [LABEL.poolOwner]: owner,
+          [LABEL.creator]: creatorLabel(),
+        }).catch(() => false as const);
+        if (!lock) return;
+        await removeContainers(docker, [...all.filter((c) => c.Labels[LABEL.id] === id && !isClaimRecord(c)).map((c) => c.Id), lock.id]);
+      }),
   );
 }
 

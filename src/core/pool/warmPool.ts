@@ -12,69 +12,32 @@ import { SandboxError, dockerStatus } from '../errors';
 import { beginCreate, creatorLabel, endCreate } from '../halfMade';
 import { newSandboxId } from '../ids';
 import { LABEL, MANAGED_FILTER, tagLabels } from '../labels';
-import type { NetworkInfo, PolicyState } from '../network/guard';
-import type { RuntimeNetworking } from '../network/runtimeMode';
-import { nameInUse, sandboxLabels, type ContainerContext, type RuntimeRegistrations } from '../sandboxContainer';
-import type { Logger, SandboxSpec } from '../types';
+import { nameInUse, sandboxLabels } from '../sandboxContainer';
+import type { SandboxSpec } from '../types';
 import { createClaim } from './claims';
 import { poolKey, poolSpecOf, withoutCopies } from './poolKey';
 import { ReadyExecs } from './readyExec';
 import { ReadyPolicies } from './readyPolicy';
 import { groupMembers, makePoolMember, removeContainers, retireMembers } from './poolMember';
+import { DEFAULT_POOL_MEMORY_BUDGET_MIB, idleExpired, idleExpiryMs, lastClaims, refuseUnpooled, withinBudget } from './poolLimits';
+import type { ClaimFacts, PoolContext, PoolStatus, Prepared, WarmOptions, WarmResult } from './poolTypes';
+
+export type { ClaimFacts, PoolContext, PoolStatus, Prepared, WarmOptions, WarmResult } from './poolTypes';
 
 /** A pooled sandbox's container name until a claim renames it to the caller's `sandboxes-<name>`. */
 export const POOL_PREFIX = 'sandboxes-pool-';
 /** How often a client looks at its pools (members killed from outside are replaced). */
 const MAINTAIN_MS = 3_000;
 
-/** What the pool needs of the client. */
-export interface PoolContext {
-  readonly docker: Docker;
-  readonly logger: Logger | undefined;
-  readonly guardImage: string;
-  resolvers(): string[];
-  containerContext(): ContainerContext;
-  /** The client's own checks and look-ups before a create (spec defaults, runtime, image, network). */
-  prepare(spec: SandboxSpec): Promise<Prepared>;
-  /** Starts the reaper when a claimed sandbox has a lifetime. */
-  ensureReaper(): void;
-}
-
-export interface Prepared {
-  spec: SandboxSpec & Required<Pick<SandboxSpec, 'memoryMiB' | 'pidsLimit'>>;
-  runtime: string;
-  runtimes: RuntimeRegistrations;
-  networking: RuntimeNetworking;
-  network: NetworkInfo | undefined;
-}
-
-/** One pool of this client, as `client.poolStatus()` reports it. */
-export interface PoolStatus {
-  key: string;
-  image: string;
-  runtime: string;
-  /** Members this client keeps ready. */
-  size: number;
-  /** Running, unclaimed members now. */
-  ready: number;
-}
-
 interface Pool {
   key: string;
   size: number;
   prepared: Prepared;
+  /** Idle time after which the pool ends (0: never). */
+  idleMs: number;
+  /** When it was last warmed or claimed from. */
+  lastUsed: number;
   filling?: Promise<void>;
-}
-
-/** What `claim` needs from create's own preparation. */
-export interface ClaimFacts {
-  spec: SandboxSpec;
-  runtime: string;
-  networking: RuntimeNetworking;
-  network: NetworkInfo | undefined;
-  initialState: PolicyState;
-  networkMode: string;
-  probe?: boolean;
 }
 
 export class WarmPool {
@@ -97,11 +60,13 @@ export class WarmPool {
 
   /**
    * Keeps `size` sandboxes for `spec` started ahead (0 ends the pool); resolves once they are
-   * ready. Only specs a pool can serve: a runtime whose network the guard enforces (copy mounts are copied in at claim).
+   * ready. Only specs a pool can serve: a runtime whose network the guard enforces, and no copy mounts.
    */
-  async warm(input: SandboxSpec, size: number): Promise<void> {
+  async warm(input: SandboxSpec, size: number, options: WarmOptions = {}): Promise<WarmResult> {
     if (!Number.isInteger(size) || size < 0 || size > 32)
       throw new SandboxError('INVALID_SPEC', `A pool size must be a whole number from 0 to 32 (got ${size}).`, 'Pass a size from 0 (no pool) to 32.');
+    const idleMs = idleExpiryMs(options.idleExpirySeconds);
+    refuseUnpooled(input);
     const prepared = await this.context.prepare(input);
     if (prepared.networking !== 'kernel' || !prepared.network) {
       throw new SandboxError(
@@ -115,13 +80,21 @@ export class WarmPool {
     if (size === 0) {
       this.pools.delete(key);
       await this.retire(key);
-      return;
+      return { size: 0 };
     }
+    // Pooled sandboxes hold memory for a create that may never come: all of a client's together
+    // stay within its budget (clipped here, refused when not even one fits).
+    let othersMiB = 0;
+    for (const other of this.pools.values()) if (other.key !== key) othersMiB += other.size * other.prepared.spec.memoryMiB;
+    const budget = withinBudget(size, prepared.spec.memoryMiB, othersMiB, this.context.memoryBudgetMiB ?? DEFAULT_POOL_MEMORY_BUDGET_MIB);
+    if (budget.clipped) this.context.logger?.warn(budget.clipped);
     this.closed = false;
-    const pool = this.pools.get(key) ?? { key, size, prepared };
-    pool.size = size;
+    const pool = this.pools.get(key) ?? { key, size: budget.size, prepared, idleMs, lastUsed: Date.now() };
+    pool.size = budget.size;
+    pool.idleMs = idleMs;
+    pool.lastUsed = Date.now();
     this.pools.set(key, pool);
-    this.timer ??= setInterval(() => this.maintain(), MAINTAIN_MS).unref();
+    this.timer ??= setInterval(() => void this.maintain(), MAINTAIN_MS).unref();
     // The reaper removes this pool if this process dies without closing it (poolOrphans.ts).
     try {
       this.context.ensureReaper();
@@ -131,6 +104,11 @@ export class WarmPool {
       );
     }
     await this.fill(pool);
+    // Fewer members than before: the ones over the new size go.
+    await this.shrink(pool);
+    // Idle time counts from when the pool is ready (a slow fill is not idleness).
+    pool.lastUsed = Date.now();
+    return budget;
   }
 
   /** This client's pools and how many members each has ready. */
@@ -232,6 +210,8 @@ export class WarmPool {
       return null;
     }
     this.context.logger?.info(`Claimed pooled sandbox ${id} as ${name}, network ${facts.networkMode}`);
+    const pool = this.pools.get(key);
+    if (pool) pool.lastUsed = Date.now();
     this.readyExecs.arm(member.Id);
     void this.refill(key);
     return { id, containerId: member.Id, name };
@@ -255,11 +235,37 @@ export class WarmPool {
     return pool ? this.fill(pool).catch(() => undefined) : Promise.resolve();
   }
 
-  private maintain(): void {
-    // Ready execs of members another client claimed, or that are gone, are closed.
-    void this.members(undefined).catch(() => undefined);
-    for (const pool of this.pools.values())
+  private async maintain(): Promise<void> {
+    // Ready execs of members another client claimed, or that are gone, are closed; claims of our
+    // members by any client count as the pool being used.
+    const claims = await this.members(undefined).then(
+      (m) => m.lastClaims,
+      () => new Map<string, number>(),
+    );
+    const now = Date.now();
+    for (const pool of [...this.pools.values()]) {
+      pool.lastUsed = Math.max(pool.lastUsed, claims.get(pool.key) ?? 0);
+      if (!pool.filling && idleExpired(pool.lastUsed, pool.idleMs, now)) {
+        void this.expire(pool);
+        continue;
+      }
       void this.fill(pool).catch((error: unknown) => this.context.logger?.debug(`Warm pool: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+
+  /** Ends a pool nobody claimed from for its idle time: it shrinks to 0 (its members are removed). */
+  private async expire(pool: Pool): Promise<void> {
+    if (this.pools.get(pool.key) !== pool) return;
+    this.pools.delete(pool.key);
+    this.context.logger?.info(`Warm pool for ${pool.prepared.spec.image}: not claimed from for ${Math.round(pool.idleMs / 1000)} s, so its sandboxes are removed`);
+    await pool.filling?.catch(() => undefined);
+    await this.retire(pool.key).catch(() => undefined);
+  }
+
+  /** Removes the ready members over the pool's size (a `warm()` with a smaller size). */
+  private async shrink(pool: Pool): Promise<void> {
+    const { ready } = await this.members(pool.key);
+    if (ready.length > pool.size) await retireMembers(this.context.docker, this.context.guardImage, this.owner, pool.key, pool.size);
   }
 
   /** Starts members one at a time until `size` are ready; removes members that died (killed from outside). */
@@ -281,7 +287,7 @@ export class WarmPool {
    * This client's unclaimed members of a pool (every pool when `key` is undefined): the ready
    * ones, and the containers of those that are not running (to be removed).
    */
-  private async members(key: string | undefined): Promise<{ ready: Docker.ContainerInfo[]; broken: string[] }> {
+  private async members(key: string | undefined): Promise<{ ready: Docker.ContainerInfo[]; broken: string[]; lastClaims: Map<string, number> }> {
     const all = await this.context.docker.listContainers({
       all: true,
       filters: { label: [MANAGED_FILTER, `${LABEL.poolOwner}=${this.owner}`, ...(key ? [`${LABEL.poolKey}=${key}`] : [])] },
@@ -291,7 +297,7 @@ export class WarmPool {
       this.readyExecs.keepOnly(new Set([...ready.map((c) => c.Id), ...this.claiming]));
       this.readyPolicies.keepOnly(new Set([...readyGuards, ...this.claiming]));
     }
-    return { ready, broken };
+    return { ready, broken, lastClaims: lastClaims(all) };
   }
   private readonly starting = new Set<string>();
 

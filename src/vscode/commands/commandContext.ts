@@ -12,6 +12,7 @@ import type { CommandHistory } from './commandHistory';
 import type { WebviewPanels } from '../webviews/webviewPanels';
 import type { CommandOutput } from './commandOutput';
 import type { TerminalSessions } from '../terminal/terminalSessions';
+import type { PoolPreference } from '../create/poolPreference';
 
 export interface CommandContext {
   readonly clients: SandboxClientService;
@@ -38,6 +39,8 @@ export interface CommandContext {
   readonly ports: PortDetectionService;
   /** Sandbox shells as sessions that survive a window reload (and reattach after it). */
   readonly terminals: TerminalSessions;
+  /** Whether sandboxes were created in this workspace (the automatic warm pool size). */
+  readonly pool?: PoolPreference;
 }
 
 /** A command's implementation; `args` are whatever the caller passed to `executeCommand`. */

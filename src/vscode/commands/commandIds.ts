@@ -35,6 +35,7 @@ export const CommandIds = {
   closeReview: 'sandboxes.review.close',
   recreateSandbox: 'sandboxes.recreateSandbox',
   terminateWorkspaceSandboxes: 'sandboxes.terminateWorkspaceSandboxes',
+  forkSandbox: 'sandboxes.forkSandbox',
   // Tree-only (hidden from the Command Palette): they adapt what a tree menu passes.
   createFromTree: 'sandboxes.tree.createSandbox',
   terminateFromTree: 'sandboxes.tree.terminateSandbox',
@@ -81,4 +82,5 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
   [CommandIds.showTerminalFromTree]: 'Show Terminal',
   [CommandIds.allowRefusedName]: 'Allow Refused Name',
+  [CommandIds.forkSandbox]: 'Fork Sandbox',
 };

@@ -37,6 +37,7 @@ import { terminateSandbox } from './terminateSandbox';
 import { terminateWorkspaceSandboxes } from './terminateWorkspaceSandboxes';
 import { toggleNetwork } from './toggleNetwork';
 import { uploadToSandbox } from './uploadToSandbox';
+import { forkSandbox } from './forkSandbox';
 
 const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.createSandbox]: createSandbox,
@@ -73,6 +74,7 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,
   [CommandIds.allowRefusedName]: allowRefusedName,
+  [CommandIds.forkSandbox]: forkSandbox,
 };
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {

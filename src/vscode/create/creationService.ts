@@ -14,11 +14,13 @@ import type { ExtensionLog } from '../log';
 import { forwardsPorts } from '../ports/portSettings';
 import type { TunnelService } from '../ports/tunnelService';
 import type { SandboxChanges } from '../sandboxChanges';
-import { readWorkspaceMountSettings } from '../settings';
+import { readPoolSize, readSandboxDefaults, readWorkspaceMountSettings } from '../settings';
 import { withOverrides } from '../settingsToSpec';
 import { showWarningMessage, withProgress } from '../uiText';
 import { excerpt } from '../untrustedText';
 import { keepPoolWarm } from './keepPoolWarm';
+import type { PoolPreference } from './poolPreference';
+import { sameSpecButName } from './poolSettings';
 
 /** A snapshot a sandbox is made from (Create Sandbox from Snapshot). */
 export interface SnapshotSource {
@@ -34,6 +36,8 @@ export interface CreateContext {
   log: ExtensionLog;
   tunnels: TunnelService;
   changes: SandboxChanges;
+  /** Notes creates in this workspace, for the automatic pool size (absent: agents' creates do not count). */
+  pool?: PoolPreference;
 }
 
 /**
@@ -67,11 +71,38 @@ export async function createWithProgress(context: CreateContext, overrides: Part
     },
   );
   // The next Create Sandbox with this spec claims a sandbox started ahead (sandboxes.pool.size).
-  keepPoolWarm(client, spec, context.log);
+  context.pool?.noteCreated();
+  keepPoolWarm(client, { spec, createdHere: context.pool?.createdHere() ?? false, isDefaultSpec: !snapshot && isDefaultSpec(spec) }, context.log);
   if (forwardsPorts(spec)) {
     await openForwards(context, sandbox);
   }
   return sandbox;
+}
+
+/** This workspace's default spec: what Create Sandbox makes from the settings with no choice but a name; undefined when the settings are invalid. */
+function defaultSpec(): SandboxSpec | undefined {
+  try {
+    const defaults = readSandboxDefaults();
+    return validateSpec(withOverrides(defaults, withWorkspaceMounts({}, defaults, undefined)));
+  } catch {
+    return undefined;
+  }
+}
+
+function isDefaultSpec(spec: SandboxSpec): boolean {
+  const defaults = defaultSpec();
+  return defaults !== undefined && sameSpecButName(spec, defaults);
+}
+
+/**
+ * At startup, where the user has created sandboxes before: the pool for this workspace's default
+ * spec, so the window's first Create Sandbox claims one (the automatic `sandboxes.pool.size`).
+ * Nothing (and no engine loaded) where no sandbox was created, or with a size of 0.
+ */
+export function warmDefaultPool(context: Pick<CreateContext, 'clients' | 'log'>, pool: PoolPreference): void {
+  if (!pool.createdHere() || readPoolSize() === 0) return;
+  const spec = defaultSpec();
+  if (spec) keepPoolWarm(context.clients.client, { spec, createdHere: true, isDefaultSpec: true }, context.log);
 }
 
 export function workspaceMountSettings(snapshot: SnapshotSource | undefined): WorkspaceMountSettings {

@@ -41,6 +41,7 @@ export const CommandIds = {
   showTerminalFromTree: 'sandboxes.tree.showTerminal',
   // Hidden: the refusal notification's actions (network/refusalWatcher.ts), callable by tests.
   allowRefusedName: 'sandboxes.allowRefusedName',
+  addDockerEngine: 'sandboxes.addDockerEngine',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
@@ -81,4 +82,5 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.terminateFromTree]: 'Terminate Sandbox…',
   [CommandIds.showTerminalFromTree]: 'Show Terminal',
   [CommandIds.allowRefusedName]: 'Allow Refused Name',
+  [CommandIds.addDockerEngine]: 'Add Docker Engine…',
 };

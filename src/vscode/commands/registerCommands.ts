@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { showErrorNotification } from '../errorNotification';
 import { errorLogText, presentError } from '../errors';
+import { addDockerEngine } from './addDockerEngine';
 import { allowRefusedName } from './allowRefusedName';
 import { checkSetup } from './checkSetup';
 import type { CommandContext, CommandHandler } from './commandContext';
@@ -73,6 +74,7 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.terminateFromTree]: terminateFromTree,
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,
   [CommandIds.allowRefusedName]: allowRefusedName,
+  [CommandIds.addDockerEngine]: addDockerEngine,
 };
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {

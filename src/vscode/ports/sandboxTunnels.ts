@@ -61,7 +61,7 @@ export class SandboxTunnelService extends Disposable implements TunnelService {
 
   list(sandboxId: string): Tunnel[] {
     if (this.isDisposed) return [];
-    return [...this.clients.client.tunnelRegistry.get(sandboxId)].sort((a, b) => a.containerPort - b.containerPort);
+    return [...this.clients.clientFor(sandboxId).tunnelRegistry.get(sandboxId)].sort((a, b) => a.containerPort - b.containerPort);
   }
 
   open(sandbox: Sandbox): Promise<Tunnel[]> {

@@ -30,6 +30,8 @@ export const ContextValues = {
   workspaceGroup: 'workspaceGroup',
   othersGroup: 'othersGroup',
   snapshotSection: 'snapshotSection',
+  engine: 'engine',
+  unreachableEngine: 'unreachableEngine',
 } as const;
 
 export interface NodeIcon {
@@ -55,10 +57,12 @@ export const MODE_ICONS = Object.fromEntries(NETWORK_MODE_ORDER.map((mode) => [m
 
 export function presentNode(node: TreeNode, now: Date): NodePresentation {
   switch (node.kind) {
+    case 'engine':
+      return presentEngine(node);
     case 'group':
-      return presentGroup(node);
+      return withEngineId(node.engine, presentGroup(node));
     case 'snapshotSection':
-      return presentSnapshotSection(node);
+      return withEngineId(node.engine, presentSnapshotSection(node));
     case 'sandbox':
       return presentSandbox(node.info, node.network, now, node.ending, node.parent !== undefined);
     case 'network':
@@ -156,6 +160,43 @@ function presentSnapshots(node: Extract<TreeNode, { kind: 'snapshots' }>): NodeP
     tooltip: `${count} filesystem snapshot${count === 1 ? '' : 's'} of this sandbox, kept as images until removed.`,
     icon: { id: 'device-camera' },
     contextValue: ContextValues.snapshots,
+    collapsible: 'expanded',
+  };
+}
+
+/** Group and section ids repeat under each engine: the engine's key makes them unique. */
+function withEngineId(engine: string | undefined, presentation: NodePresentation): NodePresentation {
+  return engine === undefined ? presentation : { ...presentation, id: `engine/${engine}/${presentation.id}` };
+}
+
+/** "ssh://me@box · 2 running · pool: 1 ready", or "ssh://me@box · unreachable: <cause>". */
+export function engineDescription(node: Extract<TreeNode, { kind: 'engine' }>): string {
+  const where = node.host ?? 'DOCKER_HOST or the default socket';
+  if (node.unreachable) return `${where} · unreachable: ${node.problem ?? 'no answer'}`;
+  const sandboxes = node.children.flatMap((child) => (child.kind === 'group' ? child.sandboxes : []));
+  const running = sandboxes.filter((s) => isRunning(s.info)).length;
+  const parts = [where, sandboxes.length === 0 ? 'no sandboxes' : `${running} running`];
+  if (node.poolReady !== undefined) parts.push(`pool: ${node.poolReady} ready`);
+  if (node.problem) parts.push(`could not list: ${node.problem}`);
+  return parts.join(' · ');
+}
+
+function presentEngine(node: Extract<TreeNode, { kind: 'engine' }>): NodePresentation {
+  const description = plainText(engineDescription(node));
+  return {
+    id: `engine/${node.engine}`,
+    label: plainText(node.name),
+    description,
+    tooltip: [
+      `**Docker engine** ${markdownText(node.name)}`,
+      '',
+      `- Endpoint: ${node.host ? markdownCode(node.host) : 'DOCKER_HOST, or the default socket'}`,
+      node.unreachable ? `- Unreachable: ${markdownText(node.problem ?? 'no answer')}` : `- ${markdownText(description)}`,
+      '',
+      'Sandboxes run on the engine they were created on; commands on a row act on its engine.',
+    ].join('\n'),
+    icon: node.unreachable ? { id: 'debug-disconnect', color: 'problemsWarningIcon.foreground' } : { id: 'server' },
+    contextValue: node.unreachable ? ContextValues.unreachableEngine : ContextValues.engine,
     collapsible: 'expanded',
   };
 }

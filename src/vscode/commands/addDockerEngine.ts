@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { contextsFrom, withEngine } from '../engines/engineEntries';
 import { SettingKeys } from '../../shared/settingKeys';
 import type { CommandContext } from './commandContext';
-import { showInformationMessage } from '../uiText';
+import { showInformationMessage, showInputBox } from '../uiText';
 
 const TYPED = 'typed';
 
@@ -40,13 +40,13 @@ async function ask(context: CommandContext): Promise<{ name: string; host: strin
   });
   if (!picked) return undefined;
   if (picked.pick !== TYPED) return picked.pick;
-  const host = await vscode.window.showInputBox({
+  const host = await showInputBox({
     title: 'Add Docker Engine: Endpoint',
     placeHolder: 'ssh://user@host',
     validateInput: (value) => (/^(unix|tcp|ssh|https?):\/\/\S+$|^\/\S+$/.test(value.trim()) ? undefined : 'An endpoint such as ssh://user@host, tcp://host:2376 or unix:///path'),
   });
   if (!host) return undefined;
-  const name = await vscode.window.showInputBox({ title: 'Add Docker Engine: Name', value: host.trim(), prompt: 'How the Sandboxes view and the pickers name it' });
+  const name = await showInputBox({ title: 'Add Docker Engine: Name', value: host.trim(), prompt: 'How the Sandboxes view and the pickers name it' });
   if (name === undefined) return undefined;
   return { host: host.trim(), name: name.trim() || host.trim() };
 }

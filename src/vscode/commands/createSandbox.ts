@@ -94,7 +94,7 @@ export async function promptAndCreateSandbox(context: CommandContext, snapshot?:
       name = answer.value;
       break;
     }
-    image = (await pickImage(context, image)) ?? image;
+    image = (await pickImage(context, image, engine)) ?? image;
   }
   const mounts = mountOverrides(await chooseWorkspaceMounts(mountSettings, choices, true), defaults);
   const chosenImage = snapshot ? { image: snapshot.ref } : image !== defaults.image ? { image } : {};

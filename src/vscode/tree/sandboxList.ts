@@ -14,6 +14,9 @@ import { readRuntimeSetting } from '../settings';
 import { dockerStateOf, isUnreachable, type DockerState } from './dockerState';
 import { DEFAULT_ENGINE, type EngineEntry } from '../engines/engineEntries';
 
+/** How long another engine's listing may take before its node says it does not answer. */
+const ENGINE_LIST_BOUND_MS = 20_000;
+
 /** One engine's part of the list, when more than one engine is configured. */
 export interface EngineListing {
   readonly engine: EngineEntry;
@@ -227,9 +230,22 @@ export class SandboxList extends Disposable {
 
   /** One further engine's sandboxes and pool, or why it cannot be listed (never thrown: the others still show). */
   private async listEngine(engine: EngineEntry): Promise<EngineListing> {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
     try {
       const client = this.clients.clientOf(engine.key);
-      const [sandboxes, pools] = await Promise.all([client.listInfo({ all: true }), client.poolStatus().catch(() => [])]);
+      const listed = Promise.all([client.listInfo({ all: true }), client.poolStatus().catch(() => [])]);
+      // A slow engine must not hold the others' rows: past the bound it shows as not answering,
+      // and the next load asks again.
+      const bound = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(Object.assign(new Error(`Docker engine "${engine.name}" (${engine.host}) did not answer within ${ENGINE_LIST_BOUND_MS / 1000} s.`), { code: 'DOCKER_UNREACHABLE' })),
+          ENGINE_LIST_BOUND_MS,
+        );
+      });
+      const [sandboxes, pools] = await Promise.race([listed, bound]);
+      const took = Date.now() - started;
+      if (took > 5_000) this.log.info(`Listing the sandboxes on engine "${engine.name}" took ${(took / 1000).toFixed(1)} s.`);
       this.clients.noteListed(engine.key, sandboxes.map((s) => s.id));
       return { engine, sandboxes, problem: undefined, unreachable: false, poolReady: poolReady(pools) };
     } catch (err) {
@@ -237,8 +253,11 @@ export class SandboxList extends Disposable {
       const unreachable = isUnreachable(err);
       if (!unreachable) this.log.failure(`listing the sandboxes on engine "${engine.name}"`, err);
       const previous = this.state.engines?.find((e) => e.engine.key === engine.key);
+      if (unreachable && !previous?.unreachable) this.log.warn(`Sandboxes view: engine "${engine.name}": ${message}`);
       // A live engine's API error keeps what was known; an unreachable one shows none.
       return { engine, sandboxes: unreachable ? [] : (previous?.sandboxes ?? []), problem: message, unreachable, poolReady: undefined };
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -239,7 +239,13 @@ export class SandboxList extends Disposable {
       // and the next load asks again.
       const bound = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(Object.assign(new Error(`Docker engine "${engine.name}" (${engine.host}) did not answer within ${ENGINE_LIST_BOUND_MS / 1000} s.`), { code: 'DOCKER_UNREACHABLE' })),
+          () =>
+            reject(
+              Object.assign(new Error(`Docker engine "${engine.name}" (${engine.host}) did not answer within ${ENGINE_LIST_BOUND_MS / 1000} s.`), {
+                code: 'DOCKER_UNREACHABLE',
+                fix: 'Check that the engine runs and that its endpoint answers (Sandboxes: Check Setup); the view asks again on its next refresh.',
+              }),
+            ),
           ENGINE_LIST_BOUND_MS,
         );
       });

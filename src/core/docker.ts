@@ -51,7 +51,10 @@ export function resolveEndpoint(dockerHost: string | undefined, env: NodeJS.Proc
       return {
         description: value,
         ssh,
-        options: { protocol: 'http', host: url.hostname, port, agent: new SshDialAgent(ssh) } as Docker.DockerOptions,
+        // The agent dials the real host; the HTTP request itself names localhost. Inside VS Code,
+        // its proxy support (http.proxySupport "override", the default) replaces the agent of every
+        // request to another host, which then went over plain TCP to the SSH port ("Expected HTTP/").
+        options: { protocol: 'http', host: 'localhost', port, agent: new SshDialAgent(ssh) } as Docker.DockerOptions,
       };
     }
     default:
@@ -66,6 +69,7 @@ export function resolveEndpoint(dockerHost: string | undefined, env: NodeJS.Proc
  * connection and refuses bind mounts.
  */
 export function isLocalEngine(endpoint: DockerEndpoint): boolean {
+  if (endpoint.ssh) return false;
   if (endpoint.options.socketPath) return true;
   return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(String(endpoint.options.host ?? '').toLowerCase());
 }

@@ -33,6 +33,7 @@ export const SettingKeys = {
   agentConfirmCalls: 'sandboxes.agent.confirmCalls',
   agentNetworkRequestTimeoutSeconds: 'sandboxes.agent.networkRequestTimeoutSeconds',
   poolSize: 'sandboxes.pool.size',
+  dockerEngines: 'sandboxes.docker.engines',
 } as const;
 
 /** The section of the network settings, for `affectsConfiguration`. */

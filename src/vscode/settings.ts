@@ -88,6 +88,11 @@ export function readDockerHost(): string | undefined {
   return readString(SettingKeys.dockerHost);
 }
 
+/** `sandboxes.docker.engines` as set in the user settings (engines/engineEntries.ts parses it). */
+export function readDockerEngines(): unknown {
+  return readEffectiveSettings().get(SettingKeys.dockerEngines);
+}
+
 /** The egress gateway's resolvers (`sandboxes.network.gatewayResolvers`), user scope only; `undefined` for its own. */
 export function readGatewayResolvers(): GatewayResolvers {
   return gatewayResolversFrom(readEffectiveSettings());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveEndpoint, unreachable } from '../../src/core/docker';
+import { isLocalEngine, resolveEndpoint, unreachable } from '../../src/core/docker';
 
 describe('resolveEndpoint', () => {
   it('prefers the option, then DOCKER_HOST, then the default socket', () => {
@@ -17,6 +17,17 @@ describe('resolveEndpoint', () => {
     assert.equal(resolveEndpoint('tcp://docker.local', { DOCKER_TLS_VERIFY: '1' }).description, 'https://docker.local:2376');
     const ssh = resolveEndpoint('ssh://me@build-box', {}).ssh;
     assert.deepEqual([ssh?.host, ssh?.username, ssh?.port], ['build-box', 'me', 22]);
+  });
+
+  it('ssh endpoints keep their SSH agent inside VS Code: the HTTP request names localhost, and the engine is still remote', () => {
+    // VS Code's proxy support (http.proxySupport "override", the default) replaces the agent of
+    // every http request to a host other than localhost, so the request went over plain TCP to
+    // the SSH port (HPE_INVALID_CONSTANT: "Expected HTTP/"); the SSH agent carries the real host.
+    const endpoint = resolveEndpoint('ssh://me@build-box:2222', {});
+    assert.equal(endpoint.options.host, 'localhost');
+    assert.deepEqual([endpoint.ssh?.host, endpoint.ssh?.port], ['build-box', 2222]);
+    assert.equal(isLocalEngine(endpoint), false);
+    assert.equal(isLocalEngine(resolveEndpoint('tcp://127.0.0.1:2375', {})), true);
   });
 
   it('ssh endpoints authenticate with the ssh-agent, as the Docker CLI does', () => {

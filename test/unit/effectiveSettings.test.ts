@@ -225,6 +225,8 @@ describe('effective settings: image, ports, machine settings, the rest', () => {
       [SettingKeys.bindAddress, '127.0.0.1', '0.0.0.0'],
       // A repository may not choose who resolves the names a domain-mode sandbox may reach.
       [SettingKeys.gatewayResolvers, [], ['192.0.2.53']],
+      // Issue #17: a repository may not point the editor at an engine of its choosing.
+      [SettingKeys.dockerEngines, [], [{ name: 'theirs', host: 'tcp://192.0.2.1:2375' }]],
     ];
     for (const [key, defaultValue, wanted] of cases) {
       assert.deepEqual(resolve(key, { defaultValue, ...folder(wanted) }), { value: defaultValue, ignored: ['workspace'] });

@@ -41,8 +41,8 @@ interface Entry {
 
 const DEFAULT_TIMEOUT = Number(process.env.SANDBOXES_VSCODE_TEST_TIMEOUT_MS) || 60_000;
 const entries: Entry[] = [];
-const beforeHooks: TestFn[] = [];
-const afterHooks: TestFn[] = [];
+const beforeHooks: { fn: TestFn; timeout: number }[] = [];
+const afterHooks: { fn: TestFn; timeout: number }[] = [];
 const prefix: string[] = [];
 
 /** Groups tests; the group name prefixes the test names ("group > test"). */
@@ -68,11 +68,12 @@ export function test(name: string, fn: TestFn, options: TestOptions = {}): void 
 test.skip = (name: string, fn: TestFn, options: TestOptions = {}) => test(name, fn, { ...options, skip: true });
 export const it = test;
 
-export function before(fn: TestFn): void {
-  beforeHooks.push(fn);
+/** `timeout`: for hooks that start something slow (a second Docker engine); the tests' default otherwise. */
+export function before(fn: TestFn, timeout = DEFAULT_TIMEOUT): void {
+  beforeHooks.push({ fn, timeout });
 }
-export function after(fn: TestFn): void {
-  afterHooks.push(fn);
+export function after(fn: TestFn, timeout = DEFAULT_TIMEOUT): void {
+  afterHooks.push({ fn, timeout });
 }
 
 function describeError(e: unknown): string {
@@ -108,7 +109,7 @@ export async function runTests(options: { onResult?: (r: TestResult) => void } =
   let beforeError: string | undefined;
   for (const hook of beforeHooks) {
     try {
-      await withTimeout(hook, DEFAULT_TIMEOUT, 'before hook');
+      await withTimeout(hook.fn, hook.timeout, 'before hook');
     } catch (e) {
       beforeError = `before hook failed: ${describeError(e)}`;
       break;
@@ -134,7 +135,7 @@ export async function runTests(options: { onResult?: (r: TestResult) => void } =
   for (const hook of afterHooks) {
     const start = Date.now();
     try {
-      await withTimeout(hook, DEFAULT_TIMEOUT, 'after hook');
+      await withTimeout(hook.fn, hook.timeout, 'after hook');
     } catch (e) {
       report({ name: 'after hook', ok: false, skipped: false, durationMs: Date.now() - start, error: describeError(e) });
     }

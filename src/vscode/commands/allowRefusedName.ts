@@ -17,7 +17,7 @@ import type { CommandContext } from './commandContext';
 export async function allowRefusedName(context: CommandContext, arg?: unknown): Promise<NetworkState | undefined> {
   const { sandboxId, entry, scope } = allowArgsFrom(arg);
   if (scope === 'sandbox') {
-    const sandbox = await context.clients.client.fromId(sandboxId);
+    const sandbox = await context.clients.fromId(sandboxId);
     const state = await sandbox.networkPolicy();
     const domains = [...new Set([...(state.domainAllowlist ?? []), entry])];
     const next = await context.changes.setNetworkPolicy(sandbox, { blockNetwork: false, cidrAllowlist: state.cidrAllowlist, domainAllowlist: domains });

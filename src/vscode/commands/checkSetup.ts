@@ -38,7 +38,9 @@ export async function checkSetup(context: CommandContext): Promise<CheckReport> 
   });
   // The warm pool as a setting and its state, never as sandboxes (create/poolSettings.ts).
   const pool = poolCheckItem(readPoolSize(), await client.poolStatus().catch(() => []));
-  const items = [...engineReport.items, settings, ...networkItems, pool];
+  // Every further engine (sandboxes.docker.engines) is checked the same way, its items named after it.
+  const others = await Promise.all(context.clients.engines.slice(1).map((engine) => checkEngine(context.clients.clientOf(engine.key), engine.name, target, network)));
+  const items = [...engineReport.items, settings, ...networkItems, pool, ...others.flat()];
   const report: CheckReport = { ok: items.every((item) => item.ok), items };
 
   for (const item of report.items) {
@@ -54,6 +56,23 @@ export async function checkSetup(context: CommandContext): Promise<CheckReport> 
   await context.setupReport.show();
   void notify(report, target);
   return report;
+}
+
+/**
+ * One further engine's section: Docker and the runtime there, and its network enforcement, each
+ * item's name prefixed with the engine's (`gpu box · Docker engine`) so the report groups them.
+ */
+async function checkEngine(client: SandboxClient, engineName: string, target: SetupCheckTarget, network: NetworkSettings | undefined): Promise<CheckItem[]> {
+  const prefix = (item: CheckItem): CheckItem => ({ ...item, name: `${engineName} · ${item.name}` });
+  try {
+    const engineReport = await client.checkSetup({ image: target.image, runtime: target.runtime });
+    const reachable = engineReport.items[0]?.ok !== false;
+    const networkItems = reachable ? await checkNetwork(client, target.runtime, network) : [];
+    return [...engineReport.items, ...networkItems].map(prefix);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return [prefix({ name: 'Docker engine', ok: false, detail: `Could not check: ${detail}`, fix: 'See the log for details, and check again.' })];
+  }
 }
 
 /** Invalid settings would fail every "Create Sandbox", so they are part of the setup. */

@@ -42,6 +42,7 @@ export const CommandIds = {
   showTerminalFromTree: 'sandboxes.tree.showTerminal',
   // Hidden: the refusal notification's actions (network/refusalWatcher.ts), callable by tests.
   allowRefusedName: 'sandboxes.allowRefusedName',
+  addDockerEngine: 'sandboxes.addDockerEngine',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
@@ -83,4 +84,5 @@ export const CommandTitles: Record<CommandId, string> = {
   [CommandIds.showTerminalFromTree]: 'Show Terminal',
   [CommandIds.allowRefusedName]: 'Allow Refused Name',
   [CommandIds.forkSandbox]: 'Fork Sandbox',
+  [CommandIds.addDockerEngine]: 'Add Docker Engine…',
 };

@@ -27,6 +27,8 @@ export type { SnapshotSource };
 import { CommandIds } from './commandIds';
 import { showInformationMessage, showInputBoxWithButtons, showWarningMessage } from '../uiText';
 import { pickImage } from '../create/pickImage';
+import { DEFAULT_ENGINE } from '../engines/engineEntries';
+import { checkedEngineKey, pickEngine } from '../engines/pickEngine';
 
 /** The name prompt's title-bar button: the local images with their sizes, or any name typed. */
 const CHOOSE_IMAGE: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('package'), tooltip: 'Choose Image…' };
@@ -36,9 +38,11 @@ const CHOOSE_IMAGE: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('
  * (`{}` or spec fields such as `{ name, image }`), creates without asking anything.
  */
 export async function createSandbox(context: CommandContext, arg?: unknown): Promise<string | undefined> {
-  const overrides = createOverridesFromArg(arg);
-  if (overrides) {
-    return (await createSandboxWithoutPrompts(context, overrides)).id;
+  const given = createOverridesFromArg(arg);
+  if (given) {
+    // `engine` (a key of sandboxes.docker.engines) says where; the rest are spec fields.
+    const { engine, ...overrides } = given as Partial<SandboxSpec> & { engine?: unknown };
+    return (await createSandboxWithoutPrompts(context, overrides, undefined, checkedEngineKey(context.clients, engine))).id;
   }
   return createAndOfferTerminal(context);
 }
@@ -62,6 +66,9 @@ export async function createAndOfferTerminal(context: CommandContext, snapshot?:
 export async function promptAndCreateSandbox(context: CommandContext, snapshot?: SnapshotSource): Promise<Sandbox | undefined> {
   // Invalid settings fail here, before the user has typed anything.
   const defaults = readSandboxDefaults();
+  // With more than one engine, where first (a snapshot is an image of the default engine's).
+  const engine = snapshot ? DEFAULT_ENGINE : await pickEngine(context.clients, 'Create Sandbox: Where?');
+  if (engine === undefined) return undefined;
   const mountSettings = workspaceMountSettings(snapshot);
   const choices = currentMountChoices(mountSettings);
   const folders = choices.length === 1 ? `, ${describeMounts(choices[0]?.mounts)}` : '';
@@ -87,17 +94,17 @@ export async function promptAndCreateSandbox(context: CommandContext, snapshot?:
       name = answer.value;
       break;
     }
-    image = (await pickImage(context, image)) ?? image;
+    image = (await pickImage(context, image, engine)) ?? image;
   }
   const mounts = mountOverrides(await chooseWorkspaceMounts(mountSettings, choices, true), defaults);
   const chosenImage = snapshot ? { image: snapshot.ref } : image !== defaults.image ? { image } : {};
   const overrides: Partial<SandboxSpec> = { ...mounts, ...chosenImage, ...(name.trim() ? { name: name.trim() } : {}) };
-  return createWithProgress(context, overrides, defaults, snapshot);
+  return createWithProgress(context, overrides, defaults, snapshot, engine);
 }
 
 /** Creates without asking anything: spec fields from the caller over the settings (the command called with an object). */
-export async function createSandboxWithoutPrompts(context: CommandContext, overrides: Partial<SandboxSpec>, snapshot?: SnapshotSource): Promise<Sandbox> {
-  return createWithProgress(context, snapshot ? { ...overrides, image: snapshot.ref } : overrides, readSandboxDefaults(), snapshot);
+export async function createSandboxWithoutPrompts(context: CommandContext, overrides: Partial<SandboxSpec>, snapshot?: SnapshotSource, engine?: string): Promise<Sandbox> {
+  return createWithProgress(context, snapshot ? { ...overrides, image: snapshot.ref } : overrides, readSandboxDefaults(), snapshot, engine);
 }
 
 /** Not awaited by the command: the notification may stay up long after the sandbox is ready. */

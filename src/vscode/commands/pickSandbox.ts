@@ -9,6 +9,7 @@ import { UserFacingError } from '../errors';
 import { describeSandbox } from '../sandboxFormat';
 import { sandboxNameOfTerminal } from '../tree/sandboxTerminals';
 import { sandboxIdFromArg } from './commandArgs';
+import { DEFAULT_ENGINE, engineKeyFromArg } from '../engines/engineEntries';
 import type { CommandContext } from './commandContext';
 import { promptAndCreateSandbox } from './createSandbox';
 import { showInformationMessage } from '../uiText';
@@ -24,13 +25,16 @@ export interface PickOptions {
 
 interface SandboxItem extends vscode.QuickPickItem {
   info?: SandboxInfo;
+  /** The engine that listed it (`sandboxes.docker.engines`). */
+  engine?: string;
   create?: true;
 }
 
 /** `undefined` when the user dismissed the picker. */
 export async function resolveSandbox(context: CommandContext, arg: unknown, options: PickOptions): Promise<Sandbox | undefined> {
   const id = sandboxIdFromArg(arg);
-  return id === undefined ? pickSandbox(context, options) : context.clients.client.fromId(id);
+  // A tree node or `{ engine }` names the engine; a bare id goes where it was listed last.
+  return id === undefined ? pickSandbox(context, options) : context.clients.fromId(id, engineKeyFromArg(arg));
 }
 
 /** Fresh state of a sandbox that must be running for `action` (e.g. "open a terminal"). */
@@ -86,29 +90,47 @@ export async function pickSandbox(context: CommandContext, options: PickOptions)
     if (item?.create) {
       return await promptAndCreateSandbox(context);
     }
-    return item?.info && (await context.clients.client.fromId(item.info.id));
+    return item?.info && (await context.clients.fromId(item.info.id, item.engine));
   } finally {
     quickPick.dispose();
   }
 }
 
-/** One Docker call for the whole list, states included, so the picker fills at once. */
+/**
+ * One Docker call per engine for the whole list, states included, so the picker fills at once.
+ * With more than one engine every engine's sandboxes are listed (an unreachable one is skipped
+ * and logged), each row naming its engine.
+ */
 async function loadItems(context: CommandContext, options: PickOptions): Promise<SandboxItem[]> {
-  const infos = await context.clients.client.listInfo({ all: options.includeStopped ?? false });
+  const engines = context.clients.engines;
+  const listed = await Promise.all(
+    engines.map(async (engine, i) => {
+      try {
+        const infos = await context.clients.clientOf(engine.key).listInfo({ all: options.includeStopped ?? false });
+        return infos.map((info) => ({ info, engine: engine.key, engineName: engines.length > 1 ? engine.name : undefined }));
+      } catch (err) {
+        // The default engine's failure is the command's, as always; another's only hides its rows.
+        if (i === 0) throw err;
+        context.log.failure(`listing the sandboxes on engine "${engine.name}"`, err);
+        return [];
+      }
+    }),
+  );
   const now = new Date();
   return (
-    infos
-      .filter((info) => options.includeStopped || info.state === 'running')
-      .sort((a, b) => runningFirst(a, b) || b.createdAt.getTime() - a.createdAt.getTime())
+    listed
+      .flat()
+      .filter(({ info }) => options.includeStopped || info.state === 'running')
+      .sort((a, b) => runningFirst(a.info, b.info) || b.info.createdAt.getTime() - a.info.createdAt.getTime())
       // The policy already read for the tree, if any, at once; the guard's answer replaces it (showLiveNetwork).
-      .map((info) => toItem(info, now, context.sandboxesView.list.knownNetworkState(info.id)))
+      .map(({ info, engine, engineName }) => toItem(info, now, context.sandboxesView.list.knownNetworkState(info.id), engine, engineName))
   );
 }
 
-function toItem(info: SandboxInfo, now: Date, network?: NetworkState): SandboxItem {
+function toItem(info: SandboxInfo, now: Date, network: NetworkState | undefined, engine: string | undefined, engineName: string | undefined): SandboxItem {
   const { label, description, detail } = describeSandbox(info, now, network);
   const icon = info.state === 'running' ? '$(vm-running)' : '$(vm-outline)';
-  return { label: `${icon} ${label}`, description, detail, info };
+  return { label: `${icon} ${label}`, description: engineName === undefined ? description : `${engineName} · ${description}`, detail, info, engine };
 }
 
 /**
@@ -117,11 +139,11 @@ function toItem(info: SandboxInfo, now: Date, network?: NetworkState): SandboxIt
  * mode recorded at creation first and the live one as soon as it is known.
  */
 async function showLiveNetwork(context: CommandContext, quickPick: vscode.QuickPick<SandboxItem>, items: SandboxItem[], options: PickOptions): Promise<void> {
-  const client = context.clients.client;
   const states = await Promise.all(
     items.map((item) =>
       item.info?.state === 'running'
-        ? client
+        ? context.clients
+            .clientOf(item.engine ?? DEFAULT_ENGINE)
             .handle(item.info)
             .networkPolicy()
             .catch(() => undefined)
@@ -133,7 +155,10 @@ async function showLiveNetwork(context: CommandContext, quickPick: vscode.QuickP
     return;
   }
   const now = new Date();
-  const updated = items.map((item, i) => (item.info ? toItem(item.info, now, states[i]) : item));
+  const multi = context.clients.multiEngine;
+  const updated = items.map((item, i) =>
+    item.info ? toItem(item.info, now, states[i], item.engine, multi && item.engine ? context.clients.engineEntry(item.engine)?.name : undefined) : item,
+  );
   const activeId = quickPick.activeItems[0]?.info?.id;
   quickPick.items = options.offerCreate ? withCreateItem(updated) : updated;
   const active = updated.find((item) => activeId !== undefined && item.info?.id === activeId);

@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import type { SandboxSpec } from '../../core/types';
 import { sandboxIdFromArg } from './commandArgs';
+import { engineKeyFromArg } from '../engines/engineEntries';
 import type { CommandContext } from './commandContext';
 import { UserFacingError } from '../errors';
 import { freeName, recreateSpec } from '../lifecycle/recreateSpec';
@@ -22,8 +23,9 @@ export async function recreateSandbox(context: CommandContext, arg?: unknown, op
     throw new TypeError('Recreate Sandbox… needs the sandbox (a tree node, an id or a name).');
   }
   const keepOldArg = typeof optionsArg === 'object' && optionsArg !== null ? (optionsArg as { keepOld?: unknown }).keepOld : undefined;
-  const client = context.clients.client;
-  const old = await client.fromId(id);
+  // On the stopped sandbox's own engine: the new one goes where the old one was.
+  const old = await context.clients.fromId(id, engineKeyFromArg(arg));
+  const client = context.clients.clientFor(old.id);
   const info = await old.info();
   const ending = await old.ending();
   if (!ending) {

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { showErrorNotification } from '../errorNotification';
 import { errorLogText, presentError } from '../errors';
+import { addDockerEngine } from './addDockerEngine';
 import { allowRefusedName } from './allowRefusedName';
 import { checkSetup } from './checkSetup';
 import type { CommandContext, CommandHandler } from './commandContext';
@@ -75,6 +76,7 @@ const HANDLERS: Record<CommandId, CommandHandler> = {
   [CommandIds.showTerminalFromTree]: showTerminalFromTree,
   [CommandIds.allowRefusedName]: allowRefusedName,
   [CommandIds.forkSandbox]: forkSandbox,
+  [CommandIds.addDockerEngine]: addDockerEngine,
 };
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {

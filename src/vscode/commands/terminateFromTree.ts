@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { sandboxIdFromArg } from './commandArgs';
+import { engineKeyFromArg } from '../engines/engineEntries';
 import { CommandIds } from './commandIds';
 import type { CommandContext } from './commandContext';
 import { terminateSeveral } from './terminateSeveral';
@@ -19,7 +20,9 @@ export async function terminateFromTree(context: CommandContext, node?: unknown,
   if (selected.length > 1 && selected.includes(sandboxId)) {
     return terminateSeveral(context, selected, { title: 'Terminate Sandboxes' });
   }
-  return vscode.commands.executeCommand(CommandIds.terminateSandbox, sandboxId, { confirm: true });
+  // The node's engine goes along (sandboxes.docker.engines): the sandbox is ended where it runs.
+  const engine = engineKeyFromArg(node);
+  return vscode.commands.executeCommand(CommandIds.terminateSandbox, engine === undefined ? sandboxId : { sandboxId, engine }, { confirm: true });
 }
 
 /** Sandbox rows of a selection, each once (rows below a sandbox do not count: they are not sandboxes). */

@@ -9,8 +9,8 @@ import { showErrorMessage, showWarningMessage, withProgress } from '../uiText';
 
 /** The number terminated; `undefined` when the user declined. */
 export async function terminateSeveral(context: CommandContext, sandboxIds: readonly string[], how: { title: string; confirm?: boolean }): Promise<number | undefined> {
-  const client = context.clients.client;
-  const sandboxes = await Promise.all(sandboxIds.map((id) => client.fromId(id)));
+  // Each on its own engine (the one that listed it).
+  const sandboxes = await Promise.all(sandboxIds.map((id) => context.clients.fromId(id)));
   if (sandboxes.length === 0) return 0;
   if (how.confirm !== false) {
     const terminate = `Terminate ${sandboxes.length}`;

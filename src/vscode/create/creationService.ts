@@ -21,6 +21,7 @@ import { excerpt } from '../untrustedText';
 import { keepPoolWarm } from './keepPoolWarm';
 import type { PoolPreference } from './poolPreference';
 import { sameSpecButName } from './poolSettings';
+import { DEFAULT_ENGINE } from '../engines/engineEntries';
 
 /** A snapshot a sandbox is made from (Create Sandbox from Snapshot). */
 export interface SnapshotSource {
@@ -44,9 +45,16 @@ export interface CreateContext {
  * Creates with pull progress in a cancellable notification, opens the tunnels of its forwarded
  * ports (the change service tells the views): the one path from a spec to a sandbox, for this command and the form.
  */
-export async function createWithProgress(context: CreateContext, overrides: Partial<SandboxSpec>, defaults: SandboxSpec, snapshot?: SnapshotSource): Promise<Sandbox> {
+export async function createWithProgress(
+  context: CreateContext,
+  overrides: Partial<SandboxSpec>,
+  defaults: SandboxSpec,
+  snapshot?: SnapshotSource,
+  /** The engine's key (`sandboxes.docker.engines`); the default engine when omitted. */
+  engine: string = DEFAULT_ENGINE,
+): Promise<Sandbox> {
   const spec = validateSpec(withOverrides(defaults, withWorkspaceMounts(overrides, defaults, snapshot)));
-  const client = context.clients.client;
+  const client = context.clients.clientOf(engine);
   const sandbox = await withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Creating sandbox from ${snapshot?.label ?? spec.image}`, cancellable: true },
     async (progress, token) => {
@@ -70,6 +78,8 @@ export async function createWithProgress(context: CreateContext, overrides: Part
       }
     },
   );
+  // Later commands given its bare id go to this engine at once.
+  context.clients.noteCreated(engine, sandbox.id);
   // The next Create Sandbox with this spec claims a sandbox started ahead (sandboxes.pool.size).
   context.pool?.noteCreated();
   keepPoolWarm(client, { spec, createdHere: context.pool?.createdHere() ?? false, isDefaultSpec: !snapshot && isDefaultSpec(spec) }, context.log);

@@ -4,6 +4,7 @@
  * which needs a registry). The Create form shows the same list (createFormPanel.ts).
  */
 import * as vscode from 'vscode';
+import { DEFAULT_ENGINE } from '../engines/engineEntries';
 import { imageChoices } from '../../shared/localImages';
 import type { CreateContext } from './creationService';
 import { labelText } from '../untrustedText';
@@ -13,7 +14,7 @@ interface ImageItem extends vscode.QuickPickItem {
 }
 
 /** The chosen image reference, or `undefined` when dismissed. */
-export async function pickImage(context: CreateContext, current: string): Promise<string | undefined> {
+export async function pickImage(context: CreateContext, current: string, engine: string = DEFAULT_ENGINE): Promise<string | undefined> {
   const quickPick = vscode.window.createQuickPick<ImageItem>();
   quickPick.title = 'Create Sandbox: Image';
   quickPick.placeholder = 'Pick a local image, or type any image name';
@@ -23,7 +24,8 @@ export async function pickImage(context: CreateContext, current: string): Promis
   let local: ImageItem[] = [];
   try {
     // Image names come from Docker, which a script can tag with anything: label text only.
-    local = imageChoices(await context.clients.client.localImages(), current).map((choice) => ({
+    // The images of the engine the sandbox will run on (sandboxes.docker.engines).
+    local = imageChoices(await context.clients.clientOf(engine).localImages(), current).map((choice) => ({
       label: labelText(choice.ref),
       description: choice.current ? `${choice.size} · current` : choice.size,
       ref: choice.ref,

@@ -203,7 +203,7 @@ export class SandboxFileSystemProvider extends Disposable implements vscode.File
   private files(sandboxId: string): Promise<SandboxFiles> {
     let sandbox = this.sandboxes.get(sandboxId);
     if (!sandbox) {
-      const lookup = this.clients.client.fromId(sandboxId);
+      const lookup = this.clients.fromId(sandboxId);
       this.sandboxes.set(sandboxId, lookup);
       // A failed lookup is not remembered (Docker may have been restarting): the next operation asks again.
       lookup.catch(() => {

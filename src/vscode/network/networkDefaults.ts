@@ -139,7 +139,24 @@ export class NetworkDefaultsService extends Disposable {
   private async takeSnapshot(): Promise<Snapshot> {
     const writers = findSettingsWriters(() => this.clients.client.docker, this.log);
     try {
-      const sandboxes = await this.clients.client.list({ tags: { [WORKSPACE_TAG]: currentWorkspaceTag() }, all: false });
+      // Every engine's (sandboxes.docker.engines): a tightened setting reaches this workspace's
+      // sandboxes wherever they run. Another engine that cannot be listed is logged, not fatal;
+      // the default engine's failure is, as before. Only this machine's engine can mount the
+      // workspace, so the settings writers are looked for there alone.
+      const tags = { [WORKSPACE_TAG]: currentWorkspaceTag() };
+      const perEngine = await Promise.all(
+        this.clients.engines.map((engine, i) =>
+          this.clients
+            .clientOf(engine.key)
+            .list({ tags, all: false })
+            .catch((err: unknown) => {
+              if (i === 0) throw err;
+              this.log.warn(`Network settings: could not list this workspace's sandboxes on engine "${engine.name}": ${err instanceof Error ? err.message : String(err)}`);
+              return [];
+            }),
+        ),
+      );
+      const sandboxes = perEngine.flat();
       const states = await Promise.all(sandboxes.map((sandbox) => sandbox.networkPolicy().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
       return { ok: true, sandboxes: sandboxes.map((sandbox, i) => ({ sandbox, state: states[i] ?? new Error('no state') })), writers };
     } catch (error) {

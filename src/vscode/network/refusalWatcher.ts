@@ -57,7 +57,7 @@ export class RefusalWatcher extends Disposable {
   private follow(info: SandboxInfo): void {
     const controller = new AbortController();
     this.watching.set(info.id, controller);
-    const sandbox = this.clients.client.handle(info);
+    const sandbox = this.clients.clientFor(info.id).handle(info);
     void (async () => {
       try {
         for await (const event of sandbox.networkEvents({ history: 0, follow: true, signal: controller.signal })) {

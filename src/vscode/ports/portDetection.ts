@@ -96,7 +96,7 @@ export class PortDetectionService extends Disposable {
   }
 
   private start(info: SandboxInfo): void {
-    const sandbox = this.clients.client.handle(info);
+    const sandbox = this.clients.clientFor(info.id).handle(info);
     const announceFirst = Date.now() - info.createdAt.getTime() < JUST_STARTED_MS;
     const watch = sandbox.watchPorts((event) => this.onEvent(sandbox, event, announceFirst));
     watch.setIdle(!vscode.window.state.focused);

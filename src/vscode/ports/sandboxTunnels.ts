@@ -61,7 +61,7 @@ export class SandboxTunnelService extends Disposable implements TunnelService {
 
   list(sandboxId: string): Tunnel[] {
     if (this.isDisposed) return [];
-    return [...this.clients.client.tunnelRegistry.get(sandboxId)].sort((a, b) => a.containerPort - b.containerPort);
+    return [...this.clients.clientFor(sandboxId).tunnelRegistry.get(sandboxId)].sort((a, b) => a.containerPort - b.containerPort);
   }
 
   open(sandbox: Sandbox): Promise<Tunnel[]> {
@@ -121,11 +121,20 @@ export class SandboxTunnelService extends Disposable implements TunnelService {
     if (this.isDisposed) return;
     let sandboxes: Sandbox[];
     try {
-      const client = this.clients.client;
       const tag = currentWorkspaceTag();
-      sandboxes = (await client.listInfo({ all: false }))
-        .filter((info) => info.state === 'running' && (info.tags[WORKSPACE_TAG] === tag || alsoIds.includes(info.id)))
-        .map((info) => client.handle(info));
+      // Every engine's (sandboxes.docker.engines); another engine that cannot be listed is skipped.
+      const perEngine = await Promise.all(
+        this.clients.engines.map(async (engine, i) => {
+          const client = this.clients.clientOf(engine.key);
+          const infos = await client.listInfo({ all: false }).catch((err: unknown) => {
+            if (i === 0) throw err;
+            this.log.warn(`Reopening forwarded ports (${reason}): could not list the sandboxes on engine "${engine.name}": ${describe(err)}`);
+            return [];
+          });
+          return infos.filter((info) => info.state === 'running' && (info.tags[WORKSPACE_TAG] === tag || alsoIds.includes(info.id))).map((info) => client.handle(info));
+        }),
+      );
+      sandboxes = perEngine.flat();
     } catch (err) {
       this.log.warn(`Reopening forwarded ports (${reason}): could not list the sandboxes: ${describe(err)}`);
       return;

@@ -21,6 +21,8 @@ import { sessionsToRestore } from './sessionsToRestore';
 export class TerminalSessions extends Disposable {
   /** The session each of this window's session terminals is attached to. */
   private readonly sessionOf = new Map<vscode.Pseudoterminal, string>();
+  /** The session host that serves each terminal (its sandbox's engine). */
+  private readonly hostOf = new Map<vscode.Pseudoterminal, SessionClient>();
   private restoring: Promise<number> | undefined;
 
   constructor(
@@ -35,7 +37,9 @@ export class TerminalSessions extends Disposable {
   shellOptions(sandbox: Sandbox, info: SandboxInfo, banner: SandboxPseudoterminalOptions['banner']): vscode.ExtensionTerminalOptions {
     const start = async (size: { cols: number; rows: number } | undefined) => {
       try {
-        const proc = await this.sessions().open({
+        // The session host of the sandbox's own engine: it execs there.
+        const sessions = this.sessions(sandbox.id);
+        const proc = await sessions.open({
           containerId: sandbox.containerId,
           sandboxId: sandbox.id,
           sandboxName: sandbox.name,
@@ -46,6 +50,7 @@ export class TerminalSessions extends Disposable {
           size,
         });
         this.sessionOf.set(pty, proc.session.id);
+        this.hostOf.set(pty, sessions);
         return proc;
       } catch (err) {
         if ((err as { code?: unknown }).code !== 'SESSION_FAILED') throw err;
@@ -104,17 +109,22 @@ export class TerminalSessions extends Disposable {
     const sessionId = pty && this.sessionOf.get(pty);
     if (!sessionId) return;
     this.sessionOf.delete(pty);
+    const host = this.hostOf.get(pty) ?? this.sessions();
+    this.hostOf.delete(pty);
     // Only the user (or an extension) closing it ends the session; a reload or shutdown keeps it.
     const reason = terminal.exitStatus?.reason;
     if (reason === vscode.TerminalExitReason.User || reason === vscode.TerminalExitReason.Extension) {
-      void this.sessions()
-        .end(sessionId)
-        .catch((err: unknown) => this.log.debug(`Ending terminal session ${sessionId}: ${String(err)}`));
+      void host.end(sessionId).catch((err: unknown) => this.log.debug(`Ending terminal session ${sessionId}: ${String(err)}`));
     }
   }
 
-  private sessions(): SessionClient {
-    return this.clients.client.terminalSessions();
+  /**
+   * The session host of a sandbox's engine (one per engine: it execs through that engine's
+   * connection); the default engine's when none is named. Reattaching after a reload covers the
+   * default engine's sessions only.
+   */
+  private sessions(sandboxId?: string): SessionClient {
+    return (sandboxId === undefined ? this.clients.client : this.clients.clientFor(sandboxId)).terminalSessions();
   }
 }
 

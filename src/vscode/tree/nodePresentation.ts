@@ -14,51 +14,22 @@ import { isGvisorSandbox } from '../../shared/runtimes';
 import { TUNNEL_KINDS } from '../../shared/tunnelKinds';
 import { markdownCode, markdownText, plainText } from '../untrustedText';
 import { isRunning, type TreeNode } from './treeNodes';
+import { ContextValues, type NodeIcon, type NodePresentation } from './presentationTypes';
+import { presentEngine } from './enginePresentation';
 
-/** The `contextValue`s package.json's menus match with `viewItem`. */
-export const ContextValues = {
-  runningSandbox: 'runningSandbox',
-  stoppedSandbox: 'stoppedSandbox',
-  networkPolicy: 'networkPolicy',
-  allowlistEntry: 'allowlistEntry',
-  ports: 'ports',
-  forwardedPort: 'forwardedPort',
-  terminals: 'terminals',
-  sandboxTerminal: 'sandboxTerminal',
-  snapshots: 'snapshots',
-  snapshot: 'snapshot',
-  workspaceGroup: 'workspaceGroup',
-  othersGroup: 'othersGroup',
-  snapshotSection: 'snapshotSection',
-} as const;
-
-export interface NodeIcon {
-  /** A codicon id, e.g. `vm-running`. */
-  id: string;
-  /** A theme color id, e.g. `testing.iconPassed`. */
-  color?: string;
-}
-
-export interface NodePresentation {
-  /** Stable across refreshes, so VS Code keeps selection and expansion. */
-  id: string;
-  label: string;
-  description: string;
-  /** Markdown. */
-  tooltip: string;
-  icon: NodeIcon;
-  contextValue: string;
-  collapsible: 'none' | 'collapsed' | 'expanded';
-}
+export { ContextValues, type NodeIcon, type NodePresentation } from './presentationTypes';
+export { engineDescription } from './enginePresentation';
 
 export const MODE_ICONS = Object.fromEntries(NETWORK_MODE_ORDER.map((mode) => [mode, NETWORK_MODES[mode].icon])) as Record<NetworkMode, string>;
 
 export function presentNode(node: TreeNode, now: Date): NodePresentation {
   switch (node.kind) {
+    case 'engine':
+      return presentEngine(node);
     case 'group':
-      return presentGroup(node);
+      return withEngineId(node.engine, presentGroup(node));
     case 'snapshotSection':
-      return presentSnapshotSection(node);
+      return withEngineId(node.engine, presentSnapshotSection(node));
     case 'sandbox':
       return presentSandbox(node.info, node.network, now, node.ending, node.parent !== undefined);
     case 'network':
@@ -158,6 +129,11 @@ function presentSnapshots(node: Extract<TreeNode, { kind: 'snapshots' }>): NodeP
     contextValue: ContextValues.snapshots,
     collapsible: 'expanded',
   };
+}
+
+/** Group and section ids repeat under each engine: the engine's key makes them unique. */
+function withEngineId(engine: string | undefined, presentation: NodePresentation): NodePresentation {
+  return engine === undefined ? presentation : { ...presentation, id: `engine/${engine}/${presentation.id}` };
 }
 
 function presentGroup(node: Extract<TreeNode, { kind: 'group' }>): NodePresentation {

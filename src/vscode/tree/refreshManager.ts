@@ -24,6 +24,8 @@ import type { SandboxList } from './sandboxList';
 export class RefreshManager extends Disposable {
   private readonly debouncer = this._register(new Debouncer(() => void this.list.reload(), REFRESH_DEBOUNCE_MS, REFRESH_MAX_WAIT_MS));
   private readonly events: SandboxEventStream;
+  /** The same for each further engine (`sandboxes.docker.engines`), by key; rebuilt when the engines change. */
+  private readonly engineEvents = new Map<string, SandboxEventStream>();
   private ticker: ReturnType<typeof setInterval> | undefined;
   private visible = false;
   private holds = 0;
@@ -53,9 +55,14 @@ export class RefreshManager extends Disposable {
       }),
     );
     this._register(toDisposable(() => clearInterval(this.ticker)));
+    this._register(toDisposable(() => this.dropEngineStreams()));
+    this.makeEngineStreams(clients, log);
     this._register(
       clients.onDidChangeClient(() => {
         this.events.restart();
+        this.dropEngineStreams();
+        this.makeEngineStreams(clients, log);
+        if (this.listening) for (const stream of this.engineEvents.values()) stream.start();
         this.request({ network: 'all' });
       }),
     );
@@ -93,10 +100,12 @@ export class RefreshManager extends Disposable {
     this.listening = listen;
     if (listen) {
       this.events.start();
+      for (const stream of this.engineEvents.values()) stream.start();
       this.ticker = setInterval(() => this.onDidTickEmitter.fire(), UPTIME_REDRAW_MS);
       this.request({ network: 'all' });
     } else {
       this.events.stop();
+      for (const stream of this.engineEvents.values()) stream.stop();
       clearInterval(this.ticker);
       this.ticker = undefined;
     }
@@ -116,6 +125,27 @@ export class RefreshManager extends Disposable {
     this.invalidate(options.network);
     this.debouncer.cancel();
     return this.list.reload({ rereadRuntimes: options.rereadRuntimes });
+  }
+
+  /** One event stream per further engine: a sandbox started or removed there shows as fast as here. */
+  private makeEngineStreams(clients: SandboxClientService, log: ExtensionLog): void {
+    for (const engine of clients.engines.slice(1)) {
+      this.engineEvents.set(
+        engine.key,
+        new SandboxEventStream({
+          source: () => clients.clientOf(engine.key).docker,
+          onEvent: (event) => this.onEvent(event),
+          onConnected: () => this.request({ network: 'all' }),
+          onDisconnected: () => this.request({ network: 'all' }),
+          log,
+        }),
+      );
+    }
+  }
+
+  private dropEngineStreams(): void {
+    for (const stream of this.engineEvents.values()) stream.dispose();
+    this.engineEvents.clear();
   }
 
   private onEvent(event: SandboxEvent): void {

@@ -12,6 +12,20 @@ import { Disposable } from '../dispose';
 import type { ExtensionLog } from '../log';
 import { readRuntimeSetting } from '../settings';
 import { dockerStateOf, isUnreachable, type DockerState } from './dockerState';
+import { DEFAULT_ENGINE, type EngineEntry } from '../engines/engineEntries';
+
+/** How long another engine's listing may take before its node says it does not answer. */
+const ENGINE_LIST_BOUND_MS = 20_000;
+
+/** One engine's part of the list, when more than one engine is configured. */
+export interface EngineListing {
+  readonly engine: EngineEntry;
+  readonly sandboxes: readonly SandboxInfo[];
+  readonly problem: string | undefined;
+  readonly unreachable: boolean;
+  /** Ready members of the pools this window keeps there; `undefined` when it keeps none. */
+  readonly poolReady: number | undefined;
+}
 
 export interface SandboxListState {
   /** `undefined` until the first load has finished. */
@@ -22,6 +36,12 @@ export interface SandboxListState {
   readonly problem: string | undefined;
   /** The runtime new sandboxes use (`sandboxes.defaults.runtime`), for messages. */
   readonly runtime: string;
+  /**
+   * Each engine's part, default first, when more than one engine is configured; `undefined` with
+   * one (the tree then stays as it always was). `sandboxes` above holds every engine's then, and
+   * `dockerState`/`problem` are the default engine's.
+   */
+  readonly engines?: readonly EngineListing[];
 }
 
 interface NetworkEntry {
@@ -35,8 +55,8 @@ export class SandboxList extends Disposable {
   private queued: Promise<void> | undefined;
   private firstLoad: Promise<void> | undefined;
   private readonly network = new Map<string, NetworkEntry>();
-  /** Every snapshot on the engine, read on first look after each load: one Docker call for all sandboxes. */
-  private snapshotList: Promise<readonly SnapshotInfo[]> | undefined;
+  /** Every snapshot on each engine, read on first look after each load: one Docker call per engine. */
+  private readonly snapshotLists = new Map<string, Promise<readonly SnapshotInfo[]>>();
   /** Why each stopped sandbox ended, by container id: read once (an ended container does not change). */
   private readonly endings = new Map<string, SandboxEnding>();
   /** Sandboxes that were running when the engine stopped answering: they ended with it. */
@@ -99,7 +119,7 @@ export class SandboxList extends Disposable {
 
   /** The policy in force (read once, then cached), or why it could not be read. */
   networkState(info: SandboxInfo): Promise<NetworkState | Error> {
-    return this.network.get(info.id)?.value ?? this.networkStateOf(this.clients.client.handle(info));
+    return this.network.get(info.id)?.value ?? this.networkStateOf(this.clients.clientFor(info.id).handle(info));
   }
 
   /**
@@ -121,15 +141,23 @@ export class SandboxList extends Disposable {
 
   /** The sandbox's filesystem snapshots; none when they cannot be listed (the failure is logged). */
   async snapshotsOf(sandboxId: string): Promise<readonly SnapshotInfo[]> {
-    return (await this.allSnapshots()).filter((snapshot) => snapshot.sandboxId === sandboxId);
+    return (await this.allSnapshots(this.clients.engineOf(sandboxId))).filter((snapshot) => snapshot.sandboxId === sandboxId);
   }
 
-  /** Every snapshot on the engine (one Docker call per load); none when they cannot be listed. */
-  allSnapshots(): Promise<readonly SnapshotInfo[]> {
-    return (this.snapshotList ??= this.clients.client.listSnapshots().catch((err: unknown) => {
-      this.log.failure('listing the snapshots', err);
-      return [];
-    }));
+  /** Every snapshot on an engine (default: the default one; one Docker call per load); none when they cannot be listed. */
+  allSnapshots(engine: string = DEFAULT_ENGINE): Promise<readonly SnapshotInfo[]> {
+    let list = this.snapshotLists.get(engine);
+    if (!list) {
+      list = this.clients
+        .clientOf(engine)
+        .listSnapshots()
+        .catch((err: unknown) => {
+          this.log.failure(`listing the snapshots${engine === DEFAULT_ENGINE ? '' : ` on engine "${engine}"`}`, err);
+          return [];
+        });
+      this.snapshotLists.set(engine, list);
+    }
+    return list;
   }
 
   /**
@@ -158,7 +186,10 @@ export class SandboxList extends Disposable {
 
   private async load(rereadRuntimes: boolean): Promise<void> {
     const runtime = readRuntimeSetting();
-    this.snapshotList = undefined;
+    this.snapshotLists.clear();
+    // Every other engine is listed alongside the default one; an unreachable one hides none.
+    const others = this.clients.multiEngine ? Promise.all(this.clients.engines.slice(1).map((engine) => this.listEngine(engine))) : undefined;
+    let listed = false;
     try {
       const client = this.clients.client;
       const [sandboxes, registered] = await Promise.all([
@@ -169,9 +200,13 @@ export class SandboxList extends Disposable {
           () => undefined,
         ),
       ]);
+      this.clients.noteListed(
+        DEFAULT_ENGINE,
+        sandboxes.map((s) => s.id),
+      );
       await this.readEndings(sandboxes);
       this.state = { dockerState: dockerStateOf(registered, runtime), sandboxes, problem: undefined, runtime };
-      this.forgetEnded(sandboxes);
+      listed = true;
     } catch (err) {
       if (this.isDisposed) {
         return; // the extension is shutting down: nobody is looking
@@ -188,9 +223,67 @@ export class SandboxList extends Disposable {
         this.state = { ...this.state, dockerState: this.state.dockerState ?? 'ok', problem: message, runtime };
       }
     }
+    if (others) await this.addEngines(await others);
+    else if (this.state.engines)
+      this.state = { ...this.state, sandboxes: this.state.sandboxes.filter((s) => this.clients.engineOf(s.id) === DEFAULT_ENGINE), engines: undefined };
+    if (listed || others) this.forgetEnded(this.state.sandboxes);
     if (!this.isDisposed) {
       this.onDidChangeEmitter.fire();
     }
+  }
+
+  /** One further engine's sandboxes and pool, or why it cannot be listed (never thrown: the others still show). */
+  private async listEngine(engine: EngineEntry): Promise<EngineListing> {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const client = this.clients.clientOf(engine.key);
+      const listed = Promise.all([client.listInfo({ all: true }), client.poolStatus().catch(() => [])]);
+      // A slow engine must not hold the others' rows: past the bound it shows as not answering,
+      // and the next load asks again.
+      const bound = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              Object.assign(new Error(`Docker engine "${engine.name}" (${engine.host}) did not answer within ${ENGINE_LIST_BOUND_MS / 1000} s.`), {
+                code: 'DOCKER_UNREACHABLE',
+                fix: 'Check that the engine runs and that its endpoint answers (Sandboxes: Check Setup); the view asks again on its next refresh.',
+              }),
+            ),
+          ENGINE_LIST_BOUND_MS,
+        );
+      });
+      const [sandboxes, pools] = await Promise.race([listed, bound]);
+      const took = Date.now() - started;
+      if (took > 5_000) this.log.info(`Listing the sandboxes on engine "${engine.name}" took ${(took / 1000).toFixed(1)} s.`);
+      this.clients.noteListed(
+        engine.key,
+        sandboxes.map((s) => s.id),
+      );
+      return { engine, sandboxes, problem: undefined, unreachable: false, poolReady: poolReady(pools) };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const unreachable = isUnreachable(err);
+      if (!unreachable) this.log.failure(`listing the sandboxes on engine "${engine.name}"`, err);
+      const previous = this.state.engines?.find((e) => e.engine.key === engine.key);
+      if (unreachable && !previous?.unreachable) this.log.warn(`Sandboxes view: engine "${engine.name}": ${message}`);
+      // A live engine's API error keeps what was known; an unreachable one shows none.
+      return { engine, sandboxes: unreachable ? [] : (previous?.sandboxes ?? []), problem: message, unreachable, poolReady: undefined };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The state with every engine's part: the default's from this load, the others' listed alongside. */
+  private async addEngines(others: readonly EngineListing[]): Promise<void> {
+    const defaultEntry = this.clients.engines[0];
+    const mine = this.state.sandboxes.filter((s) => (this.clients.engineOf(s.id) ?? DEFAULT_ENGINE) === DEFAULT_ENGINE);
+    const unreachable = this.state.dockerState === 'unreachable';
+    const pools = unreachable ? [] : await this.clients.client.poolStatus().catch(() => []);
+    const first: EngineListing = { engine: defaultEntry, sandboxes: mine, problem: this.state.problem, unreachable, poolReady: poolReady(pools) };
+    const rest = others.flatMap((o) => o.sandboxes);
+    await this.readEndings(rest);
+    this.state = { ...this.state, sandboxes: [...mine, ...rest], engines: [first, ...others] };
   }
 
   /** Cached policies of sandboxes that are gone or no longer running, and failed reads, are dropped. */
@@ -217,7 +310,8 @@ export class SandboxList extends Disposable {
     await Promise.all(
       unread.map(async (info) => {
         const engineWentAway = this.wentAwayWhileRunning.has(info.containerId);
-        const ending = await this.clients.client
+        const ending = await this.clients
+          .clientFor(info.id)
           .handle(info)
           .ending({ engineWentAway })
           .catch(() => null);
@@ -226,4 +320,9 @@ export class SandboxList extends Disposable {
     );
     for (const info of sandboxes) if (info.state === 'running') this.wentAwayWhileRunning.delete(info.containerId);
   }
+}
+
+/** Ready pool members over the pools a client keeps; `undefined` when it keeps none. */
+function poolReady(pools: readonly { ready: number }[]): number | undefined {
+  return pools.length === 0 ? undefined : pools.reduce((sum, p) => sum + p.ready, 0);
 }

@@ -9,7 +9,7 @@ import { Disposable } from '../dispose';
 import type { SandboxList } from './sandboxList';
 import { sandboxNameOfTerminal, terminalsOfSandbox } from './sandboxTerminals';
 import { toTreeItem } from './treeItems';
-import { groupChildren, isRunning, sandboxChildren, treeRoots, type TreeNode } from './treeNodes';
+import { engineRoots, groupChildren, isRunning, sandboxChildren, treeRoots, type RootSources, type TreeNode } from './treeNodes';
 
 /** Where the tree reads this window's tunnels; ports/tunnelService.ts's `TunnelService` fits. */
 export interface TunnelSource {
@@ -83,18 +83,28 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
     });
   }
 
-  /** The top level as it is now (groups, snapshots), from the shared list. */
+  /**
+   * The top level as it is now, from the shared list: groups and snapshots, or with more than one
+   * engine one node per engine with its groups and snapshots below it.
+   */
   async roots(): Promise<TreeNode[]> {
-    const snapshots = await this.list.allSnapshots();
-    return treeRoots(this.list.current.sandboxes, {
+    const sources: RootSources = {
       workspaceTag: this.workspaceTag(),
       knownNetwork: (id) => this.list.knownNetworkState(id),
       endingOf: (id) => {
         const info = this.list.current.sandboxes.find((s) => s.id === id);
         return info && this.list.endingOf(info);
       },
-      snapshots,
-    });
+    };
+    const engines = this.list.current.engines;
+    if (engines) {
+      const snapshots = await Promise.all(engines.map((e) => (e.unreachable ? [] : this.list.allSnapshots(e.engine.key))));
+      return engineRoots(
+        engines.map((listing, i) => ({ ...listing, snapshots: snapshots[i] })),
+        sources,
+      );
+    }
+    return treeRoots(this.list.current.sandboxes, { ...sources, snapshots: await this.list.allSnapshots() });
   }
 
   getParent(node: TreeNode): TreeNode | undefined {

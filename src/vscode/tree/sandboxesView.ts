@@ -12,7 +12,7 @@ import { DockerStateContextKey, HasSandboxesContextKey } from './dockerState';
 import { RefreshManager } from './refreshManager';
 import { SandboxList } from './sandboxList';
 import { SandboxTreeProvider, type TunnelSource } from './sandboxTreeProvider';
-import type { TreeNode } from './treeNodes';
+import { groupNodesOf, sandboxNodesOf, type TreeNode } from './treeNodes';
 import { currentWorkspaceTag } from '../settings';
 import { snapshotTree, type NodeSnapshot } from './treeSnapshot';
 
@@ -50,7 +50,7 @@ export class SandboxesView extends Disposable {
     const { tunnels } = changes;
     this.list = this._register(new SandboxList(clients, log));
     this.refresher = this._register(new RefreshManager(this.list, clients, log));
-    const tunnelSource = tunnels ?? { list: (sandboxId: string) => clients.client.tunnelRegistry.get(sandboxId) };
+    const tunnelSource = tunnels ?? { list: (sandboxId: string) => clients.clientFor(sandboxId).tunnelRegistry.get(sandboxId) };
     this.provider = this._register(new SandboxTreeProvider(this.list, tunnelSource, changes.workspaceTag ?? currentWorkspaceTag));
     this.treeView = this._register(vscode.window.createTreeView(SANDBOXES_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true, canSelectMany: true }));
     this._register(this.treeView.onDidChangeSelection((event) => this.onDidSelectEmitter.fire(selectedSandboxIds(event.selection))));
@@ -117,7 +117,7 @@ export class SandboxesView extends Disposable {
    */
   async snapshot(depth = 3, options: { groups?: boolean } = {}): Promise<NodeSnapshot[]> {
     if (options.groups) return snapshotTree(this.provider, depth);
-    const sandboxes = (await this.provider.roots()).flatMap((root) => (root.kind === 'group' ? root.sandboxes : []));
+    const sandboxes = sandboxNodesOf(await this.provider.roots());
     return snapshotTree(this.provider, depth, undefined, sandboxes);
   }
 
@@ -125,12 +125,12 @@ export class SandboxesView extends Disposable {
   async workspaceSandboxIds(): Promise<string[]> {
     await this.list.whenLoaded();
     const roots = await this.provider.roots();
-    return roots.flatMap((root) => (root.kind === 'group' && root.group === 'workspace' ? root.sandboxes.map((s) => s.sandboxId) : []));
+    return groupNodesOf(roots).flatMap((group) => (group.group === 'workspace' ? group.sandboxes.map((s) => s.sandboxId) : []));
   }
 
   private async rootNode(sandboxId: string): Promise<TreeNode | undefined> {
     const roots = await this.provider.roots();
-    return roots.flatMap((root) => (root.kind === 'group' ? root.sandboxes : [])).find((node) => node.sandboxId === sandboxId);
+    return sandboxNodesOf(roots).find((node) => node.sandboxId === sandboxId);
   }
 
   /** The welcome content says what is wrong when the tree is empty; the message, when it is not. */
@@ -158,5 +158,9 @@ export class SandboxesView extends Disposable {
 
 /** The sandboxes a selection is about: a sandbox row, or any row below one; each once. */
 function selectedSandboxIds(selection: readonly TreeNode[]): string[] {
-  return [...new Set(selection.flatMap((node) => (node.kind === 'group' || node.kind === 'snapshotSection' || node.kind === 'snapshot' ? [] : [node.sandboxId])))];
+  return [
+    ...new Set(
+      selection.flatMap((node) => (node.kind === 'engine' || node.kind === 'group' || node.kind === 'snapshotSection' || node.kind === 'snapshot' ? [] : [node.sandboxId])),
+    ),
+  ];
 }

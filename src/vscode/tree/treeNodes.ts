@@ -25,6 +25,29 @@ export interface SandboxNode {
   readonly ending?: SandboxEnding;
   /** The group it is listed in; none for callers that list sandboxes flat. */
   readonly parent?: GroupNode;
+  /** The engine it is on, when more than one is configured (commands route by it: `{ engine }`). */
+  readonly engine?: string;
+}
+
+/**
+ * One Docker engine, when more than one is configured (`sandboxes.docker.engines`): its groups and
+ * snapshots below it, its endpoint, state and warm pool on the row. An unreachable engine says why
+ * and hides none of the others.
+ */
+export interface EngineNode {
+  readonly kind: 'engine';
+  readonly engine: string;
+  readonly name: string;
+  /** The endpoint as configured; `undefined`: DOCKER_HOST or the default socket. */
+  readonly host: string | undefined;
+  /** Why it could not be listed (the engine's message), or `undefined`. */
+  readonly problem: string | undefined;
+  readonly unreachable: boolean;
+  /** Ready members of the warm pools this window keeps on it (never shown as sandboxes). */
+  readonly poolReady: number | undefined;
+  readonly children: readonly TreeNode[];
+  readonly sandboxId?: undefined;
+  readonly parent?: undefined;
 }
 
 /**
@@ -36,7 +59,9 @@ export interface GroupNode {
   readonly group: 'workspace' | 'others';
   readonly sandboxes: readonly SandboxNode[];
   readonly sandboxId?: undefined;
-  readonly parent?: undefined;
+  /** Set when the tree groups by engine. */
+  readonly parent?: EngineNode;
+  readonly engine?: string;
 }
 
 /** Every snapshot on the engine, also of sandboxes that are gone: snapshots outlive their sandbox. */
@@ -44,7 +69,8 @@ export interface SnapshotSectionNode {
   readonly kind: 'snapshotSection';
   readonly snapshots: readonly SnapshotNode[];
   readonly sandboxId?: undefined;
-  readonly parent?: undefined;
+  readonly parent?: EngineNode;
+  readonly engine?: string;
 }
 
 export interface NetworkNode {
@@ -113,6 +139,7 @@ export interface SnapshotNode {
 }
 
 export type TreeNode =
+  | EngineNode
   | GroupNode
   | SnapshotSectionNode
   | SandboxNode
@@ -141,17 +168,66 @@ export interface RootSources {
   snapshots?: readonly SnapshotInfo[];
 }
 
+/** What one engine's node is made from (SandboxList's per-engine listing). */
+export interface EngineListingLike {
+  readonly engine: { readonly key: string; readonly name: string; readonly host: string | undefined };
+  readonly sandboxes: readonly SandboxInfo[];
+  readonly problem: string | undefined;
+  readonly unreachable: boolean;
+  readonly poolReady: number | undefined;
+  readonly snapshots?: readonly SnapshotInfo[];
+}
+
+/**
+ * The top level with more than one engine: one node per engine, in the settings' order (default
+ * first), each with the groups `treeRoots` makes of that engine's sandboxes.
+ */
+export function engineRoots(listings: readonly EngineListingLike[], sources: RootSources): EngineNode[] {
+  return listings.map((listing) => {
+    const children: TreeNode[] = [];
+    const node: EngineNode = {
+      kind: 'engine',
+      engine: listing.engine.key,
+      name: listing.engine.name,
+      host: listing.engine.host,
+      problem: listing.problem,
+      unreachable: listing.unreachable,
+      poolReady: listing.poolReady,
+      children,
+    };
+    if (!listing.unreachable) {
+      for (const root of treeRoots(listing.sandboxes, { ...sources, snapshots: listing.snapshots }, node)) children.push(root);
+    }
+    return node;
+  });
+}
+
+/** Every sandbox row of a top level, grouped by engine or not. */
+export function sandboxNodesOf(roots: readonly TreeNode[]): SandboxNode[] {
+  return roots.flatMap((root) => (root.kind === 'group' ? [...root.sandboxes] : root.kind === 'engine' ? sandboxNodesOf(root.children) : []));
+}
+
+/** The groups of a top level, grouped by engine or not. */
+export function groupNodesOf(roots: readonly TreeNode[]): GroupNode[] {
+  return roots.flatMap((root) => (root.kind === 'group' ? [root] : root.kind === 'engine' ? groupNodesOf(root.children) : []));
+}
+
 /**
  * The tree's top level: "This workspace" always (empty says so), "Other sandboxes on this engine"
  * when there are any, "Snapshots" when there are any.
  */
-export function treeRoots(infos: readonly SandboxInfo[], sources: RootSources): TreeNode[] {
+export function treeRoots(infos: readonly SandboxInfo[], sources: RootSources, engineNode?: EngineNode): TreeNode[] {
   const mine = (info: SandboxInfo) => info.tags[WORKSPACE_TAG] === sources.workspaceTag;
+  const engine = engineNode?.engine;
   const group = (which: GroupNode['group'], members: readonly SandboxInfo[]): GroupNode => {
     const sandboxes: SandboxNode[] = [];
-    const node: GroupNode = { kind: 'group', group: which, sandboxes };
+    const node: GroupNode = engineNode ? { kind: 'group', group: which, sandboxes, parent: engineNode, engine } : { kind: 'group', group: which, sandboxes };
     for (const root of rootNodes(members, sources.knownNetwork)) {
-      sandboxes.push({ ...root, ending: sources.endingOf?.(root.sandboxId), parent: node });
+      sandboxes.push(
+        engine === undefined
+          ? { ...root, ending: sources.endingOf?.(root.sandboxId), parent: node }
+          : { ...root, ending: sources.endingOf?.(root.sandboxId), parent: node, engine },
+      );
     }
     return node;
   };
@@ -161,7 +237,7 @@ export function treeRoots(infos: readonly SandboxInfo[], sources: RootSources): 
   const snapshots = sources.snapshots ?? [];
   if (snapshots.length > 0) {
     const nodes: SnapshotNode[] = [];
-    const section: SnapshotSectionNode = { kind: 'snapshotSection', snapshots: nodes };
+    const section: SnapshotSectionNode = engineNode ? { kind: 'snapshotSection', snapshots: nodes, parent: engineNode, engine } : { kind: 'snapshotSection', snapshots: nodes };
     for (const snapshot of [...snapshots].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
       nodes.push({ kind: 'snapshot', sandboxId: snapshot.sandboxId, snapshot, parent: section });
     }
@@ -235,6 +311,8 @@ export function forwardedPorts(network: NetworkState | Error, tunnels: readonly 
 /** Children of the nodes below a sandbox; they carry them already. */
 export function groupChildren(node: Exclude<TreeNode, SandboxNode>): TreeNode[] {
   switch (node.kind) {
+    case 'engine':
+      return [...node.children];
     case 'group':
       return [...node.sandboxes];
     case 'snapshotSection':

@@ -146,7 +146,7 @@ export class DetailsPanel extends Disposable {
 
   private async readRefused(id: string, containerId: string, name: string): Promise<string[]> {
     try {
-      const events = await this.deps.clients.client.handle({ id, containerId, name }).recentNetworkEvents(20);
+      const events = await this.deps.clients.clientFor(id).handle({ id, containerId, name }).recentNetworkEvents(20);
       return events.map((e) => `${e.time.slice(11, 19)} ${e.protocol} ${e.name ?? e.address ?? ''}${e.port ? `:${e.port}` : ''} — ${e.reason}`);
     } catch {
       return [];
@@ -155,7 +155,7 @@ export class DetailsPanel extends Disposable {
 
   private async checkGone(): Promise<void> {
     try {
-      await this.deps.clients.client.fromId(this.sandboxId);
+      await this.deps.clients.fromId(this.sandboxId);
     } catch (err) {
       // Docker unreachable says nothing about the sandbox: the list reports that itself.
       if (!isSandboxErrorLike(err) || err.code !== 'NOT_FOUND') return;
@@ -221,7 +221,7 @@ export class DetailsPanel extends Disposable {
 
   private sandbox(): Sandbox | undefined {
     const info = this.info;
-    return info ? this.deps.clients.client.handle(info) : undefined;
+    return info ? this.deps.clients.clientFor(info.id).handle(info) : undefined;
   }
 
   private async streamStats(signal: AbortSignal): Promise<void> {

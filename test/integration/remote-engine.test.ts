@@ -96,8 +96,8 @@ const readLog = (dir: string) => {
 };
 
 /** Ends the reaper this file's clients started for the remote endpoint in `dir` (by its pid), and waits for the engine's lock to be free of it. */
-async function stopReapersOf(dir: string): Promise<void> {
-  const pid = runningReaper(dir, remote.sshHost);
+async function stopReapersOf(dir: string, endpoint = remote.sshHost): Promise<void> {
+  const pid = runningReaper(dir, endpoint);
   if (!pid) return;
   process.kill(pid, 'SIGTERM');
   await until(async () => !isProcessAlive(pid) && lockHolder() !== pid, 30_000, `reaper ${pid} to exit and free the lock`).catch(() => {
@@ -284,23 +284,27 @@ describe('a remote Docker engine', () => {
     }
   });
 
-  it('over SSH: lifetimes end sandboxes, by a reaper on this machine reaching the engine over its connection', async () => {
-    const timed = await overSsh.create(testSpec({ timeoutSeconds: 3, blockNetwork: true }));
-    const idle = await overSsh.create(testSpec({ idleTimeoutSeconds: 2, blockNetwork: true }));
-    try {
-      const reaper = runningReaper(runDir, overSsh.endpoint.description);
-      assert.ok(reaper, 'creating a sandbox with a lifetime started a reaper for the remote endpoint');
-      // Bounded waits for what the reaper does, not timings.
-      assert.equal(await until(async () => timed.poll(), 60_000, 'the sandbox with timeoutSeconds to end'), 137);
-      assert.equal(await until(async () => idle.poll(), 60_000, 'the idle sandbox to end'), 137);
-      assert.equal((await timed.ending())?.reason, 'timeout');
-      assert.equal((await idle.ending())?.reason, 'idleTimeout');
-    } finally {
-      await timed.terminate();
-      await idle.terminate();
-      await stopReapersOf(runDir);
-    }
-  });
+  // The TLS one also shows that the reaper, started later, is given the certificates its client read.
+  for (const t of TRANSPORTS) {
+    it(`over ${t.name}: lifetimes end sandboxes, by a reaper on this machine reaching the engine over its connection`, async () => {
+      const client = t.client();
+      const timed = await client.create(testSpec({ timeoutSeconds: 3, blockNetwork: true }));
+      const idle = await client.create(testSpec({ idleTimeoutSeconds: 2, blockNetwork: true }));
+      try {
+        const reaper = runningReaper(runDir, client.endpoint.description);
+        assert.ok(reaper, 'creating a sandbox with a lifetime started a reaper for the remote endpoint');
+        // Bounded waits for what the reaper does, not timings.
+        assert.equal(await until(async () => timed.poll(), 60_000, 'the sandbox with timeoutSeconds to end'), 137);
+        assert.equal(await until(async () => idle.poll(), 60_000, 'the idle sandbox to end'), 137);
+        assert.equal((await timed.ending())?.reason, 'timeout');
+        assert.equal((await idle.ending())?.reason, 'idleTimeout');
+      } finally {
+        await timed.terminate();
+        await idle.terminate();
+        await stopReapersOf(runDir, client.endpoint.description);
+      }
+    });
+  }
 
   it('over SSH: a snapshot of a sandbox is an image of the remote engine; a sandbox starts from it; it is removed there', async () => {
     const source = await overSsh.create(testSpec({ blockNetwork: true }));
@@ -366,6 +370,46 @@ describe('a remote Docker engine', () => {
         await stopReapersOf(m.runDir);
         await m.client.close();
       }
+    }
+  });
+
+  // Last: it restarts the remote engine's own dockerd (this file's, never this machine's).
+  it('over SSH: after the remote dockerd restarts, no lock outlives its holder; a reaper holds it again and a lifetime holds', async (t) => {
+    const endpoint = overSsh.endpoint.description;
+    const before = await overSsh.create(testSpec({ timeoutSeconds: 600, blockNetwork: true }));
+    try {
+      const reaper = runningReaper(runDir, endpoint);
+      assert.ok(reaper, 'a reaper for the remote endpoint');
+      await until(async () => lockHolder() === reaper, 30_000, 'the reaper to hold the engine lock');
+      await remote.restartDaemon();
+      // No live-restore: the sandbox stopped with the daemon (the lock is only the reaper's; the
+      // guard's policy does not depend on it).
+      await until(async () => (await before.poll()) !== null, 60_000, 'the sandbox to be seen stopped after the restart');
+      // Whatever lock container is on the engine now is held by a live reaper, not left over.
+      await until(
+        async () => {
+          const holder = lockHolder();
+          return lockContainers() === 0 || (holder !== null && isProcessAlive(holder));
+        },
+        60_000,
+        'no stale lock',
+      );
+      const soon = await overSsh.create(testSpec({ timeoutSeconds: 3, blockNetwork: true }));
+      try {
+        assert.equal(await until(async () => soon.poll(), 60_000, 'a new sandbox to be ended by its timeout after the restart'), 137);
+        const holder = lockHolder();
+        assert.ok(holder === null || isProcessAlive(holder), 'the lock is held by a live reaper, or free');
+      } finally {
+        await soon.terminate();
+      }
+    } finally {
+      // What the reaper saw of its lock, for the record.
+      for (const line of readLog(runDir)
+        .split('\n')
+        .filter((l) => /lock|standing/.test(l)))
+        t.diagnostic(line);
+      await before.terminate().catch(() => undefined);
+      await stopReapersOf(runDir, endpoint);
     }
   });
 });

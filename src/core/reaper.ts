@@ -88,7 +88,9 @@ class EngineTurn {
         this.logger.info(`holding the engine's reaper lock as ${this.lock.holder}`);
         return true;
       }
-      if (this.standingBy !== state.holder) this.logger.info(`standing by: ${state.holder ?? 'another reaper'} holds the engine's reaper lock`);
+      // The holder label is anyone's text (whoever can create containers there): one printable line in the log.
+      const holder = state.holder === null ? 'another reaper' : state.holder.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
+      if (this.standingBy !== state.holder) this.logger.info(`standing by: ${holder} holds the engine's reaper lock`);
       this.standingBy = state.holder;
       return false;
     } catch (error) {

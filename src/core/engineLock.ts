@@ -66,7 +66,32 @@ export function lockContainerConfig(image: string, holder: string): Docker.Conta
   };
 }
 
-export type LockState = { held: true } | { held: false; holder: string | null };
+/**
+ * `held: false, notALock: true`: a live container has the lock's name but is not one (another
+ * command, or not ended by its holder's stdin): a reaper then reaps without the lock rather than
+ * wait for ever behind it.
+ */
+export type LockState = { held: true } | { held: false; holder: string | null; notALock?: boolean };
+
+/**
+ * Whether a container with the lock's name is a lock made by `lockContainerConfig`: its command,
+ * stdin closed with its holder's, removed when it ends. Anyone who can create containers there can
+ * still fake one exactly (and keep it attached); what this stops is a container that merely took
+ * the name (by mistake, or a `sleep` planted to stop every reaper for good).
+ */
+export function looksLikeLock(inspect: {
+  Config?: { Cmd?: string[] | null; StdinOnce?: boolean; OpenStdin?: boolean; Labels?: Record<string, string> | null };
+  HostConfig?: { AutoRemove?: boolean };
+}): boolean {
+  const config = inspect.Config;
+  return (
+    JSON.stringify(config?.Cmd ?? null) === JSON.stringify(LOCK_COMMAND) &&
+    config?.StdinOnce === true &&
+    config?.OpenStdin === true &&
+    config?.Labels?.[REAPER_LOCK_LABEL] === 'true' &&
+    inspect.HostConfig?.AutoRemove === true
+  );
+}
 
 /**
  * Whether a lock container found on the engine still holds the lock, from its inspect: running,
@@ -112,7 +137,10 @@ export class EngineLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       // Look first: a reaper standing by asks every few seconds, and a look is one cheap call.
       const other = await this.inspectByName();
-      if (other && lockIsLive(other)) return { held: false, holder: other.Config?.Labels?.[REAPER_HOLDER_LABEL] ?? null };
+      if (other && lockIsLive(other)) {
+        const holder = other.Config?.Labels?.[REAPER_HOLDER_LABEL] ?? null;
+        return looksLikeLock(other) ? { held: false, holder } : { held: false, holder, notALock: true };
+      }
       // Stale: remove that very container (by id, never by name: that could be a new holder's).
       if (other)
         await this.docker

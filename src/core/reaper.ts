@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { isLocalEngine, resolveEndpoint } from './docker';
-import { EngineLock } from './engineLock';
+import { EngineLock, REAPER_LOCK_NAME } from './engineLock';
 import { isReaperProcess, readPidFile, reapOnce, reaperPidFile, somethingToWatch, type ReapDecision } from './lifetime';
 import { DEFAULT_GUARD_IMAGE } from './network/guardImage';
 import { createExclusive, defaultRunDir, ensurePrivateDir, openAppendNoFollow, replaceFile } from './runDir';
@@ -81,6 +81,7 @@ class EngineTurn {
     }
     try {
       const state = await this.lock.take();
+      if (!state.held && state.notALock) return this.withoutLock(`a container named ${REAPER_LOCK_NAME} that is no reaper lock has its name`);
       this.lockless = false;
       if (state.held) {
         this.lastVerified = Date.now();
@@ -94,12 +95,18 @@ class EngineTurn {
       this.standingBy = state.holder;
       return false;
     } catch (error) {
-      // No lock can be made (the guard image is missing on the engine, say): reaping twice is
-      // harmless (a kill of a dead sandbox is a no-op), not reaping at all is not.
-      if (!this.lockless) this.logger.warn(`cannot take the engine's reaper lock (${error instanceof Error ? error.message : String(error)}); reaping without it`);
-      this.lockless = true;
-      return true;
+      return this.withoutLock(`cannot take the engine's reaper lock (${error instanceof Error ? error.message : String(error)})`);
     }
+  }
+
+  /**
+   * No lock can be had (the guard image is missing on the engine, or something else took its
+   * name): reaping twice is harmless (a kill of a dead sandbox is a no-op), not reaping is not.
+   */
+  private withoutLock(why: string): true {
+    if (!this.lockless) this.logger.warn(`${why}; reaping without it`);
+    this.lockless = true;
+    return true;
   }
 }
 

@@ -373,6 +373,22 @@ describe('a remote Docker engine', () => {
     }
   });
 
+  it("over SSH: a container planted under the lock's name that is no lock (another Docker user's `sleep`) does not stop lifetimes", async () => {
+    await until(async () => lockContainers() === 0, 30_000, 'the lock of the earlier tests to be gone');
+    remote.cli(['run', '-d', '--name', REAPER_LOCK_NAME, '--label', 'sandboxes-test=remote', TEST_IMAGE, 'sleep', '600']);
+    try {
+      const soon = await overSsh.create(testSpec({ timeoutSeconds: 3, blockNetwork: true }));
+      try {
+        assert.equal(await until(async () => soon.poll(), 60_000, 'the sandbox to be ended at its deadline despite the planted container'), 137);
+      } finally {
+        await soon.terminate();
+      }
+    } finally {
+      remote.cli(['rm', '-f', REAPER_LOCK_NAME]);
+      await stopReapersOf(runDir);
+    }
+  });
+
   // Last: it restarts the remote engine's own dockerd (this file's, never this machine's).
   it('over SSH: after the remote dockerd restarts, no lock outlives its holder; a reaper holds it again and a lifetime holds', async (t) => {
     const endpoint = overSsh.endpoint.description;

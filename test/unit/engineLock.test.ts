@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { LOCK_COMMAND, REAPER_HOLDER_LABEL, REAPER_LOCK_NAME, lockContainerConfig, lockIsLive } from '../../src/core/engineLock';
+import { LOCK_COMMAND, REAPER_HOLDER_LABEL, REAPER_LOCK_NAME, lockContainerConfig, lockIsLive, looksLikeLock } from '../../src/core/engineLock';
 import { MANAGED_FILTER } from '../../src/core/labels';
 import { reaperTarget } from '../../src/core/reaperTarget';
 import { resolveEndpoint } from '../../src/core/docker';
@@ -35,6 +35,20 @@ describe("the reaper's lock on a remote engine", () => {
     const [key] = MANAGED_FILTER.split('=');
     assert.equal(config.Labels?.[key], undefined, 'not sandboxes.managed');
     assert.match(LOCK_COMMAND.join(' '), /read -r -t \d+/, 'a silent holder loses it');
+  });
+
+  it('is told from a container that merely took its name (which would stop every reaper for good)', () => {
+    const config = lockContainerConfig('sandboxes/guard:2', 'host/42');
+    const lock = {
+      Config: { Cmd: config.Cmd as string[], StdinOnce: true, OpenStdin: true, Labels: config.Labels as Record<string, string> },
+      HostConfig: { AutoRemove: true },
+    };
+    assert.equal(looksLikeLock(lock), true);
+    assert.equal(looksLikeLock({ ...lock, Config: { ...lock.Config, Cmd: ['sleep', '600'] } }), false, 'another command');
+    assert.equal(looksLikeLock({ ...lock, Config: { ...lock.Config, StdinOnce: false } }), false, 'stdin not closed with its holder');
+    assert.equal(looksLikeLock({ ...lock, HostConfig: { AutoRemove: false } }), false, 'not removed when it ends');
+    assert.equal(looksLikeLock({ ...lock, Config: { ...lock.Config, Labels: {} } }), false, 'no lock label');
+    assert.equal(looksLikeLock({}), false);
   });
 
   it('is used for remote endpoints only, and the reaper gets the agent and certificates the client used', () => {

@@ -6,7 +6,7 @@ import { listLocalImages } from './images';
 import type { LocalImage } from '../shared/localImages';
 import { beginCreate, endCreate } from './halfMade';
 import { ensureReaper, type ReaperTarget } from './lifetime';
-import { defaultRunDir } from './runDir';
+import { reaperTarget } from './reaperTarget';
 import { readReaped } from './reapRecord';
 import { SessionClient } from './sessions/sessionClient';
 import { tagLabels } from './labels';
@@ -60,7 +60,7 @@ export class SandboxClient {
     this.docker = new (loadDockerode())(this.endpoint.options);
     this.logger = options.logger;
     this.guardImage = options.guardImage?.trim() || DEFAULT_GUARD_IMAGE;
-    this.reaper = { runDir: options.runDir || defaultRunDir(), endpointDescription: this.endpoint.description, dockerHost: this.dockerHost };
+    this.reaper = reaperTarget(this.endpoint, options.runDir, this.dockerHost, this.guardImage);
     this.dnsServers = options.dnsServers ? validResolvers(options.dnsServers) : undefined;
     this.manifests = new ManifestStore(options.reviewDir || path.join(defaultStateDir(), 'review'));
     this.tunnelRegistry = new TunnelRegistry(

@@ -12,6 +12,8 @@ export interface DockerEndpoint {
   readonly options: Docker.DockerOptions;
   /** For ssh:// endpoints: where and as whom the SSH connection goes, and the ssh-agent it authenticates with. */
   readonly ssh?: { host: string; port: number; username?: string; agent?: string };
+  /** For TLS endpoints: the folder the certificates were read from (DOCKER_CERT_PATH), for processes started later (the reaper). */
+  readonly certPath?: string;
 }
 
 /**
@@ -41,7 +43,8 @@ export function resolveEndpoint(dockerHost: string | undefined, env: NodeJS.Proc
         const read = (file: string) => fs.readFileSync(path.join(env.DOCKER_CERT_PATH as string, file));
         Object.assign(options, { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') });
       }
-      return { description: `${tls ? 'https' : 'tcp'}://${url.hostname}:${port}`, options };
+      const certPath = tls && env.DOCKER_CERT_PATH ? env.DOCKER_CERT_PATH : undefined;
+      return { description: `${tls ? 'https' : 'tcp'}://${url.hostname}:${port}`, options, ...(certPath ? { certPath } : {}) };
     }
     case 'ssh:': {
       // The key comes from the user's ssh-agent, as with the Docker CLI's `ssh://` (which runs

@@ -127,6 +127,21 @@ export async function reapOnce(
   return decision;
 }
 
+/**
+ * Whether anything on the engine has a lifetime for a reaper to watch (a running sandbox with a
+ * deadline or idle timeout, or a warm pool): what a reaper standing by (reaper.ts, the engine's
+ * lock held by another machine's reaper) looks at to know when to exit. One listing, no kills.
+ */
+export async function somethingToWatch(docker: Docker): Promise<boolean> {
+  const everything = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER] } });
+  if (hasPoolMembers(everything)) return true;
+  return applyClaims(everything).some((c) => {
+    if (c.State !== 'running' || c.Labels?.[LABEL.role] === 'guard') return false;
+    const view = lifetimeOf(c.Id, c.Labels ?? {}, true);
+    return view.expiresAt !== null || view.idleTimeoutMs !== null;
+  });
+}
+
 /** Ends what the decision says must end: each sandbox first, then the guards holding its network namespace. */
 async function endSandboxes(
   docker: Docker,
@@ -254,6 +269,17 @@ export interface ReaperTarget {
   runDir: string;
   endpointDescription: string;
   dockerHost: string;
+  /**
+   * A remote engine: the reaper holds the engine's own lock (engineLock.ts), made from this
+   * image, so that one reaper runs per engine whichever machines its clients are on.
+   */
+  remote?: { guardImage: string };
+  /**
+   * What the reaper needs to reach the endpoint that the client found in its own environment
+   * when it connected (the ssh-agent, TLS certificates): the reaper starts later, maybe from
+   * another caller's environment.
+   */
+  env?: Record<string, string>;
 }
 
 /**
@@ -280,6 +306,8 @@ export function ensureReaper(target: ReaperTarget, logger?: Logger): number | nu
       SANDBOXES_REAPER_ENDPOINT: target.endpointDescription,
       SANDBOXES_REAPER_DOCKER_HOST: target.dockerHost,
       SANDBOXES_REAPER_RUN_DIR: runDir,
+      ...target.env,
+      ...(target.remote ? { SANDBOXES_REAPER_GUARD_IMAGE: target.remote.guardImage } : {}),
     },
   });
   child.unref();

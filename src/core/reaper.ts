@@ -9,8 +9,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
-import { resolveEndpoint } from './docker';
-import { isReaperProcess, readPidFile, reapOnce, reaperPidFile, type ReapDecision } from './lifetime';
+import { isLocalEngine, resolveEndpoint } from './docker';
+import { EngineLock, REAPER_LOCK_NAME } from './engineLock';
+import { isReaperProcess, readPidFile, reapOnce, reaperPidFile, somethingToWatch, type ReapDecision } from './lifetime';
+import { DEFAULT_GUARD_IMAGE } from './network/guardImage';
 import { createExclusive, defaultRunDir, ensurePrivateDir, openAppendNoFollow, replaceFile } from './runDir';
 import { StartWatcher, Wakeup } from './reaperWake';
 import { recordReaped, type ReapReason } from './reapRecord';
@@ -21,6 +23,10 @@ const MAX_SLEEP_MS = 30_000;
 const POLL_MS = 1000;
 /** Keep watching a little after the last deadline, in case a new sandbox is being created. */
 const LINGER_MS = 10_000;
+/** Standing by (another machine's reaper holds a remote engine's lock): how often to look whether it still does. */
+const STANDBY_MS = 2_000;
+/** Holding a remote engine's lock: how often to ask the engine that it is still ours. */
+const VERIFY_MS = 5_000;
 
 /**
  * Takes this endpoint's pid file (or returns null: another reaper watches it), then starts the
@@ -47,13 +53,67 @@ function startWatching() {
     (why) => logger.warn(`${why}; looking every second meanwhile`),
   );
   events.start();
-  return { lock, logger, docker, wakeup, events, runDir };
+  // A remote engine may have clients on other machines, each starting a reaper there: the
+  // engine's own lock (engineLock.ts) lets one of them reap, the others stand by.
+  const engineLock = isLocalEngine(endpoint) ? null : new EngineLock(docker, process.env.SANDBOXES_REAPER_GUARD_IMAGE || DEFAULT_GUARD_IMAGE);
+  return { lock, logger, docker, wakeup, events, runDir, engineLock: engineLock ? new EngineTurn(engineLock, logger) : null };
+}
+
+type FileLogger = ReturnType<typeof fileLogger>;
+
+/** Whether this reaper may reap now, as far as a remote engine's lock goes; logs each change. */
+class EngineTurn {
+  private lastVerified = 0;
+  private standingBy: string | null | undefined;
+  private lockless = false;
+
+  constructor(
+    readonly lock: EngineLock,
+    private readonly logger: FileLogger,
+  ) {}
+
+  async mine(): Promise<boolean> {
+    if (this.lock.holding()) {
+      if (Date.now() - this.lastVerified < VERIFY_MS) return true;
+      this.lastVerified = Date.now();
+      if (await this.lock.verify()) return true;
+      this.logger.warn("lost the engine's reaper lock (the connection to the engine dropped); taking it again");
+    }
+    try {
+      const state = await this.lock.take();
+      if (!state.held && state.notALock) return this.withoutLock(`a container named ${REAPER_LOCK_NAME} that is no reaper lock has its name`);
+      this.lockless = false;
+      if (state.held) {
+        this.lastVerified = Date.now();
+        this.standingBy = undefined;
+        this.logger.info(`holding the engine's reaper lock as ${this.lock.holder}`);
+        return true;
+      }
+      // The holder label is anyone's text (whoever can create containers there): one printable line in the log.
+      const holder = state.holder === null ? 'another reaper' : state.holder.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
+      if (this.standingBy !== state.holder) this.logger.info(`standing by: ${holder} holds the engine's reaper lock`);
+      this.standingBy = state.holder;
+      return false;
+    } catch (error) {
+      return this.withoutLock(`cannot take the engine's reaper lock (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  /**
+   * No lock can be had (the guard image is missing on the engine, or something else took its
+   * name): reaping twice is harmless (a kill of a dead sandbox is a no-op), not reaping is not.
+   */
+  private withoutLock(why: string): true {
+    if (!this.lockless) this.logger.warn(`${why}; reaping without it`);
+    this.lockless = true;
+    return true;
+  }
 }
 
 async function main(): Promise<void> {
   const watching = startWatching();
   if (!watching) return;
-  const { lock, logger, docker, wakeup, events, runDir } = watching;
+  const { lock, logger, docker, wakeup, events, runDir, engineLock } = watching;
   const onKill = (containerId: string, reason: ReapReason) => recordReaped(runDir, containerId, reason);
   const lastActive = new Map<string, number>();
   const nothingToWatch = (d: ReapDecision) => d.nextCheckMs === null && d.kill.length === 0;
@@ -66,6 +126,14 @@ async function main(): Promise<void> {
     }
     const maxSleep = events.connected() ? MAX_SLEEP_MS : POLL_MS;
     let sleepMs: number;
+    if (engineLock && !(await engineLock.mine())) {
+      // Standing by: the holder reaps. Exit like a reaper once nothing has a lifetime; the
+      // holder dying frees the lock, and the next look takes it.
+      idleSince = (await somethingToWatch(docker).catch(() => true)) ? null : (idleSince ?? Date.now());
+      if (idleSince !== null && Date.now() - idleSince >= LINGER_MS) return logger.info('nothing left to watch; exiting');
+      await wakeup.sleep(STANDBY_MS);
+      continue;
+    }
     try {
       const decision = await reapOnce(docker, lastActive, logger, Date.now(), onKill);
       failures = 0;
@@ -77,6 +145,7 @@ async function main(): Promise<void> {
           // before it was gone saw a reaper and started none, but that sandbox is seen by this
           // last look; a client that came later found no reaper and started one.
           lock.release();
+          await engineLock?.lock.release();
           const last = await reapOnce(docker, lastActive, logger, Date.now(), onKill).catch(() => null);
           if (last === null || nothingToWatch(last) || !lock.take()) {
             logger.info('nothing left to watch; exiting');

@@ -28,6 +28,8 @@ export interface RemoteEngine {
   bridgeRanges: string[];
   /** The docker CLI against the remote engine (through its local socket: test setup only). */
   cli(args: string[]): string;
+  /** Stops this remote engine's own dockerd (SIGTERM, by the pid this module started) and starts it again on the same data root. */
+  restartDaemon(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -165,7 +167,7 @@ export async function startRemoteEngine(images: string[]): Promise<RemoteEngine>
     fs.writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify(config));
     // nsenter, not `ip netns exec`: the latter mounts a fresh /sys, hiding the cgroup mounts dockerd needs.
     const log = fs.openSync(path.join(dir, 'dockerd.log'), 'a');
-    children.push(
+    const startDaemon = () =>
       spawn(
         'nsenter',
         [
@@ -181,20 +183,27 @@ export async function startRemoteEngine(images: string[]): Promise<RemoteEngine>
           path.join(dir, 'dockerd.pid'),
         ],
         { stdio: ['ignore', log, log] },
-      ),
-    );
-    await until(
-      'dockerd answering',
-      () => {
-        try {
-          cli(['version', '--format', '{{.Server.Version}}']);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-    );
+      );
+    const answering = () => {
+      try {
+        cli(['version', '--format', '{{.Server.Version}}']);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let daemon = startDaemon();
+    children.push(daemon);
+    await until('dockerd answering', answering, 60_000);
+    const restartDaemon = async () => {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      if (daemon.exitCode === null && daemon.signalCode === null) throw new Error('remote engine: dockerd did not stop within 30 s');
+      daemon = startDaemon();
+      children.push(daemon);
+      await until('dockerd answering again', answering, 60_000);
+    };
     for (const image of images) run('bash', ['-o', 'pipefail', '-c', 'docker save "$1" | docker -H "unix://$2" load -q', 'load', image, socket], { timeout: 300_000 });
 
     fs.mkdirSync(sshDir, { mode: 0o700 });
@@ -248,6 +257,7 @@ export async function startRemoteEngine(images: string[]): Promise<RemoteEngine>
       address: REMOTE_ADDRESS,
       bridgeRanges: [BRIDGE_RANGE],
       cli,
+      restartDaemon,
       stop,
     };
   } catch (error) {

@@ -24,8 +24,7 @@ import { denyAllRules, modeOf, needsGateway, renderGatewayNat, renderRules, type
 export { NETWORK_NAME, ensureNetwork, ownAddresses, type NetworkInfo };
 // The scripts are in guardScripts.ts; these are still exported here for their callers.
 export { EXPAND_RESOLVERS, GUARD_STATE_DIR, RECORD_RESOLVERS };
-/** guard:2 adds Debian's nodejs, for the egress gateway of domain allowlists (network/gateway.ts). */
-export const DEFAULT_GUARD_IMAGE = 'sandboxes/guard:2';
+export { DEFAULT_GUARD_IMAGE } from './guardImage';
 
 /** What the guard records of the policy in force (read back after reloads, by any client). */
 export interface PolicyState extends NetworkPolicy {

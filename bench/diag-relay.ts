@@ -15,6 +15,8 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
+import { Client } from 'ssh2';
 import { Session } from 'node:inspector/promises';
 import { connect, type Sandbox, type SandboxClient } from '../src/core';
 import { startRemoteEngine, remoteEngineMissing } from '../test/integration/remoteEngine';
@@ -117,12 +119,30 @@ function cpuDiff(before: Map<string, number>, after: Map<string, number>): strin
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
 
-async function serving(sandbox: Sandbox): Promise<Record<number, string>> {
+/** Prototype: a local listener whose connections are SSH direct-tcpip channels to host:port on the remote side. */
+async function sshDirect(ssh: Client, host: string, port: number): Promise<string> {
+  const server = net.createServer((client) => {
+    client.setNoDelay(true);
+    ssh.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+      if (error) return client.destroy();
+      client.pipe(channel).pipe(client);
+      channel.on('close', () => client.destroy());
+      client.on('close', () => channel.destroy());
+    });
+  });
+  server.unref();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+async function serving(sandbox: Sandbox, direct?: { ssh: Client; guardIp: string }): Promise<Record<number, string>> {
   await sandbox.files.write('/tmp/diag_server.py', SERVER);
   await sandbox.exec(['python3', '/tmp/diag_server.py', '8000', '0']);
   await sandbox.exec(['python3', '/tmp/diag_server.py', '8001', '1']);
   const tunnels = await sandbox.tunnels();
-  const urls = { 8000: tunnels[8000].url, 8001: tunnels[8001].url };
+  const urls = direct
+    ? { 8000: await sshDirect(direct.ssh, direct.guardIp, 8000), 8001: await sshDirect(direct.ssh, direct.guardIp, 8001) }
+    : { 8000: tunnels[8000].url, 8001: tunnels[8001].url };
   for (const url of Object.values(urls)) {
     const agent = new http.Agent({ keepAlive: false });
     for (let i = 0; i < 120; i++) {
@@ -144,6 +164,7 @@ async function main(): Promise<void> {
   const clients: Record<string, SandboxClient> = {};
   let remote: Awaited<ReturnType<typeof startRemoteEngine>> | undefined;
   const held: Sandbox[] = [];
+  let ssh: Client | undefined;
   try {
     if (only.includes('bridge')) clients.bridge = local;
     if (only.includes('local relay')) clients['local relay'] = connect({ portPath: 'relay' });
@@ -154,10 +175,23 @@ async function main(): Promise<void> {
       process.env.SSH_AUTH_SOCK = remote.sshAuthSock;
       clients['ssh relay'] = connect({ dockerHost: remote.sshHost });
     }
+    if (only.includes('ssh direct')) clients['ssh direct'] = clients['ssh relay'];
     for (const [name, client] of Object.entries(clients)) {
       const sandbox = await client.create(spec);
       held.push(sandbox);
-      const urls = await serving(sandbox);
+      let direct: { ssh: Client; guardIp: string } | undefined;
+      if (name === 'ssh direct' && remote) {
+        const guard = remote.cli(['ps', '-q', '--filter', `label=sandboxes.id=${sandbox.id}`, '--filter', 'label=sandboxes.role=guard']).trim();
+        const guardIp = remote.cli(['inspect', guard, '--format', '{{(index .NetworkSettings.Networks "sandboxes").IPAddress}}']).trim();
+        ssh = new Client();
+        await new Promise<void>((resolve, reject) => {
+          ssh!.once('ready', () => resolve()).once('error', reject);
+          ssh!.connect({ host: remote!.address, username: 'root', agent: remote!.sshAuthSock });
+        });
+        ssh.setNoDelay(true);
+        direct = { ssh, guardIp };
+      }
+      const urls = await serving(sandbox, direct);
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       const lat: Record<number, number[]> = { 8000: [], 8001: [] };
       for (let i = 0; i < n + 3; i++) {
@@ -209,7 +243,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(held.map((s) => s.terminate().catch(() => undefined)));
-    for (const client of Object.values(clients)) await client.close().catch(() => undefined);
+    ssh?.end();
+    for (const client of new Set(Object.values(clients))) await client.close().catch(() => undefined);
     if (!clients.bridge) await local.close();
     await remote?.stop();
   }

@@ -8,7 +8,7 @@
  *                 its stream carried by the SSH connection.
  * Each sandbox serves the same Python HTTP/1.1 server twice: on 8000 as the stock http.server
  * writes (headers and body in separate writes, Nagle on), on 8001 with TCP_NODELAY. Per path:
- * keep-alive GET latency on both ports (DIAG_N, default 40), 32 MiB download and 32 MiB upload
+ * keep-alive GET latency on both ports (DIAG_N, default 40), a GET on a new connection each, 32 MiB download and 32 MiB upload
  * (DIAG_BULK_N, default 3), and for one download and one upload the CPU time per process name
  * (all of /proc, so sshd, dockerd, the shim, the relay and this process show up).
  * DIAG_PATHS (comma-separated names) picks paths; DIAG_PROFILE=FILE writes FILE.<path>.cpuprofile.
@@ -146,7 +146,13 @@ async function serving(sandbox: Sandbox, direct?: { ssh: Client; guardIp: string
   for (const url of Object.values(urls)) {
     const agent = new http.Agent({ keepAlive: false });
     for (let i = 0; i < 120; i++) {
-      if (await request(agent, `${url}/small`).then(() => true, () => false)) break;
+      if (
+        await request(agent, `${url}/small`).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -193,6 +199,12 @@ async function main(): Promise<void> {
       }
       const urls = await serving(sandbox, direct);
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      // A new connection per GET: what one exec (and one relay process) per connection costs.
+      const fresh: number[] = [];
+      for (let i = 0; i < Math.min(n, 15) + 2; i++) {
+        const { ms } = await request(new http.Agent({ keepAlive: false }), `${urls[8001]}/small`);
+        if (i >= 2) fresh.push(ms);
+      }
       const lat: Record<number, number[]> = { 8000: [], 8001: [] };
       for (let i = 0; i < n + 3; i++) {
         for (const port of [8000, 8001] as const) {
@@ -236,6 +248,7 @@ async function main(): Promise<void> {
       const f = (x: number) => x.toFixed(1);
       console.log(
         `${name}: GET stock median ${f(median(lat[8000]))} p90 ${f(p90(lat[8000]))} ms; GET nodelay median ${f(median(lat[8001]))} p90 ${f(p90(lat[8001]))} ms; ` +
+          `GET on a new connection median ${f(median(fresh))} p90 ${f(p90(fresh))} ms; ` +
           `down ${down.map(f).join('/')} MiB/s; up ${up.map(f).join('/')} MiB/s (load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
       );
       console.log(`  download ${cpuDown}`);

@@ -1,18 +1,19 @@
 /**
  * The exec relay (src/core/tunnels/execRelay.ts) that carries forwarded ports over the engine's
  * own connection on a remote engine, exercised against the local engine (portPath: 'relay'), where
- * it is the same code without SSH: bytes intact both ways through big transfers, a keep-alive
- * sequence from a server that writes headers and body separately (Nagle on), and backpressure
- * from a client that stops reading reaching the server inside the sandbox (nothing piles up in
- * this process). remote-engine.test.ts runs the relay over SSH.
+ * it is the same code without SSH, and against the remote engine of remoteEngine.ts over SSH:
+ * bytes intact both ways through big transfers, a keep-alive sequence from a server that writes
+ * headers and body separately (Nagle on), and backpressure from a client that stops reading
+ * reaching the server inside the sandbox (nothing piles up in this process, nor in SSH's windows).
  */
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Sandbox } from '../../src/core';
-import { cleanupAfterFile, client, testSpec, until } from './helpers';
+import { connect, type Sandbox, type SandboxClient } from '../../src/core';
+import { TEST_IMAGE, cleanupAfterFile, client, testSpec, until } from './helpers';
+import { remoteEngineMissing, startRemoteEngine, type RemoteEngine } from './remoteEngine';
 
 cleanupAfterFile();
 
@@ -58,9 +59,6 @@ threading.Thread(target=flood, daemon=True).start()
 http.server.ThreadingHTTPServer(('0.0.0.0', 8000), H).serve_forever()
 `;
 
-let sandbox: Sandbox;
-let urls: Record<number, string>;
-
 function request(agent: http.Agent | false, url: string, method = 'GET', body?: Buffer): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { agent, method, headers: body ? { 'Content-Length': String(body.length) } : {} }, (res) => {
@@ -77,72 +75,98 @@ function request(agent: http.Agent | false, url: string, method = 'GET', body?: 
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-before(async () => {
-  const relayClient = client({ portPath: 'relay' });
-  sandbox = await relayClient.create(testSpec({ unencryptedPorts: [8000, 8001] }));
-  await sandbox.files.write('/tmp/relay_server.py', SERVER);
-  await sandbox.exec(['python3', '/tmp/relay_server.py']);
-  const tunnels = await sandbox.tunnels();
-  urls = { 8000: tunnels[8000].url, 8001: tunnels[8001].url };
-  await until(() => request(false, `${urls[8000]}/sha/1`).then((r) => r.status === 200, () => false), 30_000, 'the server in the sandbox');
-});
+for (const where of ['local engine, portPath relay', 'remote engine over SSH'] as const) {
+  describe(`the exec relay (${where})`, () => {
+    let sandbox: Sandbox;
+    let urls: Record<number, string>;
+    let remote: RemoteEngine | undefined;
+    let overSsh: SandboxClient | undefined;
 
-after(async () => {
-  await sandbox?.terminate();
-});
+    before(async () => {
+      let relayClient: SandboxClient;
+      if (where === 'remote engine over SSH') {
+        const missing = remoteEngineMissing();
+        if (missing) throw new Error(`The remote engine cannot run here: ${missing}`);
+        const probe = connect();
+        remote = await startRemoteEngine([TEST_IMAGE, probe.guardImage]);
+        await probe.close();
+        process.env.SSH_AUTH_SOCK = remote.sshAuthSock;
+        relayClient = overSsh = connect({ dockerHost: remote.sshHost });
+      } else relayClient = client({ portPath: 'relay' });
+      sandbox = await relayClient.create(testSpec({ unencryptedPorts: [8000, 8001] }));
+      await sandbox.files.write('/tmp/relay_server.py', SERVER);
+      await sandbox.exec(['python3', '/tmp/relay_server.py']);
+      const tunnels = await sandbox.tunnels();
+      urls = { 8000: tunnels[8000].url, 8001: tunnels[8001].url };
+      await until(
+        () =>
+          request(false, `${urls[8000]}/sha/1`).then(
+            (r) => r.status === 200,
+            () => false,
+          ),
+        30_000,
+        'the server in the sandbox',
+      );
+    });
 
-describe('the exec relay (local engine, portPath relay)', () => {
-  it('carries 24 MiB each way byte-exact (download hashed here, upload hashed in the sandbox)', async () => {
-    const size = 24 * 2 ** 20;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      const down = await request(agent, `${urls[8000]}/${size}`);
-      assert.equal(down.body.length, size);
-      assert.equal(sha256(down.body), (await request(agent, `${urls[8000]}/sha/${size}`)).body.toString());
-      const upload = randomBytes(size);
-      const up = await request(agent, `${urls[8000]}/`, 'PUT', upload);
-      assert.equal(up.body.toString(), sha256(upload));
-    } finally {
-      agent.destroy();
-    }
-  });
+    after(async () => {
+      await sandbox?.terminate().catch(() => undefined);
+      await overSsh?.close();
+      await remote?.stop();
+    });
 
-  it('answers a keep-alive sequence on one connection, each response whole', async () => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      const peers = new Set<string>();
-      for (let i = 0; i < 20; i++) {
-        const size = [0, 13, 1, 70_000, 5][i % 5];
-        const res = await request(agent, `${urls[8000]}/${size}`);
-        assert.equal(res.status, 200);
-        assert.equal(res.body.length, size);
-        peers.add((await request(agent, `${urls[8000]}/peer`)).body.toString());
+    it('carries 24 MiB each way byte-exact (download hashed here, upload hashed in the sandbox)', async () => {
+      const size = 24 * 2 ** 20;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const down = await request(agent, `${urls[8000]}/${size}`);
+        assert.equal(down.body.length, size);
+        assert.equal(sha256(down.body), (await request(agent, `${urls[8000]}/sha/${size}`)).body.toString());
+        const upload = randomBytes(size);
+        const up = await request(agent, `${urls[8000]}/`, 'PUT', upload);
+        assert.equal(up.body.toString(), sha256(upload));
+      } finally {
+        agent.destroy();
       }
-      assert.equal(peers.size, 1, `all requests came over one relayed connection (server saw ports ${[...peers]})`);
-    } finally {
-      agent.destroy();
-    }
-  });
+    });
 
-  it('stops the server when the client stops reading: backpressure reaches the sandbox', async () => {
-    const socket = net.connect(Number(new URL(urls[8001]).port), '127.0.0.1');
-    try {
-      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-      socket.pause();
-      const sent = async () => Number((await sandbox.run(['cat', '/tmp/sent'])).stdout || '0');
-      // Wait (bounded) until the server has stopped advancing: three equal readings a second apart.
-      let last = -1;
-      let same = 0;
-      for (let i = 0; i < 60 && same < 3; i++) {
-        await new Promise((r) => setTimeout(r, 1000));
-        const now = await sent();
-        same = now === last ? same + 1 : 0;
-        last = now;
+    it('answers a keep-alive sequence on one connection, each response whole', async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const peers = new Set<string>();
+        for (let i = 0; i < 20; i++) {
+          const size = [0, 13, 1, 70_000, 5][i % 5];
+          const res = await request(agent, `${urls[8000]}/${size}`);
+          assert.equal(res.status, 200);
+          assert.equal(res.body.length, size);
+          peers.add((await request(agent, `${urls[8000]}/peer`)).body.toString());
+        }
+        assert.equal(peers.size, 1, `all requests came over one relayed connection (server saw ports ${[...peers]})`);
+      } finally {
+        agent.destroy();
       }
-      assert.ok(same >= 3, `the server kept sending (${last} bytes)`);
-      assert.ok(last < 128 * 2 ** 20, `the server could write only what the buffers on the way hold, not 128 MiB or more (it wrote ${last} bytes)`);
-    } finally {
-      socket.destroy();
-    }
+    });
+
+    it('stops the server when the client stops reading: backpressure reaches the sandbox', async () => {
+      const socket = net.connect(Number(new URL(urls[8001]).port), '127.0.0.1');
+      try {
+        await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+        socket.pause();
+        const sent = async () => Number((await sandbox.run(['cat', '/tmp/sent'])).stdout || '0');
+        // Wait (bounded) until the server has stopped advancing: three equal readings a second apart.
+        let last = -1;
+        let same = 0;
+        for (let i = 0; i < 60 && same < 3; i++) {
+          await new Promise((r) => setTimeout(r, 1000));
+          const now = await sent();
+          same = now === last ? same + 1 : 0;
+          last = now;
+        }
+        assert.ok(same >= 3, `the server kept sending (${last} bytes)`);
+        assert.ok(last < 128 * 2 ** 20, `the server could write only what the buffers on the way hold, not 128 MiB or more (it wrote ${last} bytes)`);
+      } finally {
+        socket.destroy();
+      }
+    });
   });
-});
+}

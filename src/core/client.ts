@@ -1,6 +1,8 @@
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { isLocalEngine, pingEngine, resolveEndpoint, type DockerEndpoint } from './docker';
+import { SshDialAgent } from './sshTransport';
 import { newSandboxId } from './ids';
 import { listLocalImages } from './images';
 import type { LocalImage } from '../shared/localImages';
@@ -91,7 +93,8 @@ export class SandboxClient {
       trackExec: (containerId, proc) => this.execs.track(containerId, proc),
       closeExecs: (containerId) => this.execs.close(containerId),
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
-      portPath: options.portPath ?? (isLocalEngine(this.endpoint) ? 'bridge' : 'relay'),
+      portPath: options.portPath ?? (isLocalEngine(this.endpoint) ? 'bridge' : this.endpoint.ssh ? 'forward' : 'relay'),
+      forwardTcp: sshForwarder(this.endpoint),
       manifests: this.manifests,
       reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
       gateway: { image: this.guardImage, resolvers: options.gatewayResolvers ? validResolvers(options.gatewayResolvers) : [] },
@@ -343,4 +346,10 @@ export class SandboxClient {
 function loadDockerode(): typeof Docker {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('dockerode') as typeof Docker;
+}
+
+/** An ssh:// engine's TCP forward on its host (portPath `forward`); undefined for other engines. */
+function sshForwarder(endpoint: DockerEndpoint): ((host: string, port: number) => Promise<Duplex>) | undefined {
+  const agent = (endpoint.options as { agent?: unknown }).agent;
+  return agent instanceof SshDialAgent ? (host, port) => agent.forwardTcp(host, port) : undefined;
 }

@@ -1,7 +1,8 @@
 /**
- * The exec relay (src/core/tunnels/execRelay.ts) that carries forwarded ports over the engine's
- * own connection on a remote engine, exercised against the local engine (portPath: 'relay'), where
- * it is the same code without SSH, and against the remote engine of remoteEngine.ts over SSH:
+ * Forwarded ports carried over the engine's own connection: the exec relay
+ * (src/core/tunnels/execRelay.ts) against the local engine (portPath: 'relay', the same code
+ * without SSH) and against the remote engine of remoteEngine.ts over SSH, and over SSH by default
+ * sshd's TCP forward to the guard's bridge address (tunnels/forwardOrRelay.ts). Each:
  * bytes intact both ways through big transfers, a keep-alive sequence from a server that writes
  * headers and body separately (Nagle on), and backpressure from a client that stops reading
  * reaching the server inside the sandbox (nothing piles up in this process, nor in SSH's windows).
@@ -38,7 +39,7 @@ class H(http.server.BaseHTTPRequestHandler):
             h = hashlib.sha256()
             for b in pattern(int(parts[2])): h.update(b)
             return self.reply(h.hexdigest().encode())
-        if parts[1] == 'peer': return self.reply(str(self.client_address[1]).encode())
+        if parts[1] == 'peer': return self.reply(('%s:%d' % self.client_address[:2]).encode())
         n = int(parts[1])
         self.send_response(200); self.send_header('Content-Length', str(n)); self.end_headers()
         for b in pattern(n): self.wfile.write(b)
@@ -75,24 +76,39 @@ function request(agent: http.Agent | false, url: string, method = 'GET', body?: 
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-for (const where of ['local engine, portPath relay', 'remote engine over SSH'] as const) {
-  describe(`the exec relay (${where})`, () => {
+// One remote engine for the SSH suites, started by the first of them.
+let remote: Promise<RemoteEngine> | undefined;
+const remoteEngine = () =>
+  (remote ??= (async () => {
+    const missing = remoteEngineMissing();
+    if (missing) throw new Error(`The remote engine cannot run here: ${missing}`);
+    const probe = connect();
+    const engine = await startRemoteEngine([TEST_IMAGE, probe.guardImage]);
+    await probe.close();
+    process.env.SSH_AUTH_SOCK = engine.sshAuthSock;
+    return engine;
+  })());
+after(async () => {
+  await (await remote?.catch(() => undefined))?.stop();
+});
+
+const SUITES = [
+  { where: 'local engine, portPath relay', ssh: false, portPath: 'relay', relayed: true },
+  { where: 'remote engine over SSH, portPath relay', ssh: true, portPath: 'relay', relayed: true },
+  // The default over SSH: sshd connects to the guard's bridge address (tunnels/forwardOrRelay.ts).
+  { where: 'remote engine over SSH, default (forward)', ssh: true, portPath: undefined, relayed: false },
+] as const;
+
+for (const { where, ssh, portPath, relayed } of SUITES) {
+  describe(`forwarded ports over the engine's connection (${where})`, () => {
     let sandbox: Sandbox;
     let urls: Record<number, string>;
-    let remote: RemoteEngine | undefined;
     let overSsh: SandboxClient | undefined;
 
     before(async () => {
       let relayClient: SandboxClient;
-      if (where === 'remote engine over SSH') {
-        const missing = remoteEngineMissing();
-        if (missing) throw new Error(`The remote engine cannot run here: ${missing}`);
-        const probe = connect();
-        remote = await startRemoteEngine([TEST_IMAGE, probe.guardImage]);
-        await probe.close();
-        process.env.SSH_AUTH_SOCK = remote.sshAuthSock;
-        relayClient = overSsh = connect({ dockerHost: remote.sshHost });
-      } else relayClient = client({ portPath: 'relay' });
+      if (ssh) relayClient = overSsh = connect({ dockerHost: (await remoteEngine()).sshHost, portPath });
+      else relayClient = client({ portPath });
       sandbox = await relayClient.create(testSpec({ unencryptedPorts: [8000, 8001] }));
       await sandbox.files.write('/tmp/relay_server.py', SERVER);
       await sandbox.exec(['python3', '/tmp/relay_server.py']);
@@ -112,7 +128,6 @@ for (const where of ['local engine, portPath relay', 'remote engine over SSH'] a
     after(async () => {
       await sandbox?.terminate().catch(() => undefined);
       await overSsh?.close();
-      await remote?.stop();
     });
 
     it('carries 24 MiB each way byte-exact (download hashed here, upload hashed in the sandbox)', async () => {
@@ -141,7 +156,10 @@ for (const where of ['local engine, portPath relay', 'remote engine over SSH'] a
           assert.equal(res.body.length, size);
           peers.add((await request(agent, `${urls[8000]}/peer`)).body.toString());
         }
-        assert.equal(peers.size, 1, `all requests came over one relayed connection (server saw ports ${[...peers]})`);
+        assert.equal(peers.size, 1, `all requests came over one connection (the server saw ${[...peers]})`);
+        const [host] = [...peers][0].split(':');
+        if (relayed) assert.equal(host, '127.0.0.1', 'the exec relay connects on loopback inside the sandbox');
+        else assert.notEqual(host, '127.0.0.1', `sshd connected from the remote host to the guard's bridge address (the server saw ${host}), not through the exec relay`);
       } finally {
         agent.destroy();
       }

@@ -7,7 +7,8 @@
  *   create → first output: create + run(['echo', 'hi']), remote over SSH vs local socket;
  *   warm exec:             run(['true']) on one running sandbox each;
  *   port latency:          GET of a 13-byte file on one keep-alive connection through a forwarded
- *                          port: the relay over SSH (remote) vs the bridge address (local);
+ *                          port: over SSH by the default path, sshd's TCP forward to the guard
+ *                          (tunnels/forwardOrRelay.ts; remote) vs the bridge address (local);
  *   port throughput:       a 32 MiB download on the same connections, MiB/s; target ≥ 0.5× local;
  *   port upload:           a 32 MiB PUT on the same connections, MiB/s (the other direction).
  * The server in both sandboxes is the same (Nagle off, see SERVER).
@@ -175,17 +176,17 @@ export async function remoteBench(ctx: BenchContext): Promise<BenchResult[]> {
     return [
       result('remote-create-to-first-output', { ours: 'remote engine over SSH', baseline: 'local engine (socket)' }, create, null),
       result('remote-warm-exec', { ours: 'remote engine over SSH', baseline: 'local engine (socket)' }, exec, null),
-      result('remote-port-latency', { ours: 'forwarded port, relay over SSH', baseline: 'forwarded port, local bridge' }, latency, null),
+      result('remote-port-latency', { ours: 'forwarded port over SSH (default path: sshd forward)', baseline: 'forwarded port, local bridge' }, latency, null),
       result(
         'remote-port-throughput',
-        { ours: 'forwarded port, relay over SSH', baseline: 'forwarded port, local bridge' },
+        { ours: 'forwarded port over SSH (default path: sshd forward)', baseline: 'forwarded port, local bridge' },
         bulk,
         { op: '>=', ratio: 0.5, text: '≥ 0.5× local' },
         { unit: 'MiB/s' },
       ),
       result(
         'remote-port-upload',
-        { ours: 'forwarded port, relay over SSH', baseline: 'forwarded port, local bridge' },
+        { ours: 'forwarded port over SSH (default path: sshd forward)', baseline: 'forwarded port, local bridge' },
         upload,
         { op: '>=', ratio: 0.5, text: '≥ 0.5× local' },
         { unit: 'MiB/s' },

@@ -1,8 +1,7 @@
 import * as path from 'node:path';
-import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { isLocalEngine, pingEngine, resolveEndpoint, type DockerEndpoint } from './docker';
-import { SshDialAgent } from './sshTransport';
+import { sshForwarder } from './sshTransport';
 import { newSandboxId } from './ids';
 import { listLocalImages } from './images';
 import type { LocalImage } from '../shared/localImages';
@@ -94,7 +93,7 @@ export class SandboxClient {
       closeExecs: (containerId) => this.execs.close(containerId),
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
       portPath: options.portPath ?? (isLocalEngine(this.endpoint) ? 'bridge' : this.endpoint.ssh ? 'forward' : 'relay'),
-      forwardTcp: sshForwarder(this.endpoint),
+      forwardTcp: sshForwarder((this.endpoint.options as { agent?: unknown }).agent),
       manifests: this.manifests,
       reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
       gateway: { image: this.guardImage, resolvers: options.gatewayResolvers ? validResolvers(options.gatewayResolvers) : [] },
@@ -346,10 +345,4 @@ export class SandboxClient {
 function loadDockerode(): typeof Docker {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('dockerode') as typeof Docker;
-}
-
-/** An ssh:// engine's TCP forward on its host (portPath `forward`); undefined for other engines. */
-function sshForwarder(endpoint: DockerEndpoint): ((host: string, port: number) => Promise<Duplex>) | undefined {
-  const agent = (endpoint.options as { agent?: unknown }).agent;
-  return agent instanceof SshDialAgent ? (host, port) => agent.forwardTcp(host, port) : undefined;
 }

@@ -131,6 +131,11 @@ export class SshDialAgent extends http.Agent {
   }
 }
 
+/** An ssh:// engine's TCP forward on its host (portPath `forward`), given its endpoint's agent; undefined for other engines. */
+export function sshForwarder(agent: unknown): ((host: string, port: number) => Promise<Duplex>) | undefined {
+  return agent instanceof SshDialAgent ? (host, port) => agent.forwardTcp(host, port) : undefined;
+}
+
 /** The remote user's engine socket: `DOCKER_HOST` when it is a unix:// URL, Docker's default when unset, else null. */
 function remoteSocket(client: Client): Promise<string | null> {
   return new Promise((resolve) => {

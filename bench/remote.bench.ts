@@ -7,8 +7,11 @@
  *   create → first output: create + run(['echo', 'hi']), remote over SSH vs local socket;
  *   warm exec:             run(['true']) on one running sandbox each;
  *   port latency:          GET of a 13-byte file on one keep-alive connection through a forwarded
- *                          port: the relay over SSH (remote) vs the bridge address (local);
- *   port throughput:       a 32 MiB download on the same connections, MiB/s; target ≥ 0.5× local.
+ *                          port: over SSH by the default path, sshd's TCP forward to the guard
+ *                          (tunnels/forwardOrRelay.ts; remote) vs the bridge address (local);
+ *   port throughput:       a 32 MiB download on the same connections, MiB/s; target ≥ 0.5× local;
+ *   port upload:           a 32 MiB PUT on the same connections, MiB/s (the other direction).
+ * The server in both sandboxes is the same (Nagle off, see SERVER).
  */
 import * as http from 'node:http';
 import { connect, type Sandbox, type SandboxClient } from '../src/core';
@@ -16,24 +19,61 @@ import { startRemoteEngine, remoteEngineMissing } from '../test/integration/remo
 import { engineTags } from './lib/cleanup';
 import { intFromEnv, interleave, result, type BenchContext, type BenchResult } from './lib/harness';
 
-const SERVE =
-  'mkdir -p /srv && printf "hello, remote!" > /srv/small.txt && head -c 33554432 /dev/zero > /srv/32mb.bin && exec python3 -m http.server 8000 --directory /srv --protocol HTTP/1.1';
+// The same server on both sides: GET of a file, PUT of a body (answers its length). TCP_NODELAY,
+// as in the tunnels bench: python's http.server writes headers and body separately, and with
+// Nagle on the body waits for the headers' ACK, which a receiver that delays ACKs sends after
+// 40 ms (on the bridge path too: docs/benchmarks.md, "Relay throughput and latency").
+const SERVER = String.raw`
+import http.server, socket
+class H(http.server.SimpleHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def setup(self):
+        super().setup(); self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def log_message(self, *a): pass
+    def do_PUT(self):
+        n = int(self.headers['Content-Length']); got = 0
+        while got < n:
+            b = self.rfile.read(min(65536, n - got))
+            if not b: break
+            got += len(b)
+        body = str(got).encode()
+        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+http.server.ThreadingHTTPServer(('0.0.0.0', 8000), lambda *a: H(*a, directory='/srv')).serve_forever()
+`;
+const SERVE = 'mkdir -p /srv && printf "hello, remote!" > /srv/small.txt && head -c 33554432 /dev/zero > /srv/32mb.bin && exec python3 /tmp/bench_server.py';
 
-function get(agent: http.Agent, url: string): Promise<{ ms: number; bytes: number }> {
+/** A GET, or with `upload` a PUT of that many zero bytes; `bytes` counts the response body. */
+function get(agent: http.Agent, url: string, upload = 0): Promise<{ ms: number; bytes: number; body: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent }, (res) => {
+    const req = http.request(url, { agent, method: upload ? 'PUT' : 'GET', headers: upload ? { 'Content-Length': String(upload) } : {} }, (res) => {
       let bytes = 0;
-      res.on('data', (c: Buffer) => (bytes += c.length));
-      res.on('end', () => (res.statusCode === 200 ? resolve({ ms: performance.now() - started, bytes }) : reject(new Error(`status ${res.statusCode}`))));
+      let body = '';
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (body.length < 64) body += c.toString('latin1');
+      });
+      res.on('end', () => (res.statusCode === 200 ? resolve({ ms: performance.now() - started, bytes, body }) : reject(new Error(`status ${res.statusCode}`))));
       res.on('error', reject);
     });
     req.setTimeout(60_000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
+    const chunk = Buffer.alloc(65536);
+    let left = upload;
+    const pump = () => {
+      while (left > 0) {
+        const k = Math.min(left, chunk.length);
+        left -= k;
+        if (!req.write(k === chunk.length ? chunk : chunk.subarray(0, k))) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
   });
 }
 
 async function serving(sandbox: Sandbox): Promise<string> {
+  await sandbox.files.write('/tmp/bench_server.py', SERVER);
   await sandbox.exec(['sh', '-c', SERVE]);
   const { 8000: tunnel } = await sandbox.tunnels();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -117,16 +157,37 @@ export async function remoteBench(ctx: BenchContext): Promise<BenchResult[]> {
       log: ctx.log,
       label: 'bulk',
     });
+    ctx.log('remote: forwarded-port upload');
+    const upRate = (agent: http.Agent, url: string) => async () => {
+      const { ms, body } = await get(agent, url, 33554432);
+      if (body !== '33554432') throw new Error(`remote bench: the server received ${body} bytes instead of 32 MiB`);
+      return 33554432 / 2 ** 20 / (ms / 1000);
+    };
+    const upload = await interleave({
+      warmup: 1,
+      n: intFromEnv('BENCH_REMOTE_BULK_N', 5, 3),
+      ours: upRate(agents.remote, `${remoteUrl}/upload`),
+      baseline: upRate(agents.local, `${localUrl}/upload`),
+      log: ctx.log,
+      label: 'upload',
+    });
     agents.remote.destroy();
     agents.local.destroy();
     return [
       result('remote-create-to-first-output', { ours: 'remote engine over SSH', baseline: 'local engine (socket)' }, create, null),
       result('remote-warm-exec', { ours: 'remote engine over SSH', baseline: 'local engine (socket)' }, exec, null),
-      result('remote-port-latency', { ours: 'forwarded port, relay over SSH', baseline: 'forwarded port, local bridge' }, latency, null),
+      result('remote-port-latency', { ours: 'forwarded port over SSH (default path: sshd forward)', baseline: 'forwarded port, local bridge' }, latency, null),
       result(
         'remote-port-throughput',
-        { ours: 'forwarded port, relay over SSH', baseline: 'forwarded port, local bridge' },
+        { ours: 'forwarded port over SSH (default path: sshd forward)', baseline: 'forwarded port, local bridge' },
         bulk,
+        { op: '>=', ratio: 0.5, text: '≥ 0.5× local' },
+        { unit: 'MiB/s' },
+      ),
+      result(
+        'remote-port-upload',
+        { ours: 'forwarded port over SSH (default path: sshd forward)', baseline: 'forwarded port, local bridge' },
+        upload,
         { op: '>=', ratio: 0.5, text: '≥ 0.5× local' },
         { unit: 'MiB/s' },
       ),

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { isLocalEngine, pingEngine, resolveEndpoint, type DockerEndpoint } from './docker';
+import { pingEngine, resolveEndpoint, type DockerEndpoint } from './docker';
+import { portRouting } from './tunnels/portRouting';
 import { newSandboxId } from './ids';
 import { listLocalImages } from './images';
 import type { LocalImage } from '../shared/localImages';
@@ -92,7 +93,7 @@ export class SandboxClient {
       trackExec: (containerId, proc) => this.execs.track(containerId, proc),
       closeExecs: (containerId) => this.execs.close(containerId),
       runtimeNetworking: (runtime) => this.runtimeNetworking(runtime),
-      portPath: options.portPath ?? (isLocalEngine(this.endpoint) ? 'bridge' : 'relay'),
+      ...portRouting(this.endpoint, options.portPath),
       manifests: this.manifests,
       reapedFor: (containerId) => readReaped(this.reaper.runDir, containerId),
       gateway: { image: this.guardImage, resolvers: options.gatewayResolvers ? validResolvers(options.gatewayResolvers) : [] },
@@ -218,7 +219,7 @@ export class SandboxClient {
   }
 
   private containerContext(): ContainerContext {
-    return { docker: this.docker, dockerRootDir: this.registry.rootDir(), mapError: (error, what) => this.mapError(error, what) };
+    return { docker: this.docker, dockerRootDir: this.registry.rootDir(), mapError: (error, what) => mapEngineError(this.endpoint, error, what) };
   }
 
   /** Upstream resolvers a new guard records (network/resolvers.ts); none for a remote engine. */
@@ -333,10 +334,6 @@ export class SandboxClient {
   /** Runs a Docker call, turning "no engine there" into a DOCKER_UNREACHABLE error. */
   private guard<T>(call: () => Promise<T>): Promise<T> {
     return guardCall(this.endpoint, call);
-  }
-
-  private mapError(error: unknown, what: string): Error {
-    return mapEngineError(this.endpoint, error, what);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { RuntimeNetworking } from '../shared/networkModes';
 import type { TunnelRegistry } from './tunnels/registry';
@@ -30,6 +31,8 @@ export interface SandboxHost {
   runtimeNetworking(runtime: string): Promise<RuntimeNetworking>;
   /** How forwarded ports reach the sandbox: the guard's bridge address, or a relay over the engine's connection. */
   readonly portPath: PortPath;
+  /** For portPath `forward`: a TCP connection made on the engine's host (SSH's direct-tcpip), see tunnels/forwardOrRelay.ts. */
+  forwardTcp?(host: string, port: number): Promise<Duplex>;
   /** What each copy-mode sandbox was copied from: the baseline of Review Sandbox Changes. */
   readonly manifests: ManifestStore;
   /** Why this user's lifetime reaper ended the container, if it did (reapRecord.ts). */
@@ -38,4 +41,4 @@ export interface SandboxHost {
   readonly gateway: { image: string; resolvers: string[] };
 }
 
-export type PortPath = 'bridge' | 'relay';
+export type PortPath = 'bridge' | 'relay' | 'forward';

@@ -8,6 +8,7 @@ import { modeOf, needsGateway, validatePolicy } from './network/policy';
 import { configureGateway, ensureGateway, findGateway, removeGateway } from './network/gateway';
 import type { TunnelTarget } from './tunnels/listener';
 import { openExecRelay } from './tunnels/execRelay';
+import { forwardOrRelay } from './tunnels/forwardOrRelay';
 import type { NetworkPolicyInput, NetworkState, SandboxInfo } from './types';
 
 /** What the network side needs of its sandbox handle (an interface: no import cycle with sandbox.ts). */
@@ -126,19 +127,29 @@ export class SandboxNetwork {
    * on a remote engine, a relay through the guard over the engine's connection.
    */
   target(port: number): () => Promise<TunnelTarget> {
-    if (this.host.portPath === 'relay') {
+    if (this.host.portPath === 'relay' || this.host.portPath === 'forward') {
       let guard: Promise<string> | undefined;
+      const forwardTcp = this.host.portPath === 'forward' ? this.host.forwardTcp?.bind(this.host) : undefined;
+      let address: Promise<string> | undefined;
+      let currentGuard: string | undefined;
+      const relay = () =>
+        openExecRelay(this.host.docker, currentGuard as string, port).catch((error: unknown) => {
+          guard = undefined;
+          address = undefined;
+          throw error;
+        });
+      // One choice per forwarded port, kept across its connections (tunnels/forwardOrRelay.ts).
+      const open = forwardTcp
+        ? forwardOrRelay(async () => {
+            address ??= guardAddress(this.host.docker, currentGuard as string);
+            return forwardTcp(await address, port);
+          }, relay)
+        : relay;
       return async () => {
         guard ??= this.requireGuard('reach its ports');
         try {
-          const id = await guard;
-          return {
-            relay: () =>
-              openExecRelay(this.host.docker, id, port).catch((error: unknown) => {
-                guard = undefined;
-                throw error;
-              }),
-          };
+          currentGuard = await guard;
+          return { relay: open };
         } catch (error) {
           guard = undefined;
           throw error;

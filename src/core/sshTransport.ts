@@ -48,32 +48,57 @@ export class SshDialAgent extends http.Agent {
     for (const connection of this.connections) this.drop(connection);
   }
 
-  private async channel(): Promise<Duplex> {
+  /**
+   * A TCP connection made by sshd on the remote host to `host:port` (OpenSSH's `direct-tcpip`,
+   * what `ssh -L` uses): forwarded ports reach a sandbox's guard on the remote engine's bridge
+   * this way, as a local engine's do from this machine. Rejects when sshd refuses
+   * (`AllowTcpForwarding no`) or the connection fails; the caller then uses the exec relay.
+   */
+  forwardTcp(host: string, port: number): Promise<Duplex> {
+    return this.channel(
+      (client) => new Promise((resolve, reject) => client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => (error ? reject(error) : resolve(channel)))),
+      false,
+    );
+  }
+
+  private async channel(open?: (client: Client) => Promise<Duplex>, dropOnFailure = true): Promise<Duplex> {
     const connection = [...this.connections].find((c) => c.open < CHANNELS_PER_CONNECTION) ?? this.connect();
     connection.open++;
     clearTimeout(connection.idleTimer);
     let stream: Duplex;
+    let connected = false;
     try {
       const client = await connection.ready;
+      // Also run before a TCP forward: sshd turns TCP_NODELAY on for a connection at its first
+      // session (this exec), and without it a response's last small write waits for our delayed ACK (40 ms).
       connection.socket ??= remoteSocket(client);
       const socket = await connection.socket;
-      const forwarded = socket ? await forwardTo(client, socket).catch(() => null) : null;
-      if (socket && !forwarded) connection.socket = Promise.resolve(null); // refused: dial-stdio from now on
-      stream =
-        forwarded ??
-        (await new Promise<Duplex>((resolve, reject) => {
-          client.exec('docker system dial-stdio', (error, channel) => (error ? reject(error) : resolve(channel)));
-        }));
+      if (open) {
+        connected = true;
+        stream = await open(client);
+      } else {
+        const forwarded = socket ? await forwardTo(client, socket).catch(() => null) : null;
+        if (socket && !forwarded) connection.socket = Promise.resolve(null); // refused: dial-stdio from now on
+        stream =
+          forwarded ??
+          (await new Promise<Duplex>((resolve, reject) => {
+            client.exec('docker system dial-stdio', (error, channel) => (error ? reject(error) : resolve(channel)));
+          }));
+      }
     } catch (error) {
-      // A connection that cannot open a channel is not used again.
-      this.drop(connection);
+      // A connection that cannot open a channel is not used again (a refused TCP forward is
+      // the remote side's answer, not the connection's fault).
+      if (dropOnFailure || !connected) this.drop(connection);
+      else this.release(connection);
       throw error;
     }
-    stream.once('close', () => {
-      connection.open--;
-      if (connection.open === 0) connection.idleTimer = setTimeout(() => this.drop(connection), IDLE_CLOSE_MS).unref();
-    });
+    stream.once('close', () => this.release(connection));
     return stream;
+  }
+
+  private release(connection: Connection): void {
+    connection.open--;
+    if (connection.open === 0) connection.idleTimer = setTimeout(() => this.drop(connection), IDLE_CLOSE_MS).unref();
   }
 
   private connect(): Connection {
@@ -104,6 +129,11 @@ export class SshDialAgent extends http.Agent {
     this.connections.delete(connection);
     connection.client.end();
   }
+}
+
+/** An ssh:// engine's TCP forward on its host (portPath `forward`), given its endpoint's agent; undefined for other engines. */
+export function sshForwarder(agent: unknown): ((host: string, port: number) => Promise<Duplex>) | undefined {
+  return agent instanceof SshDialAgent ? (host, port) => agent.forwardTcp(host, port) : undefined;
 }
 
 /** The remote user's engine socket: `DOCKER_HOST` when it is a unix:// URL, Docker's default when unset, else null. */

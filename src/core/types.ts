@@ -56,9 +56,12 @@ export interface ConnectOptions {
    * How forwarded ports reach sandboxes. `bridge`: connect to the guard's address on the
    * `sandboxes` network (an engine on this machine). `relay`: carry each connection over the
    * engine's own connection (an engine on another machine, whose bridges are not reachable from
-   * here). Default: `bridge` for a socket or a loopback address, `relay` otherwise.
+   * here) through an exec in the guard. `forward` (ssh:// engines): a TCP connection that sshd
+   * makes on the engine's host to the guard's bridge address, falling back to `relay` where sshd
+   * refuses it. Default: `bridge` for a socket or a loopback address, `forward` for ssh://,
+   * `relay` otherwise.
    */
-  portPath?: 'bridge' | 'relay';
+  portPath?: 'bridge' | 'relay' | 'forward';
   /**
    * Resolvers the egress gateway of domain-allowlist sandboxes asks (IP addresses). Default: the
    * gateway's own resolv.conf (Docker's embedded DNS). Tests point it at a resolver of their own.

@@ -223,8 +223,11 @@ export async function startRemoteEngine(images: string[]): Promise<RemoteEngine>
         'UsePAM no',
         'StrictModes no',
         `PidFile ${path.join(sshDir, 'sshd.pid')}`,
-        // What `docker system dial-stdio` (run by the client over SSH) talks to.
-        `SetEnv DOCKER_HOST=unix://${socket}`,
+        // DOCKER_HOST: what `docker system dial-stdio` (run by the client over SSH) talks to.
+        // SHLVL=1: bash started by sshd sources root's ~/.bashrc unless it is a nested shell; this
+        // machine's runs `pyenv init`, which waited 60 s on a lock a killed session had left, and
+        // every SSH test with it. A remote host's rc files are not what these tests are about.
+        `SetEnv DOCKER_HOST=unix://${socket} SHLVL=1`,
         '',
       ].join('\n'),
     );

@@ -37,6 +37,7 @@ import { runtimeNetworking, type RuntimeNetworking } from './network/runtimeMode
 import { forwardsOfSpec } from '../shared/tunnelKinds';
 import { WarmPool, type PoolStatus, type WarmOptions, type WarmResult } from './pool/warmPool';
 import { forkSandbox } from './fork';
+import { copyAtClaim } from './pool/copyAtClaim';
 
 /** Entry point of the engine (Modal's `Sandbox.create` / `Sandbox.from_id` / `Sandbox.list`). */
 export function connect(options: ConnectOptions = {}): SandboxClient {
@@ -134,7 +135,7 @@ export class SandboxClient {
     const withGateway = Boolean(network && networking === 'kernel' && needsGateway(policy));
     // Fastest path: a warm pool's sandbox for this spec, claimed and given this policy (pool/warmPool.ts).
     const pooled = await this.claimPooled({ spec, runtime, networking, network, policy }, initialState, withGateway, options.probe);
-    if (pooled) return this.handle(pooled);
+    if (pooled) return copyAtClaim(this.handle(pooled), spec, options, (b) => recordBaselines(this.manifests, pooled.id, b, this.logger));
     // Fast path: a spare guard for these tags, claimed atomically; it loads and verifies the
     // policy in one exec, and its pre-assigned id becomes the sandbox's (labels stay consistent).
     // Not with a domain allowlist: the guard's rules name the gateway, which is made first.
@@ -185,9 +186,8 @@ export class SandboxClient {
   }
 
   /**
-   * The pool serves neither domain allowlists (their gateway is made before the guard's rules name
-   * it) nor copy mounts (Review Sandbox Changes needs the baseline recorded while the copy is
-   * sent): those take create's other paths.
+   * The pool does not serve domain allowlists (their gateway is made before the guard's rules name
+   * it): those take create's other paths. Copy mounts go in at claim (pool/copyAtClaim.ts).
    */
   private claimPooled(
     prepared: Pick<Awaited<ReturnType<SandboxClient['prepare']>>, 'spec' | 'runtime' | 'networking' | 'network' | 'policy'>,
@@ -196,7 +196,7 @@ export class SandboxClient {
     probe: boolean | undefined,
   ) {
     const { spec, runtime, networking, network, policy } = prepared;
-    if (withGateway || (spec.mounts ?? []).some((m) => m.mode === 'copy')) return Promise.resolve(null);
+    if (withGateway) return Promise.resolve(null);
     return this.pool.claim({ spec, runtime, networking, network, initialState, networkMode: networking === 'none' ? 'blocked' : modeOf(policy), probe });
   }
 

@@ -290,7 +290,7 @@ describe('warm pool', () => {
     assert.equal(waiting, '0', 'no waiting shell is left in the claimed sandbox');
   });
 
-  it('a copy-mode spec takes the cold path (Review Sandbox Changes needs the baseline recorded while the copy is sent); ignored files stay out', async () => {
+  it('a copy-mode spec claims a pooled sandbox of the same spec without the copy, and gets the copy and its review baseline at claim; ignored files stay out', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sandboxes-pool-copy-'));
     try {
       fs.writeFileSync(path.join(folder, 'main.py'), 'print("hi")\n');
@@ -300,13 +300,13 @@ describe('warm pool', () => {
       fs.writeFileSync(path.join(folder, '.env'), 'SECRET=1\n');
       const engine = poolClient();
       const spec = poolSpec('copy', { mounts: [{ source: folder, mode: 'copy', target: '/workspace' }], workdir: '/workspace' });
-      // warm() refuses the copy-mode spec itself (poolLimits.test.ts); a pool of the same spec
-      // without the copy has the same key (copies are not part of it), and is still not claimed.
+      // A pool of the same spec without the copy has the same key (copies are not part of a
+      // pooled container: they go in at claim, pool/copyAtClaim.ts).
       await engine.warm({ ...spec, mounts: [] }, 1);
       const [member] = await pooled('copy');
       assert.ok(member, 'the pool has a member');
       const sandbox = await engine.create(spec);
-      assert.notEqual(sandbox.containerId, member.Id, 'create did not claim the pooled sandbox');
+      assert.equal(sandbox.containerId, member.Id, 'create claimed the pooled sandbox');
       assert.deepEqual(await sandbox.changes(), [], 'the copy has its review baseline: nothing changed yet');
       const out = await sandbox.run(['sh', '-c', 'pwd; cat main.py src/lib.py; ls -a']);
       assert.equal(out.exitCode, 0, out.stderr);

@@ -109,13 +109,34 @@ describe('warm pool limits', () => {
     assert.equal((await pooled('budget')).length + (await pooled('budget-2')).length, 0, 'close() removed both pools');
   });
 
-  it('a copy-mode spec is refused: the pool would never serve it', async () => {
+  it('a copy-mode spec is pooled: the workspace goes in at claim (ignored files stay out), with its review baseline', async () => {
     const engine = poolClient();
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sandboxes-pool-copy-'));
     folders.push(folder);
-    fs.writeFileSync(path.join(folder, 'a.txt'), 'a');
-    await assert.rejects(engine.warm(poolSpec('copy', { mounts: [{ source: folder, mode: 'copy' }] }), 1), isError('INVALID_SPEC', /copy/));
-    assert.equal((await containersOf('copy')).length, 0, 'no pooled sandbox started for it');
+    fs.writeFileSync(path.join(folder, 'main.py'), 'print("hi")\n');
+    fs.mkdirSync(path.join(folder, 'src'));
+    fs.writeFileSync(path.join(folder, 'src', 'lib.py'), 'X = 1\n');
+    fs.writeFileSync(path.join(folder, '.gitignore'), '.env\n');
+    fs.writeFileSync(path.join(folder, '.env'), 'SECRET=1\n');
+    const spec = poolSpec('copy', { mounts: [{ source: folder, mode: 'copy', target: '/workspace' }], workdir: '/workspace' });
+    await engine.warm(spec, 1);
+    const [member] = await pooled('copy');
+    assert.ok(member, 'a pooled sandbox was started for the copy-mode spec (without the copy)');
+    const sandbox = await engine.create(spec);
+    assert.equal(sandbox.containerId, member.Id, 'create claimed the pooled sandbox');
+    const out = await sandbox.run(['sh', '-c', 'pwd; cat main.py src/lib.py; ls -a']);
+    assert.equal(out.exitCode, 0, out.stderr);
+    assert.match(out.stdout, /^\/workspace\nprint\("hi"\)\nX = 1\n/);
+    assert.doesNotMatch(out.stdout, /\.env/, 'a git-ignored file is not copied');
+    // Review Sandbox Changes works as for a cold copy: nothing changed yet, then exactly the edit.
+    assert.deepEqual(await sandbox.changes(), []);
+    await sandbox.files.write('/workspace/src/lib.py', 'X = 2\n');
+    const changes = await sandbox.changes();
+    assert.deepEqual(
+      changes.map((c) => [c.rel, c.kind]),
+      [['src/lib.py', 'changed']],
+    );
+    await engine.close();
   });
 
   it('the reaper removes the pool of a process that died, without any listing', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { isSandboxError } from '../../src/core';
-import { DEFAULT_POOL_IDLE_SECONDS, idleExpired, idleExpiryMs, lastClaims, refuseUnpooled, withinBudget } from '../../src/core/pool/poolLimits';
+import { DEFAULT_POOL_IDLE_SECONDS, idleExpired, idleExpiryMs, lastClaims, withinBudget } from '../../src/core/pool/poolLimits';
 
 function container(labels: Record<string, string>): Docker.ContainerInfo {
   return { Id: Math.random().toString(36), Names: [], Labels: { 'sandboxes.managed': 'true', ...labels } } as unknown as Docker.ContainerInfo;
@@ -63,16 +63,5 @@ describe('pool memory budget', () => {
       () => withinBudget(1, 2048, 3072, 4096),
       (e) => isSandboxError(e, 'POOL_BUDGET') && /poolMemoryBudgetMiB/.test(e.fix) && /1024|3072 MiB held/.test(e.message),
     );
-  });
-});
-
-describe('specs a pool never serves', () => {
-  it('refuses copy mounts, accepts bind mounts and none', () => {
-    assert.throws(
-      () => refuseUnpooled({ image: 'i', mounts: [{ source: '/w', mode: 'copy' }] }),
-      (e) => isSandboxError(e, 'INVALID_SPEC'),
-    );
-    refuseUnpooled({ image: 'i', mounts: [{ source: '/w', mode: 'readonly' }] });
-    refuseUnpooled({ image: 'i' });
   });
 });

@@ -26,13 +26,13 @@ describe('warm pool settings', () => {
     assert.equal(poolSizeSettingFrom(3), 3);
     assert.equal(poolSizeSettingFrom('3'), 0, 'invalid is no pool, not automatic');
   });
-  it('automatic: 1 for the default spec once a sandbox was created in this workspace, else 0; never for copy-mode specs', () => {
+  it('automatic: 1 for the default spec once a sandbox was created in this workspace, else 0; copy-mode specs too (copied in at claim)', () => {
     const spec = { image: 'i', tags: { w: '1' }, mounts: [{ source: '/w', mode: 'readonly' as const }] };
     assert.equal(poolSizeFor('auto', { createdHere: true, isDefaultSpec: true, spec }), 1);
     assert.equal(poolSizeFor('auto', { createdHere: false, isDefaultSpec: true, spec }), 0, 'nothing created here yet');
     assert.equal(poolSizeFor('auto', { createdHere: true, isDefaultSpec: false, spec }), 0, 'another spec');
     const copy = { ...spec, mounts: [{ source: '/w', mode: 'copy' as const }] };
-    assert.equal(poolSizeFor('auto', { createdHere: true, isDefaultSpec: true, spec: copy }), 0, 'create never claims for copy mounts');
+    assert.equal(poolSizeFor('auto', { createdHere: true, isDefaultSpec: true, spec: copy }), 1, 'the workspace is copied in at claim');
     assert.equal(poolSizeFor(0, { createdHere: true, isDefaultSpec: true, spec }), 0, 'explicit 0 wins');
     assert.equal(poolSizeFor(2, { createdHere: false, isDefaultSpec: false, spec }), 2, 'explicit size wins');
   });

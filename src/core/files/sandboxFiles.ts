@@ -16,6 +16,7 @@ import { parentOf, sandboxPath } from './paths';
 import { ProgressTracker } from './progress';
 import { parseStatOutput, toEntries, toFileStat } from './statOutput';
 import { packHostTree } from './tar';
+import { newBaseline, type MountBaseline } from '../review/manifest';
 
 export type { FilesHost } from './fileTransport';
 export { SPARE_SCRIPT, spareRequest } from './fileScripts';
@@ -86,16 +87,30 @@ export class ExecSandboxFiles implements SandboxFiles {
   }
 
   async upload(hostPath: string, input: string, options: { includeIgnored?: boolean; onProgress?: (p: CopyProgress) => void; signal?: AbortSignal } = {}): Promise<void> {
+    await this.uploadRecorded(hostPath, input, options);
+  }
+
+  /**
+   * `upload`, returning what was sent, hashed as it went: the baseline of Review Sandbox Changes
+   * for a workspace copied into a running sandbox (a claimed pool member: pool/copyAtClaim.ts).
+   */
+  async uploadRecorded(
+    hostPath: string,
+    input: string,
+    options: { includeIgnored?: boolean; onProgress?: (p: CopyProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<MountBaseline> {
     const target = sandboxPath(input);
     if (target === '/') throw new SandboxError('PATH_OUTSIDE', "Uploading onto the sandbox's root folder is not supported.", 'Upload to a folder, e.g. "/workspace".');
     const tree = await walkHost(path.resolve(hostPath), { includeIgnored: options.includeIgnored }).catch((error: unknown) => {
       throw hostError(error, hostPath);
     });
     const progress = new ProgressTracker(tree.totalFiles, tree.totalBytes, options.onProgress);
-    const archive = packHostTree(tree, path.posix.basename(target), progress, { signal: options.signal });
+    const baseline = newBaseline(path.resolve(hostPath), target, tree.skipped);
+    const archive = packHostTree(tree, path.posix.basename(target), progress, { signal: options.signal, record: (rel, state) => (baseline.entries[rel] = state) });
     await this.transport.script('upload', SCRIPTS.tarIn, [parentOf(target)], target, { stdin: archive, signal: options.signal });
     progress.finish();
     if (tree.changed.length) throw changedDuringCopy(tree.changed);
+    return baseline;
   }
 
   async download(input: string, hostPath: string, options: DownloadOptions = {}): Promise<void> {

@@ -9,7 +9,6 @@
 import type Docker from 'dockerode';
 import { SandboxError } from '../errors';
 import { LABEL } from '../labels';
-import type { SandboxSpec } from '../types';
 import { isClaimRecord, RETIRING } from './claims';
 
 /** A pool not claimed from (nor warmed again) for this long shrinks to 0: `warm(…, { idleExpirySeconds })`. */
@@ -74,18 +73,4 @@ export function withinBudget(asked: number, memoryMiB: number, othersMiB: number
       'Use a smaller memoryMiB for pooled specs, end another pool (warm(spec, 0)), or raise connect({ poolMemoryBudgetMiB }).',
     );
   return { size: fits, clipped: `The warm pool keeps ${fits} instead of ${asked}: ${why}.` };
-}
-
-/**
- * Refuses specs no create would claim from a pool: those with copy mounts take the cold path
- * (client.ts claimPooled: the review baseline is recorded while the copy is sent), so their
- * members would wait, holding memory, and never be claimed.
- */
-export function refuseUnpooled(spec: SandboxSpec): void {
-  if ((spec.mounts ?? []).some((m) => m.mode === 'copy'))
-    throw new SandboxError(
-      'INVALID_SPEC',
-      'A spec with copy mounts has no warm pool: its workspace is copied while the sandbox is created, so a create never claims a pooled one.',
-      'Pool specs with bind mounts (readonly or readwrite) or none, and create copy-mode sandboxes without a pool.',
-    );
 }

@@ -19,7 +19,7 @@ import { poolKey, poolSpecOf, withoutCopies } from './poolKey';
 import { ReadyExecs } from './readyExec';
 import { ReadyPolicies } from './readyPolicy';
 import { groupMembers, makePoolMember, removeContainers, retireMembers } from './poolMember';
-import { DEFAULT_POOL_MEMORY_BUDGET_MIB, idleExpired, idleExpiryMs, lastClaims, refuseUnpooled, withinBudget } from './poolLimits';
+import { DEFAULT_POOL_MEMORY_BUDGET_MIB, idleExpired, idleExpiryMs, lastClaims, withinBudget } from './poolLimits';
 import type { ClaimFacts, PoolContext, PoolStatus, Prepared, WarmOptions, WarmResult } from './poolTypes';
 
 export type { ClaimFacts, PoolContext, PoolStatus, Prepared, WarmOptions, WarmResult } from './poolTypes';
@@ -60,13 +60,12 @@ export class WarmPool {
 
   /**
    * Keeps `size` sandboxes for `spec` started ahead (0 ends the pool); resolves once they are
-   * ready. Only specs a pool can serve: a runtime whose network the guard enforces, and no copy mounts.
+   * ready. Only specs a pool can serve: a runtime whose network the guard enforces (copy mounts go in at claim).
    */
   async warm(input: SandboxSpec, size: number, options: WarmOptions = {}): Promise<WarmResult> {
     if (!Number.isInteger(size) || size < 0 || size > 32)
       throw new SandboxError('INVALID_SPEC', `A pool size must be a whole number from 0 to 32 (got ${size}).`, 'Pass a size from 0 (no pool) to 32.');
     const idleMs = idleExpiryMs(options.idleExpirySeconds);
-    refuseUnpooled(input);
     const prepared = await this.context.prepare(input);
     if (prepared.networking !== 'kernel' || !prepared.network) {
       throw new SandboxError(

@@ -1,8 +1,8 @@
 /**
  * After a Create Sandbox, keeps sandboxes started ahead for the same spec (the engine's warm
  * pool), so the next create claims one; `sandboxes.pool.size` says how many, automatic when unset
- * (poolSettings.ts `poolSizeFor`). In the background: a pool that cannot be kept (copy mounts, a
- * runtime without a guard, the memory budget) is logged, never shown as an error.
+ * (poolSettings.ts `poolSizeFor`). In the background: a pool that cannot be kept (a domain allowlist,
+ * a runtime without a guard, the memory budget) is logged, never shown as an error.
  */
 import type { SandboxClient } from '../../core';
 import type { SandboxSpec } from '../../core/types';

@@ -34,13 +34,11 @@ export interface PoolFacts {
  * The pool size to keep for `facts.spec`. An explicit setting wins. Automatic: 1 for this
  * workspace's default spec once the user has created a sandbox here (someone who creates
  * sandboxes in this workspace will likely create another), else 0 (a pool costs a running sandbox).
- * Copy-mode specs are never pooled: create copies the workspace while it makes the sandbox, so it
- * would never claim one (the engine refuses them).
+ * Copy-mode specs too: the workspace is copied in at claim (the engine's pool/copyAtClaim.ts).
  */
 export function poolSizeFor(setting: PoolSizeSetting, facts: PoolFacts): number {
   if (setting !== 'auto') return setting;
-  const copies = (facts.spec.mounts ?? []).some((m) => m.mode === 'copy');
-  return facts.createdHere && facts.isDefaultSpec && !copies ? 1 : 0;
+  return facts.createdHere && facts.isDefaultSpec ? 1 : 0;
 }
 
 /** Whether `spec` is the default spec but for its name (key order does not matter). */

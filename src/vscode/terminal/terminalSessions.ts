@@ -76,24 +76,34 @@ export class TerminalSessions extends Disposable {
 
   private async restoreNow(): Promise<number> {
     const started = performance.now();
-    const all = await this.sessions().list();
-    if (all.length === 0) return 0;
-    const mine = sessionsToRestore(all, currentWorkspaceTag());
+    let count = 0;
     let last: vscode.Terminal | undefined;
-    for (const session of mine) {
-      const sandbox = await this.clients.client.fromId(session.sandboxId).catch(() => undefined);
-      if (!sandbox) continue; // its sandbox is gone: the host ends the session by itself
-      last = vscode.window.createTerminal(this.reattachOptions(sandbox, session));
+    // Every configured engine has its own session host (it execs through that engine's connection).
+    for (const engine of this.clients.engines) {
+      const client = this.clients.clientOf(engine.key);
+      const host = client.terminalSessions();
+      const all = await host.list().catch((err: unknown) => {
+        this.log.warn(`Reattaching sandbox terminals on ${engine.name}: ${String(err)}`);
+        return [];
+      });
+      for (const session of sessionsToRestore(all, currentWorkspaceTag())) {
+        const sandbox = await client.fromId(session.sandboxId).catch(() => undefined);
+        if (!sandbox) continue; // its sandbox is gone: the host ends the session by itself
+        this.clients.noteCreated(engine.key, sandbox.id);
+        last = vscode.window.createTerminal(this.reattachOptions(sandbox, session, host));
+        count++;
+      }
     }
     last?.show(true);
-    if (mine.length > 0) this.log.info(`Reattached ${mine.length} sandbox terminal(s) after the window reload in ${(performance.now() - started).toFixed(0)} ms.`);
-    return mine.length;
+    if (count > 0) this.log.info(`Reattached ${count} sandbox terminal(s) after the window reload in ${(performance.now() - started).toFixed(0)} ms.`);
+    return count;
   }
 
-  private reattachOptions(sandbox: Sandbox, session: SessionInfo): vscode.ExtensionTerminalOptions {
+  private reattachOptions(sandbox: Sandbox, session: SessionInfo, host: SessionClient): vscode.ExtensionTerminalOptions {
     const start = async (size: { cols: number; rows: number } | undefined) => {
-      const proc = await this.sessions().attach(session.id, size);
+      const proc = await host.attach(session.id, size);
       this.sessionOf.set(pty, session.id);
+      this.hostOf.set(pty, host);
       return proc;
     };
     const pty = new SandboxPseudoterminal(sandbox, this.log, {

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { parseCidr, parseDomainEntry, validateSpec } from '../../core';
 import type { SandboxSpec } from '../../core/types';
 import { createWithProgress, workspaceMountSettings } from '../create/creationService';
+import { pickEngine } from '../engines/pickEngine';
 import { currentMountChoices } from '../files/chooseWorkspaceMounts';
 import { defaultMountChoice, describeMounts } from '../files/workspaceMounts';
 import { imageChoices, type ImageChoice } from '../../shared/localImages';
@@ -108,9 +109,12 @@ export class CreateFormPanel extends Disposable {
     if (Object.keys(errors).length > 0) return { outcome: 'invalid', errors };
     // What the form does not show, and whether its network is the settings', as the settings count.
     const settings = readEffectiveSettings();
+    // With several engines, where: asked as Create Sandbox asks (the default engine preselected).
+    const engine = await pickEngine(this.deps.clients, 'Create Sandbox');
+    if (engine === undefined) return { outcome: 'cancelled' };
     let sandbox;
     try {
-      sandbox = await createWithProgress(this.deps, { ...spec, followsNetworkDefaults: followsSettings(spec, settings) }, baseSpec(spec, settings));
+      sandbox = await createWithProgress(this.deps, { ...spec, followsNetworkDefaults: followsSettings(spec, settings) }, baseSpec(spec, settings), undefined, engine);
     } catch (err) {
       return this.createFailed(err, model);
     }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Sandbox, SandboxClient } from '../../src/core';
 import type { SandboxInfo } from '../../src/core/types';
-import { contextsFrom, DEFAULT_ENGINE, engineEntriesFrom, engineKeyFromArg, lookupOrder, withEngine } from '../../src/vscode/engines/engineEntries';
+import { contextsFrom, DEFAULT_ENGINE, engineEntriesFrom, engineKeyFromArg, lookupOrder, snapshotEngineOf, withEngine } from '../../src/vscode/engines/engineEntries';
 import { EngineRegistry } from '../../src/vscode/engines/engineRegistry';
 import { ContextValues, presentNode } from '../../src/vscode/tree/nodePresentation';
 import { engineRoots, groupChildren, groupNodesOf, sandboxNodesOf, treeRoots, type EngineNode } from '../../src/vscode/tree/treeNodes';
@@ -79,6 +79,16 @@ describe('routing a sandbox to its engine', () => {
     assert.deepEqual(lookupOrder('c', engines), ['c', DEFAULT_ENGINE, 'b']);
     assert.deepEqual(lookupOrder(undefined, engines), [DEFAULT_ENGINE, 'b', 'c']);
     assert.deepEqual(lookupOrder('gone', engines), [DEFAULT_ENGINE, 'b', 'c']);
+  });
+
+  it("a snapshot row goes to its section's engine, else the engine that listed its sandbox; a bare ref to the default engine", () => {
+    const engineOf = (id: string) => (id === 'sb-remote' ? 'box' : undefined);
+    assert.equal(snapshotEngineOf({ kind: 'snapshot', ref: 'r', sandboxId: 'sb-x', parent: { engine: 'gpu' } }, engineOf), 'gpu');
+    assert.equal(snapshotEngineOf({ kind: 'snapshot', ref: 'r', sandboxId: 'sb-remote' }, engineOf), 'box');
+    assert.equal(snapshotEngineOf({ kind: 'snapshot', ref: 'r', sandboxId: 'sb-local' }, engineOf), DEFAULT_ENGINE);
+    assert.equal(snapshotEngineOf('sandboxes-snapshot/x:1', engineOf), DEFAULT_ENGINE);
+    assert.equal(snapshotEngineOf(undefined, engineOf), DEFAULT_ENGINE);
+    assert.equal(snapshotEngineOf({ ref: 'r', engine: 'box' }, engineOf), 'box', "a script's { ref, engine }");
   });
 
   it('a tree node or { engine } names its engine; a string or a node without one does not', () => {

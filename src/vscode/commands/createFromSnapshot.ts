@@ -16,9 +16,9 @@ export async function createFromSnapshot(context: CommandContext, snapshotArg?: 
   if (!snapshot) {
     return undefined;
   }
-  const source = { ref: snapshot.ref, label: snapshotLabel(snapshot) };
+  const source = { ref: snapshot.ref, label: snapshotLabel(snapshot), engine: snapshot.engine };
   if (overrides) {
-    return (await createSandboxWithoutPrompts(context, overrides, source)).id;
+    return (await createSandboxWithoutPrompts(context, overrides, source, source.engine)).id;
   }
   return createAndOfferTerminal(context, source);
 }

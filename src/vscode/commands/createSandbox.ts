@@ -66,8 +66,8 @@ export async function createAndOfferTerminal(context: CommandContext, snapshot?:
 export async function promptAndCreateSandbox(context: CommandContext, snapshot?: SnapshotSource): Promise<Sandbox | undefined> {
   // Invalid settings fail here, before the user has typed anything.
   const defaults = readSandboxDefaults();
-  // With more than one engine, where first (a snapshot is an image of the default engine's).
-  const engine = snapshot ? DEFAULT_ENGINE : await pickEngine(context.clients, 'Create Sandbox: Where?');
+  // With more than one engine, where first (a snapshot's sandbox goes where its image is).
+  const engine = snapshot ? (snapshot.engine ?? DEFAULT_ENGINE) : await pickEngine(context.clients, 'Create Sandbox: Where?');
   if (engine === undefined) return undefined;
   const mountSettings = workspaceMountSettings(snapshot);
   const choices = currentMountChoices(mountSettings);

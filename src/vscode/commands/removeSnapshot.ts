@@ -24,7 +24,7 @@ export async function removeSnapshot(context: CommandContext, snapshotArg?: unkn
       return false;
     }
   }
-  await context.changes.removeSnapshot(context.clients.client, snapshot.ref, snapshot.sandboxId || undefined);
+  await context.changes.removeSnapshot(context.clients.clientOf(snapshot.engine), snapshot.ref, snapshot.sandboxId || undefined);
   context.log.info(`Removed snapshot ${snapshot.ref}.`);
   return true;
 }

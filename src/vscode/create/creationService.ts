@@ -29,6 +29,8 @@ export interface SnapshotSource {
   ref: string;
   /** How the snapshot is named in messages, e.g. "snapshot of web (2 hours ago)". */
   label: string;
+  /** The engine whose image it is (`sandboxes.docker.engines` key); the default engine when absent. */
+  engine?: string;
 }
 
 /** What creating needs of the command context (the Create Sandbox form has it too). */

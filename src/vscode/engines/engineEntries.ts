@@ -109,3 +109,18 @@ export function contextsFrom(output: string): { name: string; host: string; desc
   }
   return contexts;
 }
+
+/**
+ * The engine a snapshot command acts on: a tree row's (its section's engine, else the engine that
+ * listed its sandbox), a script's `{ ref, engine }`, else the default engine (the palette's picker
+ * lists the default engine's).
+ */
+export function snapshotEngineOf(arg: unknown, engineOf: (sandboxId: string) => string | undefined): string {
+  if (typeof arg !== 'object' || arg === null) return DEFAULT_ENGINE;
+  const node = arg as { kind?: unknown; sandboxId?: unknown; engine?: unknown; parent?: { engine?: unknown } };
+  // A script's `{ ref, engine }`.
+  if (typeof node.engine === 'string') return node.engine;
+  if (node.kind !== 'snapshot') return DEFAULT_ENGINE;
+  if (typeof node.parent?.engine === 'string') return node.parent.engine;
+  return (typeof node.sandboxId === 'string' && node.sandboxId && engineOf(node.sandboxId)) || DEFAULT_ENGINE;
+}

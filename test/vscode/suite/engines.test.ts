@@ -28,6 +28,7 @@ const REMOTE = 'remote-test';
 const TAGS = { 'test-run': `vscode-engines-${process.pid}` };
 const LOCAL_NAME = `eng-local-${process.pid}`;
 const REMOTE_NAME = `eng-remote-${process.pid}`;
+const SNAPSHOT_NAME = `eng-snap-${process.pid}`;
 const SHOW_WAIT_MS = 30_000;
 /** Starting the remote engine loads two images into it: minutes on a busy machine. */
 const SETUP_MS = 420_000;
@@ -36,6 +37,7 @@ let api: SandboxesApi;
 let remote: RemoteEngine | undefined;
 let localId: string;
 let remoteId: string;
+let snapshotRef: string | undefined;
 
 function localCli(args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 });
@@ -87,6 +89,13 @@ after(async () => {
     .list({ tags: TAGS })
     .catch(() => []))
     await s.terminate().catch(() => undefined);
+  if (snapshotRef) {
+    try {
+      remote?.cli(['rmi', '-f', snapshotRef]);
+    } catch {
+      // The engine goes with its data below anyway.
+    }
+  }
   // Removes every container of the remote engine, then the engine, its namespace and data.
   await remote?.stop();
 }, SETUP_MS);
@@ -156,6 +165,27 @@ test(
     assert.equal(localCli(['exec', `sandboxes-${LOCAL_NAME}`, 'cat', '/tmp/where']).trim(), 'local-engine');
   },
   { timeout: 240_000 },
+);
+
+test(
+  "Snapshot Sandbox and Create Sandbox from Snapshot act on the remote engine's images",
+  async () => {
+    assert.ok(remoteId, 'the remote sandbox of the earlier test exists');
+    const ref = await vscode.commands.executeCommand<string>('sandboxes.snapshotSandbox', { kind: 'sandbox', sandboxId: remoteId, engine: REMOTE });
+    assert.ok(ref, 'a snapshot reference');
+    snapshotRef = ref;
+    assert.doesNotThrow(() => remote!.cli(['image', 'inspect', ref]), 'the snapshot is an image of the remote engine');
+    assert.throws(() => localCli(['image', 'inspect', ref]), 'not of this machine');
+    // The tree's snapshot row, under the remote engine's section (what a click passes).
+    const row = { kind: 'snapshot', ref, sandboxId: remoteId, parent: { engine: REMOTE } };
+    const fromSnapshot = await vscode.commands.executeCommand<string>('sandboxes.createFromSnapshot', row, { name: SNAPSHOT_NAME, tags: TAGS });
+    assert.ok(fromSnapshot, 'created from the snapshot');
+    // The file the Run Command test wrote is in the new sandbox, on the remote engine.
+    assert.equal(remote!.cli(['exec', `sandboxes-${SNAPSHOT_NAME}`, 'cat', '/tmp/where']).trim(), 'remote-engine');
+    await vscode.commands.executeCommand('sandboxes.terminateSandbox', fromSnapshot, { confirm: false });
+    assert.doesNotMatch(remote!.cli(['ps', '-a', '--format', '{{.Names}}']), new RegExp(SNAPSHOT_NAME), 'terminated on the remote engine');
+  },
+  { timeout: 300_000 },
 );
 
 test(

@@ -5,8 +5,7 @@
  *             sample) + sandbox.run(['echo', 'ready']);
  *   cold:     the same from a client with no pool, for a spec no pool serves (another tag);
  *   cli:      `docker run -d --runtime runsc …` + `docker exec ID echo ready` (create.bench.ts).
- * Copy-mode specs have no pool (the review baseline is recorded while the copy is sent, so they
- * take the cold path and `warm()` refuses them): not measured here.
+ * Copy-mode specs (copied in at claim) are measured by create-pooled-copy.bench.ts.
  * Targets: pooled median < 150 ms and ≤ 0.35× the CLI. Also reported: where the pooled time goes
  * (claim vs first command), the memory and CPU of an idle pool of 1 and 3 (sandbox and guard
  * cgroups, from Docker's stats), and the time a pool takes to refill one member.

@@ -1,7 +1,7 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts [name...] [--check]` (`npm run bench`).
  * Names: create, exec, policy-apply, policy-overhead, tunnels, terminal, activation, tree, bundle, remote,
- * settings-apply, files, tree-events, load, port-detect, domain, agent-tool-overhead, mcp-roundtrip, create-pooled, fork (default: all). Prints a table and writes bench/results/latest.json.
+ * settings-apply, files, tree-events, load, port-detect, domain, agent-tool-overhead, mcp-roundtrip, create-pooled, create-pooled-copy, fork (default: all). Prints a table and writes bench/results/latest.json.
  * Each benchmark compares the engine or the extension with a baseline measured in the same run,
  * interleaved; the result is a ratio (targets the issues set in absolute units say so). `--check` exits 1 when a target is missed.
  *
@@ -25,6 +25,7 @@ import { agentToolOverheadBench, mcpRoundTripBench } from './agents.bench';
 import { createBench } from './create.bench';
 import { domainBench } from './domain.bench';
 import { createPooledBench } from './create-pooled.bench';
+import { createPooledCopyBench } from './create-pooled-copy.bench';
 import { forkBench } from './fork.bench';
 import { execBench } from './exec.bench';
 import { filesBench } from './files.bench';
@@ -60,6 +61,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult | Be
   'agent-tool-overhead': agentToolOverheadBench,
   'mcp-roundtrip': mcpRoundTripBench,
   'create-pooled': createPooledBench,
+  'create-pooled-copy': createPooledCopyBench,
   fork: forkBench,
 };
 

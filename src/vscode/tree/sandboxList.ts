@@ -42,6 +42,8 @@ export interface SandboxListState {
    * `dockerState`/`problem` are the default engine's.
    */
   readonly engines?: readonly EngineListing[];
+  /** Ready members of the warm pools this window keeps on the default engine; `undefined` when it keeps none. */
+  readonly poolReady?: number;
 }
 
 interface NetworkEntry {
@@ -192,20 +194,21 @@ export class SandboxList extends Disposable {
     let listed = false;
     try {
       const client = this.clients.client;
-      const [sandboxes, registered] = await Promise.all([
+      const [sandboxes, registered, pools] = await Promise.all([
         client.listInfo({ all: true }),
         // Not knowing the runtimes is no reason to hide the sandboxes.
         client.runtimes(rereadRuntimes).then(
           (names) => new Set(names.keys()),
           () => undefined,
         ),
+        client.poolStatus().catch(() => []),
       ]);
       this.clients.noteListed(
         DEFAULT_ENGINE,
         sandboxes.map((s) => s.id),
       );
       await this.readEndings(sandboxes);
-      this.state = { dockerState: dockerStateOf(registered, runtime), sandboxes, problem: undefined, runtime };
+      this.state = { dockerState: dockerStateOf(registered, runtime), sandboxes, problem: undefined, runtime, poolReady: poolReady(pools) };
       listed = true;
     } catch (err) {
       if (this.isDisposed) {

@@ -147,6 +147,10 @@ export class SandboxesView extends Disposable {
     if (this.treeView.message !== message) {
       this.treeView.message = message;
     }
+    // The warm pool is never shown as sandboxes: with one engine (no engine nodes) the view's
+    // title says how many are ready; with several, each engine's node does.
+    const pool = this.list.current.engines === undefined && this.list.current.poolReady !== undefined ? `pool: ${this.list.current.poolReady} ready` : undefined;
+    if (this.treeView.description !== pool) this.treeView.description = pool;
   }
 
   private setContext(key: string, value: unknown): void {

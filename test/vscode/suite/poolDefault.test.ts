@@ -1,8 +1,9 @@
 /**
  * Issue #16 in a real extension host: with `sandboxes.pool.size` unset (automatic), Create
  * Sandbox in this workspace keeps one sandbox started ahead for the workspace's default spec
- * (here with no workspace mount: copy-mode specs are never pooled), and the next Create Sandbox
- * claims it. The pool is shown in Check Setup's terms by `client.poolStatus()`, never as a sandbox.
+ * (with the default `copy` workspace mount: the pooled sandbox has no copy, the claim copies the
+ * workspace in with its review baseline), and the next Create Sandbox claims it. The pool is
+ * shown by `client.poolStatus()` (Check Setup, the view's title), never as a sandbox.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -19,7 +20,7 @@ const config = () => vscode.workspace.getConfiguration('sandboxes');
 
 before(async () => {
   api = (await vscode.extensions.getExtension('sandboxes.gvisor-sandboxes')!.activate()) as SandboxesApi;
-  await config().update('workspace.mount', 'none', vscode.ConfigurationTarget.Global);
+  assert.equal(config().inspect('workspace.mount')?.globalValue, undefined, 'the default workspace mount: copy');
   assert.equal(config().inspect('pool.size')?.globalValue, undefined, 'sandboxes.pool.size is unset: automatic');
 });
 
@@ -32,7 +33,6 @@ after(async () => {
       .catch(() => undefined);
   // The pool this file started goes with the client (the window), or with the next Create
   // Sandbox of another spec (keepPoolWarm.ts); if the host dies, the reaper removes it.
-  await config().update('workspace.mount', undefined, vscode.ConfigurationTarget.Global);
 });
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
@@ -59,4 +59,9 @@ test('automatic pool size: after a Create Sandbox here, one is kept ready for th
   const info = await (await api.client().fromId(second)).info();
   const labels = (await api.client().docker.getContainer(info.containerId).inspect()).Config.Labels ?? {};
   assert.equal(labels['sandboxes.pool'], 'true', 'the second Create Sandbox claimed the pooled sandbox');
+  // The workspace was copied in at claim, with the baseline Review Sandbox Changes needs.
+  const sandbox = await api.client().fromId(second);
+  const readme = await sandbox.run(['cat', '/workspace/README.md']);
+  assert.match(readme.stdout, /gVisor Sandboxes test workspace/, `the workspace copy is there: ${readme.stderr}`);
+  assert.deepEqual(await sandbox.changes(), [], 'a fresh copy with its baseline: nothing changed');
 });

@@ -22,6 +22,7 @@ import { connect, type Sandbox, type SandboxClient } from '../src/core';
 import { startRemoteEngine, remoteEngineMissing } from '../test/integration/remoteEngine';
 import { engineTags, newRunId } from './lib/cleanup';
 import { DEFAULT_IMAGE, intFromEnv } from './lib/harness';
+import { httpTransfer } from './lib/httpTransfer';
 
 const SERVER = String.raw`
 import socket, sys, http.server
@@ -51,37 +52,6 @@ http.server.ThreadingHTTPServer(('0.0.0.0', int(sys.argv[1])), H).serve_forever(
 `;
 
 const BULK = 32 * 2 ** 20;
-
-function request(agent: http.Agent, url: string, method: 'GET' | 'PUT' = 'GET', upload = 0): Promise<{ ms: number; bytes: number; body: string }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { agent, method, headers: upload ? { 'Content-Length': String(upload) } : {} }, (res) => {
-      let bytes = 0;
-      let body = '';
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (body.length < 100) body += c.toString('latin1');
-      });
-      res.on('end', () => (res.statusCode === 200 ? resolve({ ms: performance.now() - started, bytes, body }) : reject(new Error(`status ${res.statusCode}`))));
-      res.on('error', reject);
-    });
-    req.setTimeout(120_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    if (upload) {
-      const chunk = Buffer.alloc(65536);
-      let left = upload;
-      const pump = () => {
-        while (left > 0) {
-          const k = Math.min(left, chunk.length);
-          left -= k;
-          if (!req.write(k === chunk.length ? chunk : chunk.subarray(0, k))) return void req.once('drain', pump);
-        }
-        req.end();
-      };
-      pump();
-    } else req.end();
-  });
-}
 
 /** utime+stime ticks per process name, over all of /proc. */
 function cpuByName(): Map<string, number> {
@@ -147,7 +117,7 @@ async function serving(sandbox: Sandbox, direct?: { ssh: Client; guardIp: string
     const agent = new http.Agent({ keepAlive: false });
     for (let i = 0; i < 120; i++) {
       if (
-        await request(agent, `${url}/small`).then(
+        await httpTransfer(agent, `${url}/small`).then(
           () => true,
           () => false,
         )
@@ -202,13 +172,13 @@ async function main(): Promise<void> {
       // A new connection per GET: what one exec (and one relay process) per connection costs.
       const fresh: number[] = [];
       for (let i = 0; i < Math.min(n, 15) + 2; i++) {
-        const { ms } = await request(new http.Agent({ keepAlive: false }), `${urls[8001]}/small`);
+        const { ms } = await httpTransfer(new http.Agent({ keepAlive: false }), `${urls[8001]}/small`);
         if (i >= 2) fresh.push(ms);
       }
       const lat: Record<number, number[]> = { 8000: [], 8001: [] };
       for (let i = 0; i < n + 3; i++) {
         for (const port of [8000, 8001] as const) {
-          const { ms } = await request(agent, `${urls[port]}/small`);
+          const { ms } = await httpTransfer(agent, `${urls[port]}/small`);
           if (i >= 3) lat[port].push(ms);
         }
       }
@@ -225,10 +195,10 @@ async function main(): Promise<void> {
       }
       for (let i = 0; i < bulkN + 1; i++) {
         const before = cpuByName();
-        const d = await request(agent, `${urls[8001]}/${BULK}`);
+        const d = await httpTransfer(agent, `${urls[8001]}/${BULK}`);
         const mid = cpuByName();
         if (d.bytes !== BULK) throw new Error(`download: ${d.bytes} bytes`);
-        const u = await request(agent, `${urls[8001]}/up`, 'PUT', BULK);
+        const u = await httpTransfer(agent, `${urls[8001]}/up`, BULK);
         const after = cpuByName();
         if (u.body !== String(BULK)) throw new Error(`upload: server saw ${u.body}`);
         if (i === 0) continue; // warm-up

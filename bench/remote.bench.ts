@@ -18,6 +18,7 @@ import { connect, type Sandbox, type SandboxClient } from '../src/core';
 import { startRemoteEngine, remoteEngineMissing } from '../test/integration/remoteEngine';
 import { engineTags } from './lib/cleanup';
 import { intFromEnv, interleave, result, type BenchContext, type BenchResult } from './lib/harness';
+import { httpTransfer } from './lib/httpTransfer';
 
 // The same server on both sides: GET of a file, PUT of a body (answers its length). TCP_NODELAY,
 // as in the tunnels bench: python's http.server writes headers and body separately, and with
@@ -42,36 +43,6 @@ http.server.ThreadingHTTPServer(('0.0.0.0', 8000), lambda *a: H(*a, directory='/
 `;
 const SERVE = 'mkdir -p /srv && printf "hello, remote!" > /srv/small.txt && head -c 33554432 /dev/zero > /srv/32mb.bin && exec python3 /tmp/bench_server.py';
 
-/** A GET, or with `upload` a PUT of that many zero bytes; `bytes` counts the response body. */
-function get(agent: http.Agent, url: string, upload = 0): Promise<{ ms: number; bytes: number; body: string }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { agent, method: upload ? 'PUT' : 'GET', headers: upload ? { 'Content-Length': String(upload) } : {} }, (res) => {
-      let bytes = 0;
-      let body = '';
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (body.length < 64) body += c.toString('latin1');
-      });
-      res.on('end', () => (res.statusCode === 200 ? resolve({ ms: performance.now() - started, bytes, body }) : reject(new Error(`status ${res.statusCode}`))));
-      res.on('error', reject);
-    });
-    req.setTimeout(60_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    const chunk = Buffer.alloc(65536);
-    let left = upload;
-    const pump = () => {
-      while (left > 0) {
-        const k = Math.min(left, chunk.length);
-        left -= k;
-        if (!req.write(k === chunk.length ? chunk : chunk.subarray(0, k))) return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
-  });
-}
-
 async function serving(sandbox: Sandbox): Promise<string> {
   await sandbox.files.write('/tmp/bench_server.py', SERVER);
   await sandbox.exec(['sh', '-c', SERVE]);
@@ -79,7 +50,7 @@ async function serving(sandbox: Sandbox): Promise<string> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 120; i++) {
     if (
-      await get(agent, `${tunnel.url}/small.txt`).then(
+      await httpTransfer(agent, `${tunnel.url}/small.txt`).then(
         () => true,
         () => false,
       )
@@ -133,7 +104,7 @@ export async function remoteBench(ctx: BenchContext): Promise<BenchResult[]> {
 
     const [remoteUrl, localUrl] = await Promise.all([serving(remoteBox), serving(localBox)]);
     const agents = { remote: new http.Agent({ keepAlive: true, maxSockets: 1 }), local: new http.Agent({ keepAlive: true, maxSockets: 1 }) };
-    const fetchMs = (agent: http.Agent, url: string) => async () => (await get(agent, url)).ms;
+    const fetchMs = (agent: http.Agent, url: string) => async () => (await httpTransfer(agent, url)).ms;
     ctx.log('remote: forwarded-port latency');
     const latency = await interleave({
       warmup: 3,
@@ -145,7 +116,7 @@ export async function remoteBench(ctx: BenchContext): Promise<BenchResult[]> {
     });
     ctx.log('remote: forwarded-port throughput');
     const rate = (agent: http.Agent, url: string) => async () => {
-      const { ms, bytes } = await get(agent, url);
+      const { ms, bytes } = await httpTransfer(agent, url);
       if (bytes !== 33554432) throw new Error(`remote bench: ${bytes} bytes instead of 32 MiB`);
       return bytes / 2 ** 20 / (ms / 1000);
     };
@@ -159,7 +130,7 @@ export async function remoteBench(ctx: BenchContext): Promise<BenchResult[]> {
     });
     ctx.log('remote: forwarded-port upload');
     const upRate = (agent: http.Agent, url: string) => async () => {
-      const { ms, body } = await get(agent, url, 33554432);
+      const { ms, body } = await httpTransfer(agent, url, 33554432);
       if (body !== '33554432') throw new Error(`remote bench: the server received ${body} bytes instead of 32 MiB`);
       return 33554432 / 2 ** 20 / (ms / 1000);
     };

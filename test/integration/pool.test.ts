@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { isSandboxError, type SandboxClient, type SandboxSpec } from '../../src/core';
 import { cleanupAfterFile, client, docker, RUN_ID, testSpec, TEST_IMAGE, until } from './helpers';
-import { isolatedHome, stopReapersAfterFile } from './reaperHelpers';
+import { isolatedHome, stopReapersAfterFile, warmInChildThenKill } from './reaperHelpers';
 
 cleanupAfterFile();
 stopReapersAfterFile();
@@ -334,16 +334,7 @@ describe('warm pool', () => {
 
   it('a pool whose process died is removed by the next listing', async () => {
     const spec = poolSpec('orphan');
-    const script = `
-      const { connect } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/index.ts'))});
-      const c = connect({ runDir: ${JSON.stringify(home.runDir)} });
-      c.warm(${JSON.stringify(spec)}, 1).then(() => { process.stdout.write('ready'); process.kill(process.pid, 'SIGKILL'); });`;
-    let out: string;
-    try {
-      out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', env: home.env, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (error) {
-      out = String((error as { stdout?: string }).stdout ?? '');
-    }
+    const out = warmInChildThenKill(home, spec);
     assert.equal(out, 'ready', 'the child warmed its pool, then was killed');
     assert.equal((await pooled('orphan')).length, 1, 'its pooled sandbox outlived it');
     const engine = poolClient();

@@ -6,7 +6,6 @@
  * looked at; clients use an isolated run directory, so the reaper is this file's.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import type { ConnectOptions, SandboxClient, SandboxSpec } from '../../src/core';
 import { cleanupAfterFile, client, docker, isError, RUN_ID, testSpec, until } from './helpers';
-import { isolatedHome, stopReapersAfterFile } from './reaperHelpers';
+import { isolatedHome, stopReapersAfterFile, warmInChildThenKill } from './reaperHelpers';
 
 cleanupAfterFile();
 stopReapersAfterFile();
@@ -141,16 +140,7 @@ describe('warm pool limits', () => {
 
   it('the reaper removes the pool of a process that died, without any listing', async () => {
     const spec = poolSpec('reaped');
-    const script = `
-      const { connect } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/index.ts'))});
-      const c = connect({ runDir: ${JSON.stringify(home.runDir)} });
-      c.warm(${JSON.stringify(spec)}, 1).then(() => { process.stdout.write('ready'); process.kill(process.pid, 'SIGKILL'); });`;
-    let out: string;
-    try {
-      out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', env: home.env, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (error) {
-      out = String((error as { stdout?: string }).stdout ?? '');
-    }
+    const out = warmInChildThenKill(home, spec);
     assert.equal(out, 'ready', 'the child warmed its pool, then was killed');
     const ids = (await pooled('reaped')).map((c) => c.Labels['sandboxes.id']);
     assert.equal(ids.length, 1, 'its pooled sandbox outlived it');

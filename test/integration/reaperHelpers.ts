@@ -106,3 +106,20 @@ export function stopReapersAfterFile(): void {
     base = undefined;
   });
 }
+
+/**
+ * Warms a pool of 1 for `spec` in a child process of this home, which SIGKILLs itself once the
+ * pool is ready (a window or script that died with its pool up). Returns what the child printed:
+ * `ready` when it got that far.
+ */
+export function warmInChildThenKill(home: IsolatedHome, spec: SandboxSpec): string {
+  const script = `
+      const { connect } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/index.ts'))});
+      const c = connect({ runDir: ${JSON.stringify(home.runDir)} });
+      c.warm(${JSON.stringify(spec)}, 1).then(() => { process.stdout.write('ready'); process.kill(process.pid, 'SIGKILL'); });`;
+  try {
+    return execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', env: home.env, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? '');
+  }
+}

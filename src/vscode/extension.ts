@@ -29,6 +29,7 @@ import { WebviewPanels } from './webviews/webviewPanels';
 import { SandboxReviews } from './review/sandboxReviews';
 import { PoolPreference } from './create/poolPreference';
 import { warmDefaultPool } from './create/creationService';
+import { reloadIfFoldersLost } from './files/lostFoldersReload';
 
 /**
  * What `vscode.extensions.getExtension('sandboxes.gvisor-sandboxes').activate()` resolves to:
@@ -83,6 +84,8 @@ export function activate(context: vscode.ExtensionContext): SandboxesApi {
   // Language Model tools and the MCP server definition for agents (issue #15).
   track(context, new AgentTools({ clients, log, tunnels, changes }, context.extension));
 
+  // A workspace that code-server opened without its folders reloads once (files/lostFolders.ts).
+  void reloadIfFoldersLost(context.globalState, log).catch((err: unknown) => log.warn(`Checking the workspace's folders: ${String(err)}`));
   // After activation, not inside it: reattaching loads the engine and asks the session host.
   setTimeout(() => void terminals.restore(), 0);
   // Where sandboxes were created before: one started ahead for the first Create Sandbox (create/poolSettings.ts).

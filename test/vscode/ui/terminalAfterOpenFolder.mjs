@@ -52,7 +52,11 @@ export default async function terminalAfterOpenFolder(ctx) {
 
     text = await terminalUntil(ctx, (t) => t.includes('reattached') && t.includes('before open folder: 42'), 300);
     await ctx.screenshot('reattached');
-    assert.ok(text.includes('reattached') && text.includes('before open folder: 42'), `the terminal came back with its scrollback:\n${text}`);
+    if (!(text.includes('reattached') && text.includes('before open folder: 42'))) {
+      // What the window shows names the cause: "NO FOLDER OPENED" is the window without its folders.
+      const explorer = await page.locator('.explorer-folders-view .monaco-list-row, .pane-header').allInnerTexts();
+      assert.fail(`the terminal came back with its scrollback:\n${text}\nThe Explorer shows: ${JSON.stringify(explorer)}`);
+    }
   } finally {
     for (const c of await docker.listContainers({ all: true, filters: { label: [`sandboxes.name=${name}`] } })) {
       await docker

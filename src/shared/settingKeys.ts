@@ -33,6 +33,7 @@ export const SettingKeys = {
   agentConfirmCalls: 'sandboxes.agent.confirmCalls',
   agentNetworkRequestTimeoutSeconds: 'sandboxes.agent.networkRequestTimeoutSeconds',
   poolSize: 'sandboxes.pool.size',
+  poolMemoryBudget: 'sandboxes.pool.memoryBudgetMiB',
   dockerEngines: 'sandboxes.docker.engines',
 } as const;
 

@@ -14,7 +14,7 @@ import type { Logger } from '../core/types';
 import { Disposable, toDisposable } from './dispose';
 import { withFix } from './errors';
 import { isLoopback } from './ports/portSettings';
-import { readBindAddress, readDockerEngines, readDockerHost, readGatewayResolvers, readGuardImage, SettingKeys } from './settings';
+import { readBindAddress, readDockerEngines, readDockerHost, readGatewayResolvers, readGuardImage, readPoolMemoryBudget, SettingKeys } from './settings';
 import type { Sandbox } from '../core';
 import { DEFAULT_ENGINE, engineEntriesFrom, type EngineEntry } from './engines/engineEntries';
 import { EngineRegistry } from './engines/engineRegistry';
@@ -49,7 +49,7 @@ export class SandboxClientService extends Disposable {
     this._register(toDisposable(() => this.reset()));
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage, SettingKeys.gatewayResolvers, SettingKeys.bindAddress].filter((key) =>
+        const changed = [SettingKeys.dockerHost, SettingKeys.guardImage, SettingKeys.gatewayResolvers, SettingKeys.bindAddress, SettingKeys.poolMemoryBudget].filter((key) =>
           event.affectsConfiguration(key),
         );
         if (changed.length > 0) {
@@ -148,7 +148,8 @@ export class SandboxClientService extends Disposable {
       `Connecting to Docker${entry.key === DEFAULT_ENGINE ? '' : ` engine "${entry.name}"`} at ${dockerHost ?? 'DOCKER_HOST or the default socket'}${guardImage ? `, guard image ${guardImage}` : ''}; forwards listen on ${tunnelBindHost}.`,
     );
     const gatewayResolvers = this.gatewayResolvers();
-    return connect({ dockerHost, guardImage, logger: this.logger, stateDir: this.options.stateDir, tunnelBindHost, gatewayResolvers });
+    const poolMemoryBudgetMiB = readPoolMemoryBudget();
+    return connect({ dockerHost, guardImage, logger: this.logger, stateDir: this.options.stateDir, tunnelBindHost, gatewayResolvers, poolMemoryBudgetMiB });
   }
 
   /** `sandboxes.network.gatewayResolvers`: the valid entries, with a warning naming the others. */

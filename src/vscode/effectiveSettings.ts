@@ -138,6 +138,7 @@ const RULES: { [K in SettingKey]: Rule } & Record<string, Rule | undefined> = {
   [SettingKeys.agentConfirmCalls]: { kind: 'flag', strict: true },
   [SettingKeys.agentNetworkRequestTimeoutSeconds]: { kind: 'precedence' },
   [SettingKeys.poolSize]: { kind: 'userOnly' },
+  [SettingKeys.poolMemoryBudget]: { kind: 'userOnly' },
   // Which engines the editor connects to: a repository must not point it at one.
   [SettingKeys.dockerEngines]: { kind: 'userOnly' },
 };

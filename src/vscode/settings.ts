@@ -17,7 +17,7 @@ import { bindAddressFrom, type BindAddress } from './ports/portSettings';
 import { gatewayResolversFrom, type GatewayResolvers } from './network/gatewayResolvers';
 import { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 import { newSandboxSpecFromSettings } from './settingsToSpec';
-import { poolSizeSettingFrom, type PoolSizeSetting } from './create/poolSettings';
+import { poolMemoryBudgetFrom, poolSizeSettingFrom, type PoolSizeSetting } from './create/poolSettings';
 
 export { GVISOR_RUNTIME, SettingKeys } from '../shared/settingKeys';
 
@@ -101,6 +101,11 @@ export function readGatewayResolvers(): GatewayResolvers {
 /** The image of the network guard containers, or `undefined` for the engine's default. */
 export function readGuardImage(): string | undefined {
   return readString(SettingKeys.guardImage);
+}
+
+/** `sandboxes.pool.memoryBudgetMiB` (user settings only): what pooled sandboxes' memory limits may add up to; `undefined`: the engine's default. */
+export function readPoolMemoryBudget(): number | undefined {
+  return poolMemoryBudgetFrom(readEffectiveSettings().get(SettingKeys.poolMemoryBudget));
 }
 
 /** `sandboxes.pool.size` (user settings only): how many sandboxes to keep started ahead; `'auto'` when unset, 0 when invalid. */

@@ -11,7 +11,7 @@ import type { CheckReport, SnapshotInfo } from '../../src/core/types';
 import { copyFailedMessage } from '../../src/vscode/commands/interpreters';
 import { presentError, UserFacingError } from '../../src/vscode/errors';
 import { mapFileError } from '../../src/vscode/files/fileErrors';
-import { snapshotLabel, snapshotRows } from '../../src/vscode/files/snapshotFormat';
+import { snapshotLabel, snapshotRows, snapshotRowsAcrossEngines } from '../../src/vscode/files/snapshotFormat';
 import { renderSetupReport, summarizeSetupReport } from '../../src/vscode/report/renderSetupReport';
 import { describeSandbox } from '../../src/vscode/sandboxFormat';
 import { statusPresentation } from '../../src/vscode/statusBar/statusText';
@@ -198,6 +198,16 @@ describe('sandbox-chosen text in quick picks', () => {
         assertPlainLabel(row.label, hostile, ['device-camera']);
         assertPlainLabel(row.description, hostile);
         assertPlainLabel(row.detail, hostile);
+      }
+    }
+  });
+
+  it('snapshotRowsAcrossEngines: the palette picker over several engines', () => {
+    for (const hostile of HOSTILE) {
+      const lists = [{ engine: { key: 'x', name: hostile }, snapshots: [{ ref: hostile, sandboxId: 'sb-1', sandboxName: hostile, createdAt: NOW, sizeBytes: 1 }] }];
+      for (const row of snapshotRowsAcrossEngines(lists, NOW)) {
+        assertPlainLabel(row.label, hostile, ['device-camera']);
+        assertPlainLabel(row.description, hostile);
       }
     }
   });

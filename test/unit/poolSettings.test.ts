@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { poolCheckItem, poolSizeFor, poolSizeFrom, poolSizeSettingFrom, poolSpecAfterCreate, sameSpecButName } from '../../src/vscode/create/poolSettings';
+import {
+  poolCheckItem,
+  poolMemoryBudgetFrom,
+  poolSizeFor,
+  poolSizeFrom,
+  poolSizeSettingFrom,
+  poolSpecAfterCreate,
+  sameSpecButName,
+} from '../../src/vscode/create/poolSettings';
 
 describe('warm pool settings', () => {
   it('reads the size as a whole number from 0 to 8; anything else is no pool', () => {
@@ -45,5 +53,13 @@ describe('warm pool settings', () => {
   it('Check Setup says when the size is automatic', () => {
     assert.match(poolCheckItem('auto', []).detail, /^Automatic .*once you have created a sandbox here/);
     assert.match(poolCheckItem('auto', [{ key: 'k', image: 'img:1', runtime: 'runsc', size: 1, ready: 1 }]).detail, /^Automatic: 1 of 1 ready/);
+  });
+});
+
+describe('poolMemoryBudgetFrom', () => {
+  it('takes a whole number of MiB from 16, else leaves the engine its default', () => {
+    assert.equal(poolMemoryBudgetFrom(2048), 2048);
+    assert.equal(poolMemoryBudgetFrom(16), 16);
+    for (const bad of [undefined, null, 15, 0, -1, 1.5, '4096', Number.NaN]) assert.equal(poolMemoryBudgetFrom(bad), undefined, String(bad));
   });
 });

@@ -14,6 +14,14 @@ export function poolSizeFrom(value: unknown): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? Math.min(value, MAX_POOL_SIZE) : 0;
 }
 
+/** The smallest budget that holds one pooled sandbox of the smallest memory limit a spec may ask (core/spec.ts `MIN_MEMORY_MIB`; not imported: the engine loads on first use). */
+export const MIN_POOL_MEMORY_BUDGET_MIB = 16;
+
+/** `sandboxes.pool.memoryBudgetMiB`: a whole number of MiB from MIN_POOL_MEMORY_BUDGET_MIB; anything else is the engine's default (`undefined`). */
+export function poolMemoryBudgetFrom(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= MIN_POOL_MEMORY_BUDGET_MIB ? value : undefined;
+}
+
 /** `sandboxes.pool.size` as the user set it: a size, or `'auto'` when unset (null, the default). */
 export type PoolSizeSetting = number | 'auto';
 

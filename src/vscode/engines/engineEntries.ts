@@ -112,8 +112,8 @@ export function contextsFrom(output: string): { name: string; host: string; desc
 
 /**
  * The engine a snapshot command acts on: a tree row's (its section's engine, else the engine that
- * listed its sandbox), a script's `{ ref, engine }`, else the default engine (the palette's picker
- * lists the default engine's).
+ * listed its sandbox), a script's `{ ref, engine }`, else the default engine (with several engines,
+ * the palette's picker lists every engine's: files/pickSnapshot.ts).
  */
 export function snapshotEngineOf(arg: unknown, engineOf: (sandboxId: string) => string | undefined): string {
   if (typeof arg !== 'object' || arg === null) return DEFAULT_ENGINE;

@@ -27,6 +27,21 @@ export function snapshotRows(snapshots: readonly SnapshotInfo[], now: Date): Sna
     }));
 }
 
+/** One engine's snapshots, for a picker over several engines. */
+export interface EngineSnapshots {
+  engine: { key: string; name: string };
+  snapshots: readonly SnapshotInfo[];
+}
+
+/** Picker rows over several engines, newest first whichever engine holds them; each says its engine. */
+export function snapshotRowsAcrossEngines(lists: readonly EngineSnapshots[], now: Date): (SnapshotRow & { engine: string })[] {
+  return lists
+    .flatMap(({ engine, snapshots }) =>
+      snapshotRows(snapshots, now).map((row) => ({ ...row, description: `${labelText(engine.name)} · ${row.description}`, engine: engine.key })),
+    )
+    .sort((a, b) => b.snapshot.createdAt.getTime() - a.snapshot.createdAt.getTime());
+}
+
 /** "snapshot of web (2 hours ago)", for titles and prompts. */
 export function snapshotLabel(snapshot: SnapshotInfo, now = new Date()): string {
   return labelText(snapshot.sandboxId ? `snapshot of ${snapshot.sandboxName} (${formatAge(snapshot.createdAt, now)})` : snapshot.ref);

@@ -29,6 +29,7 @@ const TAGS = { 'test-run': `vscode-engines-${process.pid}` };
 const LOCAL_NAME = `eng-local-${process.pid}`;
 const REMOTE_NAME = `eng-remote-${process.pid}`;
 const SNAPSHOT_NAME = `eng-snap-${process.pid}`;
+const PICKED_NAME = `eng-picked-${process.pid}`;
 const SHOW_WAIT_MS = 30_000;
 /** Starting the remote engine loads two images into it: minutes on a busy machine. */
 const SETUP_MS = 420_000;
@@ -186,6 +187,34 @@ test(
     assert.doesNotMatch(remote!.cli(['ps', '-a', '--format', '{{.Names}}']), new RegExp(SNAPSHOT_NAME), 'terminated on the remote engine');
   },
   { timeout: 300_000 },
+);
+
+test(
+  "the palette's Create Sandbox from Snapshot lists every engine's snapshots and creates on the picked one's engine",
+  async () => {
+    assert.ok(snapshotRef, 'the remote snapshot of the previous test exists');
+    // No argument: the picker. The newest snapshot of either engine is first: the remote one just made.
+    let settled = false;
+    const creating = vscode.commands.executeCommand<string>('sandboxes.createFromSnapshot', undefined, { name: PICKED_NAME, tags: TAGS }).then(
+      (id) => ((settled = true), id),
+      (err: unknown) => ((settled = true), Promise.reject(err)),
+    );
+    const started = Date.now();
+    while (!settled && Date.now() - started < 60_000) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const id = await creating;
+    assert.ok(id, 'created from the picked snapshot');
+    assert.match(
+      remote!.cli(['ps', '--format', '{{.Names}}']),
+      new RegExp(PICKED_NAME),
+      'created on the remote engine, where the picked snapshot is (the default engine alone, as before, has no such snapshot)',
+    );
+    assert.equal(remote!.cli(['exec', `sandboxes-${PICKED_NAME}`, 'cat', '/tmp/where']).trim(), 'remote-engine', "the snapshot's file");
+    await vscode.commands.executeCommand('sandboxes.terminateSandbox', id, { confirm: false });
+  },
+  { timeout: 240_000 },
 );
 
 test(

@@ -65,3 +65,20 @@ test('automatic pool size: after a Create Sandbox here, one is kept ready for th
   assert.match(readme.stdout, /gVisor Sandboxes test workspace/, `the workspace copy is there: ${readme.stderr}`);
   assert.deepEqual(await sandbox.changes(), [], 'a fresh copy with its baseline: nothing changed');
 });
+
+test('sandboxes.pool.memoryBudgetMiB: a pool of 3 whose sandboxes (2048 MiB each) must fit in 2048 MiB is kept at 1', async () => {
+  const global = vscode.ConfigurationTarget.Global;
+  try {
+    await config().update('pool.size', 3, global);
+    await config().update('pool.memoryBudgetMiB', 2048, global);
+    // The changed budget reconnects the client; the next Create Sandbox keeps the pool for its spec.
+    const id = await vscode.commands.executeCommand<string>('sandboxes.createSandbox', {});
+    assert.ok(id, 'created');
+    created.push(id);
+    const pool = await waitFor('a pool for the default spec', async () => (await api.client().poolStatus()).find((p) => p.ready >= 1));
+    assert.equal(pool.size, 1, 'clipped to the budget: the default budget (4096 MiB) would have kept 2');
+  } finally {
+    await config().update('pool.size', undefined, global);
+    await config().update('pool.memoryBudgetMiB', undefined, global);
+  }
+});

@@ -132,6 +132,22 @@ describe('applyClaims', () => {
     const itsClaim = container('claim-dc', { 'sandboxes.id': 'sb-dc', 'sandboxes.role': 'claim' }, 'created');
     assert.deepEqual(orphanedPoolMembers([member, dead, deadClaimed, itsClaim], status), ['sb-d']);
   });
+  it('orphaned members: one its dead owner was retiring (seen left for an hour after a window reload); not one a live owner is retiring', () => {
+    const status = (label: string | undefined) => (label === 'dead' ? 'gone' : 'alive') as 'gone' | 'alive';
+    const deadRetiring = container('dr', { 'sandboxes.id': 'sb-dr', 'sandboxes.role': 'sandbox', 'sandboxes.pool': 'true', 'sandboxes.pool-owner': 'dead#2' });
+    const deadRetiringClaim = container(
+      'claim-dr',
+      { 'sandboxes.id': 'sb-dr', 'sandboxes.role': 'claim', 'sandboxes.pool': 'retiring', 'sandboxes.pool-owner': 'dead#2' },
+      'created',
+    );
+    const liveRetiring = container('lr', { 'sandboxes.id': 'sb-lr', 'sandboxes.role': 'sandbox', 'sandboxes.pool': 'true', 'sandboxes.pool-owner': 'alive#1' });
+    const liveRetiringClaim = container(
+      'claim-lr',
+      { 'sandboxes.id': 'sb-lr', 'sandboxes.role': 'claim', 'sandboxes.pool': 'retiring', 'sandboxes.pool-owner': 'alive#1' },
+      'created',
+    );
+    assert.deepEqual(orphanedPoolMembers([deadRetiring, deadRetiringClaim, liveRetiring, liveRetiringClaim], status), ['sb-dr']);
+  });
 });
 
 describe('ready exec command line', () => {

@@ -54,6 +54,16 @@ export function applyClaims(containers: readonly Docker.ContainerInfo[]): Docker
   return out;
 }
 
+/**
+ * Pooled sandboxes that are nobody's sandbox: unclaimed, or being retired by their pool. A pool
+ * whose process dies while it retires a member leaves it so (its "retiring" claim made, the member
+ * not yet removed); only a dead owner's are removed (poolOrphans.ts), never one still retiring.
+ */
+export function poolMembersNobodyHolds(containers: readonly Docker.ContainerInfo[]): Docker.ContainerInfo[] {
+  const held = new Set(containers.filter((c) => isClaimRecord(c) && c.Labels[LABEL.pool] !== RETIRING).map((c) => c.Labels[LABEL.id]));
+  return containers.filter((c) => isPooledSandbox(c) && !held.has(c.Labels[LABEL.id]));
+}
+
 /** Whether a pooled sandbox is claimed, judged from a listing that holds its claim record if any. */
 export function unclaimedPoolMembers(containers: readonly Docker.ContainerInfo[]): Docker.ContainerInfo[] {
   const claimed = new Set(containers.filter(isClaimRecord).map((c) => c.Labels[LABEL.id]));

@@ -6,11 +6,14 @@
 import type Docker from 'dockerode';
 import { creatorStatus } from '../halfMade';
 import { LABEL } from '../labels';
-import { unclaimedPoolMembers } from './claims';
+import { poolMembersNobodyHolds } from './claims';
 
-/** The sandbox ids of unclaimed pool members whose owning process is gone (pure). */
+/**
+ * The sandbox ids of pool members whose owning process is gone (pure): unclaimed ones, and ones it
+ * was retiring when it died (their claim record goes with them).
+ */
 export function orphanedPoolMembers(containers: readonly Docker.ContainerInfo[], status = creatorStatus): string[] {
-  return unclaimedPoolMembers(containers)
+  return poolMembersNobodyHolds(containers)
     .filter((c) => status((c.Labels[LABEL.poolOwner] ?? '').split('#')[0]) === 'gone')
     .map((c) => c.Labels[LABEL.id]);
 }
